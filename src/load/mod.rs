@@ -1,0 +1,216 @@
+//! load: bytes in, documents out. Owns reading a file safely (size, binary, encoding),
+//! choosing the JSON or YAML reader as Kubernetes would, recognising unrendered Helm
+//! templates, and recording each rendered document's `# Source:` template.
+
+mod build;
+mod json;
+pub mod scalar;
+pub mod tree;
+mod yaml;
+
+pub use build::ALIAS_EXPANSION_BUDGET;
+pub use tree::{Document, Entry, NodeId, Pos, Span};
+
+/// Something wrong with the input itself, found while loading; becomes a `KH0xx` finding.
+#[derive(Debug, Clone)]
+pub enum LoadProblem {
+    Syntax { pos: Pos, message: String },
+    DuplicateKey { key: String, first: Span, second: Span },
+    AliasBudget { span: Span },
+}
+
+/// What loading one text produced.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub docs: Vec<Document>,
+    pub problems: Vec<LoadProblem>,
+}
+
+/// Why a file's bytes cannot be read as text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextProblem {
+    /// NUL bytes: a binary file.
+    Binary,
+    /// Not UTF-8; the position of the first bad byte.
+    InvalidUtf8 { line: u32, col: u32 },
+}
+
+/// Turns file bytes into text: refuses binary content and invalid UTF-8, strips a BOM.
+pub fn decode(bytes: &[u8]) -> Result<&str, TextProblem> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return Err(TextProblem::Binary);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+            let col = std::str::from_utf8(&good[line_start..])
+                .map_or(0, |s| s.chars().count()) as u32;
+            Err(TextProblem::InvalidUtf8 { line, col })
+        }
+    }
+}
+
+/// Parses a text into documents. A stream that starts with `{` is JSON, as Kubernetes'
+/// decoder decides; everything else is YAML.
+pub fn load_text(text: &str) -> Loaded {
+    let mut out = Loaded::default();
+    if text.trim_start().starts_with('{') {
+        json::read_stream(text, &mut out.docs, &mut out.problems);
+    } else {
+        yaml::read_stream(text, &mut out.docs, &mut out.problems);
+        record_origins(text, &mut out.docs);
+    }
+    out
+}
+
+/// Rendered Helm output names each document's template in a `# Source: chart/templates/x.yaml`
+/// comment just before it.
+fn record_origins(text: &str, docs: &mut [Document]) {
+    if !text.contains("# Source: ") {
+        return;
+    }
+    let sources: Vec<(u32, &str)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            l.strip_prefix("# Source: ")
+                .map(|s| (i as u32 + 1, s.trim()))
+        })
+        .collect();
+    let mut prev_end = 0u32;
+    for doc in docs.iter_mut() {
+        let Some(root) = doc.root else { continue };
+        let span = doc.span(root);
+        let start = span.start.line;
+        doc.origin = sources
+            .iter()
+            .rev()
+            .find(|(l, _)| *l > prev_end && *l <= start)
+            .map(|(_, s)| s.to_string());
+        prev_end = span.end.line.max(start);
+    }
+}
+
+/// A Helm template that is not YAML yet: it failed to parse and has template actions.
+pub fn looks_like_helm_template(text: &str) -> Option<u32> {
+    text.lines()
+        .position(|l| l.contains("{{") && (l.contains("}}") || l.trim_start().starts_with("{{")))
+        .map(|i| i as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tree::NodeKind;
+    use super::*;
+
+    fn key_line(doc: &Document, path: &[&str]) -> u32 {
+        let root = doc.root.unwrap();
+        let (last, parents) = path.split_last().unwrap();
+        let parent = doc.path(root, parents).unwrap();
+        doc.span(doc.entry(parent, last).unwrap().key).start.line
+    }
+
+    #[test]
+    fn spans_of_keys_and_values() {
+        let l = load_text("a: 1\nb:\n  c: yes\n  d: [x, y]\n");
+        let d = &l.docs[0];
+        assert_eq!(key_line(d, &["b", "c"]), 3);
+        let c = d.path(d.root.unwrap(), &["b", "c"]).unwrap();
+        assert_eq!(d.span(c).start, Pos { line: 3, col: 5 });
+        assert_eq!(d.value(c), Some(scalar::Value::Bool(true)));
+        let items = d.items(d.path(d.root.unwrap(), &["b", "d"]).unwrap());
+        assert_eq!(d.span(items[1]).start, Pos { line: 4, col: 9 });
+    }
+
+    #[test]
+    fn multi_document_and_recovery() {
+        let l = load_text("a: 1\n---\nb: x: y\n---\nc: 3\n");
+        assert_eq!(l.docs.len(), 2);
+        assert_eq!(l.problems.len(), 1);
+        let d = &l.docs[1];
+        assert_eq!(key_line(d, &["c"]), 5);
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported() {
+        let l = load_text("a: 1\nb: 2\na: 3\n");
+        match &l.problems[..] {
+            [LoadProblem::DuplicateKey { key, first, second }] => {
+                assert_eq!(key, "a");
+                assert_eq!(first.start.line, 1);
+                assert_eq!(second.start.line, 3);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn merge_keys() {
+        let l = load_text("base: &b\n  x: 1\n  y: 2\nm:\n  <<: *b\n  y: 3\n");
+        let d = &l.docs[0];
+        let m = d.get(d.root.unwrap(), "m").unwrap();
+        assert_eq!(d.get_str(m, "x"), None);
+        assert_eq!(d.value(d.get(m, "x").unwrap()), Some(scalar::Value::Int(1)));
+        assert_eq!(d.value(d.get(m, "y").unwrap()), Some(scalar::Value::Int(3)));
+        assert!(l.problems.is_empty());
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            s.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let l = load_text(&s);
+        assert!(l.docs.is_empty());
+        assert!(matches!(l.problems[..], [LoadProblem::AliasBudget { .. }]));
+    }
+
+    #[test]
+    fn json_with_tabs() {
+        let l = load_text("{\n\t\"kind\": \"Pod\",\n\t\"spec\": {\"a\": [1, true]}\n}\n");
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        let d = &l.docs[0];
+        assert_eq!(d.get_str(d.root.unwrap(), "kind"), Some("Pod"));
+        assert_eq!(key_line(d, &["spec", "a"]), 3);
+        let a = d.path(d.root.unwrap(), &["spec", "a"]).unwrap();
+        assert!(matches!(d.node(a).kind, NodeKind::Sequence { len: 2, .. }));
+        assert_eq!(d.span(d.items(a)[1]).start, Pos { line: 3, col: 19 });
+    }
+
+    #[test]
+    fn json_error_position() {
+        let l = load_text("{\n  \"a\": tru\n}");
+        match &l.problems[..] {
+            [LoadProblem::Syntax { pos, .. }] => assert_eq!(pos.line, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn helm_origins() {
+        let t = "---\n# Source: c/templates/a.yaml\nkind: A\n---\n# Source: c/templates/b.yaml\nkind: B\n";
+        let l = load_text(t);
+        assert_eq!(l.docs[0].origin.as_deref(), Some("c/templates/a.yaml"));
+        assert_eq!(l.docs[1].origin.as_deref(), Some("c/templates/b.yaml"));
+    }
+
+    #[test]
+    fn bom_crlf_and_invalid_utf8() {
+        let t = decode(b"\xEF\xBB\xBFa: 1\r\nb: 2\r\n").unwrap();
+        let l = load_text(t);
+        assert_eq!(key_line(&l.docs[0], &["b"]), 2);
+        assert_eq!(
+            decode(b"a: 1\nb: \xff\n"),
+            Err(TextProblem::InvalidUtf8 { line: 2, col: 3 })
+        );
+        assert_eq!(decode(b"a\0b"), Err(TextProblem::Binary));
+    }
+}

@@ -1,0 +1,144 @@
+//! YAML streams through saphyr-parser's events. A syntax error ends the document it is in;
+//! reading resumes at the next `---` line, so one broken document does not hide the rest.
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
+
+use super::build::Builder;
+use super::tree::{Document, Pos, ScalarStyle, Span, Tag};
+use super::LoadProblem;
+
+pub fn read_stream(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<LoadProblem>) {
+    let mut base_line: u32 = 1;
+    let mut rest = text;
+    let mut doc_index: u32 = 0;
+    loop {
+        match read_from(rest, base_line, &mut doc_index, docs, problems) {
+            None => return,
+            Some(err_line) => {
+                // Resume at the first `---` line after the error, if any.
+                let Some((offset, line)) = next_document_marker(rest, err_line - base_line + 1)
+                else {
+                    return;
+                };
+                rest = &rest[offset..];
+                base_line += line - 1;
+            }
+        }
+    }
+}
+
+/// Reads documents from `text`; on a syntax error returns the (absolute) line of the error.
+fn read_from(
+    text: &str,
+    base_line: u32,
+    doc_index: &mut u32,
+    docs: &mut Vec<Document>,
+    problems: &mut Vec<LoadProblem>,
+) -> Option<u32> {
+    let pos = |m: &Marker| Pos {
+        line: m.line() as u32 + base_line - 1,
+        col: m.col() as u32,
+    };
+    let mut parser = Parser::new_from_str(text);
+    let mut builder: Option<Builder> = None;
+    while let Some(next) = parser.next_event() {
+        let (event, span) = match next {
+            Ok(ev) => ev,
+            Err(e) => {
+                let at = pos(e.marker());
+                problems.push(LoadProblem::Syntax {
+                    pos: at,
+                    message: e.info().to_string(),
+                });
+                return Some(at.line);
+            }
+        };
+        let sp = Span {
+            start: pos(&span.start),
+            end: pos(&span.end),
+        };
+        match event {
+            Event::DocumentStart(_) => {
+                builder = Some(Builder::new(*doc_index));
+                *doc_index += 1;
+            }
+            Event::DocumentEnd => {
+                if let Some(doc) = builder.take().and_then(Builder::finish) {
+                    docs.push(doc);
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                if let Some(b) = builder.as_mut() {
+                    b.scalar(&value, style_of(style), tag_of(tag.as_deref()), anchor, sp);
+                }
+            }
+            Event::Alias(anchor) => {
+                if let Some(b) = builder.as_mut()
+                    && let Some(p) = b.alias(anchor, sp)
+                {
+                    problems.push(p);
+                }
+            }
+            Event::SequenceStart(anchor, _) => {
+                if let Some(b) = builder.as_mut() {
+                    b.start_collection(false, anchor, sp.start);
+                }
+            }
+            Event::MappingStart(anchor, _) => {
+                if let Some(b) = builder.as_mut() {
+                    b.start_collection(true, anchor, sp.start);
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(b) = builder.as_mut() {
+                    b.end_collection(sp.end, problems);
+                }
+            }
+            Event::StreamEnd => break,
+            Event::StreamStart | Event::Nothing => {}
+        }
+    }
+    None
+}
+
+fn style_of(s: SaphyrStyle) -> ScalarStyle {
+    match s {
+        SaphyrStyle::Plain => ScalarStyle::Plain,
+        SaphyrStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+        SaphyrStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+        SaphyrStyle::Literal => ScalarStyle::Literal,
+        SaphyrStyle::Folded => ScalarStyle::Folded,
+    }
+}
+
+fn tag_of(tag: Option<&saphyr_parser::Tag>) -> Tag {
+    let Some(t) = tag else { return Tag::None };
+    if !t.is_yaml_core_schema() {
+        return Tag::Other;
+    }
+    match t.suffix.as_str() {
+        "str" => Tag::Str,
+        "int" => Tag::Int,
+        "float" => Tag::Float,
+        "bool" => Tag::Bool,
+        "null" => Tag::Null,
+        _ => Tag::Other,
+    }
+}
+
+/// The byte offset and (relative, 1-based) line of the first `---` document marker on a line
+/// after `after_line`.
+fn next_document_marker(text: &str, after_line: u32) -> Option<(usize, u32)> {
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let line_no = i as u32 + 1;
+        if line_no > after_line && line.starts_with("---") {
+            let tail = &line.as_bytes()[3..];
+            if tail.first().is_none_or(|c| c.is_ascii_whitespace()) {
+                return Some((offset, line_no));
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
