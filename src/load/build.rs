@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::tree::{Document, Node, NodeId, NodeKind, Pos, ScalarStyle, Span, Tag};
 use super::LoadProblem;
+use super::tree::{Document, Node, NodeId, NodeKind, Pos, ScalarStyle, Span, Tag};
 
 /// How many nodes a document may expand to through aliases before it is refused. Far above
 /// any real manifest (the largest CRDs have a few hundred thousand nodes), far below what an
@@ -137,10 +137,7 @@ impl Builder {
                 kids.pop();
             }
             self.check_duplicates(&kids, problems);
-            if kids
-                .chunks_exact(2)
-                .any(|kv| self.is_merge_key(kv[0]))
-            {
+            if kids.chunks_exact(2).any(|kv| self.is_merge_key(kv[0])) {
                 kids = self.apply_merges(kids);
             }
         }
@@ -171,7 +168,11 @@ impl Builder {
     fn is_merge_key(&self, key: NodeId) -> bool {
         matches!(
             self.doc.nodes[key as usize].kind,
-            NodeKind::Scalar { style: ScalarStyle::Plain, tag: Tag::None, .. }
+            NodeKind::Scalar {
+                style: ScalarStyle::Plain,
+                tag: Tag::None,
+                ..
+            }
         ) && self.doc.scalar(key) == Some("<<")
     }
 
@@ -254,10 +255,6 @@ impl Builder {
     }
 
     pub fn finish(self) -> Option<Document> {
-        if self.refused {
-            None
-        } else {
-            Some(self.doc)
-        }
+        if self.refused { None } else { Some(self.doc) }
     }
 }

@@ -2,9 +2,9 @@
 //! non-space character is `{`: a sequence of JSON values, tabs and all (tab-indented JSON
 //! is not valid YAML, so it cannot go through the YAML reader).
 
+use super::LoadProblem;
 use super::build::Builder;
 use super::tree::{Document, Pos, ScalarStyle, Span, Tag};
-use super::LoadProblem;
 
 struct Reader<'t> {
     bytes: &'t [u8],
@@ -70,7 +70,8 @@ impl Reader<'_> {
     }
 
     fn skip_ws(&mut self) {
-        while self.i < self.bytes.len() && matches!(self.bytes[self.i], b' ' | b'\t' | b'\n' | b'\r')
+        while self.i < self.bytes.len()
+            && matches!(self.bytes[self.i], b' ' | b'\t' | b'\n' | b'\r')
         {
             self.bump();
         }
@@ -81,7 +82,10 @@ impl Reader<'_> {
             Some(c) => format!("found {c:?}"),
             None => "found the end of the file".into(),
         };
-        Err((self.pos(), format!("invalid JSON: expected {what}, {found}")))
+        Err((
+            self.pos(),
+            format!("invalid JSON: expected {what}, {found}"),
+        ))
     }
 
     fn value(

@@ -14,9 +14,18 @@ pub use tree::{Document, Entry, NodeId, Pos, Span};
 /// Something wrong with the input itself, found while loading; becomes a `KH0xx` finding.
 #[derive(Debug, Clone)]
 pub enum LoadProblem {
-    Syntax { pos: Pos, message: String },
-    DuplicateKey { key: String, first: Span, second: Span },
-    AliasBudget { span: Span },
+    Syntax {
+        pos: Pos,
+        message: String,
+    },
+    DuplicateKey {
+        key: String,
+        first: Span,
+        second: Span,
+    },
+    AliasBudget {
+        span: Span,
+    },
 }
 
 /// What loading one text produced.
@@ -47,8 +56,8 @@ pub fn decode(bytes: &[u8]) -> Result<&str, TextProblem> {
             let good = &bytes[..e.valid_up_to()];
             let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
             let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            let col = std::str::from_utf8(&good[line_start..])
-                .map_or(0, |s| s.chars().count()) as u32;
+            let col =
+                std::str::from_utf8(&good[line_start..]).map_or(0, |s| s.chars().count()) as u32;
             Err(TextProblem::InvalidUtf8 { line, col })
         }
     }

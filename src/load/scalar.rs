@@ -192,7 +192,10 @@ mod tests {
             resolve("true", ScalarStyle::DoubleQuoted, Tag::None),
             Value::Str("true")
         );
-        assert_eq!(resolve("yes", ScalarStyle::Plain, Tag::Str), Value::Str("yes"));
+        assert_eq!(
+            resolve("yes", ScalarStyle::Plain, Tag::Str),
+            Value::Str("yes")
+        );
     }
 
     #[test]

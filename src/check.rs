@@ -1,0 +1,93 @@
+//! check: resources in, findings out. Owns the `Rule` trait, the sink rules report into,
+//! and running the enabled rules over one resource (per file, in parallel) and over the
+//! cross-resource index (once, after every file is loaded).
+
+use std::sync::Arc;
+
+use crate::finding::{Finding, RuleMeta};
+use crate::index::{Index, Resource, workload_of};
+use crate::load::{Document, NodeId, Span};
+use crate::model::PodView;
+
+/// A check. A rule overrides only the hooks for what it looks at; it never prints, reads
+/// files or knows the output format.
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Every Kubernetes object.
+    fn check_resource(&self, _r: &Resource<'_>, _out: &mut Sink<'_>) {}
+
+    /// Every pod spec: Pods and every kind with a pod template.
+    fn check_pod(&self, _pod: &PodView<'_>, _out: &mut Sink<'_>) {}
+
+    /// Once, over everything scanned.
+    fn check_index(&self, _ix: &Index, _out: &mut Vec<Finding>) {}
+}
+
+/// Where rules report findings about one resource.
+pub struct Sink<'a> {
+    pub file: &'a Arc<str>,
+    pub doc: &'a Document,
+    pub resource: &'a Resource<'a>,
+    pub findings: &'a mut Vec<Finding>,
+}
+
+impl Sink<'_> {
+    /// Reports a finding at a node of the resource's document.
+    pub fn report(
+        &mut self,
+        rule: &'static RuleMeta,
+        node: NodeId,
+        message: String,
+    ) -> &mut Finding {
+        let span = self.doc.span(node);
+        self.report_span(rule, span, message)
+    }
+
+    pub fn report_span(
+        &mut self,
+        rule: &'static RuleMeta,
+        span: Span,
+        message: String,
+    ) -> &mut Finding {
+        let mut f = Finding::new(rule, self.file.clone(), span, message);
+        f.resource = Some(self.resource.id());
+        f.origin = self.doc.origin.clone();
+        self.findings.push(f);
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
+    }
+}
+
+/// Runs the per-resource hooks of `rules` over one resource.
+pub fn check_resource(
+    rules: &[&'static dyn Rule],
+    file: &Arc<str>,
+    r: &Resource<'_>,
+    findings: &mut Vec<Finding>,
+) {
+    let mut sink = Sink {
+        file,
+        doc: r.doc,
+        resource: r,
+        findings,
+    };
+    for rule in rules {
+        rule.check_resource(r, &mut sink);
+    }
+    if let Some(w) = workload_of(r) {
+        let pod = PodView::new(w);
+        for rule in rules {
+            rule.check_pod(&pod, &mut sink);
+        }
+    }
+}
+
+/// Runs the cross-resource hooks.
+pub fn check_index(rules: &[&'static dyn Rule], ix: &Index) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in rules {
+        rule.check_index(ix, &mut out);
+    }
+    out
+}

@@ -1,0 +1,296 @@
+//! The command line: `keelhaul scan`, `keelhaul rules`, `keelhaul explain`.
+//!
+//! Exit codes: 0 when no finding is at or above `--fail-on`, 1 when one is, 2 for usage,
+//! configuration or I/O errors that stop the scan.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::check::Rule;
+use crate::finding::Severity;
+use crate::report::{self, HumanOptions};
+use crate::rules;
+use crate::scan::{self, ScanOptions};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "keelhaul",
+    version,
+    about = "Static analysis for Kubernetes manifests: security context, Pod Security, RBAC, network and API lifecycle problems, on the exact line.",
+    after_help = "Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, configuration or I/O error.\n\nExamples:\n  keelhaul scan .\n  keelhaul scan k8s/ --format json\n  helm template my-release ./chart | keelhaul scan -\n  keelhaul explain KH101"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan manifests (files, directories, or - for standard input).
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Print a rule's documentation page (by id or slug, e.g. KH101 or privileged).
+    Explain {
+        /// Rule id or slug.
+        rule: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan; - reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Exit with 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Only scan files matching this glob (gitignore syntax, relative to the scanned directory); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip files matching this glob (gitignore syntax); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Run only these rules (ids or slugs, comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (ids or slugs, comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Skip files larger than this (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Namespace of resources that name none.
+    #[arg(long, value_name = "NAMESPACE", default_value = "default")]
+    pub default_namespace: String,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Also list documents that were not checked because they are not Kubernetes objects.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&t[..i], 1024),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&t[..i], 1024 * 1024),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&t[..i], 1024 * 1024 * 1024),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("not a size: {s:?} (use bytes or a K, M or G suffix)"))
+}
+
+/// Resolves --select / --ignore into the enabled rules.
+fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, String> {
+    let lookup = |names: &[String]| -> Result<Vec<&'static str>, String> {
+        names
+            .iter()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| {
+                rules::find(n.trim())
+                    .map(|r| r.meta().id)
+                    .ok_or_else(|| format!("unknown rule {n:?} (see `keelhaul rules`)"))
+            })
+            .collect()
+    };
+    let selected = lookup(select)?;
+    let ignored = lookup(ignore)?;
+    Ok(rules::all()
+        .iter()
+        .copied()
+        .filter(|r| selected.is_empty() || selected.contains(&r.meta().id))
+        .filter(|r| !ignored.contains(&r.meta().id))
+        .collect())
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules { format } => {
+            let mut out = String::new();
+            match format {
+                ListFormat::Human => {
+                    for r in rules::all() {
+                        let m = r.meta();
+                        out.push_str(&format!(
+                            "{}  {:<26} {:<8} {}\n",
+                            m.id,
+                            m.slug,
+                            m.severity.as_str(),
+                            m.title
+                        ));
+                    }
+                }
+                ListFormat::Json => {
+                    let list: Vec<serde_json::Value> = rules::all()
+                        .iter()
+                        .map(|r| {
+                            let m = r.meta();
+                            serde_json::json!({
+                                "id": m.id, "slug": m.slug, "severity": m.severity,
+                                "title": m.title, "podSecurityControl": m.pss_control,
+                            })
+                        })
+                        .collect();
+                    out = serde_json::to_string_pretty(&list).unwrap_or_default();
+                    out.push('\n');
+                }
+            }
+            print_out(&out)
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(r) => print_out(r.meta().page),
+            None => {
+                eprintln!("keelhaul: unknown rule {rule:?}; `keelhaul rules` lists them");
+                EXIT_ERROR
+            }
+        },
+    }
+}
+
+fn print_out(s: &str) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush()) {
+        Ok(()) => EXIT_OK,
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("keelhaul: cannot write the report: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run_scan(args: ScanArgs) -> i32 {
+    let rules = match select_rules(&args.select, &args.ignore) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("keelhaul: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    if args.threads == Some(0) {
+        eprintln!("keelhaul: --threads must be at least 1");
+        return EXIT_ERROR;
+    }
+    let opts = ScanOptions {
+        paths: args.paths,
+        include: args.include,
+        exclude: args.exclude,
+        max_file_size: args.max_file_size,
+        default_namespace: args.default_namespace,
+        threads: args.threads,
+        excerpts: args.format == Format::Human,
+        rules,
+    };
+    let mut result = match scan::scan(&opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("keelhaul: {}", e.0);
+            return EXIT_ERROR;
+        }
+    };
+    // filter: findings of rules that are not enabled (input rules are raised by the loader).
+    result
+        .findings
+        .retain(|f| opts.rules.iter().any(|r| r.meta().id == f.rule.id));
+    let text = match args.format {
+        Format::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            report::human(
+                &result,
+                &HumanOptions {
+                    color,
+                    verbose: args.verbose,
+                },
+            )
+        }
+        Format::Json => report::json(&result),
+    };
+    if print_out(&text) != EXIT_OK {
+        return EXIT_ERROR;
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    if failing { EXIT_FINDINGS } else { EXIT_OK }
+}

@@ -1,0 +1,236 @@
+//! discover: paths in, an ordered list of inputs out. Owns walking (gitignore and
+//! `.keelhaulignore` honoured, include/exclude globs, links never followed out of the
+//! scanned root) and setting Helm chart templates aside: they are not YAML until rendered.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    /// A file to read; `display` is how reports name it.
+    File { path: PathBuf, display: String },
+    /// Standard input.
+    Stdin,
+    /// The walk could not read this path (a dangling link, a loop, permissions).
+    Unreadable { display: String, message: String },
+    /// A link that leads out of the scanned root: not followed.
+    OutsideRoot { display: String, target: String },
+    /// A Helm chart's `templates/` files, set aside as a group.
+    ChartTemplates {
+        chart_yaml: PathBuf,
+        display: String,
+        templates: usize,
+    },
+}
+
+impl Input {
+    pub fn display(&self) -> &str {
+        match self {
+            Input::File { display, .. }
+            | Input::Unreadable { display, .. }
+            | Input::OutsideRoot { display, .. }
+            | Input::ChartTemplates { display, .. } => display,
+            Input::Stdin => "<stdin>",
+        }
+    }
+}
+
+pub struct DiscoverOptions<'a> {
+    pub include: &'a [String],
+    pub exclude: &'a [String],
+}
+
+/// A path given on the command line that does not exist, or a bad glob: a usage error.
+#[derive(Debug)]
+pub struct DiscoverError(pub String);
+
+pub fn is_manifest_name(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        e.eq_ignore_ascii_case("yaml")
+            || e.eq_ignore_ascii_case("yml")
+            || e.eq_ignore_ascii_case("json")
+    })
+}
+
+pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Vec<Input>, DiscoverError> {
+    let mut inputs = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        let meta =
+            std::fs::metadata(p).map_err(|e| DiscoverError(format!("{}: {}", p.display(), e)))?;
+        if meta.is_dir() {
+            walk(p, opts, &mut inputs)?;
+        } else {
+            // A file named on the command line is scanned whatever its extension.
+            inputs.push(Input::File {
+                path: p.clone(),
+                display: p.display().to_string(),
+            });
+        }
+    }
+    Ok(group_chart_templates(inputs))
+}
+
+fn walk(root: &Path, opts: &DiscoverOptions, out: &mut Vec<Input>) -> Result<(), DiscoverError> {
+    let mut ov = OverrideBuilder::new(root);
+    for g in opts.include {
+        ov.add(g)
+            .map_err(|e| DiscoverError(format!("--include {g}: {e}")))?;
+    }
+    for g in opts.exclude {
+        ov.add(&format!("!{g}"))
+            .map_err(|e| DiscoverError(format!("--exclude {g}: {e}")))?;
+    }
+    let overrides = ov
+        .build()
+        .map_err(|e| DiscoverError(format!("bad glob: {e}")))?;
+    let canonical_root = root
+        .canonicalize()
+        .map_err(|e| DiscoverError(format!("{}: {}", root.display(), e)))?;
+    let found = Mutex::new(Vec::new());
+    WalkBuilder::new(root)
+        .follow_links(true)
+        .require_git(false)
+        .add_custom_ignore_filename(".keelhaulignore")
+        .overrides(overrides)
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            let canonical_root = &canonical_root;
+            Box::new(move |entry| {
+                let item = match entry {
+                    Ok(e) => {
+                        let path = e.path();
+                        let is_file = e.file_type().is_some_and(|t| t.is_file());
+                        if e.path_is_symlink() {
+                            match path.canonicalize() {
+                                Ok(target) if !target.starts_with(canonical_root) => {
+                                    if is_file && !is_manifest_name(path) {
+                                        return WalkState::Continue;
+                                    }
+                                    let item = Input::OutsideRoot {
+                                        display: path.display().to_string(),
+                                        target: target.display().to_string(),
+                                    };
+                                    found.lock().map(|mut f| f.push(item)).ok();
+                                    return WalkState::Skip;
+                                }
+                                Err(err) if is_manifest_name(path) => Some(Input::Unreadable {
+                                    display: path.display().to_string(),
+                                    message: err.to_string(),
+                                }),
+                                _ => None,
+                            }
+                        } else {
+                            None
+                        }
+                        .or_else(|| {
+                            (is_file && is_manifest_name(path)).then(|| Input::File {
+                                path: path.to_path_buf(),
+                                display: path.display().to_string(),
+                            })
+                        })
+                    }
+                    Err(err) => Some(walk_error(err)),
+                };
+                if let Some(item) = item {
+                    found.lock().map(|mut f| f.push(item)).ok();
+                }
+                WalkState::Continue
+            })
+        });
+    let mut found = found.into_inner().unwrap_or_default();
+    found.sort();
+    out.extend(found);
+    Ok(())
+}
+
+fn walk_error(err: ignore::Error) -> Input {
+    let mut path = None;
+    let mut e = &err;
+    loop {
+        match e {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.display().to_string());
+                e = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                e = err
+            }
+            ignore::Error::Loop { child, .. } => {
+                path = Some(child.display().to_string());
+                break;
+            }
+            _ => break,
+        }
+    }
+    let message = match e {
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symbolic link loop back to {}", ancestor.display())
+        }
+        ignore::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    };
+    Input::Unreadable {
+        display: path.unwrap_or_else(|| "<walk>".into()),
+        message,
+    }
+}
+
+/// Files under `<chart>/templates/` (where `<chart>/Chart.yaml` exists) become one
+/// `ChartTemplates` input per chart.
+fn group_chart_templates(inputs: Vec<Input>) -> Vec<Input> {
+    let mut is_chart: HashMap<PathBuf, bool> = HashMap::new();
+    let mut charts: BTreeMap<PathBuf, (String, usize)> = BTreeMap::new();
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        if let Input::File { path, display } = &input
+            && let Some(chart) = chart_of_template(path, &mut is_chart)
+        {
+            let entry = charts.entry(chart.join("Chart.yaml")).or_insert_with(|| {
+                let shown = Path::new(display)
+                    .ancestors()
+                    .find(|a| a.file_name().is_some_and(|n| n == "templates"))
+                    .and_then(Path::parent)
+                    .map(|c| c.join("Chart.yaml").display().to_string())
+                    .unwrap_or_else(|| chart.join("Chart.yaml").display().to_string());
+                (shown, 0)
+            });
+            entry.1 += 1;
+            continue;
+        }
+        out.push(input);
+    }
+    for (chart_yaml, (display, templates)) in charts {
+        out.push(Input::ChartTemplates {
+            chart_yaml,
+            display,
+            templates,
+        });
+    }
+    out
+}
+
+fn chart_of_template(path: &Path, cache: &mut HashMap<PathBuf, bool>) -> Option<PathBuf> {
+    for dir in path.ancestors().skip(1) {
+        if dir.file_name().is_some_and(|n| n == "templates")
+            && let Some(chart) = dir.parent()
+        {
+            let yes = *cache
+                .entry(chart.to_path_buf())
+                .or_insert_with(|| chart.join("Chart.yaml").is_file());
+            if yes {
+                return Some(chart.to_path_buf());
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,116 @@
+//! Findings and rule metadata: what every stage after `check` passes along.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::index::ResourceId;
+use crate::load::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A rule's static description; the page is its documentation, embedded at build time.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub slug: &'static str,
+    /// One sentence: what the rule finds.
+    pub title: &'static str,
+    pub severity: Severity,
+    /// The Pod Security Standards control this rule implements, if any.
+    pub pss_control: Option<&'static str>,
+    pub page: &'static str,
+}
+
+/// A second place a finding refers to, with what it is.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub span: Span,
+    pub label: String,
+}
+
+/// The source lines a finding covers, taken while the file was in memory, with Secret
+/// values already masked.
+#[derive(Debug, Clone)]
+pub struct Excerpt {
+    pub first_line: u32,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub file: Arc<str>,
+    pub span: Span,
+    /// A short label for the primary span ("set here").
+    pub label: Option<String>,
+    pub related: Vec<Related>,
+    pub resource: Option<ResourceId>,
+    /// The template a rendered document came from (`# Source:`).
+    pub origin: Option<String>,
+    pub excerpt: Option<Excerpt>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, file: Arc<str>, span: Span, message: String) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity,
+            message,
+            file,
+            span,
+            label: None,
+            related: Vec::new(),
+            resource: None,
+            origin: None,
+            excerpt: None,
+        }
+    }
+
+    pub fn severity(&mut self, s: Severity) -> &mut Self {
+        self.severity = s;
+        self
+    }
+
+    pub fn label(&mut self, l: impl Into<String>) -> &mut Self {
+        self.label = Some(l.into());
+        self
+    }
+
+    pub fn related(&mut self, span: Span, label: impl Into<String>) -> &mut Self {
+        self.related.push(Related {
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    /// Output order: path, line, column, rule.
+    pub fn sort_key(&self) -> (&str, u32, u32, &'static str, &str) {
+        (
+            &self.file,
+            self.span.start.line,
+            self.span.start.col,
+            self.rule.id,
+            &self.message,
+        )
+    }
+}

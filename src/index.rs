@@ -1,0 +1,318 @@
+//! index: documents in, resources out. Owns what a Kubernetes object is (apiVersion, kind,
+//! name, namespace; `kind: List` items), which kinds embed a pod template and where, and the
+//! cross-resource index that rules over several objects (namespaces, policies, bindings) read.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::load::{Document, NodeId};
+
+/// Who a finding is about, as the JSON report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceId {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl ResourceId {
+    /// `Deployment "web"` for messages.
+    pub fn describe(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{} \"{}\"", self.kind, n),
+            None => format!("{} (unnamed)", self.kind),
+        }
+    }
+}
+
+/// One Kubernetes object inside a document.
+#[derive(Debug, Clone, Copy)]
+pub struct Resource<'d> {
+    pub doc: &'d Document,
+    /// The object's mapping node.
+    pub node: NodeId,
+    pub api_version: &'d str,
+    pub kind: &'d str,
+    pub name: Option<&'d str>,
+    /// The namespace it lives in: its own, or the default one.
+    pub namespace: &'d str,
+    pub namespaced_explicitly: bool,
+}
+
+impl<'d> Resource<'d> {
+    /// API group: `apps` for `apps/v1`, empty for the core group (`v1`).
+    pub fn group(&self) -> &'d str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    pub fn id(&self) -> ResourceId {
+        ResourceId {
+            api_version: self.api_version.to_string(),
+            kind: self.kind.to_string(),
+            namespace: Some(self.namespace.to_string()),
+            name: self.name.map(str::to_string),
+        }
+    }
+
+    pub fn metadata(&self) -> Option<NodeId> {
+        self.doc.get(self.node, "metadata")
+    }
+}
+
+/// Why a document was not read as a Kubernetes object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotAnObject {
+    /// A scalar or a list at the top of the document.
+    NotAMapping,
+    /// A mapping without string `apiVersion` and `kind`.
+    MissingTypeFields,
+}
+
+/// The objects of a document; `kind: List` (and `*List`) items are objects of their own.
+pub fn resources_of<'d>(
+    doc: &'d Document,
+    default_namespace: &'d str,
+) -> Result<Vec<Resource<'d>>, NotAnObject> {
+    let Some(root) = doc.root else {
+        return Ok(Vec::new());
+    };
+    if doc.is_null(root) {
+        return Ok(Vec::new());
+    }
+    if !doc.is_mapping(root) {
+        return Err(NotAnObject::NotAMapping);
+    }
+    let mut out = Vec::new();
+    collect(doc, root, default_namespace, &mut out)?;
+    Ok(out)
+}
+
+fn collect<'d>(
+    doc: &'d Document,
+    node: NodeId,
+    default_namespace: &'d str,
+    out: &mut Vec<Resource<'d>>,
+) -> Result<(), NotAnObject> {
+    let (Some(api_version), Some(kind)) =
+        (doc.get_str(node, "apiVersion"), doc.get_str(node, "kind"))
+    else {
+        return Err(NotAnObject::MissingTypeFields);
+    };
+    if kind.ends_with("List")
+        && let Some(items) = doc.get(node, "items")
+        && doc.is_sequence(items)
+    {
+        for &item in doc.items(items) {
+            if doc.is_mapping(item) {
+                // An item that is not an object is the API server's problem, not a crash here.
+                let _ = collect(doc, item, default_namespace, out);
+            }
+        }
+        return Ok(());
+    }
+    let meta = doc.get(node, "metadata");
+    let name = meta.and_then(|m| doc.get_str(m, "name"));
+    let ns = meta
+        .and_then(|m| doc.get_str(m, "namespace"))
+        .filter(|s| !s.is_empty());
+    out.push(Resource {
+        doc,
+        node,
+        api_version,
+        kind,
+        name,
+        namespace: ns.unwrap_or(default_namespace),
+        namespaced_explicitly: ns.is_some(),
+    });
+    Ok(())
+}
+
+/// A resource that runs pods: where its pod template is.
+#[derive(Debug, Clone, Copy)]
+pub struct Workload<'d> {
+    pub resource: Resource<'d>,
+    /// The pod's metadata (pod template metadata; the Pod's own for a Pod).
+    pub pod_meta: Option<NodeId>,
+    /// The PodSpec mapping.
+    pub pod_spec: NodeId,
+    /// The `spec:` key that holds the PodSpec, where pod-level "missing field" findings point.
+    pub pod_spec_key: NodeId,
+}
+
+/// Kinds that embed a pod template, by API group and kind, with the path to the template
+/// (a mapping with `metadata` and `spec`). Any version of the group is accepted, so every
+/// apiVersion a kind was ever served under (`extensions/v1beta1` Deployment, `batch/v1beta1`
+/// CronJob, ...) is a workload.
+const TEMPLATE_PATHS: &[(&str, &str, &[&str])] = &[
+    ("", "PodTemplate", &["template"]),
+    ("", "ReplicationController", &["spec", "template"]),
+    ("apps", "Deployment", &["spec", "template"]),
+    ("apps", "ReplicaSet", &["spec", "template"]),
+    ("apps", "StatefulSet", &["spec", "template"]),
+    ("apps", "DaemonSet", &["spec", "template"]),
+    ("extensions", "Deployment", &["spec", "template"]),
+    ("extensions", "ReplicaSet", &["spec", "template"]),
+    ("extensions", "DaemonSet", &["spec", "template"]),
+    ("batch", "Job", &["spec", "template"]),
+    (
+        "batch",
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template"],
+    ),
+    // Common CRDs that carry a pod template.
+    ("argoproj.io", "Rollout", &["spec", "template"]),
+    (
+        "apps.openshift.io",
+        "DeploymentConfig",
+        &["spec", "template"],
+    ),
+    ("", "DeploymentConfig", &["spec", "template"]),
+    ("serving.knative.dev", "Service", &["spec", "template"]),
+    (
+        "serving.knative.dev",
+        "Configuration",
+        &["spec", "template"],
+    ),
+    (
+        "keda.sh",
+        "ScaledJob",
+        &["spec", "jobTargetRef", "template"],
+    ),
+];
+
+/// The pod template of a resource, if its kind runs pods.
+pub fn workload_of<'d>(r: &Resource<'d>) -> Option<Workload<'d>> {
+    let doc = r.doc;
+    let group = r.group();
+    let (template, spec_parent) = if r.kind == "Pod" && group.is_empty()
+        || r.kind == "Revision" && group == "serving.knative.dev"
+    {
+        (r.node, r.node)
+    } else {
+        let (_, _, path) = TEMPLATE_PATHS
+            .iter()
+            .find(|(g, k, _)| *g == group && *k == r.kind)?;
+        let t = doc.path(r.node, path)?;
+        (t, t)
+    };
+    if !doc.is_mapping(template) {
+        return None;
+    }
+    let spec = doc.entry(spec_parent, "spec")?;
+    if !doc.is_mapping(spec.value) {
+        return None;
+    }
+    Some(Workload {
+        resource: *r,
+        pod_meta: doc.get(template, "metadata").filter(|&m| doc.is_mapping(m)),
+        pod_spec: spec.value,
+        pod_spec_key: spec.key,
+    })
+}
+
+/// An object kept for the cross-resource phase, with the file it came from.
+#[derive(Debug, Clone)]
+pub struct IndexedObject {
+    pub file: Arc<str>,
+    pub doc: Arc<Document>,
+    pub node: NodeId,
+    pub id: ResourceId,
+}
+
+/// A workload as the cross-resource phase sees it: identity, namespace and pod labels.
+#[derive(Debug, Clone)]
+pub struct WorkloadSummary {
+    pub file: Arc<str>,
+    pub doc: Arc<Document>,
+    pub node: NodeId,
+    pub id: ResourceId,
+    pub pod_labels: Vec<(String, String)>,
+}
+
+/// Kinds whose whole object the cross-resource rules need.
+const INDEXED_KINDS: &[&str] = &[
+    "Namespace",
+    "NetworkPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ServiceAccount",
+];
+
+/// Everything the cross-resource rules look at, gathered from all files.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub objects: Vec<IndexedObject>,
+    pub workloads: Vec<WorkloadSummary>,
+}
+
+impl Index {
+    /// Records what the cross-resource phase needs of one resource; the rest of the document
+    /// is not retained, so memory does not grow with everything scanned.
+    pub fn add(&mut self, file: &Arc<str>, doc: &Arc<Document>, r: &Resource<'_>) {
+        if INDEXED_KINDS.contains(&r.kind) {
+            self.objects.push(IndexedObject {
+                file: file.clone(),
+                doc: doc.clone(),
+                node: r.node,
+                id: r.id(),
+            });
+        } else if let Some(w) = workload_of(r) {
+            let labels = w
+                .pod_meta
+                .and_then(|m| doc.get(m, "labels"))
+                .map(|l| {
+                    doc.entries(l)
+                        .filter_map(|e| {
+                            Some((
+                                doc.scalar(e.key)?.to_string(),
+                                doc.scalar(e.value)?.to_string(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.workloads.push(WorkloadSummary {
+                file: file.clone(),
+                doc: doc.clone(),
+                node: r.node,
+                id: r.id(),
+                pod_labels: labels,
+            });
+        }
+    }
+
+    pub fn merge(&mut self, other: Index) {
+        self.objects.extend(other.objects);
+        self.workloads.extend(other.workloads);
+    }
+
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a IndexedObject> + 'a {
+        self.objects.iter().filter(move |o| o.id.kind == kind)
+    }
+
+    /// Namespaces that hold workloads, sorted.
+    pub fn workload_namespaces(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .workloads
+            .iter()
+            .filter_map(|w| w.id.namespace.as_deref())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Sorts by file and position, so cross-resource rules see a stable order whatever the
+    /// thread count.
+    pub fn sort(&mut self) {
+        let key =
+            |f: &Arc<str>, d: &Arc<Document>, n: NodeId| (f.clone(), d.index, d.span(n).start);
+        self.objects.sort_by_key(|o| key(&o.file, &o.doc, o.node));
+        self.workloads.sort_by_key(|o| key(&o.file, &o.doc, o.node));
+    }
+}

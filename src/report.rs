@@ -1,0 +1,296 @@
+//! report: findings in, text out. Sinks only format: human (snippets with the exact span
+//! underlined) and JSON (a documented, stable schema). Nothing here decides what is a finding.
+
+use std::fmt::Write as _;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity};
+use crate::index::ResourceId;
+use crate::load::{Pos, Span};
+use crate::scan::{Notice, ScanResult};
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+pub fn counts(findings: &[Finding]) -> Counts {
+    let mut c = Counts::default();
+    for f in findings {
+        match f.severity {
+            Severity::Error => c.errors += 1,
+            Severity::Warning => c.warnings += 1,
+            Severity::Note => c.notes += 1,
+        }
+    }
+    c
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+// ---- human ---------------------------------------------------------------------------
+
+pub struct HumanOptions {
+    pub color: bool,
+    pub verbose: bool,
+}
+
+/// The human report: one snippet per finding, then the notices and a summary line.
+pub fn human(result: &ScanResult, opts: &HumanOptions) -> String {
+    let renderer = if opts.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for f in &result.findings {
+        out.push_str(&render_finding(&renderer, f));
+        out.push_str("\n\n");
+    }
+    let (loud, quiet): (Vec<&Notice>, Vec<&Notice>) =
+        result.notices.iter().partition(|n| !n.verbose);
+    for n in loud.iter().chain(quiet.iter().filter(|_| opts.verbose)) {
+        let at = n.line.map(|l| format!(":{l}")).unwrap_or_default();
+        let _ = writeln!(out, "notice: {}{at}: {}", n.file, n.message);
+    }
+    if !opts.verbose && !quiet.is_empty() {
+        let _ = writeln!(
+            out,
+            "notice: {} not checked because they are not Kubernetes objects (--verbose lists them)",
+            plural(quiet.len(), "document was", "documents were")
+        );
+    }
+    let c = counts(&result.findings);
+    let s = result.stats;
+    let _ = writeln!(
+        out,
+        "{}, {}, {} in {} ({}, {})",
+        plural(c.errors, "error", "errors"),
+        plural(c.warnings, "warning", "warnings"),
+        plural(c.notes, "note", "notes"),
+        plural(s.files, "file", "files"),
+        plural(s.documents, "document", "documents"),
+        plural(s.resources, "resource", "resources"),
+    );
+    out
+}
+
+/// Byte offset in `text` (which starts at `first_line`) of a position; clamped to the text.
+fn offset_in(text: &str, first_line: u32, p: Pos) -> usize {
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i as u32 + first_line == p.line {
+            let body = line.trim_end_matches(['\n', '\r']);
+            return offset
+                + body
+                    .char_indices()
+                    .nth(p.col as usize)
+                    .map_or(body.len(), |(b, _)| b);
+        }
+        offset += line.len();
+    }
+    text.trim_end_matches(['\n', '\r']).len()
+}
+
+fn range_in(text: &str, first_line: u32, span: Span) -> std::ops::Range<usize> {
+    let s = offset_in(text, first_line, span.start);
+    let mut e = offset_in(text, first_line, span.end).max(s);
+    if e == s {
+        // A point: underline the character there, if any.
+        e = text[s..]
+            .chars()
+            .next()
+            .filter(|c| *c != '\n' && *c != '\r')
+            .map_or(s, |c| s + c.len_utf8());
+    }
+    s..e
+}
+
+fn render_finding(renderer: &Renderer, f: &Finding) -> String {
+    let level = match f.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    };
+    let title = format!("{} ({})", f.message, f.rule.slug);
+    let path = format!("{}", f.file);
+    let mut group = Group::with_title(level.primary_title(title.as_str()).id(f.rule.id));
+    let mut notes: Vec<String> = Vec::new();
+    match &f.excerpt {
+        Some(ex) => {
+            let mut snippet = Snippet::source(ex.text.as_str())
+                .line_start(ex.first_line as usize)
+                .path(path.as_str())
+                .fold(false)
+                .annotation(
+                    AnnotationKind::Primary
+                        .span(range_in(&ex.text, ex.first_line, f.span))
+                        .label(f.label.as_deref().unwrap_or("")),
+                );
+            let last_line = ex.first_line + ex.text.lines().count() as u32 - 1;
+            for r in &f.related {
+                if r.span.start.line >= ex.first_line && r.span.start.line <= last_line {
+                    snippet = snippet.annotation(
+                        AnnotationKind::Context
+                            .span(range_in(&ex.text, ex.first_line, r.span))
+                            .label(r.label.as_str()),
+                    );
+                } else {
+                    notes.push(format!(
+                        "{}: {}:{}:{}",
+                        r.label,
+                        f.file,
+                        r.span.start.line,
+                        r.span.start.col + 1
+                    ));
+                }
+            }
+            group = group.element(snippet);
+        }
+        None => {
+            notes.insert(
+                0,
+                format!(
+                    "at {}:{}:{}",
+                    f.file,
+                    f.span.start.line,
+                    f.span.start.col + 1
+                ),
+            );
+        }
+    }
+    if let Some(o) = &f.origin {
+        notes.push(format!("rendered from the Helm template {o}"));
+    }
+    let mut report: Vec<Group> = vec![group];
+    for n in &notes {
+        report.push(Group::with_title(Level::NOTE.secondary_title(n.as_str())));
+    }
+    renderer.render(&report)
+}
+
+// ---- JSON ----------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct JsonPos {
+    line: u32,
+    /// 1-based, in Unicode code points.
+    column: u32,
+}
+
+impl From<Pos> for JsonPos {
+    fn from(p: Pos) -> Self {
+        JsonPos {
+            line: p.line,
+            column: p.col + 1,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    start: JsonPos,
+    end: JsonPos,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    slug: &'static str,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    start: JsonPos,
+    end: JsonPos,
+    resource: Option<&'a ResourceId>,
+    origin: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNotice<'a> {
+    file: &'a str,
+    line: Option<u32>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    documents: usize,
+    resources: usize,
+    #[serde(flatten)]
+    counts: Counts,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    /// Bumped on any incompatible change of this schema.
+    schema: u32,
+    tool: &'static str,
+    version: &'static str,
+    findings: Vec<JsonFinding<'a>>,
+    notices: Vec<JsonNotice<'a>>,
+    summary: JsonSummary,
+}
+
+/// The JSON report (schema 1, documented in README.md).
+pub fn json(result: &ScanResult) -> String {
+    let report = JsonReport {
+        schema: 1,
+        tool: "keelhaul",
+        version: env!("CARGO_PKG_VERSION"),
+        findings: result
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule: f.rule.id,
+                slug: f.rule.slug,
+                severity: f.severity,
+                message: &f.message,
+                file: &f.file,
+                start: f.span.start.into(),
+                end: f.span.end.into(),
+                resource: f.resource.as_ref(),
+                origin: f.origin.as_deref(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| JsonRelated {
+                        file: &f.file,
+                        start: r.span.start.into(),
+                        end: r.span.end.into(),
+                        label: &r.label,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        notices: result
+            .notices
+            .iter()
+            .map(|n| JsonNotice {
+                file: &n.file,
+                line: n.line,
+                message: &n.message,
+            })
+            .collect(),
+        summary: JsonSummary {
+            files: result.stats.files,
+            documents: result.stats.documents,
+            resources: result.stats.resources,
+            counts: counts(&result.findings),
+        },
+    };
+    let mut s =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,262 @@
+//! Input rules (KH0xx): problems with the files themselves. Most are raised by the scan
+//! while loading; KH004 checks field types against the part of the Kubernetes schema that
+//! keelhaul's rules read.
+
+use super::rule_meta;
+use crate::check::{Rule, Sink};
+use crate::finding::RuleMeta;
+use crate::index::{Resource, workload_of};
+use crate::load::scalar::Value;
+use crate::load::{Document, NodeId};
+
+rule_meta!(
+    INVALID_YAML,
+    "KH001",
+    "invalid-yaml",
+    Error,
+    "The file is not valid YAML or JSON."
+);
+rule_meta!(
+    DUPLICATE_KEY,
+    "KH002",
+    "duplicate-key",
+    Error,
+    "A mapping sets the same key twice."
+);
+rule_meta!(
+    ALIAS_LIMIT,
+    "KH003",
+    "alias-limit",
+    Error,
+    "Anchors and aliases expand beyond the budget (an alias bomb)."
+);
+rule_meta!(
+    INVALID_VALUE,
+    "KH004",
+    "invalid-value",
+    Error,
+    "A field has a value of the wrong type; the API server rejects the object."
+);
+rule_meta!(
+    UNREADABLE_FILE,
+    "KH005",
+    "unreadable-file",
+    Error,
+    "The file could not be read."
+);
+rule_meta!(
+    SKIPPED_FILE,
+    "KH006",
+    "skipped-file",
+    Warning,
+    "The file was not scanned: binary or over the size limit."
+);
+rule_meta!(
+    HELM_TEMPLATE,
+    "KH007",
+    "helm-template",
+    Note,
+    "An unrendered Helm template was not scanned."
+);
+
+macro_rules! load_rule {
+    ($ty:ident, $meta:ident) => {
+        /// Raised by the scan while loading, not by a hook.
+        pub struct $ty;
+        impl Rule for $ty {
+            fn meta(&self) -> &'static RuleMeta {
+                &$meta
+            }
+        }
+    };
+}
+load_rule!(InvalidYaml, INVALID_YAML);
+load_rule!(DuplicateKey, DUPLICATE_KEY);
+load_rule!(AliasLimit, ALIAS_LIMIT);
+load_rule!(UnreadableFile, UNREADABLE_FILE);
+load_rule!(SkippedFile, SKIPPED_FILE);
+load_rule!(HelmTemplate, HELM_TEMPLATE);
+
+/// The Kubernetes type of a field, as far as keelhaul's rules read fields.
+enum Ty {
+    Bool,
+    Int,
+    Str,
+    Map(&'static [(&'static str, Ty)]),
+    /// A map whose values all have one type (labels, annotations).
+    MapOf(&'static Ty),
+    List(&'static Ty),
+}
+
+const SELINUX: Ty = Ty::Map(&[
+    ("user", Ty::Str),
+    ("role", Ty::Str),
+    ("type", Ty::Str),
+    ("level", Ty::Str),
+]);
+const PROFILE: Ty = Ty::Map(&[("type", Ty::Str), ("localhostProfile", Ty::Str)]);
+const WINDOWS: Ty = Ty::Map(&[("hostProcess", Ty::Bool), ("runAsUserName", Ty::Str)]);
+
+const POD_SECURITY_CONTEXT: Ty = Ty::Map(&[
+    ("runAsNonRoot", Ty::Bool),
+    ("runAsUser", Ty::Int),
+    ("runAsGroup", Ty::Int),
+    ("fsGroup", Ty::Int),
+    ("supplementalGroups", Ty::List(&Ty::Int)),
+    (
+        "sysctls",
+        Ty::List(&Ty::Map(&[("name", Ty::Str), ("value", Ty::Str)])),
+    ),
+    ("seLinuxOptions", SELINUX),
+    ("seccompProfile", PROFILE),
+    ("appArmorProfile", PROFILE),
+    ("windowsOptions", WINDOWS),
+]);
+
+const CONTAINER_SECURITY_CONTEXT: Ty = Ty::Map(&[
+    ("privileged", Ty::Bool),
+    ("allowPrivilegeEscalation", Ty::Bool),
+    ("readOnlyRootFilesystem", Ty::Bool),
+    ("runAsNonRoot", Ty::Bool),
+    ("runAsUser", Ty::Int),
+    ("runAsGroup", Ty::Int),
+    ("procMount", Ty::Str),
+    (
+        "capabilities",
+        Ty::Map(&[("add", Ty::List(&Ty::Str)), ("drop", Ty::List(&Ty::Str))]),
+    ),
+    ("seLinuxOptions", SELINUX),
+    ("seccompProfile", PROFILE),
+    ("appArmorProfile", PROFILE),
+    ("windowsOptions", WINDOWS),
+]);
+
+const CONTAINER: Ty = Ty::List(&Ty::Map(&[
+    ("name", Ty::Str),
+    ("image", Ty::Str),
+    ("command", Ty::List(&Ty::Str)),
+    ("args", Ty::List(&Ty::Str)),
+    (
+        "env",
+        Ty::List(&Ty::Map(&[("name", Ty::Str), ("value", Ty::Str)])),
+    ),
+    (
+        "ports",
+        Ty::List(&Ty::Map(&[
+            ("name", Ty::Str),
+            ("containerPort", Ty::Int),
+            ("hostPort", Ty::Int),
+            ("protocol", Ty::Str),
+        ])),
+    ),
+    ("securityContext", CONTAINER_SECURITY_CONTEXT),
+]));
+
+const POD_SPEC: Ty = Ty::Map(&[
+    ("hostNetwork", Ty::Bool),
+    ("hostPID", Ty::Bool),
+    ("hostIPC", Ty::Bool),
+    ("hostUsers", Ty::Bool),
+    ("shareProcessNamespace", Ty::Bool),
+    ("automountServiceAccountToken", Ty::Bool),
+    ("serviceAccountName", Ty::Str),
+    ("securityContext", POD_SECURITY_CONTEXT),
+    ("containers", CONTAINER),
+    ("initContainers", CONTAINER),
+    ("ephemeralContainers", CONTAINER),
+    (
+        "volumes",
+        Ty::List(&Ty::Map(&[
+            ("name", Ty::Str),
+            ("hostPath", Ty::Map(&[("path", Ty::Str), ("type", Ty::Str)])),
+        ])),
+    ),
+]);
+
+const OBJECT_META: Ty = Ty::Map(&[
+    ("name", Ty::Str),
+    ("namespace", Ty::Str),
+    ("labels", Ty::MapOf(&Ty::Str)),
+    ("annotations", Ty::MapOf(&Ty::Str)),
+]);
+
+/// KH004: values the API server cannot decode into the field's type.
+pub struct InvalidValue;
+
+impl Rule for InvalidValue {
+    fn meta(&self) -> &'static RuleMeta {
+        &INVALID_VALUE
+    }
+
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        let doc = r.doc;
+        if let Some(m) = r.metadata() {
+            walk(doc, m, &OBJECT_META, "metadata", out);
+        }
+        if let Some(w) = workload_of(r) {
+            if let Some(m) = w.pod_meta
+                && m != r.metadata().unwrap_or(NodeId::MAX)
+            {
+                walk(doc, m, &OBJECT_META, "pod template metadata", out);
+            }
+            walk(doc, w.pod_spec, &POD_SPEC, "pod spec", out);
+        }
+    }
+}
+
+fn walk(doc: &Document, node: NodeId, ty: &Ty, field: &str, out: &mut Sink<'_>) {
+    let expected = match ty {
+        Ty::Bool => "a boolean",
+        Ty::Int => "an integer",
+        Ty::Str => "a string",
+        Ty::Map(_) | Ty::MapOf(_) => "a mapping",
+        Ty::List(_) => "a list",
+    };
+    let ok = match (ty, doc.value(node)) {
+        (_, Some(Value::Null)) => return,
+        (Ty::Bool, Some(Value::Bool(_))) | (Ty::Int, Some(Value::Int(_))) => true,
+        (Ty::Str, Some(Value::Str(_))) => true,
+        (Ty::Map(_) | Ty::MapOf(_), None) => doc.is_mapping(node),
+        (Ty::List(_), None) => doc.is_sequence(node),
+        _ => false,
+    };
+    if !ok {
+        let found = match doc.value(node) {
+            Some(Value::Str(s)) if matches!(ty, Ty::Bool | Ty::Int) => {
+                format!("the string \"{s}\" (quoted values are strings)")
+            }
+            Some(v) => v.type_name().to_string(),
+            None if doc.is_mapping(node) => "a mapping".into(),
+            None => "a list".into(),
+        };
+        let resource = out.resource.id().describe();
+        out.report(
+            &INVALID_VALUE,
+            node,
+            format!("{field} of {resource} must be {expected}, found {found}: the API server rejects this object"),
+        );
+        return;
+    }
+    match ty {
+        Ty::Map(fields) => {
+            for e in doc.entries(node) {
+                let Some(k) = doc.scalar(e.key) else { continue };
+                if let Some((name, t)) = fields.iter().find(|(n, _)| *n == k) {
+                    walk(doc, e.value, t, name, out);
+                }
+            }
+        }
+        Ty::MapOf(t) => {
+            for e in doc.entries(node) {
+                let k = doc.scalar(e.key).unwrap_or_default();
+                walk(doc, e.value, t, &format!("{field} \"{k}\""), out);
+            }
+        }
+        Ty::List(t) => {
+            for &item in doc.items(node) {
+                walk(doc, item, t, field, out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,61 @@
+//! The rule registry: every rule keelhaul has, one file per family.
+
+use crate::check::Rule;
+use crate::finding::RuleMeta;
+
+pub mod input;
+pub mod security_context;
+
+/// Declares a rule's metadata; its page `rules/<ID>-<slug>.md` is embedded in the binary.
+macro_rules! rule_meta {
+    ($name:ident, $id:literal, $slug:literal, $sev:ident, $title:literal $(, pss = $pss:literal)?) => {
+        pub static $name: $crate::finding::RuleMeta = $crate::finding::RuleMeta {
+            id: $id,
+            slug: $slug,
+            title: $title,
+            severity: $crate::finding::Severity::$sev,
+            pss_control: rule_meta!(@pss $($pss)?),
+            page: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, "-", $slug, ".md")),
+        };
+    };
+    (@pss) => { None };
+    (@pss $p:literal) => { Some($p) };
+}
+pub(crate) use rule_meta;
+
+/// Every rule, in id order.
+pub fn all() -> &'static [&'static dyn Rule] {
+    use input::*;
+    use security_context::*;
+    &[
+        &InvalidYaml,
+        &DuplicateKey,
+        &AliasLimit,
+        &InvalidValue,
+        &UnreadableFile,
+        &SkippedFile,
+        &HelmTemplate,
+        &Privileged,
+        &PrivilegeEscalation,
+        &RunAsRoot,
+        &AddedCapabilities,
+        &CapabilitiesNotDropped,
+        &WritableRootFilesystem,
+        &HostNamespaces,
+        &HostPathVolume,
+        &HostPort,
+        &UnmaskedProcMount,
+        &UnsafeSysctl,
+        &SelinuxOptions,
+        &WindowsHostProcess,
+        &ServiceAccountToken,
+    ]
+}
+
+/// A rule by id (`KH101`) or slug (`privileged`), case-insensitively.
+pub fn find(name: &str) -> Option<&'static dyn Rule> {
+    all().iter().copied().find(|r| {
+        let m: &RuleMeta = r.meta();
+        m.id.eq_ignore_ascii_case(name) || m.slug.eq_ignore_ascii_case(name)
+    })
+}

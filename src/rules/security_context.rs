@@ -1,0 +1,730 @@
+//! Pod and container security context rules (KH1xx): least privilege for containers, as
+//! the AKS guidance asks and the Pod Security Standards define it.
+//!
+//! Each control's judgement lives in one function here (`privileged_containers`, ...), so
+//! the Pod Security evaluator can reuse it rather than restate it.
+
+use super::rule_meta;
+use crate::check::{Rule, Sink};
+use crate::finding::{RuleMeta, Severity};
+use crate::load::{Document, NodeId};
+use crate::model::{
+    ContainerView, Field, PodView, bool_field, int_field, key_of, map_field, str_field,
+};
+
+rule_meta!(
+    PRIVILEGED,
+    "KH101",
+    "privileged",
+    Error,
+    "A container runs privileged.",
+    pss = "privileged"
+);
+rule_meta!(
+    PRIVILEGE_ESCALATION,
+    "KH102",
+    "privilege-escalation",
+    Error,
+    "A container allows privilege escalation.",
+    pss = "allowPrivilegeEscalation"
+);
+rule_meta!(
+    RUN_AS_ROOT,
+    "KH103",
+    "run-as-root",
+    Warning,
+    "A container runs, or may run, as root.",
+    pss = "runAsNonRoot"
+);
+rule_meta!(
+    ADDED_CAPABILITIES,
+    "KH104",
+    "added-capabilities",
+    Warning,
+    "A container adds Linux capabilities beyond the baseline set.",
+    pss = "capabilities_baseline"
+);
+rule_meta!(
+    CAPABILITIES_NOT_DROPPED,
+    "KH105",
+    "capabilities-not-dropped",
+    Warning,
+    "A container does not drop all capabilities.",
+    pss = "capabilities_restricted"
+);
+rule_meta!(
+    WRITABLE_ROOT_FILESYSTEM,
+    "KH106",
+    "writable-root-filesystem",
+    Warning,
+    "A container's root filesystem is writable."
+);
+rule_meta!(
+    HOST_NAMESPACES,
+    "KH107",
+    "host-namespaces",
+    Error,
+    "A pod shares the host's network, PID or IPC namespace.",
+    pss = "hostNamespaces"
+);
+rule_meta!(
+    HOST_PATH_VOLUME,
+    "KH108",
+    "host-path-volume",
+    Warning,
+    "A pod mounts a directory of the host.",
+    pss = "hostPathVolumes"
+);
+rule_meta!(
+    HOST_PORT,
+    "KH109",
+    "host-port",
+    Warning,
+    "A container binds a port of the host.",
+    pss = "hostPorts"
+);
+rule_meta!(
+    UNMASKED_PROC_MOUNT,
+    "KH110",
+    "unmasked-proc-mount",
+    Error,
+    "A container unmasks /proc.",
+    pss = "procMount"
+);
+rule_meta!(
+    UNSAFE_SYSCTL,
+    "KH111",
+    "unsafe-sysctl",
+    Error,
+    "A pod sets a sysctl outside the safe set.",
+    pss = "sysctls"
+);
+rule_meta!(
+    SELINUX_OPTIONS,
+    "KH112",
+    "selinux-options",
+    Error,
+    "A pod or container sets a custom SELinux user, role or type.",
+    pss = "seLinuxOptions"
+);
+rule_meta!(
+    WINDOWS_HOST_PROCESS,
+    "KH113",
+    "windows-host-process",
+    Error,
+    "A Windows pod runs as a host process.",
+    pss = "windowsHostProcess"
+);
+rule_meta!(
+    SERVICE_ACCOUNT_TOKEN,
+    "KH114",
+    "service-account-token",
+    Note,
+    "A pod mounts its service account token automatically."
+);
+
+/// The fields of a container's security context.
+fn sc_bool(c: &ContainerView<'_>, key: &str) -> Field<bool> {
+    bool_field(c.doc, c.security_context(), key)
+}
+
+/// `container "app" of Deployment "web"`.
+fn who(c: &ContainerView<'_>, pod: &PodView<'_>) -> String {
+    format!("{} of {}", c.describe(), pod.describe())
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// KH101.
+pub struct Privileged;
+
+/// Containers with `privileged: true`, with the value node.
+pub fn privileged_containers<'d>(pod: &PodView<'d>) -> Vec<(ContainerView<'d>, NodeId)> {
+    pod.containers()
+        .into_iter()
+        .filter_map(|c| match sc_bool(&c, "privileged") {
+            Field::Set(true, n) => Some((c, n)),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Rule for Privileged {
+    fn meta(&self) -> &'static RuleMeta {
+        &PRIVILEGED
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        for (c, n) in privileged_containers(pod) {
+            out.report(&PRIVILEGED, n, format!(
+                "{} runs privileged: it gets every capability and the host's devices, and can take over the node",
+                who(&c, pod)
+            ))
+            .label("privileged");
+        }
+    }
+}
+
+/// KH102.
+pub struct PrivilegeEscalation;
+
+impl Rule for PrivilegeEscalation {
+    fn meta(&self) -> &'static RuleMeta {
+        &PRIVILEGE_ESCALATION
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let windows = pod.is_windows();
+        for c in pod.containers() {
+            if sc_bool(&c, "privileged").get() == Some(true) {
+                continue; // KH101 says it: a privileged container always escalates.
+            }
+            match sc_bool(&c, "allowPrivilegeEscalation") {
+                Field::Set(true, n) => {
+                    out.report(&PRIVILEGE_ESCALATION, n, format!(
+                        "{} sets allowPrivilegeEscalation: true: its processes can gain more privileges than their parent (setuid binaries, file capabilities)",
+                        who(&c, pod)
+                    ));
+                }
+                Field::Absent if !windows => {
+                    out.report(&PRIVILEGE_ESCALATION, c.anchor(), format!(
+                        "{} does not set allowPrivilegeEscalation: false; it defaults to true, so setuid binaries can raise privileges",
+                        who(&c, pod)
+                    ))
+                    .severity(Severity::Warning);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// KH103.
+pub struct RunAsRoot;
+
+impl Rule for RunAsRoot {
+    fn meta(&self) -> &'static RuleMeta {
+        &RUN_AS_ROOT
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let pod_sc = pod.security_context();
+        for c in pod.containers() {
+            let whom = who(&c, pod);
+            let inherited = |f: &Field<i64>| {
+                if f.node().is_some()
+                    && int_field(c.doc, c.security_context(), "runAsUser") == Field::Absent
+                {
+                    " (set on the pod)"
+                } else {
+                    ""
+                }
+            };
+            let user = c.inherited(pod, |d, m| int_field(d, m, "runAsUser"));
+            let non_root = c.inherited(pod, |d, m| bool_field(d, m, "runAsNonRoot"));
+            match user {
+                Field::Set(0, n) => {
+                    out.report(
+                        &RUN_AS_ROOT,
+                        n,
+                        format!("{whom} runs as root: runAsUser is 0{}", inherited(&user)),
+                    )
+                    .severity(Severity::Error);
+                }
+                Field::Set(_, _) | Field::Invalid => {}
+                Field::Absent => match non_root {
+                    Field::Set(false, n) => {
+                        out.report(&RUN_AS_ROOT, n, format!(
+                            "{whom} allows running as root: runAsNonRoot is false and no non-root runAsUser is set"
+                        ));
+                    }
+                    Field::Absent => {
+                        out.report(&RUN_AS_ROOT, c.anchor(), format!(
+                            "{whom} may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set, so the image's USER decides"
+                        ));
+                    }
+                    _ => {}
+                },
+            }
+            let group = int_field(c.doc, c.security_context(), "runAsGroup").or(int_field(
+                c.doc,
+                pod_sc,
+                "runAsGroup",
+            ));
+            if let Field::Set(0, n) = group {
+                out.report(
+                    &RUN_AS_ROOT,
+                    n,
+                    format!("{whom} runs with the root group: runAsGroup is 0"),
+                );
+            }
+        }
+    }
+}
+
+/// Capabilities a container may add at the Pod Security baseline level.
+pub const BASELINE_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// Capabilities that on their own open a way out of the container or into the node.
+const DANGEROUS_CAPABILITIES: &[&str] = &[
+    "ALL",
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "NET_RAW",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_BOOT",
+    "DAC_READ_SEARCH",
+    "BPF",
+    "PERFMON",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "SYS_TIME",
+    "SYSLOG",
+];
+
+/// The container runtime's reading of a capability name: case-insensitive, `CAP_` optional.
+fn normalize_capability(name: &str) -> String {
+    let up = name.trim().to_ascii_uppercase();
+    up.strip_prefix("CAP_").map(str::to_string).unwrap_or(up)
+}
+
+fn capability_items<'d>(c: &ContainerView<'d>, list: &str) -> Vec<(NodeId, &'d str)> {
+    let caps = map_field(c.doc, c.security_context(), "capabilities");
+    let Some(l) = caps.and_then(|m| c.doc.get(m, list)) else {
+        return Vec::new();
+    };
+    c.doc
+        .items(l)
+        .iter()
+        .filter_map(|&i| Some((i, c.doc.scalar(i)?)))
+        .collect()
+}
+
+/// KH104.
+pub struct AddedCapabilities;
+
+impl Rule for AddedCapabilities {
+    fn meta(&self) -> &'static RuleMeta {
+        &ADDED_CAPABILITIES
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        for c in pod.containers() {
+            for (node, name) in capability_items(&c, "add") {
+                let norm = normalize_capability(name);
+                if BASELINE_CAPABILITIES.contains(&norm.as_str()) {
+                    continue;
+                }
+                let dangerous = DANGEROUS_CAPABILITIES.contains(&norm.as_str());
+                let why = if dangerous {
+                    ": it is enough to break out of the container or attack the node and its network"
+                } else {
+                    ", outside the Pod Security baseline set"
+                };
+                out.report(
+                    &ADDED_CAPABILITIES,
+                    node,
+                    format!("{} adds the capability {name}{why}", who(&c, pod)),
+                )
+                .severity(if dangerous {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                });
+            }
+        }
+    }
+}
+
+/// KH105.
+pub struct CapabilitiesNotDropped;
+
+impl Rule for CapabilitiesNotDropped {
+    fn meta(&self) -> &'static RuleMeta {
+        &CAPABILITIES_NOT_DROPPED
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        if pod.is_windows() {
+            return;
+        }
+        for c in pod.containers() {
+            let drops_all = capability_items(&c, "drop")
+                .iter()
+                .any(|(_, n)| n.eq_ignore_ascii_case("ALL"));
+            if drops_all {
+                continue;
+            }
+            let sc = c.security_context();
+            let caps = map_field(c.doc, sc, "capabilities");
+            let at = key_of(c.doc, caps, "drop")
+                .or_else(|| key_of(c.doc, sc, "capabilities"))
+                .unwrap_or_else(|| c.anchor());
+            out.report(&CAPABILITIES_NOT_DROPPED, at, format!(
+                "{} keeps the runtime's default capabilities (NET_RAW among them): add `drop: [ALL]` and add back only what it needs",
+                who(&c, pod)
+            ));
+        }
+    }
+}
+
+/// KH106.
+pub struct WritableRootFilesystem;
+
+impl Rule for WritableRootFilesystem {
+    fn meta(&self) -> &'static RuleMeta {
+        &WRITABLE_ROOT_FILESYSTEM
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        if pod.is_windows() {
+            return;
+        }
+        for c in pod.containers() {
+            match sc_bool(&c, "readOnlyRootFilesystem") {
+                Field::Set(false, n) => {
+                    out.report(&WRITABLE_ROOT_FILESYSTEM, n, format!(
+                        "{} sets readOnlyRootFilesystem: false: an intruder can change its binaries and write tools",
+                        who(&c, pod)
+                    ));
+                }
+                Field::Absent => {
+                    out.report(&WRITABLE_ROOT_FILESYSTEM, c.anchor(), format!(
+                        "{} has a writable root filesystem: set readOnlyRootFilesystem: true and mount writable volumes where it needs to write",
+                        who(&c, pod)
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// KH107.
+pub struct HostNamespaces;
+
+/// `hostNetwork`/`hostPID`/`hostIPC` set to true, with the field and value node.
+pub fn host_namespaces(pod: &PodView<'_>) -> Vec<(&'static str, NodeId)> {
+    ["hostNetwork", "hostPID", "hostIPC"]
+        .into_iter()
+        .filter_map(|f| match bool_field(pod.doc, Some(pod.spec()), f) {
+            Field::Set(true, n) => Some((f, n)),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Rule for HostNamespaces {
+    fn meta(&self) -> &'static RuleMeta {
+        &HOST_NAMESPACES
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        for (field, n) in host_namespaces(pod) {
+            let what = match field {
+                "hostNetwork" => {
+                    "the node's network: it sees all traffic of the node and reaches services bound to localhost"
+                }
+                "hostPID" => {
+                    "the node's process namespace: it sees and can signal every process on the node"
+                }
+                _ => "the node's IPC namespace: it can read other processes' shared memory",
+            };
+            out.report(
+                &HOST_NAMESPACES,
+                n,
+                format!("{} shares {what} ({field}: true)", pod.describe()),
+            );
+        }
+    }
+}
+
+/// KH108.
+pub struct HostPathVolume;
+
+/// Host paths that expose the node: its configuration, its kernel interfaces, or a
+/// container runtime socket.
+pub fn is_sensitive_host_path(path: &str) -> bool {
+    let mut norm: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                norm.pop();
+            }
+            p => norm.push(p),
+        }
+    }
+    let joined = format!("/{}", norm.join("/"));
+    if joined == "/" || joined.ends_with(".sock") {
+        return true;
+    }
+    const UNDER: &[&str] = &[
+        "/etc",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/boot",
+        "/root",
+        "/var/run",
+        "/run",
+        "/var/lib/kubelet",
+        "/var/lib/docker",
+        "/var/lib/containerd",
+        "/var/log",
+    ];
+    UNDER
+        .iter()
+        .any(|d| joined == *d || joined.starts_with(&format!("{d}/")))
+}
+
+impl Rule for HostPathVolume {
+    fn meta(&self) -> &'static RuleMeta {
+        &HOST_PATH_VOLUME
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let doc = pod.doc;
+        let Some(vols) = doc.get(pod.spec(), "volumes") else {
+            return;
+        };
+        for &v in doc.items(vols) {
+            let Some(hp) = doc.entry(v, "hostPath") else {
+                continue;
+            };
+            if doc.is_null(hp.value) {
+                continue;
+            }
+            let name = str_field(doc, Some(v), "name").get().unwrap_or("(unnamed)");
+            let path = str_field(doc, Some(hp.value), "path");
+            let (at, shown) = match path {
+                Field::Set(p, n) => (n, p),
+                _ => (hp.key, "(no path)"),
+            };
+            let sensitive = path.get().is_some_and(is_sensitive_host_path);
+            let why = if sensitive {
+                ": this path gives control over the node or its container runtime"
+            } else {
+                ": the pod can read, and unless mounted read-only change, the node's files"
+            };
+            out.report(
+                &HOST_PATH_VOLUME,
+                at,
+                format!(
+                    "volume \"{name}\" of {} mounts the host path {shown}{why}",
+                    pod.describe()
+                ),
+            )
+            .severity(if sensitive {
+                Severity::Error
+            } else {
+                Severity::Warning
+            });
+        }
+    }
+}
+
+/// KH109.
+pub struct HostPort;
+
+impl Rule for HostPort {
+    fn meta(&self) -> &'static RuleMeta {
+        &HOST_PORT
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        for c in pod.containers() {
+            let Some(ports) = c.doc.get(c.node, "ports") else {
+                continue;
+            };
+            for &p in c.doc.items(ports) {
+                if let Field::Set(hp, n) = int_field(c.doc, Some(p), "hostPort")
+                    && hp != 0
+                {
+                    out.report(&HOST_PORT, n, format!(
+                        "{} binds port {hp} of the node: it bypasses network policies and limits where the pod can be scheduled",
+                        who(&c, pod)
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// KH110.
+pub struct UnmaskedProcMount;
+
+impl Rule for UnmaskedProcMount {
+    fn meta(&self) -> &'static RuleMeta {
+        &UNMASKED_PROC_MOUNT
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        for c in pod.containers() {
+            if let Field::Set(v, n) = str_field(c.doc, c.security_context(), "procMount")
+                && v != "Default"
+            {
+                out.report(
+                    &UNMASKED_PROC_MOUNT,
+                    n,
+                    format!(
+                        "{} sets procMount: {v}: the kernel's /proc paths are no longer masked",
+                        who(&c, pod)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Sysctls that are namespaced and safe to set from a pod (the newest Pod Security list).
+pub const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+];
+
+/// KH111.
+pub struct UnsafeSysctl;
+
+impl Rule for UnsafeSysctl {
+    fn meta(&self) -> &'static RuleMeta {
+        &UNSAFE_SYSCTL
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let doc = pod.doc;
+        let Some(list) = pod.security_context().and_then(|sc| doc.get(sc, "sysctls")) else {
+            return;
+        };
+        for &s in doc.items(list) {
+            if let Field::Set(name, n) = str_field(doc, Some(s), "name")
+                && !SAFE_SYSCTLS.contains(&name)
+            {
+                out.report(&UNSAFE_SYSCTL, n, format!(
+                    "{} sets the sysctl {name}, which is not in the safe set: it can affect the whole node",
+                    pod.describe()
+                ));
+            }
+        }
+    }
+}
+
+/// SELinux types a container may use.
+const ALLOWED_SELINUX_TYPES: &[&str] = &[
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
+
+/// KH112.
+pub struct SelinuxOptions;
+
+fn check_selinux(doc: &Document, sc: Option<NodeId>, whom: &str, out: &mut Sink<'_>) {
+    let opts = map_field(doc, sc, "seLinuxOptions");
+    if let Field::Set(t, n) = str_field(doc, opts, "type")
+        && !t.is_empty()
+        && !ALLOWED_SELINUX_TYPES.contains(&t)
+    {
+        out.report(&SELINUX_OPTIONS, n, format!(
+            "{whom} sets the SELinux type {t}: only container_t, container_init_t, container_kvm_t and container_engine_t keep it confined"
+        ));
+    }
+    for field in ["user", "role"] {
+        if let Field::Set(v, n) = str_field(doc, opts, field)
+            && !v.is_empty()
+        {
+            out.report(
+                &SELINUX_OPTIONS,
+                n,
+                format!("{whom} sets a custom SELinux {field} ({v})"),
+            );
+        }
+    }
+}
+
+impl Rule for SelinuxOptions {
+    fn meta(&self) -> &'static RuleMeta {
+        &SELINUX_OPTIONS
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        check_selinux(pod.doc, pod.security_context(), &pod.describe(), out);
+        for c in pod.containers() {
+            check_selinux(c.doc, c.security_context(), &who(&c, pod), out);
+        }
+    }
+}
+
+/// KH113.
+pub struct WindowsHostProcess;
+
+impl Rule for WindowsHostProcess {
+    fn meta(&self) -> &'static RuleMeta {
+        &WINDOWS_HOST_PROCESS
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let doc = pod.doc;
+        let host_process = |sc: Option<NodeId>| {
+            bool_field(doc, map_field(doc, sc, "windowsOptions"), "hostProcess")
+        };
+        if let Field::Set(true, n) = host_process(pod.security_context()) {
+            out.report(&WINDOWS_HOST_PROCESS, n, format!(
+                "{} runs its containers as Windows host processes: they have full access to the node",
+                pod.describe()
+            ));
+        }
+        for c in pod.containers() {
+            if let Field::Set(true, n) = host_process(c.security_context()) {
+                out.report(
+                    &WINDOWS_HOST_PROCESS,
+                    n,
+                    format!(
+                        "{} runs as a Windows host process: it has full access to the node",
+                        who(&c, pod)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// KH114.
+pub struct ServiceAccountToken;
+
+impl Rule for ServiceAccountToken {
+    fn meta(&self) -> &'static RuleMeta {
+        &SERVICE_ACCOUNT_TOKEN
+    }
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        match bool_field(pod.doc, Some(pod.spec()), "automountServiceAccountToken") {
+            Field::Set(true, n) => {
+                out.report(&SERVICE_ACCOUNT_TOKEN, n, format!(
+                    "{} mounts its service account token: anyone inside the pod can call the API server with it",
+                    pod.describe()
+                ));
+            }
+            Field::Absent => {
+                out.report(&SERVICE_ACCOUNT_TOKEN, pod.workload.pod_spec_key, format!(
+                    "{} mounts its service account token by default: set automountServiceAccountToken: false unless it calls the API server",
+                    pod.describe()
+                ));
+            }
+            _ => {}
+        }
+    }
+}

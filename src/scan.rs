@@ -1,0 +1,397 @@
+//! The pipeline, end to end: discover the inputs, then load → index → check each file in
+//! parallel, run the cross-resource rules over the index, and return findings in a
+//! deterministic order. Reporting is the caller's.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::check::{self, Rule};
+use crate::discover::{self, DiscoverOptions, Input};
+use crate::finding::{Excerpt, Finding};
+use crate::index::{self, Index, NotAnObject};
+use crate::load::{self, Document, LoadProblem, Pos, Span, TextProblem};
+use crate::rules::input::*;
+
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+    pub default_namespace: String,
+    /// Worker threads; None: one per core.
+    pub threads: Option<usize>,
+    /// The enabled rules.
+    pub rules: Vec<&'static dyn Rule>,
+    /// Keep the source lines of each finding (for snippets).
+    pub excerpts: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            paths: vec![PathBuf::from(".")],
+            include: Vec::new(),
+            exclude: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            default_namespace: "default".into(),
+            threads: None,
+            rules: crate::rules::all().to_vec(),
+            excerpts: true,
+        }
+    }
+}
+
+/// Something that is not a finding but should not pass silently: a document that is not a
+/// Kubernetes object, a link not followed. `verbose` ones are listed only with --verbose.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Notice {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+    pub verbose: bool,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub files: usize,
+    pub documents: usize,
+    pub resources: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
+    pub stats: Stats,
+}
+
+/// Errors that stop the scan before it starts: a missing path, a bad glob.
+#[derive(Debug)]
+pub struct ScanError(pub String);
+
+/// What one input produced.
+#[derive(Default)]
+struct FileOutcome {
+    findings: Vec<Finding>,
+    notices: Vec<Notice>,
+    index: Index,
+    stats: Stats,
+}
+
+pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
+    let inputs = discover::discover(
+        &opts.paths,
+        &DiscoverOptions {
+            include: &opts.include,
+            exclude: &opts.exclude,
+        },
+    )
+    .map_err(|e| ScanError(e.0))?;
+
+    let run = || -> Vec<FileOutcome> { inputs.par_iter().map(|i| scan_input(i, opts)).collect() };
+    let outcomes = match opts.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| ScanError(format!("cannot start {n} threads: {e}")))?
+            .install(run),
+        None => run(),
+    };
+
+    let mut result = ScanResult::default();
+    let mut ix = Index::default();
+    for o in outcomes {
+        result.findings.extend(o.findings);
+        result.notices.extend(o.notices);
+        ix.merge(o.index);
+        result.stats.files += o.stats.files;
+        result.stats.documents += o.stats.documents;
+        result.stats.resources += o.stats.resources;
+    }
+    ix.sort();
+    result.findings.extend(check::check_index(&opts.rules, &ix));
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.notices.sort();
+    Ok(result)
+}
+
+fn file_finding(
+    rule: &'static crate::finding::RuleMeta,
+    file: &str,
+    pos: Pos,
+    message: String,
+) -> Finding {
+    Finding::new(rule, Arc::from(file), Span::point(pos), message)
+}
+
+const FILE_START: Pos = Pos { line: 1, col: 0 };
+
+fn scan_input(input: &Input, opts: &ScanOptions) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    let display = input.display();
+    match input {
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            match std::io::stdin().read_to_end(&mut bytes) {
+                Ok(_) => return scan_bytes(display, &bytes, opts),
+                Err(e) => out.findings.push(file_finding(
+                    &UNREADABLE_FILE,
+                    display,
+                    FILE_START,
+                    format!("cannot read standard input: {e}"),
+                )),
+            }
+        }
+        Input::File { path, .. } => {
+            let size = std::fs::metadata(path).map(|m| m.len());
+            match size {
+                Ok(n) if n > opts.max_file_size => out.findings.push(file_finding(
+                    &SKIPPED_FILE,
+                    display,
+                    FILE_START,
+                    format!(
+                        "not scanned: the file is {} MiB, over the {} MiB limit (--max-file-size)",
+                        n.div_ceil(1024 * 1024),
+                        opts.max_file_size / (1024 * 1024)
+                    ),
+                )),
+                _ => match std::fs::read(path) {
+                    Ok(bytes) => return scan_bytes(display, &bytes, opts),
+                    Err(e) => out.findings.push(file_finding(
+                        &UNREADABLE_FILE,
+                        display,
+                        FILE_START,
+                        format!("cannot read the file: {e}"),
+                    )),
+                },
+            }
+        }
+        Input::Unreadable { message, .. } => out.findings.push(file_finding(
+            &UNREADABLE_FILE,
+            display,
+            FILE_START,
+            format!("cannot read: {message}"),
+        )),
+        Input::OutsideRoot { target, .. } => out.notices.push(Notice {
+            file: display.to_string(),
+            line: None,
+            message: format!(
+                "not followed: the link leads out of the scanned directory, to {target}"
+            ),
+            verbose: false,
+        }),
+        Input::ChartTemplates {
+            chart_yaml,
+            templates,
+            ..
+        } => {
+            // Point at the chart's `name:` when Chart.yaml can be read.
+            let at = std::fs::read_to_string(chart_yaml)
+                .ok()
+                .and_then(|t| {
+                    let l = load::load_text(&t);
+                    let d = l.docs.first()?;
+                    Some(d.span(d.entry(d.root?, "name")?.key).start)
+                })
+                .unwrap_or(FILE_START);
+            out.findings.push(file_finding(
+                &HELM_TEMPLATE,
+                display,
+                at,
+                format!(
+                    "{templates} template file(s) of this Helm chart were not scanned: templates are not YAML until rendered; run `helm template <release> <chart-dir> | keelhaul scan -`"
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Scans the bytes of one file (or standard input).
+fn scan_bytes(display: &str, bytes: &[u8], opts: &ScanOptions) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    match load::decode(bytes) {
+        Ok(text) => scan_text(display, text, opts, &mut out),
+        Err(TextProblem::Binary) => out.findings.push(file_finding(
+            &SKIPPED_FILE,
+            display,
+            FILE_START,
+            "not scanned: the file is binary (it contains NUL bytes)".into(),
+        )),
+        Err(TextProblem::InvalidUtf8 { line, col }) => out.findings.push(file_finding(
+            &UNREADABLE_FILE,
+            display,
+            Pos { line, col },
+            "the file is not valid UTF-8 (Kubernetes manifests must be UTF-8); save it as UTF-8"
+                .into(),
+        )),
+    }
+    out
+}
+
+fn scan_text(display: &str, text: &str, opts: &ScanOptions, out: &mut FileOutcome) {
+    let file: Arc<str> = Arc::from(display);
+    out.stats.files = 1;
+    let loaded = load::load_text(text);
+    let has_syntax_error = loaded
+        .problems
+        .iter()
+        .any(|p| matches!(p, LoadProblem::Syntax { .. }));
+    if has_syntax_error && let Some(line) = load::looks_like_helm_template(text) {
+        out.findings.push(Finding::new(
+            &HELM_TEMPLATE,
+            file,
+            Span::point(Pos { line, col: 0 }),
+            "this is an unrendered Helm template, not YAML: it was not scanned; render it with `helm template` and pipe the output to `keelhaul scan -`".into(),
+        ));
+        return;
+    }
+    for p in loaded.problems {
+        out.findings.push(problem_finding(&file, p));
+    }
+    let mut masks: Vec<Span> = Vec::new();
+    for doc in loaded.docs {
+        out.stats.documents += 1;
+        let doc = Arc::new(doc);
+        let resources = match index::resources_of(&doc, &opts.default_namespace) {
+            Ok(r) => r,
+            Err(why) => {
+                let line = doc.root.map(|r| doc.span(r).start.line);
+                let message = match why {
+                    NotAnObject::NotAMapping => {
+                        "not a Kubernetes object: the document is not a mapping"
+                    }
+                    NotAnObject::MissingTypeFields => {
+                        "not a Kubernetes object (no apiVersion and kind): not checked"
+                    }
+                };
+                out.notices.push(Notice {
+                    file: display.to_string(),
+                    line,
+                    message: message.into(),
+                    verbose: true,
+                });
+                continue;
+            }
+        };
+        for r in &resources {
+            out.stats.resources += 1;
+            if r.kind == "Secret" {
+                secret_values(&doc, r.node, &mut masks);
+            }
+            check::check_resource(&opts.rules, &file, r, &mut out.findings);
+            out.index.add(&file, &doc, r);
+        }
+    }
+    if opts.excerpts && !out.findings.is_empty() {
+        attach_excerpts(text, &masks, &mut out.findings);
+    }
+}
+
+fn problem_finding(file: &Arc<str>, p: LoadProblem) -> Finding {
+    match p {
+        LoadProblem::Syntax { pos, message } => Finding::new(
+            &INVALID_YAML,
+            file.clone(),
+            Span::point(pos),
+            format!("invalid YAML: {message}; this document is not checked"),
+        ),
+        LoadProblem::DuplicateKey { key, first, second } => {
+            let mut f = Finding::new(
+                &DUPLICATE_KEY,
+                file.clone(),
+                second,
+                format!(
+                    "the key \"{key}\" is set twice in this mapping (first on line {}): the API server rejects it or keeps only one",
+                    first.start.line
+                ),
+            );
+            f.related(first, "first set here");
+            f
+        }
+        LoadProblem::AliasBudget { span } => Finding::new(
+            &ALIAS_LIMIT,
+            file.clone(),
+            span,
+            format!(
+                "anchors and aliases expand to more than {} nodes (an alias bomb?): this document is not checked",
+                load::ALIAS_EXPANSION_BUDGET
+            ),
+        ),
+    }
+}
+
+/// Spans of the values under a Secret's `data` and `stringData`, never shown in snippets.
+fn secret_values(doc: &Document, node: load::NodeId, masks: &mut Vec<Span>) {
+    for key in ["data", "stringData"] {
+        if let Some(m) = doc.get(node, key) {
+            masks.extend(doc.entries(m).map(|e| doc.span(e.value)));
+        }
+    }
+}
+
+/// How many lines of source a finding's snippet shows at most.
+const EXCERPT_LINES: u32 = 6;
+
+fn attach_excerpts(text: &str, masks: &[Span], findings: &mut [Finding]) {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_text = |line: u32| -> &str {
+        let i = line as usize - 1;
+        let Some(&s) = line_starts.get(i) else {
+            return "";
+        };
+        let e = line_starts.get(i + 1).copied().unwrap_or(text.len());
+        text[s..e].trim_end_matches(['\n', '\r'])
+    };
+    for f in findings.iter_mut() {
+        let first = f.span.start.line.max(1);
+        let last = f.span.end.line.max(first).min(first + EXCERPT_LINES - 1);
+        let mut excerpt = String::new();
+        for line in first..=last {
+            let mut l = line_text(line).to_string();
+            for m in masks {
+                if m.start.line <= line && line <= m.end.line {
+                    l = mask_line(&l, line, m);
+                }
+            }
+            excerpt.push_str(&l);
+            excerpt.push('\n');
+        }
+        f.excerpt = Some(Excerpt {
+            first_line: first,
+            text: excerpt,
+        });
+    }
+}
+
+fn mask_line(l: &str, line: u32, m: &Span) -> String {
+    let from = if m.start.line == line {
+        m.start.col as usize
+    } else {
+        0
+    };
+    let to = if m.end.line == line {
+        m.end.col as usize
+    } else {
+        usize::MAX
+    };
+    l.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i >= from && i < to && !c.is_whitespace() {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
