@@ -140,6 +140,17 @@ pub struct Workload<'d> {
     pub pod_spec: NodeId,
     /// The `spec:` key that holds the PodSpec, where pod-level "missing field" findings point.
     pub pod_spec_key: NodeId,
+    /// The template's path in the object (`spec.template`; empty for a Pod).
+    pub template_path: &'static [&'static str],
+}
+
+impl Workload<'_> {
+    /// `spec.template.spec` (`spec` for a Pod), for messages.
+    pub fn pod_spec_path(&self) -> String {
+        let mut parts: Vec<&str> = self.template_path.to_vec();
+        parts.push("spec");
+        parts.join(".")
+    }
 }
 
 /// Kinds that embed a pod template, by API group and kind, with the path to the template
@@ -187,21 +198,21 @@ const TEMPLATE_PATHS: &[(&str, &str, &[&str])] = &[
 pub fn workload_of<'d>(r: &Resource<'d>) -> Option<Workload<'d>> {
     let doc = r.doc;
     let group = r.group();
-    let (template, spec_parent) = if r.kind == "Pod" && group.is_empty()
+    let (template, template_path): (NodeId, &'static [&'static str]) = if r.kind == "Pod"
+        && group.is_empty()
         || r.kind == "Revision" && group == "serving.knative.dev"
     {
-        (r.node, r.node)
+        (r.node, &[])
     } else {
         let (_, _, path) = TEMPLATE_PATHS
             .iter()
             .find(|(g, k, _)| *g == group && *k == r.kind)?;
-        let t = doc.path(r.node, path)?;
-        (t, t)
+        (doc.path(r.node, path)?, path)
     };
     if !doc.is_mapping(template) {
         return None;
     }
-    let spec = doc.entry(spec_parent, "spec")?;
+    let spec = doc.entry(template, "spec")?;
     if !doc.is_mapping(spec.value) {
         return None;
     }
@@ -210,6 +221,7 @@ pub fn workload_of<'d>(r: &Resource<'d>) -> Option<Workload<'d>> {
         pod_meta: doc.get(template, "metadata").filter(|&m| doc.is_mapping(m)),
         pod_spec: spec.value,
         pod_spec_key: spec.key,
+        template_path,
     })
 }
 

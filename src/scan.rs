@@ -61,6 +61,8 @@ pub struct Stats {
     pub files: usize,
     pub documents: usize,
     pub resources: usize,
+    /// Helm chart template files set aside unrendered (each chart gets one KH007 note).
+    pub chart_templates: usize,
 }
 
 #[derive(Debug, Default)]
@@ -112,6 +114,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         result.stats.files += o.stats.files;
         result.stats.documents += o.stats.documents;
         result.stats.resources += o.stats.resources;
+        result.stats.chart_templates += o.stats.chart_templates;
     }
     ix.sort();
     result.findings.extend(check::check_index(&opts.rules, &ix));
@@ -192,6 +195,7 @@ fn scan_input(input: &Input, opts: &ScanOptions) -> FileOutcome {
             templates,
             ..
         } => {
+            out.stats.chart_templates = *templates;
             // Point at the chart's `name:` when Chart.yaml can be read.
             let at = std::fs::read_to_string(chart_yaml)
                 .ok()

@@ -190,21 +190,52 @@ impl Rule for InvalidValue {
 
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         let doc = r.doc;
+        let mut path: Vec<Seg<'_>> = Vec::new();
         if let Some(m) = r.metadata() {
-            walk(doc, m, &OBJECT_META, "metadata", out);
+            path.push(Seg::Key("metadata"));
+            walk(doc, m, &OBJECT_META, &mut path, out);
         }
         if let Some(w) = workload_of(r) {
             if let Some(m) = w.pod_meta
                 && m != r.metadata().unwrap_or(NodeId::MAX)
             {
-                walk(doc, m, &OBJECT_META, "pod template metadata", out);
+                path.clear();
+                path.extend(w.template_path.iter().map(|k| Seg::Key(k)));
+                path.push(Seg::Key("metadata"));
+                walk(doc, m, &OBJECT_META, &mut path, out);
             }
-            walk(doc, w.pod_spec, &POD_SPEC, "pod spec", out);
+            path.clear();
+            path.extend(w.template_path.iter().map(|k| Seg::Key(k)));
+            path.push(Seg::Key("spec"));
+            walk(doc, w.pod_spec, &POD_SPEC, &mut path, out);
         }
     }
 }
 
-fn walk(doc: &Document, node: NodeId, ty: &Ty, field: &str, out: &mut Sink<'_>) {
+/// A step of the path to a field, turned into text only when a finding needs it.
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn path_text(path: &[Seg<'_>]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) if s.is_empty() => s.push_str(k),
+            Seg::Key(k) if k.contains(['.', '/', ' ']) => s.push_str(&format!("[\"{k}\"]")),
+            Seg::Key(k) => {
+                s.push('.');
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn walk<'d>(doc: &'d Document, node: NodeId, ty: &Ty, path: &mut Vec<Seg<'d>>, out: &mut Sink<'_>) {
     let expected = match ty {
         Ty::Bool => "a boolean",
         Ty::Int => "an integer",
@@ -233,7 +264,7 @@ fn walk(doc: &Document, node: NodeId, ty: &Ty, field: &str, out: &mut Sink<'_>) 
         out.report(
             &INVALID_VALUE,
             node,
-            format!("{field} of {resource} must be {expected}, found {found}: the API server rejects this object"),
+            format!("{} of {resource} must be {expected}, found {found}: the API server rejects this object", path_text(path)),
         );
         return;
     }
@@ -242,19 +273,24 @@ fn walk(doc: &Document, node: NodeId, ty: &Ty, field: &str, out: &mut Sink<'_>) 
             for e in doc.entries(node) {
                 let Some(k) = doc.scalar(e.key) else { continue };
                 if let Some((name, t)) = fields.iter().find(|(n, _)| *n == k) {
-                    walk(doc, e.value, t, name, out);
+                    path.push(Seg::Key(name));
+                    walk(doc, e.value, t, path, out);
+                    path.pop();
                 }
             }
         }
         Ty::MapOf(t) => {
             for e in doc.entries(node) {
-                let k = doc.scalar(e.key).unwrap_or_default();
-                walk(doc, e.value, t, &format!("{field} \"{k}\""), out);
+                path.push(Seg::Key(doc.scalar(e.key).unwrap_or_default()));
+                walk(doc, e.value, t, path, out);
+                path.pop();
             }
         }
         Ty::List(t) => {
-            for &item in doc.items(node) {
-                walk(doc, item, t, field, out);
+            for (i, &item) in doc.items(node).iter().enumerate() {
+                path.push(Seg::Index(i));
+                walk(doc, item, t, path, out);
+                path.pop();
             }
         }
         _ => {}

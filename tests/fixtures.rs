@@ -1,0 +1,150 @@
+//! The fixture harness: every fixture under `testdata/` states, next to the line where a
+//! finding must start, which rules fire there (`# expect: KH101` or `# expect: KH101, KH103`).
+//! The harness scans each fixture and fails on any missing or unexpected finding.
+//!
+//! Under `testdata/rules/<ID>-<slug>/` only that rule is checked (other rules may fire on
+//! the same manifest); everywhere else every rule is. JSON fixtures, which cannot hold
+//! comments, keep their expectations in `<file>.expect` as `LINE: KH001, ...` lines.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use keelhaul::rules;
+use keelhaul::scan::{ScanOptions, scan};
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            fixture_files(&p, out);
+        } else if keelhaul::discover::is_manifest_name(&p) {
+            out.push(p);
+        }
+    }
+}
+
+fn parse_ids(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Expected (line, rule) counts of a fixture.
+fn expectations(path: &Path) -> BTreeMap<(u32, String), usize> {
+    let mut out = BTreeMap::new();
+    let sidecar = PathBuf::from(format!("{}.expect", path.display()));
+    if let Ok(text) = std::fs::read_to_string(&sidecar) {
+        for l in text.lines().filter(|l| !l.trim().is_empty()) {
+            let (line, ids) = l.split_once(':').expect("LINE: IDS in .expect file");
+            for id in parse_ids(ids) {
+                *out.entry((line.trim().parse().expect("line number"), id)).or_default() += 1;
+            }
+        }
+        return out;
+    }
+    let bytes = std::fs::read(path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    for (i, line) in text.split('\n').enumerate() {
+        if let Some(pos) = line.find("# expect:") {
+            for id in parse_ids(&line[pos + "# expect:".len()..]) {
+                *out.entry((i as u32 + 1, id)).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The rule a `testdata/rules/<ID>-<slug>` directory is about.
+fn rule_of_dir(path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(testdata().join("rules")).ok()?;
+    let dir = rel.components().next()?.as_os_str().to_str()?;
+    Some(dir.split('-').next()?.to_string())
+}
+
+fn actual(path: &Path, only: Option<&str>) -> (BTreeMap<(u32, String), usize>, Vec<String>) {
+    let opts = ScanOptions {
+        paths: vec![path.to_path_buf()],
+        excerpts: false,
+        ..ScanOptions::default()
+    };
+    let result = scan(&opts).expect("scan");
+    let mut out = BTreeMap::new();
+    let mut described = Vec::new();
+    for f in &result.findings {
+        if only.is_some_and(|r| r != f.rule.id) {
+            continue;
+        }
+        *out.entry((f.span.start.line, f.rule.id.to_string())).or_default() += 1;
+        described.push(format!("  {}:{} {} {}", f.span.start.line, f.span.start.col + 1, f.rule.id, f.message));
+    }
+    (out, described)
+}
+
+#[test]
+fn every_fixture_matches_its_expectations() {
+    let mut files = Vec::new();
+    fixture_files(&testdata(), &mut files);
+    assert!(files.len() > 20, "fixtures not found under {}", testdata().display());
+    let mut failures = Vec::new();
+    for path in &files {
+        let only = rule_of_dir(path);
+        let expected = expectations(path);
+        let (got, described) = actual(path, only.as_deref());
+        if expected != got {
+            let mut msg = format!("{}:\n", path.display());
+            for (k, n) in &expected {
+                let g = got.get(k).copied().unwrap_or(0);
+                if g < *n {
+                    msg.push_str(&format!("  missing: line {} {} (expected {n}, got {g})\n", k.0, k.1));
+                }
+            }
+            for (k, n) in &got {
+                let e = expected.get(k).copied().unwrap_or(0);
+                if *n > e {
+                    msg.push_str(&format!("  unexpected: line {} {} (expected {e}, got {n})\n", k.0, k.1));
+                }
+            }
+            msg.push_str(" findings:\n");
+            msg.push_str(&described.join("\n"));
+            failures.push(msg);
+        }
+    }
+    assert!(failures.is_empty(), "{} fixture(s) differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_rule_has_a_page_and_failing_and_passing_fixtures() {
+    let mut problems = Vec::new();
+    for r in rules::all() {
+        let m = r.meta();
+        let title = format!("# {} {}", m.id, m.slug);
+        if !m.page.starts_with(&title) {
+            problems.push(format!("{}: the page does not start with {title:?}", m.id));
+        }
+        let dir = testdata().join("rules").join(format!("{}-{}", m.id, m.slug));
+        let mut files = Vec::new();
+        fixture_files(&dir, &mut files);
+        let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().to_string();
+        let fails: Vec<_> = files.iter().filter(|p| name(p).starts_with("fail")).collect();
+        let passes: Vec<_> = files.iter().filter(|p| name(p).starts_with("pass")).collect();
+        if fails.is_empty() || fails.iter().all(|p| expectations(p).is_empty()) {
+            problems.push(format!("{}: no failing fixture with expectations in {}", m.id, dir.display()));
+        }
+        if passes.is_empty() {
+            problems.push(format!("{}: no passing fixture in {}", m.id, dir.display()));
+        }
+        for p in passes {
+            if !expectations(p).is_empty() {
+                problems.push(format!("{}: a passing fixture expects findings", p.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
