@@ -248,7 +248,19 @@ fn scan_text(display: &str, text: &str, opts: &ScanOptions, out: &mut FileOutcom
         .problems
         .iter()
         .any(|p| matches!(p, LoadProblem::Syntax { .. }));
-    if has_syntax_error && let Some(line) = load::looks_like_helm_template(text) {
+    let template_at = if has_syntax_error {
+        load::looks_like_helm_template(text)
+    } else if text.contains("{{") {
+        // Templates that happen to parse: `{{ x }}` reads as a mapping used as a key.
+        loaded
+            .docs
+            .iter()
+            .find_map(|d| d.complex_key)
+            .map(|p| p.line)
+    } else {
+        None
+    };
+    if let Some(line) = template_at {
         out.findings.push(Finding::new(
             &HELM_TEMPLATE,
             file,

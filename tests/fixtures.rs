@@ -17,7 +17,9 @@ fn testdata() -> PathBuf {
 }
 
 fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -44,7 +46,8 @@ fn expectations(path: &Path) -> BTreeMap<(u32, String), usize> {
         for l in text.lines().filter(|l| !l.trim().is_empty()) {
             let (line, ids) = l.split_once(':').expect("LINE: IDS in .expect file");
             for id in parse_ids(ids) {
-                *out.entry((line.trim().parse().expect("line number"), id)).or_default() += 1;
+                *out.entry((line.trim().parse().expect("line number"), id))
+                    .or_default() += 1;
             }
         }
         return out;
@@ -81,8 +84,15 @@ fn actual(path: &Path, only: Option<&str>) -> (BTreeMap<(u32, String), usize>, V
         if only.is_some_and(|r| r != f.rule.id) {
             continue;
         }
-        *out.entry((f.span.start.line, f.rule.id.to_string())).or_default() += 1;
-        described.push(format!("  {}:{} {} {}", f.span.start.line, f.span.start.col + 1, f.rule.id, f.message));
+        *out.entry((f.span.start.line, f.rule.id.to_string()))
+            .or_default() += 1;
+        described.push(format!(
+            "  {}:{} {} {}",
+            f.span.start.line,
+            f.span.start.col + 1,
+            f.rule.id,
+            f.message
+        ));
     }
     (out, described)
 }
@@ -91,7 +101,11 @@ fn actual(path: &Path, only: Option<&str>) -> (BTreeMap<(u32, String), usize>, V
 fn every_fixture_matches_its_expectations() {
     let mut files = Vec::new();
     fixture_files(&testdata(), &mut files);
-    assert!(files.len() > 20, "fixtures not found under {}", testdata().display());
+    assert!(
+        files.len() > 20,
+        "fixtures not found under {}",
+        testdata().display()
+    );
     let mut failures = Vec::new();
     for path in &files {
         let only = rule_of_dir(path);
@@ -102,13 +116,19 @@ fn every_fixture_matches_its_expectations() {
             for (k, n) in &expected {
                 let g = got.get(k).copied().unwrap_or(0);
                 if g < *n {
-                    msg.push_str(&format!("  missing: line {} {} (expected {n}, got {g})\n", k.0, k.1));
+                    msg.push_str(&format!(
+                        "  missing: line {} {} (expected {n}, got {g})\n",
+                        k.0, k.1
+                    ));
                 }
             }
             for (k, n) in &got {
                 let e = expected.get(k).copied().unwrap_or(0);
                 if *n > e {
-                    msg.push_str(&format!("  unexpected: line {} {} (expected {e}, got {n})\n", k.0, k.1));
+                    msg.push_str(&format!(
+                        "  unexpected: line {} {} (expected {e}, got {n})\n",
+                        k.0, k.1
+                    ));
                 }
             }
             msg.push_str(" findings:\n");
@@ -116,7 +136,12 @@ fn every_fixture_matches_its_expectations() {
             failures.push(msg);
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -128,21 +153,36 @@ fn every_rule_has_a_page_and_failing_and_passing_fixtures() {
         if !m.page.starts_with(&title) {
             problems.push(format!("{}: the page does not start with {title:?}", m.id));
         }
-        let dir = testdata().join("rules").join(format!("{}-{}", m.id, m.slug));
+        let dir = testdata()
+            .join("rules")
+            .join(format!("{}-{}", m.id, m.slug));
         let mut files = Vec::new();
         fixture_files(&dir, &mut files);
         let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().to_string();
-        let fails: Vec<_> = files.iter().filter(|p| name(p).starts_with("fail")).collect();
-        let passes: Vec<_> = files.iter().filter(|p| name(p).starts_with("pass")).collect();
+        let fails: Vec<_> = files
+            .iter()
+            .filter(|p| name(p).starts_with("fail"))
+            .collect();
+        let passes: Vec<_> = files
+            .iter()
+            .filter(|p| name(p).starts_with("pass"))
+            .collect();
         if fails.is_empty() || fails.iter().all(|p| expectations(p).is_empty()) {
-            problems.push(format!("{}: no failing fixture with expectations in {}", m.id, dir.display()));
+            problems.push(format!(
+                "{}: no failing fixture with expectations in {}",
+                m.id,
+                dir.display()
+            ));
         }
         if passes.is_empty() {
             problems.push(format!("{}: no passing fixture in {}", m.id, dir.display()));
         }
         for p in passes {
             if !expectations(p).is_empty() {
-                problems.push(format!("{}: a passing fixture expects findings", p.display()));
+                problems.push(format!(
+                    "{}: a passing fixture expects findings",
+                    p.display()
+                ));
             }
         }
     }

@@ -137,6 +137,14 @@ impl Builder {
                 kids.pop();
             }
             self.check_duplicates(&kids, problems);
+            if self.doc.complex_key.is_none()
+                && let Some(&k) = kids
+                    .iter()
+                    .step_by(2)
+                    .find(|&&k| !matches!(self.doc.nodes[k as usize].kind, NodeKind::Scalar { .. }))
+            {
+                self.doc.complex_key = Some(self.doc.nodes[k as usize].span.start);
+            }
             if kids.chunks_exact(2).any(|kv| self.is_merge_key(kv[0])) {
                 kids = self.apply_merges(kids);
             }

@@ -90,6 +90,9 @@ pub struct Document {
     pub root: Option<NodeId>,
     /// The template named by a `# Source:` comment (rendered Helm output), if any.
     pub origin: Option<String>,
+    /// Where a mapping key that is itself a collection first appears. Manifests never have
+    /// one; `name: {{ .Values.x }}` (a template that happens to parse) does.
+    pub complex_key: Option<Pos>,
 }
 
 impl Document {

@@ -1,0 +1,462 @@
+//! The command line as a user meets it: exit codes, formats, stdin, bad input that must not
+//! stop the scan, and output that does not depend on the thread count.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn keelhaul() -> Command {
+    let mut c = Command::cargo_bin("keelhaul").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n";
+
+const CLEAN_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  securityContext:\n    runAsNonRoot: true\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      allowPrivilegeEscalation: false\n      readOnlyRootFilesystem: true\n      capabilities:\n        drop: [ALL]\n";
+
+fn json_of(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).expect("valid JSON report")
+}
+
+fn write(dir: &Path, name: &str, body: &[u8]) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, body).unwrap();
+}
+
+#[test]
+fn exit_codes() {
+    // 1: a finding at or above --fail-on (default error).
+    keelhaul()
+        .args(["scan", "-"])
+        .write_stdin(PRIVILEGED_POD)
+        .assert()
+        .code(1);
+    // 0: nothing at or above it.
+    keelhaul()
+        .args(["scan", "-", "--fail-on", "never"])
+        .write_stdin(PRIVILEGED_POD)
+        .assert()
+        .code(0);
+    keelhaul()
+        .args(["scan", "-"])
+        .write_stdin(CLEAN_POD)
+        .assert()
+        .code(0);
+    // A clean pod still has no warning; --fail-on note would catch notes only.
+    keelhaul()
+        .args(["scan", "-", "--fail-on", "warning"])
+        .write_stdin(CLEAN_POD)
+        .assert()
+        .code(0);
+    // 2: usage and I/O errors that stop the scan.
+    keelhaul()
+        .args(["scan", "no/such/path"])
+        .assert()
+        .code(2)
+        .stderr(contains("no/such/path"));
+    keelhaul()
+        .args(["scan", "--select", "KH999", "-"])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown rule"));
+    keelhaul()
+        .args(["scan", "--format", "xml"])
+        .assert()
+        .code(2);
+    keelhaul().args(["explain", "nope"]).assert().code(2);
+    keelhaul()
+        .args(["scan", "--max-file-size", "ten", "-"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn human_output_points_at_the_value() {
+    keelhaul()
+        .args(["scan", "-", "--color", "never"])
+        .write_stdin(PRIVILEGED_POD)
+        .assert()
+        .stdout(contains("error[KH101]"))
+        .stdout(contains("<stdin>:10:19"))
+        .stdout(contains("privileged: true"))
+        .stdout(contains("1 error"));
+}
+
+#[test]
+fn json_report_schema() {
+    let out = keelhaul()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(PRIVILEGED_POD)
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    assert_eq!(v["schema"], 1);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "KH101")
+        .expect("KH101 finding");
+    assert_eq!(f["slug"], "privileged");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["file"], "<stdin>");
+    assert_eq!(f["start"]["line"], 10);
+    assert_eq!(f["start"]["column"], 19);
+    assert_eq!(f["end"]["line"], 10);
+    assert_eq!(f["end"]["column"], 23);
+    assert_eq!(f["resource"]["kind"], "Pod");
+    assert_eq!(f["resource"]["name"], "p");
+    assert_eq!(f["resource"]["namespace"], "default");
+    assert_eq!(v["summary"]["errors"].as_u64().unwrap() >= 1, true);
+}
+
+#[test]
+fn select_and_ignore_take_ids_and_slugs() {
+    let out = keelhaul()
+        .args([
+            "scan",
+            "-",
+            "--format",
+            "json",
+            "--select",
+            "privileged,KH103",
+        ])
+        .write_stdin(PRIVILEGED_POD)
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"KH101") && rules.contains(&"KH103"),
+        "{rules:?}"
+    );
+    assert!(
+        rules.iter().all(|r| *r == "KH101" || *r == "KH103"),
+        "{rules:?}"
+    );
+    keelhaul()
+        .args(["scan", "-", "--ignore", "KH101"])
+        .write_stdin(PRIVILEGED_POD)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn default_namespace_option() {
+    let out = keelhaul()
+        .args([
+            "scan",
+            "-",
+            "--format",
+            "json",
+            "--default-namespace",
+            "team-a",
+        ])
+        .write_stdin(PRIVILEGED_POD)
+        .output()
+        .unwrap();
+    assert_eq!(
+        json_of(&out.stdout)["findings"][0]["resource"]["namespace"],
+        "team-a"
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    keelhaul()
+        .args(["rules"])
+        .assert()
+        .code(0)
+        .stdout(contains("KH101  privileged"))
+        .stdout(contains("KH001  invalid-yaml"));
+    keelhaul()
+        .args(["explain", "privileged"])
+        .assert()
+        .code(0)
+        .stdout(contains("# KH101 privileged"))
+        .stdout(contains("## Failing example"));
+    keelhaul()
+        .args(["--help"])
+        .assert()
+        .code(0)
+        .stdout(contains("Exit codes"));
+    keelhaul()
+        .args(["scan", "--help"])
+        .assert()
+        .code(0)
+        .stdout(contains("--fail-on"));
+}
+
+#[test]
+fn secret_values_are_masked_in_snippets() {
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: c3VwZXJzZWNyZXQ=\n  password: b3RoZXJzZWNyZXQ=\n";
+    keelhaul()
+        .args(["scan", "-", "--color", "never"])
+        .write_stdin(secret)
+        .assert()
+        .code(1)
+        .stdout(contains("KH002"))
+        .stdout(contains("password: ****"))
+        .stdout(contains("c3VwZXJzZWNyZXQ").not())
+        .stdout(contains("b3RoZXJzZWNyZXQ").not());
+}
+
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let run = |threads: &str| {
+        keelhaul()
+            .args([
+                "scan",
+                "testdata",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--threads",
+                threads,
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("8"));
+}
+
+/// Bad input of every kind in one directory: each gives a message with its file (and line
+/// where there is one), and the valid manifest beside them is still checked.
+#[test]
+fn bad_input_never_stops_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "good.yaml", PRIVILEGED_POD.as_bytes());
+    write(
+        d,
+        "truncated.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"x\n",
+    );
+    write(
+        d,
+        "tabs.yaml",
+        b"apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n",
+    );
+    write(
+        d,
+        "dup.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",
+    );
+    let mut bomb =
+        String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n  a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n");
+    for i in 1..12 {
+        bomb.push_str(&format!(
+            "  a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(",")
+        ));
+    }
+    write(d, "bomb.yaml", bomb.as_bytes());
+    let mut big = Vec::with_capacity(50 * 1024 * 1024 + 100);
+    while big.len() < 50 * 1024 * 1024 {
+        big.extend_from_slice(b"# padding line of a very large file, not worth reading whole\n");
+    }
+    write(d, "huge.yaml", &big);
+    write(d, "binary.yaml", b"\x7fELF\x02\x01\x01\x00\x00\x00");
+    write(
+        d,
+        "latin1.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\ndata:\n  a: caf\xe9\n",
+    );
+    write(
+        d,
+        "chart.yaml",
+        b"apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
+    write(
+        d,
+        "dashboard.json",
+        b"{\"title\": \"not a manifest\", \"panels\": []}",
+    );
+    write(d, "scalar.yaml", b"just a string\n");
+    write(d, "list.yaml", b"- a\n- b\n");
+    write(d, "empty.yaml", b"");
+    write(d, "only-comments.yaml", b"# nothing here\n---\n---\n");
+    std::fs::create_dir(d.join("dir.yaml")).unwrap(); // a directory with a manifest name
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(d.join("missing.yaml"), d.join("dangling.yaml")).unwrap();
+        std::fs::create_dir(d.join("loop")).unwrap();
+        std::os::unix::fs::symlink(d.join("loop"), d.join("loop").join("again")).unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "secret.yaml", PRIVILEGED_POD.as_bytes());
+        std::os::unix::fs::symlink(outside.path().join("secret.yaml"), d.join("escape.yaml"))
+            .unwrap();
+        std::mem::forget(outside);
+    }
+
+    let out = keelhaul()
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .arg(d)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out.stdout);
+    let findings = v["findings"].as_array().unwrap();
+    let has = |file: &str, rule: &str, line: u64| {
+        findings.iter().any(|f| {
+            f["file"].as_str().unwrap().ends_with(file)
+                && f["rule"] == rule
+                && f["start"]["line"] == line
+        })
+    };
+    let show = serde_json::to_string_pretty(&v).unwrap();
+    assert!(
+        has("good.yaml", "KH101", 10),
+        "the valid manifest is still checked\n{show}"
+    );
+    assert!(has("truncated.yaml", "KH001", 4), "{show}");
+    assert!(has("tabs.yaml", "KH001", 4), "{show}");
+    assert!(has("dup.yaml", "KH002", 5), "{show}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["file"].as_str().unwrap().ends_with("bomb.yaml") && f["rule"] == "KH003"),
+        "{show}"
+    );
+    assert!(has("huge.yaml", "KH006", 1), "{show}");
+    assert!(has("binary.yaml", "KH006", 1), "{show}");
+    assert!(has("latin1.yaml", "KH005", 4), "{show}");
+    assert!(has("chart.yaml", "KH007", 4), "{show}");
+    assert!(
+        has("dir.yaml", "KH005", 1)
+            || !findings
+                .iter()
+                .any(|f| f["file"].as_str().unwrap().ends_with("dir.yaml")),
+        "{show}"
+    );
+    #[cfg(unix)]
+    {
+        assert!(has("dangling.yaml", "KH005", 1), "{show}");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["rule"] == "KH005" && f["message"].as_str().unwrap().contains("loop")),
+            "a symlink loop is reported\n{show}"
+        );
+        let notices = v["notices"].as_array().unwrap();
+        assert!(
+            notices
+                .iter()
+                .any(|n| n["file"].as_str().unwrap().ends_with("escape.yaml")
+                    && n["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("out of the scanned directory")),
+            "{show}"
+        );
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f["file"].as_str().unwrap().ends_with("escape.yaml")),
+            "{show}"
+        );
+    }
+    let notices = v["notices"].as_array().unwrap();
+    for (file, line) in [("dashboard.json", 1), ("scalar.yaml", 1), ("list.yaml", 1)] {
+        assert!(
+            notices
+                .iter()
+                .any(|n| n["file"].as_str().unwrap().ends_with(file) && n["line"] == line),
+            "{file} is reported as not a Kubernetes object\n{show}"
+        );
+    }
+    // In human form, the documents that are not objects are counted, and listed with -v.
+    keelhaul()
+        .args(["scan", "--fail-on", "never", "--color", "never"])
+        .arg(d)
+        .assert()
+        .stdout(contains(
+            "not checked because they are not Kubernetes objects",
+        ));
+    keelhaul()
+        .args(["scan", "--fail-on", "never", "--color", "never", "-v"])
+        .arg(d)
+        .assert()
+        .stdout(contains("scalar.yaml:1: not a Kubernetes object"));
+}
+
+#[test]
+fn gitignore_keelhaulignore_and_globs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in [
+        "a/app.yaml",
+        "b/skip.yaml",
+        "c/gen.yaml",
+        "d/other.yml",
+        "notes.txt",
+    ] {
+        write(d, name, PRIVILEGED_POD.as_bytes());
+    }
+    write(d, ".gitignore", b"b/\n");
+    write(d, ".keelhaulignore", b"c/\n");
+    let files = |extra: &[&str]| -> Vec<String> {
+        let out = keelhaul()
+            .args(["scan", "--format", "json", "--fail-on", "never"])
+            .args(extra)
+            .arg(d)
+            .output()
+            .unwrap();
+        let mut v: Vec<String> = json_of(&out.stdout)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let p = f["file"].as_str().unwrap();
+                Path::new(p).strip_prefix(d).unwrap().display().to_string()
+            })
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(files(&[]), vec!["a/app.yaml", "d/other.yml"]);
+    assert_eq!(files(&["--exclude", "d/**"]), vec!["a/app.yaml"]);
+    assert_eq!(files(&["--include", "*.yml"]), vec!["d/other.yml"]);
+}
+
+#[test]
+fn kind_list_items_and_json_manifests() {
+    let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: in-a-list\n  spec:\n    containers:\n    - name: c\n      image: x\n      securityContext:\n        privileged: yes\n";
+    let out = keelhaul()
+        .args(["scan", "-", "--format", "json", "--select", "KH101"])
+        .write_stdin(list)
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    assert_eq!(v["findings"][0]["start"]["line"], 13);
+    assert_eq!(v["findings"][0]["resource"]["name"], "in-a-list");
+
+    let json = "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Pod\",\n\t\"metadata\": {\"name\": \"j\"},\n\t\"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"x\",\n\t\t\"securityContext\": {\"privileged\": true}}]}\n}\n";
+    let out = keelhaul()
+        .args(["scan", "-", "--format", "json", "--select", "KH101"])
+        .write_stdin(json)
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    assert_eq!(v["findings"][0]["start"]["line"], 6);
+    assert_eq!(v["findings"][0]["start"]["column"], 37);
+}
