@@ -3,8 +3,9 @@
 //! The harness scans each fixture and fails on any missing or unexpected finding.
 //!
 //! Under `testdata/rules/<ID>-<slug>/` only that rule is checked (other rules may fire on
-//! the same manifest); everywhere else every rule is. JSON fixtures, which cannot hold
-//! comments, keep their expectations in `<file>.expect` as `LINE: KH001, ...` lines.
+//! the same manifest); everywhere else every rule is. A fixture may instead keep its
+//! expectations in a sidecar `<file>.expect` of `LINE: KH001, ...` lines: JSON cannot hold
+//! comments, and the examples a new user scans first stay free of test markup.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,8 +39,14 @@ fn parse_ids(list: &str) -> Vec<String> {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
-    let is_id = |s: &String| s.len() == 5 && s.starts_with("KH") && s[2..].chars().all(|c| c.is_ascii_digit());
-    if ids.iter().all(is_id) { ids } else { Vec::new() }
+    let is_id = |s: &String| {
+        s.len() == 5 && s.starts_with("KH") && s[2..].chars().all(|c| c.is_ascii_digit())
+    };
+    if ids.iter().all(is_id) {
+        ids
+    } else {
+        Vec::new()
+    }
 }
 
 /// Expected (line, rule) counts of a fixture.
