@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::load::{Document, NodeId};
+use crate::load::{Document, NodeId, Span};
 
 /// Who a finding is about, as the JSON report shows it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -234,12 +234,13 @@ pub struct IndexedObject {
     pub id: ResourceId,
 }
 
-/// A workload as the cross-resource phase sees it: identity, namespace and pod labels.
+/// A workload as the cross-resource phase sees it: identity, namespace, pod labels and
+/// where to point. Its document is not kept: there is one of these per workload scanned.
 #[derive(Debug, Clone)]
 pub struct WorkloadSummary {
     pub file: Arc<str>,
-    pub doc: Arc<Document>,
-    pub node: NodeId,
+    /// The `kind:` entry of the object, where a finding about the workload as a whole points.
+    pub span: Span,
     pub id: ResourceId,
     pub pod_labels: Vec<(String, String)>,
 }
@@ -288,10 +289,12 @@ impl Index {
                         .collect()
                 })
                 .unwrap_or_default();
+            let span = doc
+                .entry(r.node, "kind")
+                .map_or_else(|| doc.span(r.node), |e| doc.span(e.key));
             self.workloads.push(WorkloadSummary {
                 file: file.clone(),
-                doc: doc.clone(),
-                node: r.node,
+                span,
                 id: r.id(),
                 pod_labels: labels,
             });
@@ -322,9 +325,9 @@ impl Index {
     /// Sorts by file and position, so cross-resource rules see a stable order whatever the
     /// thread count.
     pub fn sort(&mut self) {
-        let key =
-            |f: &Arc<str>, d: &Arc<Document>, n: NodeId| (f.clone(), d.index, d.span(n).start);
-        self.objects.sort_by_key(|o| key(&o.file, &o.doc, o.node));
-        self.workloads.sort_by_key(|o| key(&o.file, &o.doc, o.node));
+        self.objects
+            .sort_by_key(|o| (o.file.clone(), o.doc.index, o.doc.span(o.node).start));
+        self.workloads
+            .sort_by_key(|w| (w.file.clone(), w.span.start));
     }
 }

@@ -145,6 +145,18 @@ mod tests {
     }
 
     #[test]
+    fn recovery_when_the_error_is_seen_at_the_next_marker() {
+        let l = load_text("a: 1\n---\nb: [1, 2\n---\nc: 3\n---\nd: 4\n");
+        assert_eq!(l.problems.len(), 1, "{:?}", l.problems);
+        let keys: Vec<&str> = l
+            .docs
+            .iter()
+            .filter_map(|d| d.scalar(d.entries(d.root?).next()?.key))
+            .collect();
+        assert!(keys.contains(&"a") && keys.contains(&"d"), "{keys:?}");
+    }
+
+    #[test]
     fn duplicate_keys_are_reported() {
         let l = load_text("a: 1\nb: 2\na: 3\n");
         match &l.problems[..] {

@@ -15,7 +15,8 @@ pub fn read_stream(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<Load
         match read_from(rest, base_line, &mut doc_index, docs, problems) {
             None => return,
             Some(err_line) => {
-                // Resume at the first `---` line after the error, if any.
+                // Resume at the first `---` line from the error on (an unclosed collection is
+                // often only noticed at the next marker), if any.
                 let Some((offset, line)) = next_document_marker(rest, err_line - base_line + 1)
                 else {
                     return;
@@ -126,13 +127,13 @@ fn tag_of(tag: Option<&saphyr_parser::Tag>) -> Tag {
     }
 }
 
-/// The byte offset and (relative, 1-based) line of the first `---` document marker on a line
-/// after `after_line`.
-fn next_document_marker(text: &str, after_line: u32) -> Option<(usize, u32)> {
+/// The byte offset and (relative, 1-based) line of the first `---` document marker on or
+/// after `from_line`; never line 1, where the failed read started, so reading always moves on.
+fn next_document_marker(text: &str, from_line: u32) -> Option<(usize, u32)> {
     let mut offset = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let line_no = i as u32 + 1;
-        if line_no > after_line && line.starts_with("---") {
+        if line_no >= from_line && line_no > 1 && line.starts_with("---") {
             let tail = &line.as_bytes()[3..];
             if tail.first().is_none_or(|c| c.is_ascii_whitespace()) {
                 return Some((offset, line_no));
