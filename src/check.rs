@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::finding::{Finding, RuleMeta};
-use crate::index::{Index, Resource, workload_of};
+use crate::index::{Index, Resource, ResourceId, workload_of};
 use crate::load::{Document, NodeId, Span};
 use crate::model::PodView;
 
@@ -30,6 +30,8 @@ pub struct Sink<'a> {
     pub doc: &'a Document,
     pub resource: &'a Resource<'a>,
     pub findings: &'a mut Vec<Finding>,
+    /// The resource's identity, built on the first finding and shared by the rest.
+    id: Option<Arc<ResourceId>>,
 }
 
 impl Sink<'_> {
@@ -51,7 +53,12 @@ impl Sink<'_> {
         message: String,
     ) -> &mut Finding {
         let mut f = Finding::new(rule, self.file.clone(), span, message);
-        f.resource = Some(self.resource.id());
+        let resource = self.resource;
+        f.resource = Some(
+            self.id
+                .get_or_insert_with(|| Arc::new(resource.id()))
+                .clone(),
+        );
         f.origin = self.doc.origin.clone();
         self.findings.push(f);
         let last = self.findings.len() - 1;
@@ -71,6 +78,7 @@ pub fn check_resource(
         doc: r.doc,
         resource: r,
         findings,
+        id: None,
     };
     for rule in rules {
         rule.check_resource(r, &mut sink);

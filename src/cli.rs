@@ -266,7 +266,9 @@ fn run_scan(args: ScanArgs) -> i32 {
     result
         .findings
         .retain(|f| opts.rules.iter().any(|r| r.meta().id == f.rule.id));
-    let text = match args.format {
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = match args.format {
         Format::Human => {
             let color = match args.color {
                 ColorChoice::Always => true,
@@ -275,18 +277,25 @@ fn run_scan(args: ScanArgs) -> i32 {
                     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            report::human(
+            report::write_human(
                 &result,
                 &HumanOptions {
                     color,
                     verbose: args.verbose,
                 },
+                &mut w,
             )
         }
-        Format::Json => report::json(&result),
+        Format::Json => report::write_json(&result, &mut w),
     };
-    if print_out(&text) != EXIT_OK {
-        return EXIT_ERROR;
+    match written.and_then(|_| w.flush()) {
+        Ok(()) => {}
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("keelhaul: cannot write the report: {e}");
+            return EXIT_ERROR;
+        }
     }
     let failing = args
         .fail_on

@@ -63,9 +63,10 @@ pub struct Finding {
     /// A short label for the primary span ("set here").
     pub label: Option<String>,
     pub related: Vec<Related>,
-    pub resource: Option<ResourceId>,
+    /// Shared by every finding about the same resource.
+    pub resource: Option<Arc<ResourceId>>,
     /// The template a rendered document came from (`# Source:`).
-    pub origin: Option<String>,
+    pub origin: Option<Arc<str>>,
     pub excerpt: Option<Excerpt>,
 }
 

@@ -57,6 +57,14 @@ impl<'d> Resource<'d> {
         }
     }
 
+    /// `Deployment "web"` for messages, without building a `ResourceId`.
+    pub fn describe(&self) -> String {
+        match self.name {
+            Some(n) => format!("{} \"{}\"", self.kind, n),
+            None => format!("{} (unnamed)", self.kind),
+        }
+    }
+
     pub fn metadata(&self) -> Option<NodeId> {
         self.doc.get(self.node, "metadata")
     }

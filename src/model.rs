@@ -108,17 +108,37 @@ impl ContainerKind {
 }
 
 /// A pod spec and where it sits.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PodView<'d> {
     pub doc: &'d Document,
     pub workload: Workload<'d>,
+    /// Init containers, containers and ephemeral containers, in that order; found once,
+    /// read by every rule.
+    containers: Vec<ContainerView<'d>>,
 }
 
 impl<'d> PodView<'d> {
     pub fn new(workload: Workload<'d>) -> PodView<'d> {
+        let doc = workload.resource.doc;
+        let mut containers = Vec::new();
+        for (field, kind) in ContainerKind::FIELDS {
+            let Some(list) = doc.get(workload.pod_spec, field) else {
+                continue;
+            };
+            for &item in doc.items(list) {
+                if doc.is_mapping(item) {
+                    containers.push(ContainerView {
+                        doc,
+                        node: item,
+                        kind,
+                    });
+                }
+            }
+        }
         PodView {
-            doc: workload.resource.doc,
+            doc,
             workload,
+            containers,
         }
     }
 
@@ -137,7 +157,7 @@ impl<'d> PodView<'d> {
 
     /// `Deployment "web"`.
     pub fn describe(&self) -> String {
-        self.id().describe()
+        self.workload.resource.describe()
     }
 
     /// Pods with `spec.os.name: windows` are exempt from the Linux-only controls.
@@ -146,23 +166,8 @@ impl<'d> PodView<'d> {
         str_field(self.doc, os, "name").get() == Some("windows")
     }
 
-    pub fn containers(&self) -> Vec<ContainerView<'d>> {
-        let mut out = Vec::new();
-        for (field, kind) in ContainerKind::FIELDS {
-            let Some(list) = self.doc.get(self.spec(), field) else {
-                continue;
-            };
-            for &item in self.doc.items(list) {
-                if self.doc.is_mapping(item) {
-                    out.push(ContainerView {
-                        doc: self.doc,
-                        node: item,
-                        kind,
-                    });
-                }
-            }
-        }
-        out
+    pub fn containers(&self) -> &[ContainerView<'d>] {
+        &self.containers
     }
 }
 

@@ -2,6 +2,7 @@
 //! underlined) and JSON (a documented, stable schema). Nothing here decides what is a finding.
 
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
@@ -42,17 +43,26 @@ pub struct HumanOptions {
 }
 
 /// The human report: one snippet per finding, then the notices and a summary line.
-pub fn human(result: &ScanResult, opts: &HumanOptions) -> String {
+pub fn write_human<W: Write>(
+    result: &ScanResult,
+    opts: &HumanOptions,
+    w: &mut W,
+) -> io::Result<()> {
     let renderer = if opts.color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    let mut out = String::new();
     for f in &result.findings {
-        out.push_str(&render_finding(&renderer, f));
-        out.push_str("\n\n");
+        w.write_all(render_finding(&renderer, f).as_bytes())?;
+        w.write_all(b"\n\n")?;
     }
+    w.write_all(human_trailer(result, opts).as_bytes())
+}
+
+/// The notices and the summary line.
+fn human_trailer(result: &ScanResult, opts: &HumanOptions) -> String {
+    let mut out = String::new();
     let (loud, quiet): (Vec<&Notice>, Vec<&Notice>) =
         result.notices.iter().partition(|n| !n.verbose);
     for n in loud.iter().chain(quiet.iter().filter(|_| opts.verbose)) {
@@ -242,8 +252,8 @@ struct JsonReport<'a> {
     summary: JsonSummary,
 }
 
-/// The JSON report (schema 1, documented in README.md).
-pub fn json(result: &ScanResult) -> String {
+/// The JSON report (schema 1, documented in README.md), streamed to `w`.
+pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
     let report = JsonReport {
         schema: 1,
         tool: "keelhaul",
@@ -259,7 +269,7 @@ pub fn json(result: &ScanResult) -> String {
                 file: &f.file,
                 start: f.span.start.into(),
                 end: f.span.end.into(),
-                resource: f.resource.as_ref(),
+                resource: f.resource.as_deref(),
                 origin: f.origin.as_deref(),
                 related: f
                     .related
@@ -289,8 +299,6 @@ pub fn json(result: &ScanResult) -> String {
             counts: counts(&result.findings),
         },
     };
-    let mut s =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    serde_json::to_writer(&mut *w, &report)?;
+    w.write_all(b"\n")
 }

@@ -95,7 +95,18 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     )
     .map_err(|e| ScanError(e.0))?;
 
-    let run = || -> Vec<FileOutcome> { inputs.par_iter().map(|i| scan_input(i, opts)).collect() };
+    // Each file's findings are sorted by its worker; files come back in input (path) order,
+    // so the final sort below only has to merge in the cross-resource findings.
+    let run = || -> Vec<FileOutcome> {
+        inputs
+            .par_iter()
+            .map(|i| {
+                let mut o = scan_input(i, opts);
+                o.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                o
+            })
+            .collect()
+    };
     let outcomes = match opts.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)

@@ -1,6 +1,7 @@
 //! Turns a stream of parse events (from the YAML or the JSON reader) into `Document`s:
 //! anchors, aliases with an expansion budget, merge keys, and duplicate-key detection.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::LoadProblem;
@@ -16,29 +17,76 @@ struct Frame {
     is_map: bool,
     child_base: usize,
     anchor: usize,
+    /// How many nodes this collection expands to so far, aliases counted in full.
+    size: u64,
+}
+
+/// The growing buffers of a document, kept per thread and reused from one document to the
+/// next: a finished document is copied out at its exact size, so building never pays for
+/// repeated growth and kept documents hold no spare capacity.
+#[derive(Default)]
+struct Scratch {
+    nodes: Vec<Node>,
+    children: Vec<NodeId>,
+    strings: String,
+    pending: Vec<NodeId>,
+    stack: Vec<Frame>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 pub struct Builder {
     doc: Document,
-    sizes: Vec<u64>,
     stack: Vec<Frame>,
     pending: Vec<NodeId>,
-    anchors: HashMap<usize, NodeId>,
+    /// Anchored nodes with their expanded size.
+    anchors: HashMap<usize, (NodeId, u64)>,
     expanded: u64,
     /// Set once the document broke the alias budget: the rest of it is not built.
     pub refused: bool,
 }
 
+impl Drop for Builder {
+    fn drop(&mut self) {
+        let mut s = Scratch {
+            nodes: std::mem::take(&mut self.doc.nodes),
+            children: std::mem::take(&mut self.doc.children),
+            strings: std::mem::take(&mut self.doc.strings),
+            pending: std::mem::take(&mut self.pending),
+            stack: std::mem::take(&mut self.stack),
+        };
+        s.nodes.clear();
+        s.children.clear();
+        s.strings.clear();
+        s.pending.clear();
+        s.stack.clear();
+        SCRATCH.with(|c| {
+            if let Ok(mut slot) = c.try_borrow_mut() {
+                *slot = s;
+            }
+        });
+    }
+}
+
 impl Builder {
     pub fn new(index: u32) -> Builder {
+        let s = SCRATCH.with(|c| {
+            c.try_borrow_mut()
+                .map(|mut s| std::mem::take(&mut *s))
+                .unwrap_or_default()
+        });
         Builder {
             doc: Document {
                 index,
+                nodes: s.nodes,
+                children: s.children,
+                strings: s.strings,
                 ..Document::default()
             },
-            sizes: Vec::new(),
-            stack: Vec::new(),
-            pending: Vec::new(),
+            stack: s.stack,
+            pending: s.pending,
             anchors: HashMap::new(),
             expanded: 0,
             refused: false,
@@ -48,15 +96,16 @@ impl Builder {
     fn push_node(&mut self, node: Node) -> NodeId {
         let id = self.doc.nodes.len() as NodeId;
         self.doc.nodes.push(node);
-        self.sizes.push(1);
         id
     }
 
-    fn attach(&mut self, id: NodeId) {
-        if self.stack.is_empty() {
-            self.doc.root = Some(id);
-        } else {
-            self.pending.push(id);
+    fn attach(&mut self, id: NodeId, size: u64) {
+        match self.stack.last_mut() {
+            None => self.doc.root = Some(id),
+            Some(parent) => {
+                self.pending.push(id);
+                parent.size = parent.size.saturating_add(size);
+            }
         }
     }
 
@@ -76,9 +125,9 @@ impl Builder {
             },
         });
         if anchor != 0 {
-            self.anchors.insert(anchor, id);
+            self.anchors.insert(anchor, (id, 1));
         }
-        self.attach(id);
+        self.attach(id, 1);
     }
 
     /// An alias: the anchored node is shared, never copied. Returns a problem when the
@@ -87,19 +136,19 @@ impl Builder {
         if self.refused {
             return None;
         }
-        let Some(&target) = self.anchors.get(&anchor) else {
+        let Some(&(target, size)) = self.anchors.get(&anchor) else {
             self.refused = true;
             return Some(LoadProblem::Syntax {
                 pos: span.start,
                 message: "alias to an unknown anchor".into(),
             });
         };
-        self.expanded = self.expanded.saturating_add(self.sizes[target as usize]);
+        self.expanded = self.expanded.saturating_add(size);
         if self.expanded > ALIAS_EXPANSION_BUDGET {
             self.refused = true;
             return Some(LoadProblem::AliasBudget { span });
         }
-        self.attach(target);
+        self.attach(target, size);
         None
     }
 
@@ -121,6 +170,7 @@ impl Builder {
             is_map,
             child_base: self.pending.len(),
             anchor,
+            size: 1,
         });
     }
 
@@ -131,12 +181,13 @@ impl Builder {
         let Some(frame) = self.stack.pop() else {
             return;
         };
-        let mut kids: Vec<NodeId> = self.pending.drain(frame.child_base..).collect();
+        let base = frame.child_base;
         if frame.is_map {
-            if kids.len() % 2 == 1 {
-                kids.pop();
+            if (self.pending.len() - base) % 2 == 1 {
+                self.pending.pop();
             }
-            self.check_duplicates(&kids, problems);
+            let kids = &self.pending[base..];
+            self.check_duplicates(kids, problems);
             if self.doc.complex_key.is_none()
                 && let Some(&k) = kids
                     .iter()
@@ -146,19 +197,20 @@ impl Builder {
                 self.doc.complex_key = Some(self.doc.nodes[k as usize].span.start);
             }
             if kids.chunks_exact(2).any(|kv| self.is_merge_key(kv[0])) {
-                kids = self.apply_merges(kids);
+                let merged = self.apply_merges(kids);
+                self.pending.truncate(base);
+                self.pending.extend_from_slice(&merged);
             }
         }
-        let size = kids
-            .iter()
-            .fold(1u64, |acc, &k| acc.saturating_add(self.sizes[k as usize]));
+        let kids = &self.pending[base..];
         let start = self.doc.children.len() as u32;
-        self.doc.children.extend_from_slice(&kids);
+        self.doc.children.extend_from_slice(kids);
         let len = kids.len() as u32;
         let last_end = kids
             .last()
             .map(|&k| self.doc.nodes[k as usize].span.end)
             .filter(|e| *e >= self.doc.nodes[frame.node as usize].span.start);
+        self.pending.truncate(base);
         let node = &mut self.doc.nodes[frame.node as usize];
         node.span.end = last_end.unwrap_or(end);
         node.kind = if frame.is_map {
@@ -166,11 +218,10 @@ impl Builder {
         } else {
             NodeKind::Sequence { start, len }
         };
-        self.sizes[frame.node as usize] = size;
         if frame.anchor != 0 {
-            self.anchors.insert(frame.anchor, frame.node);
+            self.anchors.insert(frame.anchor, (frame.node, frame.size));
         }
-        self.attach(frame.node);
+        self.attach(frame.node, frame.size);
     }
 
     fn is_merge_key(&self, key: NodeId) -> bool {
@@ -205,9 +256,14 @@ impl Builder {
             });
         };
         if keys <= 16 {
+            // Small mappings (nearly all of them): read each key once, compare pairwise.
+            let mut texts: [Option<&str>; 16] = [None; 16];
+            for (i, t) in texts.iter_mut().enumerate().take(keys) {
+                *t = text(i);
+            }
             for j in 1..keys {
-                let Some(tj) = text(j) else { continue };
-                if let Some(i) = (0..j).find(|&i| text(i) == Some(tj)) {
+                let Some(tj) = texts[j] else { continue };
+                if let Some(i) = (0..j).find(|&i| texts[i] == Some(tj)) {
                     report(i, j);
                 }
             }
@@ -226,7 +282,7 @@ impl Builder {
 
     /// `<<: *base` / `<<: [*a, *b]`: keys of the merged mappings that the mapping does not
     /// set itself are added, earlier sources winning, as go-yaml does.
-    fn apply_merges(&self, kids: Vec<NodeId>) -> Vec<NodeId> {
+    fn apply_merges(&self, kids: &[NodeId]) -> Vec<NodeId> {
         let mut out: Vec<NodeId> = Vec::with_capacity(kids.len());
         let mut sources: Vec<NodeId> = Vec::new();
         for kv in kids.chunks_exact(2) {
@@ -262,7 +318,20 @@ impl Builder {
         out
     }
 
+    /// The finished document, copied out of the scratch buffers at its exact size.
     pub fn finish(self) -> Option<Document> {
-        if self.refused { None } else { Some(self.doc) }
+        if self.refused {
+            return None;
+        }
+        let d = &self.doc;
+        Some(Document {
+            index: d.index,
+            nodes: d.nodes.as_slice().to_vec(),
+            children: d.children.as_slice().to_vec(),
+            strings: d.strings.as_str().to_owned(),
+            root: d.root,
+            origin: d.origin.clone(),
+            complex_key: d.complex_key,
+        })
     }
 }

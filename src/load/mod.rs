@@ -99,7 +99,7 @@ fn record_origins(text: &str, docs: &mut [Document]) {
             .iter()
             .rev()
             .find(|(l, _)| *l > prev_end && *l <= start)
-            .map(|(_, s)| s.to_string());
+            .map(|(_, s)| std::sync::Arc::from(*s));
         prev_end = span.end.line.max(start);
     }
 }

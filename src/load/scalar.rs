@@ -80,36 +80,35 @@ fn bool_of(text: &str) -> Option<bool> {
 /// Integers as Go's `strconv.ParseInt(s, 0, 64)` reads them after go-yaml drops underscores:
 /// optional sign, then `0x` hex, `0o` or leading-`0` octal, `0b` binary, or decimal.
 fn int_of(text: &str) -> Option<i64> {
-    let cleaned: std::borrow::Cow<'_, str> = if text.contains('_') {
-        text.replace('_', "").into()
-    } else {
-        text.into()
+    let (neg, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
     };
-    let s = cleaned.as_ref();
-    let (neg, body) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+    let b = body.as_bytes();
+    let (radix, digits) = match b {
+        [b'0', b'x' | b'X', ..] => (16, &body[2..]),
+        [b'0', b'o' | b'O', ..] => (8, &body[2..]),
+        [b'0', b'b' | b'B', ..] => (2, &body[2..]),
+        [b'0', _, ..] => (8, &body[1..]),
+        _ => (10, body),
     };
-    if body.is_empty() {
+    // go-yaml drops every underscore before parsing.
+    let mut magnitude: u64 = 0;
+    let mut any = false;
+    for c in digits.chars() {
+        if c == '_' {
+            continue;
+        }
+        let d = c.to_digit(radix)?;
+        magnitude = magnitude
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(d))?;
+        any = true;
+    }
+    if !any {
         return None;
     }
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..])
-    } else {
-        (10, lower.as_str())
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let magnitude = u64::from_str_radix(digits, radix).ok()?;
     if neg {
         if magnitude <= i64::MAX as u64 + 1 {
             Some((magnitude as i128).wrapping_neg() as i64)
@@ -130,7 +129,11 @@ fn float_of(text: &str) -> Option<f64> {
         ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
         _ => {}
     }
-    let b = text.replace('_', "");
+    let b: std::borrow::Cow<'_, str> = if text.contains('_') {
+        text.replace('_', "").into()
+    } else {
+        text.into()
+    };
     let bytes = b.as_bytes();
     let mut i = 0;
     if matches!(bytes.first(), Some(b'+' | b'-')) {

@@ -89,7 +89,7 @@ pub struct Document {
     pub strings: String,
     pub root: Option<NodeId>,
     /// The template named by a `# Source:` comment (rendered Helm output), if any.
-    pub origin: Option<String>,
+    pub origin: Option<std::sync::Arc<str>>,
     /// Where a mapping key that is itself a collection first appears. Manifests never have
     /// one; `name: {{ .Values.x }}` (a template that happens to parse) does.
     pub complex_key: Option<Pos>,

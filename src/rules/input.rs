@@ -260,7 +260,7 @@ fn walk<'d>(doc: &'d Document, node: NodeId, ty: &Ty, path: &mut Vec<Seg<'d>>, o
             None if doc.is_mapping(node) => "a mapping".into(),
             None => "a list".into(),
         };
-        let resource = out.resource.id().describe();
+        let resource = out.resource.describe();
         out.report(
             &INVALID_VALUE,
             node,

@@ -141,7 +141,8 @@ pub struct Privileged;
 /// Containers with `privileged: true`, with the value node.
 pub fn privileged_containers<'d>(pod: &PodView<'d>) -> Vec<(ContainerView<'d>, NodeId)> {
     pod.containers()
-        .into_iter()
+        .iter()
+        .copied()
         .filter_map(|c| match sc_bool(&c, "privileged") {
             Field::Set(true, n) => Some((c, n)),
             _ => None,
