@@ -117,7 +117,11 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     };
 
     let mut result = ScanResult::default();
+    result
+        .findings
+        .reserve_exact(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut ix = Index::default();
+    // Consumed one by one, so each file's buffers are freed as they are merged.
     for o in outcomes {
         result.findings.extend(o.findings);
         result.notices.extend(o.notices);
@@ -129,9 +133,12 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     }
     ix.sort();
     result.findings.extend(check::check_index(&opts.rules, &ix));
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let in_order = |a: &Finding, b: &Finding| a.sort_key() <= b.sort_key();
+    if !result.findings.is_sorted_by(in_order) {
+        result
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     result.notices.sort();
     Ok(result)
 }

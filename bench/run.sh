@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# keelhaul performance report.
+#
+# Builds keelhaul and the bare_parse baseline (examples/bare_parse.rs: walk + read + saphyr-parser
+# events, single-threaded, nothing else), then times, with /usr/bin/time, interleaved and REPS
+# times each (median reported):
+#   synthetic corpus (bench/gen_corpus.py, FILES files; reused from bench/.corpus if present)
+#     a. bare_parse
+#     b. keelhaul scan --format json --fail-on never            (default threads)
+#     c. keelhaul scan --format json --fail-on never --threads 1
+#   real corpus (../shared/corpus from the repo root)
+#     d. bare_parse, and keelhaul scan (default threads)
+#   small synthetic corpus (SMALL_FILES files; bench/.corpus-small if present)
+#     e. keelhaul scan (default threads), to see whether memory grows with the number of files
+# and prints the raw figures and the ratios against the targets, each marked PASS or MISS.
+# It is a report, not a test: it exits 0 whether or not the targets are met (non-zero only if
+# the build or the corpus generation fails).
+#
+# Environment: REPS (3), FILES (20000), SMALL_FILES (5000), SEED (1),
+#              KEEP_CORPUS=1 to generate into bench/.corpus{,-small} (git-ignored) for reuse.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+REPS=${REPS:-3}
+FILES=${FILES:-20000}
+SMALL_FILES=${SMALL_FILES:-5000}
+SEED=${SEED:-1}
+REAL=../shared/corpus
+BARE=target/release/examples/bare_parse
+KH=target/release/keelhaul
+TIME=/usr/bin/time
+
+if [[ ! -x $TIME ]]; then
+    echo "run.sh: $TIME (GNU time) is required" >&2
+    exit 1
+fi
+
+echo "== building (release)"
+if ! cargo build --release --example bare_parse --bin keelhaul; then
+    echo "run.sh: build failed, nothing to measure" >&2
+    exit 1
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/keelhaul-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+corpus_for() { # $1 = reuse dir, $2 = files
+    local reuse=$1 files=$2 dir
+    if [[ -d $reuse ]]; then
+        echo "== reusing $reuse" >&2
+        echo "$reuse"
+        return 0
+    fi
+    if [[ ${KEEP_CORPUS:-0} == 1 ]]; then dir=$reuse; else dir=$WORK/corpus-$files; fi
+    echo "== generating $files files into $dir" >&2
+    python3 bench/gen_corpus.py "$dir" --files "$files" --seed "$SEED" >&2 || return 1
+    echo "$dir"
+}
+
+CORPUS=$(corpus_for bench/.corpus "$FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
+SMALL=$(corpus_for bench/.corpus-small "$SMALL_FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
+
+# label | command (corpus paths substituted below)
+LABELS=(bare_syn kh_syn kh_syn_t1 bare_real kh_real kh_small)
+cmd_for() {
+    case $1 in
+        bare_syn)  echo "$BARE $CORPUS" ;;
+        kh_syn)    echo "$KH scan $CORPUS --format json --fail-on never" ;;
+        kh_syn_t1) echo "$KH scan $CORPUS --format json --fail-on never --threads 1" ;;
+        bare_real) echo "$BARE $REAL" ;;
+        kh_real)   echo "$KH scan $REAL --format json --fail-on never" ;;
+        kh_small)  echo "$KH scan $SMALL --format json --fail-on never" ;;
+    esac
+}
+if [[ ! -d $REAL ]]; then
+    echo "== $REAL not found: skipping the real-corpus runs"
+    LABELS=(bare_syn kh_syn kh_syn_t1 kh_small)
+fi
+
+# Warm the page cache so the first timed run is not the only one reading from disk.
+echo "== warming up"
+$BARE "$CORPUS" > "$WORK/bare_syn.out" 2>&1
+$BARE "$SMALL" > /dev/null 2>&1
+[[ -d $REAL ]] && $BARE "$REAL" > "$WORK/bare_real.out" 2>&1
+
+# A stub or half-written binary can "pass" by doing nothing: check once that keelhaul accepts the
+# options and writes JSON (the timed runs send stdout to /dev/null).
+KH_NOTE=""
+$KH scan "$SMALL" --format json --fail-on never > "$WORK/kh_check.json" 2> "$WORK/kh_check.err"
+rc=$?
+if [[ $rc -ne 0 ]]; then
+    KH_NOTE="keelhaul scan --format json --fail-on never exited $rc: $(head -c 300 "$WORK/kh_check.err")"
+elif ! python3 -c '
+import json, sys
+text = open(sys.argv[1]).read()
+if not text.strip():
+    sys.exit(1)
+try:
+    json.loads(text)
+except ValueError:
+    [json.loads(line) for line in text.splitlines() if line.strip()]
+' "$WORK/kh_check.json" 2> /dev/null; then
+    KH_NOTE="keelhaul scan --format json wrote no JSON on the small corpus ($(wc -c < "$WORK/kh_check.json") bytes): its figures are not meaningful"
+fi
+[[ -n $KH_NOTE ]] && echo "== WARNING: $KH_NOTE"
+
+echo "== measuring: ${#LABELS[@]} commands x $REPS runs, interleaved"
+for ((rep = 1; rep <= REPS; rep++)); do
+    for label in "${LABELS[@]}"; do
+        # shellcheck disable=SC2046  # word splitting of the command is intended (no spaces in paths)
+        $TIME -f '%e %U %S %M' -o "$WORK/$label.time.$rep" $(cmd_for "$label") \
+            > /dev/null 2> "$WORK/$label.err.$rep"
+        echo $? > "$WORK/$label.rc.$rep"
+        printf '   run %d %-10s %s\n' "$rep" "$label" "$(tail -n 1 "$WORK/$label.time.$rep")"
+    done
+done
+
+KH_NOTE=$KH_NOTE python3 - "$WORK" "$REPS" "$CORPUS" "$SMALL" "$REAL" "${LABELS[@]}" <<'PY'
+import os, statistics, sys
+
+work, reps, corpus, small, real, labels = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
+kh_note = os.environ.get("KH_NOTE", "")
+
+def load(label):
+    runs, failures = [], []
+    for r in range(1, reps + 1):
+        rc = int(open(f"{work}/{label}.rc.{r}").read().strip() or 1)
+        last = open(f"{work}/{label}.time.{r}").read().strip().splitlines()[-1:]
+        if rc != 0 or not last:
+            err = open(f"{work}/{label}.err.{r}", errors="replace").read().strip().splitlines()
+            failures.append((rc, err[:3]))
+            continue
+        wall, user, sys_, rss = last[0].split()
+        runs.append((float(wall), float(user), float(sys_), int(rss)))
+    if not runs:
+        return None, failures
+    med = lambda i: statistics.median(x[i] for x in runs)
+    return {"wall": med(0), "user": med(1), "sys": med(2),
+            "cpu": statistics.median(x[1] + x[2] for x in runs),
+            "rss_mb": statistics.median(x[3] for x in runs) / 1024,
+            "rss_max_mb": max(x[3] for x in runs) / 1024, "n": len(runs)}, failures
+
+def tree(path):
+    files = size = 0
+    for dp, _, fn in os.walk(path):
+        for f in fn:
+            if f.endswith((".yaml", ".yml", ".json")):
+                files += 1
+                size += os.path.getsize(os.path.join(dp, f))
+    return files, size
+
+R, F = {}, {}
+for l in labels:
+    R[l], F[l] = load(l)
+
+names = {
+    "bare_syn": "bare_parse  synthetic, 1 thread",
+    "kh_syn": "keelhaul    synthetic, default threads",
+    "kh_syn_t1": "keelhaul    synthetic, --threads 1",
+    "bare_real": "bare_parse  real, 1 thread",
+    "kh_real": "keelhaul    real, default threads",
+    "kh_small": "keelhaul    small synthetic, default threads",
+}
+print()
+print(f"keelhaul benchmark: {os.cpu_count()} cores, median of {reps} interleaved runs")
+for tag, path in (("synthetic", corpus), ("small", small), ("real", real)):
+    if os.path.isdir(path):
+        n, b = tree(path)
+        print(f"  {tag:9} {path}: {n} files, {b / 1e6:.1f} MB")
+for l, p in (("bare_syn", "synthetic"), ("bare_real", "real")):
+    out = f"{work}/{l}.out"
+    if os.path.exists(out):
+        print(f"  bare_parse on {p}: {open(out).read().strip()}")
+print()
+print(f"{'run':48} {'wall s':>8} {'user s':>8} {'sys s':>8} {'cpu s':>8} {'RSS MB':>8}")
+for l in labels:
+    r = R[l]
+    if r:
+        print(f"{names[l]:48} {r['wall']:8.2f} {r['user']:8.2f} {r['sys']:8.2f} {r['cpu']:8.2f} {r['rss_mb']:8.1f}")
+    else:
+        rc, err = F[l][0]
+        print(f"{names[l]:48} {'FAILED (exit ' + str(rc) + ')':>44}")
+        for line in err:
+            print(f"{'':50}{line[:100]}")
+
+print()
+print("targets")
+rows = []
+def ratio(num, den, key):
+    if R.get(num) and R.get(den) and R[den][key] > 0:
+        return R[num][key] / R[den][key]
+    return None
+if kh_note:
+    print(f"  (keelhaul figures unusable: {kh_note})")
+def row(what, value, target, ok, fmt="{:.2f}"):
+    if kh_note:
+        value = None
+    mark = "n/a " if value is None else ("PASS" if ok(value) else "MISS")
+    shown = "n/a" if value is None else fmt.format(value)
+    print(f"  {mark}  {what:58} {shown:>8}   target {target}")
+
+row("synthetic: keelhaul CPU / bare CPU (default threads)", ratio("kh_syn", "bare_syn", "cpu"), "<= 1.5", lambda v: v <= 1.5)
+row("synthetic: keelhaul CPU / bare CPU (--threads 1)", ratio("kh_syn_t1", "bare_syn", "cpu"), "<= 1.5", lambda v: v <= 1.5)
+row("synthetic: keelhaul wall / bare single-thread wall", ratio("kh_syn", "bare_syn", "wall"), "< 1", lambda v: v < 1)
+if "kh_real" in labels:
+    row("real: keelhaul CPU / bare CPU (default threads)", ratio("kh_real", "bare_real", "cpu"), "<= 1.5", lambda v: v <= 1.5)
+    row("real: keelhaul wall / bare single-thread wall", ratio("kh_real", "bare_real", "wall"), "< 1", lambda v: v < 1)
+kh_runs = [l for l in labels if l.startswith("kh_") and R[l]]
+peak = max((R[l]["rss_max_mb"] for l in kh_runs), default=None)
+row("peak RSS of any keelhaul run, MB", peak, "< 300", lambda v: v < 300, "{:.1f}")
+for l in labels:
+    if l.startswith("kh_"):
+        v = R[l]["rss_max_mb"] if R[l] else None
+        row(f"  peak RSS, {names[l].split(None, 1)[1]}, MB", v, "< 300", lambda v: v < 300, "{:.1f}")
+
+print()
+print("memory scaling (information, not a target)")
+ns, _ = tree(small) if os.path.isdir(small) else (0, 0)
+nb, _ = tree(corpus)
+if R.get("kh_small") and R.get("kh_syn") and not kh_note:
+    a, b = R["kh_small"]["rss_mb"], R["kh_syn"]["rss_mb"]
+    grow = b / a if a else float("inf")
+    files_ratio = nb / ns if ns else float("nan")
+    verdict = ("roughly flat: memory does not follow the number of files" if grow < 1.5
+               else "grows with the number of files" if grow > 0.6 * files_ratio
+               else "grows sub-linearly with the number of files")
+    print(f"  {ns} files: {a:.1f} MB   {nb} files: {b:.1f} MB   RSS ratio {grow:.2f} for {files_ratio:.1f}x the files -> {verdict}")
+else:
+    print("  n/a (keelhaul runs failed)")
+PY
+exit 0
