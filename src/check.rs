@@ -20,6 +20,12 @@ pub trait Rule: Send + Sync {
     /// Every pod spec: Pods and every kind with a pod template.
     fn check_pod(&self, _pod: &PodView<'_>, _out: &mut Sink<'_>) {}
 
+    /// The kinds whose objects `check_index` reads from the index (`index::WORKLOADS` for
+    /// workload summaries). Only what an enabled rule asks for is kept in memory.
+    fn indexed_kinds(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Once, over everything scanned.
     fn check_index(&self, _ix: &Index, _out: &mut Vec<Finding>) {}
 }

@@ -253,16 +253,8 @@ pub struct WorkloadSummary {
     pub pod_labels: Vec<(String, String)>,
 }
 
-/// Kinds whose whole object the cross-resource rules need.
-const INDEXED_KINDS: &[&str] = &[
-    "Namespace",
-    "NetworkPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ServiceAccount",
-];
+/// In `Rule::indexed_kinds`, asks for a summary of every workload (see `WorkloadSummary`).
+pub const WORKLOADS: &str = "*workloads";
 
 /// Everything the cross-resource rules look at, gathered from all files.
 #[derive(Debug, Default)]
@@ -272,17 +264,19 @@ pub struct Index {
 }
 
 impl Index {
-    /// Records what the cross-resource phase needs of one resource; the rest of the document
-    /// is not retained, so memory does not grow with everything scanned.
-    pub fn add(&mut self, file: &Arc<str>, doc: &Arc<Document>, r: &Resource<'_>) {
-        if INDEXED_KINDS.contains(&r.kind) {
+    /// Records what the enabled cross-resource rules asked for (`wanted`: kinds whose whole
+    /// object they read, and `WORKLOADS`); nothing else of the document is retained.
+    pub fn add(&mut self, file: &Arc<str>, doc: &Arc<Document>, r: &Resource<'_>, wanted: &[&str]) {
+        if wanted.contains(&r.kind) {
             self.objects.push(IndexedObject {
                 file: file.clone(),
                 doc: doc.clone(),
                 node: r.node,
                 id: r.id(),
             });
-        } else if let Some(w) = workload_of(r) {
+        } else if wanted.contains(&WORKLOADS)
+            && let Some(w) = workload_of(r)
+        {
             let labels = w
                 .pod_meta
                 .and_then(|m| doc.get(m, "labels"))

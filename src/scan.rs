@@ -121,7 +121,8 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .findings
         .reserve_exact(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut ix = Index::default();
-    // Consumed one by one, so each file's buffers are freed as they are merged.
+    // Consumed one by one, so each file's buffers are freed as they are merged (and the
+    // growing result is reallocated in place by the allocator once it is large).
     for o in outcomes {
         result.findings.extend(o.findings);
         result.notices.extend(o.notices);
@@ -291,6 +292,12 @@ fn scan_text(display: &str, text: &str, opts: &ScanOptions, out: &mut FileOutcom
         out.findings.push(problem_finding(&file, p));
     }
     let mut masks: Vec<Span> = Vec::new();
+    let wanted: Vec<&str> = opts
+        .rules
+        .iter()
+        .flat_map(|r| r.indexed_kinds())
+        .copied()
+        .collect();
     for doc in loaded.docs {
         out.stats.documents += 1;
         let doc = Arc::new(doc);
@@ -321,7 +328,9 @@ fn scan_text(display: &str, text: &str, opts: &ScanOptions, out: &mut FileOutcom
                 secret_values(&doc, r.node, &mut masks);
             }
             check::check_resource(&opts.rules, &file, r, &mut out.findings);
-            out.index.add(&file, &doc, r);
+            if !wanted.is_empty() {
+                out.index.add(&file, &doc, r, &wanted);
+            }
         }
     }
     if opts.excerpts && !out.findings.is_empty() {
