@@ -61,7 +61,7 @@ CORPUS=$(corpus_for bench/.corpus "$FILES") || { echo "run.sh: corpus generation
 SMALL=$(corpus_for bench/.corpus-small "$SMALL_FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
 
 # label | command (corpus paths substituted below)
-LABELS=(bare_syn kh_syn kh_syn_t1 bare_real kh_real kh_small)
+LABELS=(bare_syn kh_syn kh_syn_t1 bare_real kh_real kh_small kh_quiet kh_quiet_small)
 cmd_for() {
     case $1 in
         bare_syn)  echo "$BARE $CORPUS" ;;
@@ -70,11 +70,14 @@ cmd_for() {
         bare_real) echo "$BARE $REAL" ;;
         kh_real)   echo "$KH scan $REAL --format json --fail-on never" ;;
         kh_small)  echo "$KH scan $SMALL --format json --fail-on never" ;;
+        # Only KH001 enabled: no findings to hold, so what remains is the per-file working set.
+        kh_quiet)  echo "$KH scan $CORPUS --format json --fail-on never --select KH001" ;;
+        kh_quiet_small) echo "$KH scan $SMALL --format json --fail-on never --select KH001" ;;
     esac
 }
 if [[ ! -d $REAL ]]; then
     echo "== $REAL not found: skipping the real-corpus runs"
-    LABELS=(bare_syn kh_syn kh_syn_t1 kh_small)
+    LABELS=(bare_syn kh_syn kh_syn_t1 kh_small kh_quiet kh_quiet_small)
 fi
 
 # Warm the page cache so the first timed run is not the only one reading from disk.
@@ -160,6 +163,8 @@ names = {
     "bare_real": "bare_parse  real, 1 thread",
     "kh_real": "keelhaul    real, default threads",
     "kh_small": "keelhaul    small synthetic, default threads",
+    "kh_quiet": "keelhaul    synthetic, no findings (--select KH001)",
+    "kh_quiet_small": "keelhaul    small synthetic, no findings",
 }
 print()
 print(f"keelhaul benchmark: {os.cpu_count()} cores, median of {reps} interleaved runs")
@@ -227,5 +232,22 @@ if R.get("kh_small") and R.get("kh_syn") and not kh_note:
     print(f"  {ns} files: {a:.1f} MB   {nb} files: {b:.1f} MB   RSS ratio {grow:.2f} for {files_ratio:.1f}x the files -> {verdict}")
 else:
     print("  n/a (keelhaul runs failed)")
+if R.get("kh_quiet_small") and R.get("kh_quiet") and not kh_note:
+    a, b = R["kh_quiet_small"]["rss_mb"], R["kh_quiet"]["rss_mb"]
+    print(f"  without findings: {ns} files: {a:.1f} MB   {nb} files: {b:.1f} MB   RSS ratio {b / a:.2f}"
+          " (the rest of the growth is the findings themselves)")
 PY
+
+# Instruction counts do not depend on the machine's load: callgrind on a small corpus gives a
+# ratio that is stable from run to run, unlike the timings above.
+if [[ ${CALLGRIND:-1} == 1 ]] && command -v valgrind > /dev/null; then
+    CG=$WORK/corpus-cg
+    python3 bench/gen_corpus.py "$CG" --files "${CG_FILES:-2000}" --seed "$SEED" > /dev/null 2>&1
+    count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+    bare_i=$(count "$BARE" "$CG")
+    kh_i=$(count "$KH" scan "$CG" --format json --fail-on never --threads 1)
+    echo
+    echo "instructions (callgrind, ${CG_FILES:-2000} synthetic files, one thread)"
+    python3 -c "import sys; b, k = int(sys.argv[1]), int(sys.argv[2]); print(f'  bare_parse {b:,}   keelhaul {k:,}   ratio {k / b:.2f}')" "$bare_i" "$kh_i"
+fi
 exit 0
