@@ -1,6 +1,7 @@
 //! discover: paths in, an ordered list of inputs out. Owns walking (gitignore and
-//! `.keelhaulignore` honoured, include/exclude globs, links never followed out of the
-//! scanned root) and setting Helm chart templates aside: they are not YAML until rendered.
+//! `.keelhaulignore` honoured, hidden directories included but `.git`, include/exclude
+//! globs, links never followed out of the scanned root) and setting Helm chart templates
+//! aside: they are not YAML until rendered.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -96,6 +97,10 @@ fn walk(root: &Path, opts: &DiscoverOptions, out: &mut Vec<Input>) -> Result<(),
         .map_err(|e| DiscoverError(format!("{}: {}", root.display(), e)))?;
     let found = Mutex::new(Vec::new());
     WalkBuilder::new(root)
+        // Manifests live in hidden directories too (`.deploy/`, `.argocd/`); only git's own
+        // directory is never of interest.
+        .hidden(false)
+        .filter_entry(|e| e.file_name() != ".git")
         .follow_links(true)
         .require_git(false)
         .add_custom_ignore_filename(".keelhaulignore")

@@ -95,8 +95,8 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     )
     .map_err(|e| ScanError(e.0))?;
 
-    // Each file's findings are sorted by its worker; files come back in input (path) order,
-    // so the final sort below only has to merge in the cross-resource findings.
+    // Each file's findings are sorted by its worker and files come back in input order, so
+    // the merged list is usually in order already and the final sort is skipped.
     let run = || -> Vec<FileOutcome> {
         inputs
             .par_iter()
@@ -121,8 +121,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .findings
         .reserve_exact(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut ix = Index::default();
-    // Consumed one by one, so each file's buffers are freed as they are merged (and the
-    // growing result is reallocated in place by the allocator once it is large).
+    // Consumed one by one, so each file's buffers are freed as they are merged.
     for o in outcomes {
         result.findings.extend(o.findings);
         result.notices.extend(o.notices);

@@ -409,6 +409,8 @@ fn gitignore_keelhaulignore_and_globs() {
         "c/gen.yaml",
         "d/other.yml",
         "notes.txt",
+        ".deploy/hidden.yaml",
+        ".git/config.yaml",
     ] {
         write(d, name, PRIVILEGED_POD.as_bytes());
     }
@@ -433,8 +435,14 @@ fn gitignore_keelhaulignore_and_globs() {
         v.dedup();
         v
     };
-    assert_eq!(files(&[]), vec!["a/app.yaml", "d/other.yml"]);
-    assert_eq!(files(&["--exclude", "d/**"]), vec!["a/app.yaml"]);
+    assert_eq!(
+        files(&[]),
+        vec![".deploy/hidden.yaml", "a/app.yaml", "d/other.yml"]
+    );
+    assert_eq!(
+        files(&["--exclude", "d/**", "--exclude", ".deploy"]),
+        vec!["a/app.yaml"]
+    );
     assert_eq!(files(&["--include", "*.yml"]), vec!["d/other.yml"]);
 }
 
