@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::load::scalar::Value;
 use crate::load::{Document, NodeId, Span};
 
 /// Who a finding is about, as the JSON report shows it.
@@ -250,7 +251,17 @@ pub struct WorkloadSummary {
     /// The `kind:` entry of the object, where a finding about the workload as a whole points.
     pub span: Span,
     pub id: ResourceId,
+    /// The template of a rendered document (`# Source:`).
+    pub origin: Option<Arc<str>>,
     pub pod_labels: Vec<(String, String)>,
+    /// The `spec:` key holding the pod spec, where pod-level "missing field" findings point.
+    pub pod_spec_key: Span,
+    /// The pod's ServiceAccount: `serviceAccountName`, else the deprecated `serviceAccount`,
+    /// else `default`.
+    pub service_account: String,
+    /// `automountServiceAccountToken` of the pod spec, with its value's span, when it is a
+    /// boolean.
+    pub automount_token: Option<(bool, Span)>,
 }
 
 /// In `Rule::indexed_kinds`, asks for a summary of every workload (see `WorkloadSummary`).
@@ -294,11 +305,26 @@ impl Index {
             let span = doc
                 .entry(r.node, "kind")
                 .map_or_else(|| doc.span(r.node), |e| doc.span(e.key));
+            let service_account = ["serviceAccountName", "serviceAccount"]
+                .iter()
+                .find_map(|k| doc.get_str(w.pod_spec, k).filter(|s| !s.is_empty()))
+                .unwrap_or("default")
+                .to_string();
+            let automount_token = doc
+                .get(w.pod_spec, "automountServiceAccountToken")
+                .and_then(|v| match doc.value(v) {
+                    Some(Value::Bool(b)) => Some((b, doc.span(v))),
+                    _ => None,
+                });
             self.workloads.push(WorkloadSummary {
                 file: file.clone(),
                 span,
                 id: r.id(),
+                origin: doc.origin.clone(),
                 pod_labels: labels,
+                pod_spec_key: doc.span(w.pod_spec_key),
+                service_account,
+                automount_token,
             });
         }
     }

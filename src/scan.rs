@@ -83,6 +83,9 @@ struct FileOutcome {
     notices: Vec<Notice>,
     index: Index,
     stats: Stats,
+    /// Standard input's text, kept when snippets may be needed after the fact: it cannot be
+    /// read again.
+    stdin_text: Option<String>,
 }
 
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
@@ -122,7 +125,11 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .reserve_exact(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut ix = Index::default();
     // Consumed one by one, so each file's buffers are freed as they are merged.
+    let mut stdin_text = None;
     for o in outcomes {
+        if o.stdin_text.is_some() {
+            stdin_text = o.stdin_text;
+        }
         result.findings.extend(o.findings);
         result.notices.extend(o.notices);
         ix.merge(o.index);
@@ -132,7 +139,11 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         result.stats.chart_templates += o.stats.chart_templates;
     }
     ix.sort();
-    result.findings.extend(check::check_index(&opts.rules, &ix));
+    let mut cross = check::check_index(&opts.rules, &ix);
+    if opts.excerpts && !cross.is_empty() {
+        excerpts_after_the_fact(&mut cross, stdin_text.as_deref());
+    }
+    result.findings.extend(cross);
     let in_order = |a: &Finding, b: &Finding| a.sort_key() <= b.sort_key();
     if !result.findings.is_sorted_by(in_order) {
         result
@@ -161,7 +172,13 @@ fn scan_input(input: &Input, opts: &ScanOptions) -> FileOutcome {
         Input::Stdin => {
             let mut bytes = Vec::new();
             match std::io::stdin().read_to_end(&mut bytes) {
-                Ok(_) => return scan_bytes(display, &bytes, opts),
+                Ok(_) => {
+                    let mut o = scan_bytes(display, &bytes, opts);
+                    if opts.excerpts {
+                        o.stdin_text = load::decode(&bytes).ok().map(str::to_string);
+                    }
+                    return o;
+                }
                 Err(e) => out.findings.push(file_finding(
                     &UNREADABLE_FILE,
                     display,
@@ -367,6 +384,32 @@ fn problem_finding(file: &Arc<str>, p: LoadProblem) -> Finding {
                 load::ALIAS_EXPANSION_BUDGET
             ),
         ),
+    }
+}
+
+/// Snippets for findings made once the files were closed (the cross-resource rules'): each
+/// file is read again, and its Secrets found again so their values stay masked.
+fn excerpts_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>) {
+    findings.sort_by(|a, b| a.file.cmp(&b.file));
+    for group in findings.chunk_by_mut(|a, b| a.file == b.file) {
+        let file = group[0].file.clone();
+        let read;
+        let text = if &*file == "<stdin>" {
+            stdin_text
+        } else {
+            read = std::fs::read(&*file).ok();
+            read.as_deref().and_then(|b| load::decode(b).ok())
+        };
+        let Some(text) = text else { continue };
+        let mut masks = Vec::new();
+        for doc in load::load_text(text).docs {
+            for r in index::resources_of(&doc, "").unwrap_or_default() {
+                if r.kind == "Secret" {
+                    secret_values(&doc, r.node, &mut masks);
+                }
+            }
+        }
+        attach_excerpts(text, &masks, group);
     }
 }
 

@@ -4,9 +4,13 @@
 //! Each control's judgement lives in one function here (`privileged_containers`, ...), so
 //! the Pod Security evaluator can reuse it rather than restate it.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use super::rule_meta;
 use crate::check::{Rule, Sink};
-use crate::finding::{RuleMeta, Severity};
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::index::{Index, WORKLOADS};
 use crate::load::{Document, NodeId};
 use crate::model::{
     ContainerView, Field, PodView, bool_field, int_field, key_of, map_field, str_field,
@@ -704,28 +708,61 @@ impl Rule for WindowsHostProcess {
     }
 }
 
-/// KH114.
+/// KH114. A pod that does not set `automountServiceAccountToken` takes its ServiceAccount's
+/// setting, so this rule looks at both, across files.
 pub struct ServiceAccountToken;
 
 impl Rule for ServiceAccountToken {
     fn meta(&self) -> &'static RuleMeta {
         &SERVICE_ACCOUNT_TOKEN
     }
-    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        match bool_field(pod.doc, Some(pod.spec()), "automountServiceAccountToken") {
-            Field::Set(true, n) => {
-                out.report(&SERVICE_ACCOUNT_TOKEN, n, format!(
-                    "{} mounts its service account token: anyone inside the pod can call the API server with it",
-                    pod.describe()
-                ));
-            }
-            Field::Absent => {
-                out.report(&SERVICE_ACCOUNT_TOKEN, pod.workload.pod_spec_key, format!(
-                    "{} mounts its service account token by default: set automountServiceAccountToken: false unless it calls the API server",
-                    pod.describe()
-                ));
-            }
-            _ => {}
+
+    fn indexed_kinds(&self) -> &'static [&'static str] {
+        &["ServiceAccount", WORKLOADS]
+    }
+
+    fn check_index(&self, ix: &Index, out: &mut Vec<Finding>) {
+        // namespace/name -> the ServiceAccount's own automountServiceAccountToken.
+        let mut accounts: HashMap<(&str, &str), Option<bool>> = HashMap::new();
+        for sa in ix.of_kind("ServiceAccount") {
+            let (Some(ns), Some(name)) = (sa.id.namespace.as_deref(), sa.id.name.as_deref()) else {
+                continue;
+            };
+            let automount =
+                bool_field(&sa.doc, Some(sa.node), "automountServiceAccountToken").get();
+            accounts.insert((ns, name), automount);
+        }
+        for w in &ix.workloads {
+            let ns = w.id.namespace.as_deref().unwrap_or_default();
+            let sa = w.service_account.as_str();
+            let (span, message) = match (w.automount_token, accounts.get(&(ns, sa))) {
+                (Some((false, _)), _) | (None, Some(Some(false))) => continue,
+                (Some((true, span)), _) => (
+                    span,
+                    format!(
+                        "{} sets automountServiceAccountToken: true: its containers get a token of ServiceAccount \"{sa}\" and can call the API server with it",
+                        w.id.describe()
+                    ),
+                ),
+                (None, Some(_)) => (
+                    w.pod_spec_key,
+                    format!(
+                        "{} mounts a token of ServiceAccount \"{sa}\": neither the pod nor the ServiceAccount sets automountServiceAccountToken: false; set it unless the pod calls the API server",
+                        w.id.describe()
+                    ),
+                ),
+                (None, None) => (
+                    w.pod_spec_key,
+                    format!(
+                        "{} mounts a token of ServiceAccount \"{sa}\" by default: set automountServiceAccountToken: false on the pod (or the ServiceAccount) unless it calls the API server",
+                        w.id.describe()
+                    ),
+                ),
+            };
+            let mut f = Finding::new(&SERVICE_ACCOUNT_TOKEN, w.file.clone(), span, message);
+            f.resource = Some(Arc::new(w.id.clone()));
+            f.origin = w.origin.clone();
+            out.push(f);
         }
     }
 }
