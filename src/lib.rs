@@ -9,6 +9,7 @@ pub mod finding;
 pub mod index;
 pub mod load;
 pub mod model;
+pub mod pss;
 pub mod report;
 pub mod rules;
 pub mod scan;
