@@ -8,6 +8,7 @@ use crate::finding::{Finding, RuleMeta};
 use crate::index::{Index, Resource, ResourceId, workload_of};
 use crate::load::{Document, NodeId, Span};
 use crate::model::PodView;
+use crate::pss::{KubeVersion, Level};
 
 /// A check. A rule overrides only the hooks for what it looks at; it never prints, reads
 /// files or knows the output format.
@@ -27,7 +28,37 @@ pub trait Rule: Send + Sync {
     }
 
     /// Once, over everything scanned.
-    fn check_index(&self, _ix: &Index, _out: &mut Vec<Finding>) {}
+    fn check_index(&self, _ix: &Index, _settings: &Settings, _out: &mut Vec<Finding>) {}
+}
+
+/// What every rule may read of the run's configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// The Kubernetes version the manifests will run on.
+    pub kube_version: KubeVersion,
+    /// Judge workloads by this Pod Security level (`--pss`).
+    pub pss: Option<Level>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            kube_version: KubeVersion::NEWEST_RELEASED,
+            pss: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether a rule stands aside because Pod Security mode reports its control itself.
+    pub fn defers_to_pss(&self, rule: &RuleMeta) -> bool {
+        match (self.pss, rule.pss_control) {
+            (Some(level), Some(control)) => {
+                crate::pss::covered_controls(level, self.kube_version).contains(&control)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Where rules report findings about one resource.
@@ -36,6 +67,7 @@ pub struct Sink<'a> {
     pub doc: &'a Document,
     pub resource: &'a Resource<'a>,
     pub findings: &'a mut Vec<Finding>,
+    pub settings: &'a Settings,
     /// The resource's identity, built on the first finding and shared by the rest.
     id: Option<Arc<ResourceId>>,
 }
@@ -75,6 +107,7 @@ impl Sink<'_> {
 /// Runs the per-resource hooks of `rules` over one resource.
 pub fn check_resource(
     rules: &[&'static dyn Rule],
+    settings: &Settings,
     file: &Arc<str>,
     r: &Resource<'_>,
     findings: &mut Vec<Finding>,
@@ -84,6 +117,7 @@ pub fn check_resource(
         doc: r.doc,
         resource: r,
         findings,
+        settings,
         id: None,
     };
     for rule in rules {
@@ -92,16 +126,18 @@ pub fn check_resource(
     if let Some(w) = workload_of(r) {
         let pod = PodView::new(w);
         for rule in rules {
-            rule.check_pod(&pod, &mut sink);
+            if !settings.defers_to_pss(rule.meta()) {
+                rule.check_pod(&pod, &mut sink);
+            }
         }
     }
 }
 
 /// Runs the cross-resource hooks.
-pub fn check_index(rules: &[&'static dyn Rule], ix: &Index) -> Vec<Finding> {
+pub fn check_index(rules: &[&'static dyn Rule], settings: &Settings, ix: &Index) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in rules {
-        rule.check_index(ix, &mut out);
+        rule.check_index(ix, settings, &mut out);
     }
     out
 }

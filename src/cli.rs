@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::Rule;
+use crate::check::Settings;
 use crate::finding::Severity;
+use crate::pss::{KubeVersion, Level};
 use crate::report::{self, HumanOptions};
 use crate::rules;
 use crate::scan::{self, ScanOptions};
@@ -89,6 +91,16 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAMESPACE", default_value = "default")]
     pub default_namespace: String,
 
+    /// The Kubernetes version the manifests will run on (e.g. 1.30); version-dependent rules
+    /// read it. Default: the newest released minor keelhaul knows.
+    #[arg(long, value_name = "X.Y", value_parser = parse_kube_version)]
+    pub kube_version: Option<KubeVersion>,
+
+    /// Judge workloads by this Pod Security Standards level, as Pod Security Admission would
+    /// at --kube-version: every violated control is reported (KH120).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub pss: Option<PssLevel>,
+
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -126,6 +138,25 @@ impl FailOn {
             FailOn::Note => Some(Severity::Note),
             FailOn::Never => None,
         }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PssLevel {
+    Baseline,
+    Restricted,
+}
+
+fn parse_kube_version(s: &str) -> Result<KubeVersion, String> {
+    match KubeVersion::parse(s) {
+        Some(v) if v <= KubeVersion::NEWEST_KNOWN => Ok(v),
+        Some(v) => Err(format!(
+            "keelhaul knows Kubernetes up to {}; {v} is newer",
+            KubeVersion::NEWEST_KNOWN
+        )),
+        None => Err(format!(
+            "not a Kubernetes version: {s:?} (use 1.30 or v1.30)"
+        )),
     }
 }
 
@@ -254,6 +285,13 @@ fn run_scan(args: ScanArgs) -> i32 {
         threads: args.threads,
         excerpts: args.format == Format::Human,
         rules,
+        settings: Settings {
+            kube_version: args.kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED),
+            pss: args.pss.map(|l| match l {
+                PssLevel::Baseline => Level::Baseline,
+                PssLevel::Restricted => Level::Restricted,
+            }),
+        },
     };
     let mut result = match scan::scan(&opts) {
         Ok(r) => r,

@@ -77,7 +77,9 @@ pub struct Violation {
     pub control: &'static Control,
     /// The node to point at: the offending value, or where a missing field belongs.
     pub node: NodeId,
-    /// What is wrong, naming the container where there is one.
+    /// What is at fault: `container "app"`, `the pod`, `volume "data"`, an annotation.
+    pub subject: String,
+    /// What it does wrong: `sets privileged: true`.
     pub detail: String,
     /// The field is missing (as opposed to set to a forbidden value).
     pub missing: bool,
@@ -268,6 +270,29 @@ pub fn active_controls(level: Level, version: KubeVersion) -> Vec<&'static Contr
         .collect()
 }
 
+/// One control's check, whatever the level and version say; for the rules that judge the
+/// same thing as the control (KH101 privileged is the control `privileged`, ...).
+pub fn check_control(id: &str, pod: &PodView<'_>, version: KubeVersion) -> Vec<Violation> {
+    let mut out = Vec::new();
+    if let Some(c) = CONTROLS.iter().find(|c| c.id == id) {
+        (c.check)(pod, version, &mut out);
+        for v in &mut out {
+            v.control = c;
+        }
+    }
+    out
+}
+
+/// Ids of the controls a level and version cover, overridden ones included: the rules that
+/// implement one of them stand aside in Pod Security mode.
+pub fn covered_controls(level: Level, version: KubeVersion) -> Vec<&'static str> {
+    CONTROLS
+        .iter()
+        .filter(|c| c.level <= level && c.since <= version)
+        .map(|c| c.id)
+        .collect()
+}
+
 /// Every violation of the standard at `level`, policy `version`.
 pub fn evaluate(pod: &PodView<'_>, level: Level, version: KubeVersion) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -293,19 +318,21 @@ static PENDING: Control = Control {
     check: |_, _, _| {},
 };
 
-fn bad(out: &mut Vec<Violation>, node: NodeId, detail: String) {
+fn bad(out: &mut Vec<Violation>, node: NodeId, subject: String, detail: String) {
     out.push(Violation {
         control: &PENDING,
         node,
+        subject,
         detail,
         missing: false,
     });
 }
 
-fn missing(out: &mut Vec<Violation>, node: NodeId, detail: String) {
+fn missing(out: &mut Vec<Violation>, node: NodeId, subject: String, detail: String) {
     out.push(Violation {
         control: &PENDING,
         node,
+        subject,
         detail,
         missing: true,
     });
@@ -348,7 +375,8 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
         bad(
             out,
             n,
-            "the pod sets windowsOptions.hostProcess: true".into(),
+            "the pod".into(),
+            "sets windowsOptions.hostProcess: true".into(),
         );
     }
     for c in pod.containers() {
@@ -356,7 +384,8 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
             bad(
                 out,
                 n,
-                format!("{} sets windowsOptions.hostProcess: true", c.describe()),
+                c.describe(),
+                format!("sets windowsOptions.hostProcess: true"),
             );
         }
     }
@@ -365,7 +394,7 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
 fn host_namespaces(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
     for f in ["hostNetwork", "hostPID", "hostIPC"] {
         if let Field::Set(true, n) = bool_field(pod.doc, Some(pod.spec()), f) {
-            bad(out, n, format!("the pod sets {f}: true"));
+            bad(out, n, "the pod".into(), format!("sets {f}: true"));
         }
     }
 }
@@ -373,7 +402,7 @@ fn host_namespaces(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) 
 fn privileged(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
     for c in pod.containers() {
         if let Field::Set(true, n) = bool_field(c.doc, csc(c), "privileged") {
-            bad(out, n, format!("{} sets privileged: true", c.describe()));
+            bad(out, n, c.describe(), format!("sets privileged: true"));
         }
     }
 }
@@ -417,11 +446,7 @@ fn capabilities_baseline(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violat
             .unwrap_or_default()
         {
             if !BASELINE_CAPABILITIES.contains(&cap) {
-                bad(
-                    out,
-                    n,
-                    format!("{} adds the capability {cap}", c.describe()),
-                );
+                bad(out, n, c.describe(), format!("adds the capability {cap}"));
             }
         }
     }
@@ -439,10 +464,13 @@ fn host_path_volumes(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>
             let name = str_field(doc, Some(vol), "name")
                 .get()
                 .unwrap_or("(unnamed)");
+            // Point at the path when there is one: it is what a reader must judge.
+            let at = doc.get(e.value, "path").unwrap_or(e.key);
             bad(
                 out,
-                e.key,
-                format!("volume \"{name}\" is a hostPath volume"),
+                at,
+                format!("volume \"{name}\""),
+                format!("is a hostPath volume"),
             );
         }
     }
@@ -457,7 +485,7 @@ fn host_ports(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
             if let Field::Set(hp, n) = int_field(c.doc, Some(p), "hostPort")
                 && hp != 0
             {
-                bad(out, n, format!("{} uses hostPort {hp}", c.describe()));
+                bad(out, n, c.describe(), format!("uses hostPort {hp}"));
             }
         }
     }
@@ -488,7 +516,8 @@ fn host_probes(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
                     bad(
                         out,
                         n,
-                        format!("{} sets {what}.{action}.host: {host}", c.describe()),
+                        c.describe(),
+                        format!("sets {what}.{action}.host: {host}"),
                     );
                 }
             }
@@ -503,7 +532,12 @@ fn app_armor(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
         if key.starts_with(APPARMOR_ANNOTATION_PREFIX)
             && !(value.is_empty() || value == "runtime/default" || value.starts_with("localhost/"))
         {
-            bad(out, n, format!("the annotation {key} is {value}"));
+            bad(
+                out,
+                n,
+                format!("the annotation {key}"),
+                format!("is {value}"),
+            );
         }
     }
     let doc = pod.doc;
@@ -514,13 +548,17 @@ fn app_armor(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
         let t = str_field(doc, Some(profile), "type");
         match t {
             Field::Set("RuntimeDefault" | "Localhost", _) => {}
-            Field::Set(other, n) => {
-                bad(out, n, format!("{whom} sets appArmorProfile.type: {other}"))
-            }
+            Field::Set(other, n) => bad(
+                out,
+                n,
+                whom.clone(),
+                format!("sets appArmorProfile.type: {other}"),
+            ),
             _ => bad(
                 out,
                 key_of(doc, sc, "appArmorProfile").unwrap_or(profile),
-                format!("{whom} sets appArmorProfile without a valid type"),
+                whom.clone(),
+                format!("sets appArmorProfile without a valid type"),
             ),
         }
     };
@@ -541,13 +579,23 @@ fn selinux(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
         if let Field::Set(t, n) = str_field(doc, opts, "type")
             && !allowed.contains(&t)
         {
-            bad(out, n, format!("{whom} sets seLinuxOptions.type: {t}"));
+            bad(
+                out,
+                n,
+                whom.clone(),
+                format!("sets seLinuxOptions.type: {t}"),
+            );
         }
         for f in ["user", "role"] {
             if let Field::Set(val, n) = str_field(doc, opts, f)
                 && !val.is_empty()
             {
-                bad(out, n, format!("{whom} sets seLinuxOptions.{f}: {val}"));
+                bad(
+                    out,
+                    n,
+                    whom.clone(),
+                    format!("sets seLinuxOptions.{f}: {val}"),
+                );
             }
         }
     };
@@ -562,7 +610,7 @@ fn proc_mount_values(pod: &PodView<'_>, out: &mut Vec<Violation>) {
         if let Field::Set(pm, n) = str_field(c.doc, csc(c), "procMount")
             && pm != "Default"
         {
-            bad(out, n, format!("{} sets procMount: {pm}", c.describe()));
+            bad(out, n, c.describe(), format!("sets procMount: {pm}"));
         }
     }
 }
@@ -595,7 +643,12 @@ fn seccomp_baseline(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Viola
                     .strip_prefix(SECCOMP_CONTAINER_ANNOTATION_PREFIX)
                     .is_some_and(|c| names.contains(&c));
             if applies && !valid(value) {
-                bad(out, n, format!("the annotation {key} is {value}"));
+                bad(
+                    out,
+                    n,
+                    format!("the annotation {key}"),
+                    format!("is {value}"),
+                );
             }
         }
         return;
@@ -609,7 +662,8 @@ fn seccomp_baseline(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Viola
             bad(
                 out,
                 n,
-                format!("{whom} sets seccompProfile.type: Unconfined"),
+                whom.clone(),
+                format!("sets seccompProfile.type: Unconfined"),
             );
         }
     };
@@ -661,7 +715,7 @@ fn sysctls(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
         if let Field::Set(name, n) = str_field(doc, Some(s), "name")
             && !safe.contains(&name)
         {
-            bad(out, n, format!("the pod sets the sysctl {name}"));
+            bad(out, n, "the pod".into(), format!("sets the sysctl {name}"));
         }
     }
 }
@@ -718,7 +772,12 @@ fn restricted_volumes(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation
         for e in doc.entries(vol) {
             let Some(k) = doc.scalar(e.key) else { continue };
             if OTHER_VOLUME_SOURCES.contains(&k) && !doc.is_null(e.value) {
-                bad(out, e.key, format!("volume \"{name}\" is of type {k}"));
+                bad(
+                    out,
+                    e.key,
+                    format!("volume \"{name}\""),
+                    format!("is of type {k}"),
+                );
             }
         }
     }
@@ -734,15 +793,16 @@ fn allow_privilege_escalation(pod: &PodView<'_>, version: KubeVersion, out: &mut
             Field::Set(true, n) => bad(
                 out,
                 n,
-                format!("{} sets allowPrivilegeEscalation: true", c.describe()),
+                c.describe(),
+                format!("sets allowPrivilegeEscalation: true"),
             ),
-            _ => missing(
+            // A mistyped value is the API server's to refuse (KH004), not a missing one.
+            Field::Invalid => {}
+            Field::Absent => missing(
                 out,
                 c.anchor(),
-                format!(
-                    "{} does not set allowPrivilegeEscalation: false",
-                    c.describe()
-                ),
+                c.describe(),
+                format!("does not set allowPrivilegeEscalation: false"),
             ),
         }
     }
@@ -755,22 +815,18 @@ fn run_as_non_root(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violat
     let mut pod_ok = false;
     match bool_field(pod.doc, pod.security_context(), "runAsNonRoot") {
         Field::Set(true, _) => pod_ok = true,
-        Field::Set(false, n) => bad(out, n, "the pod sets runAsNonRoot: false".into()),
+        Field::Set(false, n) => bad(out, n, "the pod".into(), "sets runAsNonRoot: false".into()),
         _ => {}
     }
     for c in pod.containers() {
         match bool_field(c.doc, csc(c), "runAsNonRoot") {
             Field::Set(true, _) => {}
-            Field::Set(false, n) => {
-                bad(out, n, format!("{} sets runAsNonRoot: false", c.describe()))
-            }
-            _ if !pod_ok => missing(
+            Field::Set(false, n) => bad(out, n, c.describe(), format!("sets runAsNonRoot: false")),
+            Field::Absent if !pod_ok => missing(
                 out,
                 c.anchor(),
-                format!(
-                    "{} does not set runAsNonRoot: true (nor does the pod)",
-                    c.describe()
-                ),
+                c.describe(),
+                format!("does not set runAsNonRoot: true (nor does the pod)"),
             ),
             _ => {}
         }
@@ -782,11 +838,11 @@ fn run_as_user(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>
         return;
     }
     if let Field::Set(0, n) = int_field(pod.doc, pod.security_context(), "runAsUser") {
-        bad(out, n, "the pod sets runAsUser: 0".into());
+        bad(out, n, "the pod".into(), "sets runAsUser: 0".into());
     }
     for c in pod.containers() {
         if let Field::Set(0, n) = int_field(c.doc, csc(c), "runAsUser") {
-            bad(out, n, format!("{} sets runAsUser: 0", c.describe()));
+            bad(out, n, c.describe(), format!("sets runAsUser: 0"));
         }
     }
 }
@@ -801,11 +857,17 @@ fn seccomp_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Vio
     if let Some(profile) = map_field(doc, pod.security_context(), "seccompProfile") {
         match str_field(doc, Some(profile), "type") {
             Field::Set(t, _) if valid(t) => pod_ok = true,
-            Field::Set(t, n) => bad(out, n, format!("the pod sets seccompProfile.type: {t}")),
+            Field::Set(t, n) => bad(
+                out,
+                n,
+                "the pod".into(),
+                format!("sets seccompProfile.type: {t}"),
+            ),
             _ => bad(
                 out,
                 profile,
-                "the pod sets a seccompProfile without a type".into(),
+                "the pod".into(),
+                "sets a seccompProfile without a type".into(),
             ),
         }
     }
@@ -816,20 +878,22 @@ fn seccomp_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Vio
                 Field::Set(t, n) => bad(
                     out,
                     n,
-                    format!("{} sets seccompProfile.type: {t}", c.describe()),
+                    c.describe(),
+                    format!("sets seccompProfile.type: {t}"),
                 ),
                 _ => bad(
                     out,
                     profile,
-                    format!("{} sets a seccompProfile without a type", c.describe()),
+                    c.describe(),
+                    format!("sets a seccompProfile without a type"),
                 ),
             },
             None if !pod_ok => missing(
                 out,
                 c.anchor(),
+                c.describe(),
                 format!(
-                    "{} has no seccompProfile of type RuntimeDefault or Localhost (nor does the pod)",
-                    c.describe()
+                    "has no seccompProfile of type RuntimeDefault or Localhost (nor does the pod)"
                 ),
             ),
             None => {}
@@ -847,14 +911,16 @@ fn capabilities_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Ve
             Some((key, _)) => missing(
                 out,
                 key,
-                format!("{} does not drop ALL capabilities", c.describe()),
+                c.describe(),
+                format!("does not drop ALL capabilities"),
             ),
             None => {
                 let at = key_of(c.doc, csc(c), "capabilities").unwrap_or_else(|| c.anchor());
                 missing(
                     out,
                     at,
-                    format!("{} does not drop ALL capabilities", c.describe()),
+                    c.describe(),
+                    format!("does not drop ALL capabilities"),
                 )
             }
         }
@@ -863,11 +929,7 @@ fn capabilities_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Ve
             .unwrap_or_default()
         {
             if cap != "NET_BIND_SERVICE" {
-                bad(
-                    out,
-                    n,
-                    format!("{} adds the capability {cap}", c.describe()),
-                );
+                bad(out, n, c.describe(), format!("adds the capability {cap}"));
             }
         }
     }

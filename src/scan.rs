@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::check::{self, Rule};
+use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input};
 use crate::finding::{Excerpt, Finding};
 use crate::index::{self, Index, NotAnObject};
@@ -29,6 +29,7 @@ pub struct ScanOptions {
     pub rules: Vec<&'static dyn Rule>,
     /// Keep the source lines of each finding (for snippets).
     pub excerpts: bool,
+    pub settings: Settings,
 }
 
 impl Default for ScanOptions {
@@ -42,6 +43,7 @@ impl Default for ScanOptions {
             threads: None,
             rules: crate::rules::all().to_vec(),
             excerpts: true,
+            settings: Settings::default(),
         }
     }
 }
@@ -139,7 +141,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         result.stats.chart_templates += o.stats.chart_templates;
     }
     ix.sort();
-    let mut cross = check::check_index(&opts.rules, &ix);
+    let mut cross = check::check_index(&opts.rules, &opts.settings, &ix);
     if opts.excerpts && !cross.is_empty() {
         excerpts_after_the_fact(&mut cross, stdin_text.as_deref());
     }
@@ -343,7 +345,7 @@ fn scan_text(display: &str, text: &str, opts: &ScanOptions, out: &mut FileOutcom
             if r.kind == "Secret" {
                 secret_values(&doc, r.node, &mut masks);
             }
-            check::check_resource(&opts.rules, &file, r, &mut out.findings);
+            check::check_resource(&opts.rules, &opts.settings, &file, r, &mut out.findings);
             if !wanted.is_empty() {
                 out.index.add(&file, &doc, r, &wanted);
             }

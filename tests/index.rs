@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use keelhaul::check::Rule;
+use keelhaul::check::{Rule, Settings};
 use keelhaul::finding::{Finding, RuleMeta, Severity};
 use keelhaul::index::{Index, WORKLOADS};
 use keelhaul::scan::{ScanOptions, scan};
@@ -28,7 +28,7 @@ impl Rule for IndexProbe {
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["RoleBinding", WORKLOADS]
     }
-    fn check_index(&self, ix: &Index, out: &mut Vec<Finding>) {
+    fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
         for o in ix.of_kind("RoleBinding") {
             let role = o
                 .doc

@@ -14,6 +14,7 @@ fn check_everything(bytes: &[u8]) {
                 for r in &resources {
                     keelhaul::check::check_resource(
                         keelhaul::rules::all(),
+                        &keelhaul::check::Settings::default(),
                         &file,
                         r,
                         &mut findings,

@@ -65,7 +65,7 @@ fn all_upstream_fixtures() {
                     if !ok {
                         let what: Vec<String> = violations
                             .iter()
-                            .map(|v| format!("{}: {}", v.control.id, v.detail))
+                            .map(|v| format!("{}: {} {}", v.control.id, v.subject, v.detail))
                             .collect();
                         failures.push(format!(
                             "{} ({} v{version}): {what:?}",

@@ -8,13 +8,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::rule_meta;
-use crate::check::{Rule, Sink};
+use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::index::{Index, WORKLOADS};
-use crate::load::{Document, NodeId};
-use crate::model::{
-    ContainerView, Field, PodView, bool_field, int_field, key_of, map_field, str_field,
-};
+use crate::load::NodeId;
+use crate::model::{ContainerView, Field, PodView, bool_field, int_field, key_of, map_field};
+use crate::pss;
 
 rule_meta!(
     PRIVILEGED,
@@ -139,37 +138,27 @@ fn who(c: &ContainerView<'_>, pod: &PodView<'_>) -> String {
 
 // ---------------------------------------------------------------------------------------
 
-/// KH101.
+/// KH101: the Pod Security control `privileged`.
 pub struct Privileged;
-
-/// Containers with `privileged: true`, with the value node.
-pub fn privileged_containers<'d>(pod: &PodView<'d>) -> Vec<(ContainerView<'d>, NodeId)> {
-    pod.containers()
-        .iter()
-        .copied()
-        .filter_map(|c| match sc_bool(&c, "privileged") {
-            Field::Set(true, n) => Some((c, n)),
-            _ => None,
-        })
-        .collect()
-}
 
 impl Rule for Privileged {
     fn meta(&self) -> &'static RuleMeta {
         &PRIVILEGED
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        for (c, n) in privileged_containers(pod) {
-            out.report(&PRIVILEGED, n, format!(
-                "{} runs privileged: it gets every capability and the host's devices, and can take over the node",
-                who(&c, pod)
+        for v in pss::check_control("privileged", pod, out.settings.kube_version) {
+            out.report(&PRIVILEGED, v.node, format!(
+                "{} of {} runs privileged: it gets every capability and the host's devices, and can take over the node",
+                v.subject,
+                pod.describe()
             ))
             .label("privileged");
         }
     }
 }
 
-/// KH102.
+/// KH102: the Pod Security control `allowPrivilegeEscalation`, with an explicit `true` an
+/// error and a missing `false` a warning.
 pub struct PrivilegeEscalation;
 
 impl Rule for PrivilegeEscalation {
@@ -177,26 +166,33 @@ impl Rule for PrivilegeEscalation {
         &PRIVILEGE_ESCALATION
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        let windows = pod.is_windows();
-        for c in pod.containers() {
-            if sc_bool(&c, "privileged").get() == Some(true) {
-                continue; // KH101 says it: a privileged container always escalates.
+        // A privileged container always escalates: KH101 says so already. (Container names
+        // are unique in a pod, so the description identifies the container.)
+        let privileged: Vec<String> = pod
+            .containers()
+            .iter()
+            .filter(|c| sc_bool(c, "privileged").get() == Some(true))
+            .map(|c| c.describe())
+            .collect();
+        // The Windows exemption holds whatever the target version: the field has no effect there.
+        let version = out.settings.kube_version.max(pss::KubeVersion(25));
+        for v in pss::check_control("allowPrivilegeEscalation", pod, version) {
+            if privileged.contains(&v.subject) {
+                continue;
             }
-            match sc_bool(&c, "allowPrivilegeEscalation") {
-                Field::Set(true, n) => {
-                    out.report(&PRIVILEGE_ESCALATION, n, format!(
-                        "{} sets allowPrivilegeEscalation: true: its processes can gain more privileges than their parent (setuid binaries, file capabilities)",
-                        who(&c, pod)
-                    ));
-                }
-                Field::Absent if !windows => {
-                    out.report(&PRIVILEGE_ESCALATION, c.anchor(), format!(
-                        "{} does not set allowPrivilegeEscalation: false; it defaults to true, so setuid binaries can raise privileges",
-                        who(&c, pod)
-                    ))
-                    .severity(Severity::Warning);
-                }
-                _ => {}
+            if v.missing {
+                out.report(&PRIVILEGE_ESCALATION, v.node, format!(
+                    "{} of {} does not set allowPrivilegeEscalation: false; it defaults to true, so setuid binaries can raise privileges",
+                    v.subject,
+                    pod.describe()
+                ))
+                .severity(Severity::Warning);
+            } else {
+                out.report(&PRIVILEGE_ESCALATION, v.node, format!(
+                    "{} of {} sets allowPrivilegeEscalation: true: its processes can gain more privileges than their parent (setuid binaries, file capabilities)",
+                    v.subject,
+                    pod.describe()
+                ));
             }
         }
     }
@@ -264,23 +260,6 @@ impl Rule for RunAsRoot {
     }
 }
 
-/// Capabilities a container may add at the Pod Security baseline level.
-pub const BASELINE_CAPABILITIES: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-
 /// Capabilities that on their own open a way out of the container or into the node.
 const DANGEROUS_CAPABILITIES: &[&str] = &[
     "ALL",
@@ -329,7 +308,7 @@ impl Rule for AddedCapabilities {
         for c in pod.containers() {
             for (node, name) in capability_items(&c, "add") {
                 let norm = normalize_capability(name);
-                if BASELINE_CAPABILITIES.contains(&norm.as_str()) {
+                if pss::BASELINE_CAPABILITIES.contains(&norm.as_str()) {
                     continue;
                 }
                 let dangerous = DANGEROUS_CAPABILITIES.contains(&norm.as_str());
@@ -415,39 +394,30 @@ impl Rule for WritableRootFilesystem {
     }
 }
 
-/// KH107.
+/// KH107: the Pod Security control `hostNamespaces`.
 pub struct HostNamespaces;
-
-/// `hostNetwork`/`hostPID`/`hostIPC` set to true, with the field and value node.
-pub fn host_namespaces(pod: &PodView<'_>) -> Vec<(&'static str, NodeId)> {
-    ["hostNetwork", "hostPID", "hostIPC"]
-        .into_iter()
-        .filter_map(|f| match bool_field(pod.doc, Some(pod.spec()), f) {
-            Field::Set(true, n) => Some((f, n)),
-            _ => None,
-        })
-        .collect()
-}
 
 impl Rule for HostNamespaces {
     fn meta(&self) -> &'static RuleMeta {
         &HOST_NAMESPACES
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        for (field, n) in host_namespaces(pod) {
-            let what = match field {
-                "hostNetwork" => {
-                    "the node's network: it sees all traffic of the node and reaches services bound to localhost"
-                }
-                "hostPID" => {
-                    "the node's process namespace: it sees and can signal every process on the node"
-                }
-                _ => "the node's IPC namespace: it can read other processes' shared memory",
+        for v in pss::check_control("hostNamespaces", pod, out.settings.kube_version) {
+            let what = if v.detail.contains("hostNetwork") {
+                "the node's network: it sees all traffic of the node and reaches services bound to localhost"
+            } else if v.detail.contains("hostPID") {
+                "the node's process namespace: it sees and can signal every process on the node"
+            } else {
+                "the node's IPC namespace: it can read other processes' shared memory"
             };
             out.report(
                 &HOST_NAMESPACES,
-                n,
-                format!("{} shares {what} ({field}: true)", pod.describe()),
+                v.node,
+                format!(
+                    "{} shares {what} ({})",
+                    pod.describe(),
+                    v.detail.trim_start_matches("sets ")
+                ),
             );
         }
     }
@@ -497,24 +467,13 @@ impl Rule for HostPathVolume {
         &HOST_PATH_VOLUME
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        let doc = pod.doc;
-        let Some(vols) = doc.get(pod.spec(), "volumes") else {
-            return;
-        };
-        for &v in doc.items(vols) {
-            let Some(hp) = doc.entry(v, "hostPath") else {
-                continue;
-            };
-            if doc.is_null(hp.value) {
-                continue;
-            }
-            let name = str_field(doc, Some(v), "name").get().unwrap_or("(unnamed)");
-            let path = str_field(doc, Some(hp.value), "path");
-            let (at, shown) = match path {
-                Field::Set(p, n) => (n, p),
-                _ => (hp.key, "(no path)"),
-            };
-            let sensitive = path.get().is_some_and(is_sensitive_host_path);
+        for v in pss::check_control("hostPathVolumes", pod, out.settings.kube_version) {
+            // The control points at the volume's `path` value when it has one.
+            let path = pod
+                .doc
+                .scalar(v.node)
+                .filter(|_| !pod.doc.is_mapping(v.node));
+            let sensitive = path.is_some_and(is_sensitive_host_path);
             let why = if sensitive {
                 ": this path gives control over the node or its container runtime"
             } else {
@@ -522,10 +481,12 @@ impl Rule for HostPathVolume {
             };
             out.report(
                 &HOST_PATH_VOLUME,
-                at,
+                v.node,
                 format!(
-                    "volume \"{name}\" of {} mounts the host path {shown}{why}",
-                    pod.describe()
+                    "{} of {} mounts the host path {}{why}",
+                    v.subject,
+                    pod.describe(),
+                    path.unwrap_or("(no path)")
                 ),
             )
             .severity(if sensitive {
@@ -537,7 +498,7 @@ impl Rule for HostPathVolume {
     }
 }
 
-/// KH109.
+/// KH109: the Pod Security control `hostPorts`.
 pub struct HostPort;
 
 impl Rule for HostPort {
@@ -545,25 +506,19 @@ impl Rule for HostPort {
         &HOST_PORT
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        for c in pod.containers() {
-            let Some(ports) = c.doc.get(c.node, "ports") else {
-                continue;
-            };
-            for &p in c.doc.items(ports) {
-                if let Field::Set(hp, n) = int_field(c.doc, Some(p), "hostPort")
-                    && hp != 0
-                {
-                    out.report(&HOST_PORT, n, format!(
-                        "{} binds port {hp} of the node: it bypasses network policies and limits where the pod can be scheduled",
-                        who(&c, pod)
-                    ));
-                }
-            }
+        for v in pss::check_control("hostPorts", pod, out.settings.kube_version) {
+            let port = pod.doc.scalar(v.node).unwrap_or("?");
+            out.report(&HOST_PORT, v.node, format!(
+                "{} of {} binds port {port} of the node: it bypasses network policies and limits where the pod can be scheduled",
+                v.subject,
+                pod.describe()
+            ));
         }
     }
 }
 
-/// KH110.
+/// KH110: the Pod Security control `procMount` (as the restricted level reads it: a user
+/// namespace does not make an unmasked /proc acceptable here).
 pub struct UnmaskedProcMount;
 
 impl Rule for UnmaskedProcMount {
@@ -571,38 +526,20 @@ impl Rule for UnmaskedProcMount {
         &UNMASKED_PROC_MOUNT
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        for c in pod.containers() {
-            if let Field::Set(v, n) = str_field(c.doc, c.security_context(), "procMount")
-                && v != "Default"
-            {
-                out.report(
-                    &UNMASKED_PROC_MOUNT,
-                    n,
-                    format!(
-                        "{} sets procMount: {v}: the kernel's /proc paths are no longer masked",
-                        who(&c, pod)
-                    ),
-                );
-            }
+        for v in pss::check_control("procMount_restricted", pod, out.settings.kube_version) {
+            out.report(
+                &UNMASKED_PROC_MOUNT,
+                v.node,
+                format!(
+                    "{} of {} {}: the kernel's /proc paths are no longer masked",
+                    v.subject,
+                    pod.describe(),
+                    v.detail
+                ),
+            );
         }
     }
 }
-
-/// Sysctls that are namespaced and safe to set from a pod (the newest Pod Security list).
-pub const SAFE_SYSCTLS: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
-];
 
 /// KH111.
 pub struct UnsafeSysctl;
@@ -612,65 +549,36 @@ impl Rule for UnsafeSysctl {
         &UNSAFE_SYSCTL
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        let doc = pod.doc;
-        let Some(list) = pod.security_context().and_then(|sc| doc.get(sc, "sysctls")) else {
-            return;
-        };
-        for &s in doc.items(list) {
-            if let Field::Set(name, n) = str_field(doc, Some(s), "name")
-                && !SAFE_SYSCTLS.contains(&name)
-            {
-                out.report(&UNSAFE_SYSCTL, n, format!(
-                    "{} sets the sysctl {name}, which is not in the safe set: it can affect the whole node",
-                    pod.describe()
-                ));
-            }
+        let version = out.settings.kube_version;
+        for v in pss::check_control("sysctls", pod, version) {
+            let name = pod.doc.scalar(v.node).unwrap_or("?");
+            out.report(&UNSAFE_SYSCTL, v.node, format!(
+                "{} sets the sysctl {name}, which is not in the safe set of Kubernetes {version}: it can affect the whole node",
+                pod.describe()
+            ));
         }
     }
 }
 
-/// SELinux types a container may use.
-const ALLOWED_SELINUX_TYPES: &[&str] = &[
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
-];
-
-/// KH112.
+/// KH112: the Pod Security control `seLinuxOptions`.
 pub struct SelinuxOptions;
-
-fn check_selinux(doc: &Document, sc: Option<NodeId>, whom: &str, out: &mut Sink<'_>) {
-    let opts = map_field(doc, sc, "seLinuxOptions");
-    if let Field::Set(t, n) = str_field(doc, opts, "type")
-        && !t.is_empty()
-        && !ALLOWED_SELINUX_TYPES.contains(&t)
-    {
-        out.report(&SELINUX_OPTIONS, n, format!(
-            "{whom} sets the SELinux type {t}: only container_t, container_init_t, container_kvm_t and container_engine_t keep it confined"
-        ));
-    }
-    for field in ["user", "role"] {
-        if let Field::Set(v, n) = str_field(doc, opts, field)
-            && !v.is_empty()
-        {
-            out.report(
-                &SELINUX_OPTIONS,
-                n,
-                format!("{whom} sets a custom SELinux {field} ({v})"),
-            );
-        }
-    }
-}
 
 impl Rule for SelinuxOptions {
     fn meta(&self) -> &'static RuleMeta {
         &SELINUX_OPTIONS
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        check_selinux(pod.doc, pod.security_context(), &pod.describe(), out);
-        for c in pod.containers() {
-            check_selinux(c.doc, c.security_context(), &who(&c, pod), out);
+        for v in pss::check_control("seLinuxOptions", pod, out.settings.kube_version) {
+            let why = if v.detail.contains(".type") {
+                "only container_t, container_init_t, container_kvm_t (and container_engine_t from 1.31) keep it confined"
+            } else {
+                "a custom SELinux user or role can lift the container's confinement"
+            };
+            out.report(
+                &SELINUX_OPTIONS,
+                v.node,
+                format!("{} of {} {}: {why}", v.subject, pod.describe(), v.detail),
+            );
         }
     }
 }
@@ -683,27 +591,16 @@ impl Rule for WindowsHostProcess {
         &WINDOWS_HOST_PROCESS
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        let doc = pod.doc;
-        let host_process = |sc: Option<NodeId>| {
-            bool_field(doc, map_field(doc, sc, "windowsOptions"), "hostProcess")
-        };
-        if let Field::Set(true, n) = host_process(pod.security_context()) {
-            out.report(&WINDOWS_HOST_PROCESS, n, format!(
-                "{} runs its containers as Windows host processes: they have full access to the node",
-                pod.describe()
-            ));
-        }
-        for c in pod.containers() {
-            if let Field::Set(true, n) = host_process(c.security_context()) {
-                out.report(
-                    &WINDOWS_HOST_PROCESS,
-                    n,
-                    format!(
-                        "{} runs as a Windows host process: it has full access to the node",
-                        who(&c, pod)
-                    ),
-                );
-            }
+        for v in pss::check_control("windowsHostProcess", pod, out.settings.kube_version) {
+            out.report(
+                &WINDOWS_HOST_PROCESS,
+                v.node,
+                format!(
+                    "{} of {} runs as a Windows host process: it has full access to the node",
+                    v.subject,
+                    pod.describe()
+                ),
+            );
         }
     }
 }
@@ -721,7 +618,7 @@ impl Rule for ServiceAccountToken {
         &["ServiceAccount", WORKLOADS]
     }
 
-    fn check_index(&self, ix: &Index, out: &mut Vec<Finding>) {
+    fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
         // namespace/name -> the ServiceAccount's own automountServiceAccountToken.
         let mut accounts: HashMap<(&str, &str), Option<bool>> = HashMap::new();
         for sa in ix.of_kind("ServiceAccount") {
