@@ -375,7 +375,7 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
         bad(
             out,
             n,
-            "the pod".into(),
+            "the pod spec".into(),
             "sets windowsOptions.hostProcess: true".into(),
         );
     }
@@ -394,7 +394,7 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
 fn host_namespaces(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
     for f in ["hostNetwork", "hostPID", "hostIPC"] {
         if let Field::Set(true, n) = bool_field(pod.doc, Some(pod.spec()), f) {
-            bad(out, n, "the pod".into(), format!("sets {f}: true"));
+            bad(out, n, "the pod spec".into(), format!("sets {f}: true"));
         }
     }
 }
@@ -562,7 +562,7 @@ fn app_armor(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
             ),
         }
     };
-    check(pod.security_context(), "the pod".into(), out);
+    check(pod.security_context(), "the pod spec".into(), out);
     for c in pod.containers() {
         check(csc(c), c.describe(), out);
     }
@@ -599,7 +599,7 @@ fn selinux(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
             }
         }
     };
-    check(pod.security_context(), "the pod".into(), out);
+    check(pod.security_context(), "the pod spec".into(), out);
     for c in pod.containers() {
         check(csc(c), c.describe(), out);
     }
@@ -667,7 +667,7 @@ fn seccomp_baseline(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Viola
             );
         }
     };
-    check(pod.security_context(), "the pod".into(), out);
+    check(pod.security_context(), "the pod spec".into(), out);
     for c in pod.containers() {
         check(csc(c), c.describe(), out);
     }
@@ -715,7 +715,12 @@ fn sysctls(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
         if let Field::Set(name, n) = str_field(doc, Some(s), "name")
             && !safe.contains(&name)
         {
-            bad(out, n, "the pod".into(), format!("sets the sysctl {name}"));
+            bad(
+                out,
+                n,
+                "the pod spec".into(),
+                format!("sets the sysctl {name}"),
+            );
         }
     }
 }
@@ -815,7 +820,12 @@ fn run_as_non_root(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violat
     let mut pod_ok = false;
     match bool_field(pod.doc, pod.security_context(), "runAsNonRoot") {
         Field::Set(true, _) => pod_ok = true,
-        Field::Set(false, n) => bad(out, n, "the pod".into(), "sets runAsNonRoot: false".into()),
+        Field::Set(false, n) => bad(
+            out,
+            n,
+            "the pod spec".into(),
+            "sets runAsNonRoot: false".into(),
+        ),
         _ => {}
     }
     for c in pod.containers() {
@@ -838,7 +848,7 @@ fn run_as_user(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>
         return;
     }
     if let Field::Set(0, n) = int_field(pod.doc, pod.security_context(), "runAsUser") {
-        bad(out, n, "the pod".into(), "sets runAsUser: 0".into());
+        bad(out, n, "the pod spec".into(), "sets runAsUser: 0".into());
     }
     for c in pod.containers() {
         if let Field::Set(0, n) = int_field(c.doc, csc(c), "runAsUser") {
@@ -860,13 +870,13 @@ fn seccomp_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Vio
             Field::Set(t, n) => bad(
                 out,
                 n,
-                "the pod".into(),
+                "the pod spec".into(),
                 format!("sets seccompProfile.type: {t}"),
             ),
             _ => bad(
                 out,
                 profile,
-                "the pod".into(),
+                "the pod spec".into(),
                 "sets a seccompProfile without a type".into(),
             ),
         }

@@ -468,3 +468,60 @@ fn kind_list_items_and_json_manifests() {
     assert_eq!(v["findings"][0]["start"]["line"], 6);
     assert_eq!(v["findings"][0]["start"]["column"], 37);
 }
+
+#[test]
+fn pod_security_mode_reports_each_problem_once() {
+    let rules_of = |extra: &[&str]| -> Vec<(String, u64)> {
+        let out = keelhaul()
+            .args(["scan", "-", "--format", "json", "--fail-on", "never"])
+            .args(extra)
+            .write_stdin(PRIVILEGED_POD)
+            .output()
+            .unwrap();
+        json_of(&out.stdout)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let plain = rules_of(&[]);
+    assert!(plain.contains(&("KH101".into(), 10)) && !plain.iter().any(|(r, _)| r == "KH120"));
+    let baseline = rules_of(&["--pss", "baseline"]);
+    assert!(baseline.contains(&("KH120".into(), 10)), "{baseline:?}");
+    assert!(
+        !baseline.iter().any(|(r, _)| r == "KH101"),
+        "KH101 stands aside: {baseline:?}"
+    );
+    // Restricted-level rules keep running under baseline, and stand aside under restricted.
+    assert!(baseline.iter().any(|(r, _)| r == "KH105"), "{baseline:?}");
+    let restricted = rules_of(&["--pss", "restricted"]);
+    assert!(
+        !restricted.iter().any(|(r, _)| r == "KH105" || r == "KH103"),
+        "{restricted:?}"
+    );
+    // Rules outside the standard still run.
+    assert!(
+        restricted.iter().any(|(r, _)| r == "KH106"),
+        "{restricted:?}"
+    );
+
+    keelhaul()
+        .args(["scan", "-", "--kube-version", "2.0"])
+        .assert()
+        .code(2);
+    keelhaul()
+        .args(["scan", "-", "--kube-version", "1.99"])
+        .assert()
+        .code(2)
+        .stderr(contains("newer"));
+    keelhaul()
+        .args(["scan", "-", "--pss", "strict"])
+        .assert()
+        .code(2);
+}

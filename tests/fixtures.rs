@@ -6,12 +6,38 @@
 //! the same manifest); everywhere else every rule is. A fixture may instead keep its
 //! expectations in a sidecar `<file>.expect` of `LINE: KH001, ...` lines: JSON cannot hold
 //! comments, and the examples a new user scans first stay free of test markup.
+//!
+//! A fixture whose first line is `# scan: --pss restricted --kube-version 1.30` is scanned on
+//! its own with those options.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use keelhaul::check::Settings;
+use keelhaul::pss::{KubeVersion, Level};
 use keelhaul::rules;
 use keelhaul::scan::{ScanOptions, scan};
+
+/// The options of a `# scan:` first line, if the fixture has one.
+fn directive(path: &Path) -> Option<Settings> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let args = text.lines().next()?.strip_prefix("# scan:")?;
+    let mut settings = Settings::default();
+    let mut words = args.split_whitespace();
+    while let Some(w) = words.next() {
+        let value = words
+            .next()
+            .unwrap_or_else(|| panic!("{}: {w} needs a value", path.display()));
+        match w {
+            "--pss" => settings.pss = Some(Level::parse(value).expect("--pss level")),
+            "--kube-version" => {
+                settings.kube_version = KubeVersion::parse(value).expect("--kube-version")
+            }
+            other => panic!("{}: unknown option {other} in # scan:", path.display()),
+        }
+    }
+    Some(settings)
+}
 
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
@@ -127,7 +153,22 @@ fn every_fixture_matches_its_expectations() {
     for path in &files {
         let only = rule_of_dir(path);
         let expected = expectations(path);
-        let (got, described) = actual(&result.findings, path, only.as_deref());
+        let own;
+        let findings = match directive(path) {
+            Some(settings) => {
+                own = scan(&ScanOptions {
+                    paths: vec![path.clone()],
+                    excerpts: false,
+                    settings,
+                    ..ScanOptions::default()
+                })
+                .expect("scan")
+                .findings;
+                &own
+            }
+            None => &result.findings,
+        };
+        let (got, described) = actual(findings, path, only.as_deref());
         if expected != got {
             let mut msg = format!("{}:\n", path.display());
             for (k, n) in &expected {

@@ -4,6 +4,7 @@ use crate::check::Rule;
 use crate::finding::RuleMeta;
 
 pub mod input;
+pub mod pod_security;
 pub mod security_context;
 
 /// Declares a rule's metadata; its page `rules/<ID>-<slug>.md` is embedded in the binary.
@@ -26,6 +27,7 @@ pub(crate) use rule_meta;
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {
     use input::*;
+    use pod_security::*;
     use security_context::*;
     &[
         &InvalidYaml,
@@ -49,6 +51,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &SelinuxOptions,
         &WindowsHostProcess,
         &ServiceAccountToken,
+        &PodSecurity,
     ]
 }
 
