@@ -5,6 +5,7 @@ use crate::finding::RuleMeta;
 
 pub mod input;
 pub mod pod_security;
+pub mod seccomp_apparmor;
 pub mod security_context;
 
 /// Declares a rule's metadata; its page `rules/<ID>-<slug>.md` is embedded in the binary.
@@ -28,6 +29,7 @@ pub(crate) use rule_meta;
 pub fn all() -> &'static [&'static dyn Rule] {
     use input::*;
     use pod_security::*;
+    use seccomp_apparmor::*;
     use security_context::*;
     &[
         &InvalidYaml,
@@ -52,6 +54,16 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &WindowsHostProcess,
         &ServiceAccountToken,
         &PodSecurity,
+        &SeccompMissing,
+        &SeccompUnconfined,
+        &SeccompProfileInvalid,
+        &SeccompLegacyAnnotation,
+        &MisplacedSecurityAnnotation,
+        &AppArmorUnconfined,
+        &AppArmorProfileInvalid,
+        &AppArmorUnknownContainer,
+        &AppArmorLegacyAnnotation,
+        &AppArmorFieldUnsupported,
     ]
 }
 
