@@ -41,6 +41,8 @@ pub struct RuleMeta {
 /// A second place a finding refers to, with what it is.
 #[derive(Debug, Clone)]
 pub struct Related {
+    /// Another file than the finding's, when the place is elsewhere (a Namespace's label).
+    pub file: Option<Arc<str>>,
     pub span: Span,
     pub label: String,
 }
@@ -98,6 +100,23 @@ impl Finding {
 
     pub fn related(&mut self, span: Span, label: impl Into<String>) -> &mut Self {
         self.related.push(Related {
+            file: None,
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    /// A related place in another file.
+    pub fn related_in(
+        &mut self,
+        file: Arc<str>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> &mut Self {
+        let file = (file != self.file).then_some(file);
+        self.related.push(Related {
+            file,
             span,
             label: label.into(),
         });

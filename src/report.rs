@@ -145,7 +145,8 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
                 );
             let last_line = ex.first_line + ex.text.lines().count() as u32 - 1;
             for r in &f.related {
-                if r.span.start.line >= ex.first_line && r.span.start.line <= last_line {
+                let here = r.file.is_none();
+                if here && r.span.start.line >= ex.first_line && r.span.start.line <= last_line {
                     snippet = snippet.annotation(
                         AnnotationKind::Context
                             .span(range_in(&ex.text, ex.first_line, r.span))
@@ -155,7 +156,7 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
                     notes.push(format!(
                         "{}: {}:{}:{}",
                         r.label,
-                        f.file,
+                        r.file.as_deref().unwrap_or(&f.file),
                         r.span.start.line,
                         r.span.start.col + 1
                     ));
@@ -275,7 +276,7 @@ pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
                     .related
                     .iter()
                     .map(|r| JsonRelated {
-                        file: &f.file,
+                        file: r.file.as_deref().unwrap_or(&f.file),
                         start: r.span.start.into(),
                         end: r.span.end.into(),
                         label: &r.label,

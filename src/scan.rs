@@ -129,8 +129,9 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     // Consumed one by one, so each file's buffers are freed as they are merged.
     let mut stdin_text = None;
     for o in outcomes {
-        if o.stdin_text.is_some() {
-            stdin_text = o.stdin_text;
+        if let Some(t) = o.stdin_text {
+            ix.stdin = Some(Arc::from(t.as_str()));
+            stdin_text = Some(t);
         }
         result.findings.extend(o.findings);
         result.notices.extend(o.notices);
@@ -176,9 +177,9 @@ fn scan_input(input: &Input, opts: &ScanOptions) -> FileOutcome {
             match std::io::stdin().read_to_end(&mut bytes) {
                 Ok(_) => {
                     let mut o = scan_bytes(display, &bytes, opts);
-                    if opts.excerpts {
-                        o.stdin_text = load::decode(&bytes).ok().map(str::to_string);
-                    }
+                    // Kept for what happens after the files are done: snippets of cross-resource
+                    // findings, and rules that read some pod specs again.
+                    o.stdin_text = load::decode(&bytes).ok().map(str::to_string);
                     return o;
                 }
                 Err(e) => out.findings.push(file_finding(

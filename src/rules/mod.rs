@@ -4,6 +4,7 @@ use crate::check::Rule;
 use crate::finding::RuleMeta;
 
 pub mod input;
+pub mod namespace;
 pub mod pod_security;
 pub mod seccomp_apparmor;
 pub mod security_context;
@@ -28,6 +29,7 @@ pub(crate) use rule_meta;
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {
     use input::*;
+    use namespace::*;
     use pod_security::*;
     use seccomp_apparmor::*;
     use security_context::*;
@@ -54,6 +56,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &WindowsHostProcess,
         &ServiceAccountToken,
         &PodSecurity,
+        &NamespacePssViolation,
+        &NamespaceWithoutPss,
+        &NamespacePssLabelInvalid,
         &SeccompMissing,
         &SeccompUnconfined,
         &SeccompProfileInvalid,

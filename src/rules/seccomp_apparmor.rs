@@ -9,16 +9,79 @@ use crate::load::{Document, NodeId};
 use crate::model::{ContainerView, Field, PodView, key_of, map_field, str_field};
 use crate::pss::{self, KubeVersion};
 
-rule_meta!(SECCOMP_MISSING, "KH201", "seccomp-missing", Warning, "A container has no seccomp profile.", pss = "seccompProfile_restricted");
-rule_meta!(SECCOMP_UNCONFINED, "KH202", "seccomp-unconfined", Error, "A pod or container runs without seccomp (Unconfined).", pss = "seccompProfile_baseline");
-rule_meta!(SECCOMP_PROFILE_INVALID, "KH203", "seccomp-profile-invalid", Error, "A seccomp profile is malformed: Localhost without a profile, a profile without Localhost, an unknown type.");
-rule_meta!(SECCOMP_LEGACY_ANNOTATION, "KH204", "seccomp-legacy-annotation", Warning, "A legacy seccomp annotation: deprecated, and without effect from Kubernetes 1.27.");
-rule_meta!(MISPLACED_SECURITY_ANNOTATION, "KH205", "misplaced-security-annotation", Error, "A seccomp or AppArmor annotation sits on the workload instead of its pod template.");
-rule_meta!(APPARMOR_UNCONFINED, "KH211", "apparmor-unconfined", Error, "A pod or container runs without AppArmor (Unconfined).", pss = "appArmorProfile");
-rule_meta!(APPARMOR_PROFILE_INVALID, "KH212", "apparmor-profile-invalid", Error, "An AppArmor profile is malformed.");
-rule_meta!(APPARMOR_UNKNOWN_CONTAINER, "KH213", "apparmor-unknown-container", Error, "An AppArmor annotation names a container the pod does not have.");
-rule_meta!(APPARMOR_LEGACY_ANNOTATION, "KH214", "apparmor-legacy-annotation", Warning, "A legacy AppArmor annotation, deprecated from Kubernetes 1.30.");
-rule_meta!(APPARMOR_FIELD_UNSUPPORTED, "KH215", "apparmor-field-unsupported", Error, "The appArmorProfile field is used on a Kubernetes version that does not have it (before 1.30).");
+rule_meta!(
+    SECCOMP_MISSING,
+    "KH201",
+    "seccomp-missing",
+    Warning,
+    "A container has no seccomp profile.",
+    pss = "seccompProfile_restricted"
+);
+rule_meta!(
+    SECCOMP_UNCONFINED,
+    "KH202",
+    "seccomp-unconfined",
+    Error,
+    "A pod or container runs without seccomp (Unconfined).",
+    pss = "seccompProfile_baseline"
+);
+rule_meta!(
+    SECCOMP_PROFILE_INVALID,
+    "KH203",
+    "seccomp-profile-invalid",
+    Error,
+    "A seccomp profile is malformed: Localhost without a profile, a profile without Localhost, an unknown type."
+);
+rule_meta!(
+    SECCOMP_LEGACY_ANNOTATION,
+    "KH204",
+    "seccomp-legacy-annotation",
+    Warning,
+    "A legacy seccomp annotation: deprecated, and without effect from Kubernetes 1.27."
+);
+rule_meta!(
+    MISPLACED_SECURITY_ANNOTATION,
+    "KH205",
+    "misplaced-security-annotation",
+    Error,
+    "A seccomp or AppArmor annotation sits on the workload instead of its pod template."
+);
+rule_meta!(
+    APPARMOR_UNCONFINED,
+    "KH211",
+    "apparmor-unconfined",
+    Error,
+    "A pod or container runs without AppArmor (Unconfined).",
+    pss = "appArmorProfile"
+);
+rule_meta!(
+    APPARMOR_PROFILE_INVALID,
+    "KH212",
+    "apparmor-profile-invalid",
+    Error,
+    "An AppArmor profile is malformed."
+);
+rule_meta!(
+    APPARMOR_UNKNOWN_CONTAINER,
+    "KH213",
+    "apparmor-unknown-container",
+    Error,
+    "An AppArmor annotation names a container the pod does not have."
+);
+rule_meta!(
+    APPARMOR_LEGACY_ANNOTATION,
+    "KH214",
+    "apparmor-legacy-annotation",
+    Warning,
+    "A legacy AppArmor annotation, deprecated from Kubernetes 1.30."
+);
+rule_meta!(
+    APPARMOR_FIELD_UNSUPPORTED,
+    "KH215",
+    "apparmor-field-unsupported",
+    Error,
+    "The appArmorProfile field is used on a Kubernetes version that does not have it (before 1.30)."
+);
 
 const SECCOMP_POD: &str = pss::SECCOMP_POD_ANNOTATION;
 const SECCOMP_CONTAINER: &str = pss::SECCOMP_CONTAINER_ANNOTATION_PREFIX;
@@ -40,7 +103,10 @@ impl Profile<'_> {
     /// How to write it as a field, for messages.
     fn as_field(&self, field: &str) -> String {
         match self.localhost {
-            Some(p) => format!("securityContext.{field}: {{type: {}, localhostProfile: {p}}}", self.kind),
+            Some(p) => format!(
+                "securityContext.{field}: {{type: {}, localhostProfile: {p}}}",
+                self.kind
+            ),
             None => format!("securityContext.{field}: {{type: {}}}", self.kind),
         }
     }
@@ -49,12 +115,21 @@ impl Profile<'_> {
 /// A legacy annotation value as a profile (seccomp and AppArmor share the spellings).
 fn annotation_profile(value: &str) -> Option<Profile<'_>> {
     match value {
-        "runtime/default" | "docker/default" => Some(Profile { kind: "RuntimeDefault", localhost: None }),
-        "unconfined" => Some(Profile { kind: "Unconfined", localhost: None }),
+        "runtime/default" | "docker/default" => Some(Profile {
+            kind: "RuntimeDefault",
+            localhost: None,
+        }),
+        "unconfined" => Some(Profile {
+            kind: "Unconfined",
+            localhost: None,
+        }),
         v => v
             .strip_prefix("localhost/")
             .filter(|p| !p.is_empty())
-            .map(|p| Profile { kind: "Localhost", localhost: Some(p) }),
+            .map(|p| Profile {
+                kind: "Localhost",
+                localhost: Some(p),
+            }),
     }
 }
 
@@ -78,7 +153,10 @@ impl<'d> ProfileField<'d> {
     }
 
     fn profile(&self) -> Option<Profile<'d>> {
-        Some(Profile { kind: self.kind.get()?, localhost: self.localhost.get() })
+        Some(Profile {
+            kind: self.kind.get()?,
+            localhost: self.localhost.get(),
+        })
     }
 }
 
@@ -135,9 +213,11 @@ fn check_profile_shape(
             ));
         }
         (Field::Absent, _) => {
-            out.report(rule, f.key, format!(
-                "{whom} sets {what} without a type: the API server rejects the object"
-            ));
+            out.report(
+                rule,
+                f.key,
+                format!("{whom} sets {what} without a type: the API server rejects the object"),
+            );
         }
         (Field::Invalid, _) => {}
     }
@@ -153,12 +233,16 @@ fn check_profile_shape(
 
 /// Every security context of a pod with whom it belongs to: the pod's, then each container's.
 fn security_contexts<'d>(pod: &PodView<'d>) -> Vec<(Option<NodeId>, String)> {
-    let mut v = vec![(pod.security_context(), format!("the pod spec of {}", pod.describe()))];
-    v.extend(
-        pod.containers()
-            .iter()
-            .map(|c| (c.security_context(), format!("{} of {}", c.describe(), pod.describe()))),
-    );
+    let mut v = vec![(
+        pod.security_context(),
+        format!("the pod spec of {}", pod.describe()),
+    )];
+    v.extend(pod.containers().iter().map(|c| {
+        (
+            c.security_context(),
+            format!("{} of {}", c.describe(), pod.describe()),
+        )
+    }));
     v
 }
 
@@ -172,20 +256,25 @@ impl Rule for SeccompMissing {
         &SECCOMP_MISSING
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        if pod.is_windows() || map_field(pod.doc, pod.security_context(), "seccompProfile").is_some() {
+        if pod.is_windows()
+            || map_field(pod.doc, pod.security_context(), "seccompProfile").is_some()
+        {
             return;
         }
         let ann = pod_annotations(pod);
         let pod_annotated = ann.iter().any(|a| a.key == SECCOMP_POD);
         for c in pod.containers() {
             if map_field(c.doc, c.security_context(), "seccompProfile").is_some()
-                || crate::model::bool_field(c.doc, c.security_context(), "privileged").get() == Some(true)
+                || crate::model::bool_field(c.doc, c.security_context(), "privileged").get()
+                    == Some(true)
             {
                 continue;
             }
             let annotated = pod_annotated
                 || ann.iter().any(|a| {
-                    a.key.strip_prefix(SECCOMP_CONTAINER).is_some_and(|n| Some(n) == c.name())
+                    a.key
+                        .strip_prefix(SECCOMP_CONTAINER)
+                        .is_some_and(|n| Some(n) == c.name())
                 });
             // Up to 1.26 the annotation confines the container; from 1.27 it does not, and
             // KH204 reports that annotation as the one thing to fix. Either way, not twice.
@@ -220,12 +309,18 @@ impl Rule for SeccompUnconfined {
         }
         if out.settings.kube_version < SECCOMP_ANNOTATIONS_GONE {
             for a in pod_annotations(pod) {
-                if (a.key == SECCOMP_POD || a.key.starts_with(SECCOMP_CONTAINER)) && a.value == "unconfined" {
-                    out.report(&SECCOMP_UNCONFINED, a.value_node, format!(
-                        "the annotation {} of {} turns seccomp off (unconfined)",
-                        a.key,
-                        pod.describe()
-                    ));
+                if (a.key == SECCOMP_POD || a.key.starts_with(SECCOMP_CONTAINER))
+                    && a.value == "unconfined"
+                {
+                    out.report(
+                        &SECCOMP_UNCONFINED,
+                        a.value_node,
+                        format!(
+                            "the annotation {} of {} turns seccomp off (unconfined)",
+                            a.key,
+                            pod.describe()
+                        ),
+                    );
                 }
             }
         }
@@ -325,10 +420,16 @@ impl Rule for MisplacedSecurityAnnotation {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let r = pod.workload.resource;
         let own_meta = r.metadata();
-        if own_meta.is_none() || own_meta == pod.workload.pod_meta || pod.workload.template_path.is_empty() {
+        if own_meta.is_none()
+            || own_meta == pod.workload.pod_meta
+            || pod.workload.template_path.is_empty()
+        {
             return;
         }
-        let place = format!("{}.metadata.annotations", pod.workload.template_path.join("."));
+        let place = format!(
+            "{}.metadata.annotations",
+            pod.workload.template_path.join(".")
+        );
         for a in annotations_of(pod.doc, own_meta) {
             let security = a.key == SECCOMP_POD
                 || a.key.starts_with(SECCOMP_CONTAINER)
@@ -364,11 +465,15 @@ impl Rule for AppArmorUnconfined {
         }
         for a in pod_annotations(pod) {
             if a.key.starts_with(APPARMOR_CONTAINER) && a.value == "unconfined" {
-                out.report(&APPARMOR_UNCONFINED, a.value_node, format!(
-                    "the annotation {} of {} turns AppArmor off (unconfined)",
-                    a.key,
-                    pod.describe()
-                ));
+                out.report(
+                    &APPARMOR_UNCONFINED,
+                    a.value_node,
+                    format!(
+                        "the annotation {} of {} turns AppArmor off (unconfined)",
+                        a.key,
+                        pod.describe()
+                    ),
+                );
             }
         }
     }
@@ -437,8 +542,12 @@ impl Rule for AppArmorLegacyAnnotation {
             return;
         }
         for a in pod_annotations(pod) {
-            let Some(name) = a.key.strip_prefix(APPARMOR_CONTAINER) else { continue };
-            let Some(c) = container_named(pod, name) else { continue };
+            let Some(name) = a.key.strip_prefix(APPARMOR_CONTAINER) else {
+                continue;
+            };
+            let Some(c) = container_named(pod, name) else {
+                continue;
+            };
             let field = ProfileField::read(c.doc, c.security_context(), "appArmorProfile")
                 .or_else(|| ProfileField::read(pod.doc, pod.security_context(), "appArmorProfile"))
                 .and_then(|f| f.profile());

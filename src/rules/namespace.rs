@@ -1,0 +1,254 @@
+//! Namespace rules (KH13x): the Pod Security Admission labels of the Namespaces in the
+//! scanned set: workloads that a namespace's `enforce` level will reject (or its `audit` /
+//! `warn` level will flag), namespaces without an `enforce` label, and label values that
+//! admission does not understand.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::rule_meta;
+use crate::check::{Rule, Settings};
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::index::{Index, IndexedObject, WORKLOADS, workload_of};
+use crate::load::{Document, NodeId, Span};
+use crate::model::PodView;
+use crate::pss::{self, KubeVersion, Level};
+
+rule_meta!(
+    NAMESPACE_REJECTS,
+    "KH130",
+    "namespace-pss-violation",
+    Error,
+    "A workload breaks the Pod Security level its namespace enforces (or audits, or warns about)."
+);
+rule_meta!(
+    NAMESPACE_WITHOUT_ENFORCE,
+    "KH131",
+    "namespace-without-pss",
+    Warning,
+    "A Namespace has no pod-security.kubernetes.io/enforce label."
+);
+rule_meta!(
+    NAMESPACE_LABEL_INVALID,
+    "KH132",
+    "namespace-pss-label-invalid",
+    Error,
+    "A Pod Security Admission label of a Namespace has a value admission does not accept."
+);
+
+const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
+const MODES: [&str; 3] = ["enforce", "audit", "warn"];
+
+/// Namespaces that Pod Security Admission exempts or that belong to the cluster itself.
+const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
+
+/// A Namespace's labels: key → (key node, value node, value).
+fn labels(o: &IndexedObject) -> BTreeMap<&str, (NodeId, NodeId, &str)> {
+    let doc: &Document = &o.doc;
+    let Some(l) = doc.path(o.node, &["metadata", "labels"]) else {
+        return BTreeMap::new();
+    };
+    doc.entries(l)
+        .filter_map(|e| Some((doc.scalar(e.key)?, (e.key, e.value, doc.scalar(e.value)?))))
+        .collect()
+}
+
+/// `latest` or `vX.Y`; `latest` means the cluster's own version.
+fn parse_policy_version(v: &str, cluster: KubeVersion) -> Option<KubeVersion> {
+    if v == "latest" {
+        return Some(cluster);
+    }
+    let ver = KubeVersion::parse(v.strip_prefix('v')?)?;
+    // A pinned version newer than the cluster is evaluated as the cluster's own.
+    Some(ver.min(cluster))
+}
+
+fn finding(rule: &'static RuleMeta, o: &IndexedObject, span: Span, message: String) -> Finding {
+    let mut f = Finding::new(rule, o.file.clone(), span, message);
+    f.resource = Some(Arc::new(o.id.clone()));
+    f.origin = o.doc.origin.clone();
+    f
+}
+
+/// KH130.
+pub struct NamespacePssViolation;
+
+impl Rule for NamespacePssViolation {
+    fn meta(&self) -> &'static RuleMeta {
+        &NAMESPACE_REJECTS
+    }
+
+    fn indexed_kinds(&self) -> &'static [&'static str] {
+        &["Namespace", WORKLOADS]
+    }
+
+    fn check_index(&self, ix: &Index, settings: &Settings, out: &mut Vec<Finding>) {
+        for ns in ix.of_kind("Namespace") {
+            let Some(name) = ns.id.name.as_deref() else {
+                continue;
+            };
+            let labels = labels(ns);
+            // (mode, level, version) for each mode the namespace sets to a restricting level.
+            let mut modes: Vec<(&str, Level, KubeVersion)> = Vec::new();
+            for mode in MODES {
+                let Some((_, _, value)) = labels.get(format!("{LABEL_PREFIX}{mode}").as_str())
+                else {
+                    continue;
+                };
+                let Some(level) = Level::parse(value) else {
+                    continue;
+                };
+                let version = labels
+                    .get(format!("{LABEL_PREFIX}{mode}-version").as_str())
+                    .and_then(|(_, _, v)| parse_policy_version(v, settings.kube_version))
+                    .unwrap_or(settings.kube_version);
+                modes.push((mode, level, version));
+            }
+            if modes.is_empty() {
+                continue;
+            }
+            let members: Vec<_> = ix
+                .workloads
+                .iter()
+                .filter(|w| w.id.namespace.as_deref() == Some(name))
+                .collect();
+            ix.reload(&members, |w, r| {
+                let Some(wl) = workload_of(r) else { return };
+                let pod = PodView::new(wl);
+                // One finding per violation, under the strictest mode that catches it.
+                let mut seen: Vec<(NodeId, &'static str)> = Vec::new();
+                for &(mode, level, version) in &modes {
+                    for v in pss::evaluate(&pod, level, version) {
+                        if seen.contains(&(v.node, v.control.id)) {
+                            continue;
+                        }
+                        seen.push((v.node, v.control.id));
+                        let (severity, consequence) = match (mode, r.kind == "Pod") {
+                            ("enforce", true) => (Severity::Error, "Pod Security Admission rejects this pod".to_string()),
+                            ("enforce", false) => (
+                                Severity::Error,
+                                format!("the pods of this {} will be rejected by Pod Security Admission", r.kind),
+                            ),
+                            ("audit", _) => (Severity::Warning, "Pod Security Admission records it in the audit log".to_string()),
+                            _ => (Severity::Warning, "Pod Security Admission warns about it on every apply".to_string()),
+                        };
+                        let mut f = Finding::new(
+                            &NAMESPACE_REJECTS,
+                            w.file.clone(),
+                            r.doc.span(v.node),
+                            format!(
+                                "{consequence} in namespace \"{name}\" ({mode}: {} v{version}): {} of {} {} (control \"{}\")",
+                                level.as_str(),
+                                v.subject,
+                                r.describe(),
+                                v.detail,
+                                v.control.name
+                            ),
+                        );
+                        f.severity = severity;
+                        f.resource = Some(Arc::new(w.id.clone()));
+                        f.origin = w.origin.clone();
+                        let label_at = labels[format!("{LABEL_PREFIX}{mode}").as_str()].1;
+                        f.related_in(
+                            ns.file.clone(),
+                            ns.doc.span(label_at),
+                            format!("namespace label {mode}: {}", level.as_str()),
+                        );
+                        out.push(f);
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// KH131.
+pub struct NamespaceWithoutPss;
+
+impl Rule for NamespaceWithoutPss {
+    fn meta(&self) -> &'static RuleMeta {
+        &NAMESPACE_WITHOUT_ENFORCE
+    }
+
+    fn indexed_kinds(&self) -> &'static [&'static str] {
+        &["Namespace"]
+    }
+
+    fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
+        for ns in ix.of_kind("Namespace") {
+            let name = ns.id.name.as_deref().unwrap_or_default();
+            if SYSTEM_NAMESPACES.contains(&name) {
+                continue;
+            }
+            let labels = labels(ns);
+            if labels.contains_key(format!("{LABEL_PREFIX}enforce").as_str()) {
+                continue;
+            }
+            let doc: &Document = &ns.doc;
+            let meta = doc.entry(ns.node, "metadata");
+            let at = meta
+                .and_then(|m| doc.entry(m.value, "labels"))
+                .map(|e| e.key)
+                .or(meta.map(|m| m.key))
+                .unwrap_or(ns.node);
+            let also = if labels.keys().any(|k| k.starts_with(LABEL_PREFIX)) {
+                " (it only audits or warns)"
+            } else {
+                ""
+            };
+            out.push(finding(&NAMESPACE_WITHOUT_ENFORCE, ns, doc.span(at), format!(
+                "Namespace \"{name}\" does not enforce a Pod Security level{also}: add the label pod-security.kubernetes.io/enforce: baseline (or restricted) so admission rejects pods that break it"
+            )));
+        }
+    }
+}
+
+/// KH132.
+pub struct NamespacePssLabelInvalid;
+
+impl Rule for NamespacePssLabelInvalid {
+    fn meta(&self) -> &'static RuleMeta {
+        &NAMESPACE_LABEL_INVALID
+    }
+
+    fn indexed_kinds(&self) -> &'static [&'static str] {
+        &["Namespace"]
+    }
+
+    fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
+        for ns in ix.of_kind("Namespace") {
+            for (key, (_, value_node, value)) in labels(ns) {
+                let Some(suffix) = key.strip_prefix(LABEL_PREFIX) else {
+                    continue;
+                };
+                let problem = match suffix {
+                    "enforce" | "audit" | "warn" => {
+                        (!matches!(value, "privileged" | "baseline" | "restricted")).then(|| {
+                            "the level must be privileged, baseline or restricted".to_string()
+                        })
+                    }
+                    "enforce-version" | "audit-version" | "warn-version" => {
+                        let ok = value == "latest"
+                            || value
+                                .strip_prefix('v')
+                                .and_then(KubeVersion::parse)
+                                .is_some_and(|v| v <= KubeVersion::NEWEST_KNOWN);
+                        (!ok).then(|| {
+                            "the version must be latest or vX.Y (for example v1.30)".to_string()
+                        })
+                    }
+                    "exempt" => None,
+                    other => Some(format!(
+                        "pod-security.kubernetes.io/{other} is not a label Pod Security Admission reads"
+                    )),
+                };
+                if let Some(problem) = problem {
+                    out.push(finding(&NAMESPACE_LABEL_INVALID, ns, ns.doc.span(value_node), format!(
+                        "the label {key}: {value} of Namespace \"{}\" is not valid: {problem}; admission then falls back to its defaults",
+                        ns.id.name.as_deref().unwrap_or_default()
+                    )));
+                }
+            }
+        }
+    }
+}
