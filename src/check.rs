@@ -2,18 +2,25 @@
 //! and running the enabled rules over one resource (per file, in parallel) and over the
 //! cross-resource index (once, after every file is loaded).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::finding::{Finding, RuleMeta};
 use crate::index::{Index, Resource, ResourceId, workload_of};
 use crate::load::{Document, NodeId, Span};
 use crate::model::PodView;
-use crate::pss::{KubeVersion, Level};
+use crate::pss::{KubeVersion, Level, NamespacePolicy};
 
 /// A check. A rule overrides only the hooks for what it looks at; it never prints, reads
 /// files or knows the output format.
 pub trait Rule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
+
+    /// Whether the rule reads `Settings::namespaces` (the scan then reads the Namespaces of
+    /// all files first).
+    fn reads_namespace_labels(&self) -> bool {
+        false
+    }
 
     /// Every Kubernetes object.
     fn check_resource(&self, _r: &Resource<'_>, _out: &mut Sink<'_>) {}
@@ -31,13 +38,16 @@ pub trait Rule: Send + Sync {
     fn check_index(&self, _ix: &Index, _settings: &Settings, _out: &mut Vec<Finding>) {}
 }
 
-/// What every rule may read of the run's configuration.
-#[derive(Debug, Clone, Copy)]
+/// What every rule may read of the run's configuration, and of the Namespaces of the scanned
+/// files (read before the files are checked, since a workload's namespace may be anywhere).
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// The Kubernetes version the manifests will run on.
     pub kube_version: KubeVersion,
     /// Judge workloads by this Pod Security level (`--pss`).
     pub pss: Option<Level>,
+    /// Pod Security Admission labels of the Namespaces in the scanned files, by name.
+    pub namespaces: Arc<HashMap<String, NamespacePolicy>>,
 }
 
 impl Default for Settings {
@@ -45,6 +55,7 @@ impl Default for Settings {
         Settings {
             kube_version: KubeVersion::NEWEST_RELEASED,
             pss: None,
+            namespaces: Arc::default(),
         }
     }
 }

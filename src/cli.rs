@@ -291,6 +291,7 @@ fn run_scan(args: ScanArgs) -> i32 {
                 PssLevel::Baseline => Level::Baseline,
                 PssLevel::Restricted => Level::Restricted,
             }),
+            ..Settings::default()
         },
     };
     let mut result = match scan::scan(&opts) {

@@ -262,9 +262,6 @@ pub struct WorkloadSummary {
     /// `automountServiceAccountToken` of the pod spec, with its value's span, when it is a
     /// boolean.
     pub automount_token: Option<(bool, Span)>,
-    /// Where the object is, to find it again when its file is read again.
-    pub doc_index: u32,
-    pub object_start: crate::load::Pos,
 }
 
 /// In `Rule::indexed_kinds`, asks for a summary of every workload (see `WorkloadSummary`).
@@ -275,8 +272,6 @@ pub const WORKLOADS: &str = "*workloads";
 pub struct Index {
     pub objects: Vec<IndexedObject>,
     pub workloads: Vec<WorkloadSummary>,
-    /// Standard input's text, when it was scanned: it cannot be read a second time.
-    pub stdin: Option<Arc<str>>,
 }
 
 impl Index {
@@ -330,8 +325,6 @@ impl Index {
                 pod_spec_key: doc.span(w.pod_spec_key),
                 service_account,
                 automount_token,
-                doc_index: doc.index,
-                object_start: doc.span(r.node).start,
             });
         }
     }
@@ -339,51 +332,6 @@ impl Index {
     pub fn merge(&mut self, other: Index) {
         self.objects.extend(other.objects);
         self.workloads.extend(other.workloads);
-        if other.stdin.is_some() {
-            self.stdin = other.stdin;
-        }
-    }
-
-    /// Reads the files of some workloads again and hands each one's resource back, for the
-    /// cross-resource rules that must judge a whole pod spec but only for a few workloads
-    /// (those in a namespace that enforces Pod Security, say): holding every pod spec of a
-    /// large repository in memory would cost far more than reading these again.
-    pub fn reload<'w>(
-        &self,
-        workloads: &[&'w WorkloadSummary],
-        mut f: impl FnMut(&'w WorkloadSummary, &Resource<'_>),
-    ) {
-        let mut by_file: Vec<&'w WorkloadSummary> = workloads.to_vec();
-        by_file.sort_by(|a, b| a.file.cmp(&b.file));
-        for group in by_file.chunk_by(|a, b| a.file == b.file) {
-            let file = &group[0].file;
-            let read;
-            let text: &str = if &**file == "<stdin>" {
-                match &self.stdin {
-                    Some(t) => t,
-                    None => continue,
-                }
-            } else {
-                read = std::fs::read(&**file).ok();
-                match read.as_deref().and_then(|b| crate::load::decode(b).ok()) {
-                    Some(t) => t,
-                    None => continue,
-                }
-            };
-            let loaded = crate::load::load_text(text);
-            for w in group {
-                let Some(doc) = loaded.docs.iter().find(|d| d.index == w.doc_index) else {
-                    continue;
-                };
-                let found = resources_of(doc, "default")
-                    .unwrap_or_default()
-                    .into_iter()
-                    .find(|r| doc.span(r.node).start == w.object_start);
-                if let Some(r) = found {
-                    f(w, &r);
-                }
-            }
-        }
     }
 
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a IndexedObject> + 'a {

@@ -71,6 +71,68 @@ impl Level {
     }
 }
 
+/// The Pod Security Admission labels of a Namespace that ask for a level: for each mode
+/// (`enforce`, `audit`, `warn`) the level, the policy version and where the label is.
+#[derive(Debug, Clone)]
+pub struct NamespacePolicy {
+    pub file: std::sync::Arc<str>,
+    pub modes: Vec<ModePolicy>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModePolicy {
+    pub mode: &'static str,
+    pub level: Level,
+    pub version: KubeVersion,
+    /// The span of the mode label's value.
+    pub label: crate::load::Span,
+}
+
+pub const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
+pub const MODES: [&str; 3] = ["enforce", "audit", "warn"];
+
+/// `latest` or `vX.Y` as admission reads a `-version` label; `latest` means the cluster's own
+/// version, and a pinned version newer than the cluster is evaluated as the cluster's.
+pub fn parse_policy_version(v: &str, cluster: KubeVersion) -> Option<KubeVersion> {
+    if v == "latest" {
+        return Some(cluster);
+    }
+    Some(KubeVersion::parse(v.strip_prefix('v')?)?.min(cluster))
+}
+
+/// The policy a Namespace object's labels ask for (modes set to `privileged`, or to values
+/// admission does not accept, ask for nothing here: KH132 reports the latter).
+pub fn namespace_policy(
+    doc: &crate::load::Document,
+    node: NodeId,
+    file: std::sync::Arc<str>,
+    cluster: KubeVersion,
+) -> NamespacePolicy {
+    let mut modes = Vec::new();
+    if let Some(labels) = doc.path(node, &["metadata", "labels"]) {
+        let get = |k: &str| doc.entries(labels).find(|e| doc.scalar(e.key) == Some(k));
+        for mode in MODES {
+            let Some(e) = get(&format!("{LABEL_PREFIX}{mode}")) else {
+                continue;
+            };
+            let Some(level) = doc.scalar(e.value).and_then(Level::parse) else {
+                continue;
+            };
+            let version = get(&format!("{LABEL_PREFIX}{mode}-version"))
+                .and_then(|v| doc.scalar(v.value))
+                .and_then(|v| parse_policy_version(v, cluster))
+                .unwrap_or(cluster);
+            modes.push(ModePolicy {
+                mode,
+                level,
+                version,
+                label: doc.span(e.value),
+            });
+        }
+    }
+    NamespacePolicy { file, modes }
+}
+
 /// One place where a pod breaks a control.
 #[derive(Debug, Clone)]
 pub struct Violation {

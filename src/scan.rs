@@ -8,11 +8,14 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use std::collections::HashMap;
+
 use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input};
 use crate::finding::{Excerpt, Finding};
 use crate::index::{self, Index, NotAnObject};
 use crate::load::{self, Document, LoadProblem, Pos, Span, TextProblem};
+use crate::pss;
 use crate::rules::input::*;
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
@@ -85,9 +88,6 @@ struct FileOutcome {
     notices: Vec<Notice>,
     index: Index,
     stats: Stats,
-    /// Standard input's text, kept when snippets may be needed after the fact: it cannot be
-    /// read again.
-    stdin_text: Option<String>,
 }
 
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
@@ -100,13 +100,32 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     )
     .map_err(|e| ScanError(e.0))?;
 
-    // Each file's findings are sorted by its worker and files come back in input order, so
-    // the merged list is usually in order already and the final sort is skipped.
+    // Standard input can be read once only: read it before anything needs it.
+    let stdin: Option<std::io::Result<Vec<u8>>> = inputs.contains(&Input::Stdin).then(|| {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let stdin_bytes = stdin
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(Vec::as_slice);
+
     let run = || -> Vec<FileOutcome> {
+        let mut settings = opts.settings.clone();
+        if opts.rules.iter().any(|r| r.reads_namespace_labels()) {
+            settings.namespaces = Arc::new(namespace_policies(&inputs, stdin_bytes, opts));
+        }
+        let cx = RunContext {
+            opts,
+            settings: &settings,
+            stdin: stdin.as_ref(),
+        };
+        // Each file's findings are sorted by its worker and files come back in input order,
+        // so the merged list is usually in order already and the final sort is skipped.
         inputs
             .par_iter()
             .map(|i| {
-                let mut o = scan_input(i, opts);
+                let mut o = scan_input(i, &cx);
                 o.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
                 o
             })
@@ -127,12 +146,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .reserve_exact(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut ix = Index::default();
     // Consumed one by one, so each file's buffers are freed as they are merged.
-    let mut stdin_text = None;
     for o in outcomes {
-        if let Some(t) = o.stdin_text {
-            ix.stdin = Some(Arc::from(t.as_str()));
-            stdin_text = Some(t);
-        }
         result.findings.extend(o.findings);
         result.notices.extend(o.notices);
         ix.merge(o.index);
@@ -144,7 +158,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     ix.sort();
     let mut cross = check::check_index(&opts.rules, &opts.settings, &ix);
     if opts.excerpts && !cross.is_empty() {
-        excerpts_after_the_fact(&mut cross, stdin_text.as_deref());
+        excerpts_after_the_fact(&mut cross, stdin_bytes.and_then(|b| load::decode(b).ok()));
     }
     result.findings.extend(cross);
     let in_order = |a: &Finding, b: &Finding| a.sort_key() <= b.sort_key();
@@ -168,28 +182,82 @@ fn file_finding(
 
 const FILE_START: Pos = Pos { line: 1, col: 0 };
 
-fn scan_input(input: &Input, opts: &ScanOptions) -> FileOutcome {
+/// What every file's check shares: the options, the settings with the Namespaces read
+/// beforehand, and standard input's bytes.
+struct RunContext<'a> {
+    opts: &'a ScanOptions,
+    settings: &'a Settings,
+    stdin: Option<&'a std::io::Result<Vec<u8>>>,
+}
+
+/// The Pod Security labels of every Namespace in the inputs, read before the files are
+/// checked. Only files that mention `Namespace` are parsed for it.
+fn namespace_policies(
+    inputs: &[Input],
+    stdin: Option<&[u8]>,
+    opts: &ScanOptions,
+) -> HashMap<String, pss::NamespacePolicy> {
+    let found: Vec<(String, pss::NamespacePolicy)> = inputs
+        .par_iter()
+        .flat_map_iter(|input| {
+            let bytes: Option<std::borrow::Cow<'_, [u8]>> = match input {
+                Input::Stdin => stdin.map(Into::into),
+                Input::File { path, .. } => std::fs::metadata(path)
+                    .ok()
+                    .filter(|m| m.len() <= opts.max_file_size)
+                    .and_then(|_| std::fs::read(path).ok())
+                    .map(Into::into),
+                _ => None,
+            };
+            let mut out = Vec::new();
+            let text = bytes.as_deref().and_then(|b| load::decode(b).ok());
+            if let Some(text) = text.filter(|t| t.contains("Namespace")) {
+                let file: Arc<str> = Arc::from(input.display());
+                for doc in load::load_text(text).docs {
+                    for r in index::resources_of(&doc, &opts.default_namespace).unwrap_or_default()
+                    {
+                        if r.kind == "Namespace"
+                            && let Some(name) = r.name
+                        {
+                            let policy = pss::namespace_policy(
+                                &doc,
+                                r.node,
+                                file.clone(),
+                                opts.settings.kube_version,
+                            );
+                            if !policy.modes.is_empty() {
+                                out.push((name.to_string(), policy));
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    // The first definition wins, in input order, as the report order does.
+    let mut map = HashMap::new();
+    for (name, policy) in found {
+        map.entry(name).or_insert(policy);
+    }
+    map
+}
+
+fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
+    let opts = cx.opts;
     let mut out = FileOutcome::default();
     let display = input.display();
     match input {
-        Input::Stdin => {
-            let mut bytes = Vec::new();
-            match std::io::stdin().read_to_end(&mut bytes) {
-                Ok(_) => {
-                    let mut o = scan_bytes(display, &bytes, opts);
-                    // Kept for what happens after the files are done: snippets of cross-resource
-                    // findings, and rules that read some pod specs again.
-                    o.stdin_text = load::decode(&bytes).ok().map(str::to_string);
-                    return o;
-                }
-                Err(e) => out.findings.push(file_finding(
-                    &UNREADABLE_FILE,
-                    display,
-                    FILE_START,
-                    format!("cannot read standard input: {e}"),
-                )),
-            }
-        }
+        Input::Stdin => match cx.stdin {
+            Some(Ok(bytes)) => return scan_bytes(display, bytes, cx),
+            Some(Err(e)) => out.findings.push(file_finding(
+                &UNREADABLE_FILE,
+                display,
+                FILE_START,
+                format!("cannot read standard input: {e}"),
+            )),
+            None => {}
+        },
         Input::File { path, .. } => {
             let size = std::fs::metadata(path).map(|m| m.len());
             match size {
@@ -204,7 +272,7 @@ fn scan_input(input: &Input, opts: &ScanOptions) -> FileOutcome {
                     ),
                 )),
                 _ => match std::fs::read(path) {
-                    Ok(bytes) => return scan_bytes(display, &bytes, opts),
+                    Ok(bytes) => return scan_bytes(display, &bytes, cx),
                     Err(e) => out.findings.push(file_finding(
                         &UNREADABLE_FILE,
                         display,
@@ -257,10 +325,10 @@ fn scan_input(input: &Input, opts: &ScanOptions) -> FileOutcome {
 }
 
 /// Scans the bytes of one file (or standard input).
-fn scan_bytes(display: &str, bytes: &[u8], opts: &ScanOptions) -> FileOutcome {
+fn scan_bytes(display: &str, bytes: &[u8], cx: &RunContext<'_>) -> FileOutcome {
     let mut out = FileOutcome::default();
     match load::decode(bytes) {
-        Ok(text) => scan_text(display, text, opts, &mut out),
+        Ok(text) => scan_text(display, text, cx, &mut out),
         Err(TextProblem::Binary) => out.findings.push(file_finding(
             &SKIPPED_FILE,
             display,
@@ -278,7 +346,8 @@ fn scan_bytes(display: &str, bytes: &[u8], opts: &ScanOptions) -> FileOutcome {
     out
 }
 
-fn scan_text(display: &str, text: &str, opts: &ScanOptions, out: &mut FileOutcome) {
+fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutcome) {
+    let opts = cx.opts;
     let file: Arc<str> = Arc::from(display);
     out.stats.files = 1;
     let loaded = load::load_text(text);
@@ -346,7 +415,7 @@ fn scan_text(display: &str, text: &str, opts: &ScanOptions, out: &mut FileOutcom
             if r.kind == "Secret" {
                 secret_values(&doc, r.node, &mut masks);
             }
-            check::check_resource(&opts.rules, &opts.settings, &file, r, &mut out.findings);
+            check::check_resource(&opts.rules, cx.settings, &file, r, &mut out.findings);
             if !wanted.is_empty() {
                 out.index.add(&file, &doc, r, &wanted);
             }

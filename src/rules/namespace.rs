@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::rule_meta;
-use crate::check::{Rule, Settings};
+use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::index::{Index, IndexedObject, WORKLOADS, workload_of};
+use crate::index::{Index, IndexedObject};
 use crate::load::{Document, NodeId, Span};
 use crate::model::PodView;
-use crate::pss::{self, KubeVersion, Level};
+use crate::pss::{self, KubeVersion, LABEL_PREFIX};
 
 rule_meta!(
     NAMESPACE_REJECTS,
@@ -36,9 +36,6 @@ rule_meta!(
     "A Pod Security Admission label of a Namespace has a value admission does not accept."
 );
 
-const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
-const MODES: [&str; 3] = ["enforce", "audit", "warn"];
-
 /// Namespaces that Pod Security Admission exempts or that belong to the cluster itself.
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
@@ -51,16 +48,6 @@ fn labels(o: &IndexedObject) -> BTreeMap<&str, (NodeId, NodeId, &str)> {
     doc.entries(l)
         .filter_map(|e| Some((doc.scalar(e.key)?, (e.key, e.value, doc.scalar(e.value)?))))
         .collect()
-}
-
-/// `latest` or `vX.Y`; `latest` means the cluster's own version.
-fn parse_policy_version(v: &str, cluster: KubeVersion) -> Option<KubeVersion> {
-    if v == "latest" {
-        return Some(cluster);
-    }
-    let ver = KubeVersion::parse(v.strip_prefix('v')?)?;
-    // A pinned version newer than the cluster is evaluated as the cluster's own.
-    Some(ver.min(cluster))
 }
 
 fn finding(rule: &'static RuleMeta, o: &IndexedObject, span: Span, message: String) -> Finding {
@@ -78,86 +65,67 @@ impl Rule for NamespacePssViolation {
         &NAMESPACE_REJECTS
     }
 
-    fn indexed_kinds(&self) -> &'static [&'static str] {
-        &["Namespace", WORKLOADS]
+    fn reads_namespace_labels(&self) -> bool {
+        true
     }
 
-    fn check_index(&self, ix: &Index, settings: &Settings, out: &mut Vec<Finding>) {
-        for ns in ix.of_kind("Namespace") {
-            let Some(name) = ns.id.name.as_deref() else {
-                continue;
-            };
-            let labels = labels(ns);
-            // (mode, level, version) for each mode the namespace sets to a restricting level.
-            let mut modes: Vec<(&str, Level, KubeVersion)> = Vec::new();
-            for mode in MODES {
-                let Some((_, _, value)) = labels.get(format!("{LABEL_PREFIX}{mode}").as_str())
-                else {
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let r = pod.workload.resource;
+        let settings = out.settings;
+        let Some(policy) = settings.namespaces.get(r.namespace) else {
+            return;
+        };
+        // One finding per violation, under the strictest mode that catches it.
+        let mut seen: Vec<(NodeId, &'static str)> = Vec::new();
+        for m in &policy.modes {
+            for v in pss::evaluate(pod, m.level, m.version) {
+                if seen.contains(&(v.node, v.control.id)) {
                     continue;
-                };
-                let Some(level) = Level::parse(value) else {
-                    continue;
-                };
-                let version = labels
-                    .get(format!("{LABEL_PREFIX}{mode}-version").as_str())
-                    .and_then(|(_, _, v)| parse_policy_version(v, settings.kube_version))
-                    .unwrap_or(settings.kube_version);
-                modes.push((mode, level, version));
-            }
-            if modes.is_empty() {
-                continue;
-            }
-            let members: Vec<_> = ix
-                .workloads
-                .iter()
-                .filter(|w| w.id.namespace.as_deref() == Some(name))
-                .collect();
-            ix.reload(&members, |w, r| {
-                let Some(wl) = workload_of(r) else { return };
-                let pod = PodView::new(wl);
-                // One finding per violation, under the strictest mode that catches it.
-                let mut seen: Vec<(NodeId, &'static str)> = Vec::new();
-                for &(mode, level, version) in &modes {
-                    for v in pss::evaluate(&pod, level, version) {
-                        if seen.contains(&(v.node, v.control.id)) {
-                            continue;
-                        }
-                        seen.push((v.node, v.control.id));
-                        let (severity, consequence) = match (mode, r.kind == "Pod") {
-                            ("enforce", true) => (Severity::Error, "Pod Security Admission rejects this pod".to_string()),
-                            ("enforce", false) => (
-                                Severity::Error,
-                                format!("the pods of this {} will be rejected by Pod Security Admission", r.kind),
-                            ),
-                            ("audit", _) => (Severity::Warning, "Pod Security Admission records it in the audit log".to_string()),
-                            _ => (Severity::Warning, "Pod Security Admission warns about it on every apply".to_string()),
-                        };
-                        let mut f = Finding::new(
-                            &NAMESPACE_REJECTS,
-                            w.file.clone(),
-                            r.doc.span(v.node),
-                            format!(
-                                "{consequence} in namespace \"{name}\" ({mode}: {} v{version}): {} of {} {} (control \"{}\")",
-                                level.as_str(),
-                                v.subject,
-                                r.describe(),
-                                v.detail,
-                                v.control.name
-                            ),
-                        );
-                        f.severity = severity;
-                        f.resource = Some(Arc::new(w.id.clone()));
-                        f.origin = w.origin.clone();
-                        let label_at = labels[format!("{LABEL_PREFIX}{mode}").as_str()].1;
-                        f.related_in(
-                            ns.file.clone(),
-                            ns.doc.span(label_at),
-                            format!("namespace label {mode}: {}", level.as_str()),
-                        );
-                        out.push(f);
-                    }
                 }
-            });
+                seen.push((v.node, v.control.id));
+                let (severity, consequence) = match (m.mode, r.kind == "Pod") {
+                    ("enforce", true) => (
+                        Severity::Error,
+                        "Pod Security Admission rejects this pod".to_string(),
+                    ),
+                    ("enforce", false) => (
+                        Severity::Error,
+                        format!(
+                            "the pods of this {} will be rejected by Pod Security Admission",
+                            r.kind
+                        ),
+                    ),
+                    ("audit", _) => (
+                        Severity::Warning,
+                        "Pod Security Admission records it in the audit log".to_string(),
+                    ),
+                    _ => (
+                        Severity::Warning,
+                        "Pod Security Admission warns about it on every apply".to_string(),
+                    ),
+                };
+                out.report(
+                    &NAMESPACE_REJECTS,
+                    v.node,
+                    format!(
+                        "{consequence} in namespace \"{}\" ({}: {} v{}): {} of {} {} (control \"{}\")",
+                        r.namespace,
+                        m.mode,
+                        m.level.as_str(),
+                        m.version,
+                        v.subject,
+                        r.describe(),
+                        v.detail,
+                        v.control.name
+                    ),
+                )
+                .severity(severity)
+                .related_in(
+                    policy.file.clone(),
+                    m.label,
+                    format!("namespace label {}: {}", m.mode, m.level.as_str()),
+                );
+            }
         }
     }
 }
