@@ -115,6 +115,7 @@ pub struct PodView<'d> {
     /// Init containers, containers and ephemeral containers, in that order; found once,
     /// read by every rule.
     containers: Vec<ContainerView<'d>>,
+    security_context: Option<NodeId>,
 }
 
 impl<'d> PodView<'d> {
@@ -131,6 +132,7 @@ impl<'d> PodView<'d> {
                         doc,
                         node: item,
                         kind,
+                        security_context: map_field(doc, Some(item), "securityContext"),
                     });
                 }
             }
@@ -139,6 +141,7 @@ impl<'d> PodView<'d> {
             doc,
             workload,
             containers,
+            security_context: map_field(doc, Some(workload.pod_spec), "securityContext"),
         }
     }
 
@@ -148,7 +151,7 @@ impl<'d> PodView<'d> {
 
     /// `spec.securityContext` (the PodSecurityContext).
     pub fn security_context(&self) -> Option<NodeId> {
-        map_field(self.doc, Some(self.spec()), "securityContext")
+        self.security_context
     }
 
     pub fn id(&self) -> ResourceId {
@@ -177,6 +180,7 @@ pub struct ContainerView<'d> {
     pub doc: &'d Document,
     pub node: NodeId,
     pub kind: ContainerKind,
+    security_context: Option<NodeId>,
 }
 
 impl<'d> ContainerView<'d> {
@@ -199,7 +203,7 @@ impl<'d> ContainerView<'d> {
 
     /// The container's `securityContext` mapping.
     pub fn security_context(&self) -> Option<NodeId> {
-        map_field(self.doc, Some(self.node), "securityContext")
+        self.security_context
     }
 
     /// Where a finding about a field missing from the container's security context points:

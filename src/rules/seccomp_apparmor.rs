@@ -197,26 +197,30 @@ fn check_profile_shape(
     rule: &'static RuleMeta,
     what: &str,
     f: &ProfileField<'_>,
-    whom: &str,
+    owner: Owner<'_, '_>,
     out: &mut Sink<'_>,
 ) {
+    let whom = || owner.describe();
     match (f.kind, f.localhost) {
         (Field::Set("Localhost", n), lp) if lp.get().is_none_or(str::is_empty) => {
             out.report(rule, n, format!(
-                "{whom} sets {what}.type: Localhost without a localhostProfile: the API server rejects the object"
+                "{} sets {what}.type: Localhost without a localhostProfile: the API server rejects the object", whom()
             ));
         }
         (Field::Set("Localhost" | "RuntimeDefault" | "Unconfined", _), _) => {}
         (Field::Set(other, n), _) => {
             out.report(rule, n, format!(
-                "{whom} sets {what}.type: {other}: the type is RuntimeDefault, Localhost or Unconfined"
+                "{} sets {what}.type: {other}: the type is RuntimeDefault, Localhost or Unconfined", whom()
             ));
         }
         (Field::Absent, _) => {
             out.report(
                 rule,
                 f.key,
-                format!("{whom} sets {what} without a type: the API server rejects the object"),
+                format!(
+                    "{} sets {what} without a type: the API server rejects the object",
+                    whom()
+                ),
             );
         }
         (Field::Invalid, _) => {}
@@ -226,24 +230,36 @@ fn check_profile_shape(
         && let Some(k) = key_of(out.doc, Some(f.map), "localhostProfile")
     {
         out.report(rule, k, format!(
-            "{whom} sets {what}.localhostProfile but the type is not Localhost: the API server rejects the object"
+                "{} sets {what}.localhostProfile but the type is not Localhost: the API server rejects the object", whom()
         ));
     }
 }
 
-/// Every security context of a pod with whom it belongs to: the pod's, then each container's.
-fn security_contexts<'d>(pod: &PodView<'d>) -> Vec<(Option<NodeId>, String)> {
-    let mut v = vec![(
-        pod.security_context(),
-        format!("the pod spec of {}", pod.describe()),
-    )];
-    v.extend(pod.containers().iter().map(|c| {
-        (
-            c.security_context(),
-            format!("{} of {}", c.describe(), pod.describe()),
-        )
-    }));
-    v
+/// Whom a security context belongs to; described only when a finding needs it.
+#[derive(Clone, Copy)]
+enum Owner<'a, 'd> {
+    Pod(&'a PodView<'d>),
+    Container(&'a PodView<'d>, &'a ContainerView<'d>),
+}
+
+impl Owner<'_, '_> {
+    fn describe(&self) -> String {
+        match self {
+            Owner::Pod(p) => format!("the pod spec of {}", p.describe()),
+            Owner::Container(p, c) => format!("{} of {}", c.describe(), p.describe()),
+        }
+    }
+}
+
+/// Every security context of a pod with its owner: the pod's, then each container's.
+fn security_contexts<'a, 'd>(
+    pod: &'a PodView<'d>,
+) -> impl Iterator<Item = (Option<NodeId>, Owner<'a, 'd>)> {
+    std::iter::once((pod.security_context(), Owner::Pod(pod))).chain(
+        pod.containers()
+            .iter()
+            .map(move |c| (c.security_context(), Owner::Container(pod, c))),
+    )
 }
 
 // ---- seccomp ------------------------------------------------------------------------------
@@ -298,12 +314,12 @@ impl Rule for SeccompUnconfined {
         &SECCOMP_UNCONFINED
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        for (sc, whom) in security_contexts(pod) {
+        for (sc, owner) in security_contexts(pod) {
             if let Some(f) = ProfileField::read(pod.doc, sc, "seccompProfile")
                 && let Field::Set("Unconfined", n) = f.kind
             {
                 out.report(&SECCOMP_UNCONFINED, n, format!(
-                    "{whom} sets seccompProfile.type: Unconfined: every system call is allowed; use RuntimeDefault or a Localhost profile"
+                    "{} sets seccompProfile.type: Unconfined: every system call is allowed; use RuntimeDefault or a Localhost profile", owner.describe()
                 ));
             }
         }
@@ -335,9 +351,9 @@ impl Rule for SeccompProfileInvalid {
         &SECCOMP_PROFILE_INVALID
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        for (sc, whom) in security_contexts(pod) {
+        for (sc, owner) in security_contexts(pod) {
             if let Some(f) = ProfileField::read(pod.doc, sc, "seccompProfile") {
-                check_profile_shape(&SECCOMP_PROFILE_INVALID, "seccompProfile", &f, &whom, out);
+                check_profile_shape(&SECCOMP_PROFILE_INVALID, "seccompProfile", &f, owner, out);
             }
         }
     }
@@ -454,12 +470,12 @@ impl Rule for AppArmorUnconfined {
         &APPARMOR_UNCONFINED
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        for (sc, whom) in security_contexts(pod) {
+        for (sc, owner) in security_contexts(pod) {
             if let Some(f) = ProfileField::read(pod.doc, sc, "appArmorProfile")
                 && let Field::Set("Unconfined", n) = f.kind
             {
                 out.report(&APPARMOR_UNCONFINED, n, format!(
-                    "{whom} sets appArmorProfile.type: Unconfined: AppArmor no longer restricts what it reads, writes and mounts"
+                    "{} sets appArmorProfile.type: Unconfined: AppArmor no longer restricts what it reads, writes and mounts", owner.describe()
                 ));
             }
         }
@@ -487,13 +503,17 @@ impl Rule for AppArmorProfileInvalid {
         &APPARMOR_PROFILE_INVALID
     }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        for (sc, whom) in security_contexts(pod) {
+        for (sc, owner) in security_contexts(pod) {
             if let Some(f) = ProfileField::read(pod.doc, sc, "appArmorProfile") {
-                check_profile_shape(&APPARMOR_PROFILE_INVALID, "appArmorProfile", &f, &whom, out);
+                check_profile_shape(&APPARMOR_PROFILE_INVALID, "appArmorProfile", &f, owner, out);
             }
         }
         for a in pod_annotations(pod) {
-            if a.key.starts_with(APPARMOR_CONTAINER) && annotation_profile(a.value).is_none() {
+            // An empty value is accepted by the API server (no profile asked for).
+            if a.key.starts_with(APPARMOR_CONTAINER)
+                && !a.value.is_empty()
+                && annotation_profile(a.value).is_none()
+            {
                 out.report(&APPARMOR_PROFILE_INVALID, a.value_node, format!(
                     "the annotation {} of {} has the value {:?}: it must be runtime/default, unconfined or localhost/<profile>, or the API server rejects the object",
                     a.key,
@@ -587,10 +607,10 @@ impl Rule for AppArmorFieldUnsupported {
         if version >= APPARMOR_FIELD_ARRIVES {
             return;
         }
-        for (sc, whom) in security_contexts(pod) {
+        for (sc, owner) in security_contexts(pod) {
             if let Some(k) = key_of(pod.doc, sc, "appArmorProfile") {
                 out.report(&APPARMOR_FIELD_UNSUPPORTED, k, format!(
-                    "{whom} sets appArmorProfile, which Kubernetes {version} does not have (it arrives in 1.30): the API server drops it and the profile is not applied; use the annotation container.apparmor.security.beta.kubernetes.io/<container> until the cluster runs 1.30"
+                    "{} sets appArmorProfile, which Kubernetes {version} does not have (it arrives in 1.30): the API server drops it and the profile is not applied; use the annotation container.apparmor.security.beta.kubernetes.io/<container> until the cluster runs 1.30", owner.describe()
                 ));
             }
         }
