@@ -29,6 +29,29 @@ impl ResourceId {
     }
 }
 
+/// `Deployment "web"`, `container "app"`: a thing and its name, formatted without a
+/// separate allocation when it goes into a message.
+#[derive(Debug, Clone, Copy)]
+pub struct Named<'a> {
+    pub what: &'a str,
+    pub name: Option<&'a str>,
+    pub unnamed_prefix: &'static str,
+    pub unnamed_suffix: &'static str,
+}
+
+impl std::fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.name {
+            Some(n) => write!(f, "{} \"{}\"", self.what, n),
+            None => write!(
+                f,
+                "{}{}{}",
+                self.unnamed_prefix, self.what, self.unnamed_suffix
+            ),
+        }
+    }
+}
+
 /// One Kubernetes object inside a document.
 #[derive(Debug, Clone, Copy)]
 pub struct Resource<'d> {
@@ -58,11 +81,13 @@ impl<'d> Resource<'d> {
         }
     }
 
-    /// `Deployment "web"` for messages, without building a `ResourceId`.
-    pub fn describe(&self) -> String {
-        match self.name {
-            Some(n) => format!("{} \"{}\"", self.kind, n),
-            None => format!("{} (unnamed)", self.kind),
+    /// `Deployment "web"` for messages, written straight into them.
+    pub fn describe(&self) -> Named<'d> {
+        Named {
+            what: self.kind,
+            name: self.name,
+            unnamed_prefix: "",
+            unnamed_suffix: " (unnamed)",
         }
     }
 

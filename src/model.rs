@@ -6,7 +6,7 @@
 //! structs: one mistyped field would fail a whole typed `PodSpec`, and a linter must still
 //! judge the rest of the object (the mistyped field itself is reported by KH004).
 
-use crate::index::{ResourceId, Workload};
+use crate::index::{Named, ResourceId, Workload};
 use crate::load::scalar::Value;
 use crate::load::{Document, NodeId};
 
@@ -159,7 +159,7 @@ impl<'d> PodView<'d> {
     }
 
     /// `Deployment "web"`.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self) -> Named<'d> {
         self.workload.resource.describe()
     }
 
@@ -189,15 +189,17 @@ impl<'d> ContainerView<'d> {
     }
 
     /// `container "app"`, `init container "setup"`.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self) -> Named<'d> {
         let what = match self.kind {
             ContainerKind::Init => "init container",
             ContainerKind::Regular => "container",
             ContainerKind::Ephemeral => "ephemeral container",
         };
-        match self.name() {
-            Some(n) => format!("{what} \"{n}\""),
-            None => format!("unnamed {what}"),
+        Named {
+            what,
+            name: self.name(),
+            unnamed_prefix: "unnamed ",
+            unnamed_suffix: "",
         }
     }
 

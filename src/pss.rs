@@ -380,7 +380,8 @@ static PENDING: Control = Control {
     check: |_, _, _| {},
 };
 
-fn bad(out: &mut Vec<Violation>, node: NodeId, subject: String, detail: String) {
+fn bad(out: &mut Vec<Violation>, node: NodeId, subject: impl std::fmt::Display, detail: String) {
+    let subject = subject.to_string();
     out.push(Violation {
         control: &PENDING,
         node,
@@ -390,7 +391,13 @@ fn bad(out: &mut Vec<Violation>, node: NodeId, subject: String, detail: String) 
     });
 }
 
-fn missing(out: &mut Vec<Violation>, node: NodeId, subject: String, detail: String) {
+fn missing(
+    out: &mut Vec<Violation>,
+    node: NodeId,
+    subject: impl std::fmt::Display,
+    detail: String,
+) {
+    let subject = subject.to_string();
     out.push(Violation {
         control: &PENDING,
         node,
@@ -437,7 +444,7 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
         bad(
             out,
             n,
-            "the pod spec".into(),
+            "the pod spec",
             "sets windowsOptions.hostProcess: true".into(),
         );
     }
@@ -456,7 +463,7 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
 fn host_namespaces(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
     for f in ["hostNetwork", "hostPID", "hostIPC"] {
         if let Field::Set(true, n) = bool_field(pod.doc, Some(pod.spec()), f) {
-            bad(out, n, "the pod spec".into(), format!("sets {f}: true"));
+            bad(out, n, "the pod spec", format!("sets {f}: true"));
         }
     }
 }
@@ -624,9 +631,9 @@ fn app_armor(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
             ),
         }
     };
-    check(pod.security_context(), "the pod spec".into(), out);
+    check(pod.security_context(), "the pod spec".to_string(), out);
     for c in pod.containers() {
-        check(csc(c), c.describe(), out);
+        check(csc(c), c.describe().to_string(), out);
     }
 }
 
@@ -661,9 +668,9 @@ fn selinux(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
             }
         }
     };
-    check(pod.security_context(), "the pod spec".into(), out);
+    check(pod.security_context(), "the pod spec".to_string(), out);
     for c in pod.containers() {
-        check(csc(c), c.describe(), out);
+        check(csc(c), c.describe().to_string(), out);
     }
 }
 
@@ -729,9 +736,9 @@ fn seccomp_baseline(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Viola
             );
         }
     };
-    check(pod.security_context(), "the pod spec".into(), out);
+    check(pod.security_context(), "the pod spec".to_string(), out);
     for c in pod.containers() {
-        check(csc(c), c.describe(), out);
+        check(csc(c), c.describe().to_string(), out);
     }
 }
 
@@ -777,12 +784,7 @@ fn sysctls(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
         if let Field::Set(name, n) = str_field(doc, Some(s), "name")
             && !safe.contains(&name)
         {
-            bad(
-                out,
-                n,
-                "the pod spec".into(),
-                format!("sets the sysctl {name}"),
-            );
+            bad(out, n, "the pod spec", format!("sets the sysctl {name}"));
         }
     }
 }
@@ -882,12 +884,7 @@ fn run_as_non_root(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violat
     let mut pod_ok = false;
     match bool_field(pod.doc, pod.security_context(), "runAsNonRoot") {
         Field::Set(true, _) => pod_ok = true,
-        Field::Set(false, n) => bad(
-            out,
-            n,
-            "the pod spec".into(),
-            "sets runAsNonRoot: false".into(),
-        ),
+        Field::Set(false, n) => bad(out, n, "the pod spec", "sets runAsNonRoot: false".into()),
         _ => {}
     }
     for c in pod.containers() {
@@ -910,7 +907,7 @@ fn run_as_user(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>
         return;
     }
     if let Field::Set(0, n) = int_field(pod.doc, pod.security_context(), "runAsUser") {
-        bad(out, n, "the pod spec".into(), "sets runAsUser: 0".into());
+        bad(out, n, "the pod spec", "sets runAsUser: 0".into());
     }
     for c in pod.containers() {
         if let Field::Set(0, n) = int_field(c.doc, csc(c), "runAsUser") {
@@ -932,13 +929,13 @@ fn seccomp_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Vio
             Field::Set(t, n) => bad(
                 out,
                 n,
-                "the pod spec".into(),
+                "the pod spec",
                 format!("sets seccompProfile.type: {t}"),
             ),
             _ => bad(
                 out,
                 profile,
-                "the pod spec".into(),
+                "the pod spec",
                 "sets a seccompProfile without a type".into(),
             ),
         }

@@ -242,64 +242,59 @@ struct JsonSummary {
     counts: Counts,
 }
 
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    /// Bumped on any incompatible change of this schema.
-    schema: u32,
-    tool: &'static str,
-    version: &'static str,
-    findings: Vec<JsonFinding<'a>>,
-    notices: Vec<JsonNotice<'a>>,
-    summary: JsonSummary,
-}
-
-/// The JSON report (schema 1, documented in README.md), streamed to `w`.
+/// The JSON report (schema 1, documented in README.md), streamed to `w` one finding at a time:
+/// `{"schema", "tool", "version", "findings": [...], "notices": [...], "summary": {...}}`.
 pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
-    let report = JsonReport {
-        schema: 1,
-        tool: "keelhaul",
-        version: env!("CARGO_PKG_VERSION"),
-        findings: result
-            .findings
-            .iter()
-            .map(|f| JsonFinding {
-                rule: f.rule.id,
-                slug: f.rule.slug,
-                severity: f.severity,
-                message: &f.message,
-                file: &f.file,
-                start: f.span.start.into(),
-                end: f.span.end.into(),
-                resource: f.resource.as_deref(),
-                origin: f.origin.as_deref(),
-                related: f
-                    .related
-                    .iter()
-                    .map(|r| JsonRelated {
-                        file: r.file.as_deref().unwrap_or(&f.file),
-                        start: r.span.start.into(),
-                        end: r.span.end.into(),
-                        label: &r.label,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        notices: result
-            .notices
-            .iter()
-            .map(|n| JsonNotice {
-                file: &n.file,
-                line: n.line,
-                message: &n.message,
-            })
-            .collect(),
-        summary: JsonSummary {
-            files: result.stats.files,
-            documents: result.stats.documents,
-            resources: result.stats.resources,
-            counts: counts(&result.findings),
-        },
+    write!(
+        w,
+        "{{\"schema\":1,\"tool\":\"keelhaul\",\"version\":\"{}\",\"findings\":[",
+        env!("CARGO_PKG_VERSION")
+    )?;
+    for (i, f) in result.findings.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        let finding = JsonFinding {
+            rule: f.rule.id,
+            slug: f.rule.slug,
+            severity: f.severity,
+            message: &f.message,
+            file: &f.file,
+            start: f.span.start.into(),
+            end: f.span.end.into(),
+            resource: f.resource.as_deref(),
+            origin: f.origin.as_deref(),
+            related: f
+                .related
+                .iter()
+                .map(|r| JsonRelated {
+                    file: r.file.as_deref().unwrap_or(&f.file),
+                    start: r.span.start.into(),
+                    end: r.span.end.into(),
+                    label: &r.label,
+                })
+                .collect(),
+        };
+        serde_json::to_writer(&mut *w, &finding)?;
+    }
+    w.write_all(b"],\"notices\":")?;
+    let notices: Vec<JsonNotice> = result
+        .notices
+        .iter()
+        .map(|n| JsonNotice {
+            file: &n.file,
+            line: n.line,
+            message: &n.message,
+        })
+        .collect();
+    serde_json::to_writer(&mut *w, &notices)?;
+    w.write_all(b",\"summary\":")?;
+    let summary = JsonSummary {
+        files: result.stats.files,
+        documents: result.stats.documents,
+        resources: result.stats.resources,
+        counts: counts(&result.findings),
     };
-    serde_json::to_writer(&mut *w, &report)?;
-    w.write_all(b"\n")
+    serde_json::to_writer(&mut *w, &summary)?;
+    w.write_all(b"}\n")
 }

@@ -182,6 +182,31 @@ fn file_finding(
 
 const FILE_START: Pos = Pos { line: 1, col: 0 };
 
+thread_local! {
+    /// One read buffer per worker, reused from file to file: large files then do not cost a
+    /// fresh mapping (and its page faults) each time they are read.
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads a file into the worker's buffer and hands the bytes to `f`.
+fn with_file_bytes<T>(path: &std::path::Path, f: impl FnOnce(std::io::Result<&[u8]>) -> T) -> T {
+    READ_BUFFER.with(|cell| {
+        let Ok(mut buf) = cell.try_borrow_mut() else {
+            return f(std::fs::read(path)
+                .as_deref()
+                .map_err(|e| std::io::Error::new(e.kind(), e.to_string())));
+        };
+        buf.clear();
+        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut buf));
+        // Do not keep a buffer of a huge file around for the rest of the run.
+        let result = f(read.map(|_| buf.as_slice()));
+        if buf.capacity() > 4 * 1024 * 1024 {
+            *buf = Vec::new();
+        }
+        result
+    })
+}
+
 /// What every file's check shares: the options, the settings with the Namespaces read
 /// beforehand, and standard input's bytes.
 struct RunContext<'a> {
@@ -200,18 +225,12 @@ fn namespace_policies(
     let found: Vec<(String, pss::NamespacePolicy)> = inputs
         .par_iter()
         .flat_map_iter(|input| {
-            let bytes: Option<std::borrow::Cow<'_, [u8]>> = match input {
-                Input::Stdin => stdin.map(Into::into),
-                Input::File { path, .. } => std::fs::metadata(path)
-                    .ok()
-                    .filter(|m| m.len() <= opts.max_file_size)
-                    .and_then(|_| std::fs::read(path).ok())
-                    .map(Into::into),
-                _ => None,
-            };
             let mut out = Vec::new();
-            let text = bytes.as_deref().and_then(|b| load::decode(b).ok());
-            if let Some(text) = text.filter(|t| t.contains("Namespace")) {
+            let mut find = |bytes: &[u8]| {
+                let Some(text) = load::decode(bytes).ok().filter(|t| t.contains("Namespace"))
+                else {
+                    return;
+                };
                 let file: Arc<str> = Arc::from(input.display());
                 for doc in load::load_text(text).docs {
                     for r in index::resources_of(&doc, &opts.default_namespace).unwrap_or_default()
@@ -231,6 +250,25 @@ fn namespace_policies(
                         }
                     }
                 }
+            };
+            match input {
+                Input::Stdin => {
+                    if let Some(b) = stdin {
+                        find(b);
+                    }
+                }
+                Input::File { path, .. } => {
+                    let small =
+                        std::fs::metadata(path).is_ok_and(|m| m.len() <= opts.max_file_size);
+                    if small {
+                        with_file_bytes(path, |r| {
+                            if let Ok(b) = r {
+                                find(b);
+                            }
+                        });
+                    }
+                }
+                _ => {}
             }
             out
         })
@@ -271,8 +309,9 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
                         opts.max_file_size / (1024 * 1024)
                     ),
                 )),
-                _ => match std::fs::read(path) {
-                    Ok(bytes) => return scan_bytes(display, &bytes, cx),
+                _ => match with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx)))
+                {
+                    Ok(outcome) => return outcome,
                     Err(e) => out.findings.push(file_finding(
                         &UNREADABLE_FILE,
                         display,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, RuleMeta, Severity};
+use crate::index::Named;
 use crate::index::{Index, WORKLOADS};
 use crate::load::NodeId;
 use crate::model::{ContainerView, Field, PodView, bool_field, int_field, key_of, map_field};
@@ -132,8 +133,14 @@ fn sc_bool(c: &ContainerView<'_>, key: &str) -> Field<bool> {
 }
 
 /// `container "app" of Deployment "web"`.
-fn who(c: &ContainerView<'_>, pod: &PodView<'_>) -> String {
-    format!("{} of {}", c.describe(), pod.describe())
+fn who<'d>(c: &ContainerView<'d>, pod: &PodView<'d>) -> impl std::fmt::Display + use<'d> {
+    struct Who<'d>(Named<'d>, Named<'d>);
+    impl std::fmt::Display for Who<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{} of {}", self.0, self.1)
+        }
+    }
+    Who(c.describe(), pod.describe())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -172,7 +179,7 @@ impl Rule for PrivilegeEscalation {
             .containers()
             .iter()
             .filter(|c| sc_bool(c, "privileged").get() == Some(true))
-            .map(|c| c.describe())
+            .map(|c| c.describe().to_string())
             .collect();
         // The Windows exemption holds whatever the target version: the field has no effect there.
         let version = out.settings.kube_version.max(pss::KubeVersion(25));
