@@ -227,25 +227,32 @@ fn namespace_policies(
         .flat_map_iter(|input| {
             let mut out = Vec::new();
             let mut find = |bytes: &[u8]| {
-                let Some(text) = load::decode(bytes).ok().filter(|t| t.contains("Namespace"))
-                else {
+                let Ok(text) = load::decode(bytes) else {
                     return;
                 };
                 let file: Arc<str> = Arc::from(input.display());
-                for doc in load::load_text(text).docs {
-                    for r in index::resources_of(&doc, &opts.default_namespace).unwrap_or_default()
-                    {
-                        if r.kind == "Namespace"
-                            && let Some(name) = r.name
-                        {
-                            let policy = pss::namespace_policy(
-                                &doc,
-                                r.node,
-                                file.clone(),
-                                opts.settings.kube_version,
-                            );
-                            if !policy.modes.is_empty() {
-                                out.push((name.to_string(), policy));
+                // Only the documents that declare `kind: Namespace` are parsed here: an install
+                // bundle of ten megabytes must not be read twice for its one Namespace.
+                for (first_line, chunk) in documents_declaring_namespace(text) {
+                    for doc in load::load_text(chunk).docs {
+                        let resources = index::resources_of(&doc, &opts.default_namespace);
+                        for r in resources.unwrap_or_default() {
+                            if r.kind == "Namespace"
+                                && let Some(name) = r.name
+                            {
+                                let mut policy = pss::namespace_policy(
+                                    &doc,
+                                    r.node,
+                                    file.clone(),
+                                    opts.settings.kube_version,
+                                );
+                                for m in &mut policy.modes {
+                                    m.label.start.line += first_line - 1;
+                                    m.label.end.line += first_line - 1;
+                                }
+                                if !policy.modes.is_empty() {
+                                    out.push((name.to_string(), policy));
+                                }
                             }
                         }
                     }
@@ -279,6 +286,56 @@ fn namespace_policies(
         map.entry(name).or_insert(policy);
     }
     map
+}
+
+/// The parts of a text (with their first line) that may declare a Namespace object: the
+/// YAML documents, split at `---` lines, with a `kind: Namespace` (`"kind": "Namespace"` in
+/// JSON, which is taken whole).
+fn documents_declaring_namespace(text: &str) -> Vec<(u32, &str)> {
+    fn declares(chunk: &str) -> bool {
+        chunk.match_indices("Namespace").any(|(i, _)| {
+            let before = chunk[..i].trim_end_matches(['"', '\'', ' ', '\t']);
+            let after = chunk[i + "Namespace".len()..].trim_start_matches(['"', '\'']);
+            let ends = after
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || c == ',' || c == '}' || c == '#');
+            ends && before.ends_with(':')
+                && before[..before.len() - 1]
+                    .trim_end_matches(['"', '\'', ' ', '\t'])
+                    .ends_with("kind")
+        })
+    }
+    if !text.contains("Namespace") {
+        return Vec::new();
+    }
+    if text.trim_start().starts_with('{') {
+        return if declares(text) {
+            vec![(1, text)]
+        } else {
+            Vec::new()
+        };
+    }
+    let mut out = Vec::new();
+    let (mut start, mut start_line, mut line) = (0usize, 1u32, 1u32);
+    let mut offset = 0usize;
+    for l in text.split_inclusive('\n') {
+        if l.starts_with("---") && offset > start {
+            let chunk = &text[start..offset];
+            if declares(chunk) {
+                out.push((start_line, chunk));
+            }
+            start = offset;
+            start_line = line;
+        }
+        offset += l.len();
+        line += 1;
+    }
+    let chunk = &text[start..];
+    if declares(chunk) {
+        out.push((start_line, chunk));
+    }
+    out
 }
 
 fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
@@ -590,4 +647,21 @@ fn mask_line(l: &str, line: u32, m: &Span) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::documents_declaring_namespace;
+
+    #[test]
+    fn finds_only_documents_that_declare_a_namespace() {
+        let text = "kind: ConfigMap\ndata:\n  a: \"Namespace of the thing\"\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\nkind: \"Namespace\"\n---\nkind: NamespaceList\n";
+        let found = documents_declaring_namespace(text);
+        let lines: Vec<u32> = found.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, vec![4, 9]);
+        assert!(documents_declaring_namespace("{\"kind\": \"Namespace\"}").len() == 1);
+        assert!(
+            documents_declaring_namespace("{\"kind\": \"Pod\", \"x\": \"Namespace\"}").is_empty()
+        );
+    }
 }
