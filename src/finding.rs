@@ -59,7 +59,8 @@ pub struct Excerpt {
 pub struct Finding {
     pub rule: &'static RuleMeta,
     pub severity: Severity,
-    pub message: String,
+    /// Exactly as long as it is: there is one per finding, and there may be many.
+    pub message: Box<str>,
     pub file: Arc<str>,
     pub span: Span,
     /// A short label for the primary span ("set here").
@@ -77,7 +78,7 @@ impl Finding {
         Finding {
             rule,
             severity: rule.severity,
-            message,
+            message: message.into_boxed_str(),
             file,
             span,
             label: None,

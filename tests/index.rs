@@ -83,7 +83,7 @@ fn probe(threads: usize) -> Vec<(String, u32, String)> {
                 .unwrap()
                 .to_string_lossy()
                 .to_string();
-            (file, f.span.start.line, f.message.clone())
+            (file, f.span.start.line, f.message.to_string())
         })
         .collect()
 }
