@@ -302,9 +302,14 @@ fn run_scan(args: ScanArgs) -> i32 {
         }
     };
     // filter: findings of rules that are not enabled (input rules are raised by the loader).
-    result
-        .findings
-        .retain(|f| opts.rules.iter().any(|r| r.meta().id == f.rule.id));
+    let disabled: Vec<&str> = rules::all()
+        .iter()
+        .map(|r| r.meta().id)
+        .filter(|id| !opts.rules.iter().any(|r| r.meta().id == *id))
+        .collect();
+    if !disabled.is_empty() {
+        result.findings.retain(|f| !disabled.contains(&f.rule.id));
+    }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = match args.format {
