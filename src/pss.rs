@@ -5,6 +5,8 @@
 //! safe sysctls of each version, ...). Each control is one function; the KH1xx/KH2xx rules
 //! call the same functions, and PSS mode decides which controls apply.
 
+use std::borrow::Cow;
+
 use crate::load::NodeId;
 use crate::model::{
     ContainerView, Field, PodView, bool_field, int_field, key_of, map_field, str_field,
@@ -142,7 +144,7 @@ pub struct Violation {
     /// What is at fault: `container "app"`, `the pod`, `volume "data"`, an annotation.
     pub subject: String,
     /// What it does wrong: `sets privileged: true`.
-    pub detail: String,
+    pub detail: Cow<'static, str>,
     /// The field is missing (as opposed to set to a forbidden value).
     pub missing: bool,
 }
@@ -380,7 +382,13 @@ static PENDING: Control = Control {
     check: |_, _, _| {},
 };
 
-fn bad(out: &mut Vec<Violation>, node: NodeId, subject: impl std::fmt::Display, detail: String) {
+fn bad(
+    out: &mut Vec<Violation>,
+    node: NodeId,
+    subject: impl std::fmt::Display,
+    detail: impl Into<Cow<'static, str>>,
+) {
+    let detail = detail.into();
     let subject = subject.to_string();
     out.push(Violation {
         control: &PENDING,
@@ -395,9 +403,10 @@ fn missing(
     out: &mut Vec<Violation>,
     node: NodeId,
     subject: impl std::fmt::Display,
-    detail: String,
+    detail: impl Into<Cow<'static, str>>,
 ) {
     let subject = subject.to_string();
+    let detail = detail.into();
     out.push(Violation {
         control: &PENDING,
         node,
@@ -445,7 +454,7 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
             out,
             n,
             "the pod spec",
-            "sets windowsOptions.hostProcess: true".into(),
+            "sets windowsOptions.hostProcess: true",
         );
     }
     for c in pod.containers() {
@@ -454,7 +463,7 @@ fn windows_host_process(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violati
                 out,
                 n,
                 c.describe(),
-                format!("sets windowsOptions.hostProcess: true"),
+                "sets windowsOptions.hostProcess: true",
             );
         }
     }
@@ -471,7 +480,7 @@ fn host_namespaces(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) 
 fn privileged(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
     for c in pod.containers() {
         if let Field::Set(true, n) = bool_field(c.doc, csc(c), "privileged") {
-            bad(out, n, c.describe(), format!("sets privileged: true"));
+            bad(out, n, c.describe(), "sets privileged: true");
         }
     }
 }
@@ -539,7 +548,7 @@ fn host_path_volumes(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>
                 out,
                 at,
                 format!("volume \"{name}\""),
-                format!("is a hostPath volume"),
+                "is a hostPath volume",
             );
         }
     }
@@ -627,7 +636,7 @@ fn app_armor(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation>) {
                 out,
                 key_of(doc, sc, "appArmorProfile").unwrap_or(profile),
                 whom.clone(),
-                format!("sets appArmorProfile without a valid type"),
+                "sets appArmorProfile without a valid type",
             ),
         }
     };
@@ -728,12 +737,7 @@ fn seccomp_baseline(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Viola
         if let Field::Set(t, n) = str_field(doc, profile, "type")
             && t == "Unconfined"
         {
-            bad(
-                out,
-                n,
-                whom.clone(),
-                format!("sets seccompProfile.type: Unconfined"),
-            );
+            bad(out, n, whom.clone(), "sets seccompProfile.type: Unconfined");
         }
     };
     check(pod.security_context(), "the pod spec".to_string(), out);
@@ -859,19 +863,14 @@ fn allow_privilege_escalation(pod: &PodView<'_>, version: KubeVersion, out: &mut
     for c in pod.containers() {
         match bool_field(c.doc, csc(c), "allowPrivilegeEscalation") {
             Field::Set(false, _) => {}
-            Field::Set(true, n) => bad(
-                out,
-                n,
-                c.describe(),
-                format!("sets allowPrivilegeEscalation: true"),
-            ),
+            Field::Set(true, n) => bad(out, n, c.describe(), "sets allowPrivilegeEscalation: true"),
             // A mistyped value is the API server's to refuse (KH004), not a missing one.
             Field::Invalid => {}
             Field::Absent => missing(
                 out,
                 c.anchor(),
                 c.describe(),
-                format!("does not set allowPrivilegeEscalation: false"),
+                "does not set allowPrivilegeEscalation: false",
             ),
         }
     }
@@ -884,18 +883,18 @@ fn run_as_non_root(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violat
     let mut pod_ok = false;
     match bool_field(pod.doc, pod.security_context(), "runAsNonRoot") {
         Field::Set(true, _) => pod_ok = true,
-        Field::Set(false, n) => bad(out, n, "the pod spec", "sets runAsNonRoot: false".into()),
+        Field::Set(false, n) => bad(out, n, "the pod spec", "sets runAsNonRoot: false"),
         _ => {}
     }
     for c in pod.containers() {
         match bool_field(c.doc, csc(c), "runAsNonRoot") {
             Field::Set(true, _) => {}
-            Field::Set(false, n) => bad(out, n, c.describe(), format!("sets runAsNonRoot: false")),
+            Field::Set(false, n) => bad(out, n, c.describe(), "sets runAsNonRoot: false"),
             Field::Absent if !pod_ok => missing(
                 out,
                 c.anchor(),
                 c.describe(),
-                format!("does not set runAsNonRoot: true (nor does the pod)"),
+                "does not set runAsNonRoot: true (nor does the pod)",
             ),
             _ => {}
         }
@@ -907,11 +906,11 @@ fn run_as_user(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>
         return;
     }
     if let Field::Set(0, n) = int_field(pod.doc, pod.security_context(), "runAsUser") {
-        bad(out, n, "the pod spec", "sets runAsUser: 0".into());
+        bad(out, n, "the pod spec", "sets runAsUser: 0");
     }
     for c in pod.containers() {
         if let Field::Set(0, n) = int_field(c.doc, csc(c), "runAsUser") {
-            bad(out, n, c.describe(), format!("sets runAsUser: 0"));
+            bad(out, n, c.describe(), "sets runAsUser: 0");
         }
     }
 }
@@ -936,7 +935,7 @@ fn seccomp_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Vio
                 out,
                 profile,
                 "the pod spec",
-                "sets a seccompProfile without a type".into(),
+                "sets a seccompProfile without a type",
             ),
         }
     }
@@ -954,16 +953,14 @@ fn seccomp_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Vio
                     out,
                     profile,
                     c.describe(),
-                    format!("sets a seccompProfile without a type"),
+                    "sets a seccompProfile without a type",
                 ),
             },
             None if !pod_ok => missing(
                 out,
                 c.anchor(),
                 c.describe(),
-                format!(
-                    "has no seccompProfile of type RuntimeDefault or Localhost (nor does the pod)"
-                ),
+                "has no seccompProfile of type RuntimeDefault or Localhost (nor does the pod)",
             ),
             None => {}
         }
@@ -977,20 +974,10 @@ fn capabilities_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Ve
     for c in pod.containers() {
         match capability_list(c, "drop") {
             Some((_, items)) if items.iter().any(|(_, d)| *d == "ALL") => {}
-            Some((key, _)) => missing(
-                out,
-                key,
-                c.describe(),
-                format!("does not drop ALL capabilities"),
-            ),
+            Some((key, _)) => missing(out, key, c.describe(), "does not drop ALL capabilities"),
             None => {
                 let at = key_of(c.doc, csc(c), "capabilities").unwrap_or_else(|| c.anchor());
-                missing(
-                    out,
-                    at,
-                    c.describe(),
-                    format!("does not drop ALL capabilities"),
-                )
+                missing(out, at, c.describe(), "does not drop ALL capabilities")
             }
         }
         for (n, cap) in capability_list(c, "add")
