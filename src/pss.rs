@@ -382,38 +382,40 @@ static PENDING: Control = Control {
     check: |_, _, _| {},
 };
 
+fn push(
+    out: &mut Vec<Violation>,
+    node: NodeId,
+    subject: impl std::fmt::Display,
+    detail: impl Into<Cow<'static, str>>,
+    missing: bool,
+) {
+    out.push(Violation {
+        control: &PENDING,
+        node,
+        subject: subject.to_string(),
+        detail: detail.into(),
+        missing,
+    });
+}
+
+/// A field set to a value the control forbids.
 fn bad(
     out: &mut Vec<Violation>,
     node: NodeId,
     subject: impl std::fmt::Display,
     detail: impl Into<Cow<'static, str>>,
 ) {
-    let detail = detail.into();
-    let subject = subject.to_string();
-    out.push(Violation {
-        control: &PENDING,
-        node,
-        subject,
-        detail,
-        missing: false,
-    });
+    push(out, node, subject, detail, false);
 }
 
+/// A field the control requires and the pod does not set.
 fn missing(
     out: &mut Vec<Violation>,
     node: NodeId,
     subject: impl std::fmt::Display,
     detail: impl Into<Cow<'static, str>>,
 ) {
-    let subject = subject.to_string();
-    let detail = detail.into();
-    out.push(Violation {
-        control: &PENDING,
-        node,
-        subject,
-        detail,
-        missing: true,
-    });
+    push(out, node, subject, detail, true);
 }
 
 fn is_windows(pod: &PodView<'_>) -> bool {
