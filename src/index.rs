@@ -178,15 +178,6 @@ pub struct Workload<'d> {
     pub template_path: &'static [&'static str],
 }
 
-impl Workload<'_> {
-    /// `spec.template.spec` (`spec` for a Pod), for messages.
-    pub fn pod_spec_path(&self) -> String {
-        let mut parts: Vec<&str> = self.template_path.to_vec();
-        parts.push("spec");
-        parts.join(".")
-    }
-}
-
 /// Kinds that embed a pod template, by API group and kind, with the path to the template
 /// (a mapping with `metadata` and `spec`). Any version of the group is accepted, so every
 /// apiVersion a kind was ever served under (`extensions/v1beta1` Deployment, `batch/v1beta1`
@@ -361,18 +352,6 @@ impl Index {
 
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a IndexedObject> + 'a {
         self.objects.iter().filter(move |o| o.id.kind == kind)
-    }
-
-    /// Namespaces that hold workloads, sorted.
-    pub fn workload_namespaces(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self
-            .workloads
-            .iter()
-            .filter_map(|w| w.id.namespace.as_deref())
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
     }
 
     /// Sorts by file and position, so cross-resource rules see a stable order whatever the
