@@ -141,11 +141,10 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     };
 
     let mut result = ScanResult::default();
-    result
-        .findings
-        .reserve_exact(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut ix = Index::default();
-    // Consumed one by one, so each file's buffers are freed as they are merged.
+    // Consumed one by one, so each file's buffers are freed as they are merged; the merged
+    // list grows by reallocation (in place, for a large block) rather than being reserved
+    // whole up front, so both never exist in full at once.
     for o in outcomes {
         result.findings.extend(o.findings);
         result.notices.extend(o.notices);
