@@ -6,6 +6,7 @@ use crate::finding::RuleMeta;
 pub mod input;
 pub mod namespace;
 pub mod pod_security;
+pub mod rbac;
 pub mod seccomp_apparmor;
 pub mod security_context;
 
@@ -31,6 +32,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     use input::*;
     use namespace::*;
     use pod_security::*;
+    use rbac::*;
     use seccomp_apparmor::*;
     use security_context::*;
     &[
@@ -69,6 +71,17 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &AppArmorUnknownContainer,
         &AppArmorLegacyAnnotation,
         &AppArmorFieldUnsupported,
+        &UserBinding,
+        &AnonymousBinding,
+        &MastersBinding,
+        &ClusterAdminBinding,
+        &WildcardPermissions,
+        &EscalationVerbs,
+        &SecretsAccess,
+        &ExecAccess,
+        &WorkloadCreation,
+        &UnresolvedRole,
+        &DefaultServiceAccountBinding,
     ]
 }
 

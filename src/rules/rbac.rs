@@ -1,0 +1,659 @@
+//! RBAC rules (KH3xx): bind groups, not individuals (the AKS guidance: grant access to Entra
+//! ID groups, so that access follows group membership), never to anonymous or all
+//! authenticated identities, and grant the least privilege (no wildcards, no escalation
+//! verbs, no secrets, exec or pod creation without need).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::rule_meta;
+use crate::check::{Rule, Settings, Sink};
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::index::{Index, IndexedObject, Resource};
+use crate::load::{Document, NodeId};
+
+rule_meta!(
+    USER_BINDING,
+    "KH301",
+    "user-binding",
+    Warning,
+    "A binding grants a role to an individual user instead of a group."
+);
+rule_meta!(
+    ANONYMOUS_BINDING,
+    "KH302",
+    "anonymous-binding",
+    Error,
+    "A binding grants a role to anonymous or to every authenticated identity."
+);
+rule_meta!(
+    MASTERS_BINDING,
+    "KH303",
+    "masters-binding",
+    Error,
+    "A binding names the system:masters group."
+);
+rule_meta!(
+    CLUSTER_ADMIN_BINDING,
+    "KH304",
+    "cluster-admin-binding",
+    Error,
+    "A binding grants cluster-admin."
+);
+rule_meta!(
+    WILDCARD_PERMISSIONS,
+    "KH305",
+    "wildcard-permissions",
+    Error,
+    "A role grants `*` verbs, resources or API groups."
+);
+rule_meta!(
+    ESCALATION_VERBS,
+    "KH306",
+    "escalation-verbs",
+    Error,
+    "A role grants escalate, bind or impersonate."
+);
+rule_meta!(
+    SECRETS_ACCESS,
+    "KH307",
+    "secrets-access",
+    Warning,
+    "A role can read Secrets."
+);
+rule_meta!(
+    EXEC_ACCESS,
+    "KH308",
+    "exec-access",
+    Warning,
+    "A role can exec or attach into pods, or proxy to nodes."
+);
+rule_meta!(
+    WORKLOAD_CREATION,
+    "KH309",
+    "workload-creation",
+    Warning,
+    "A role can create pods or workloads."
+);
+rule_meta!(
+    UNRESOLVED_ROLE,
+    "KH310",
+    "unresolved-role",
+    Note,
+    "A binding names a role that is neither scanned nor built in."
+);
+rule_meta!(
+    DEFAULT_SA_BINDING,
+    "KH311",
+    "default-service-account-binding",
+    Warning,
+    "A binding grants a role to a namespace's default service account."
+);
+
+const BUILT_IN_CLUSTER_ROLES: &[&str] = &["cluster-admin", "admin", "edit", "view"];
+/// What `system:authenticated` is bound to in every cluster; nothing beyond it.
+const AUTHENTICATED_DEFAULTS: &[&str] = &[
+    "system:basic-user",
+    "system:discovery",
+    "system:public-info-viewer",
+];
+const WORKLOAD_RESOURCES: &[&str] = &[
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "replicationcontrollers",
+    "jobs",
+    "cronjobs",
+];
+
+fn is_rbac(api_version: &str) -> bool {
+    api_version.starts_with("rbac.authorization.k8s.io/")
+}
+
+/// The string items of a list field, with their nodes.
+fn string_items<'d>(doc: &'d Document, map: NodeId, key: &str) -> Vec<(NodeId, &'d str)> {
+    doc.get(map, key)
+        .map(|l| {
+            doc.items(l)
+                .iter()
+                .filter_map(|&i| Some((i, doc.scalar(i)?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `rules` of a Role or ClusterRole.
+fn rules_of(doc: &Document, role: NodeId) -> Vec<NodeId> {
+    doc.get(role, "rules")
+        .map(|l| doc.items(l).to_vec())
+        .unwrap_or_default()
+}
+
+/// Whether a role's rules grant `*` or an escalation verb.
+fn role_is_powerful(doc: &Document, role: NodeId) -> bool {
+    rules_of(doc, role).into_iter().any(|rule| {
+        string_items(doc, rule, "verbs")
+            .iter()
+            .any(|(_, v)| matches!(*v, "*" | "escalate" | "bind" | "impersonate"))
+            || string_items(doc, rule, "resources")
+                .iter()
+                .any(|(_, r)| *r == "*")
+    })
+}
+
+// ---- roles (per resource) -----------------------------------------------------------------
+
+/// The rules of a Role or ClusterRole with their verbs, resources and API groups.
+struct RuleView<'d> {
+    verbs: Vec<(NodeId, &'d str)>,
+    resources: Vec<(NodeId, &'d str)>,
+    groups: Vec<(NodeId, &'d str)>,
+    has_names: bool,
+}
+
+impl RuleView<'_> {
+    fn any_verb(&self, wanted: &[&str]) -> bool {
+        self.verbs
+            .iter()
+            .any(|(_, v)| *v == "*" || wanted.contains(v))
+    }
+    fn core_group(&self) -> bool {
+        self.groups.iter().any(|(_, g)| g.is_empty() || *g == "*")
+    }
+}
+
+fn role_rules<'d>(r: &Resource<'d>) -> Vec<RuleView<'d>> {
+    if !is_rbac(r.api_version) || !matches!(r.kind, "Role" | "ClusterRole") {
+        return Vec::new();
+    }
+    let doc = r.doc;
+    rules_of(doc, r.node)
+        .into_iter()
+        .map(|rule| RuleView {
+            verbs: string_items(doc, rule, "verbs"),
+            resources: string_items(doc, rule, "resources"),
+            groups: string_items(doc, rule, "apiGroups"),
+            has_names: doc
+                .get(rule, "resourceNames")
+                .is_some_and(|n| !doc.items(n).is_empty()),
+        })
+        .collect()
+}
+
+/// KH305.
+pub struct WildcardPermissions;
+
+impl Rule for WildcardPermissions {
+    fn meta(&self) -> &'static RuleMeta {
+        &WILDCARD_PERMISSIONS
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        for rule in role_rules(r) {
+            for (what, list) in [
+                ("verbs", &rule.verbs),
+                ("resources", &rule.resources),
+                ("apiGroups", &rule.groups),
+            ] {
+                for (n, v) in list {
+                    if *v == "*" {
+                        out.report(&WILDCARD_PERMISSIONS, *n, format!(
+                            "{} grants every {} (`*` in {what}): it also covers whatever is added to the cluster later; list what is needed",
+                            r.describe(),
+                            match what { "verbs" => "verb", "resources" => "resource", _ => "API group" }
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// KH306.
+pub struct EscalationVerbs;
+
+impl Rule for EscalationVerbs {
+    fn meta(&self) -> &'static RuleMeta {
+        &ESCALATION_VERBS
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        for rule in role_rules(r) {
+            for (n, v) in &rule.verbs {
+                let why = match *v {
+                    "escalate" => "lets its holder grant itself permissions it does not have",
+                    "bind" => "lets its holder bind any role, including ones stronger than its own",
+                    "impersonate" => "lets its holder act as any user, group or service account",
+                    _ => continue,
+                };
+                out.report(
+                    &ESCALATION_VERBS,
+                    *n,
+                    format!("{} grants the verb {v}, which {why}", r.describe()),
+                );
+            }
+        }
+    }
+}
+
+/// KH307.
+pub struct SecretsAccess;
+
+impl Rule for SecretsAccess {
+    fn meta(&self) -> &'static RuleMeta {
+        &SECRETS_ACCESS
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        for rule in role_rules(r) {
+            if !rule.core_group() || !rule.any_verb(&["get", "list", "watch"]) {
+                continue;
+            }
+            for (n, res) in &rule.resources {
+                if *res == "secrets" {
+                    let scope = if rule.has_names {
+                        " (limited to the listed resourceNames)"
+                    } else {
+                        ""
+                    };
+                    out.report(
+                        &SECRETS_ACCESS,
+                        *n,
+                        format!(
+                            "{} can read Secrets{scope}: tokens, passwords and keys of the {}",
+                            r.describe(),
+                            if r.kind == "ClusterRole" {
+                                "whole cluster when bound cluster-wide"
+                            } else {
+                                "namespace"
+                            }
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// KH308.
+pub struct ExecAccess;
+
+impl Rule for ExecAccess {
+    fn meta(&self) -> &'static RuleMeta {
+        &EXEC_ACCESS
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        for rule in role_rules(r) {
+            if !rule.core_group() || rule.verbs.is_empty() {
+                continue;
+            }
+            for (n, res) in &rule.resources {
+                let (severity, why) = match *res {
+                    "pods/exec" => (
+                        Severity::Warning,
+                        "run commands inside any pod it can reach, with that pod's identity and secrets",
+                    ),
+                    "pods/attach" => (
+                        Severity::Warning,
+                        "attach to the processes of any pod it can reach",
+                    ),
+                    "nodes/proxy" => (
+                        Severity::Error,
+                        "reach the kubelet API of every node, and through it run commands in any pod",
+                    ),
+                    _ => continue,
+                };
+                out.report(
+                    &EXEC_ACCESS,
+                    *n,
+                    format!("{} grants {res}: its holder can {why}", r.describe()),
+                )
+                .severity(severity);
+            }
+        }
+    }
+}
+
+/// KH309.
+pub struct WorkloadCreation;
+
+impl Rule for WorkloadCreation {
+    fn meta(&self) -> &'static RuleMeta {
+        &WORKLOAD_CREATION
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        for rule in role_rules(r) {
+            if !rule.any_verb(&["create"]) {
+                continue;
+            }
+            for (n, res) in &rule.resources {
+                if WORKLOAD_RESOURCES.contains(res) {
+                    out.report(&WORKLOAD_CREATION, *n, format!(
+                        "{} can create {res}: a new pod can mount any Secret and run as any service account of its namespace"
+                        , r.describe()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+// ---- bindings (cross-resource) ------------------------------------------------------------
+
+/// A subject of a binding.
+struct Subject<'d> {
+    item: NodeId,
+    kind: &'d str,
+    name: &'d str,
+}
+
+fn subjects(o: &IndexedObject) -> Vec<Subject<'_>> {
+    let doc: &Document = &o.doc;
+    let Some(list) = doc.get(o.node, "subjects") else {
+        return Vec::new();
+    };
+    doc.items(list)
+        .iter()
+        .filter_map(|&item| {
+            Some(Subject {
+                item,
+                kind: doc.get_str(item, "kind")?,
+                name: doc.get_str(item, "name")?,
+            })
+        })
+        .collect()
+}
+
+/// What a binding grants: its roleRef, resolved against the scanned roles.
+struct Grant<'a> {
+    kind: &'a str,
+    name: &'a str,
+    name_node: Option<NodeId>,
+    /// The role's object in the scanned set, if it is there.
+    found: Option<&'a IndexedObject>,
+}
+
+impl Grant<'_> {
+    /// Roles every cluster has: the default ClusterRoles, and the Roles the control plane
+    /// keeps in kube-system.
+    fn built_in(&self, namespace: &str) -> bool {
+        match self.kind {
+            "ClusterRole" => {
+                BUILT_IN_CLUSTER_ROLES.contains(&self.name) || self.name.starts_with("system:")
+            }
+            "Role" => {
+                namespace == "kube-system"
+                    && (self.name.starts_with("system:")
+                        || self.name == "extension-apiserver-authentication-reader")
+            }
+            _ => false,
+        }
+    }
+
+    fn powerful(&self) -> bool {
+        (self.kind == "ClusterRole" && matches!(self.name, "cluster-admin" | "admin" | "edit"))
+            || self.found.is_some_and(|o| role_is_powerful(&o.doc, o.node))
+    }
+
+    fn describe(&self) -> String {
+        format!("{} \"{}\"", self.kind, self.name)
+    }
+}
+
+/// Roles of the scanned set: (kind, namespace or "" for ClusterRoles, name) -> object.
+fn role_table(ix: &Index) -> HashMap<(&str, &str, &str), &IndexedObject> {
+    let mut t = HashMap::new();
+    for kind in ["Role", "ClusterRole"] {
+        for o in ix.of_kind(kind) {
+            if !is_rbac(&o.id.api_version) {
+                continue;
+            }
+            let ns = if kind == "Role" {
+                o.id.namespace.as_deref().unwrap_or_default()
+            } else {
+                ""
+            };
+            if let Some(name) = o.id.name.as_deref() {
+                t.entry((kind, ns, name)).or_insert(o);
+            }
+        }
+    }
+    t
+}
+
+fn bindings(ix: &Index) -> impl Iterator<Item = &IndexedObject> {
+    ix.of_kind("RoleBinding")
+        .chain(ix.of_kind("ClusterRoleBinding"))
+        .filter(|o| is_rbac(&o.id.api_version))
+}
+
+fn grant_of<'a>(
+    o: &'a IndexedObject,
+    roles: &HashMap<(&str, &str, &str), &'a IndexedObject>,
+) -> Option<Grant<'a>> {
+    let doc: &Document = &o.doc;
+    let role_ref = doc.get(o.node, "roleRef")?;
+    let kind = doc.get_str(role_ref, "kind")?;
+    let name = doc.get_str(role_ref, "name")?;
+    let ns = if kind == "Role" {
+        o.id.namespace.as_deref().unwrap_or_default()
+    } else {
+        ""
+    };
+    Some(Grant {
+        kind,
+        name,
+        name_node: doc.get(role_ref, "name"),
+        found: roles.get(&(kind, ns, name)).copied(),
+    })
+}
+
+fn binding_finding(
+    rule: &'static RuleMeta,
+    o: &IndexedObject,
+    node: NodeId,
+    message: String,
+) -> Finding {
+    let mut f = Finding::new(rule, o.file.clone(), o.doc.span(node), message);
+    f.resource = Some(Arc::new(o.id.clone()));
+    f.origin = o.doc.origin.clone();
+    f
+}
+
+/// What an Entra ID user name looks like.
+fn recognise_user(name: &str) -> &'static str {
+    let guid = name.len() == 36
+        && name.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if guid {
+        "an Entra ID object id"
+    } else if name.contains('@') {
+        "a user principal name"
+    } else {
+        "a user name"
+    }
+}
+
+const BINDING_KINDS: &[&str] = &["RoleBinding", "ClusterRoleBinding", "Role", "ClusterRole"];
+
+macro_rules! binding_rule {
+    ($ty:ident, $meta:ident, $body:expr) => {
+        pub struct $ty;
+        impl Rule for $ty {
+            fn meta(&self) -> &'static RuleMeta {
+                &$meta
+            }
+            fn indexed_kinds(&self) -> &'static [&'static str] {
+                BINDING_KINDS
+            }
+            fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
+                let roles = role_table(ix);
+                for o in bindings(ix) {
+                    let Some(grant) = grant_of(o, &roles) else {
+                        continue;
+                    };
+                    #[allow(clippy::redundant_closure_call)]
+                    ($body)(o, &grant, out);
+                }
+            }
+        }
+    };
+}
+
+binding_rule!(
+    UserBinding,
+    USER_BINDING,
+    |o: &IndexedObject, grant: &Grant<'_>, out: &mut Vec<Finding>| {
+        for s in subjects(o) {
+            if s.kind != "User" || s.name.starts_with("system:") {
+                continue;
+            }
+            let cluster_wide = o.id.kind == "ClusterRoleBinding";
+            let powerful = grant.powerful();
+            let severity = if cluster_wide || powerful {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let weight = match (cluster_wide, powerful) {
+                (_, true) => format!(" the powerful {}", grant.describe()),
+                (true, false) => format!(" {} across the whole cluster", grant.describe()),
+                _ => format!(" {}", grant.describe()),
+            };
+            let mut f = binding_finding(
+                &USER_BINDING,
+                o,
+                s.item,
+                format!(
+                    "{} grants{weight} to the individual user \"{}\" ({}): bind an Entra ID group instead, so access follows group membership and ends when the person changes role",
+                    o.id.describe(),
+                    s.name,
+                    recognise_user(s.name)
+                ),
+            );
+            f.severity = severity;
+            out.push(f);
+        }
+    }
+);
+
+binding_rule!(AnonymousBinding, ANONYMOUS_BINDING, |o: &IndexedObject,
+                                                    grant: &Grant<'_>,
+                                                    out: &mut Vec<
+    Finding,
+>| {
+    for s in subjects(o) {
+        let who = match (s.kind, s.name) {
+            ("User", "system:anonymous") => "every unauthenticated request (system:anonymous)",
+            ("Group", "system:unauthenticated") => {
+                "every unauthenticated request (system:unauthenticated)"
+            }
+            ("Group", "system:authenticated") if !AUTHENTICATED_DEFAULTS.contains(&grant.name) => {
+                "every identity that can authenticate to the cluster (system:authenticated), in or out of the organisation"
+            }
+            _ => continue,
+        };
+        out.push(binding_finding(
+            &ANONYMOUS_BINDING,
+            o,
+            s.item,
+            format!("{} grants {} to {who}", o.id.describe(), grant.describe()),
+        ));
+    }
+});
+
+binding_rule!(
+    MastersBinding,
+    MASTERS_BINDING,
+    |o: &IndexedObject, _grant: &Grant<'_>, out: &mut Vec<Finding>| {
+        for s in subjects(o) {
+            if s.kind == "Group" && s.name == "system:masters" {
+                out.push(binding_finding(&MASTERS_BINDING, o, s.item, format!(
+                "{} names the group system:masters, whose members bypass RBAC altogether and cannot be revoked by removing a binding",
+                o.id.describe()
+            )));
+            }
+        }
+    }
+);
+
+binding_rule!(
+    ClusterAdminBinding,
+    CLUSTER_ADMIN_BINDING,
+    |o: &IndexedObject, grant: &Grant<'_>, out: &mut Vec<Finding>| {
+        if grant.kind != "ClusterRole" || grant.name != "cluster-admin" {
+            return;
+        }
+        let Some(n) = grant.name_node else { return };
+        let cluster_wide = o.id.kind == "ClusterRoleBinding";
+        let mut f = binding_finding(
+            &CLUSTER_ADMIN_BINDING,
+            o,
+            n,
+            if cluster_wide {
+                format!(
+                    "{} grants cluster-admin: full control of every resource in every namespace",
+                    o.id.describe()
+                )
+            } else {
+                format!(
+                    "{} grants cluster-admin within namespace \"{}\": full control of everything in it, RBAC included",
+                    o.id.describe(),
+                    o.id.namespace.as_deref().unwrap_or_default()
+                )
+            },
+        );
+        f.severity = if cluster_wide {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        out.push(f);
+    }
+);
+
+binding_rule!(
+    UnresolvedRole,
+    UNRESOLVED_ROLE,
+    |o: &IndexedObject, grant: &Grant<'_>, out: &mut Vec<Finding>| {
+        if grant.found.is_some() || grant.built_in(o.id.namespace.as_deref().unwrap_or_default()) {
+            return;
+        }
+        let Some(n) = grant.name_node else { return };
+        let place = if grant.kind == "Role" {
+            format!(
+                " in namespace \"{}\"",
+                o.id.namespace.as_deref().unwrap_or_default()
+            )
+        } else {
+            String::new()
+        };
+        out.push(binding_finding(&UNRESOLVED_ROLE, o, n, format!(
+        "{} grants {}{place}, which is not among the scanned files: its permissions cannot be judged here",
+        o.id.describe(),
+        grant.describe()
+    )));
+    }
+);
+
+binding_rule!(
+    DefaultServiceAccountBinding,
+    DEFAULT_SA_BINDING,
+    |o: &IndexedObject, grant: &Grant<'_>, out: &mut Vec<Finding>| {
+        for s in subjects(o) {
+            if s.kind == "ServiceAccount" && s.name == "default" {
+                let doc: &Document = &o.doc;
+                let ns = doc
+                    .get_str(s.item, "namespace")
+                    .or(o.id.namespace.as_deref())
+                    .unwrap_or_default();
+                out.push(binding_finding(&DEFAULT_SA_BINDING, o, s.item, format!(
+                "{} grants {} to the default service account of namespace \"{ns}\": every pod there that names no service account gets it; create a dedicated service account",
+                o.id.describe(),
+                grant.describe()
+            )));
+            }
+        }
+    }
+);
