@@ -5,6 +5,7 @@ use crate::finding::RuleMeta;
 
 pub mod input;
 pub mod namespace;
+pub mod network;
 pub mod pod_security;
 pub mod rbac;
 pub mod seccomp_apparmor;
@@ -31,6 +32,7 @@ pub(crate) use rule_meta;
 pub fn all() -> &'static [&'static dyn Rule] {
     use input::*;
     use namespace::*;
+    use network::*;
     use pod_security::*;
     use rbac::*;
     use seccomp_apparmor::*;
@@ -82,6 +84,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &WorkloadCreation,
         &UnresolvedRole,
         &DefaultServiceAccountBinding,
+        &MetadataEgressOpen,
+        &NetworkPolicyCidrInvalid,
     ]
 }
 
