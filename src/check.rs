@@ -48,6 +48,12 @@ pub struct Settings {
     pub pss: Option<Level>,
     /// Pod Security Admission labels of the Namespaces in the scanned files, by name.
     pub namespaces: Arc<HashMap<String, NamespacePolicy>>,
+    /// Egress destinations that pods must not reach (CIDRs); empty means the default, the
+    /// instance metadata endpoint 169.254.169.254/32.
+    pub metadata_endpoints: Vec<String>,
+    /// Namespaces the namespace-level rules leave alone (their NetworkPolicies or Pod
+    /// Security labels live elsewhere).
+    pub exempt_namespaces: Vec<String>,
 }
 
 impl Default for Settings {
@@ -56,6 +62,8 @@ impl Default for Settings {
             kube_version: KubeVersion::NEWEST_RELEASED,
             pss: None,
             namespaces: Arc::default(),
+            metadata_endpoints: Vec::new(),
+            exempt_namespaces: Vec::new(),
         }
     }
 }

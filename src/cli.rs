@@ -101,6 +101,16 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub pss: Option<PssLevel>,
 
+    /// An egress destination pods must not reach (a CIDR; repeatable). Default:
+    /// 169.254.169.254/32, the instance metadata endpoint; Azure's WireServer is 168.63.129.16/32.
+    #[arg(long, value_name = "CIDR", value_parser = parse_endpoint)]
+    pub metadata_endpoint: Vec<String>,
+
+    /// A namespace the namespace-level rules leave alone, for instance because its
+    /// NetworkPolicies live in another repository (repeatable).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub exempt_namespace: Vec<String>,
+
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -145,6 +155,17 @@ impl FailOn {
 pub enum PssLevel {
     Baseline,
     Restricted,
+}
+
+fn parse_endpoint(s: &str) -> Result<String, String> {
+    let with_prefix = match (s.contains('/'), s.contains(':')) {
+        (true, _) => s.to_string(),
+        (false, true) => format!("{s}/128"),
+        (false, false) => format!("{s}/32"),
+    };
+    crate::rules::network::parse_cidr(&with_prefix)
+        .map(|c| c.to_string())
+        .map_err(|e| format!("not a CIDR: {s:?} ({e})"))
 }
 
 fn parse_kube_version(s: &str) -> Result<KubeVersion, String> {
@@ -291,6 +312,8 @@ fn run_scan(args: ScanArgs) -> i32 {
                 PssLevel::Baseline => Level::Baseline,
                 PssLevel::Restricted => Level::Restricted,
             }),
+            metadata_endpoints: args.metadata_endpoint,
+            exempt_namespaces: args.exempt_namespace,
             ..Settings::default()
         },
     };

@@ -525,3 +525,51 @@ fn pod_security_mode_reports_each_problem_once() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn metadata_endpoint_and_exempt_namespace_options() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: team\nspec:\n  containers:\n  - name: c\n    image: x\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: block-imds\n  namespace: team\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 0.0.0.0/0\n        except: [169.254.169.254/32]\n";
+    let kh401 = |extra: &[&str]| -> Vec<String> {
+        let out = keelhaul()
+            .args([
+                "scan",
+                "-",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--select",
+                "KH401",
+            ])
+            .args(extra)
+            .write_stdin(pod)
+            .output()
+            .unwrap();
+        json_of(&out.stdout)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The policy blocks the default endpoint...
+    assert!(kh401(&[]).is_empty());
+    // ...but not Azure's WireServer, when asked about it.
+    let wire = kh401(&["--metadata-endpoint", "168.63.129.16"]);
+    assert_eq!(wire.len(), 1, "{wire:?}");
+    assert!(wire[0].contains("WireServer"), "{wire:?}");
+    // An exempt namespace is left alone.
+    assert!(
+        kh401(&[
+            "--metadata-endpoint",
+            "168.63.129.16/32",
+            "--exempt-namespace",
+            "team"
+        ])
+        .is_empty()
+    );
+    keelhaul()
+        .args(["scan", "-", "--metadata-endpoint", "not-an-ip"])
+        .assert()
+        .code(2);
+}

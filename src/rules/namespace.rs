@@ -142,10 +142,12 @@ impl Rule for NamespaceWithoutPss {
         &["Namespace"]
     }
 
-    fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
+    fn check_index(&self, ix: &Index, settings: &Settings, out: &mut Vec<Finding>) {
         for ns in ix.of_kind("Namespace") {
             let name = ns.id.name.as_deref().unwrap_or_default();
-            if SYSTEM_NAMESPACES.contains(&name) {
+            if SYSTEM_NAMESPACES.contains(&name)
+                || settings.exempt_namespaces.iter().any(|e| e == name)
+            {
                 continue;
             }
             let labels = labels(ns);

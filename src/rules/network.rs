@@ -43,6 +43,9 @@ rule_meta!(
 pub const METADATA_ENDPOINTS: &[(&str, &str)] =
     &[("169.254.169.254/32", "the instance metadata endpoint")];
 
+/// Other endpoints `--metadata-endpoint` may name, for messages.
+const KNOWN_ENDPOINTS: &[(&str, &str)] = &[("168.63.129.16/32", "Azure's WireServer")];
+
 /// The port the endpoints' HTTP APIs listen on.
 const ENDPOINT_PORT: i64 = 80;
 
@@ -795,11 +798,20 @@ fn rule_destination(rule: &EgressRule, endpoint: Cidr) -> Option<Option<NodeId>>
     }
 }
 
-fn endpoints() -> Vec<Cidr> {
-    METADATA_ENDPOINTS
-        .iter()
-        .filter_map(|(c, _)| parse_cidr(c).ok())
-        .collect()
+/// The endpoints to check: those of `--metadata-endpoint`, else the default list.
+fn endpoints(settings: &Settings) -> Vec<Cidr> {
+    if settings.metadata_endpoints.is_empty() {
+        METADATA_ENDPOINTS
+            .iter()
+            .filter_map(|(c, _)| parse_cidr(c).ok())
+            .collect()
+    } else {
+        settings
+            .metadata_endpoints
+            .iter()
+            .filter_map(|c| parse_cidr(c).ok())
+            .collect()
+    }
 }
 
 /// A workload that reaches an endpoint: which endpoints, and why (for the first of them).
@@ -817,8 +829,8 @@ impl Rule for MetadataEgressOpen {
         &["NetworkPolicy", "Namespace", WORKLOADS]
     }
 
-    fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
-        let endpoints = endpoints();
+    fn check_index(&self, ix: &Index, settings: &Settings, out: &mut Vec<Finding>) {
+        let endpoints = endpoints(settings);
         let mut policies: HashMap<&str, Vec<Policy<'_>>> = HashMap::new();
         for o in ix.of_kind("NetworkPolicy") {
             if is_kubernetes_network_policy(&o.id.api_version, &o.id.kind) {
@@ -830,7 +842,8 @@ impl Rule for MetadataEgressOpen {
         let mut open: BTreeMap<&str, Vec<Reacher<'_>>> = BTreeMap::new();
         for w in &ix.workloads {
             let ns = w.id.namespace.as_deref().unwrap_or_default();
-            if SYSTEM_NAMESPACES.contains(&ns) {
+            if SYSTEM_NAMESPACES.contains(&ns) || settings.exempt_namespaces.iter().any(|e| e == ns)
+            {
                 continue;
             }
             let ps = policies.get(ns).map_or(&[][..], Vec::as_slice);
@@ -931,6 +944,7 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
         .map(|c| {
             let what = METADATA_ENDPOINTS
                 .iter()
+                .chain(KNOWN_ENDPOINTS)
                 .find(|(e, _)| parse_cidr(e).ok() == Some(*c))
                 .map_or("a metadata endpoint", |(_, w)| w);
             format!("{what} {}", endpoint_text(c))
