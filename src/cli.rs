@@ -297,6 +297,13 @@ fn run_scan(args: ScanArgs) -> i32 {
         eprintln!("keelhaul: --threads must be at least 1");
         return EXIT_ERROR;
     }
+    if let Some(n) = args.threads {
+        // The report renders in parallel too: the whole run keeps to the number asked for.
+        // (This can only fail if a pool was already built, which nothing here does.)
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
     let opts = ScanOptions {
         paths: args.paths,
         include: args.include,
