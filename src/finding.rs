@@ -124,14 +124,27 @@ impl Finding {
         self
     }
 
-    /// Output order: path, line, column, rule.
-    pub fn sort_key(&self) -> (&str, u32, u32, &'static str, &str) {
-        (
-            &self.file,
-            self.span.start.line,
-            self.span.start.col,
-            self.rule.id,
-            &self.message,
-        )
+    /// Output order: path, line, column, rule, message. Findings of one file share its
+    /// `Arc`, so the path comparison is skipped for them.
+    pub fn output_order(&self, other: &Finding) -> std::cmp::Ordering {
+        let file = if Arc::ptr_eq(&self.file, &other.file) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.file.cmp(&other.file)
+        };
+        file.then_with(|| {
+            (
+                self.span.start.line,
+                self.span.start.col,
+                self.rule.id,
+                &self.message,
+            )
+                .cmp(&(
+                    other.span.start.line,
+                    other.span.start.col,
+                    other.rule.id,
+                    &other.message,
+                ))
+        })
     }
 }

@@ -126,7 +126,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             .par_iter()
             .map(|i| {
                 let mut o = scan_input(i, &cx);
-                o.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                o.findings.sort_by(|a, b| a.output_order(b));
                 o
             })
             .collect()
@@ -160,11 +160,9 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         excerpts_after_the_fact(&mut cross, stdin_bytes.and_then(|b| load::decode(b).ok()));
     }
     result.findings.extend(cross);
-    let in_order = |a: &Finding, b: &Finding| a.sort_key() <= b.sort_key();
+    let in_order = |a: &Finding, b: &Finding| a.output_order(b).is_le();
     if !result.findings.is_sorted_by(in_order) {
-        result
-            .findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        result.findings.sort_by(|a, b| a.output_order(b));
     }
     result.notices.sort();
     Ok(result)
