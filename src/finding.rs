@@ -64,13 +64,14 @@ pub struct Finding {
     pub file: Arc<str>,
     pub span: Span,
     /// A short label for the primary span ("set here").
-    pub label: Option<String>,
+    pub label: Option<&'static str>,
     pub related: Vec<Related>,
     /// Shared by every finding about the same resource.
     pub resource: Option<Arc<ResourceId>>,
     /// The template a rendered document came from (`# Source:`).
     pub origin: Option<Arc<str>>,
-    pub excerpt: Option<Excerpt>,
+    /// Boxed: only human output has excerpts, and a finding is kept small for the rest.
+    pub excerpt: Option<Box<Excerpt>>,
 }
 
 impl Finding {
@@ -94,8 +95,8 @@ impl Finding {
         self
     }
 
-    pub fn label(&mut self, l: impl Into<String>) -> &mut Self {
-        self.label = Some(l.into());
+    pub fn label(&mut self, l: &'static str) -> &mut Self {
+        self.label = Some(l);
         self
     }
 

@@ -155,7 +155,7 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
                 .annotation(
                     AnnotationKind::Primary
                         .span(range_in(&ex.text, ex.first_line, f.span))
-                        .label(f.label.as_deref().unwrap_or("")),
+                        .label(f.label.unwrap_or("")),
                 );
             let last_line = ex.first_line + ex.text.lines().count() as u32 - 1;
             for r in &f.related {

@@ -616,10 +616,10 @@ fn attach_excerpts(text: &str, masks: &[Span], findings: &mut [Finding]) {
             excerpt.push_str(&l);
             excerpt.push('\n');
         }
-        f.excerpt = Some(Excerpt {
+        f.excerpt = Some(Box::new(Excerpt {
             first_line: first,
             text: excerpt,
-        });
+        }));
     }
 }
 
