@@ -44,7 +44,7 @@ pub struct Related {
     /// Another file than the finding's, when the place is elsewhere (a Namespace's label).
     pub file: Option<Arc<str>>,
     pub span: Span,
-    pub label: String,
+    pub label: std::borrow::Cow<'static, str>,
 }
 
 /// The source lines a finding covers, taken while the file was in memory, with Secret
@@ -100,7 +100,11 @@ impl Finding {
         self
     }
 
-    pub fn related(&mut self, span: Span, label: impl Into<String>) -> &mut Self {
+    pub fn related(
+        &mut self,
+        span: Span,
+        label: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> &mut Self {
         self.related.push(Related {
             file: None,
             span,
@@ -114,7 +118,7 @@ impl Finding {
         &mut self,
         file: Arc<str>,
         span: Span,
-        label: impl Into<String>,
+        label: impl Into<std::borrow::Cow<'static, str>>,
     ) -> &mut Self {
         let file = (file != self.file).then_some(file);
         self.related.push(Related {

@@ -164,7 +164,7 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
                     snippet = snippet.annotation(
                         AnnotationKind::Context
                             .span(range_in(&ex.text, ex.first_line, r.span))
-                            .label(r.label.as_str()),
+                            .label(&*r.label),
                     );
                 } else {
                     notes.push(format!(

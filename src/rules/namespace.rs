@@ -12,7 +12,7 @@ use crate::finding::{Finding, RuleMeta, Severity};
 use crate::index::{Index, IndexedObject};
 use crate::load::{Document, NodeId, Span};
 use crate::model::PodView;
-use crate::pss::{self, KubeVersion, LABEL_PREFIX};
+use crate::pss::{self, KubeVersion, LABEL_PREFIX, Level};
 
 rule_meta!(
     NAMESPACE_REJECTS,
@@ -123,7 +123,14 @@ impl Rule for NamespacePssViolation {
                 .related_in(
                     policy.file.clone(),
                     m.label,
-                    format!("namespace label {}: {}", m.mode, m.level.as_str()),
+                    match (m.mode, m.level) {
+                        ("enforce", Level::Baseline) => "namespace label enforce: baseline",
+                        ("enforce", Level::Restricted) => "namespace label enforce: restricted",
+                        ("audit", Level::Baseline) => "namespace label audit: baseline",
+                        ("audit", Level::Restricted) => "namespace label audit: restricted",
+                        (_, Level::Baseline) => "namespace label warn: baseline",
+                        (_, Level::Restricted) => "namespace label warn: restricted",
+                    },
                 );
             }
         }
