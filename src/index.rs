@@ -278,6 +278,9 @@ pub struct WorkloadSummary {
     /// `automountServiceAccountToken` of the pod spec, with its value's span, when it is a
     /// boolean.
     pub automount_token: Option<(bool, Span)>,
+    /// `hostNetwork: true`: the pods use the node's network, which NetworkPolicy does not
+    /// govern.
+    pub host_network: bool,
 }
 
 /// In `Rule::indexed_kinds`, asks for a summary of every workload (see `WorkloadSummary`).
@@ -341,6 +344,9 @@ impl Index {
                 pod_spec_key: doc.span(w.pod_spec_key),
                 service_account,
                 automount_token,
+                host_network: doc
+                    .get(w.pod_spec, "hostNetwork")
+                    .is_some_and(|v| doc.value(v) == Some(Value::Bool(true))),
             });
         }
     }

@@ -724,6 +724,9 @@ enum Why {
         /// Policies that would isolate it but that the API server refuses.
         rejected: Vec<usize>,
     },
+    /// The pods use the node's network namespace (`hostNetwork: true`): NetworkPolicy does
+    /// not apply to them.
+    HostNetwork,
     /// This rule of this policy lets the traffic through.
     Rule {
         policy: usize,
@@ -850,7 +853,12 @@ impl Rule for MetadataEgressOpen {
             let mut reached = Vec::new();
             let mut first_why = None;
             for &e in &endpoints {
-                if let Some(why) = reach(ps, &w.pod_labels, e) {
+                let why = if w.host_network {
+                    Some(Why::HostNetwork)
+                } else {
+                    reach(ps, &w.pod_labels, e)
+                };
+                if let Some(why) = why {
                     reached.push(e);
                     first_why.get_or_insert(why);
                 }
@@ -893,6 +901,10 @@ fn explain(ps: &[Policy<'_>], why: &Why, endpoint: &str) -> String {
                 ));
             }
             s
+        }
+        Why::HostNetwork => {
+            "they use the node's network (hostNetwork: true), which no NetworkPolicy governs"
+                .to_string()
         }
         Why::Rule {
             policy,
@@ -991,8 +1003,19 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
             if c.v6 { "::/0" } else { "0.0.0.0/0" }
         )
     });
+    let advice = if groups
+        .iter()
+        .all(|(why, _)| matches!(why, Why::HostNetwork))
+    {
+        "Run these pods without hostNetwork, or block the endpoint on the nodes themselves"
+            .to_string()
+    } else {
+        format!(
+            "Block it with an Egress NetworkPolicy that selects every pod (podSelector: {{}}) and allows {block}, and no rule that re-opens it"
+        )
+    };
     let message = format!(
-        "pods in namespace \"{ns}\" can reach {} on TCP port 80: {}. Block it with an Egress NetworkPolicy that selects every pod (podSelector: {{}}) and allows {block}, and no rule that re-opens it",
+        "pods in namespace \"{ns}\" can reach {} on TCP port 80: {}. {advice}",
         described.join(" and "),
         parts.join("; ")
     );
