@@ -75,48 +75,64 @@ impl Rule for NamespacePssViolation {
         let Some(policy) = settings.namespaces.get(r.namespace) else {
             return;
         };
-        // One finding per violation, under the strictest mode that catches it.
+        // One finding per workload and mode, on the first violated field, with the other
+        // violations as related locations; a violation caught by a stricter mode (enforce
+        // before audit before warn) is not repeated under a laxer one.
         let mut seen: Vec<(NodeId, &'static str)> = Vec::new();
         for m in &policy.modes {
-            for v in pss::evaluate(pod, m.level, m.version) {
-                if seen.contains(&(v.node, v.control.id)) {
-                    continue;
-                }
-                seen.push((v.node, v.control.id));
-                let (severity, consequence) = match (m.mode, r.kind == "Pod") {
-                    ("enforce", true) => (
-                        Severity::Error,
-                        "Pod Security Admission rejects this pod".to_string(),
-                    ),
-                    ("enforce", false) => (
-                        Severity::Error,
-                        format!(
-                            "the pods of this {} will be rejected by Pod Security Admission",
-                            r.kind
-                        ),
-                    ),
-                    ("audit", _) => (
-                        Severity::Warning,
-                        "Pod Security Admission records it in the audit log".to_string(),
-                    ),
-                    _ => (
-                        Severity::Warning,
-                        "Pod Security Admission warns about it on every apply".to_string(),
-                    ),
-                };
-                out.report(
-                    &NAMESPACE_REJECTS,
-                    v.node,
+            let fresh: Vec<pss::Violation> = pss::evaluate(pod, m.level, m.version)
+                .into_iter()
+                .filter(|v| {
+                    let new = !seen.contains(&(v.node, v.control.id));
+                    if new {
+                        seen.push((v.node, v.control.id));
+                    }
+                    new
+                })
+                .collect();
+            let Some(first) = fresh.first() else { continue };
+            let (severity, consequence) = match (m.mode, r.kind == "Pod") {
+                ("enforce", true) => (
+                    Severity::Error,
+                    "Pod Security Admission rejects this pod".to_string(),
+                ),
+                ("enforce", false) => (
+                    Severity::Error,
                     format!(
-                        "{consequence} in namespace \"{}\" ({}: {} v{}): {} of {} {} (control \"{}\")",
+                        "the pods of this {} will be rejected by Pod Security Admission",
+                        r.kind
+                    ),
+                ),
+                ("audit", _) => (
+                    Severity::Warning,
+                    "Pod Security Admission records it in the audit log".to_string(),
+                ),
+                _ => (
+                    Severity::Warning,
+                    "Pod Security Admission warns about it on every apply".to_string(),
+                ),
+            };
+            let mut what = String::new();
+            for (k, v) in fresh.iter().enumerate() {
+                if k > 0 {
+                    what.push_str("; ");
+                }
+                what.push_str(&format!(
+                    "{} {} (\"{}\")",
+                    v.subject, v.detail, v.control.name
+                ));
+            }
+            let f = out
+                .report(
+                    &NAMESPACE_REJECTS,
+                    first.node,
+                    format!(
+                        "{consequence} in namespace \"{}\" ({}: {} v{}), {}: {what}",
                         r.namespace,
                         m.mode,
                         m.level.as_str(),
                         m.version,
-                        v.subject,
                         r.describe(),
-                        v.detail,
-                        v.control.name
                     ),
                 )
                 .severity(severity)
@@ -132,6 +148,9 @@ impl Rule for NamespacePssViolation {
                         (_, Level::Restricted) => "namespace label warn: restricted",
                     },
                 );
+            let doc = pod.doc;
+            for v in fresh[1..].iter().filter(|v| v.node != first.node) {
+                f.related(doc.span(v.node), v.control.name);
             }
         }
     }
