@@ -5,24 +5,31 @@ use proptest::prelude::*;
 use keelhaul::load;
 
 fn check_everything(bytes: &[u8]) {
-    if let Ok(text) = load::decode(bytes) {
-        let loaded = load::load_text(text);
-        for doc in &loaded.docs {
-            if let Ok(resources) = keelhaul::index::resources_of(doc, "default") {
-                let mut findings = Vec::new();
-                let file: std::sync::Arc<str> = std::sync::Arc::from("prop.yaml");
-                for r in &resources {
-                    keelhaul::check::check_resource(
-                        keelhaul::rules::all(),
-                        &keelhaul::check::Settings::default(),
-                        &file,
-                        r,
-                        &mut findings,
-                    );
-                }
+    let Ok(text) = load::decode(bytes) else {
+        return;
+    };
+    let loaded = load::load_text(text);
+    let file: std::sync::Arc<str> = std::sync::Arc::from("prop.yaml");
+    let rules = keelhaul::rules::all();
+    let wanted: Vec<&str> = rules
+        .iter()
+        .flat_map(|r| r.indexed_kinds())
+        .copied()
+        .collect();
+    let settings = keelhaul::check::Settings::default();
+    let mut index = keelhaul::index::Index::default();
+    let mut findings = Vec::new();
+    for doc in loaded.docs {
+        let doc = std::sync::Arc::new(doc);
+        if let Ok(resources) = keelhaul::index::resources_of(&doc, "default") {
+            for r in &resources {
+                keelhaul::check::check_resource(rules, &settings, &file, r, &mut findings);
+                index.add(&file, &doc, r, &wanted);
             }
         }
     }
+    // The cross-resource rules see whatever the per-file phase kept.
+    keelhaul::check::check_index(rules, &settings, &index);
 }
 
 /// Fragments that make arbitrary input look like a manifest often enough to reach the rules.
@@ -69,6 +76,30 @@ const PIECES: &[&str] = &[
     "  volumes:\n",
     "  - hostPath:\n",
     "      path: /etc\n",
+    "apiVersion: networking.k8s.io/v1\n",
+    "apiVersion: rbac.authorization.k8s.io/v1\n",
+    "kind: NetworkPolicy\n",
+    "  podSelector: {}\n",
+    "  policyTypes: [Egress]\n",
+    "  egress:\n",
+    "  - to:\n",
+    "    - ipBlock:\n",
+    "        cidr: 0.0.0.0/0\n",
+    "        except: [169.254.169.254/32]\n",
+    "cidr: ::/0\n",
+    "cidr: 10.0.0.1/8\n",
+    "  ports: [{port: 80, endPort: 70}]\n",
+    "  matchExpressions: [{key: a, operator: In, values: [b]}]\n",
+    "kind: RoleBinding\n",
+    "kind: ClusterRole\n",
+    "subjects:\n",
+    "- kind: User\n  name: a@b.c\n",
+    "roleRef: {kind: ClusterRole, name: cluster-admin}\n",
+    "rules: [{verbs: ['*'], resources: [secrets]}]\n",
+    "kind: Namespace\n",
+    "  labels: {pod-security.kubernetes.io/enforce: restricted}\n",
+    "kind: ServiceAccount\n",
+    "automountServiceAccountToken: false\n",
 ];
 
 proptest! {
