@@ -125,4 +125,14 @@ proptest! {
         text.push_str(&base[at..]);
         check_everything(text.as_bytes());
     }
+
+    #[test]
+    fn mutated_policy_and_bindings(cut in 0usize..900, insert in 0..PIECES.len()) {
+        let base = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: n\nspec:\n  podSelector:\n    matchExpressions:\n    - {key: app, operator: NotIn, values: [x]}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 0.0.0.0/0\n        except: [169.254.169.254/32, 10.0.0.0/8]\n    ports:\n    - {port: 80, endPort: 90, protocol: TCP}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  namespace: n\nspec:\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: c\n        image: x\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: b\n  namespace: n\nsubjects:\n- kind: User\n  name: 0b6f2a4e-1c3d-4e5f-8a9b-0c1d2e3f4a5b\nroleRef:\n  kind: Role\n  name: r\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\n  namespace: n\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets, pods/exec]\n  verbs: [get, create]\n";
+        let at = cut.min(base.len());
+        let mut text = base[..at].to_string();
+        text.push_str(PIECES[insert]);
+        text.push_str(&base[at..]);
+        check_everything(text.as_bytes());
+    }
 }
