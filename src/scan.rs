@@ -224,6 +224,11 @@ fn namespace_policies(
         .flat_map_iter(|input| {
             let mut out = Vec::new();
             let mut find = |bytes: &[u8]| {
+                // Most files name no Namespace at all: a byte search settles them before any
+                // decoding.
+                if memchr::memmem::find(bytes, b"Namespace").is_none() {
+                    return;
+                }
                 let Ok(text) = load::decode(bytes) else {
                     return;
                 };
