@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::finding::{Finding, RuleMeta};
 use crate::load::scalar::Value;
 use crate::load::{Document, NodeId, Span};
 
@@ -21,11 +22,8 @@ pub struct ResourceId {
 
 impl ResourceId {
     /// `Deployment "web"` for messages.
-    pub fn describe(&self) -> String {
-        match &self.name {
-            Some(n) => format!("{} \"{}\"", self.kind, n),
-            None => format!("{} (unnamed)", self.kind),
-        }
+    pub fn describe(&self) -> Named<'_> {
+        Named::object(&self.kind, self.name.as_deref())
     }
 }
 
@@ -37,6 +35,18 @@ pub struct Named<'a> {
     pub name: Option<&'a str>,
     pub unnamed_prefix: &'static str,
     pub unnamed_suffix: &'static str,
+}
+
+impl<'a> Named<'a> {
+    /// A Kubernetes object: `Deployment "web"`, `Deployment (unnamed)`.
+    pub fn object(kind: &'a str, name: Option<&'a str>) -> Named<'a> {
+        Named {
+            what: kind,
+            name,
+            unnamed_prefix: "",
+            unnamed_suffix: " (unnamed)",
+        }
+    }
 }
 
 impl std::fmt::Display for Named<'_> {
@@ -83,12 +93,7 @@ impl<'d> Resource<'d> {
 
     /// `Deployment "web"` for messages, written straight into them.
     pub fn describe(&self) -> Named<'d> {
-        Named {
-            what: self.kind,
-            name: self.name,
-            unnamed_prefix: "",
-            unnamed_suffix: " (unnamed)",
-        }
+        Named::object(self.kind, self.name)
     }
 
     pub fn metadata(&self) -> Option<NodeId> {
@@ -259,6 +264,16 @@ pub struct IndexedObject {
     pub id: ResourceId,
 }
 
+impl IndexedObject {
+    /// A finding about this object (its identity and `# Source:` attached) at `span`.
+    pub fn finding(&self, rule: &'static RuleMeta, span: Span, message: String) -> Finding {
+        let mut f = Finding::new(rule, self.file.clone(), span, message);
+        f.resource = Some(Arc::new(self.id.clone()));
+        f.origin = self.doc.origin.clone();
+        f
+    }
+}
+
 /// A workload as the cross-resource phase sees it: identity, namespace, pod labels and
 /// where to point. Its document is not kept: there is one of these per workload scanned.
 #[derive(Debug, Clone)]
@@ -291,6 +306,16 @@ pub const WORKLOADS: &str = "*workloads";
 pub struct Index {
     pub objects: Vec<IndexedObject>,
     pub workloads: Vec<WorkloadSummary>,
+}
+
+impl WorkloadSummary {
+    /// A finding about this workload (its identity and `# Source:` attached) at `span`.
+    pub fn finding(&self, rule: &'static RuleMeta, span: Span, message: String) -> Finding {
+        let mut f = Finding::new(rule, self.file.clone(), span, message);
+        f.resource = Some(Arc::new(self.id.clone()));
+        f.origin = self.origin.clone();
+        f
+    }
 }
 
 impl Index {

@@ -418,10 +418,6 @@ fn missing(
     push(out, node, subject, detail, true);
 }
 
-fn is_windows(pod: &PodView<'_>) -> bool {
-    pod.is_windows()
-}
-
 /// `spec.hostUsers: false` (a user namespace): the 1.35 relaxations apply.
 fn host_users_false(pod: &PodView<'_>) -> bool {
     bool_field(pod.doc, Some(pod.spec()), "hostUsers").get() == Some(false)
@@ -859,7 +855,7 @@ fn restricted_volumes(pod: &PodView<'_>, _: KubeVersion, out: &mut Vec<Violation
 }
 
 fn allow_privilege_escalation(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
-    if version >= v(25) && is_windows(pod) {
+    if version >= v(25) && pod.is_windows() {
         return;
     }
     for c in pod.containers() {
@@ -918,7 +914,7 @@ fn run_as_user(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>
 }
 
 fn seccomp_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
-    if version >= v(25) && is_windows(pod) {
+    if version >= v(25) && pod.is_windows() {
         return;
     }
     let doc = pod.doc;
@@ -970,7 +966,7 @@ fn seccomp_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Vio
 }
 
 fn capabilities_restricted(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Violation>) {
-    if version >= v(25) && is_windows(pod) {
+    if version >= v(25) && pod.is_windows() {
         return;
     }
     for c in pod.containers() {

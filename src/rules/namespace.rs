@@ -4,13 +4,12 @@
 //! admission does not understand.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::index::{Index, IndexedObject};
-use crate::load::{Document, NodeId, Span};
+use crate::load::{Document, NodeId};
 use crate::model::PodView;
 use crate::pss::{self, KubeVersion, LABEL_PREFIX, Level};
 
@@ -48,13 +47,6 @@ fn labels(o: &IndexedObject) -> BTreeMap<&str, (NodeId, NodeId, &str)> {
     doc.entries(l)
         .filter_map(|e| Some((doc.scalar(e.key)?, (e.key, e.value, doc.scalar(e.value)?))))
         .collect()
-}
-
-fn finding(rule: &'static RuleMeta, o: &IndexedObject, span: Span, message: String) -> Finding {
-    let mut f = Finding::new(rule, o.file.clone(), span, message);
-    f.resource = Some(Arc::new(o.id.clone()));
-    f.origin = o.doc.origin.clone();
-    f
 }
 
 /// KH130.
@@ -192,7 +184,7 @@ impl Rule for NamespaceWithoutPss {
             } else {
                 ""
             };
-            out.push(finding(&NAMESPACE_WITHOUT_ENFORCE, ns, doc.span(at), format!(
+            out.push(ns.finding(&NAMESPACE_WITHOUT_ENFORCE, doc.span(at), format!(
                 "Namespace \"{name}\" does not enforce a Pod Security level{also}: add the label pod-security.kubernetes.io/enforce: baseline (or restricted) so admission rejects pods that break it"
             )));
         }
@@ -239,7 +231,7 @@ impl Rule for NamespacePssLabelInvalid {
                     )),
                 };
                 if let Some(problem) = problem {
-                    out.push(finding(&NAMESPACE_LABEL_INVALID, ns, ns.doc.span(value_node), format!(
+                    out.push(ns.finding(&NAMESPACE_LABEL_INVALID, ns.doc.span(value_node), format!(
                         "the label {key}: {value} of Namespace \"{}\" is not valid: {problem}; admission then falls back to its defaults",
                         ns.id.name.as_deref().unwrap_or_default()
                     )));

@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
@@ -978,7 +977,10 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
     for (why, ws) in &groups {
         let shown = ws.len().min(budget);
         budget -= shown;
-        let mut who: Vec<String> = ws[..shown].iter().map(|w| w.id.describe()).collect();
+        let mut who: Vec<String> = ws[..shown]
+            .iter()
+            .map(|w| w.id.describe().to_string())
+            .collect();
         named.extend(&ws[..shown]);
         let rest = ws.len() - shown;
         if rest > 0 {
@@ -1030,9 +1032,7 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
                 .path(o.node, &["metadata", "name"])
                 .or_else(|| doc.entry(o.node, "metadata").map(|e| e.key))
                 .unwrap_or(o.node);
-            let mut f = Finding::new(&METADATA_EGRESS_OPEN, o.file.clone(), doc.span(at), message);
-            f.resource = Some(Arc::new(o.id.clone()));
-            f.origin = o.doc.origin.clone();
+            let mut f = o.finding(&METADATA_EGRESS_OPEN, doc.span(at), message);
             for w in &named {
                 f.related_in(
                     w.file.clone(),
@@ -1044,10 +1044,7 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
         }
         None => {
             let w = reachers[0].0;
-            let mut f = Finding::new(&METADATA_EGRESS_OPEN, w.file.clone(), w.span, message);
-            f.resource = Some(Arc::new(w.id.clone()));
-            f.origin = w.origin.clone();
-            f
+            w.finding(&METADATA_EGRESS_OPEN, w.span, message)
         }
     };
     f.label("pods here can reach the metadata endpoint");

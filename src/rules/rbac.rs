@@ -4,7 +4,6 @@
 //! verbs, no secrets, exec or pod creation without need).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
@@ -447,18 +446,6 @@ fn grant_of<'a>(
     })
 }
 
-fn binding_finding(
-    rule: &'static RuleMeta,
-    o: &IndexedObject,
-    node: NodeId,
-    message: String,
-) -> Finding {
-    let mut f = Finding::new(rule, o.file.clone(), o.doc.span(node), message);
-    f.resource = Some(Arc::new(o.id.clone()));
-    f.origin = o.doc.origin.clone();
-    f
-}
-
 /// What an Entra ID user name looks like.
 fn recognise_user(name: &str) -> &'static str {
     let guid = name.len() == 36
@@ -521,10 +508,7 @@ binding_rule!(
                 (true, false) => format!(" {} across the whole cluster", grant.describe()),
                 _ => format!(" {}", grant.describe()),
             };
-            let mut f = binding_finding(
-                &USER_BINDING,
-                o,
-                s.item,
+            let mut f = o.finding(&USER_BINDING, o.doc.span(s.item),
                 format!(
                     "{} grants{weight} to the individual user \"{}\" ({}): bind an Entra ID group instead, so access follows group membership and ends when the person changes role",
                     o.id.describe(),
@@ -554,10 +538,9 @@ binding_rule!(AnonymousBinding, ANONYMOUS_BINDING, |o: &IndexedObject,
             }
             _ => continue,
         };
-        out.push(binding_finding(
+        out.push(o.finding(
             &ANONYMOUS_BINDING,
-            o,
-            s.item,
+            o.doc.span(s.item),
             format!("{} grants {} to {who}", o.id.describe(), grant.describe()),
         ));
     }
@@ -569,7 +552,7 @@ binding_rule!(
     |o: &IndexedObject, _grant: &Grant<'_>, out: &mut Vec<Finding>| {
         for s in subjects(o) {
             if s.kind == "Group" && s.name == "system:masters" {
-                out.push(binding_finding(&MASTERS_BINDING, o, s.item, format!(
+                out.push(o.finding(&MASTERS_BINDING, o.doc.span(s.item), format!(
                 "{} names the group system:masters, whose members bypass RBAC altogether and cannot be revoked by removing a binding",
                 o.id.describe()
             )));
@@ -587,10 +570,7 @@ binding_rule!(
         }
         let Some(n) = grant.name_node else { return };
         let cluster_wide = o.id.kind == "ClusterRoleBinding";
-        let mut f = binding_finding(
-            &CLUSTER_ADMIN_BINDING,
-            o,
-            n,
+        let mut f = o.finding(&CLUSTER_ADMIN_BINDING, o.doc.span(n),
             if cluster_wide {
                 format!(
                     "{} grants cluster-admin: full control of every resource in every namespace",
@@ -629,7 +609,7 @@ binding_rule!(
         } else {
             String::new()
         };
-        out.push(binding_finding(&UNRESOLVED_ROLE, o, n, format!(
+        out.push(o.finding(&UNRESOLVED_ROLE, o.doc.span(n), format!(
         "{} grants {}{place}, which is not among the scanned files: its permissions cannot be judged here",
         o.id.describe(),
         grant.describe()
@@ -648,7 +628,7 @@ binding_rule!(
                     .get_str(s.item, "namespace")
                     .or(o.id.namespace.as_deref())
                     .unwrap_or_default();
-                out.push(binding_finding(&DEFAULT_SA_BINDING, o, s.item, format!(
+                out.push(o.finding(&DEFAULT_SA_BINDING, o.doc.span(s.item), format!(
                 "{} grants {} to the default service account of namespace \"{ns}\": every pod there that names no service account gets it; create a dedicated service account",
                 o.id.describe(),
                 grant.describe()

@@ -5,7 +5,6 @@
 //! the Pod Security evaluator can reuse it rather than restate it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
@@ -663,10 +662,7 @@ impl Rule for ServiceAccountToken {
                     ),
                 ),
             };
-            let mut f = Finding::new(&SERVICE_ACCOUNT_TOKEN, w.file.clone(), span, message);
-            f.resource = Some(Arc::new(w.id.clone()));
-            f.origin = w.origin.clone();
-            out.push(f);
+            out.push(w.finding(&SERVICE_ACCOUNT_TOKEN, span, message));
         }
     }
 }
