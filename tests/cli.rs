@@ -290,7 +290,8 @@ fn bad_input_never_stops_the_scan() {
     write(d, "list.yaml", b"- a\n- b\n");
     write(d, "empty.yaml", b"");
     write(d, "only-comments.yaml", b"# nothing here\n---\n---\n");
-    std::fs::create_dir(d.join("dir.yaml")).unwrap(); // a directory with a manifest name
+    // A directory with a manifest's name is walked as a directory, not read as a file.
+    write(d, "dir.yaml/inside.yaml", PRIVILEGED_POD.as_bytes());
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(d.join("missing.yaml"), d.join("dangling.yaml")).unwrap();
@@ -341,11 +342,11 @@ fn bad_input_never_stops_the_scan() {
     assert!(has("binary.yaml", "KH006", 1), "{show}");
     assert!(has("latin1.yaml", "KH005", 4), "{show}");
     assert!(has("chart.yaml", "KH007", 4), "{show}");
+    assert!(has("dir.yaml/inside.yaml", "KH101", 10), "{show}");
     assert!(
-        has("dir.yaml", "KH005", 1)
-            || !findings
-                .iter()
-                .any(|f| f["file"].as_str().unwrap().ends_with("dir.yaml")),
+        !findings
+            .iter()
+            .any(|f| f["file"].as_str().unwrap().ends_with("dir.yaml")),
         "{show}"
     );
     #[cfg(unix)]
