@@ -54,6 +54,9 @@ pub struct Settings {
     /// Namespaces the namespace-level rules leave alone (their NetworkPolicies or Pod
     /// Security labels live elsewhere).
     pub exempt_namespaces: Vec<String>,
+    /// Releases of the components whose CRDs have a lifecycle table (`--target
+    /// cert-manager=1.6`); a component not named is judged at its newest release.
+    pub component_targets: Vec<(String, crate::lifecycle::Version)>,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             namespaces: Arc::default(),
             metadata_endpoints: Vec::new(),
             exempt_namespaces: Vec::new(),
+            component_targets: Vec::new(),
         }
     }
 }

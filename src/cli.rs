@@ -115,9 +115,46 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
+    /// The release of a component whose CRD versions keelhaul knows (cert-manager=1.6,
+    /// istio=1.5, ...; `keelhaul rules` lists them), or k8s=X.Y for --kube-version;
+    /// repeatable. A component not named is judged at its newest release.
+    #[arg(long, value_name = "NAME=X.Y", value_parser = parse_target)]
+    pub target: Vec<(String, crate::lifecycle::Version)>,
+
+    /// Apply the fixes that findings carry (an apiVersion that only changes its name, a
+    /// renamed field) to the files, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: print the changes as a unified diff instead of writing them.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+
     /// Also list documents that were not checked because they are not Kubernetes objects.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+fn parse_target(s: &str) -> Result<(String, crate::lifecycle::Version), String> {
+    let (name, version) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=X.Y, e.g. cert-manager=1.6: {s:?}"))?;
+    let name = name.trim().to_ascii_lowercase();
+    let v = crate::lifecycle::Version::parse(version)
+        .ok_or_else(|| format!("not a version: {version:?} (use X.Y)"))?;
+    if name == "k8s" || name == "kubernetes" {
+        parse_kube_version(version)?;
+        return Ok(("k8s".into(), v));
+    }
+    let table = &crate::lifecycle::TABLE;
+    if table.component(&name).is_none() {
+        let known: Vec<&str> = table.components.iter().map(|c| c.name.as_str()).collect();
+        return Err(format!(
+            "unknown component {name:?}; known: k8s, {}",
+            known.join(", ")
+        ));
+    }
+    Ok((name, v))
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -263,7 +300,7 @@ pub fn run(cli: Cli) -> i32 {
             print_out(&out)
         }
         Command::Explain { rule } => match rules::find(&rule) {
-            Some(r) => print_out(r.meta().page),
+            Some(r) => print_out(&crate::lifecycle::expand_page(r.meta().page)),
             None => {
                 eprintln!("keelhaul: unknown rule {rule:?}; `keelhaul rules` lists them");
                 EXIT_ERROR
@@ -304,6 +341,29 @@ fn run_scan(args: ScanArgs) -> i32 {
             .num_threads(n)
             .build_global();
     }
+    if args.fix && args.paths.iter().any(|p| p.as_os_str() == "-") {
+        eprintln!(
+            "keelhaul: --fix changes files; it cannot change standard input (for rendered Helm output, fix the chart's templates)"
+        );
+        return EXIT_ERROR;
+    }
+    let mut kube_version = args.kube_version;
+    let mut component_targets = Vec::new();
+    for (name, v) in args.target {
+        if name == "k8s" {
+            let k = KubeVersion(v.minor);
+            if kube_version.is_some_and(|kv| kv != k) {
+                eprintln!(
+                    "keelhaul: --target k8s={v} and --kube-version {} disagree",
+                    kube_version.unwrap_or(k)
+                );
+                return EXIT_ERROR;
+            }
+            kube_version = Some(k);
+        } else {
+            component_targets.push((name, v));
+        }
+    }
     let opts = ScanOptions {
         paths: args.paths,
         include: args.include,
@@ -314,7 +374,8 @@ fn run_scan(args: ScanArgs) -> i32 {
         excerpts: args.format == Format::Human,
         rules,
         settings: Settings {
-            kube_version: args.kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED),
+            kube_version: kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED),
+            component_targets,
             pss: args.pss.map(|l| match l {
                 PssLevel::Baseline => Level::Baseline,
                 PssLevel::Restricted => Level::Restricted,
@@ -324,21 +385,51 @@ fn run_scan(args: ScanArgs) -> i32 {
             ..Settings::default()
         },
     };
-    let mut result = match scan::scan(&opts) {
+    let mut result = match scan_and_filter(&opts) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("keelhaul: {}", e.0);
-            return EXIT_ERROR;
-        }
+        Err(code) => return code,
     };
-    // filter: findings of rules that are not enabled (input rules are raised by the loader).
-    let disabled: Vec<&str> = rules::all()
-        .iter()
-        .map(|r| r.meta().id)
-        .filter(|id| !opts.rules.iter().any(|r| r.meta().id == *id))
-        .collect();
-    if !disabled.is_empty() {
-        result.findings.retain(|f| !disabled.contains(&f.rule.id));
+    let mut fix_failed = false;
+    if args.fix {
+        let report = crate::fix::fix_files(&result, args.dry_run);
+        for e in &report.errors {
+            eprintln!("keelhaul: {e}");
+        }
+        fix_failed = !report.errors.is_empty();
+        if report.stdin > 0 {
+            eprintln!(
+                "keelhaul: {} fix(es) to standard input not applied: change the source files (for rendered Helm output, the chart's templates)",
+                report.stdin
+            );
+        }
+        if report.skipped > 0 {
+            eprintln!(
+                "keelhaul: {} fix(es) left out: the file changed since it was read, or fixes overlapped",
+                report.skipped
+            );
+        }
+        if args.dry_run {
+            eprintln!(
+                "keelhaul: --dry-run: {} finding(s) would be fixed in {} file(s); nothing was written",
+                report.fixed, report.files
+            );
+            return match print_out(&report.diff) {
+                EXIT_OK if fix_failed => EXIT_ERROR,
+                EXIT_OK => exit_code(&result, args.fail_on),
+                code => code,
+            };
+        }
+        eprintln!(
+            "keelhaul: fixed {} finding(s) in {} file(s)",
+            report.fixed, report.files
+        );
+        if report.files > 0 {
+            // Report what remains, where it now is.
+            result = match scan_and_filter(&opts) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+        }
     }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -371,9 +462,36 @@ fn run_scan(args: ScanArgs) -> i32 {
             return EXIT_ERROR;
         }
     }
-    let failing = args
-        .fail_on
+    if fix_failed {
+        return EXIT_ERROR;
+    }
+    exit_code(&result, args.fail_on)
+}
+
+fn exit_code(result: &scan::ScanResult, fail_on: FailOn) -> i32 {
+    let failing = fail_on
         .threshold()
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
     if failing { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+/// Scans, then drops the findings of rules that are not enabled (the loader raises input
+/// findings whatever the selection).
+fn scan_and_filter(opts: &ScanOptions) -> Result<scan::ScanResult, i32> {
+    let mut result = match scan::scan(opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("keelhaul: {}", e.0);
+            return Err(EXIT_ERROR);
+        }
+    };
+    let disabled: Vec<&str> = rules::all()
+        .iter()
+        .map(|r| r.meta().id)
+        .filter(|id| !opts.rules.iter().any(|r| r.meta().id == *id))
+        .collect();
+    if !disabled.is_empty() {
+        result.findings.retain(|f| !disabled.contains(&f.rule.id));
+    }
+    Ok(result)
 }

@@ -72,6 +72,8 @@ pub struct Finding {
     pub origin: Option<Arc<str>>,
     /// Boxed: only human output has excerpts, and a finding is kept small for the rest.
     pub excerpt: Option<Box<Excerpt>>,
+    /// Text edits that resolve the finding, when it can be fixed mechanically and safely.
+    pub fix: Option<Box<crate::fix::Fix>>,
 }
 
 impl Finding {
@@ -87,6 +89,7 @@ impl Finding {
             resource: None,
             origin: None,
             excerpt: None,
+            fix: None,
         }
     }
 

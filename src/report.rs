@@ -193,9 +193,16 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
     if let Some(o) = &f.origin {
         notes.push(format!("rendered from the Helm template {o}"));
     }
+    let help = f
+        .fix
+        .as_ref()
+        .map(|fix| format!("fix available (`keelhaul scan --fix`): {}", fix.description));
     let mut report: Vec<Group> = vec![group];
     for n in &notes {
         report.push(Group::with_title(Level::NOTE.secondary_title(n.as_str())));
+    }
+    if let Some(h) = &help {
+        report.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));
     }
     renderer.render(&report)
 }
@@ -227,6 +234,20 @@ struct JsonRelated<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonEdit<'a> {
+    start: JsonPos,
+    end: JsonPos,
+    /// The text that replaces the range.
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    description: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
 struct JsonFinding<'a> {
     rule: &'static str,
     slug: &'static str,
@@ -238,6 +259,8 @@ struct JsonFinding<'a> {
     resource: Option<&'a ResourceId>,
     origin: Option<&'a str>,
     related: Vec<JsonRelated<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
 }
 
 #[derive(Serialize)]
@@ -283,6 +306,18 @@ fn json_findings(findings: &[Finding]) -> Vec<u8> {
                     label: &r.label,
                 })
                 .collect(),
+            fix: f.fix.as_deref().map(|fix| JsonFix {
+                description: &fix.description,
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| JsonEdit {
+                        start: e.span.start.into(),
+                        end: e.span.end.into(),
+                        text: &e.new,
+                    })
+                    .collect(),
+            }),
         };
         // Writing into a Vec cannot fail; the model has no maps with non-string keys.
         let _ = serde_json::to_writer(&mut out, &finding);

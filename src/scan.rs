@@ -75,6 +75,8 @@ pub struct ScanResult {
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
     pub stats: Stats,
+    /// The path on disk of each file (by its name in reports) whose findings carry a fix.
+    pub fixable_files: HashMap<String, PathBuf>,
 }
 
 /// Errors that stop the scan before it starts: a missing path, a bad glob.
@@ -84,6 +86,8 @@ pub struct ScanError(pub String);
 /// What one input produced.
 #[derive(Default)]
 struct FileOutcome {
+    /// The file's path, when a finding of it carries a fix.
+    fixable: Option<(String, PathBuf)>,
     findings: Vec<Finding>,
     notices: Vec<Notice>,
     index: Index,
@@ -146,6 +150,9 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     // list grows by reallocation (in place, for a large block) rather than being reserved
     // whole up front, so both never exist in full at once.
     for o in outcomes {
+        if let Some((name, path)) = o.fixable {
+            result.fixable_files.insert(name, path);
+        }
         result.findings.extend(o.findings);
         result.notices.extend(o.notices);
         ix.merge(o.index);
@@ -370,7 +377,12 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
                 )),
                 _ => match with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx)))
                 {
-                    Ok(outcome) => return outcome,
+                    Ok(mut outcome) => {
+                        if outcome.findings.iter().any(|f| f.fix.is_some()) {
+                            outcome.fixable = Some((display.to_string(), path.clone()));
+                        }
+                        return outcome;
+                    }
                     Err(e) => out.findings.push(file_finding(
                         &UNREADABLE_FILE,
                         display,

@@ -574,3 +574,197 @@ fn metadata_endpoint_and_exempt_namespace_options() {
         .assert()
         .code(2);
 }
+
+/// The KH5xx example, fixed in a copy: only the three pure renames change, every other byte
+/// stays, the file still parses, and a rescan finds what needs a person.
+#[test]
+fn fix_rewrites_pure_renames_and_keeps_everything_else() {
+    let original = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/deprecated-apis.yaml"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deprecated-apis.yaml");
+    std::fs::write(&file, &original).unwrap();
+    let expected = original
+        .replace(
+            "apiVersion: batch/v1beta1 # removed in 1.25",
+            "apiVersion: batch/v1 # removed in 1.25",
+        )
+        .replace("serviceAccount: report", "serviceAccountName: report")
+        .replace(
+            "apiVersion: \"policy/v1beta1\"",
+            "apiVersion: \"policy/v1\"",
+        );
+    assert_ne!(expected, original);
+
+    // --dry-run: a diff on stdout, nothing written.
+    let out = keelhaul()
+        .args(["scan", "--fix", "--dry-run"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "errors remain whatever is fixed"
+    );
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(diff.starts_with("--- a/"), "{diff}");
+    for line in [
+        "-apiVersion: batch/v1beta1 # removed in 1.25\n+apiVersion: batch/v1 # removed in 1.25\n",
+        "-          serviceAccount: report\n+          serviceAccountName: report\n",
+        "-apiVersion: \"policy/v1beta1\"\n+apiVersion: \"policy/v1\"\n",
+    ] {
+        assert!(diff.contains(line), "{line:?} not in\n{diff}");
+    }
+    assert_eq!(
+        diff.matches("\n+").count(),
+        3 + 1,
+        "three changed lines (and the +++ header)"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("3 finding(s) would be fixed in 1 file(s)")
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+
+    // --fix: written in place, byte for byte as expected; the report is of what remains.
+    let out = keelhaul()
+        .args(["scan", "--fix", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fixed 3 finding(s) in 1 file(s)"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    let report = json_of(&out.stdout);
+    let left: Vec<(u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("KH5") || f["rule"] == "KH001")
+        .map(|f| {
+            (
+                f["start"]["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        left,
+        vec![
+            (8, "KH501".into()),
+            (76, "KH501".into()),
+            (92, "KH501".into())
+        ],
+        "the Deployment (needs a selector), the PodSecurityPolicy (no replacement) and the Ingress (field changes) remain"
+    );
+
+    // Idempotent: nothing more to fix.
+    keelhaul()
+        .args(["scan", "--fix"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(contains("fixed 0 finding(s) in 0 file(s)"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+}
+
+#[test]
+fn fixes_in_json_and_fix_usage_errors() {
+    let cronjob = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: c\n";
+    let out = keelhaul()
+        .args(["scan", "-", "--format", "json", "--select", "KH501"])
+        .write_stdin(cronjob)
+        .output()
+        .unwrap();
+    let report = json_of(&out.stdout);
+    let f = &report["findings"][0];
+    assert_eq!(f["rule"], "KH501");
+    assert_eq!(f["fix"]["edits"][0]["start"]["line"], 1);
+    assert_eq!(f["fix"]["edits"][0]["start"]["column"], 13);
+    assert_eq!(f["fix"]["edits"][0]["end"]["column"], 26);
+    assert_eq!(f["fix"]["edits"][0]["text"], "batch/v1");
+    // Standard input cannot be rewritten; --dry-run needs --fix.
+    keelhaul()
+        .args(["scan", "--fix", "-"])
+        .write_stdin(cronjob)
+        .assert()
+        .code(2)
+        .stderr(contains("standard input"));
+    keelhaul()
+        .args(["scan", "--dry-run", "-"])
+        .write_stdin(cronjob)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn target_versions() {
+    let cronjob = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: c\n";
+    let rules_at = |args: &[&str], input: &str| -> Vec<String> {
+        let out = keelhaul()
+            .args(["scan", "-", "--format", "json"])
+            .args(args)
+            .write_stdin(input.to_string())
+            .output()
+            .unwrap();
+        json_of(&out.stdout)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{}:{}", f["start"]["line"], f["rule"].as_str().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        rules_at(&["--kube-version", "1.20"], cronjob),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rules_at(&["--kube-version", "1.21"], cronjob),
+        vec!["1:KH502"]
+    );
+    assert_eq!(
+        rules_at(&["--target", "k8s=1.24"], cronjob),
+        vec!["1:KH502"]
+    );
+    assert_eq!(
+        rules_at(&["--target", "k8s=v1.25.3"], cronjob),
+        vec!["1:KH501"]
+    );
+    let cert = "apiVersion: cert-manager.io/v1alpha2\nkind: Certificate\nmetadata:\n  name: c\n";
+    assert_eq!(rules_at(&[], cert), vec!["1:KH503"]);
+    assert_eq!(
+        rules_at(&["--target", "cert-manager=1.3"], cert),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rules_at(&["--target", "cert-manager=v1.5.3"], cert),
+        vec!["1:KH504"]
+    );
+    keelhaul()
+        .args(["scan", "-", "--target", "nosuch=1.0"])
+        .write_stdin(cert)
+        .assert()
+        .code(2)
+        .stderr(contains("unknown component").and(contains("cert-manager")));
+    keelhaul()
+        .args([
+            "scan",
+            "-",
+            "--target",
+            "k8s=1.25",
+            "--kube-version",
+            "1.30",
+        ])
+        .write_stdin(cert)
+        .assert()
+        .code(2)
+        .stderr(contains("disagree"));
+    // The rule page carries the generated table.
+    keelhaul()
+        .args(["explain", "KH501"])
+        .assert()
+        .code(0)
+        .stdout(contains("| batch/v1beta1 | CronJob |"));
+}

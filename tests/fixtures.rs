@@ -7,8 +7,8 @@
 //! expectations in a sidecar `<file>.expect` of `LINE: KH001, ...` lines: JSON cannot hold
 //! comments, and the examples a new user scans first stay free of test markup.
 //!
-//! A fixture whose first line is `# scan: --pss restricted --kube-version 1.30` is scanned on
-//! its own with those options.
+//! A fixture whose first line is `# scan: --pss restricted --kube-version 1.30` (or
+//! `--target cert-manager=1.5`) is scanned on its own with those options.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,11 @@ fn directive(path: &Path) -> Option<Settings> {
             "--pss" => settings.pss = Some(Level::parse(value).expect("--pss level")),
             "--kube-version" => {
                 settings.kube_version = KubeVersion::parse(value).expect("--kube-version")
+            }
+            "--target" => {
+                let (name, v) = value.split_once('=').expect("--target NAME=X.Y");
+                let v = keelhaul::lifecycle::Version::parse(v).expect("--target version");
+                settings.component_targets.push((name.to_string(), v));
             }
             other => panic!("{}: unknown option {other} in # scan:", path.display()),
         }

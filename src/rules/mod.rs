@@ -3,6 +3,7 @@
 use crate::check::Rule;
 use crate::finding::RuleMeta;
 
+pub mod api_lifecycle;
 pub mod input;
 pub mod namespace;
 pub mod network;
@@ -30,6 +31,7 @@ pub(crate) use rule_meta;
 
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {
+    use api_lifecycle::*;
     use input::*;
     use namespace::*;
     use network::*;
@@ -86,6 +88,11 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &DefaultServiceAccountBinding,
         &MetadataEgressOpen,
         &NetworkPolicyCidrInvalid,
+        &ApiRemoved,
+        &ApiDeprecated,
+        &CrdApiRemoved,
+        &CrdApiDeprecated,
+        &DeprecatedField,
     ]
 }
 

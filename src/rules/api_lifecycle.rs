@@ -1,0 +1,347 @@
+//! API lifecycle rules (KH5xx): apiVersions that the target Kubernetes version (or the
+//! target release of a well-known CRD's component) no longer serves or has deprecated, and
+//! deprecated fields. Each finding points at the value to change, names the replacement and
+//! what else the manifest must change; a pure rename carries a fix.
+
+use std::borrow::Cow;
+
+use super::rule_meta;
+use crate::check::{Rule, Settings, Sink};
+use crate::finding::{RuleMeta, Severity};
+use crate::fix::{Fix, scalar_edit};
+use crate::index::Resource;
+use crate::lifecycle::{Check, Row, Status, TABLE, Trip, Version};
+use crate::model::PodView;
+
+rule_meta!(
+    API_REMOVED,
+    "KH501",
+    "api-removed",
+    Error,
+    "An object uses an apiVersion that the target Kubernetes version no longer serves."
+);
+rule_meta!(
+    API_DEPRECATED,
+    "KH502",
+    "api-deprecated",
+    Warning,
+    "An object uses an apiVersion that is deprecated at the target Kubernetes version."
+);
+rule_meta!(
+    CRD_API_REMOVED,
+    "KH503",
+    "crd-api-removed",
+    Error,
+    "An object uses an apiVersion of a well-known CRD that its component no longer serves."
+);
+rule_meta!(
+    CRD_API_DEPRECATED,
+    "KH504",
+    "crd-api-deprecated",
+    Warning,
+    "An object uses a deprecated apiVersion of a well-known CRD."
+);
+rule_meta!(
+    DEPRECATED_FIELD,
+    "KH505",
+    "deprecated-field",
+    Warning,
+    "A manifest sets a deprecated field instead of its replacement."
+);
+
+pub struct ApiRemoved;
+pub struct ApiDeprecated;
+pub struct CrdApiRemoved;
+pub struct CrdApiDeprecated;
+pub struct DeprecatedField;
+
+/// Which of the four apiVersion rules a row at a status belongs to.
+fn rule_for(row: &Row, status: Status) -> Option<&'static RuleMeta> {
+    match (status, row.component.is_some()) {
+        (Status::Removed, false) => Some(&API_REMOVED),
+        (Status::Deprecated, false) => Some(&API_DEPRECATED),
+        (Status::Removed, true) => Some(&CRD_API_REMOVED),
+        (Status::Deprecated, true) => Some(&CRD_API_DEPRECATED),
+        (Status::Current, _) => None,
+    }
+}
+
+/// The version a row is judged at: `--kube-version` for Kubernetes' APIs, `--target` for a
+/// component (`None`: its newest release).
+fn target_of(row: &Row, settings: &Settings) -> Option<Version> {
+    match row.component {
+        None => Some(Version::kube(settings.kube_version)),
+        Some(c) => settings
+            .component_targets
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&TABLE.components[c].name))
+            .map(|&(_, v)| v),
+    }
+}
+
+/// How the product is named in messages: `Kubernetes 1.25`, `cert-manager 1.6`.
+fn product(row: &Row) -> &str {
+    row.component
+        .map_or("Kubernetes", |c| TABLE.components[c].title.as_str())
+}
+
+/// One check for the four apiVersion rules: each rule reports only the findings that are its
+/// own, so `--select`/`--ignore` work per rule.
+fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>) {
+    let Some(row) = TABLE.lookup(r.api_version, r.kind) else {
+        return;
+    };
+    let target = target_of(row, out.settings);
+    let status = row.status(target);
+    if rule_for(row, status).is_none_or(|m| !std::ptr::eq(m, me)) {
+        return;
+    }
+    let doc = r.doc;
+    let Some(entry) = doc.entry(r.node, "apiVersion") else {
+        return;
+    };
+    let product = product(row);
+    let mut message = match (status, target) {
+        (Status::Removed, Some(t)) => format!(
+            "{} {} is not served from {product} {}{} (target {t}): the API server rejects this manifest",
+            r.kind,
+            r.api_version,
+            row.removed.map_or_else(String::new, |v| v.to_string()),
+            if row.scheduled { ", as scheduled" } else { "" },
+        ),
+        (Status::Removed, None) => format!(
+            "{} {} is no longer served: {product} stopped serving it in {}",
+            r.kind,
+            r.api_version,
+            row.removed.map_or_else(String::new, |v| v.to_string()),
+        ),
+        _ => {
+            let d = row.deprecated.map_or_else(String::new, |v| v.to_string());
+            let until = match row.removed {
+                Some(rm) if row.scheduled => format!(", scheduled for removal in {rm}"),
+                Some(rm) => format!(", removed in {rm}"),
+                None => ", with no removal planned".to_string(),
+            };
+            format!(
+                "{} {} is deprecated since {product} {d}{until}",
+                r.kind, r.api_version
+            )
+        }
+    };
+
+    // Where to move: follow replacements that are themselves gone at the target.
+    let mut replacement = row;
+    let mut hops = 0;
+    while !replacement.replacement.is_empty()
+        && hops < 8
+        && let Some(next) = TABLE.lookup(&replacement.replacement, r.kind)
+        && next.status(target) == Status::Removed
+    {
+        replacement = next;
+        hops += 1;
+    }
+    let mut fix = None;
+    let mut trips: Vec<Trip<'_>> = Vec::new();
+    if replacement.replacement.is_empty() {
+        message.push_str("; nothing replaces it");
+        if let Some(a) = replacement.advice.as_deref().or(row.advice.as_deref()) {
+            message.push_str(": ");
+            message.push_str(a);
+        }
+    } else if !std::ptr::eq(replacement, row) {
+        message.push_str(&format!(
+            "; {} is not served either: {} replaces both",
+            row.replacement, replacement.replacement
+        ));
+    } else if !row.replacement_served(target) {
+        let since = row
+            .replacement_since
+            .map_or_else(String::new, |v| v.to_string());
+        message.push_str(&format!(
+            "; {} replaces it, but {product} serves it only from {since}: upgrade the cluster to {since} first, then move the manifest",
+            row.replacement
+        ));
+    } else if let Some(kind) = &row.replacement_kind {
+        message.push_str(&format!(
+            "; use {} {kind} instead (another kind: the object is to be rewritten)",
+            row.replacement
+        ));
+    } else {
+        message.push_str(&format!("; use {}", row.replacement));
+        for m in &row.migrations {
+            m.trips(doc, r.node, &mut trips);
+        }
+        if trips.is_empty() && !row.autofix {
+            message.push_str(" (some fields may differ: check the new version's reference)");
+        } else if trips.is_empty() {
+            message.push_str(" (only the apiVersion changes: `keelhaul scan --fix` rewrites it)");
+            fix = scalar_edit(doc, entry.value, &row.replacement)
+                // An alias would rewrite its anchor, elsewhere: only a value written here.
+                .filter(|e| e.span.start >= doc.span(entry.key).end)
+                .map(|e| {
+                    Box::new(Fix {
+                        description: format!("apiVersion: {}", row.replacement).into(),
+                        edits: vec![e],
+                    })
+                });
+        } else {
+            let mut texts: Vec<&str> = Vec::new();
+            for t in &trips {
+                if !texts.contains(&t.migration.text.as_str()) {
+                    texts.push(&t.migration.text);
+                }
+            }
+            message.push_str(&format!(
+                ", which needs {} first: {}",
+                if texts.len() == 1 {
+                    "one more change".to_string()
+                } else {
+                    format!("{} more changes", texts.len())
+                },
+                texts.join("; ")
+            ));
+        }
+    }
+    let f = out.report(me, entry.value, message);
+    if status == Status::Removed {
+        f.label("not served at the target version");
+    } else {
+        f.label("deprecated");
+        // Deprecated with no removal planned: worth knowing, not worth a warning.
+        if row.removed.is_none() {
+            f.severity(Severity::Note);
+        }
+    }
+    if let Some(fix) = fix {
+        f.fix = Some(fix);
+    }
+    // One related location per place, naming everything to do there.
+    let mut places: Vec<(crate::load::Span, Vec<String>)> = Vec::new();
+    for t in &trips {
+        let last = t.migration.segments.last().map_or("", |s| s.key.as_str());
+        let what = match &t.migration.check {
+            Check::Required => format!("add `{last}`"),
+            Check::Default => format!("set `{last}` (its default changes)"),
+            Check::Removed => "remove this (not in the new version)".to_string(),
+            Check::Moved { to } => format!("this becomes `{}`", relative_to(&t.migration.path, to)),
+            Check::IfEmpty => "an empty value means something else in the new version".to_string(),
+            Check::Value { allowed } => format!("must be one of {}", allowed.join(", ")),
+        };
+        match places.iter_mut().find(|(s, _)| *s == t.at) {
+            Some((_, list)) if !list.contains(&what) => list.push(what),
+            Some(_) => {}
+            None => places.push((t.at, vec![what])),
+        }
+    }
+    for (span, list) in places {
+        let label: Cow<'static, str> = list.join("; ").into();
+        f.related(span, label);
+    }
+}
+
+/// `to` without the leading steps it shares with `from`: `spec.backend` → `spec.defaultBackend`
+/// reads `defaultBackend`.
+fn relative_to<'a>(from: &str, to: &'a str) -> &'a str {
+    let mut at = 0;
+    for (a, b) in from.split('.').zip(to.split('.')) {
+        if a != b || at + b.len() >= to.len() {
+            break;
+        }
+        at += b.len() + 1;
+    }
+    &to[at..]
+}
+
+impl Rule for ApiRemoved {
+    fn meta(&self) -> &'static RuleMeta {
+        &API_REMOVED
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        check_api_version(&API_REMOVED, r, out);
+    }
+}
+
+impl Rule for ApiDeprecated {
+    fn meta(&self) -> &'static RuleMeta {
+        &API_DEPRECATED
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        check_api_version(&API_DEPRECATED, r, out);
+    }
+}
+
+impl Rule for CrdApiRemoved {
+    fn meta(&self) -> &'static RuleMeta {
+        &CRD_API_REMOVED
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        check_api_version(&CRD_API_REMOVED, r, out);
+    }
+}
+
+impl Rule for CrdApiDeprecated {
+    fn meta(&self) -> &'static RuleMeta {
+        &CRD_API_DEPRECATED
+    }
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        check_api_version(&CRD_API_DEPRECATED, r, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn moved_fields_are_named_from_where_they_differ() {
+        use super::relative_to;
+        assert_eq!(
+            relative_to("spec.backend", "spec.defaultBackend"),
+            "defaultBackend"
+        );
+        assert_eq!(
+            relative_to(
+                "spec.rules[*].backend.serviceName",
+                "spec.rules[*].backend.service.name"
+            ),
+            "service.name"
+        );
+        assert_eq!(relative_to("spec.runtimeHandler", "handler"), "handler");
+        assert_eq!(relative_to("a.b", "a.b"), "b");
+    }
+}
+
+impl Rule for DeprecatedField {
+    fn meta(&self) -> &'static RuleMeta {
+        &DEPRECATED_FIELD
+    }
+
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let doc = pod.doc;
+        let spec = pod.workload.pod_spec;
+        let Some(old) = doc.entry(spec, "serviceAccount") else {
+            return;
+        };
+        let old_name = doc.scalar(old.value).unwrap_or("");
+        let current = doc.entry(spec, "serviceAccountName");
+        let message = match current.and_then(|e| doc.scalar(e.value)) {
+            None => format!(
+                "serviceAccount is deprecated: write serviceAccountName: {old_name} instead (the same account)"
+            ),
+            Some(name) if name == old_name => {
+                "serviceAccount is deprecated and repeats serviceAccountName: remove it".to_string()
+            }
+            Some(name) => format!(
+                "serviceAccount is deprecated and ignored here: the pod runs as serviceAccountName {name:?}, not {old_name:?}; remove serviceAccount"
+            ),
+        };
+        let f = out.report(&DEPRECATED_FIELD, old.key, message);
+        f.label("deprecated field");
+        if let Some(cur) = current {
+            f.related(doc.span(cur.key), "the field that counts");
+        } else if let Some(edit) = scalar_edit(doc, old.key, "serviceAccountName") {
+            f.fix = Some(Box::new(Fix {
+                description: "rename serviceAccount to serviceAccountName".into(),
+                edits: vec![edit],
+            }));
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Conformance of the API lifecycle rules (KH501–KH504) with the machine-readable blocks of
+//! the facts file (`../shared/reference/kubernetes-facts.md`, section 7): for every row, a
+//! minimal manifest is scanned at the target versions just before the deprecation, at it,
+//! between it and the removal, just before the removal, at it and after it, and must yield
+//! exactly the expected finding, on its `apiVersion:` line, naming the replacement.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use keelhaul::check::Settings;
+use keelhaul::finding::Severity;
+use keelhaul::lifecycle::Version;
+use keelhaul::load::load_text;
+use keelhaul::pss::KubeVersion;
+use keelhaul::rules;
+use keelhaul::scan::{ScanOptions, scan};
+
+fn facts() -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/kubernetes-facts.md");
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[derive(Debug, Clone)]
+struct FactRow {
+    block: &'static str,
+    component: Option<String>,
+    api_version: String,
+    kind: String,
+    deprecated: Option<Version>,
+    removed: Option<Version>,
+    replacement: String,
+}
+
+/// The rows of every fenced YAML block of the facts file with the given top-level keys.
+fn fact_rows() -> Vec<FactRow> {
+    let text = facts();
+    let mut rows = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("```yaml\n") {
+        let body = &rest[start + 8..];
+        let end = body.find("```").expect("closed block");
+        let block = &body[..end];
+        rest = &body[end..];
+        let loaded = load_text(block);
+        let doc = &loaded.docs[0];
+        let root = doc.root.unwrap();
+        for (key, name) in [
+            ("removedApis", "A"),
+            ("removedApisExtra", "B"),
+            ("deprecatedNoRemoval", "B"),
+            ("plutoNonCore", "C"),
+        ] {
+            let Some(list) = doc.get(root, key) else {
+                continue;
+            };
+            for &item in doc.items(list) {
+                let s = |k: &str| doc.get_str(item, k).map(str::to_string);
+                rows.push(FactRow {
+                    block: name,
+                    component: s("component"),
+                    api_version: s("apiVersion").unwrap(),
+                    kind: s("kind").unwrap(),
+                    deprecated: s("deprecatedIn").and_then(|v| Version::parse(&v)),
+                    removed: s("removedIn").and_then(|v| Version::parse(&v)),
+                    replacement: s("replacement").unwrap_or_default(),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Where keelhaul's table departs from the facts file's blocks on purpose, and why.
+fn expected_replacement(row: &FactRow) -> String {
+    // The facts file itself flags this one: the ACME kinds live in acme.cert-manager.io.
+    if row.api_version.starts_with("acme.cert-manager.io/") {
+        return "acme.cert-manager.io/v1".into();
+    }
+    row.replacement.clone()
+}
+
+/// A kind for the manifest: rows about "any kind" of an apiVersion get a made-up one.
+fn kind_of(row: &FactRow) -> &str {
+    if row.kind.is_empty() {
+        "AnyKind"
+    } else {
+        &row.kind
+    }
+}
+
+fn targets(row: &FactRow) -> Vec<Version> {
+    let mut out = Vec::new();
+    for v in [row.deprecated, row.removed].into_iter().flatten() {
+        for delta in [-1i64, 0, 1] {
+            let minor = v.minor as i64 + delta;
+            if minor >= 0 {
+                out.push(Version {
+                    major: v.major,
+                    minor: minor as u32,
+                });
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn expected(row: &FactRow, t: Version) -> Option<(&'static str, Severity)> {
+    let crd = row.component.is_some();
+    if row.removed.is_some_and(|r| r <= t) {
+        Some((if crd { "KH503" } else { "KH501" }, Severity::Error))
+    } else if row.deprecated.is_some_and(|d| d <= t) {
+        let sev = if row.removed.is_none() {
+            Severity::Note
+        } else {
+            Severity::Warning
+        };
+        Some((if crd { "KH504" } else { "KH502" }, sev))
+    } else {
+        None
+    }
+}
+
+struct Case {
+    row: usize,
+    line: u32,
+}
+
+/// Scans one multi-document file holding one object per case at one target; returns the
+/// findings by line.
+fn scan_cases(
+    dir: &Path,
+    name: &str,
+    rows: &[FactRow],
+    cases: &[usize],
+    settings: Settings,
+) -> (Vec<Case>, BTreeMap<u32, Vec<(String, Severity, String)>>) {
+    let mut text = String::new();
+    let mut placed = Vec::new();
+    let mut line = 1;
+    for &i in cases {
+        let row = &rows[i];
+        text.push_str(&format!(
+            "apiVersion: {}\nkind: {}\nmetadata:\n  name: case-{i}\n---\n",
+            row.api_version,
+            kind_of(row)
+        ));
+        placed.push(Case { row: i, line });
+        line += 5;
+    }
+    let path: PathBuf = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let opts = ScanOptions {
+        paths: vec![path],
+        rules: ["KH501", "KH502", "KH503", "KH504"]
+            .iter()
+            .map(|id| rules::find(id).unwrap())
+            .collect(),
+        excerpts: false,
+        settings,
+        ..ScanOptions::default()
+    };
+    let result = scan(&opts).expect("scan");
+    let mut by_line: BTreeMap<u32, Vec<(String, Severity, String)>> = BTreeMap::new();
+    for f in result.findings {
+        by_line.entry(f.span.start.line).or_default().push((
+            f.rule.id.to_string(),
+            f.severity,
+            f.message.to_string(),
+        ));
+    }
+    (placed, by_line)
+}
+
+#[test]
+fn every_fact_row_at_every_boundary() {
+    let rows = fact_rows();
+    assert!(
+        rows.iter().filter(|r| r.block == "A").count() >= 50,
+        "the facts file's block A was not read"
+    );
+    assert!(rows.iter().any(|r| r.block == "C"));
+    let dir = tempfile::tempdir().unwrap();
+    // Kubernetes rows: one scan per target version; component rows: one per component and
+    // target.
+    let mut by_target: BTreeMap<(Option<String>, Version), Vec<usize>> = BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        for t in targets(row) {
+            by_target
+                .entry((row.component.clone(), t))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for ((component, t), cases) in &by_target {
+        let mut settings = Settings::default();
+        match component {
+            None => settings.kube_version = KubeVersion(t.minor),
+            Some(c) => settings.component_targets = vec![(c.clone(), *t)],
+        }
+        let name = format!("{}-{t}.yaml", component.as_deref().unwrap_or("k8s"));
+        let (placed, found) = scan_cases(dir.path(), &name, &rows, cases, settings);
+        for case in placed {
+            let row = &rows[case.row];
+            checked += 1;
+            let got = found.get(&case.line).cloned().unwrap_or_default();
+            let what = format!(
+                "{} {} ({}) at {}{t}",
+                row.api_version,
+                kind_of(row),
+                row.block,
+                component
+                    .as_deref()
+                    .map_or(String::new(), |c| format!("{c} ")),
+            );
+            match (expected(row, *t), got.as_slice()) {
+                (None, []) => {}
+                (None, got) => failures.push(format!("{what}: expected nothing, got {got:?}")),
+                (Some((id, sev)), [(gid, gsev, msg)]) => {
+                    if id != gid || sev != *gsev {
+                        failures.push(format!("{what}: expected {id} {sev:?}, got {gid} {gsev:?}"));
+                    }
+                    let replacement = expected_replacement(row);
+                    let names = if replacement.is_empty() {
+                        msg.contains("nothing replaces it")
+                    } else {
+                        msg.contains(&replacement)
+                    };
+                    if !names {
+                        failures.push(format!(
+                            "{what}: the message does not name the replacement {replacement:?}: {msg}"
+                        ));
+                    }
+                }
+                (Some((id, _)), got) => {
+                    failures.push(format!("{what}: expected one {id}, got {got:?}"))
+                }
+            }
+        }
+    }
+    assert!(checked > 400, "only {checked} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cases disagree with the facts file:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every row of keelhaul's tables is consistent: the replacement of a row is not itself
+/// unknown-and-removed earlier than the row, versions are ordered, the migrations' paths
+/// parse (the table loads at all).
+#[test]
+fn tables_are_consistent() {
+    let t = &keelhaul::lifecycle::TABLE;
+    for row in &t.rows {
+        if let (Some(d), Some(r)) = (row.deprecated, row.removed) {
+            assert!(d <= r, "{}: deprecated after removal", row.api_version);
+        }
+        if !row.replacement.is_empty() {
+            for kind in &row.kinds {
+                if let Some(next) = t.lookup(&row.replacement, kind)
+                    && let (Some(a), Some(b)) = (row.removed, next.removed)
+                {
+                    assert!(
+                        b >= a,
+                        "{} {kind}: its replacement {} is removed before it",
+                        row.api_version,
+                        row.replacement
+                    );
+                }
+            }
+        } else {
+            assert!(
+                row.migrations.is_empty(),
+                "{}: migrations without a replacement",
+                row.api_version
+            );
+        }
+    }
+}
