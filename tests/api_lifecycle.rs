@@ -282,3 +282,78 @@ fn tables_are_consistent() {
         }
     }
 }
+
+/// Every fix the table allows, applied: for each Kubernetes row, a minimal object at the
+/// version that removes (else deprecates) it; where a fix is offered, `--fix` must turn it into
+/// a manifest that parses, keeps its comment, and no longer trips the rule.
+#[test]
+fn every_offered_fix_round_trips() {
+    let t = &keelhaul::lifecycle::TABLE;
+    let dir = tempfile::tempdir().unwrap();
+    let lifecycle_rules: Vec<_> = ["KH001", "KH501", "KH502"]
+        .iter()
+        .map(|id| rules::find(id).unwrap())
+        .collect();
+    let mut offered = 0;
+    let mut failures = Vec::new();
+    for (i, row) in t
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.component.is_none())
+    {
+        let Some(at) = row.removed.or(row.deprecated) else {
+            continue;
+        };
+        for kind in &row.kinds {
+            let path = dir.path().join(format!("row-{i}-{kind}.yaml"));
+            let text = format!(
+                "# keep me\napiVersion: {} # and me\nkind: {kind}\nmetadata:\n  name: x\n",
+                row.api_version
+            );
+            std::fs::write(&path, &text).unwrap();
+            let mut settings = Settings::default();
+            settings.kube_version = KubeVersion(at.minor);
+            let opts = ScanOptions {
+                paths: vec![path.clone()],
+                rules: lifecycle_rules.clone(),
+                excerpts: false,
+                settings,
+                ..ScanOptions::default()
+            };
+            let before = scan(&opts).unwrap();
+            if !before.findings.iter().any(|f| f.fix.is_some()) {
+                continue;
+            }
+            offered += 1;
+            let report = keelhaul::fix::fix_files(&before, false);
+            let fixed = std::fs::read_to_string(&path).unwrap();
+            let want = text.replace(
+                &format!("apiVersion: {} #", row.api_version),
+                &format!("apiVersion: {} #", row.replacement),
+            );
+            if report.fixed != 1 || fixed != want {
+                failures.push(format!(
+                    "{} {kind}: fixed {} into\n{fixed}",
+                    row.api_version, report.fixed
+                ));
+                continue;
+            }
+            let after = scan(&opts).unwrap();
+            let left: Vec<String> = after
+                .findings
+                .iter()
+                .filter(|f| f.rule.id == "KH001" || f.severity == Severity::Error)
+                .map(|f| format!("{} {}", f.rule.id, f.message))
+                .collect();
+            if !left.is_empty() {
+                failures.push(format!(
+                    "{} {kind} after the fix: {left:?}",
+                    row.api_version
+                ));
+            }
+        }
+    }
+    assert!(offered >= 30, "only {offered} fixes offered");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

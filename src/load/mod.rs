@@ -136,6 +136,22 @@ mod tests {
     }
 
     #[test]
+    fn quoted_scalars_end_at_their_closing_quote() {
+        // The parser's own end runs on over trailing spaces and comments.
+        let text = "x: 1\n---\na: \"é\\\"\"  # c \"q\"\nb: 'it''s' # d\nc: \"multi\n  line\"  # z\nd: {e: \"f\"  , g: h}\n";
+        let l = load_text(text);
+        let d = &l.docs[1];
+        let span = |k: &str| d.span(d.get(d.root.unwrap(), k).unwrap());
+        let end = |k: &str| span(k).end;
+        assert_eq!(span("a").start, Pos { line: 3, col: 3 });
+        assert_eq!(end("a"), Pos { line: 3, col: 8 });
+        assert_eq!(end("b"), Pos { line: 4, col: 10 });
+        assert_eq!(end("c"), Pos { line: 6, col: 7 });
+        let e = d.path(d.root.unwrap(), &["d", "e"]).unwrap();
+        assert_eq!(d.span(e).end, Pos { line: 7, col: 10 });
+    }
+
+    #[test]
     fn multi_document_and_recovery() {
         let l = load_text("a: 1\n---\nb: x: y\n---\nc: 3\n");
         assert_eq!(l.docs.len(), 2);

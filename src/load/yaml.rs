@@ -42,6 +42,7 @@ fn read_from(
     };
     let mut parser = Parser::new_from_str(text);
     let mut builder: Option<Builder> = None;
+    let mut quoted = QuotedEnds::default();
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(ev) => ev,
@@ -70,7 +71,24 @@ fn read_from(
             }
             Event::Scalar(value, style, anchor, tag) => {
                 if let Some(b) = builder.as_mut() {
-                    b.scalar(&value, style_of(style), tag_of(tag.as_deref()), anchor, sp);
+                    let style = style_of(style);
+                    let sp = match style {
+                        // The parser's end of a quoted scalar runs on over the spaces and the
+                        // comment after it: end it at its closing quote.
+                        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Span {
+                            start: sp.start,
+                            end: quoted
+                                .end(
+                                    text,
+                                    base_line,
+                                    sp.start,
+                                    style == ScalarStyle::DoubleQuoted,
+                                )
+                                .unwrap_or(sp.end),
+                        },
+                        _ => sp,
+                    };
+                    b.scalar(&value, style, tag_of(tag.as_deref()), anchor, sp);
                 }
             }
             Event::Alias(anchor) => {
@@ -100,6 +118,50 @@ fn read_from(
         }
     }
     None
+}
+
+/// Finds where quoted scalars end, from the source text; the line index is built on the first
+/// quoted scalar of a stream.
+#[derive(Default)]
+struct QuotedEnds {
+    line_starts: Option<Vec<usize>>,
+}
+
+impl QuotedEnds {
+    /// The position just after the closing quote of the scalar that opens at `start`.
+    fn end(&mut self, text: &str, base_line: u32, start: Pos, double: bool) -> Option<Pos> {
+        let starts = self.line_starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+                .collect()
+        });
+        let rel_line = (start.line + 1).checked_sub(base_line)? as usize;
+        let line_start = *starts.get(rel_line - 1)?;
+        let (open, _) = text[line_start..].char_indices().nth(start.col as usize)?;
+        let open = line_start + open;
+        let quote = if double { b'"' } else { b'\'' };
+        let bytes = text.as_bytes();
+        if bytes.get(open) != Some(&quote) {
+            return None;
+        }
+        let mut i = open + 1;
+        let close = loop {
+            match *bytes.get(i)? {
+                b'\\' if double => i += 2,
+                b'\'' if !double && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                c if c == quote => break i,
+                _ => i += 1,
+            }
+        };
+        let after = close + 1;
+        // The line holding the closing quote, and the column after it, in code points.
+        let line_ix = starts.partition_point(|&s| s <= close) - 1;
+        let col = text[starts[line_ix]..after].chars().count() as u32;
+        Some(Pos {
+            line: line_ix as u32 + base_line,
+            col,
+        })
+    }
 }
 
 fn style_of(s: SaphyrStyle) -> ScalarStyle {
