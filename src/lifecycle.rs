@@ -82,6 +82,9 @@ pub struct Migration {
     /// The path as written in the table (`spec.rules[*].http.paths[*].backend.serviceName`).
     pub path: String,
     pub segments: Vec<Segment>,
+    /// The migration does not apply when this field has this value (`spec.strategy.type`
+    /// `Recreate` has no rolling-update settings).
+    pub unless: Option<(Vec<Segment>, String)>,
     /// One sentence: what changes.
     pub text: String,
 }
@@ -114,6 +117,9 @@ pub struct Row {
     pub replacement_since: Option<Version>,
     /// The replacement is another kind (Endpoints → EndpointSlice).
     pub replacement_kind: Option<String>,
+    /// Versions to move to on a cluster that does not serve the replacement yet, with the
+    /// first version serving each.
+    pub interim: Vec<(String, Version)>,
     /// Whether a manifest that trips no migration may have its apiVersion rewritten; false
     /// when moving may need changes the table cannot list.
     pub autofix: bool,
@@ -309,6 +315,23 @@ impl Table {
             replacement: text("replacement").unwrap_or_default(),
             replacement_since: version("replacementSince")?,
             replacement_kind: text("replacementKind"),
+            interim: match doc.get(item, "interim") {
+                None => Vec::new(),
+                Some(list) => doc
+                    .items(list)
+                    .iter()
+                    .map(|&i| {
+                        let api = doc
+                            .get_str(i, "apiVersion")
+                            .ok_or("interim: no apiVersion")?;
+                        let since = doc
+                            .get_str(i, "since")
+                            .and_then(Version::parse)
+                            .ok_or("interim: no since")?;
+                        Ok((api.to_string(), since))
+                    })
+                    .collect::<Result<_, String>>()?,
+            },
             autofix: !matches!(
                 doc.get(item, "autofix").and_then(|n| doc.value(n)),
                 Some(Value::Bool(false))
@@ -446,10 +469,22 @@ fn read_migration(doc: &Document, m: NodeId) -> Result<Migration, String> {
         ));
     };
     let segments = parse_path(&path).ok_or_else(|| format!("bad path {path:?}"))?;
+    let unless = match s("unless") {
+        None => None,
+        Some(u) => {
+            let (p, v) = u.split_once('=').ok_or("unless: PATH=VALUE")?;
+            let segs = parse_path(p.trim()).filter(|s| s.iter().all(|s| !s.each));
+            Some((
+                segs.ok_or("unless: a path without [*]")?,
+                v.trim().to_string(),
+            ))
+        }
+    };
     Ok(Migration {
         check,
         path,
         segments,
+        unless,
         text,
     })
 }
@@ -483,6 +518,12 @@ impl Migration {
     /// Every place in the object at `root` that trips this migration.
     pub fn trips<'m>(&'m self, doc: &Document, root: NodeId, out: &mut Vec<Trip<'m>>) {
         // The object's own `kind:` key stands for the root when a top-level field is missing.
+        if let Some((path, value)) = &self.unless {
+            let keys: Vec<&str> = path.iter().map(|s| s.key.as_str()).collect();
+            if doc.path(root, &keys).and_then(|n| doc.scalar(n)) == Some(value.as_str()) {
+                return;
+            }
+        }
         let anchor = doc
             .entry(root, "kind")
             .map_or_else(|| Span::point(doc.span(root).start), |e| doc.span(e.key));
@@ -616,6 +657,7 @@ mod tests {
             check,
             path: path.into(),
             segments: parse_path(path).unwrap(),
+            unless: None,
             text: String::new(),
         };
         let mut out = Vec::new();

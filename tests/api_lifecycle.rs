@@ -357,3 +357,162 @@ fn every_offered_fix_round_trips() {
     assert!(offered >= 30, "only {offered} fixes offered");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Scans `text` with the lifecycle rules at `settings`; (line, rule, message, has a fix).
+fn findings_of(text: &str, settings: Settings) -> Vec<(u32, String, String, bool)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(&path, text).unwrap();
+    let opts = ScanOptions {
+        paths: vec![path],
+        rules: ["KH501", "KH502", "KH503", "KH504", "KH505"]
+            .iter()
+            .map(|id| rules::find(id).unwrap())
+            .collect(),
+        excerpts: false,
+        settings,
+        ..ScanOptions::default()
+    };
+    scan(&opts)
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| {
+            (
+                f.span.start.line,
+                f.rule.id.to_string(),
+                f.message.to_string(),
+                f.fix.is_some(),
+            )
+        })
+        .collect()
+}
+
+fn at(minor: u32) -> Settings {
+    Settings {
+        kube_version: KubeVersion(minor),
+        ..Settings::default()
+    }
+}
+
+#[test]
+fn where_to_move_when_the_replacement_is_not_there_yet_or_gone_too() {
+    let fs =
+        "apiVersion: flowcontrol.apiserver.k8s.io/v1beta1\nkind: FlowSchema\nmetadata: {name: a}\n";
+    // Deprecated, v1 not served yet: the interim version the target serves.
+    let f = findings_of(fs, at(24));
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].2
+            .contains("until the cluster runs 1.29, use flowcontrol.apiserver.k8s.io/v1beta2"),
+        "{}",
+        f[0].2
+    );
+    assert!(!f[0].3, "no fix to a version the cluster does not serve");
+    let f = findings_of(fs, at(27));
+    assert_eq!(f[0].1, "KH501");
+    assert!(
+        f[0].2.contains("use flowcontrol.apiserver.k8s.io/v1beta3"),
+        "{}",
+        f[0].2
+    );
+    let f = findings_of(fs, at(29));
+    assert!(
+        f[0].2.contains("; use flowcontrol.apiserver.k8s.io/v1 "),
+        "{}",
+        f[0].2
+    );
+    assert!(f[0].3);
+
+    // A replacement that is itself only deprecated at the target: named, fixable, with what
+    // comes after it.
+    let psp = "apiVersion: extensions/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n";
+    let f = findings_of(psp, at(22));
+    assert!(
+        f[0].2
+            .contains("use policy/v1beta1, itself deprecated since 1.21 and removed in 1.25"),
+        "{}",
+        f[0].2
+    );
+    assert!(f[0].3);
+    let f = findings_of(psp, at(25));
+    assert!(f[0].2.contains("nothing replaces it"), "{}", f[0].2);
+    assert!(!f[0].3);
+
+    // Past a deprecated replacement whose own replacement is served.
+    let issuer = "apiVersion: certmanager.k8s.io/v1alpha1\nkind: Issuer\nmetadata: {name: a}\n";
+    let mut s = Settings::default();
+    s.component_targets = vec![(
+        "cert-manager".into(),
+        keelhaul::lifecycle::Version { major: 1, minor: 5 },
+    )];
+    let f = findings_of(issuer, s);
+    assert_eq!(f[0].1, "KH503");
+    assert!(f[0].2.contains("use cert-manager.io/v1 "), "{}", f[0].2);
+    assert!(!f[0].3, "cert-manager moves are never rewritten blindly");
+}
+
+#[test]
+fn migrations_decide_the_fix() {
+    // A Recreate Deployment has no rolling-update settings to pin.
+    let recreate = "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: r}\nspec:\n  selector: {matchLabels: {a: b}}\n  progressDeadlineSeconds: 600\n  revisionHistoryLimit: 3\n  strategy: {type: Recreate}\n  template: {metadata: {labels: {a: b}}, spec: {containers: [{name: a, image: b}]}}\n";
+    let f = findings_of(recreate, at(30));
+    assert_eq!(
+        (f[0].0, f[0].1.as_str(), f[0].3),
+        (1, "KH501", true),
+        "{f:?}"
+    );
+    let rolling = recreate.replace("{type: Recreate}", "{type: RollingUpdate}");
+    let f = findings_of(&rolling, at(30));
+    assert!(
+        f[0].2
+            .contains("2 more changes first: rolling updates: maxSurge"),
+        "{}",
+        f[0].2
+    );
+    assert!(!f[0].3);
+    // A PodDisruptionBudget whose empty selector would select every pod in policy/v1.
+    let pdb = "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec:\n  minAvailable: 1\n  selector: {}\n";
+    let f = findings_of(pdb, at(30));
+    assert!(!f[0].3, "{f:?}");
+    assert!(f[0].2.contains("one more change"), "{}", f[0].2);
+    // The binding needs validationActions; the policy moves as it is.
+    let vap = "apiVersion: admissionregistration.k8s.io/v1beta1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: p}\n---\napiVersion: admissionregistration.k8s.io/v1beta1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {name: b}\nspec:\n  policyName: p\n";
+    let f = findings_of(vap, at(34));
+    assert_eq!(
+        f.iter().map(|x| (x.0, x.3)).collect::<Vec<_>>(),
+        vec![(1, true), (5, false)]
+    );
+    // A quoted value with a comment after it is still rewritten exactly.
+    let quoted = "apiVersion: \"batch/v1beta1\"  # c\nkind: CronJob\nmetadata: {name: b}\n";
+    let f = findings_of(quoted, at(30));
+    assert!(f[0].3);
+    // Another kind: never rewritten.
+    let ep = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\n";
+    let f = findings_of(ep, at(36));
+    assert_eq!(f[0].1, "KH502");
+    assert!(
+        f[0].2.contains("discovery.k8s.io/v1 EndpointSlice"),
+        "{}",
+        f[0].2
+    );
+    assert!(!f[0].3);
+}
+
+#[test]
+fn deprecated_service_account_field() {
+    let pod = |extra: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: a}}\nspec:\n{extra}  serviceAccount: builder\n  containers: [{{name: a, image: b}}]\n"
+        )
+    };
+    let f = findings_of(&pod(""), at(36));
+    assert_eq!((f[0].0, f[0].1.as_str(), f[0].3), (5, "KH505", true));
+    let f = findings_of(&pod("  serviceAccountName: \"\"\n"), at(36));
+    assert!(f[0].2.contains("runs as \"builder\""), "{}", f[0].2);
+    assert!(!f[0].3);
+    let f = findings_of(&pod("  serviceAccountName: other\n"), at(36));
+    assert!(f[0].2.contains("ignored here"), "{}", f[0].2);
+    let f = findings_of(&pod("  serviceAccountName: builder\n"), at(36));
+    assert!(f[0].2.contains("repeats serviceAccountName"), "{}", f[0].2);
+}

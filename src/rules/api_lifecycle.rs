@@ -101,89 +101,158 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
         return;
     };
     let product = product(row);
-    let mut message = match (status, target) {
-        (Status::Removed, Some(t)) => format!(
-            "{} {} is not served from {product} {}{} (target {t}): the API server rejects this manifest",
-            r.kind,
-            r.api_version,
-            row.removed.map_or_else(String::new, |v| v.to_string()),
-            if row.scheduled { ", as scheduled" } else { "" },
-        ),
-        (Status::Removed, None) => format!(
-            "{} {} is no longer served: {product} stopped serving it in {}",
-            r.kind,
-            r.api_version,
-            row.removed.map_or_else(String::new, |v| v.to_string()),
-        ),
+    let ver = |v: Option<Version>| v.map_or_else(String::new, |v| v.to_string());
+    let mut message = match status {
+        Status::Removed => {
+            let removed = ver(row.removed);
+            let scheduled = if row.scheduled { ", as scheduled" } else { "" };
+            match target {
+                Some(t) if Some(t) != row.removed => format!(
+                    "{} {} is not served from {product} {removed}{scheduled} (target {t}): the API server rejects this manifest",
+                    r.kind, r.api_version
+                ),
+                Some(_) => format!(
+                    "{} {} is not served from {product} {removed}{scheduled}, the target: the API server rejects this manifest",
+                    r.kind, r.api_version
+                ),
+                None => format!(
+                    "{} {} is no longer served: {product} stopped serving it in {removed}",
+                    r.kind, r.api_version
+                ),
+            }
+        }
         _ => {
-            let d = row.deprecated.map_or_else(String::new, |v| v.to_string());
             let until = match row.removed {
                 Some(rm) if row.scheduled => format!(", scheduled for removal in {rm}"),
                 Some(rm) => format!(", removed in {rm}"),
                 None => ", with no removal planned".to_string(),
             };
             format!(
-                "{} {} is deprecated since {product} {d}{until}",
-                r.kind, r.api_version
+                "{} {} is deprecated since {product} {}{until}",
+                r.kind,
+                r.api_version,
+                ver(row.deprecated)
             )
         }
     };
 
-    // Where to move: follow replacements that are themselves gone at the target.
-    let mut replacement = row;
-    let mut hops = 0;
-    while !replacement.replacement.is_empty()
-        && hops < 8
-        && let Some(next) = TABLE.lookup(&replacement.replacement, r.kind)
-        && next.status(target) == Status::Removed
+    // Where to move at the target: past replacements that are not served either, and past
+    // deprecated ones whose own replacement is served.
+    let mut chain: Vec<&Row> = vec![row];
+    let mut last = row;
+    while chain.len() < 8
+        && !last.replacement.is_empty()
+        && last.replacement_kind.is_none()
+        && let Some(next) = TABLE.lookup(&last.replacement, r.kind)
     {
-        replacement = next;
-        hops += 1;
+        let skip = match next.status(target) {
+            Status::Removed => true,
+            Status::Deprecated => {
+                !next.replacement.is_empty()
+                    && next.replacement_kind.is_none()
+                    && next.replacement_served(target)
+            }
+            Status::Current => false,
+        };
+        if !skip {
+            break;
+        }
+        chain.push(next);
+        last = next;
     }
+    let replacement = last.replacement.as_str();
     let mut fix = None;
     let mut trips: Vec<Trip<'_>> = Vec::new();
-    if replacement.replacement.is_empty() {
+    let capitalised = |s: &str| {
+        let s = s.trim_end_matches('.');
+        let mut c = s.chars();
+        match (c.next(), c.next()) {
+            (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+                format!("{}{}", a.to_lowercase(), &s[a.len_utf8()..])
+            }
+            _ => s.to_string(),
+        }
+    };
+    if replacement.is_empty() {
         message.push_str("; nothing replaces it");
-        if let Some(a) = replacement.advice.as_deref().or(row.advice.as_deref()) {
+        if let Some(a) = last.advice.as_deref().or(row.advice.as_deref()) {
             message.push_str(": ");
-            message.push_str(a);
+            message.push_str(&capitalised(a));
         }
-    } else if !std::ptr::eq(replacement, row) {
+    } else if let Some(kind) = &last.replacement_kind {
         message.push_str(&format!(
-            "; {} is not served either: {} replaces both",
-            row.replacement, replacement.replacement
+            "; use {replacement} {kind} instead (another kind: the object is to be rewritten)"
         ));
-    } else if !row.replacement_served(target) {
-        let since = row
-            .replacement_since
-            .map_or_else(String::new, |v| v.to_string());
-        message.push_str(&format!(
-            "; {} replaces it, but {product} serves it only from {since}: upgrade the cluster to {since} first, then move the manifest",
-            row.replacement
-        ));
-    } else if let Some(kind) = &row.replacement_kind {
-        message.push_str(&format!(
-            "; use {} {kind} instead (another kind: the object is to be rewritten)",
-            row.replacement
-        ));
+    } else if !last.replacement_served(target) {
+        let since = ver(last.replacement_since);
+        let interim = last
+            .interim
+            .iter()
+            .filter(|(api, since)| {
+                target.is_none_or(|t| *since <= t)
+                    && TABLE
+                        .lookup(api, r.kind)
+                        .is_none_or(|i| i.status(target) != Status::Removed)
+            })
+            .max_by_key(|(_, since)| *since);
+        match interim {
+            Some((api, _)) => message.push_str(&format!(
+                "; {replacement} replaces it from {product} {since}: until the cluster runs {since}, use {api}, then move to {replacement}"
+            )),
+            None => message.push_str(&format!(
+                "; {replacement} replaces it, but {product} serves it only from {since}: upgrade the cluster to {since} first, then move the manifest"
+            )),
+        }
     } else {
-        message.push_str(&format!("; use {}", row.replacement));
-        for m in &row.migrations {
-            m.trips(doc, r.node, &mut trips);
+        message.push_str(&format!("; use {replacement}"));
+        if chain.len() > 1 {
+            let between: Vec<&str> = chain[1..].iter().map(|c| c.api_version.as_str()).collect();
+            message.push_str(&format!(
+                " ({} {} no longer a place to move to)",
+                between.join(" and "),
+                if between.len() == 1 { "is" } else { "are" }
+            ));
         }
-        if trips.is_empty() && !row.autofix {
-            message.push_str(" (some fields may differ: check the new version's reference)");
-        } else if trips.is_empty() {
-            message.push_str(" (only the apiVersion changes: `keelhaul scan --fix` rewrites it)");
-            fix = scalar_edit(doc, entry.value, &row.replacement)
-                // An alias would rewrite its anchor, elsewhere: only a value written here.
-                .filter(|e| e.span.start >= doc.span(entry.key).end)
-                .map(|e| {
-                    Box::new(Fix {
-                        description: format!("apiVersion: {}", row.replacement).into(),
-                        edits: vec![e],
-                    })
-                });
+        // What the chosen version has coming, said once here rather than after the move.
+        if let Some(next) = TABLE.lookup(replacement, r.kind)
+            && next.status(target) == Status::Deprecated
+        {
+            message.push_str(&format!(
+                ", itself deprecated since {}{}",
+                ver(next.deprecated),
+                match next.removed {
+                    Some(rm) => format!(" and removed in {rm}"),
+                    None => String::new(),
+                }
+            ));
+            if next.replacement.is_empty()
+                && let Some(a) = next.advice.as_deref()
+            {
+                message.push_str(&format!(", with nothing to replace it: {}", capitalised(a)));
+            }
+        }
+        for step in &chain {
+            for m in &step.migrations {
+                m.trips(doc, r.node, &mut trips);
+            }
+        }
+        if trips.is_empty() {
+            if chain.iter().all(|c| c.autofix) {
+                fix = scalar_edit(doc, entry.value, replacement)
+                    // An alias would rewrite its anchor, elsewhere: only a value written here.
+                    .filter(|e| e.span.start >= doc.span(entry.key).end)
+                    .map(|e| {
+                        Box::new(Fix {
+                            description: format!("apiVersion: {replacement}").into(),
+                            edits: vec![e],
+                        })
+                    });
+            }
+            message.push_str(match (&fix, chain.iter().all(|c| c.autofix)) {
+                (Some(_), _) => " (only the apiVersion changes: `keelhaul scan --fix` rewrites it)",
+                (None, true) => " (only the apiVersion changes)",
+                (None, false) => " (some fields may differ: check the new version's reference)",
+            });
         } else {
             let mut texts: Vec<&str> = Vec::new();
             for t in &trips {
@@ -322,21 +391,34 @@ impl Rule for DeprecatedField {
         };
         let old_name = doc.scalar(old.value).unwrap_or("");
         let current = doc.entry(spec, "serviceAccountName");
-        let message = match current.and_then(|e| doc.scalar(e.value)) {
-            None => format!(
+        // An empty serviceAccountName does not count: Kubernetes then takes serviceAccount.
+        let current_name = current
+            .filter(|e| !doc.is_null(e.value))
+            .and_then(|e| doc.scalar(e.value))
+            .filter(|n| !n.is_empty());
+        let message = match (current, current_name) {
+            (None, _) => format!(
                 "serviceAccount is deprecated: write serviceAccountName: {old_name} instead (the same account)"
             ),
-            Some(name) if name == old_name => {
+            (Some(_), None) => format!(
+                "serviceAccount is deprecated; serviceAccountName is empty, so the pod runs as {old_name:?}: set serviceAccountName: {old_name} and remove serviceAccount"
+            ),
+            (Some(_), Some(name)) if name == old_name => {
                 "serviceAccount is deprecated and repeats serviceAccountName: remove it".to_string()
             }
-            Some(name) => format!(
+            (Some(_), Some(name)) => format!(
                 "serviceAccount is deprecated and ignored here: the pod runs as serviceAccountName {name:?}, not {old_name:?}; remove serviceAccount"
             ),
         };
         let f = out.report(&DEPRECATED_FIELD, old.key, message);
         f.label("deprecated field");
         if let Some(cur) = current {
-            f.related(doc.span(cur.key), "the field that counts");
+            let label = if current_name.is_some() {
+                "the field that counts"
+            } else {
+                "empty: set it"
+            };
+            f.related(doc.span(cur.key), label);
         } else if let Some(edit) = scalar_edit(doc, old.key, "serviceAccountName") {
             f.fix = Some(Box::new(Fix {
                 description: "rename serviceAccount to serviceAccountName".into(),
