@@ -116,7 +116,7 @@ pub struct ScanArgs {
     pub threads: Option<usize>,
 
     /// The release of a component whose CRD versions keelhaul knows (cert-manager=1.6,
-    /// istio=1.5, ...; `keelhaul rules` lists them), or k8s=X.Y for --kube-version;
+    /// istio=1.5, external-snapshotter=6.0), or k8s=X.Y for --kube-version;
     /// repeatable. A component not named is judged at its newest release.
     #[arg(long, value_name = "NAME=X.Y", value_parser = parse_target)]
     pub target: Vec<(String, crate::lifecycle::Version)>,

@@ -510,20 +510,35 @@ fn parse_path(p: &str) -> Option<Vec<Segment>> {
 pub struct Trip<'m> {
     pub migration: &'m Migration,
     pub at: Span,
-    /// The field is missing (it is to be added to the mapping at `at`).
-    pub missing: bool,
+    /// The field is missing from this step of the path on (it is to be added to the
+    /// mapping at `at`).
+    pub missing: Option<usize>,
+}
+
+impl Trip<'_> {
+    /// The part of the path to write where the trip points: `updateStrategy.type` when
+    /// `spec` has no `updateStrategy`; the last key otherwise.
+    pub fn field(&self) -> String {
+        let segs = &self.migration.segments;
+        let from = self.missing.unwrap_or(segs.len().saturating_sub(1));
+        segs[from.min(segs.len().saturating_sub(1))..]
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
+    }
 }
 
 impl Migration {
     /// Every place in the object at `root` that trips this migration.
     pub fn trips<'m>(&'m self, doc: &Document, root: NodeId, out: &mut Vec<Trip<'m>>) {
-        // The object's own `kind:` key stands for the root when a top-level field is missing.
         if let Some((path, value)) = &self.unless {
             let keys: Vec<&str> = path.iter().map(|s| s.key.as_str()).collect();
             if doc.path(root, &keys).and_then(|n| doc.scalar(n)) == Some(value.as_str()) {
                 return;
             }
         }
+        // The object's own `kind:` key stands for the root when a top-level field is missing.
         let anchor = doc
             .entry(root, "kind")
             .map_or_else(|| Span::point(doc.span(root).start), |e| doc.span(e.key));
@@ -544,7 +559,7 @@ impl Migration {
             out.push(Trip {
                 migration: self,
                 at: anchor,
-                missing: true,
+                missing: Some(depth),
             });
         };
         let Some(entry) = doc.entry(node, &seg.key) else {
@@ -580,13 +595,13 @@ impl Migration {
         let trip = |span: Span| Trip {
             migration: self,
             at: span,
-            missing: false,
+            missing: None,
         };
         match &self.check {
             Check::Required | Check::Default => {
                 if doc.is_null(value) {
                     out.push(Trip {
-                        missing: true,
+                        missing: Some(depth),
                         ..trip(doc.span(entry.key))
                     });
                 }
@@ -662,7 +677,9 @@ mod tests {
         };
         let mut out = Vec::new();
         m.trips(doc, doc.root.unwrap(), &mut out);
-        out.iter().map(|t| (t.at.start.line, t.missing)).collect()
+        out.iter()
+            .map(|t| (t.at.start.line, t.missing.is_some()))
+            .collect()
     }
 
     #[test]

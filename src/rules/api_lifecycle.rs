@@ -287,7 +287,7 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
     // One related location per place, naming everything to do there.
     let mut places: Vec<(crate::load::Span, Vec<String>)> = Vec::new();
     for t in &trips {
-        let last = t.migration.segments.last().map_or("", |s| s.key.as_str());
+        let last = t.field();
         let what = match &t.migration.check {
             Check::Required => format!("add `{last}`"),
             Check::Default => format!("set `{last}` (its default changes)"),
