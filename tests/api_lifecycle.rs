@@ -122,6 +122,17 @@ fn expected(row: &FactRow, t: Version) -> Option<(&'static str, Severity)> {
     }
 }
 
+/// Scan options for one file with the given rules.
+fn options(path: PathBuf, ids: &[&str], settings: Settings) -> ScanOptions {
+    ScanOptions {
+        paths: vec![path],
+        rules: ids.iter().map(|id| rules::find(id).unwrap()).collect(),
+        excerpts: false,
+        settings,
+        ..ScanOptions::default()
+    }
+}
+
 struct Case {
     row: usize,
     line: u32,
@@ -151,16 +162,7 @@ fn scan_cases(
     }
     let path: PathBuf = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    let opts = ScanOptions {
-        paths: vec![path],
-        rules: ["KH501", "KH502", "KH503", "KH504"]
-            .iter()
-            .map(|id| rules::find(id).unwrap())
-            .collect(),
-        excerpts: false,
-        settings,
-        ..ScanOptions::default()
-    };
+    let opts = options(path, &["KH501", "KH502", "KH503", "KH504"], settings);
     let result = scan(&opts).expect("scan");
     let mut by_line: BTreeMap<u32, Vec<(String, Severity, String)>> = BTreeMap::new();
     for f in result.findings {
@@ -290,10 +292,6 @@ fn tables_are_consistent() {
 fn every_offered_fix_round_trips() {
     let t = &keelhaul::lifecycle::TABLE;
     let dir = tempfile::tempdir().unwrap();
-    let lifecycle_rules: Vec<_> = ["KH001", "KH501", "KH502"]
-        .iter()
-        .map(|id| rules::find(id).unwrap())
-        .collect();
     let mut offered = 0;
     let mut failures = Vec::new();
     for (i, row) in t
@@ -314,13 +312,7 @@ fn every_offered_fix_round_trips() {
             std::fs::write(&path, &text).unwrap();
             let mut settings = Settings::default();
             settings.kube_version = KubeVersion(at.minor);
-            let opts = ScanOptions {
-                paths: vec![path.clone()],
-                rules: lifecycle_rules.clone(),
-                excerpts: false,
-                settings,
-                ..ScanOptions::default()
-            };
+            let opts = options(path.clone(), &["KH001", "KH501", "KH502"], settings);
             let before = scan(&opts).unwrap();
             if !before.findings.iter().any(|f| f.fix.is_some()) {
                 continue;
@@ -363,16 +355,11 @@ fn findings_of(text: &str, settings: Settings) -> Vec<(u32, String, String, bool
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.yaml");
     std::fs::write(&path, text).unwrap();
-    let opts = ScanOptions {
-        paths: vec![path],
-        rules: ["KH501", "KH502", "KH503", "KH504", "KH505"]
-            .iter()
-            .map(|id| rules::find(id).unwrap())
-            .collect(),
-        excerpts: false,
+    let opts = options(
+        path,
+        &["KH501", "KH502", "KH503", "KH504", "KH505"],
         settings,
-        ..ScanOptions::default()
-    };
+    );
     scan(&opts)
         .unwrap()
         .findings

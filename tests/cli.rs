@@ -21,6 +21,17 @@ fn json_of(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).expect("valid JSON report")
 }
 
+/// The JSON report of scanning `stdin` with `args`.
+fn json_scan(args: &[&str], stdin: &str) -> serde_json::Value {
+    let out = keelhaul()
+        .args(["scan", "-", "--format", "json"])
+        .args(args)
+        .write_stdin(stdin.to_string())
+        .output()
+        .unwrap();
+    json_of(&out.stdout)
+}
+
 fn write(dir: &Path, name: &str, body: &[u8]) {
     let p = dir.join(name);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -450,22 +461,12 @@ fn gitignore_keelhaulignore_and_globs() {
 #[test]
 fn kind_list_items_and_json_manifests() {
     let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: in-a-list\n  spec:\n    containers:\n    - name: c\n      image: x\n      securityContext:\n        privileged: yes\n";
-    let out = keelhaul()
-        .args(["scan", "-", "--format", "json", "--select", "KH101"])
-        .write_stdin(list)
-        .output()
-        .unwrap();
-    let v = json_of(&out.stdout);
+    let v = json_scan(&["--select", "KH101"], list);
     assert_eq!(v["findings"][0]["start"]["line"], 13);
     assert_eq!(v["findings"][0]["resource"]["name"], "in-a-list");
 
     let json = "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Pod\",\n\t\"metadata\": {\"name\": \"j\"},\n\t\"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"x\",\n\t\t\"securityContext\": {\"privileged\": true}}]}\n}\n";
-    let out = keelhaul()
-        .args(["scan", "-", "--format", "json", "--select", "KH101"])
-        .write_stdin(json)
-        .output()
-        .unwrap();
-    let v = json_of(&out.stdout);
+    let v = json_scan(&["--select", "KH101"], json);
     assert_eq!(v["findings"][0]["start"]["line"], 6);
     assert_eq!(v["findings"][0]["start"]["column"], 37);
 }
@@ -673,12 +674,7 @@ fn fix_rewrites_pure_renames_and_keeps_everything_else() {
 #[test]
 fn fixes_in_json_and_fix_usage_errors() {
     let cronjob = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: c\n";
-    let out = keelhaul()
-        .args(["scan", "-", "--format", "json", "--select", "KH501"])
-        .write_stdin(cronjob)
-        .output()
-        .unwrap();
-    let report = json_of(&out.stdout);
+    let report = json_scan(&["--select", "KH501"], cronjob);
     let f = &report["findings"][0];
     assert_eq!(f["rule"], "KH501");
     assert_eq!(f["fix"]["edits"][0]["start"]["line"], 1);
@@ -703,13 +699,7 @@ fn fixes_in_json_and_fix_usage_errors() {
 fn target_versions() {
     let cronjob = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: c\n";
     let rules_at = |args: &[&str], input: &str| -> Vec<String> {
-        let out = keelhaul()
-            .args(["scan", "-", "--format", "json"])
-            .args(args)
-            .write_stdin(input.to_string())
-            .output()
-            .unwrap();
-        json_of(&out.stdout)["findings"]
+        json_scan(args, input)["findings"]
             .as_array()
             .unwrap()
             .iter()

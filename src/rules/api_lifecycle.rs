@@ -321,41 +321,23 @@ fn relative_to<'a>(from: &str, to: &'a str) -> &'a str {
     &to[at..]
 }
 
-impl Rule for ApiRemoved {
-    fn meta(&self) -> &'static RuleMeta {
-        &API_REMOVED
-    }
-    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
-        check_api_version(&API_REMOVED, r, out);
-    }
+/// The four apiVersion rules share one check; each keeps the findings that are its own.
+macro_rules! api_version_rule {
+    ($rule:ident, $meta:ident) => {
+        impl Rule for $rule {
+            fn meta(&self) -> &'static RuleMeta {
+                &$meta
+            }
+            fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+                check_api_version(&$meta, r, out);
+            }
+        }
+    };
 }
-
-impl Rule for ApiDeprecated {
-    fn meta(&self) -> &'static RuleMeta {
-        &API_DEPRECATED
-    }
-    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
-        check_api_version(&API_DEPRECATED, r, out);
-    }
-}
-
-impl Rule for CrdApiRemoved {
-    fn meta(&self) -> &'static RuleMeta {
-        &CRD_API_REMOVED
-    }
-    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
-        check_api_version(&CRD_API_REMOVED, r, out);
-    }
-}
-
-impl Rule for CrdApiDeprecated {
-    fn meta(&self) -> &'static RuleMeta {
-        &CRD_API_DEPRECATED
-    }
-    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
-        check_api_version(&CRD_API_DEPRECATED, r, out);
-    }
-}
+api_version_rule!(ApiRemoved, API_REMOVED);
+api_version_rule!(ApiDeprecated, API_DEPRECATED);
+api_version_rule!(CrdApiRemoved, CRD_API_REMOVED);
+api_version_rule!(CrdApiDeprecated, CRD_API_DEPRECATED);
 
 #[cfg(test)]
 mod tests {
