@@ -59,6 +59,15 @@ pub struct ScanArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Also write a SARIF 2.1.0 report to this file (whatever --format is).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+
+    /// The category of the SARIF run (`automationDetails.id` = CATEGORY/), which keeps several
+    /// uploads for one commit apart in code scanning.
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
+
     /// Exit with 1 when a finding has this severity or a higher one.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -161,6 +170,10 @@ fn parse_target(s: &str) -> Result<(String, crate::lifecycle::Version), String> 
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the lines of the findings.
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -372,6 +385,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         default_namespace: args.default_namespace,
         threads: args.threads,
         excerpts: args.format == Format::Human,
+        fingerprints: args.format == Format::Sarif || args.sarif.is_some(),
         rules,
         settings: Settings {
             kube_version: kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED),
@@ -431,6 +445,32 @@ fn run_scan(args: ScanArgs) -> i32 {
             };
         }
     }
+    let root = crate::paths::repository_root();
+    let mut io_failed = false;
+    if let Some(path) = &args.sarif {
+        let written = std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            crate::sarif::write_sarif(
+                &result,
+                &crate::sarif::SarifOptions {
+                    root: &root,
+                    category: args.sarif_category.as_deref(),
+                },
+                &mut w,
+            )?;
+            w.flush()
+        });
+        if let Err(e) = written {
+            eprintln!(
+                "keelhaul: cannot write the SARIF report {}: {e}",
+                path.display()
+            );
+            io_failed = true;
+        }
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        io_failed |= !github_step_files(&result, &root, args.sarif.as_deref(), &opts);
+    }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = match args.format {
@@ -452,6 +492,15 @@ fn run_scan(args: ScanArgs) -> i32 {
             )
         }
         Format::Json => report::write_json(&result, &mut w),
+        Format::Sarif => crate::sarif::write_sarif(
+            &result,
+            &crate::sarif::SarifOptions {
+                root: &root,
+                category: args.sarif_category.as_deref(),
+            },
+            &mut w,
+        ),
+        Format::Github => crate::annotations::write_workflow_commands(&result, &root, &mut w),
     };
     match written.and_then(|_| w.flush()) {
         Ok(()) => {}
@@ -462,10 +511,48 @@ fn run_scan(args: ScanArgs) -> i32 {
             return EXIT_ERROR;
         }
     }
-    if fix_failed {
+    if fix_failed || io_failed {
         return EXIT_ERROR;
     }
     exit_code(&result, args.fail_on)
+}
+
+/// In a GitHub Actions step: the job summary and the step outputs, when the runner names
+/// their files. Returns false when one could not be written (said on standard error).
+fn github_step_files(
+    result: &scan::ScanResult,
+    root: &std::path::Path,
+    sarif: Option<&std::path::Path>,
+    opts: &ScanOptions,
+) -> bool {
+    let mut ok = true;
+    let file = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(path) = file("GITHUB_STEP_SUMMARY") {
+        let context = format!(" at Kubernetes {}", opts.settings.kube_version);
+        let text = crate::annotations::job_summary(
+            result,
+            root,
+            &crate::annotations::SummaryLinks::from_env(),
+            &context,
+        );
+        if let Err(e) = crate::annotations::append_to(&path, &text) {
+            eprintln!("keelhaul: cannot write the job summary: {e}");
+            ok = false;
+        }
+    }
+    if let Some(path) = file("GITHUB_OUTPUT") {
+        let sarif = sarif.map(|p| p.display().to_string());
+        let text = crate::annotations::outputs(result, sarif.as_deref());
+        if let Err(e) = crate::annotations::append_to(&path, &text) {
+            eprintln!("keelhaul: cannot write the step outputs: {e}");
+            ok = false;
+        }
+    }
+    ok
 }
 
 fn exit_code(result: &scan::ScanResult, fail_on: FailOn) -> i32 {

@@ -74,6 +74,9 @@ pub struct Finding {
     pub excerpt: Option<Box<Excerpt>>,
     /// Text edits that resolve the finding, when it can be fixed mechanically and safely.
     pub fix: Option<Box<crate::fix::Fix>>,
+    /// GitHub's fingerprint of the line the finding starts on (`primaryLocationLineHash`),
+    /// when the scan was asked for fingerprints.
+    pub line_hash: Option<Box<str>>,
 }
 
 impl Finding {
@@ -90,6 +93,7 @@ impl Finding {
             origin: None,
             excerpt: None,
             fix: None,
+            line_hash: None,
         }
     }
 

@@ -28,18 +28,16 @@ pub fn line_hashes(text: &str) -> Vec<String> {
         }
         out[line - 1] = format!("{hash:x}:{n}");
     };
-    let update = |current: u64,
-                      hash: &mut u64,
-                      index: &mut usize,
-                      window: &mut [u64; BLOCK_SIZE]| {
-        let begin = window[*index];
-        window[*index] = current;
-        *hash = MOD
-            .wrapping_mul(*hash)
-            .wrapping_add(current)
-            .wrapping_sub(first_mod.wrapping_mul(begin));
-        *index = (*index + 1) % BLOCK_SIZE;
-    };
+    let update =
+        |current: u64, hash: &mut u64, index: &mut usize, window: &mut [u64; BLOCK_SIZE]| {
+            let begin = window[*index];
+            window[*index] = current;
+            *hash = MOD
+                .wrapping_mul(*hash)
+                .wrapping_add(current)
+                .wrapping_sub(first_mod.wrapping_mul(begin));
+            *index = (*index + 1) % BLOCK_SIZE;
+        };
 
     let mut process = |c: u64,
                        hash: &mut u64,

@@ -2,6 +2,7 @@
 //!
 //! The pipeline runs one way: discover → load → index → check → filter → report.
 
+pub mod annotations;
 pub mod check;
 pub mod cli;
 pub mod discover;
@@ -16,4 +17,5 @@ pub mod paths;
 pub mod pss;
 pub mod report;
 pub mod rules;
+pub mod sarif;
 pub mod scan;

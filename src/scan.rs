@@ -32,6 +32,8 @@ pub struct ScanOptions {
     pub rules: Vec<&'static dyn Rule>,
     /// Keep the source lines of each finding (for snippets).
     pub excerpts: bool,
+    /// Compute GitHub's line fingerprint of each finding (for SARIF).
+    pub fingerprints: bool,
     pub settings: Settings,
 }
 
@@ -46,6 +48,7 @@ impl Default for ScanOptions {
             threads: None,
             rules: crate::rules::all().to_vec(),
             excerpts: true,
+            fingerprints: false,
             settings: Settings::default(),
         }
     }
@@ -163,8 +166,12 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     }
     ix.sort();
     let mut cross = check::check_index(&opts.rules, &opts.settings, &ix);
-    if opts.excerpts && !cross.is_empty() {
-        excerpts_after_the_fact(&mut cross, stdin_bytes.and_then(|b| load::decode(b).ok()));
+    if (opts.excerpts || opts.fingerprints) && !cross.is_empty() {
+        source_after_the_fact(
+            &mut cross,
+            stdin_bytes.and_then(|b| load::decode(b).ok()),
+            opts,
+        );
     }
     result.findings.extend(cross);
     let in_order = |a: &Finding, b: &Finding| a.output_order(b).is_le();
@@ -534,6 +541,20 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
     if opts.excerpts && !out.findings.is_empty() {
         attach_excerpts(text, &masks, &mut out.findings);
     }
+    if opts.fingerprints && !out.findings.is_empty() {
+        attach_line_hashes(text, &mut out.findings);
+    }
+}
+
+/// GitHub's fingerprint of the line each finding starts on.
+fn attach_line_hashes(text: &str, findings: &mut [Finding]) {
+    let hashes = crate::fingerprint::line_hashes(text);
+    for f in findings {
+        let line = f.span.start.line.max(1) as usize;
+        if let Some(h) = hashes.get(line - 1) {
+            f.line_hash = Some(h.as_str().into());
+        }
+    }
 }
 
 fn problem_finding(file: &Arc<str>, p: LoadProblem) -> Finding {
@@ -569,9 +590,10 @@ fn problem_finding(file: &Arc<str>, p: LoadProblem) -> Finding {
     }
 }
 
-/// Snippets for findings made once the files were closed (the cross-resource rules'): each
-/// file is read again, and its Secrets found again so their values stay masked.
-fn excerpts_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>) {
+/// Snippets and fingerprints for findings made once the files were closed (the
+/// cross-resource rules'): each file is read again, and its Secrets found again so their
+/// values stay masked.
+fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opts: &ScanOptions) {
     findings.sort_by(|a, b| a.file.cmp(&b.file));
     for group in findings.chunk_by_mut(|a, b| a.file == b.file) {
         let file = group[0].file.clone();
@@ -583,6 +605,12 @@ fn excerpts_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>) {
             read.as_deref().and_then(|b| load::decode(b).ok())
         };
         let Some(text) = text else { continue };
+        if opts.fingerprints {
+            attach_line_hashes(text, group);
+        }
+        if !opts.excerpts {
+            continue;
+        }
         let mut masks = Vec::new();
         for doc in load::load_text(text).docs {
             for r in index::resources_of(&doc, "").unwrap_or_default() {

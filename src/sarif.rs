@@ -1,0 +1,362 @@
+//! SARIF 2.1.0 for GitHub code scanning: one run, one rule descriptor per registered rule
+//! (its page as help), results with a repository-relative location, a 1-based region in
+//! Unicode code points, GitHub's line fingerprint, related locations and fixes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Location, Message,
+    MultiformatMessageString, PhysicalLocation, PropertyBag, Region, Replacement,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
+    RunAutomationDetails, Sarif, Tool, ToolComponent,
+};
+
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::load::Span;
+use crate::scan::ScanResult;
+
+/// The key of `originalUriBaseIds` that every relative artifact URI hangs from.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+pub struct SarifOptions<'a> {
+    /// The repository root that artifact URIs are relative to.
+    pub root: &'a Path,
+    /// `automationDetails.id` is `<category>/` when set (keeps several uploads for one
+    /// commit apart).
+    pub category: Option<&'a str>,
+}
+
+/// The rule family a rule id belongs to, as a tag.
+fn family(id: &str) -> &'static str {
+    match &id[..3] {
+        "KH0" => "input",
+        "KH1" => "security-context",
+        "KH2" => "seccomp-apparmor",
+        "KH3" => "rbac",
+        "KH4" => "network-policy",
+        "KH5" => "api-lifecycle",
+        "KH6" => "aks",
+        _ => "other",
+    }
+}
+
+/// Whether a rule finds security problems (its results then carry a security severity).
+fn is_security(id: &str) -> bool {
+    matches!(
+        family(id),
+        "security-context" | "seccomp-apparmor" | "rbac" | "network-policy" | "aks"
+    )
+}
+
+/// The score code scanning ranks security alerts by (critical > 9.0, high 7.0–8.9, medium
+/// 4.0–6.9, low 0.1–3.9).
+fn security_severity(m: &RuleMeta) -> &'static str {
+    match m.id {
+        // Full control of the node or the cluster.
+        "KH101" | "KH107" | "KH113" | "KH302" | "KH303" | "KH304" => "9.1",
+        _ => match m.severity {
+            Severity::Error => "8.0",
+            Severity::Warning => "5.5",
+            Severity::Note => "2.0",
+        },
+    }
+}
+
+/// How sure a rule is of its results: deterministic readings of one object are very high;
+/// judgements that depend on every related object being in the scanned set are high.
+fn precision(id: &str) -> &'static str {
+    match id {
+        "KH114" | "KH130" | "KH131" | "KH310" | "KH311" | "KH401" => "high",
+        _ => "very-high",
+    }
+}
+
+fn level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Note => ResultLevel::Note,
+    }
+}
+
+/// The first paragraph of the page's "What it checks" section, else the title.
+fn full_description(m: &RuleMeta) -> String {
+    let page = m.page;
+    let body = page
+        .split("\n## ")
+        .find(|s| s.starts_with("What it checks"))
+        .and_then(|s| s.split_once('\n').map(|(_, rest)| rest))
+        .unwrap_or("");
+    let para = body
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty())
+        .unwrap_or(m.title);
+    let flat = para.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate(&flat, 1000)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max - 1;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+fn descriptor(m: &'static RuleMeta) -> ReportingDescriptor {
+    let page = crate::lifecycle::expand_page(m.page).into_owned();
+    let mut props = BTreeMap::new();
+    props.insert("precision".to_string(), json!(precision(m.id)));
+    props.insert(
+        "problem.severity".to_string(),
+        json!(match m.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "recommendation",
+        }),
+    );
+    let mut tags = vec!["kubernetes".to_string(), family(m.id).to_string()];
+    if is_security(m.id) {
+        tags.insert(0, "security".to_string());
+        props.insert("security-severity".to_string(), json!(security_severity(m)));
+    }
+    if let Some(c) = m.pss_control {
+        tags.push("pod-security-standards".to_string());
+        props.insert("podSecurityControl".to_string(), json!(c));
+    }
+    let bag = PropertyBag::builder()
+        .tags(tags)
+        .additional_properties(props)
+        .build();
+    let d = ReportingDescriptor::builder()
+        .id(m.id)
+        .name(m.slug)
+        .short_description(MultiformatMessageString::builder().text(m.title).build())
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(full_description(m))
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(page.clone())
+                .markdown(page)
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(m.severity.as_str()))
+                .build(),
+        )
+        .properties(bag);
+    match help_uri(m) {
+        Some(uri) => d.help_uri(uri).build(),
+        None => d.build(),
+    }
+}
+
+/// The rule's page in keelhaul's repository, when the package names one.
+fn help_uri(m: &RuleMeta) -> Option<String> {
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    (!repo.is_empty()).then(|| {
+        format!(
+            "{}/blob/main/rules/{}-{}.md",
+            repo.trim_end_matches('/'),
+            m.id,
+            m.slug
+        )
+    })
+}
+
+/// A 1-based region; a point covers the character at it (SARIF regions are end-exclusive).
+fn region(span: Span) -> Region {
+    let start_col = span.start.col as i64 + 1;
+    let mut end_col = span.end.col as i64 + 1;
+    if span.end.line == span.start.line && end_col <= start_col {
+        end_col = start_col + 1;
+    }
+    Region::builder()
+        .start_line(span.start.line.max(1) as i64)
+        .start_column(start_col)
+        .end_line(span.end.line.max(span.start.line).max(1) as i64)
+        .end_column(end_col)
+        .build()
+}
+
+/// An artifact location: relative to the repository root when the file lies in it.
+fn artifact(file: &str, root: &Path) -> ArtifactLocation {
+    match crate::paths::repo_relative(file, root) {
+        Some(rel) => ArtifactLocation::builder()
+            .uri(percent_encode_path(&rel))
+            .uri_base_id(SRCROOT)
+            .build(),
+        None if file == "<stdin>" => ArtifactLocation::builder().uri("stdin").build(),
+        None => ArtifactLocation::builder()
+            .uri(percent_encode_path(&file.replace('\\', "/")))
+            .build(),
+    }
+}
+
+/// A path as a relative URI reference: every byte that is not unreserved or `/` encoded.
+fn percent_encode_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn sarif_result(f: &Finding, index: Option<usize>, root: &Path) -> SarifResult {
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(artifact(&f.file, root))
+                .region(region(f.span))
+                .build(),
+        )
+        .build();
+    let related: Vec<Location> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            Location::builder()
+                .id(i as i64 + 1)
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(artifact(r.file.as_deref().unwrap_or(&f.file), root))
+                        .region(region(r.span))
+                        .build(),
+                )
+                .message(Message::builder().text(r.label.to_string()).build())
+                .build()
+        })
+        .collect();
+    let mut props = BTreeMap::new();
+    if let Some(r) = &f.resource {
+        props.insert("resource".to_string(), json!(&**r));
+    }
+    if let Some(o) = &f.origin {
+        props.insert("helmTemplate".to_string(), json!(&**o));
+    }
+    let mut res = SarifResult::builder()
+        .rule_id(f.rule.id)
+        .level(level(f.severity))
+        .message(Message::builder().text(f.message.to_string()).build())
+        .locations(vec![location])
+        .build();
+    if !related.is_empty() {
+        res.related_locations = Some(related);
+    }
+    res.rule_index = index.map(|i| i as i64);
+    if let Some(h) = &f.line_hash {
+        res.partial_fingerprints = Some(BTreeMap::from([(
+            "primaryLocationLineHash".to_string(),
+            h.to_string(),
+        )]));
+    }
+    if !props.is_empty() {
+        res.properties = Some(PropertyBag::builder().additional_properties(props).build());
+    }
+    if let Some(fix) = &f.fix {
+        let replacements: Vec<Replacement> = fix
+            .edits
+            .iter()
+            .map(|e| {
+                Replacement::builder()
+                    .deleted_region(region_exact(e.span))
+                    .inserted_content(ArtifactContent::builder().text(e.new.to_string()).build())
+                    .build()
+            })
+            .collect();
+        res.fixes = Some(vec![
+            Fix::builder()
+                .description(Message::builder().text(fix.description.to_string()).build())
+                .artifact_changes(vec![
+                    ArtifactChange::builder()
+                        .artifact_location(artifact(&f.file, root))
+                        .replacements(replacements)
+                        .build(),
+                ])
+                .build(),
+        ]);
+    }
+    res
+}
+
+/// A region exactly as the span is (a fix deletes precisely these characters).
+fn region_exact(span: Span) -> Region {
+    Region::builder()
+        .start_line(span.start.line as i64)
+        .start_column(span.start.col as i64 + 1)
+        .end_line(span.end.line as i64)
+        .end_column(span.end.col as i64 + 1)
+        .build()
+}
+
+/// The SARIF log of a scan.
+pub fn sarif(result: &ScanResult, opts: &SarifOptions<'_>) -> Sarif {
+    let rules = crate::rules::all();
+    let descriptors: Vec<ReportingDescriptor> =
+        rules.iter().map(|r| descriptor(r.meta())).collect();
+    let index_of = |id: &str| rules.iter().position(|r| r.meta().id == id);
+    let results: Vec<SarifResult> = result
+        .findings
+        .iter()
+        .map(|f| sarif_result(f, index_of(f.rule.id), opts.root))
+        .collect();
+    let version = env!("CARGO_PKG_VERSION");
+    let mut driver = ToolComponent::builder()
+        .name("keelhaul")
+        .version(version)
+        .semantic_version(version)
+        .rules(descriptors)
+        .build();
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    if !repo.is_empty() {
+        driver.information_uri = Some(repo.to_string());
+    }
+    let mut run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .build();
+    run.column_kind = Some(json!("unicodeCodePoints"));
+    run.original_uri_base_ids = Some(BTreeMap::from([(
+        SRCROOT.to_string(),
+        ArtifactLocation::builder()
+            .description(Message::builder().text("the repository root").build())
+            .build(),
+    )]));
+    if let Some(c) = opts.category.filter(|c| !c.is_empty()) {
+        run.automation_details = Some(
+            RunAutomationDetails::builder()
+                .id(format!("{}/", c.trim_end_matches('/')))
+                .build(),
+        );
+    }
+    Sarif::builder()
+        .schema(serde_sarif::sarif::SCHEMA_URL)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
+}
+
+/// Writes the SARIF log as JSON.
+pub fn write_sarif<W: std::io::Write>(
+    result: &ScanResult,
+    opts: &SarifOptions<'_>,
+    w: &mut W,
+) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, &sarif(result, opts)).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
