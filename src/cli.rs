@@ -130,6 +130,19 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAME=X.Y", value_parser = parse_target)]
     pub target: Vec<(String, crate::lifecycle::Version)>,
 
+    /// Post the findings on the pull request as one review, inline on its diff (in a GitHub
+    /// Actions pull_request run; reads GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL and
+    /// GITHUB_TOKEN, which needs `pull-requests: write`). A review that cannot be posted is
+    /// said in one line; the exit code still follows the findings.
+    #[arg(long)]
+    pub pr_review: bool,
+
+    /// Which findings go inline in the review: added (on added lines), diff_context (within
+    /// the diff's hunks), file (in the changed files), nofilter (all; those outside the diff go
+    /// in the review's body).
+    #[arg(long, value_name = "MODE", default_value = "added", value_parser = parse_filter_mode)]
+    pub filter_mode: crate::github::FilterMode,
+
     /// Apply the fixes that findings carry (an apiVersion that only changes its name, a
     /// renamed field) to the files, then report what remains.
     #[arg(long)]
@@ -142,6 +155,11 @@ pub struct ScanArgs {
     /// Also list documents that were not checked because they are not Kubernetes objects.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+fn parse_filter_mode(s: &str) -> Result<crate::github::FilterMode, String> {
+    crate::github::FilterMode::parse(s)
+        .ok_or_else(|| format!("not a filter mode: {s:?} (added, diff_context, file, nofilter)"))
 }
 
 fn parse_target(s: &str) -> Result<(String, crate::lifecycle::Version), String> {
@@ -470,6 +488,19 @@ fn run_scan(args: ScanArgs) -> i32 {
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         io_failed |= !github_step_files(&result, &root, args.sarif.as_deref(), &opts);
+    }
+    if args.pr_review {
+        let outcome = crate::github::post_review(
+            &result,
+            &crate::github::ReviewOptions::from_env(args.filter_mode),
+        );
+        match &outcome.skipped {
+            Some(why) => eprintln!("keelhaul: no pull-request review posted: {why}"),
+            None => eprintln!(
+                "keelhaul: pull-request review: {} inline comment(s), {} finding(s) in the review body, {} already commented, {} earlier comment(s) marked resolved",
+                outcome.posted, outcome.in_body, outcome.unchanged, outcome.updated
+            ),
+        }
     }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

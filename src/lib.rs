@@ -9,6 +9,7 @@ pub mod discover;
 pub mod finding;
 pub mod fingerprint;
 pub mod fix;
+pub mod github;
 pub mod index;
 pub mod lifecycle;
 pub mod load;

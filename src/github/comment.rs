@@ -1,0 +1,297 @@
+//! The text keelhaul writes into a pull request: one review comment per finding (with a
+//! suggestion block when the finding's fix can be shown as one), the hidden marker that lets
+//! a later run recognise its own comments, the fingerprint in that marker, and the review
+//! body.
+
+use crate::finding::Finding;
+use crate::fix::{Edit, apply};
+
+/// The start of every marker; the version lets a later format change tell old markers apart.
+const MARKER_PREFIX: &str = "<!-- keelhaul:v1 fp=";
+const MARKER_SUFFIX: &str = " -->";
+/// What a resolved comment starts with (its old text follows, struck through).
+pub const RESOLVED_PREFIX: &str = "**Resolved**";
+
+/// The hidden marker for a fingerprint.
+pub fn marker(fp: &str) -> String {
+    format!("{MARKER_PREFIX}{fp}{MARKER_SUFFIX}")
+}
+
+/// The fingerprint in `body`'s marker. The marker must be the body's last line, as keelhaul
+/// writes it: a reply that quotes a keelhaul comment is not taken for one.
+pub fn marker_in(body: &str) -> Option<&str> {
+    let last = body.trim_end().lines().last()?.trim();
+    let fp = last
+        .strip_prefix(MARKER_PREFIX)?
+        .strip_suffix(MARKER_SUFFIX)?;
+    (!fp.is_empty() && fp.bytes().all(|b| b.is_ascii_hexdigit())).then_some(fp)
+}
+
+/// Every fingerprint marked anywhere in `text` (a review body lists several findings, each
+/// with its marker).
+pub fn markers_in_text(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices(MARKER_PREFIX).filter_map(move |(i, _)| {
+        let rest = &text[i + MARKER_PREFIX.len()..];
+        let fp = &rest[..rest.find(MARKER_SUFFIX)?];
+        (!fp.is_empty() && fp.bytes().all(|b| b.is_ascii_hexdigit())).then_some(fp)
+    })
+}
+
+/// Whether a keelhaul comment says its finding is resolved.
+pub fn is_resolved(body: &str) -> bool {
+    body.trim_start().starts_with(RESOLVED_PREFIX)
+}
+
+/// 64-bit FNV-1a: small, stable across platforms and releases, and enough to tell apart the
+/// findings of one pull request. Not for anything that must resist forgery.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            // A separator, so that ("ab", "c") and ("a", "bc") differ.
+            h ^= 0xff;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for &b in *p {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// A finding's fingerprint: its rule, its file and the GitHub line hash of its start line
+/// (which hashes what the line and those after it say, not where they are), so it survives
+/// edits elsewhere in the file. `occurrence` tells apart findings that share all three.
+/// Without the file's text (standard input, an unreadable file) the message stands in for
+/// the line hash.
+pub fn fingerprint(
+    rule: &str,
+    path: &str,
+    line_hash: Option<&str>,
+    message: &str,
+    occurrence: usize,
+) -> String {
+    let what = line_hash.unwrap_or(message);
+    let n = occurrence.to_string();
+    format!(
+        "{:016x}",
+        fnv1a(&[
+            rule.as_bytes(),
+            path.as_bytes(),
+            what.as_bytes(),
+            n.as_bytes()
+        ])
+    )
+}
+
+/// Escapes what GitHub's Markdown would take for HTML (`<stdin>` would vanish as a tag, and a
+/// message must never be able to close or forge a marker), outside code spans.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    // An unclosed code span would run to the end of the comment.
+    if in_code {
+        out.push('`');
+    }
+    out
+}
+
+/// `**KH101 privileged** (error): message`
+pub fn headline(f: &Finding) -> String {
+    format!(
+        "**{} {}** ({}): {}",
+        f.rule.id,
+        f.rule.slug,
+        f.severity.as_str(),
+        escape_markdown(&f.message)
+    )
+}
+
+/// The lines `first..=last` of `text` as they read once the fix's edits are made, when the
+/// edits all lie on those lines and all apply. This is what a suggestion for a comment on
+/// exactly those lines must contain.
+pub fn suggested_lines(text: &str, edits: &[Edit], first: u32, last: u32) -> Option<String> {
+    if edits.is_empty()
+        || !edits
+            .iter()
+            .all(|e| e.span.start.line >= first && e.span.end.line <= last)
+    {
+        return None;
+    }
+    let refs: Vec<&Edit> = edits.iter().collect();
+    let applied = apply(text, &refs);
+    if applied.skipped() > 0 || applied.text == text {
+        return None;
+    }
+    // The lines outside the range are untouched, so the range grows or shrinks by as many
+    // lines as the whole text did.
+    let count = |t: &str| t.split('\n').count() as i64;
+    let delta = count(&applied.text) - count(text);
+    let new_last = i64::from(last) + delta;
+    if new_last < i64::from(first) {
+        // The edits delete the lines outright; a suggestion would have to be empty.
+        return Some(String::new());
+    }
+    let lines: Vec<&str> = applied
+        .text
+        .split('\n')
+        .skip(first as usize - 1)
+        .take((new_last - i64::from(first) + 1) as usize)
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    Some(lines.join("\n"))
+}
+
+/// A ```suggestion block; the fence is made longer than any run of backticks inside.
+pub fn suggestion_block(lines: &str) -> String {
+    let mut fence = String::from("```");
+    while lines.contains(fence.as_str()) {
+        fence.push('`');
+    }
+    if lines.is_empty() {
+        format!("{fence}suggestion\n{fence}")
+    } else {
+        format!("{fence}suggestion\n{lines}\n{fence}")
+    }
+}
+
+/// The body of the review comment on `f`.
+pub fn comment_body(f: &Finding, suggestion: Option<&str>, fp: &str) -> String {
+    let mut out = headline(f);
+    out.push_str("\n\n");
+    out.push_str(&escape_markdown(f.rule.title));
+    out.push_str(&format!(" Details: `keelhaul explain {}`.", f.rule.id));
+    if let (Some(lines), Some(fix)) = (suggestion, &f.fix) {
+        out.push_str(&format!(
+            "\n\nSuggested fix ({}):\n\n",
+            escape_markdown(&fix.description)
+        ));
+        out.push_str(&suggestion_block(lines));
+    }
+    out.push_str("\n\n");
+    out.push_str(&marker(fp));
+    out
+}
+
+/// The text of a comment whose finding is gone: a note, then the old headline struck
+/// through (the rest of the old text dropped, the marker kept so later runs leave it be).
+pub fn resolved_body(old: &str, fp: &str) -> String {
+    let first = old
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && marker_in(l).is_none())
+        .unwrap_or("");
+    let mut out = format!("{RESOLVED_PREFIX}: keelhaul no longer reports this finding.");
+    if !first.is_empty() {
+        // `~~` around text with its own `~~` would end early; keep the old text as it was.
+        let struck = first.replace("~~", "");
+        out.push_str(&format!("\n\n~~{struck}~~"));
+    }
+    out.push_str("\n\n");
+    out.push_str(&marker(fp));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Pos, Span};
+
+    #[test]
+    fn markers_round_trip_and_only_as_the_last_line() {
+        let body = format!("text\n\n{}\n", marker("00ff12"));
+        assert_eq!(marker_in(&body), Some("00ff12"));
+        assert_eq!(
+            marker_in(&format!("> {}\n\nI disagree", marker("ab"))),
+            None
+        );
+        assert_eq!(marker_in("<!-- keelhaul:v1 fp= -->"), None);
+        assert_eq!(marker_in("<!-- keelhaul:v1 fp=zz -->"), None);
+        assert_eq!(marker_in(""), None);
+        let review = format!(
+            "- a {}\n- b {}\n<!-- keelhaul:v1 fp=x y -->",
+            marker("01"),
+            marker("02")
+        );
+        assert_eq!(
+            markers_in_text(&review).collect::<Vec<_>>(),
+            vec!["01", "02"]
+        );
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_distinct() {
+        let a = fingerprint("KH101", "k8s/a.yaml", Some("abc:1"), "m", 0);
+        assert_eq!(
+            a,
+            fingerprint("KH101", "k8s/a.yaml", Some("abc:1"), "other", 0)
+        );
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, fingerprint("KH102", "k8s/a.yaml", Some("abc:1"), "m", 0));
+        assert_ne!(a, fingerprint("KH101", "k8s/b.yaml", Some("abc:1"), "m", 0));
+        assert_ne!(a, fingerprint("KH101", "k8s/a.yaml", Some("abc:2"), "m", 0));
+        assert_ne!(a, fingerprint("KH101", "k8s/a.yaml", Some("abc:1"), "m", 1));
+        // Separators matter.
+        assert_ne!(fnv1a(&[b"ab", b"c"]), fnv1a(&[b"a", b"bc"]));
+        // FNV-1a 64 of "a" (published test vector).
+        assert_eq!(fnv1a(&[b"a"]), 0xaf63dc4c8601ec8c);
+    }
+
+    #[test]
+    fn escaping_keeps_code_spans() {
+        assert_eq!(
+            escape_markdown("read <stdin> with `a<b>` <!--"),
+            "read &lt;stdin&gt; with `a<b>` &lt;!--"
+        );
+        assert_eq!(escape_markdown("odd `tick"), "odd `tick`");
+    }
+
+    fn edit(line: u32, col: u32, old: &str, new: &str) -> Edit {
+        Edit {
+            span: Span {
+                start: Pos { line, col },
+                end: Pos {
+                    line,
+                    col: col + old.chars().count() as u32,
+                },
+            },
+            old: old.into(),
+            new: new.into(),
+        }
+    }
+
+    #[test]
+    fn suggestions_show_the_fixed_lines() {
+        let text = "apiVersion: batch/v1beta1\r\nkind: CronJob\r\n";
+        let e = edit(1, 12, "batch/v1beta1", "batch/v1");
+        assert_eq!(
+            suggested_lines(text, std::slice::from_ref(&e), 1, 1).as_deref(),
+            Some("apiVersion: batch/v1")
+        );
+        // An edit off the finding's lines, or one that no longer applies: no suggestion.
+        assert_eq!(suggested_lines(text, std::slice::from_ref(&e), 2, 2), None);
+        assert_eq!(
+            suggested_lines("apiVersion: v1\n", std::slice::from_ref(&e), 1, 1),
+            None
+        );
+        // An edit that adds a line.
+        let grow = edit(2, 0, "kind", "# note\nkind");
+        assert_eq!(
+            suggested_lines(text, &[grow], 2, 2).as_deref(),
+            Some("# note\nkind: CronJob")
+        );
+        assert_eq!(suggestion_block("a ``` b"), "````suggestion\na ``` b\n````");
+    }
+}

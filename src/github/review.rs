@@ -1,0 +1,719 @@
+//! One pull-request review per run: which findings the filter mode keeps, which of those can
+//! be commented on inline (GitHub accepts a review comment only on a line shown in the diff,
+//! a multi-line one only within one hunk) and which go in the review's body, what an earlier
+//! run already said, and the calls that post it. Every failure ends as a one-line reason in
+//! the outcome: a review is feedback on top of the scan, never a reason for the scan to fail.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::client::{Api, ApiError};
+use super::comment;
+use super::diff::{self, FileDiff};
+use super::event::{self, PullRequest};
+use crate::finding::{Finding, Severity};
+use crate::scan::ScanResult;
+
+/// Which findings a review reports, as reviewdog's filter modes define them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterMode {
+    /// The finding starts on a line the pull request adds or changes.
+    Added,
+    /// The finding starts on a line the diff shows: added, or context around a change.
+    DiffContext,
+    /// The finding is in a file the pull request changes, on any line.
+    File,
+    /// Every finding; those off the diff are listed in the review's body.
+    NoFilter,
+}
+
+impl FilterMode {
+    /// `added`, `diff_context`, `file`, `nofilter` (reviewdog's names; `-` for `_` and
+    /// `no_filter` are accepted too).
+    pub fn parse(s: &str) -> Option<FilterMode> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "added" | "default" => Some(FilterMode::Added),
+            "diff_context" => Some(FilterMode::DiffContext),
+            "file" => Some(FilterMode::File),
+            "nofilter" | "no_filter" => Some(FilterMode::NoFilter),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilterMode::Added => "added",
+            FilterMode::DiffContext => "diff_context",
+            FilterMode::File => "file",
+            FilterMode::NoFilter => "nofilter",
+        }
+    }
+}
+
+impl std::fmt::Display for FilterMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where and as whom to post; `from_env` reads what GitHub Actions sets.
+#[derive(Clone)]
+pub struct ReviewOptions {
+    pub filter_mode: FilterMode,
+    /// `GITHUB_API_URL`: `https://api.github.com`, or `https://HOST/api/v3` on GitHub
+    /// Enterprise Server.
+    pub api_url: String,
+    /// `GITHUB_TOKEN`.
+    pub token: Option<String>,
+    /// `GITHUB_EVENT_PATH`: the webhook payload.
+    pub event_path: Option<PathBuf>,
+    /// `GITHUB_EVENT_NAME`.
+    pub event_name: Option<String>,
+    /// `GITHUB_REPOSITORY`: `owner/name`.
+    pub repository: Option<String>,
+    /// The repository root, that review comments' paths are relative to.
+    pub root: PathBuf,
+}
+
+/// Without the token: options end up in logs.
+impl std::fmt::Debug for ReviewOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReviewOptions")
+            .field("filter_mode", &self.filter_mode)
+            .field("api_url", &self.api_url)
+            .field("token", &self.token.as_ref().map(|_| "(set)"))
+            .field("event_path", &self.event_path)
+            .field("event_name", &self.event_name)
+            .field("repository", &self.repository)
+            .field("root", &self.root)
+            .finish()
+    }
+}
+
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+impl ReviewOptions {
+    pub fn from_env(filter_mode: FilterMode) -> ReviewOptions {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        ReviewOptions {
+            filter_mode,
+            api_url: var("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            token: var("GITHUB_TOKEN"),
+            event_path: var("GITHUB_EVENT_PATH").map(PathBuf::from),
+            event_name: var("GITHUB_EVENT_NAME"),
+            repository: var("GITHUB_REPOSITORY"),
+            root: crate::paths::repository_root(),
+        }
+    }
+}
+
+/// What a review did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReviewOutcome {
+    /// Inline comments posted.
+    pub posted: usize,
+    /// Findings listed in the review body instead.
+    pub in_body: usize,
+    /// Earlier keelhaul comments edited (finding gone / changed).
+    pub updated: usize,
+    /// Findings already commented on by an earlier run.
+    pub unchanged: usize,
+    /// Why no review was posted (one line for the log), when none was.
+    pub skipped: Option<String>,
+}
+
+/// Inline comments per review at most, as reviewdog does: many more in one request trip
+/// GitHub's abuse detection. The rest are listed in the body.
+pub const MAX_INLINE_COMMENTS: usize = 30;
+/// Findings listed in a review body at most, and the body's length: GitHub refuses a body
+/// over 65,536 characters.
+const MAX_BODY_FINDINGS: usize = 100;
+const MAX_BODY_CHARS: usize = 60_000;
+/// GitHub's files listing stops at 3,000 files (30 pages of 100).
+const MAX_PR_FILES: u64 = 3000;
+const MAX_FILE_PAGES: usize = 30;
+/// Earlier review comments and reviews read at most (100 a page).
+const MAX_COMMENT_PAGES: usize = 100;
+/// How long the whole exchange with GitHub may take.
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Posts the findings of `result` as a review on the pull request of the current GitHub
+/// Actions run. Never panics, never fails: what could not be done is in `skipped`. It runs
+/// a Tokio runtime of its own, so it is called from synchronous code, not from a task.
+pub fn post_review(result: &ScanResult, opts: &ReviewOptions) -> ReviewOutcome {
+    let run = std::panic::AssertUnwindSafe(|| post_review_inner(result, opts));
+    std::panic::catch_unwind(run).unwrap_or_else(|_| ReviewOutcome {
+        skipped: Some("internal error while preparing the review (a bug in keelhaul)".into()),
+        ..ReviewOutcome::default()
+    })
+}
+
+fn skipped(why: impl Into<String>) -> ReviewOutcome {
+    ReviewOutcome {
+        skipped: Some(why.into()),
+        ..ReviewOutcome::default()
+    }
+}
+
+fn post_review_inner(result: &ScanResult, opts: &ReviewOptions) -> ReviewOutcome {
+    let pr = match event::read(
+        opts.event_name.as_deref(),
+        opts.event_path.as_deref(),
+        opts.repository.as_deref(),
+    ) {
+        Ok(pr) => pr,
+        Err(why) => return skipped(why),
+    };
+    let Some(token) = opts.token.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return skipped(
+            "no GITHUB_TOKEN: pass `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` in the step's env, with `pull-requests: write` permission",
+        );
+    };
+    if let Some(n) = pr.changed_files.filter(|n| *n > MAX_PR_FILES) {
+        return skipped(format!(
+            "the pull request changes {n} files, more than the {MAX_PR_FILES} that GitHub's API lists: no review"
+        ));
+    }
+    let findings = prepare(result, &opts.root);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return skipped(format!("cannot start the async runtime: {e}")),
+    };
+    let mut outcome = ReviewOutcome::default();
+    let exchange = async {
+        tokio::time::timeout(
+            TOTAL_TIMEOUT,
+            review(&pr, token, opts, &findings, &mut outcome),
+        )
+        .await
+    };
+    match runtime.block_on(exchange) {
+        Ok(Ok(())) => {}
+        Ok(Err(why)) => outcome.skipped = Some(why),
+        Err(_) => {
+            outcome.skipped = Some(format!(
+                "the GitHub API at {} did not answer within {} s",
+                opts.api_url,
+                TOTAL_TIMEOUT.as_secs()
+            ))
+        }
+    }
+    outcome
+}
+
+/// A finding with what the review needs to know of it.
+struct Item<'a> {
+    finding: &'a Finding,
+    /// Relative to the repository root; `None` for standard input or a file outside it.
+    path: Option<String>,
+    fp: String,
+    /// The lines it covers (1-based, inclusive).
+    first: u32,
+    last: u32,
+    /// The file's text, to show a fix as a suggestion.
+    text: Option<std::sync::Arc<str>>,
+}
+
+/// The first and last line a span covers: an end at column 0 of a later line ends on the
+/// line before it (the end is exclusive).
+fn line_range(f: &Finding) -> (u32, u32) {
+    let first = f.span.start.line.max(1);
+    let mut last = f.span.end.line;
+    if f.span.end.col == 0 && last > first {
+        last -= 1;
+    }
+    (first, last.max(first))
+}
+
+/// Repository paths, fingerprints and file texts for every finding, in output order.
+fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
+    // file name in reports → (repo-relative path, text, GitHub line hashes)
+    type FileInfo = (
+        Option<String>,
+        Option<std::sync::Arc<str>>,
+        Option<Vec<String>>,
+    );
+    let mut files: HashMap<&str, FileInfo> = HashMap::new();
+    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut out = Vec::with_capacity(result.findings.len());
+    for f in &result.findings {
+        let (path, text, hashes) = files.entry(&f.file).or_insert_with(|| {
+            let path = crate::paths::repo_relative(&f.file, root);
+            if path.is_none() {
+                return (None, None, None);
+            }
+            let on_disk = result
+                .fixable_files
+                .get(&*f.file)
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from(&*f.file));
+            let text = std::fs::read(on_disk)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t));
+            let hashes = text.as_deref().map(crate::fingerprint::line_hashes);
+            (path, text.map(std::sync::Arc::from), hashes)
+        });
+        let (first, last) = line_range(f);
+        let line_hash = hashes
+            .as_ref()
+            .and_then(|h| h.get(first as usize - 1))
+            .map(String::as_str);
+        let shown_path = path.as_deref().unwrap_or(&f.file);
+        let key = (
+            f.rule.id.to_string(),
+            shown_path.to_string(),
+            line_hash.unwrap_or(&f.message).to_string(),
+        );
+        let n = seen.entry(key).or_insert(0);
+        let fp = comment::fingerprint(f.rule.id, shown_path, line_hash, &f.message, *n);
+        *n += 1;
+        out.push(Item {
+            finding: f,
+            path: path.clone(),
+            fp,
+            first,
+            last,
+            text: text.clone(),
+        });
+    }
+    out
+}
+
+/// Where a finding goes in the review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// A comment on `line`, from `start_line` when it spans several; `whole` when it covers
+    /// every line of the finding (only then can it carry a suggestion).
+    Inline {
+        line: u32,
+        start_line: Option<u32>,
+        whole: bool,
+    },
+    /// Listed in the review body.
+    Body,
+    /// Not reported under the filter mode.
+    Left,
+}
+
+/// The changed files of the pull request: path → its diff (`None`: GitHub sent no patch,
+/// for a binary or very large file).
+type Changes = HashMap<String, Option<FileDiff>>;
+
+fn place(item: &Item<'_>, mode: FilterMode, changes: &Changes) -> Place {
+    let Some(path) = &item.path else {
+        // Standard input or outside the repository: no line of the diff to comment on.
+        return Place::Body;
+    };
+    let in_file = changes.contains_key(path);
+    let diff = changes.get(path).and_then(Option::as_ref);
+    let (first, last) = (item.first, item.last);
+    let reported = match mode {
+        FilterMode::Added => diff.is_some_and(|d| d.is_added(first)),
+        FilterMode::DiffContext => diff.is_some_and(|d| d.in_hunk(first)),
+        FilterMode::File => in_file,
+        FilterMode::NoFilter => true,
+    };
+    if !reported {
+        return Place::Left;
+    }
+    match diff {
+        Some(d) if d.same_hunk(first, last) => Place::Inline {
+            line: last,
+            start_line: (first < last).then_some(first),
+            whole: true,
+        },
+        // The finding runs out of its hunk: comment on its first line alone.
+        Some(d) if d.in_hunk(first) => Place::Inline {
+            line: first,
+            start_line: None,
+            whole: first == last,
+        },
+        _ => Place::Body,
+    }
+}
+
+/// An earlier keelhaul comment.
+struct Earlier {
+    id: u64,
+    body: String,
+}
+
+/// A reason for the log, from what a call answered.
+fn describe(what: &str, e: &ApiError, pr: &PullRequest, api_url: &str) -> String {
+    let fork_note = match &pr.fork {
+        Some(f) => format!(
+            "; the pull request comes from the fork {f}, and GitHub gives `pull_request` workflows of fork pull requests a read-only GITHUB_TOKEN"
+        ),
+        None => "; the workflow needs `permissions: pull-requests: write`".to_string(),
+    };
+    match e {
+        ApiError::Status { code: 403, message } => {
+            format!(
+                "{what}: the token may not write to this pull request (HTTP 403: {message}){fork_note}"
+            )
+        }
+        ApiError::Status { code: 401, message } => {
+            format!("{what}: GitHub refused the token (HTTP 401: {message})")
+        }
+        ApiError::Status { code: 404, message } => format!(
+            "{what}: not found (HTTP 404: {message}): the token cannot see {}/{} pull request #{}",
+            pr.owner, pr.repo, pr.number
+        ),
+        ApiError::Status { code: 422, message } => {
+            format!("{what}: GitHub rejected it as invalid (HTTP 422: {message})")
+        }
+        ApiError::Status { .. } | ApiError::Unexpected(_) => format!("{what}: {e}"),
+        ApiError::Network(m) => format!("{what}: cannot reach the GitHub API at {api_url}: {m}"),
+    }
+}
+
+async fn review(
+    pr: &PullRequest,
+    token: &str,
+    opts: &ReviewOptions,
+    items: &[Item<'_>],
+    outcome: &mut ReviewOutcome,
+) -> Result<(), String> {
+    let api = Api::new(&opts.api_url, token)?;
+    let base = format!("/repos/{}/{}/pulls", pr.owner, pr.repo);
+    let pull = format!("{base}/{}", pr.number);
+
+    // The pull request's changes.
+    let (files, truncated) = match api.list(&format!("{pull}/files"), MAX_FILE_PAGES).await {
+        Ok(r) => r,
+        Err(ApiError::Status { code: 406, message }) => {
+            return Err(format!(
+                "the pull request's diff is too large for GitHub's API (HTTP 406: {message}): no review"
+            ));
+        }
+        Err(e) => {
+            return Err(describe(
+                "cannot list the pull request's files",
+                &e,
+                pr,
+                &opts.api_url,
+            ));
+        }
+    };
+    if truncated || files.len() as u64 > MAX_PR_FILES {
+        return Err(format!(
+            "the pull request changes more than the {MAX_PR_FILES} files that GitHub's API lists: no review"
+        ));
+    }
+    let mut changes: Changes = HashMap::new();
+    for f in &files {
+        let Some(name) = f.get("filename").and_then(Value::as_str) else {
+            continue;
+        };
+        let patch = f
+            .get("patch")
+            .and_then(Value::as_str)
+            .map(diff::parse_patch);
+        changes.insert(name.to_string(), patch);
+    }
+
+    // What earlier runs said: inline comments by their marker, and findings listed in
+    // earlier reviews' bodies.
+    let (comments, _) = api
+        .list(&format!("{pull}/comments"), MAX_COMMENT_PAGES)
+        .await
+        .map_err(|e| describe("cannot list the review comments", &e, pr, &opts.api_url))?;
+    let mut earlier: HashMap<String, Earlier> = HashMap::new();
+    for c in &comments {
+        if c.get("in_reply_to_id").is_some_and(|v| !v.is_null()) {
+            continue;
+        }
+        let (Some(id), Some(body)) = (
+            c.get("id").and_then(Value::as_u64),
+            c.get("body").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if let Some(fp) = comment::marker_in(body) {
+            earlier.entry(fp.to_string()).or_insert(Earlier {
+                id,
+                body: body.to_string(),
+            });
+        }
+    }
+    // Only to avoid listing a finding twice: without it, a finding is listed again.
+    let listed_before: HashSet<String> = match api
+        .list(&format!("{pull}/reviews"), MAX_COMMENT_PAGES)
+        .await
+    {
+        Ok((reviews, _)) => reviews
+            .iter()
+            .filter_map(|r| r.get("body").and_then(Value::as_str))
+            .flat_map(comment::markers_in_text)
+            .map(str::to_string)
+            .collect(),
+        Err(_) => HashSet::new(),
+    };
+
+    // Where each finding goes.
+    let mode = opts.filter_mode;
+    let mut inline: Vec<(usize, Place)> = Vec::new();
+    let mut body_items: Vec<usize> = Vec::new();
+    let mut reported = 0usize;
+    let mut patches: Vec<(u64, String)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = place(item, mode, &changes);
+        if p == Place::Left {
+            continue;
+        }
+        reported += 1;
+        if let Some(old) = earlier.get(&item.fp) {
+            // Commented on before: keep that comment, brought up to date if the text changed
+            // (or the finding came back after being marked resolved).
+            if let Place::Inline { whole, .. } = p {
+                let new = inline_body(item, whole);
+                if new.trim() != old.body.trim() {
+                    patches.push((old.id, new));
+                    continue;
+                }
+            } else if comment::is_resolved(&old.body) {
+                patches.push((old.id, inline_body(item, false)));
+                continue;
+            }
+            outcome.unchanged += 1;
+            continue;
+        }
+        match p {
+            Place::Inline { .. } => inline.push((i, p)),
+            _ => body_items.push(i),
+        }
+    }
+    // The most severe first when there are too many for one review; the comments
+    // themselves go in file and line order.
+    let mut overflow = 0;
+    if inline.len() > MAX_INLINE_COMMENTS {
+        let mut by_severity = inline.clone();
+        by_severity.sort_by_key(|(i, _)| (std::cmp::Reverse(items[*i].finding.severity), *i));
+        let keep: HashSet<usize> = by_severity
+            .iter()
+            .take(MAX_INLINE_COMMENTS)
+            .map(|(i, _)| *i)
+            .collect();
+        let (kept, over): (Vec<_>, Vec<_>) =
+            inline.into_iter().partition(|(i, _)| keep.contains(i));
+        inline = kept;
+        overflow = over.len();
+        body_items.extend(over.into_iter().map(|(i, _)| i));
+        body_items.sort_unstable();
+    }
+    // Findings listed in an earlier review's body are not listed again.
+    let before = body_items.len();
+    body_items.retain(|i| !listed_before.contains(&items[*i].fp));
+    outcome.unchanged += before - body_items.len();
+
+    // Earlier comments whose finding is gone.
+    let current: HashSet<&str> = items.iter().map(|i| i.fp.as_str()).collect();
+    let mut stale: Vec<(&String, &Earlier)> = earlier
+        .iter()
+        .filter(|(fp, c)| !current.contains(fp.as_str()) && !comment::is_resolved(&c.body))
+        .collect();
+    stale.sort_by_key(|(_, c)| c.id);
+    for (fp, c) in stale {
+        patches.push((c.id, comment::resolved_body(&c.body, fp)));
+    }
+    for (id, body) in patches {
+        match api
+            .patch(&format!("{base}/comments/{id}"), &json!({ "body": body }))
+            .await
+        {
+            Ok(_) => outcome.updated += 1,
+            // Deleted since it was listed: nothing left to update.
+            Err(ApiError::Status { code: 404, .. }) => {}
+            Err(e) => {
+                return Err(describe(
+                    "cannot update an earlier keelhaul comment",
+                    &e,
+                    pr,
+                    &opts.api_url,
+                ));
+            }
+        }
+    }
+
+    if inline.is_empty() && body_items.is_empty() {
+        let mut why = if reported == 0 {
+            format!("no finding to review under filter mode {mode}")
+        } else {
+            format!(
+                "nothing new to post: {} finding(s) already commented on by an earlier run",
+                outcome.unchanged
+            )
+        };
+        if outcome.updated > 0 {
+            why.push_str(&format!("; {} earlier comment(s) updated", outcome.updated));
+        }
+        outcome.skipped = Some(why);
+        return Ok(());
+    }
+
+    let comments: Vec<Value> = inline
+        .iter()
+        .filter_map(|(i, p)| {
+            let item = &items[*i];
+            let Place::Inline {
+                line,
+                start_line,
+                whole,
+            } = *p
+            else {
+                return None;
+            };
+            let mut c = json!({
+                "path": item.path,
+                "line": line,
+                "side": "RIGHT",
+                "body": inline_body(item, whole),
+            });
+            if let Some(s) = start_line {
+                c["start_line"] = json!(s);
+                c["start_side"] = json!("RIGHT");
+            }
+            Some(c)
+        })
+        .collect();
+    let reported_findings: Vec<&Finding> = items
+        .iter()
+        .filter(|i| place(i, mode, &changes) != Place::Left)
+        .map(|i| i.finding)
+        .collect();
+    let (body, listed) = review_body(
+        &reported_findings,
+        items,
+        &body_items,
+        overflow,
+        comments.len(),
+        outcome.unchanged,
+        mode,
+    );
+    let request = json!({
+        "commit_id": pr.head_sha,
+        "event": "COMMENT",
+        "body": body,
+        "comments": comments,
+    });
+    api.post(&format!("{pull}/reviews"), &request)
+        .await
+        .map_err(|e| describe("cannot post the review", &e, pr, &opts.api_url))?;
+    outcome.posted = comments.len();
+    outcome.in_body = listed;
+    Ok(())
+}
+
+/// The comment on an item; with a suggestion when it covers the finding's lines whole and
+/// the fix can be shown as those lines rewritten.
+fn inline_body(item: &Item<'_>, whole: bool) -> String {
+    let suggestion = match (&item.finding.fix, &item.text, whole) {
+        (Some(fix), Some(text), true) => {
+            comment::suggested_lines(text, &fix.edits, item.first, item.last)
+        }
+        _ => None,
+    };
+    comment::comment_body(item.finding, suggestion.as_deref(), &item.fp)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The review body: a summary, then the findings not commented on inline (capped); returns
+/// it with how many findings it lists.
+fn review_body(
+    reported: &[&Finding],
+    items: &[Item<'_>],
+    listed_items: &[usize],
+    overflow: usize,
+    inline: usize,
+    unchanged: usize,
+    mode: FilterMode,
+) -> (String, usize) {
+    let c = severities(reported);
+    let mut out = format!(
+        "**keelhaul** reports {} in this pull request (filter mode `{mode}`): {}, {}, {}.\n",
+        plural(reported.len(), "finding", "findings"),
+        plural(c.0, "error", "errors"),
+        plural(c.1, "warning", "warnings"),
+        plural(c.2, "note", "notes"),
+    );
+    let mut said = Vec::new();
+    if inline > 0 {
+        said.push(format!(
+            "{} below",
+            plural(inline, "new comment", "new comments")
+        ));
+    }
+    if unchanged > 0 {
+        said.push(format!("{unchanged} already reported by an earlier run"));
+    }
+    if !said.is_empty() {
+        out.push_str(&format!("\n{}.\n", capitalise(&said.join("; "))));
+    }
+    if listed_items.is_empty() {
+        return (out, 0);
+    }
+    out.push_str(&format!(
+        "\n**Not commented on inline** ({}{}):\n\n",
+        if overflow > 0 {
+            format!("over {MAX_INLINE_COMMENTS} comments per review, or ")
+        } else {
+            String::new()
+        },
+        "GitHub takes review comments only on lines the diff shows"
+    ));
+    let mut listed = 0;
+    for &i in listed_items {
+        let item = &items[i];
+        let f = item.finding;
+        let place = match &item.path {
+            Some(p) => format!("`{p}:{}`", item.first),
+            None => format!("`{}:{}`", f.file.replace('`', "'"), item.first),
+        };
+        let line = format!(
+            "- {place} {} {}\n",
+            comment::headline(f),
+            comment::marker(&item.fp)
+        );
+        if listed == MAX_BODY_FINDINGS || out.len() + line.len() > MAX_BODY_CHARS {
+            break;
+        }
+        out.push_str(&line);
+        listed += 1;
+    }
+    if listed < listed_items.len() {
+        out.push_str(&format!(
+            "- … and {} more: run `keelhaul scan` to see them all.\n",
+            listed_items.len() - listed
+        ));
+    }
+    (out, listed)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// (errors, warnings, notes).
+fn severities(findings: &[&Finding]) -> (usize, usize, usize) {
+    findings
+        .iter()
+        .fold((0, 0, 0), |(e, w, n), f| match f.severity {
+            Severity::Error => (e + 1, w, n),
+            Severity::Warning => (e, w + 1, n),
+            Severity::Note => (e, w, n + 1),
+        })
+}
