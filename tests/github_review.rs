@@ -777,6 +777,20 @@ fn a_clean_pull_request_resolves_earlier_comments() {
 
 // ---- fallbacks: each one a reason, no panic, no review -------------------------------
 
+/// A GitHub whose answer to one call is an error (`failing`, mounted ahead of the usual
+/// answers), and the review of the repository against it.
+fn review_against_failing(failing: Mock, comments: Value) -> (GitHub, ReviewOutcome) {
+    let repo = Repo::new();
+    let gh = GitHub::start();
+    gh.mount(failing.with_priority(1));
+    gh.serve(comments, json!([]));
+    let outcome = post_review(
+        &repo.scan(),
+        &options(&gh.server.uri(), &repo.root(), FilterMode::Added),
+    );
+    (gh, outcome)
+}
+
 fn assert_skipped(outcome: &ReviewOutcome, words: &[&str]) {
     let why = outcome.skipped.as_deref().expect("skipped");
     assert!(!why.contains('\n'), "one line: {why:?}");
@@ -877,9 +891,7 @@ fn fork_pull_request_with_a_read_only_token() {
 
 #[test]
 fn a_review_github_rejects_with_422() {
-    let repo = Repo::new();
-    let gh = GitHub::start();
-    gh.mount(
+    let (_gh, outcome) = review_against_failing(
         Mock::given(method("POST"))
             .and(path(format!("{PULL}/reviews")))
             .respond_with(ResponseTemplate::new(422).set_body_json(json!({
@@ -887,13 +899,8 @@ fn a_review_github_rejects_with_422() {
                 "errors": ["Pull request review thread line must be part of the diff"],
                 "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request",
                 "status": "422"
-            })))
-            .with_priority(1),
-    );
-    gh.serve(json!([]), json!([]));
-    let outcome = post_review(
-        &repo.scan(),
-        &options(&gh.server.uri(), &repo.root(), FilterMode::Added),
+            }))),
+        json!([]),
     );
     assert_skipped(
         &outcome,
@@ -907,9 +914,7 @@ fn a_review_github_rejects_with_422() {
 
 #[test]
 fn a_diff_too_large() {
-    let repo = Repo::new();
-    let gh = GitHub::start();
-    gh.mount(
+    let (gh, outcome) = review_against_failing(
         Mock::given(method("GET"))
             .and(path(format!("{PULL}/files")))
             .respond_with(ResponseTemplate::new(406).set_body_json(json!({
@@ -917,18 +922,14 @@ fn a_diff_too_large() {
                 "errors": [{"resource": "PullRequest", "field": "diff", "code": "too_large"}],
                 "documentation_url": "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files",
                 "status": "406"
-            })))
-            .with_priority(1),
-    );
-    gh.serve(json!([]), json!([]));
-    let outcome = post_review(
-        &repo.scan(),
-        &options(&gh.server.uri(), &repo.root(), FilterMode::Added),
+            }))),
+        json!([]),
     );
     assert_skipped(&outcome, &["too large", "HTTP 406"]);
     assert_eq!(gh.calls(), [format!("GET {PULL}/files")]);
 
     // Over 3,000 files, as the event says: not even asked.
+    let repo = Repo::new();
     let mut event = fixture("event-pull_request.json");
     event["pull_request"]["changed_files"] = json!(3200);
     let event_path = repo.root().join("event.json");
@@ -971,20 +972,14 @@ fn an_unreachable_server() {
 
 #[test]
 fn an_earlier_comment_that_cannot_be_edited() {
-    let repo = Repo::new();
-    let gh = GitHub::start();
-    gh.mount(
-        Mock::given(method("PATCH"))
-            .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+    let (gh, outcome) = review_against_failing(
+        Mock::given(method("PATCH")).respond_with(ResponseTemplate::new(403).set_body_json(
+            json!({
                 "message": "Resource not accessible by integration",
                 "status": "403"
-            })))
-            .with_priority(1),
-    );
-    gh.serve(fixture("pr-comments.json"), json!([]));
-    let outcome = post_review(
-        &repo.scan(),
-        &options(&gh.server.uri(), &repo.root(), FilterMode::Added),
+            }),
+        )),
+        fixture("pr-comments.json"),
     );
     assert_skipped(
         &outcome,
