@@ -9,6 +9,50 @@ const EOF: u64 = 65535;
 
 /// `"{hash}:{n}"` for every line of `text` (index 0 is line 1).
 pub fn line_hashes(text: &str) -> Vec<String> {
+    let hashes = LineHashes::new(text);
+    (1..=hashes.len()).filter_map(|l| hashes.at(l)).collect()
+}
+
+/// The fingerprints of a text's lines, formatted only for the lines asked for.
+pub struct LineHashes {
+    values: Vec<u64>,
+    /// How many lines up to and including each one have its hash.
+    numbers: Vec<u32>,
+}
+
+impl LineHashes {
+    pub fn new(text: &str) -> LineHashes {
+        let values = hash_values(text);
+        let mut counts: std::collections::HashMap<u64, u32> =
+            std::collections::HashMap::with_capacity(values.len());
+        let numbers = values
+            .iter()
+            .map(|v| {
+                let n = counts.entry(*v).or_insert(0);
+                *n += 1;
+                *n
+            })
+            .collect();
+        LineHashes { values, numbers }
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// `"{hash}:{n}"` of 1-based `line`.
+    pub fn at(&self, line: usize) -> Option<String> {
+        let i = line.checked_sub(1)?;
+        Some(format!("{:x}:{}", self.values.get(i)?, self.numbers[i]))
+    }
+}
+
+/// The hash of every line, in line order.
+fn hash_values(text: &str) -> Vec<u64> {
     let first_mod = (0..BLOCK_SIZE).fold(1u64, |acc, _| acc.wrapping_mul(MOD));
     let mut window = [0u64; BLOCK_SIZE];
     let mut line_numbers = [usize::MAX; BLOCK_SIZE];
@@ -17,16 +61,14 @@ pub fn line_hashes(text: &str) -> Vec<String> {
     let mut line_number = 0usize;
     let mut line_start = true;
     let mut prev_cr = false;
-    let mut counts: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<u64> = Vec::new();
 
-    let mut output = |hash: u64, line: usize, out: &mut Vec<String>| {
-        let n = counts.entry(hash).or_insert(0);
-        *n += 1;
+    // Lines come out in order: a line's hash is complete once the window has moved past it.
+    let output = |hash: u64, line: usize, out: &mut Vec<u64>| {
         if out.len() < line {
-            out.resize(line, String::new());
+            out.resize(line, 0);
         }
-        out[line - 1] = format!("{hash:x}:{n}");
+        out[line - 1] = hash;
     };
     let update =
         |current: u64, hash: &mut u64, index: &mut usize, window: &mut [u64; BLOCK_SIZE]| {
@@ -44,7 +86,7 @@ pub fn line_hashes(text: &str) -> Vec<String> {
                        index: &mut usize,
                        window: &mut [u64; BLOCK_SIZE],
                        line_numbers: &mut [usize; BLOCK_SIZE],
-                       out: &mut Vec<String>| {
+                       out: &mut Vec<u64>| {
         let (space, tab, lf, cr) = (' ' as u64, '\t' as u64, '\n' as u64, '\r' as u64);
         if c == space || c == tab || (prev_cr && c == lf) {
             prev_cr = false;

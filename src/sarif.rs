@@ -189,17 +189,45 @@ fn region(span: Span) -> Region {
         .build()
 }
 
-/// An artifact location: relative to the repository root when the file lies in it.
-fn artifact(file: &str, root: &Path) -> ArtifactLocation {
-    match crate::paths::repo_relative(file, root) {
-        Some(rel) => ArtifactLocation::builder()
-            .uri(percent_encode_path(&rel))
-            .uri_base_id(SRCROOT)
-            .build(),
-        None if file == "<stdin>" => ArtifactLocation::builder().uri("stdin").build(),
-        None => ArtifactLocation::builder()
-            .uri(percent_encode_path(&file.replace('\\', "/")))
-            .build(),
+/// The repository-relative path of every file the findings name, worked out once per file
+/// (it resolves links on disk).
+struct Paths<'a> {
+    relative: std::collections::HashMap<&'a str, Option<String>>,
+}
+
+impl<'a> Paths<'a> {
+    fn new(findings: &'a [Finding], root: &Path) -> Paths<'a> {
+        use rayon::prelude::*;
+        let mut files: Vec<&'a str> = Vec::new();
+        let mut last: Option<&str> = None;
+        for f in findings {
+            if last != Some(&*f.file) {
+                files.push(&f.file);
+                last = Some(&f.file);
+            }
+            files.extend(f.related.iter().filter_map(|r| r.file.as_deref()));
+        }
+        files.sort_unstable();
+        files.dedup();
+        let relative = files
+            .par_iter()
+            .map(|&f| (f, crate::paths::repo_relative(f, root)))
+            .collect();
+        Paths { relative }
+    }
+
+    /// An artifact location: relative to the repository root when the file lies in it.
+    fn artifact(&self, file: &str) -> ArtifactLocation {
+        match self.relative.get(file).cloned().flatten() {
+            Some(rel) => ArtifactLocation::builder()
+                .uri(percent_encode_path(&rel))
+                .uri_base_id(SRCROOT)
+                .build(),
+            None if file == "<stdin>" => ArtifactLocation::builder().uri("stdin").build(),
+            None => ArtifactLocation::builder()
+                .uri(percent_encode_path(&file.replace('\\', "/")))
+                .build(),
+        }
     }
 }
 
@@ -216,11 +244,11 @@ fn percent_encode_path(p: &str) -> String {
     out
 }
 
-fn sarif_result(f: &Finding, index: Option<usize>, root: &Path) -> SarifResult {
+fn sarif_result(f: &Finding, index: Option<usize>, paths: &Paths<'_>) -> SarifResult {
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(artifact(&f.file, root))
+                .artifact_location(paths.artifact(&f.file))
                 .region(region(f.span))
                 .build(),
         )
@@ -234,7 +262,7 @@ fn sarif_result(f: &Finding, index: Option<usize>, root: &Path) -> SarifResult {
                 .id(i as i64 + 1)
                 .physical_location(
                     PhysicalLocation::builder()
-                        .artifact_location(artifact(r.file.as_deref().unwrap_or(&f.file), root))
+                        .artifact_location(paths.artifact(r.file.as_deref().unwrap_or(&f.file)))
                         .region(region(r.span))
                         .build(),
                 )
@@ -284,7 +312,7 @@ fn sarif_result(f: &Finding, index: Option<usize>, root: &Path) -> SarifResult {
                 .description(Message::builder().text(fix.description.to_string()).build())
                 .artifact_changes(vec![
                     ArtifactChange::builder()
-                        .artifact_location(artifact(&f.file, root))
+                        .artifact_location(paths.artifact(&f.file))
                         .replacements(replacements)
                         .build(),
                 ])
@@ -304,17 +332,23 @@ fn region_exact(span: Span) -> Region {
         .build()
 }
 
-/// The SARIF log of a scan.
-pub fn sarif(result: &ScanResult, opts: &SarifOptions<'_>) -> Sarif {
+/// The SARIF log of a scan, with the results in place of `results` (`None`: all of them).
+fn sarif_log(
+    result: &ScanResult,
+    opts: &SarifOptions<'_>,
+    results: Option<Vec<SarifResult>>,
+) -> Sarif {
     let rules = crate::rules::all();
     let descriptors: Vec<ReportingDescriptor> =
         rules.iter().map(|r| descriptor(r.meta())).collect();
-    let index_of = |id: &str| rules.iter().position(|r| r.meta().id == id);
-    let results: Vec<SarifResult> = result
-        .findings
-        .iter()
-        .map(|f| sarif_result(f, index_of(f.rule.id), opts.root))
-        .collect();
+    let results = results.unwrap_or_else(|| {
+        let paths = Paths::new(&result.findings, opts.root);
+        result
+            .findings
+            .iter()
+            .map(|f| sarif_result(f, rule_index(f), &paths))
+            .collect()
+    });
     let version = env!("CARGO_PKG_VERSION");
     let mut driver = ToolComponent::builder()
         .name("keelhaul")
@@ -351,12 +385,68 @@ pub fn sarif(result: &ScanResult, opts: &SarifOptions<'_>) -> Sarif {
         .build()
 }
 
-/// Writes the SARIF log as JSON.
+fn rule_index(f: &Finding) -> Option<usize> {
+    crate::rules::all()
+        .iter()
+        .position(|r| std::ptr::eq(r.meta(), f.rule))
+}
+
+/// The SARIF log of a scan, whole (for callers that want the model).
+pub fn sarif(result: &ScanResult, opts: &SarifOptions<'_>) -> Sarif {
+    sarif_log(result, opts, None)
+}
+
+/// Writes the SARIF log as JSON. The results are streamed: serialised in parallel, a batch
+/// at a time, into the place of the empty results array of the log written around them, so
+/// a scan with a hundred thousand findings does not hold them all as SARIF objects at once.
 pub fn write_sarif<W: std::io::Write>(
     result: &ScanResult,
     opts: &SarifOptions<'_>,
     w: &mut W,
 ) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *w, &sarif(result, opts)).map_err(std::io::Error::other)?;
+    use rayon::prelude::*;
+    let frame = serde_json::to_string(&sarif_log(result, opts, Some(Vec::new())))
+        .map_err(std::io::Error::other)?;
+    const EMPTY: &str = "\"results\":[]";
+    let Some(at) = frame
+        .find(EMPTY)
+        .filter(|_| frame.matches(EMPTY).count() == 1)
+    else {
+        // Not expected; the whole model then.
+        serde_json::to_writer(&mut *w, &sarif(result, opts)).map_err(std::io::Error::other)?;
+        return w.write_all(b"\n");
+    };
+    let split = at + EMPTY.len() - 1;
+    let paths = Paths::new(&result.findings, opts.root);
+    w.write_all(&frame.as_bytes()[..split])?;
+    const CHUNK: usize = 512;
+    const CHUNKS_PER_BATCH: usize = 32;
+    let chunks: Vec<&[Finding]> = result.findings.chunks(CHUNK).collect();
+    let mut first = true;
+    for batch in chunks.chunks(CHUNKS_PER_BATCH) {
+        let rendered: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|c| {
+                let mut out = Vec::with_capacity(c.len() * 1024);
+                for (i, f) in c.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    // Writing into a Vec cannot fail.
+                    let _ =
+                        serde_json::to_writer(&mut out, &sarif_result(f, rule_index(f), &paths));
+                }
+                out
+            })
+            .collect();
+        for bytes in rendered {
+            if !first {
+                w.write_all(b",")?;
+            }
+            first = false;
+            w.write_all(&bytes)?;
+        }
+    }
+    w.write_all(&frame.as_bytes()[split..])?;
     w.write_all(b"\n")
 }

@@ -548,12 +548,11 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
 
 /// GitHub's fingerprint of the line each finding starts on.
 fn attach_line_hashes(text: &str, findings: &mut [Finding]) {
-    let hashes = crate::fingerprint::line_hashes(text);
+    let hashes = crate::fingerprint::LineHashes::new(text);
     for f in findings {
-        let line = f.span.start.line.max(1) as usize;
-        if let Some(h) = hashes.get(line - 1) {
-            f.line_hash = Some(h.as_str().into());
-        }
+        f.line_hash = hashes
+            .at(f.span.start.line.max(1) as usize)
+            .map(String::into_boxed_str);
     }
 }
 

@@ -385,3 +385,26 @@ fn the_validation_catches_broken_sarif() {
     bad["runs"][0]["results"][0]["ruleIndex"] = 0.into();
     assert!(problems(&bad).iter().any(|p| p.contains("ruleIndex")));
 }
+
+/// The streamed log is the model's log: results spliced into the frame in order.
+#[test]
+fn streamed_sarif_equals_the_whole_model() {
+    let opts = keelhaul::scan::ScanOptions {
+        paths: vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")],
+        excerpts: false,
+        fingerprints: true,
+        ..keelhaul::scan::ScanOptions::default()
+    };
+    let result = keelhaul::scan::scan(&opts).unwrap();
+    assert!(result.findings.len() > 512, "more than one chunk");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sopts = keelhaul::sarif::SarifOptions {
+        root,
+        category: Some("c"),
+    };
+    let mut streamed = Vec::new();
+    keelhaul::sarif::write_sarif(&result, &sopts, &mut streamed).unwrap();
+    let streamed: Value = serde_json::from_slice(&streamed).unwrap();
+    let whole = serde_json::to_value(keelhaul::sarif::sarif(&result, &sopts)).unwrap();
+    assert_eq!(streamed, whole);
+}
