@@ -152,6 +152,21 @@ pub struct ScanArgs {
     #[arg(long, requires = "fix")]
     pub dry_run: bool,
 
+    /// Record the findings (after --select/--ignore) in this baseline file, then exit 0
+    /// without reporting them.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Leave out the findings recorded in this baseline file (see --write-baseline); lists the
+    /// recorded ones that no longer occur on standard error.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Report only findings that start on lines added or changed since this git ref
+    /// (`git diff REF` in the repository; untracked files count as new).
+    #[arg(long, value_name = "REF", conflicts_with = "write_baseline")]
+    pub diff: Option<String>,
+
     /// Also list documents that were not checked because they are not Kubernetes objects.
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -395,6 +410,31 @@ fn run_scan(args: ScanArgs) -> i32 {
             component_targets.push((name, v));
         }
     }
+    // Read before scanning: a bad baseline or ref is a usage error, found at once.
+    let baseline = match args
+        .baseline
+        .as_deref()
+        .map(crate::baseline::read)
+        .transpose()
+    {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("keelhaul: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let changed = match args
+        .diff
+        .as_deref()
+        .map(crate::diff::changed_since)
+        .transpose()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("keelhaul: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let opts = ScanOptions {
         paths: args.paths,
         include: args.include,
@@ -403,7 +443,10 @@ fn run_scan(args: ScanArgs) -> i32 {
         default_namespace: args.default_namespace,
         threads: args.threads,
         excerpts: args.format == Format::Human,
-        fingerprints: args.format == Format::Sarif || args.sarif.is_some(),
+        fingerprints: args.format == Format::Sarif
+            || args.sarif.is_some()
+            || args.baseline.is_some()
+            || args.write_baseline.is_some(),
         rules,
         settings: Settings {
             kube_version: kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED),
@@ -464,6 +507,44 @@ fn run_scan(args: ScanArgs) -> i32 {
         }
     }
     let root = crate::paths::repository_root();
+    if let Some(path) = &args.write_baseline {
+        let b = crate::baseline::of(&result, &root);
+        if let Err(e) = crate::baseline::write(&b, path) {
+            eprintln!("keelhaul: {e}");
+            return EXIT_ERROR;
+        }
+        eprintln!(
+            "keelhaul: recorded {} finding(s) in the baseline {}",
+            b.findings.len(),
+            path.display()
+        );
+        return EXIT_OK;
+    }
+    if let Some(b) = &baseline {
+        let applied = crate::baseline::apply(b, &mut result, &root);
+        eprintln!(
+            "keelhaul: {} finding(s) baselined, {} new",
+            applied.baselined,
+            result.findings.len()
+        );
+        if !applied.gone.is_empty() {
+            eprintln!(
+                "keelhaul: {} baseline entr{} no longer occur (fixed since the baseline):",
+                applied.gone.len(),
+                if applied.gone.len() == 1 { "y" } else { "ies" }
+            );
+            for e in &applied.gone {
+                eprintln!("  {}: {}: {}", e.path, e.rule, e.message);
+            }
+        }
+    }
+    if let Some(c) = &changed {
+        let dropped = c.filter(&mut result);
+        eprintln!(
+            "keelhaul: --diff: {dropped} finding(s) on lines not changed since {} left out",
+            args.diff.as_deref().unwrap_or_default()
+        );
+    }
     let mut io_failed = false;
     if let Some(path) = &args.sarif {
         let written = std::fs::File::create(path).and_then(|f| {

@@ -77,6 +77,9 @@ pub struct Finding {
     /// GitHub's fingerprint of the line the finding starts on (`primaryLocationLineHash`),
     /// when the scan was asked for fingerprints.
     pub line_hash: Option<Box<str>>,
+    /// Set when a suppression silenced the finding: its justification (empty when none was
+    /// given). Suppressed findings are kept apart from the report, for SARIF.
+    pub suppressed: Option<Box<str>>,
 }
 
 impl Finding {
@@ -94,6 +97,7 @@ impl Finding {
             excerpt: None,
             fix: None,
             line_hash: None,
+            suppressed: None,
         }
     }
 

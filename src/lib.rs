@@ -3,8 +3,10 @@
 //! The pipeline runs one way: discover → load → index → check → filter → report.
 
 pub mod annotations;
+pub mod baseline;
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod discover;
 pub mod finding;
 pub mod fingerprint;
@@ -20,3 +22,4 @@ pub mod report;
 pub mod rules;
 pub mod sarif;
 pub mod scan;
+pub mod suppress;

@@ -102,6 +102,10 @@ fn human_trailer(result: &ScanResult, opts: &HumanOptions) -> String {
         plural(s.documents, "document", "documents"),
         plural(s.resources, "resource", "resources"),
     );
+    if !result.suppressed.is_empty() {
+        out.pop();
+        let _ = writeln!(out, "; {} suppressed", result.suppressed.len());
+    }
     out
 }
 
@@ -275,6 +279,8 @@ struct JsonSummary {
     files: usize,
     documents: usize,
     resources: usize,
+    /// Findings silenced by suppressions (not in `findings`).
+    suppressed: usize,
     #[serde(flatten)]
     counts: Counts,
 }
@@ -365,6 +371,7 @@ pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
         files: result.stats.files,
         documents: result.stats.documents,
         resources: result.stats.resources,
+        suppressed: result.suppressed.len(),
         counts: counts(&result.findings),
     };
     serde_json::to_writer(&mut *w, &summary)?;

@@ -196,11 +196,11 @@ struct Paths<'a> {
 }
 
 impl<'a> Paths<'a> {
-    fn new(findings: &'a [Finding], root: &Path) -> Paths<'a> {
+    fn new(findings: &'a [Finding], suppressed: &'a [Finding], root: &Path) -> Paths<'a> {
         use rayon::prelude::*;
         let mut files: Vec<&'a str> = Vec::new();
         let mut last: Option<&str> = None;
-        for f in findings {
+        for f in findings.iter().chain(suppressed) {
             if last != Some(&*f.file) {
                 files.push(&f.file);
                 last = Some(&f.file);
@@ -296,6 +296,15 @@ fn sarif_result(f: &Finding, index: Option<usize>, paths: &Paths<'_>) -> SarifRe
     if !props.is_empty() {
         res.properties = Some(PropertyBag::builder().additional_properties(props).build());
     }
+    if let Some(why) = &f.suppressed {
+        let mut sup = serde_sarif::sarif::Suppression::builder()
+            .kind(json!("inSource"))
+            .build();
+        if !why.is_empty() {
+            sup.justification = Some(why.to_string());
+        }
+        res.suppressions = Some(vec![sup]);
+    }
     if let Some(fix) = &f.fix {
         let replacements: Vec<Replacement> = fix
             .edits
@@ -342,10 +351,11 @@ fn sarif_log(
     let descriptors: Vec<ReportingDescriptor> =
         rules.iter().map(|r| descriptor(r.meta())).collect();
     let results = results.unwrap_or_else(|| {
-        let paths = Paths::new(&result.findings, opts.root);
+        let paths = Paths::new(&result.findings, &result.suppressed, opts.root);
         result
             .findings
             .iter()
+            .chain(&result.suppressed)
             .map(|f| sarif_result(f, rule_index(f), &paths))
             .collect()
     });
@@ -417,11 +427,15 @@ pub fn write_sarif<W: std::io::Write>(
         return w.write_all(b"\n");
     };
     let split = at + EMPTY.len() - 1;
-    let paths = Paths::new(&result.findings, opts.root);
+    let paths = Paths::new(&result.findings, &result.suppressed, opts.root);
     w.write_all(&frame.as_bytes()[..split])?;
     const CHUNK: usize = 512;
     const CHUNKS_PER_BATCH: usize = 32;
-    let chunks: Vec<&[Finding]> = result.findings.chunks(CHUNK).collect();
+    let chunks: Vec<&[Finding]> = result
+        .findings
+        .chunks(CHUNK)
+        .chain(result.suppressed.chunks(CHUNK))
+        .collect();
     let mut first = true;
     for batch in chunks.chunks(CHUNKS_PER_BATCH) {
         let rendered: Vec<Vec<u8>> = batch

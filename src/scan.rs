@@ -80,6 +80,8 @@ pub struct ScanResult {
     pub stats: Stats,
     /// The path on disk of each file (by its name in reports) whose findings carry a fix.
     pub fixable_files: HashMap<String, PathBuf>,
+    /// Findings a suppression silenced, with its justification (kept for SARIF).
+    pub suppressed: Vec<Finding>,
 }
 
 /// Errors that stop the scan before it starts: a missing path, a bad glob.
@@ -89,6 +91,8 @@ pub struct ScanError(pub String);
 /// What one input produced.
 #[derive(Default)]
 struct FileOutcome {
+    /// The suppressions written in the file (comments and annotations), with its name.
+    suppressions: Option<(Arc<str>, Vec<crate::suppress::Suppression>)>,
     /// The file's path, when a finding of it carries a fix.
     fixable: Option<(String, PathBuf)>,
     findings: Vec<Finding>,
@@ -152,7 +156,11 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     // Consumed one by one, so each file's buffers are freed as they are merged; the merged
     // list grows by reallocation (in place, for a large block) rather than being reserved
     // whole up front, so both never exist in full at once.
+    let mut suppressions: HashMap<Arc<str>, Vec<crate::suppress::Suppression>> = HashMap::new();
     for o in outcomes {
+        if let Some((file, s)) = o.suppressions {
+            suppressions.entry(file).or_default().extend(s);
+        }
         if let Some((name, path)) = o.fixable {
             result.fixable_files.insert(name, path);
         }
@@ -174,12 +182,62 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         );
     }
     result.findings.extend(cross);
+    if !suppressions.is_empty() {
+        apply_suppressions(&mut result, suppressions, opts, stdin_bytes);
+    }
     let in_order = |a: &Finding, b: &Finding| a.output_order(b).is_le();
     if !result.findings.is_sorted_by(in_order) {
         result.findings.sort_by(|a, b| a.output_order(b));
     }
     result.notices.sort();
     Ok(result)
+}
+
+/// Moves suppressed findings aside and adds the findings about the suppressions themselves
+/// (with their snippets).
+fn apply_suppressions(
+    result: &mut ScanResult,
+    mut by_file: HashMap<Arc<str>, Vec<crate::suppress::Suppression>>,
+    opts: &ScanOptions,
+    stdin_bytes: Option<&[u8]>,
+) {
+    let enabled: Vec<&'static str> = opts.rules.iter().map(|r| r.meta().id).collect();
+    let mut of_file: HashMap<Arc<str>, Vec<Finding>> = HashMap::new();
+    let mut rest = Vec::with_capacity(result.findings.len());
+    for f in result.findings.drain(..) {
+        if by_file.contains_key(&f.file) {
+            of_file.entry(f.file.clone()).or_default().push(f);
+        } else {
+            rest.push(f);
+        }
+    }
+    let mut added = Vec::new();
+    let mut files: Vec<Arc<str>> = by_file.keys().cloned().collect();
+    files.sort();
+    for file in files {
+        let sups = by_file.remove(&file).unwrap_or_default();
+        let mut findings = of_file.remove(&file).unwrap_or_default();
+        crate::suppress::apply(&file, sups, &mut findings, &mut result.suppressed, &enabled);
+        for f in findings {
+            if f.excerpt.is_none()
+                && (std::ptr::eq(f.rule, &SUPPRESSION_INVALID)
+                    || std::ptr::eq(f.rule, &SUPPRESSION_UNUSED))
+            {
+                added.push(f);
+            } else {
+                rest.push(f);
+            }
+        }
+    }
+    if (opts.excerpts || opts.fingerprints) && !added.is_empty() {
+        source_after_the_fact(
+            &mut added,
+            stdin_bytes.and_then(|b| load::decode(b).ok()),
+            opts,
+        );
+    }
+    rest.extend(added);
+    result.findings = rest;
 }
 
 fn file_finding(
@@ -503,9 +561,15 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
         .flat_map(|r| r.indexed_kinds())
         .copied()
         .collect();
-    for doc in loaded.docs {
+    let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
+    if text.contains("keelhaul:ignore") || text.contains(crate::suppress::ANNOTATION) {
+        let sups = crate::suppress::find(text, &docs, &opts.default_namespace);
+        if !sups.is_empty() {
+            out.suppressions = Some((file.clone(), sups));
+        }
+    }
+    for doc in docs {
         out.stats.documents += 1;
-        let doc = Arc::new(doc);
         let resources = match index::resources_of(&doc, &opts.default_namespace) {
             Ok(r) => r,
             Err(why) => {

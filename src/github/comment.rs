@@ -42,48 +42,10 @@ pub fn is_resolved(body: &str) -> bool {
     body.trim_start().starts_with(RESOLVED_PREFIX)
 }
 
-/// 64-bit FNV-1a: small, stable across platforms and releases, and enough to tell apart the
-/// findings of one pull request. Not for anything that must resist forgery.
-fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            // A separator, so that ("ab", "c") and ("a", "bc") differ.
-            h ^= 0xff;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        for &b in *p {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
-}
-
-/// A finding's fingerprint: its rule, its file and the GitHub line hash of its start line
-/// (which hashes what the line and those after it say, not where they are), so it survives
-/// edits elsewhere in the file. `occurrence` tells apart findings that share all three.
-/// Without the file's text (standard input, an unreadable file) the message stands in for
-/// the line hash.
-pub fn fingerprint(
-    rule: &str,
-    path: &str,
-    line_hash: Option<&str>,
-    message: &str,
-    occurrence: usize,
-) -> String {
-    let what = line_hash.unwrap_or(message);
-    let n = occurrence.to_string();
-    format!(
-        "{:016x}",
-        fnv1a(&[
-            rule.as_bytes(),
-            path.as_bytes(),
-            what.as_bytes(),
-            n.as_bytes()
-        ])
-    )
-}
+/// A finding's fingerprint (shared with the baseline: see [`crate::fingerprint::fingerprint`]).
+pub use crate::fingerprint::fingerprint;
+#[cfg(test)]
+use crate::fingerprint::fnv1a;
 
 /// Escapes what GitHub's Markdown would take for HTML (`<stdin>` would vanish as a tag, and a
 /// message must never be able to close or forge a marker), outside code spans.

@@ -58,6 +58,20 @@ rule_meta!(
     Note,
     "An unrendered Helm template was not scanned."
 );
+rule_meta!(
+    SUPPRESSION_INVALID,
+    "KH008",
+    "suppression-invalid",
+    Warning,
+    "A suppression gives no reason, or names no known rule."
+);
+rule_meta!(
+    SUPPRESSION_UNUSED,
+    "KH009",
+    "suppression-unused",
+    Warning,
+    "A suppression suppresses nothing."
+);
 
 macro_rules! load_rule {
     ($ty:ident, $meta:ident) => {
@@ -76,6 +90,8 @@ load_rule!(AliasLimit, ALIAS_LIMIT);
 load_rule!(UnreadableFile, UNREADABLE_FILE);
 load_rule!(SkippedFile, SKIPPED_FILE);
 load_rule!(HelmTemplate, HELM_TEMPLATE);
+load_rule!(SuppressionInvalid, SUPPRESSION_INVALID);
+load_rule!(SuppressionUnused, SUPPRESSION_UNUSED);
 
 /// The Kubernetes type of a field, as far as keelhaul's rules read fields.
 enum Ty {

@@ -47,6 +47,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &UnreadableFile,
         &SkippedFile,
         &HelmTemplate,
+        &SuppressionInvalid,
+        &SuppressionUnused,
         &Privileged,
         &PrivilegeEscalation,
         &RunAsRoot,

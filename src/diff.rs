@@ -1,0 +1,242 @@
+//! Diff-only runs (`--diff REF`): the lines added or changed since a git ref, so that only
+//! the findings on them are reported. git is run as a program, with arguments (no shell):
+//! `git diff --unified=0 --no-color REF --` in the repository root, and untracked files
+//! (`git ls-files --others --exclude-standard`) count as new from their first line.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::scan::ScanResult;
+
+/// What changed in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// A new (untracked) file: every line.
+    All,
+    /// These lines of the new version (1-based).
+    Lines(BTreeSet<u32>),
+}
+
+/// The changed lines of the working tree, by repository-relative path (`/` separators).
+#[derive(Debug, Clone, Default)]
+pub struct ChangedLines {
+    pub root: PathBuf,
+    pub files: HashMap<String, Changed>,
+}
+
+impl ChangedLines {
+    /// Whether `line` of `path` (repository-relative) was added or changed.
+    pub fn contains(&self, path: &str, line: u32) -> bool {
+        match self.files.get(path) {
+            Some(Changed::All) => true,
+            Some(Changed::Lines(l)) => l.contains(&line),
+            None => false,
+        }
+    }
+
+    /// Keeps the findings of `result` whose start line was added or changed; returns how many
+    /// were dropped. Findings on standard input, or outside the repository, are dropped.
+    pub fn filter(&self, result: &mut ScanResult) -> usize {
+        let mut paths: HashMap<std::sync::Arc<str>, Option<String>> = HashMap::new();
+        let before = result.findings.len();
+        result.findings.retain(|f| {
+            let path = paths
+                .entry(f.file.clone())
+                .or_insert_with(|| crate::paths::repo_relative(&f.file, &self.root));
+            path.as_deref()
+                .is_some_and(|p| self.contains(p, f.span.start.line.max(1)))
+        });
+        before - result.findings.len()
+    }
+}
+
+/// Runs git in `dir`; the error is one line.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "--diff needs git, which was not found on PATH".to_string()
+            }
+            _ => format!("--diff: cannot run git: {e}"),
+        })?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("no message");
+        Err(format!("git {} failed: {first}", args.join(" ")))
+    }
+}
+
+/// The lines added or changed since `reference`, for the repository the current directory
+/// is in.
+pub fn changed_since(reference: &str) -> Result<ChangedLines, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("--diff: no current directory: {e}"))?;
+    changed_since_in(&cwd, reference)
+}
+
+/// [`changed_since`] for the repository `dir` is in.
+pub fn changed_since_in(dir: &Path, reference: &str) -> Result<ChangedLines, String> {
+    if reference.is_empty() || reference.starts_with('-') {
+        return Err(format!("--diff: not a git ref: {reference:?}"));
+    }
+    let top = git(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        if e.starts_with("--diff") {
+            e
+        } else {
+            format!("--diff: {} is not inside a git repository", dir.display())
+        }
+    })?;
+    let root = PathBuf::from(String::from_utf8_lossy(&top).trim_end_matches(['\n', '\r']));
+    let commit = format!("{reference}^{{commit}}");
+    git(&root, &["rev-parse", "--verify", "--quiet", &commit])
+        .map_err(|_| format!("--diff: unknown git ref {reference:?}"))?;
+    let patch = git(
+        &root,
+        &[
+            "-c",
+            "core.quotePath=false",
+            "diff",
+            "--unified=0",
+            "--no-color",
+            "--no-ext-diff",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            reference,
+            "--",
+        ],
+    )
+    .map_err(|e| format!("--diff: {e}"))?;
+    let mut files = parse_patch(&String::from_utf8_lossy(&patch));
+    let untracked = git(&root, &["ls-files", "-z", "--others", "--exclude-standard"])
+        .map_err(|e| format!("--diff: {e}"))?;
+    for p in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+        files.insert(String::from_utf8_lossy(p).into_owned(), Changed::All);
+    }
+    Ok(ChangedLines { root, files })
+}
+
+/// The added lines of each file of a `git diff --unified=0` patch, by its new path.
+pub fn parse_patch(patch: &str) -> HashMap<String, Changed> {
+    let mut files: HashMap<String, Changed> = HashMap::new();
+    let mut current: Option<String> = None;
+    // Lines of the current hunk still to come (`+` and `-` ones): an added line that reads
+    // `+++ x` is not a file header.
+    let mut in_hunk = 0u64;
+    for line in patch.lines() {
+        if in_hunk > 0 {
+            if line.starts_with(['+', '-', ' ']) {
+                in_hunk -= 1;
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("+++ ") {
+            let rest = rest.trim_end_matches('\t');
+            let name = unquote(rest);
+            current = name.strip_prefix("b/").map(str::to_string);
+            continue;
+        }
+        if line.starts_with("diff --git ") {
+            current = None;
+            continue;
+        }
+        let Some(path) = &current else { continue };
+        if let Some((old_count, start, count)) = hunk_header(line) {
+            in_hunk = u64::from(old_count) + u64::from(count);
+            let lines = match files
+                .entry(path.clone())
+                .or_insert_with(|| Changed::Lines(BTreeSet::new()))
+            {
+                Changed::Lines(l) => l,
+                Changed::All => continue,
+            };
+            lines.extend(start..start.saturating_add(count));
+        }
+    }
+    files
+}
+
+/// `@@ -a[,b] +c[,d] @@ …` → (b, c, d).
+fn hunk_header(line: &str) -> Option<(u32, u32, u32)> {
+    let rest = line.strip_prefix("@@ -")?;
+    let (ranges, _) = rest.split_once(" @@")?;
+    let (old, new) = ranges.split_once(" +")?;
+    let range = |r: &str| -> Option<(u32, u32)> {
+        match r.split_once(',') {
+            Some((start, count)) => Some((start.parse().ok()?, count.parse().ok()?)),
+            None => Some((r.parse().ok()?, 1)),
+        }
+    };
+    let (_, old_count) = range(old)?;
+    let (start, count) = range(new)?;
+    Some((old_count, start, count))
+}
+
+/// A path as git writes it in a patch: C-quoted when it has unusual characters.
+fn unquote(s: &str) -> String {
+    let Some(inner) = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return s.to_string();
+    };
+    let mut bytes = Vec::with_capacity(inner.len());
+    let mut it = inner.bytes().peekable();
+    while let Some(b) = it.next() {
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        match it.next() {
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b't') => bytes.push(b'\t'),
+            Some(b'r') => bytes.push(b'\r'),
+            Some(b'a') => bytes.push(7),
+            Some(b'b') => bytes.push(8),
+            Some(b'f') => bytes.push(12),
+            Some(b'v') => bytes.push(11),
+            Some(d @ b'0'..=b'7') => {
+                let mut v = u32::from(d - b'0');
+                for _ in 0..2 {
+                    match it.peek() {
+                        Some(&o @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(o - b'0');
+                            it.next();
+                        }
+                        _ => break,
+                    }
+                }
+                bytes.push(v as u8);
+            }
+            Some(other) => bytes.push(other),
+            None => bytes.push(b'\\'),
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunks_give_the_added_lines() {
+        let patch = "diff --git a/k8s/a.yaml b/k8s/a.yaml\nindex 1..2 100644\n--- a/k8s/a.yaml\n+++ b/k8s/a.yaml\n@@ -3 +3 @@ kind\n-x\n+y\n@@ -10,0 +11,2 @@\n+a\n+b\n@@ -20,2 +21,0 @@\n-c\n-d\ndiff --git a/gone.yaml b/gone.yaml\ndeleted file mode 100644\n--- a/gone.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\ndiff --git \"a/sp\\303\\244ce.yaml\" \"b/sp\\303\\244ce.yaml\"\n--- \"a/sp\\303\\244ce.yaml\"\n+++ \"b/sp\\303\\244ce.yaml\"\n@@ -1,0 +2,2 @@\n+z\n+++ not a header\n";
+        let files = parse_patch(patch);
+        assert_eq!(
+            files.get("k8s/a.yaml"),
+            Some(&Changed::Lines([3, 11, 12].into_iter().collect()))
+        );
+        assert!(!files.contains_key("gone.yaml"));
+        assert_eq!(
+            files.get("sp\u{e4}ce.yaml"),
+            Some(&Changed::Lines([2, 3].into_iter().collect()))
+        );
+    }
+}

@@ -1,0 +1,413 @@
+//! Suppressions: where a team says a finding is wrong for them, and why.
+//!
+//! - A comment `# keelhaul:ignore KH101,privileged -- reason` on the finding's line, or alone on
+//!   the line above it; alone at the top of a document (before its first key), for the whole
+//!   document; `# keelhaul:ignore-file KH101 -- reason` anywhere, for the whole file. No rule
+//!   list means every rule.
+//! - Annotations on the object or on its pod template: `keelhaul.dev/ignore: "KH101,KH102"`
+//!   for the object, `keelhaul.dev/ignore.<container>: "KH101"` for one container; the reason
+//!   in `keelhaul.dev/ignore-reason` or after ` -- ` in the value.
+//!
+//! Suppressed findings leave the report (SARIF keeps them, with the justification). A
+//! suppression without a reason or naming no known rule is reported (KH008), and one that
+//! suppresses nothing is reported as unused (KH009), each on its own line.
+
+use std::sync::Arc;
+
+use crate::finding::Finding;
+use crate::index::{self, workload_of};
+use crate::load::{Document, Pos, Span};
+use crate::rules::input::{SUPPRESSION_INVALID, SUPPRESSION_UNUSED};
+
+pub const ANNOTATION: &str = "keelhaul.dev/ignore";
+pub const REASON_ANNOTATION: &str = "keelhaul.dev/ignore-reason";
+const COMMENT: &str = "keelhaul:ignore";
+
+/// Which lines of a file a suppression covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Findings starting on these lines (inclusive).
+    Lines(u32, u32),
+    File,
+}
+
+/// One suppression of a file.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    /// Where it is written (the comment, or the annotation's key).
+    pub at: Span,
+    pub scope: Scope,
+    /// Rule ids, resolved from ids or slugs; empty: every rule.
+    pub rules: Vec<&'static str>,
+    /// Names that are no rule.
+    pub unknown: Vec<String>,
+    /// A container annotation naming a container the pod does not have.
+    pub missing_container: Option<String>,
+    pub reason: Option<String>,
+    /// How it was written, for messages (`comment`, `annotation keelhaul.dev/ignore.app`).
+    pub form: String,
+    pub used: bool,
+}
+
+impl Suppression {
+    fn covers(&self, f: &Finding) -> bool {
+        let line = f.span.start.line;
+        let in_scope = match self.scope {
+            Scope::File => true,
+            Scope::Lines(a, b) => a <= line && line <= b,
+        };
+        in_scope && (self.rules.is_empty() || self.rules.contains(&f.rule.id))
+    }
+}
+
+/// Rule ids or slugs, separated by commas or spaces; `(known ids, unknown names)`.
+fn parse_rules(list: &str) -> (Vec<&'static str>, Vec<String>) {
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for name in list.split([',', ' ', '\t']).filter(|s| !s.is_empty()) {
+        match crate::rules::find(name) {
+            Some(r) => known.push(r.meta().id),
+            None => unknown.push(name.to_string()),
+        }
+    }
+    (known, unknown)
+}
+
+/// `RULES -- reason` → (rules, reason).
+/// The rule list ends at ` -- ` or at another comment (`# ...`) written after it.
+fn split_reason(s: &str) -> (&str, Option<String>) {
+    let (rules, reason) = match s.split_once("--") {
+        Some((rules, reason)) => {
+            let reason = reason.trim();
+            (rules, (!reason.is_empty()).then(|| reason.to_string()))
+        }
+        None => (s, None),
+    };
+    (rules.split('#').next().unwrap_or(""), reason)
+}
+
+/// The column (in characters) where a comment starts on this line, if any: a `#` at the start
+/// or after a space, outside quotes.
+fn comment_start(line: &str) -> Option<(usize, usize)> {
+    let (mut single, mut double) = (false, false);
+    let mut prev = ' ';
+    for (col, (byte, c)) in line.char_indices().enumerate() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single && prev != '\\' => double = !double,
+            '#' if !single && !double && (prev == ' ' || prev == '\t' || col == 0) => {
+                return Some((col, byte));
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    None
+}
+
+/// Every suppression written in `text` (comments) and in its objects (annotations).
+pub fn find(text: &str, docs: &[Arc<Document>], default_namespace: &str) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    if text.contains(COMMENT) {
+        comments(text, docs, &mut out);
+    }
+    if text.contains(ANNOTATION) {
+        for doc in docs {
+            annotations(doc, default_namespace, &mut out);
+        }
+    }
+    out
+}
+
+fn comments(text: &str, docs: &[Arc<Document>], out: &mut Vec<Suppression>) {
+    let lines: Vec<&str> = text.lines().collect();
+    // The first line of each document's content, to tell "the top of a document".
+    let doc_starts: Vec<(u32, u32)> = docs
+        .iter()
+        .filter_map(|d| {
+            let r = d.root?;
+            let s = d.span(r);
+            Some((s.start.line, s.end.line))
+        })
+        .collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((col, byte)) = comment_start(line) else {
+            continue;
+        };
+        let body = line[byte + 1..].trim_start();
+        let Some(rest) = body.strip_prefix(COMMENT) else {
+            continue;
+        };
+        let (file_wide, rest) = match rest.strip_prefix("-file") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        // `keelhaul:ignored` or another word is not a directive.
+        if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+            continue;
+        }
+        let n = i as u32 + 1;
+        let alone = line[..byte].trim().is_empty();
+        let scope = if file_wide {
+            Scope::File
+        } else if !alone {
+            Scope::Lines(n, n)
+        } else {
+            // Alone at the top of a document: everything up to its first content line is
+            // comments, blanks or the `---` marker.
+            let top = doc_starts.iter().find(|(start, _)| {
+                *start > n
+                    && lines[i + 1..(*start as usize - 1).min(lines.len())]
+                        .iter()
+                        .all(|l| {
+                            let t = l.trim();
+                            t.is_empty() || t.starts_with('#') || t.starts_with("---")
+                        })
+                    && (n == 1
+                        || lines[..i]
+                            .iter()
+                            .rev()
+                            .map(|l| l.trim())
+                            .find(|t| !t.is_empty() && !t.starts_with('#'))
+                            .is_none_or(|t| t.starts_with("---")))
+            });
+            match top {
+                Some(&(start, end)) => Scope::Lines(start, end),
+                None => Scope::Lines(n + 1, n + 1),
+            }
+        };
+        let (rules, reason) = split_reason(rest);
+        let (rules, unknown) = parse_rules(rules);
+        let width = line.chars().count() as u32;
+        out.push(Suppression {
+            at: Span {
+                start: Pos {
+                    line: n,
+                    col: col as u32,
+                },
+                end: Pos {
+                    line: n,
+                    col: width,
+                },
+            },
+            scope,
+            rules,
+            unknown,
+            missing_container: None,
+            reason,
+            form: if file_wide {
+                "comment keelhaul:ignore-file".into()
+            } else {
+                "comment keelhaul:ignore".into()
+            },
+            used: false,
+        });
+    }
+}
+
+fn annotations(doc: &Document, default_namespace: &str, out: &mut Vec<Suppression>) {
+    for r in index::resources_of(doc, default_namespace).unwrap_or_default() {
+        let object = doc.span(r.node);
+        let object_lines = Scope::Lines(object.start.line, object.end.line);
+        let mut maps = Vec::new();
+        if let Some(a) = r.metadata().and_then(|m| doc.get(m, "annotations")) {
+            maps.push(a);
+        }
+        let workload = workload_of(&r);
+        if let Some(a) = workload
+            .as_ref()
+            .and_then(|w| w.pod_meta)
+            .filter(|m| Some(*m) != r.metadata())
+            .and_then(|m| doc.get(m, "annotations"))
+        {
+            maps.push(a);
+        }
+        for map in maps {
+            let shared_reason = doc
+                .get_str(map, REASON_ANNOTATION)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+            for e in doc.entries(map) {
+                let Some(key) = doc.scalar(e.key) else {
+                    continue;
+                };
+                let scope = if key == ANNOTATION {
+                    object_lines
+                } else if let Some(container) = key
+                    .strip_prefix(ANNOTATION)
+                    .and_then(|k| k.strip_prefix('.'))
+                {
+                    // The container's item in the pod spec, whichever list it is in.
+                    let node = workload.as_ref().and_then(|w| {
+                        ["initContainers", "containers", "ephemeralContainers"]
+                            .iter()
+                            .filter_map(|l| doc.get(w.pod_spec, l))
+                            .flat_map(|l| doc.items(l).iter().copied())
+                            .find(|&c| doc.get_str(c, "name") == Some(container))
+                    });
+                    match node {
+                        Some(c) => {
+                            let s = doc.span(c);
+                            Scope::Lines(s.start.line, s.end.line)
+                        }
+                        None => {
+                            // A container that does not exist: nothing to suppress.
+                            out.push(Suppression {
+                                at: doc.span(e.key),
+                                scope: Scope::Lines(0, 0),
+                                rules: Vec::new(),
+                                unknown: Vec::new(),
+                                missing_container: Some(container.to_string()),
+                                reason: Some(String::new()),
+                                form: format!("annotation {key}"),
+                                used: false,
+                            });
+                            continue;
+                        }
+                    }
+                } else {
+                    continue;
+                };
+                let value = doc.scalar(e.value).unwrap_or("");
+                let (rules, reason) = split_reason(value);
+                let (rules, unknown) = parse_rules(rules);
+                out.push(Suppression {
+                    at: doc.span(e.key),
+                    scope,
+                    rules,
+                    unknown,
+                    missing_container: None,
+                    reason: reason.or_else(|| shared_reason.clone()),
+                    form: format!("annotation {key}"),
+                    used: false,
+                });
+            }
+        }
+    }
+}
+
+/// Applies a file's suppressions to its findings: suppressed ones move to `suppressed` with
+/// their justification; suppressions that are invalid or unused become findings.
+/// `enabled`: the rules that ran (a suppression of a rule that did not run is not unused).
+pub fn apply(
+    file: &Arc<str>,
+    mut sups: Vec<Suppression>,
+    findings: &mut Vec<Finding>,
+    suppressed: &mut Vec<Finding>,
+    enabled: &[&'static str],
+) {
+    let mut kept = Vec::with_capacity(findings.len());
+    for mut f in findings.drain(..) {
+        // Findings about suppressions themselves are not suppressible by them.
+        let meta =
+            std::ptr::eq(f.rule, &SUPPRESSION_INVALID) || std::ptr::eq(f.rule, &SUPPRESSION_UNUSED);
+        let hit: Vec<&mut Suppression> = if meta || *f.file != **file {
+            Vec::new()
+        } else {
+            sups.iter_mut().filter(|s| s.covers(&f)).collect()
+        };
+        if hit.is_empty() {
+            kept.push(f);
+            continue;
+        }
+        let mut why = Vec::new();
+        for s in hit {
+            s.used = true;
+            if let Some(r) = &s.reason
+                && !r.is_empty()
+                && !why.contains(r)
+            {
+                why.push(r.clone());
+            }
+        }
+        f.suppressed = Some(why.join("; ").into_boxed_str());
+        suppressed.push(f);
+    }
+    *findings = kept;
+    for s in &sups {
+        if let Some(c) = &s.missing_container {
+            findings.push(Finding::new(
+                &SUPPRESSION_INVALID,
+                file.clone(),
+                s.at,
+                format!(
+                    "{} names container {c:?}, which this pod does not have: it suppresses nothing",
+                    s.form
+                ),
+            ));
+            continue;
+        }
+        if !s.unknown.is_empty() {
+            findings.push(Finding::new(
+                &SUPPRESSION_INVALID,
+                file.clone(),
+                s.at,
+                format!(
+                    "{} names no rule keelhaul has: {} (see `keelhaul rules`)",
+                    s.form,
+                    s.unknown.join(", ")
+                ),
+            ));
+            continue;
+        }
+        if s.reason.is_none() {
+            findings.push(Finding::new(
+                &SUPPRESSION_INVALID,
+                file.clone(),
+                s.at,
+                format!(
+                    "{} gives no reason: say why after ` -- ` (or in {REASON_ANNOTATION}), so the next reader knows",
+                    s.form
+                ),
+            ));
+        }
+        let all_ran = if s.rules.is_empty() {
+            true
+        } else {
+            s.rules.iter().all(|r| enabled.contains(r))
+        };
+        if !s.used && all_ran {
+            let what = if s.rules.is_empty() {
+                "any rule".to_string()
+            } else {
+                s.rules.join(", ")
+            };
+            findings.push(Finding::new(
+                &SUPPRESSION_UNUSED,
+                file.clone(),
+                s.at,
+                format!(
+                    "{} suppresses nothing: no finding of {what} is where it applies; remove it",
+                    s.form
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_outside_strings_only() {
+        assert_eq!(comment_start("a: b # c").map(|c| c.0), Some(5));
+        assert_eq!(comment_start("a: \"b # c\""), None);
+        assert_eq!(comment_start("a: 'it''s # c'"), None);
+        assert_eq!(comment_start("a: b#c"), None);
+        assert_eq!(comment_start("# top").map(|c| c.0), Some(0));
+    }
+
+    #[test]
+    fn rules_and_reasons() {
+        let (rules, reason) = split_reason(" KH101, privileged -- we need it");
+        assert_eq!(reason.as_deref(), Some("we need it"));
+        let (known, unknown) = parse_rules(rules);
+        assert_eq!(known, vec!["KH101", "KH101"]);
+        assert!(unknown.is_empty());
+        assert_eq!(parse_rules("KH999 nosuch").1, vec!["KH999", "nosuch"]);
+        assert_eq!(split_reason("KH101").1, None);
+        assert_eq!(split_reason("KH101 --  ").1, None);
+    }
+}
