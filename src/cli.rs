@@ -1,4 +1,4 @@
-//! The command line: `keelhaul scan`, `keelhaul rules`, `keelhaul explain`.
+//! The command line: `keelhaul scan`, `keelhaul rules`, `keelhaul explain`, `keelhaul init`.
 //!
 //! Exit codes: 0 when no finding is at or above `--fail-on`, 1 when one is, 2 for usage,
 //! configuration or I/O errors that stop the scan.
@@ -47,6 +47,15 @@ pub enum Command {
         /// Rule id or slug.
         rule: String,
     },
+    /// Write a commented starter configuration file (every setting, commented out).
+    Init {
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Where to write it.
+        #[arg(default_value = ".keelhaul.yaml")]
+        path: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -54,6 +63,11 @@ pub struct ScanArgs {
     /// Files or directories to scan; - reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+
+    /// Read the configuration from this file instead of the .keelhaul.yaml (or .keelhaul.yml)
+    /// found in the scanned directory or above it, up to the git root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
@@ -68,9 +82,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
 
-    /// Exit with 1 when a finding has this severity or a higher one.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding has this severity or a higher one [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
 
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -96,9 +110,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_file_size: u64,
 
-    /// Namespace of resources that name none.
-    #[arg(long, value_name = "NAMESPACE", default_value = "default")]
-    pub default_namespace: String,
+    /// Namespace of resources that name none [default: default].
+    #[arg(long, value_name = "NAMESPACE")]
+    pub default_namespace: Option<String>,
 
     /// The Kubernetes version the manifests will run on (e.g. 1.30); version-dependent rules
     /// read it. Default: the newest released minor keelhaul knows.
@@ -177,7 +191,7 @@ fn parse_filter_mode(s: &str) -> Result<crate::github::FilterMode, String> {
         .ok_or_else(|| format!("not a filter mode: {s:?} (added, diff_context, file, nofilter)"))
 }
 
-fn parse_target(s: &str) -> Result<(String, crate::lifecycle::Version), String> {
+pub(crate) fn parse_target(s: &str) -> Result<(String, crate::lifecycle::Version), String> {
     let (name, version) = s
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=X.Y, e.g. cert-manager=1.6: {s:?}"))?;
@@ -240,7 +254,7 @@ pub enum PssLevel {
     Restricted,
 }
 
-fn parse_endpoint(s: &str) -> Result<String, String> {
+pub(crate) fn parse_endpoint(s: &str) -> Result<String, String> {
     let with_prefix = match (s.contains('/'), s.contains(':')) {
         (true, _) => s.to_string(),
         (false, true) => format!("{s}/128"),
@@ -251,7 +265,7 @@ fn parse_endpoint(s: &str) -> Result<String, String> {
         .map_err(|e| format!("not a CIDR: {s:?} ({e})"))
 }
 
-fn parse_kube_version(s: &str) -> Result<KubeVersion, String> {
+pub(crate) fn parse_kube_version(s: &str) -> Result<KubeVersion, String> {
     match KubeVersion::parse(s) {
         Some(v) if v <= KubeVersion::NEWEST_KNOWN => Ok(v),
         Some(v) => Err(format!(
@@ -313,6 +327,7 @@ fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Init { force, path } => run_init(&path, force),
         Command::Rules { format } => {
             let mut out = String::new();
             match format {
@@ -368,7 +383,102 @@ fn print_out(s: &str) -> i32 {
     }
 }
 
-fn run_scan(args: ScanArgs) -> i32 {
+/// `keelhaul init`: writes the starter configuration file.
+fn run_init(path: &std::path::Path, force: bool) -> i32 {
+    let text = crate::config::starter();
+    let written = if force {
+        std::fs::write(path, text)
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+    };
+    match written {
+        Ok(()) => {
+            eprintln!("keelhaul: wrote {}", path.display());
+            EXIT_OK
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "keelhaul: {} exists; use --force to overwrite it",
+                path.display()
+            );
+            EXIT_ERROR
+        }
+        Err(e) => {
+            eprintln!("keelhaul: cannot write {}: {e}", path.display());
+            EXIT_ERROR
+        }
+    }
+}
+
+/// The configuration of a scan: the --config file, else the one found from the scanned
+/// directory upward, else none.
+fn load_config(args: &ScanArgs) -> Result<crate::config::Config, String> {
+    let path = match &args.config {
+        Some(p) if !p.is_file() => {
+            return Err(format!(
+                "the configuration file {} does not exist",
+                p.display()
+            ));
+        }
+        Some(p) => p.clone(),
+        None => match crate::config::find(&args.paths) {
+            // Named relative to the current directory when it is below it, as paths are.
+            Some(p) => std::env::current_dir()
+                .ok()
+                .and_then(|d| std::fs::canonicalize(d).ok())
+                .and_then(|d| p.strip_prefix(&d).ok().map(PathBuf::from))
+                .unwrap_or(p),
+            None => return Ok(crate::config::Config::default()),
+        },
+    };
+    crate::config::load_file(&path)
+}
+
+fn run_scan(mut args: ScanArgs) -> i32 {
+    let config = match load_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("keelhaul: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    // A flag on the command line wins; list flags add to the file's lists.
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
+    let default_namespace = args
+        .default_namespace
+        .take()
+        .or(config.default_namespace)
+        .unwrap_or_else(|| "default".into());
+    let prepend = |file: Vec<String>, cli: &mut Vec<String>| {
+        let mut all = file;
+        all.append(cli);
+        *cli = all;
+    };
+    prepend(config.include, &mut args.include);
+    prepend(config.exclude, &mut args.exclude);
+    prepend(config.exempt_namespaces, &mut args.exempt_namespace);
+    prepend(config.metadata_endpoints, &mut args.metadata_endpoint);
+    let selected_on_cli: Vec<&str> = args
+        .select
+        .iter()
+        .filter_map(|n| rules::find(n.trim()).map(|r| r.meta().id))
+        .collect();
+    let mut severity_overrides = Vec::new();
+    for (id, setting) in &config.rules {
+        match setting {
+            // --select naming the rule wins over `off` in the file.
+            crate::config::RuleSetting::Off if !selected_on_cli.contains(id) => {
+                args.ignore.push((*id).to_string());
+            }
+            crate::config::RuleSetting::Severity(s) => severity_overrides.push((*id, *s)),
+            _ => {}
+        }
+    }
+    let pss = args.pss.or(config.pss);
     let rules = match select_rules(&args.select, &args.ignore) {
         Ok(r) => r,
         Err(e) => {
@@ -410,6 +520,17 @@ fn run_scan(args: ScanArgs) -> i32 {
             component_targets.push((name, v));
         }
     }
+    // The file's targets come after the command line's: the first one named wins.
+    for (name, v) in config.targets {
+        if name == "k8s" {
+            if kube_version.is_none() && config.kube_version.is_none() {
+                kube_version = Some(KubeVersion(v.minor));
+            }
+        } else {
+            component_targets.push((name, v));
+        }
+    }
+    let kube_version = kube_version.or(config.kube_version);
     // Read before scanning: a bad baseline or ref is a usage error, found at once.
     let baseline = match args
         .baseline
@@ -440,7 +561,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         include: args.include,
         exclude: args.exclude,
         max_file_size: args.max_file_size,
-        default_namespace: args.default_namespace,
+        default_namespace,
         threads: args.threads,
         excerpts: args.format == Format::Human,
         fingerprints: args.format == Format::Sarif
@@ -451,7 +572,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         settings: Settings {
             kube_version: kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED),
             component_targets,
-            pss: args.pss.map(|l| match l {
+            pss: pss.map(|l| match l {
                 PssLevel::Baseline => Level::Baseline,
                 PssLevel::Restricted => Level::Restricted,
             }),
@@ -460,7 +581,7 @@ fn run_scan(args: ScanArgs) -> i32 {
             ..Settings::default()
         },
     };
-    let mut result = match scan_and_filter(&opts) {
+    let mut result = match scan_and_filter(&opts, &severity_overrides) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -490,7 +611,7 @@ fn run_scan(args: ScanArgs) -> i32 {
             );
             return match print_out(&report.diff) {
                 EXIT_OK if fix_failed => EXIT_ERROR,
-                EXIT_OK => exit_code(&result, args.fail_on),
+                EXIT_OK => exit_code(&result, fail_on),
                 code => code,
             };
         }
@@ -500,7 +621,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         );
         if report.files > 0 {
             // Report what remains, where it now is.
-            result = match scan_and_filter(&opts) {
+            result = match scan_and_filter(&opts, &severity_overrides) {
                 Ok(r) => r,
                 Err(code) => return code,
             };
@@ -626,7 +747,7 @@ fn run_scan(args: ScanArgs) -> i32 {
     if fix_failed || io_failed {
         return EXIT_ERROR;
     }
-    exit_code(&result, args.fail_on)
+    exit_code(&result, fail_on)
 }
 
 /// In a GitHub Actions step: the job summary and the step outputs, when the runner names
@@ -675,8 +796,12 @@ fn exit_code(result: &scan::ScanResult, fail_on: FailOn) -> i32 {
 }
 
 /// Scans, then drops the findings of rules that are not enabled (the loader raises input
-/// findings whatever the selection).
-fn scan_and_filter(opts: &ScanOptions) -> Result<scan::ScanResult, i32> {
+/// findings whatever the selection) and gives the findings of the rules the configuration
+/// file names a severity for that severity.
+fn scan_and_filter(
+    opts: &ScanOptions,
+    severity_overrides: &[(&str, Severity)],
+) -> Result<scan::ScanResult, i32> {
     let mut result = match scan::scan(opts) {
         Ok(r) => r,
         Err(e) => {
@@ -691,6 +816,17 @@ fn scan_and_filter(opts: &ScanOptions) -> Result<scan::ScanResult, i32> {
         .collect();
     if !disabled.is_empty() {
         result.findings.retain(|f| !disabled.contains(&f.rule.id));
+    }
+    if !severity_overrides.is_empty() {
+        for f in result
+            .findings
+            .iter_mut()
+            .chain(result.suppressed.iter_mut())
+        {
+            if let Some((_, s)) = severity_overrides.iter().find(|(id, _)| *id == f.rule.id) {
+                f.severity = *s;
+            }
+        }
     }
     Ok(result)
 }

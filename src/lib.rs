@@ -6,6 +6,7 @@ pub mod annotations;
 pub mod baseline;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod discover;
 pub mod finding;

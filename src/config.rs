@@ -1,0 +1,395 @@
+//! The configuration file, `.keelhaul.yaml`: found from the scanned directory upward, or named
+//! with `--config`. Read with our own loader, so that every error names `file:line:col`.
+//! Command-line flags win over the file; list options add to the file's.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{FailOn, PssLevel};
+use crate::finding::Severity;
+use crate::lifecycle::Version;
+use crate::load::{self, Document, LoadProblem, NodeId, Pos};
+use crate::pss::KubeVersion;
+
+/// The names the file is looked for under, in this order.
+pub const FILE_NAMES: [&str; 2] = [".keelhaul.yaml", ".keelhaul.yml"];
+
+/// What the configuration file says; `None` and empty lists: not set.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub kube_version: Option<KubeVersion>,
+    pub pss: Option<PssLevel>,
+    pub fail_on: Option<FailOn>,
+    pub default_namespace: Option<String>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub exempt_namespaces: Vec<String>,
+    pub metadata_endpoints: Vec<String>,
+    /// Component releases (`k8s` among them), as `--target`.
+    pub targets: Vec<(String, Version)>,
+    /// Per-rule settings, by rule id.
+    pub rules: Vec<(&'static str, RuleSetting)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSetting {
+    Off,
+    On,
+    Severity(Severity),
+}
+
+/// The configuration file for a scan of `paths`: the first one found in the directory of the
+/// first path (the current directory for standard input) or above it, stopping at the git
+/// root (the directory holding `.git`) or the filesystem root.
+pub fn find(paths: &[PathBuf]) -> Option<PathBuf> {
+    let first = paths
+        .first()
+        .map(PathBuf::as_path)
+        .unwrap_or(Path::new("."));
+    let start = if first.as_os_str() == "-" || first.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else if first.is_dir() {
+        first.to_path_buf()
+    } else {
+        match first.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    };
+    let start = std::fs::canonicalize(&start).ok()?;
+    for dir in start.ancestors() {
+        for name in FILE_NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
+/// Reads and checks a configuration file.
+pub fn load_file(path: &Path) -> Result<Config, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read the configuration file {}: {e}", path.display()))?;
+    let name = path.display().to_string();
+    let text = load::decode(&bytes).map_err(|e| match e {
+        load::TextProblem::Binary => format!("{name}: the configuration file is binary"),
+        load::TextProblem::InvalidUtf8 { line, col } => {
+            format!("{name}:{line}:{}: not UTF-8", col + 1)
+        }
+    })?;
+    parse(text, &name)
+}
+
+/// Parses the text of a configuration file named `name` (for messages).
+pub fn parse(text: &str, name: &str) -> Result<Config, String> {
+    let loaded = load::load_text(text);
+    if let Some(p) = loaded.problems.first() {
+        return Err(match p {
+            LoadProblem::Syntax { pos, message } => at(name, *pos, None, message),
+            LoadProblem::DuplicateKey { key, second, .. } => {
+                at(name, second.start, Some(key), "the key is given twice")
+            }
+            LoadProblem::AliasBudget { span } => {
+                at(name, span.start, None, "aliases expand too far")
+            }
+        });
+    }
+    let mut cfg = Config::default();
+    let docs: Vec<&Document> = loaded.docs.iter().filter(|d| d.root.is_some()).collect();
+    let doc = match docs[..] {
+        [] => return Ok(cfg),
+        [d] => d,
+        [_, d, ..] => {
+            let root = d.root.unwrap_or_default();
+            return Err(at(
+                name,
+                d.span(root).start,
+                None,
+                "a configuration file holds one YAML document",
+            ));
+        }
+    };
+    let root = doc.root.unwrap_or_default();
+    if doc.is_null(root) {
+        return Ok(cfg);
+    }
+    let r = Reader { doc, name };
+    if !doc.is_mapping(root) {
+        return Err(r.err(root, None, "expected a mapping of settings"));
+    }
+    for e in doc.entries(root) {
+        let key = doc.scalar(e.key).unwrap_or_default();
+        let v = e.value;
+        if doc.is_null(v) {
+            continue;
+        }
+        match key {
+            "kubeVersion" => {
+                let s = r.string(v, key)?;
+                let k = crate::cli::parse_kube_version(s).map_err(|m| r.err(v, Some(key), &m))?;
+                cfg.kube_version = Some(k);
+            }
+            "pss" => {
+                cfg.pss = Some(match r.string(v, key)? {
+                    "baseline" => PssLevel::Baseline,
+                    "restricted" => PssLevel::Restricted,
+                    other => {
+                        return Err(r.err(
+                            v,
+                            Some(key),
+                            &format!("not a Pod Security level: {other:?} (baseline, restricted)"),
+                        ));
+                    }
+                });
+            }
+            "failOn" => {
+                cfg.fail_on = Some(match r.string(v, key)? {
+                    "error" => FailOn::Error,
+                    "warning" => FailOn::Warning,
+                    "note" => FailOn::Note,
+                    "never" => FailOn::Never,
+                    other => {
+                        return Err(r.err(
+                            v,
+                            Some(key),
+                            &format!("not a severity: {other:?} (error, warning, note, never)"),
+                        ));
+                    }
+                });
+            }
+            "defaultNamespace" => cfg.default_namespace = Some(r.string(v, key)?.to_string()),
+            "include" => cfg.include = r.strings(v, key)?,
+            "exclude" => cfg.exclude = r.strings(v, key)?,
+            "exemptNamespaces" => cfg.exempt_namespaces = r.strings(v, key)?,
+            "metadataEndpoints" => {
+                for item in r.list(v, key)? {
+                    let s = r.string(item, key)?;
+                    let cidr =
+                        crate::cli::parse_endpoint(s).map_err(|m| r.err(item, Some(key), &m))?;
+                    cfg.metadata_endpoints.push(cidr);
+                }
+            }
+            "targets" => {
+                for t in r.map(v, key)? {
+                    let component = doc.scalar(t.key).unwrap_or_default();
+                    let k = format!("{key}.{component}");
+                    let version = r.string(t.value, &k)?;
+                    let target = crate::cli::parse_target(&format!("{component}={version}"))
+                        .map_err(|m| r.err(t.value, Some(&k), &m))?;
+                    cfg.targets.push(target);
+                }
+            }
+            "rules" => {
+                for t in r.map(v, key)? {
+                    let rule = doc.scalar(t.key).unwrap_or_default();
+                    let k = format!("{key}.{rule}");
+                    let Some(found) = crate::rules::find(rule.trim()) else {
+                        return Err(r.err(
+                            t.key,
+                            Some(&k),
+                            &format!("unknown rule {rule:?} (see `keelhaul rules`)"),
+                        ));
+                    };
+                    let setting = match r.string(t.value, &k)? {
+                        "off" => RuleSetting::Off,
+                        "on" => RuleSetting::On,
+                        "error" => RuleSetting::Severity(Severity::Error),
+                        "warning" => RuleSetting::Severity(Severity::Warning),
+                        "note" => RuleSetting::Severity(Severity::Note),
+                        other => {
+                            return Err(r.err(
+                                t.value,
+                                Some(&k),
+                                &format!(
+                                    "not a rule setting: {other:?} (off, on, error, warning, note)"
+                                ),
+                            ));
+                        }
+                    };
+                    cfg.rules.push((found.meta().id, setting));
+                }
+            }
+            "helm" | "kustomize" => {
+                return Err(r.err(
+                    e.key,
+                    Some(key),
+                    "not supported yet: keelhaul does not render Helm charts or Kustomize overlays (render them and pipe the output to `keelhaul scan -`)",
+                ));
+            }
+            _ => {
+                return Err(r.err(
+                    e.key,
+                    Some(key),
+                    "unknown key (known: kubeVersion, pss, failOn, defaultNamespace, include, exclude, exemptNamespaces, metadataEndpoints, targets, rules)",
+                ));
+            }
+        }
+    }
+    Ok(cfg)
+}
+
+fn at(name: &str, pos: Pos, key: Option<&str>, message: &str) -> String {
+    match key {
+        Some(k) => format!("{name}:{}:{}: {k}: {message}", pos.line, pos.col + 1),
+        None => format!("{name}:{}:{}: {message}", pos.line, pos.col + 1),
+    }
+}
+
+struct Reader<'a> {
+    doc: &'a Document,
+    name: &'a str,
+}
+
+impl Reader<'_> {
+    fn err(&self, node: NodeId, key: Option<&str>, message: &str) -> String {
+        at(self.name, self.doc.span(node).start, key, message)
+    }
+
+    /// A scalar's text as written (so `kubeVersion: 1.30` is `1.30` and `KH114: off` is
+    /// `off`, whatever YAML 1.1 would resolve them to).
+    fn string(&self, node: NodeId, key: &str) -> Result<&str, String> {
+        match self.doc.scalar(node) {
+            Some(s) if !self.doc.is_null(node) => Ok(s),
+            _ => Err(self.err(node, Some(key), "expected a single value")),
+        }
+    }
+
+    fn list(&self, node: NodeId, key: &str) -> Result<Vec<NodeId>, String> {
+        if !self.doc.is_sequence(node) {
+            return Err(self.err(node, Some(key), "expected a list"));
+        }
+        Ok(self.doc.items(node).to_vec())
+    }
+
+    fn strings(&self, node: NodeId, key: &str) -> Result<Vec<String>, String> {
+        self.list(node, key)?
+            .into_iter()
+            .map(|n| self.string(n, key).map(str::to_string))
+            .collect()
+    }
+
+    fn map(&self, node: NodeId, key: &str) -> Result<Vec<load::Entry>, String> {
+        if !self.doc.is_mapping(node) {
+            return Err(self.err(node, Some(key), "expected a mapping"));
+        }
+        Ok(self.doc.entries(node).collect())
+    }
+}
+
+/// The file `keelhaul init` writes: every setting, commented out, with its meaning and default.
+pub fn starter() -> String {
+    format!(
+        r#"# keelhaul configuration. keelhaul reads the first .keelhaul.yaml (or .keelhaul.yml) found
+# in the scanned directory or above it, up to the git root; `--config FILE` names one instead.
+# A flag given on the command line wins over this file; list flags (--include, --exclude,
+# --exempt-namespace, --metadata-endpoint) add to the lists here.
+# Uncomment a setting to use it.
+
+# The Kubernetes version the manifests will run on (--kube-version).
+# Default: {newest}, the newest released minor keelhaul knows.
+#kubeVersion: "{newest}"
+
+# Judge every workload by this Pod Security Standards level: baseline or restricted (--pss).
+# Default: not set (no KH120 findings).
+#pss: restricted
+
+# Exit with 1 when a finding has this severity or a higher one: error, warning, note or
+# never (--fail-on). Default: error.
+#failOn: error
+
+# The namespace of resources that name none (--default-namespace). Default: default.
+#defaultNamespace: default
+
+# Only scan files matching these globs, gitignore syntax, relative to the scanned
+# directory (--include). Default: every .yaml, .yml and .json file.
+#include: ["k8s/**"]
+
+# Skip files matching these globs (--exclude). Default: none.
+#exclude: ["charts/**"]
+
+# Namespaces the namespace-level rules (KH131, KH401) leave alone (--exempt-namespace).
+# Default: none.
+#exemptNamespaces: [kube-system]
+
+# Egress destinations pods must not reach, as CIDRs (--metadata-endpoint).
+# Default: 169.254.169.254/32, the instance metadata endpoint.
+#metadataEndpoints: ["169.254.169.254/32", "168.63.129.16/32"]
+
+# Releases of components whose CRD versions keelhaul knows: cert-manager, istio,
+# external-snapshotter, or k8s for kubeVersion (--target). Default: the newest release.
+#targets: {{cert-manager: "1.5"}}
+
+# Per rule (by id or slug): off (do not run it, as --ignore), on, or a severity that
+# replaces the rule's own: error, warning or note. Default: every rule on, at its severity.
+#rules:
+#  KH114: off
+#  privileged: warning
+"#,
+        newest = KubeVersion::NEWEST_RELEASED
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_loads_commented_and_uncommented() {
+        let text = starter();
+        let cfg = parse(&text, "s").unwrap();
+        assert!(cfg.rules.is_empty() && cfg.fail_on.is_none());
+        // Every commented-out setting is valid once uncommented.
+        let uncommented: String = text
+            .lines()
+            .map(|l| match l.strip_prefix('#') {
+                Some(rest) if rest.starts_with(|c: char| c.is_ascii_alphabetic()) => rest,
+                Some(rest) if rest.starts_with("  ") => rest,
+                _ => l,
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let cfg = parse(&uncommented, "s").unwrap();
+        assert_eq!(cfg.kube_version, Some(KubeVersion::NEWEST_RELEASED));
+        assert_eq!(cfg.pss, Some(PssLevel::Restricted));
+        assert_eq!(cfg.fail_on, Some(FailOn::Error));
+        assert_eq!(cfg.default_namespace.as_deref(), Some("default"));
+        assert_eq!(cfg.include, ["k8s/**"]);
+        assert_eq!(cfg.exclude, ["charts/**"]);
+        assert_eq!(cfg.exempt_namespaces, ["kube-system"]);
+        assert_eq!(cfg.metadata_endpoints.len(), 2);
+        assert_eq!(cfg.targets.len(), 1);
+        assert_eq!(
+            cfg.rules,
+            [
+                ("KH114", RuleSetting::Off),
+                ("KH101", RuleSetting::Severity(Severity::Warning))
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_place_and_the_key() {
+        let e = parse("failOn: never\nfoo: 1\n", "c.yaml").unwrap_err();
+        assert!(e.starts_with("c.yaml:2:1: foo: unknown key"), "{e}");
+        let e = parse("rules:\n  KH999: off\n", "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:2:3: rules.KH999: unknown rule"),
+            "{e}"
+        );
+        let e = parse("rules:\n  KH101: loud\n", "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:2:10: rules.KH101: not a rule setting"),
+            "{e}"
+        );
+        let e = parse("include: k8s\n", "c.yaml").unwrap_err();
+        assert!(e.contains("include: expected a list"), "{e}");
+        let e = parse("kubeVersion: 2.1\n", "c.yaml").unwrap_err();
+        assert!(e.starts_with("c.yaml:1:14: kubeVersion:"), "{e}");
+        assert!(parse("", "c.yaml").unwrap().rules.is_empty());
+        assert!(parse("# only comments\n", "c.yaml").is_ok());
+    }
+}
