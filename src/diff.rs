@@ -150,7 +150,7 @@ pub fn parse_patch(patch: &str) -> HashMap<String, Changed> {
             continue;
         }
         let Some(path) = &current else { continue };
-        if let Some((old_count, start, count)) = hunk_header(line) {
+        if let Some((old_count, start, count)) = crate::github::diff::hunk_header(line) {
             in_hunk = u64::from(old_count) + u64::from(count);
             let lines = match files
                 .entry(path.clone())
@@ -163,22 +163,6 @@ pub fn parse_patch(patch: &str) -> HashMap<String, Changed> {
         }
     }
     files
-}
-
-/// `@@ -a[,b] +c[,d] @@ …` → (b, c, d).
-fn hunk_header(line: &str) -> Option<(u32, u32, u32)> {
-    let rest = line.strip_prefix("@@ -")?;
-    let (ranges, _) = rest.split_once(" @@")?;
-    let (old, new) = ranges.split_once(" +")?;
-    let range = |r: &str| -> Option<(u32, u32)> {
-        match r.split_once(',') {
-            Some((start, count)) => Some((start.parse().ok()?, count.parse().ok()?)),
-            None => Some((r.parse().ok()?, 1)),
-        }
-    };
-    let (_, old_count) = range(old)?;
-    let (start, count) = range(new)?;
-    Some((old_count, start, count))
 }
 
 /// A path as git writes it in a patch: C-quoted when it has unusual characters.

@@ -68,7 +68,7 @@ impl FileDiff {
 }
 
 /// `@@ -a[,b] +c[,d] @@ …` → (old count, new start, new count).
-fn hunk_header(line: &str) -> Option<(u32, u32, u32)> {
+pub(crate) fn hunk_header(line: &str) -> Option<(u32, u32, u32)> {
     let rest = line.strip_prefix("@@ -")?;
     let (ranges, _) = rest.split_once(" @@")?;
     let (old, new) = ranges.split_once(" +")?;
