@@ -61,12 +61,14 @@ CORPUS=$(corpus_for bench/.corpus "$FILES") || { echo "run.sh: corpus generation
 SMALL=$(corpus_for bench/.corpus-small "$SMALL_FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
 
 # label | command (corpus paths substituted below)
-LABELS=(bare_syn kh_syn kh_syn_t1 bare_real kh_real kh_small kh_quiet kh_quiet_small)
+LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif bare_real kh_real kh_small kh_quiet kh_quiet_small)
 cmd_for() {
     case $1 in
         bare_syn)  echo "$BARE $CORPUS" ;;
         kh_syn)    echo "$KH scan $CORPUS --format json --fail-on never" ;;
         kh_syn_t1) echo "$KH scan $CORPUS --format json --fail-on never --threads 1" ;;
+        # SARIF: the same findings, with GitHub's line fingerprints and the SARIF model.
+        kh_sarif)  echo "$KH scan $CORPUS --format sarif --fail-on never" ;;
         bare_real) echo "$BARE $REAL" ;;
         kh_real)   echo "$KH scan $REAL --format json --fail-on never" ;;
         kh_small)  echo "$KH scan $SMALL --format json --fail-on never" ;;
@@ -77,7 +79,7 @@ cmd_for() {
 }
 if [[ ! -d $REAL ]]; then
     echo "== $REAL not found: skipping the real-corpus runs"
-    LABELS=(bare_syn kh_syn kh_syn_t1 kh_small kh_quiet kh_quiet_small)
+    LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif kh_small kh_quiet kh_quiet_small)
 fi
 
 # Warm the page cache so the first timed run is not the only one reading from disk.
@@ -160,6 +162,7 @@ names = {
     "bare_syn": "bare_parse  synthetic, 1 thread",
     "kh_syn": "keelhaul    synthetic, default threads",
     "kh_syn_t1": "keelhaul    synthetic, --threads 1",
+    "kh_sarif": "keelhaul    synthetic, --format sarif",
     "bare_real": "bare_parse  real, 1 thread",
     "kh_real": "keelhaul    real, default threads",
     "kh_small": "keelhaul    small synthetic, default threads",
@@ -207,6 +210,7 @@ def row(what, value, target, ok, fmt="{:.2f}"):
 row("synthetic: keelhaul CPU / bare CPU (default threads)", ratio("kh_syn", "bare_syn", "cpu"), "<= 1.5", lambda v: v <= 1.5)
 row("synthetic: keelhaul CPU / bare CPU (--threads 1)", ratio("kh_syn_t1", "bare_syn", "cpu"), "<= 1.5", lambda v: v <= 1.5)
 row("synthetic: keelhaul wall / bare single-thread wall", ratio("kh_syn", "bare_syn", "wall"), "< 1", lambda v: v < 1)
+row("synthetic: SARIF CPU / JSON CPU (the cost of SARIF)", ratio("kh_sarif", "kh_syn", "cpu"), "<= 1.5", lambda v: v <= 1.5)
 if "kh_real" in labels:
     row("real: keelhaul CPU / bare CPU (default threads)", ratio("kh_real", "bare_real", "cpu"), "<= 1.5", lambda v: v <= 1.5)
     row("real: keelhaul wall / bare single-thread wall", ratio("kh_real", "bare_real", "wall"), "< 1", lambda v: v < 1)
