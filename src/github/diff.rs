@@ -98,53 +98,43 @@ pub fn parse_patch(patch: &str) -> FileDiff {
         if old_left == 0 && new_left == 0 {
             hunk = None;
         }
-        if hunk.is_none() {
+        let Some(h) = hunk else {
             if let Some((old_count, new_start, new_count)) = hunk_header(line) {
                 hunk = Some(hunks);
                 hunks += 1;
                 (old_left, new_left, new_line) = (old_count, new_count, new_start);
             }
             continue;
-        }
-        let Some(h) = hunk else { continue };
-        match line.as_bytes().first() {
-            Some(b'+') if new_left > 0 => {
-                out.lines.insert(
-                    new_line,
-                    DiffLine {
-                        kind: LineKind::Added,
-                        hunk: h,
-                    },
-                );
-                new_line += 1;
-                new_left -= 1;
+        };
+        // What the line is on the RIGHT side, if it is shown there.
+        let shown = match line.as_bytes().first() {
+            Some(b'+') if new_left > 0 => Some(LineKind::Added),
+            Some(b'-') if old_left > 0 => {
+                old_left -= 1;
+                None
             }
-            Some(b'-') if old_left > 0 => old_left -= 1,
             // "\ No newline at end of file" belongs to the line before it.
-            Some(b'\\') => {}
+            Some(b'\\') => None,
             // A context line; some tools strip the lone space of an empty one.
             Some(b' ') | None if new_left > 0 && old_left > 0 => {
-                out.lines.insert(
-                    new_line,
-                    DiffLine {
-                        kind: LineKind::Context,
-                        hunk: h,
-                    },
-                );
-                new_line += 1;
-                new_left -= 1;
                 old_left -= 1;
+                Some(LineKind::Context)
             }
-            // The hunk is shorter than its header said: start looking for the next one.
+            // The hunk is shorter than its header said: this line may start the next one.
             _ => {
                 (old_left, new_left) = (0, 0);
-                hunk = None;
-                if let Some((old_count, new_start, new_count)) = hunk_header(line) {
-                    hunk = Some(hunks);
-                    hunks += 1;
+                hunk = hunk_header(line).map(|(old_count, new_start, new_count)| {
                     (old_left, new_left, new_line) = (old_count, new_count, new_start);
-                }
+                    hunks += 1;
+                    hunks - 1
+                });
+                continue;
             }
+        };
+        if let Some(kind) = shown {
+            out.lines.insert(new_line, DiffLine { kind, hunk: h });
+            new_line += 1;
+            new_left -= 1;
         }
     }
     out
