@@ -248,11 +248,16 @@ fn anchor(p: &str, line: u64, rule: &str) -> (String, u64, Option<u64>, String) 
 
 fn run(mode: FilterMode) -> (GitHub, ReviewOutcome, Repo) {
     let repo = Repo::new();
-    let result = repo.scan();
+    let (gh, outcome) = review(&repo.scan(), &repo, mode);
+    (gh, outcome, repo)
+}
+
+/// The review of `result` against a GitHub with no earlier comments or reviews.
+fn review(result: &ScanResult, repo: &Repo, mode: FilterMode) -> (GitHub, ReviewOutcome) {
     let gh = GitHub::start();
     gh.serve(json!([]), json!([]));
-    let outcome = post_review(&result, &options(&gh.server.uri(), &repo.root(), mode));
-    (gh, outcome, repo)
+    let outcome = post_review(result, &options(&gh.server.uri(), &repo.root(), mode));
+    (gh, outcome)
 }
 
 #[test]
@@ -457,12 +462,7 @@ fn multi_line_findings_and_standard_input() {
         span(3, 3),
         "from standard input".into(),
     ));
-    let gh = GitHub::start();
-    gh.serve(json!([]), json!([]));
-    let outcome = post_review(
-        &result,
-        &options(&gh.server.uri(), &repo.root(), FilterMode::DiffContext),
-    );
+    let (gh, outcome) = review(&result, &repo, FilterMode::DiffContext);
     assert_eq!(outcome.skipped, None);
     let review = gh.review().unwrap();
     let by_message: Vec<(u64, Option<u64>, String)> = review["comments"]
@@ -517,12 +517,7 @@ fn over_thirty_comments_go_in_the_body_most_severe_first() {
             format!("note number {i}"),
         ));
     }
-    let gh = GitHub::start();
-    gh.serve(json!([]), json!([]));
-    let outcome = post_review(
-        &result,
-        &options(&gh.server.uri(), &repo.root(), FilterMode::Added),
-    );
+    let (gh, outcome) = review(&result, &repo, FilterMode::Added);
     assert_eq!((outcome.posted, outcome.in_body), (30, 14));
     let review = gh.review().unwrap();
     let bodies: Vec<&str> = review["comments"]
