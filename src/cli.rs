@@ -181,9 +181,32 @@ pub struct ScanArgs {
     #[arg(long, value_name = "REF", conflicts_with = "write_baseline")]
     pub diff: Option<String>,
 
+    /// Do not render Helm charts (directories with Chart.yaml) or Kustomize overlays
+    /// (directories with kustomization.yaml); by default they are rendered with `helm
+    /// template` and `kustomize build` (or `kubectl kustomize`) when those are on PATH.
+    #[arg(long)]
+    pub no_render: bool,
+
+    /// A values file for every Helm chart rendered (as `helm template --values`); repeatable,
+    /// later files win.
+    #[arg(long, value_name = "FILE")]
+    pub helm_values: Vec<PathBuf>,
+
+    /// A value for every Helm chart rendered (as `helm template --set KEY=VALUE`); repeatable.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_helm_set)]
+    pub helm_set: Vec<String>,
+
     /// Also list documents that were not checked because they are not Kubernetes objects.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+fn parse_helm_set(s: &str) -> Result<String, String> {
+    if s.split_once('=').is_some_and(|(k, _)| !k.trim().is_empty()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("expected KEY=VALUE: {s:?}"))
+    }
 }
 
 fn parse_filter_mode(s: &str) -> Result<crate::github::FilterMode, String> {
@@ -556,7 +579,20 @@ fn run_scan(mut args: ScanArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    let mut helm = config.helm;
+    helm.values.extend(args.helm_values);
+    helm.set.extend(args.helm_set);
+    let render = crate::render::RenderOptions {
+        enabled: !args.no_render && config.render != Some(false),
+        helm,
+        kustomize: crate::render::KustomizeOptions {
+            enabled: config.kustomize_render != Some(false),
+            binary: config.kustomize_binary,
+        },
+        timeout: std::time::Duration::from_secs(config.render_timeout.unwrap_or(120)),
+    };
     let opts = ScanOptions {
+        render,
         paths: args.paths,
         include: args.include,
         exclude: args.exclude,

@@ -28,6 +28,15 @@ pub struct Config {
     pub targets: Vec<(String, Version)>,
     /// Per-rule settings, by rule id.
     pub rules: Vec<(&'static str, RuleSetting)>,
+    /// `render: false` turns rendering of charts and overlays off.
+    pub render: Option<bool>,
+    /// `renderTimeout`: seconds a render may take.
+    pub render_timeout: Option<u64>,
+    /// `helm:`; paths already resolved against the file's directory.
+    pub helm: crate::render::HelmOptions,
+    /// `kustomize.render`, `kustomize.binary`.
+    pub kustomize_render: Option<bool>,
+    pub kustomize_binary: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +90,27 @@ pub fn load_file(path: &Path) -> Result<Config, String> {
             format!("{name}:{line}:{}: not UTF-8", col + 1)
         }
     })?;
-    parse(text, &name)
+    let mut cfg = parse(text, &name)?;
+    // Paths in the file are relative to its directory.
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let resolve = |p: &mut PathBuf| {
+        if p.is_relative() && !dir.as_os_str().is_empty() {
+            *p = dir.join(&*p);
+        }
+    };
+    if let Some(b) = cfg.helm.binary.as_mut()
+        && b.components().count() > 1
+    {
+        resolve(b);
+    }
+    cfg.helm.values.iter_mut().for_each(resolve);
+    cfg.helm.charts.iter_mut().for_each(|c| resolve(&mut c.dir));
+    if let Some(b) = cfg.kustomize_binary.as_mut()
+        && b.components().count() > 1
+    {
+        resolve(b);
+    }
+    Ok(cfg)
 }
 
 /// Parses the text of a configuration file named `name` (for messages).
@@ -213,18 +242,90 @@ pub fn parse(text: &str, name: &str) -> Result<Config, String> {
                     cfg.rules.push((found.meta().id, setting));
                 }
             }
-            "helm" | "kustomize" => {
-                return Err(r.err(
-                    e.key,
-                    Some(key),
-                    "not supported yet: keelhaul does not render Helm charts or Kustomize overlays (render them and pipe the output to `keelhaul scan -`)",
-                ));
+            "render" => cfg.render = Some(r.bool(v, key)?),
+            "renderTimeout" => {
+                let s = r.string(v, key)?;
+                cfg.render_timeout =
+                    Some(s.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        r.err(v, Some(key), "expected a number of seconds (at least 1)")
+                    })?);
+            }
+            "helm" => {
+                for h in r.map(v, key)? {
+                    let sub = doc.scalar(h.key).unwrap_or_default();
+                    let k = format!("helm.{sub}");
+                    let hv = h.value;
+                    if doc.is_null(hv) {
+                        continue;
+                    }
+                    match sub {
+                        "binary" => cfg.helm.binary = Some(PathBuf::from(r.string(hv, &k)?)),
+                        "releaseName" => {
+                            cfg.helm.release_name = Some(r.string(hv, &k)?.to_string())
+                        }
+                        "namespace" => cfg.helm.namespace = Some(r.string(hv, &k)?.to_string()),
+                        "dependencyBuild" => cfg.helm.dependency_build = r.bool(hv, &k)?,
+                        "values" => {
+                            cfg.helm.values =
+                                r.strings(hv, &k)?.into_iter().map(PathBuf::from).collect()
+                        }
+                        "set" => cfg.helm.set = r.set_list(hv, &k)?,
+                        "charts" => {
+                            for c in r.map(hv, &k)? {
+                                let dir = doc.scalar(c.key).unwrap_or_default();
+                                let ck = format!("{k}.{dir}");
+                                let mut renders = Vec::new();
+                                let items = if doc.is_null(c.value) {
+                                    Vec::new()
+                                } else {
+                                    r.list(c.value, &ck)?
+                                };
+                                for item in items {
+                                    renders.push(r.helm_render(item, &ck)?);
+                                }
+                                cfg.helm.charts.push(crate::render::ChartRenders {
+                                    dir: PathBuf::from(dir),
+                                    renders,
+                                });
+                            }
+                        }
+                        _ => {
+                            return Err(r.err(
+                                h.key,
+                                Some(&k),
+                                "unknown key (known: binary, releaseName, namespace, dependencyBuild, values, set, charts)",
+                            ));
+                        }
+                    }
+                }
+            }
+            "kustomize" => {
+                for h in r.map(v, key)? {
+                    let sub = doc.scalar(h.key).unwrap_or_default();
+                    let k = format!("kustomize.{sub}");
+                    if doc.is_null(h.value) {
+                        continue;
+                    }
+                    match sub {
+                        "render" => cfg.kustomize_render = Some(r.bool(h.value, &k)?),
+                        "binary" => {
+                            cfg.kustomize_binary = Some(PathBuf::from(r.string(h.value, &k)?))
+                        }
+                        _ => {
+                            return Err(r.err(
+                                h.key,
+                                Some(&k),
+                                "unknown key (known: render, binary)",
+                            ));
+                        }
+                    }
+                }
             }
             _ => {
                 return Err(r.err(
                     e.key,
                     Some(key),
-                    "unknown key (known: kubeVersion, pss, failOn, defaultNamespace, include, exclude, exemptNamespaces, metadataEndpoints, targets, rules)",
+                    "unknown key (known: kubeVersion, pss, failOn, defaultNamespace, include, exclude, exemptNamespaces, metadataEndpoints, targets, rules, render, renderTimeout, helm, kustomize)",
                 ));
             }
         }
@@ -270,6 +371,61 @@ impl Reader<'_> {
             .into_iter()
             .map(|n| self.string(n, key).map(str::to_string))
             .collect()
+    }
+
+    fn bool(&self, node: NodeId, key: &str) -> Result<bool, String> {
+        match self.string(node, key)? {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(self.err(node, Some(key), "expected true or false")),
+        }
+    }
+
+    /// `--set` assignments: `KEY=VALUE` strings.
+    fn set_list(&self, node: NodeId, key: &str) -> Result<Vec<String>, String> {
+        let items = self.list(node, key)?;
+        let mut out = Vec::new();
+        for n in items {
+            let s = self.string(n, key)?;
+            if !s.contains('=') {
+                return Err(self.err(n, Some(key), "expected KEY=VALUE (as helm --set takes)"));
+            }
+            out.push(s.to_string());
+        }
+        Ok(out)
+    }
+
+    /// One entry of `helm.charts.<dir>`: a named render.
+    fn helm_render(&self, node: NodeId, key: &str) -> Result<crate::render::HelmRender, String> {
+        let mut out = crate::render::HelmRender::default();
+        for e in self.map(node, key)? {
+            let sub = self.doc.scalar(e.key).unwrap_or_default();
+            let k = format!("{key}[].{sub}");
+            if self.doc.is_null(e.value) {
+                continue;
+            }
+            match sub {
+                "name" => out.name = Some(self.string(e.value, &k)?.to_string()),
+                "releaseName" => out.release_name = Some(self.string(e.value, &k)?.to_string()),
+                "namespace" => out.namespace = Some(self.string(e.value, &k)?.to_string()),
+                "values" => {
+                    out.values = self
+                        .strings(e.value, &k)?
+                        .into_iter()
+                        .map(PathBuf::from)
+                        .collect()
+                }
+                "set" => out.set = self.set_list(e.value, &k)?,
+                _ => {
+                    return Err(self.err(
+                        e.key,
+                        Some(&k),
+                        "unknown key (known: name, releaseName, namespace, values, set)",
+                    ));
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn map(&self, node: NodeId, key: &str) -> Result<Vec<load::Entry>, String> {

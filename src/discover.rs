@@ -20,11 +20,23 @@ pub enum Input {
     Unreadable { display: String, message: String },
     /// A link that leads out of the scanned root: not followed.
     OutsideRoot { display: String, target: String },
-    /// A Helm chart's `templates/` files, set aside as a group.
-    ChartTemplates {
+    /// A Helm chart (a directory with `Chart.yaml`): rendered as a whole; its `templates/`
+    /// files are set aside, never read as manifests. `display` names its `Chart.yaml`.
+    Chart {
+        dir: PathBuf,
         chart_yaml: PathBuf,
         display: String,
+        /// Template files set aside.
         templates: usize,
+        /// The chart sits in another chart's `charts/`: it is rendered through that one.
+        subchart: bool,
+    },
+    /// A Kustomize kustomization (a directory with `kustomization.yaml`, `kustomization.yml`
+    /// or `Kustomization`). `display` names the kustomization file.
+    Kustomization {
+        dir: PathBuf,
+        file: PathBuf,
+        display: String,
     },
 }
 
@@ -34,7 +46,8 @@ impl Input {
             Input::File { display, .. }
             | Input::Unreadable { display, .. }
             | Input::OutsideRoot { display, .. }
-            | Input::ChartTemplates { display, .. } => display,
+            | Input::Chart { display, .. }
+            | Input::Kustomization { display, .. } => display,
             Input::Stdin => "<stdin>",
         }
     }
@@ -48,6 +61,16 @@ pub struct DiscoverOptions<'a> {
 /// A path given on the command line that does not exist, or a bad glob: a usage error.
 #[derive(Debug)]
 pub struct DiscoverError(pub String);
+
+/// The file names Kustomize reads a kustomization from, in its order of preference.
+pub const KUSTOMIZATION_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+fn is_kustomization_name(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
+}
 
 pub fn is_manifest_name(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
@@ -76,7 +99,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Vec<Input>,
             });
         }
     }
-    Ok(group_chart_templates(inputs))
+    Ok(group_renderable(inputs))
 }
 
 fn walk(root: &Path, opts: &DiscoverOptions, out: &mut Vec<Input>) -> Result<(), DiscoverError> {
@@ -138,10 +161,11 @@ fn walk(root: &Path, opts: &DiscoverOptions, out: &mut Vec<Input>) -> Result<(),
                             None
                         }
                         .or_else(|| {
-                            (is_file && is_manifest_name(path)).then(|| Input::File {
-                                path: path.to_path_buf(),
-                                display: path.display().to_string(),
-                            })
+                            (is_file && (is_manifest_name(path) || is_kustomization_name(path)))
+                                .then(|| Input::File {
+                                    path: path.to_path_buf(),
+                                    display: path.display().to_string(),
+                                })
                         })
                     }
                     Err(err) => Some(walk_error(err)),
@@ -190,36 +214,76 @@ fn walk_error(err: ignore::Error) -> Input {
     }
 }
 
-/// Files under `<chart>/templates/` (where `<chart>/Chart.yaml` exists) become one
-/// `ChartTemplates` input per chart.
-fn group_chart_templates(inputs: Vec<Input>) -> Vec<Input> {
+/// Finds the charts and kustomizations among the walked files: a chart's `templates/` files
+/// are set aside (counted on the chart); every `Chart.yaml` makes a `Chart` input and every
+/// kustomization file a `Kustomization` input (a directory with several kustomization files
+/// counts once, as Kustomize reads only one). A file named `Kustomization` is not YAML-named
+/// and is not scanned as a manifest.
+fn group_renderable(inputs: Vec<Input>) -> Vec<Input> {
     let mut is_chart: HashMap<PathBuf, bool> = HashMap::new();
+    // Chart directory → (Chart.yaml as displayed, templates set aside).
     let mut charts: BTreeMap<PathBuf, (String, usize)> = BTreeMap::new();
+    let mut kustomizations: BTreeMap<PathBuf, (PathBuf, String)> = BTreeMap::new();
     let mut out = Vec::with_capacity(inputs.len());
     for input in inputs {
-        if let Input::File { path, display } = &input
-            && let Some(chart) = chart_of_template(path, &mut is_chart)
-        {
-            let entry = charts.entry(chart.join("Chart.yaml")).or_insert_with(|| {
-                let shown = Path::new(display)
-                    .ancestors()
-                    .find(|a| a.file_name().is_some_and(|n| n == "templates"))
-                    .and_then(Path::parent)
-                    .map(|c| c.join("Chart.yaml").display().to_string())
-                    .unwrap_or_else(|| chart.join("Chart.yaml").display().to_string());
-                (shown, 0)
-            });
-            entry.1 += 1;
-            continue;
+        if let Input::File { path, display } = &input {
+            if let Some(chart) = chart_of_template(path, &mut is_chart) {
+                let entry = charts.entry(chart.clone()).or_insert_with(|| {
+                    let shown = Path::new(display)
+                        .ancestors()
+                        .find(|a| a.file_name().is_some_and(|n| n == "templates"))
+                        .and_then(Path::parent)
+                        .map(|c| c.join("Chart.yaml").display().to_string())
+                        .unwrap_or_else(|| chart.join("Chart.yaml").display().to_string());
+                    (shown, 0)
+                });
+                entry.1 += 1;
+                continue;
+            }
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            if name == "Chart.yaml" {
+                charts.entry(dir).or_insert_with(|| (display.clone(), 0));
+            } else if KUSTOMIZATION_NAMES.contains(&name) {
+                let rank = |p: &Path| {
+                    KUSTOMIZATION_NAMES
+                        .iter()
+                        .position(|n| p.file_name().is_some_and(|f| f == *n))
+                        .unwrap_or(usize::MAX)
+                };
+                let e = kustomizations
+                    .entry(dir)
+                    .or_insert_with(|| (path.clone(), display.clone()));
+                if rank(path) < rank(&e.0) {
+                    *e = (path.clone(), display.clone());
+                }
+                if name == "Kustomization" {
+                    continue;
+                }
+            }
         }
         out.push(input);
     }
-    for (chart_yaml, (display, templates)) in charts {
-        out.push(Input::ChartTemplates {
-            chart_yaml,
-            display,
-            templates,
+    for (dir, (display, templates)) in &charts {
+        let subchart = dir.parent().is_some_and(|p| {
+            p.file_name().is_some_and(|n| n == "charts")
+                && p.parent()
+                    .is_some_and(|c| charts.contains_key(c) || c.join("Chart.yaml").is_file())
         });
+        out.push(Input::Chart {
+            dir: dir.clone(),
+            chart_yaml: dir.join("Chart.yaml"),
+            display: display.clone(),
+            templates: *templates,
+            subchart,
+        });
+    }
+    for (dir, (file, display)) in kustomizations {
+        // A kustomization inside a chart is the chart's business (post-renderers).
+        if charts.keys().any(|c| dir.starts_with(c)) {
+            continue;
+        }
+        out.push(Input::Kustomization { dir, file, display });
     }
     out
 }

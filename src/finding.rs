@@ -80,6 +80,9 @@ pub struct Finding {
     /// Set when a suppression silenced the finding: its justification (empty when none was
     /// given). Suppressed findings are kept apart from the report, for SARIF.
     pub suppressed: Option<Box<str>>,
+    /// Set when the finding was made on rendered output (Helm, Kustomize) and mapped back to
+    /// the source line: what rendered it, and whether the line is approximate.
+    pub rendered: Option<Box<crate::render::MappedFrom>>,
 }
 
 impl Finding {
@@ -98,6 +101,7 @@ impl Finding {
             fix: None,
             line_hash: None,
             suppressed: None,
+            rendered: None,
         }
     }
 

@@ -194,7 +194,9 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
             );
         }
     }
-    if let Some(o) = &f.origin {
+    if let Some(m) = &f.rendered {
+        notes.push(m.describe());
+    } else if let Some(o) = &f.origin {
         notes.push(format!("rendered from the Helm template {o}"));
     }
     let help = f
@@ -262,9 +264,24 @@ struct JsonFinding<'a> {
     end: JsonPos,
     resource: Option<&'a ResourceId>,
     origin: Option<&'a str>,
+    /// Made on rendered output and mapped back to this file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rendered: Option<JsonRendered<'a>>,
     related: Vec<JsonRelated<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRendered<'a> {
+    /// `helm` or `kustomize`.
+    tool: &'static str,
+    /// The chart or overlay directory.
+    input: &'a str,
+    /// The render's name, when a chart is rendered several ways.
+    variant: Option<&'a str>,
+    /// The line is the nearest one the source writes, not the field itself.
+    approximate: bool,
 }
 
 #[derive(Serialize)]
@@ -302,6 +319,12 @@ fn json_findings(findings: &[Finding]) -> Vec<u8> {
             end: f.span.end.into(),
             resource: f.resource.as_deref(),
             origin: f.origin.as_deref(),
+            rendered: f.rendered.as_deref().map(|m| JsonRendered {
+                tool: m.from.tool.as_str(),
+                input: &m.from.input,
+                variant: m.from.variant.as_deref(),
+                approximate: m.approximate,
+            }),
             related: f
                 .related
                 .iter()

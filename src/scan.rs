@@ -16,6 +16,7 @@ use crate::finding::{Excerpt, Finding};
 use crate::index::{self, Index, NotAnObject};
 use crate::load::{self, Document, LoadProblem, Pos, Span, TextProblem};
 use crate::pss;
+use crate::render::phase::{Phase, Rendered};
 use crate::rules::input::*;
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
@@ -35,6 +36,9 @@ pub struct ScanOptions {
     /// Compute GitHub's line fingerprint of each finding (for SARIF).
     pub fingerprints: bool,
     pub settings: Settings,
+    /// Rendering of Helm charts and Kustomize overlays (off unless asked for; the command
+    /// line turns it on).
+    pub render: crate::render::RenderOptions,
 }
 
 impl Default for ScanOptions {
@@ -50,6 +54,7 @@ impl Default for ScanOptions {
             excerpts: true,
             fingerprints: false,
             settings: Settings::default(),
+            render: crate::render::RenderOptions::default(),
         }
     }
 }
@@ -69,8 +74,11 @@ pub struct Stats {
     pub files: usize,
     pub documents: usize,
     pub resources: usize,
-    /// Helm chart template files set aside unrendered (each chart gets one KH007 note).
+    /// Helm chart template files (read through their chart's render, or set aside with a
+    /// KH007 note when it could not be rendered).
     pub chart_templates: usize,
+    /// Charts and overlays rendered (one per render).
+    pub renders: usize,
 }
 
 #[derive(Debug, Default)]
@@ -121,10 +129,37 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .and_then(|r| r.as_ref().ok())
         .map(Vec::as_slice);
 
-    let run = || -> Vec<FileOutcome> {
+    let run = || -> (Phase, Vec<FileOutcome>) {
+        // Charts and overlays are rendered first: what a build reads is not scanned again
+        // as plain files, and the Namespaces a chart creates count like any other.
+        let renderable = inputs
+            .iter()
+            .any(|i| matches!(i, Input::Chart { .. } | Input::Kustomization { .. }));
+        let phase = if renderable {
+            crate::render::phase::run(
+                &inputs,
+                &opts.render,
+                &opts.settings.kube_version.to_string(),
+                &opts.default_namespace,
+            )
+        } else {
+            Phase::default()
+        };
+        let consumed = |i: &Input| match i {
+            Input::File { path, .. } if !phase.consumed.is_empty() => path
+                .canonicalize()
+                .is_ok_and(|c| phase.consumed.contains(&c)),
+            _ => false,
+        };
+        let work: Vec<Work> = inputs
+            .iter()
+            .filter(|i| !consumed(i))
+            .map(Work::Input)
+            .chain(phase.rendered.iter().map(Work::Rendered))
+            .collect();
         let mut settings = opts.settings.clone();
         if opts.rules.iter().any(|r| r.reads_namespace_labels()) {
-            settings.namespaces = Arc::new(namespace_policies(&inputs, stdin_bytes, opts));
+            settings.namespaces = Arc::new(namespace_policies(&work, stdin_bytes, opts));
         }
         let cx = RunContext {
             opts,
@@ -133,16 +168,25 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         };
         // Each file's findings are sorted by its worker and files come back in input order,
         // so the merged list is usually in order already and the final sort is skipped.
-        inputs
+        let outcomes = work
             .par_iter()
-            .map(|i| {
-                let mut o = scan_input(i, &cx);
+            .map(|w| {
+                let mut o = match w {
+                    Work::Input(i) => scan_input(i, &cx),
+                    Work::Rendered(r) => {
+                        let mut o = FileOutcome::default();
+                        scan_text(&r.display, &r.text, &cx, &mut o);
+                        o.stats.files = 0;
+                        o
+                    }
+                };
                 o.findings.sort_by(|a, b| a.output_order(b));
                 o
             })
-            .collect()
+            .collect();
+        (phase, outcomes)
     };
-    let outcomes = match opts.threads {
+    let (phase, outcomes) = match opts.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
@@ -152,6 +196,9 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     };
 
     let mut result = ScanResult::default();
+    result.stats.chart_templates = phase.chart_templates;
+    result.stats.renders = phase.rendered.len();
+    result.findings.extend(phase.findings.iter().cloned());
     let mut ix = Index::default();
     // Consumed one by one, so each file's buffers are freed as they are merged; the merged
     // list grows by reallocation (in place, for a large block) rather than being reserved
@@ -185,12 +232,38 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     if !suppressions.is_empty() {
         apply_suppressions(&mut result, suppressions, opts, stdin_bytes);
     }
+    if !phase.rendered.is_empty() || !phase.charts.is_empty() {
+        map_back(&mut result, &phase, opts);
+    }
     let in_order = |a: &Finding, b: &Finding| a.output_order(b).is_le();
     if !result.findings.is_sorted_by(in_order) {
         result.findings.sort_by(|a, b| a.output_order(b));
     }
     result.notices.sort();
     Ok(result)
+}
+
+/// Findings on rendered output go to the template, base or patch line they come from; their
+/// snippets and fingerprints are then taken from that file.
+fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
+    let roots = crate::mapback::run::roots_of(&opts.paths);
+    for list in [&mut result.findings, &mut result.suppressed] {
+        let mapped = crate::mapback::run::map_all(list, &phase.rendered, &phase.charts, &roots);
+        if mapped > 0 && (opts.excerpts || opts.fingerprints) {
+            let (mut moved, rest): (Vec<Finding>, Vec<Finding>) = list
+                .drain(..)
+                .partition(|f| f.rendered.is_some() && f.excerpt.is_none());
+            source_after_the_fact(&mut moved, None, opts);
+            *list = rest;
+            list.extend(moved);
+        }
+    }
+    // A rendered text's name is no file's: nothing can be fixed through it.
+    let names: std::collections::HashSet<&str> =
+        phase.rendered.iter().map(|r| r.display.as_str()).collect();
+    result
+        .fixable_files
+        .retain(|k, _| !names.contains(k.as_str()));
 }
 
 /// Moves suppressed findings aside and adds the findings about the suppressions themselves
@@ -276,6 +349,12 @@ fn with_file_bytes<T>(path: &std::path::Path, f: impl FnOnce(std::io::Result<&[u
     })
 }
 
+/// One unit of the parallel scan: an input from the walk, or a rendered text.
+enum Work<'a> {
+    Input(&'a Input),
+    Rendered(&'a Rendered),
+}
+
 /// What every file's check shares: the options, the settings with the Namespaces read
 /// beforehand, and standard input's bytes.
 struct RunContext<'a> {
@@ -287,7 +366,7 @@ struct RunContext<'a> {
 /// The Pod Security labels of every Namespace in the inputs, read before the files are
 /// checked. Only files that mention `Namespace` are parsed for it.
 fn namespace_policies(
-    inputs: &[Input],
+    inputs: &[Work],
     stdin: Option<&[u8]>,
     opts: &ScanOptions,
 ) -> HashMap<String, pss::NamespacePolicy> {
@@ -304,7 +383,10 @@ fn namespace_policies(
                 let Ok(text) = load::decode(bytes) else {
                     return;
                 };
-                let file: Arc<str> = Arc::from(input.display());
+                let file: Arc<str> = Arc::from(match input {
+                    Work::Input(i) => i.display(),
+                    Work::Rendered(r) => r.display.as_str(),
+                });
                 // Only the documents that declare `kind: Namespace` are parsed here: an install
                 // bundle of ten megabytes must not be read twice for its one Namespace.
                 for (first_line, chunk) in documents_declaring_namespace(text) {
@@ -333,12 +415,13 @@ fn namespace_policies(
                 }
             };
             match input {
-                Input::Stdin => {
+                Work::Rendered(r) => find(r.text.as_bytes()),
+                Work::Input(Input::Stdin) => {
                     if let Some(b) = stdin {
                         find(b);
                     }
                 }
-                Input::File { path, .. } => {
+                Work::Input(Input::File { path, .. }) => {
                     let small =
                         std::fs::metadata(path).is_ok_and(|m| m.len() <= opts.max_file_size);
                     if small {
@@ -471,30 +554,8 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
             ),
             verbose: false,
         }),
-        Input::ChartTemplates {
-            chart_yaml,
-            templates,
-            ..
-        } => {
-            out.stats.chart_templates = *templates;
-            // Point at the chart's `name:` when Chart.yaml can be read.
-            let at = std::fs::read_to_string(chart_yaml)
-                .ok()
-                .and_then(|t| {
-                    let l = load::load_text(&t);
-                    let d = l.docs.first()?;
-                    Some(d.span(d.entry(d.root?, "name")?.key).start)
-                })
-                .unwrap_or(FILE_START);
-            out.findings.push(file_finding(
-                &HELM_TEMPLATE,
-                display,
-                at,
-                format!(
-                    "{templates} template file(s) of this Helm chart were not scanned: templates are not YAML until rendered; run `helm template <release> <chart-dir> | keelhaul scan -`"
-                ),
-            ));
-        }
+        // Rendered (or reported) by the render phase.
+        Input::Chart { .. } | Input::Kustomization { .. } => {}
     }
     out
 }
@@ -544,7 +605,7 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
     };
     if let Some(line) = template_at {
         out.findings.push(Finding::new(
-            &HELM_TEMPLATE,
+            &NOT_RENDERED,
             file,
             Span::point(Pos { line, col: 0 }),
             "this is an unrendered Helm template, not YAML: it was not scanned; render it with `helm template` and pipe the output to `keelhaul scan -`".into(),

@@ -291,9 +291,24 @@ fn errors_name_the_file_line_and_key() {
     );
     refused(
         "helm:\n  chart: ./chart\n",
-        ".keelhaul.yaml:1:1: helm: not supported yet",
+        ".keelhaul.yaml:2:3: helm.chart: unknown key",
     );
-    refused("kustomize: {}\n", "kustomize: not supported yet");
+    refused(
+        "helm:\n  charts:\n    web:\n      - name: prod\n        values: values-prod.yaml\n",
+        ".keelhaul.yaml:5:17: helm.charts.web[].values: expected a list",
+    );
+    refused(
+        "helm:\n  set: [replicas]\n",
+        ".keelhaul.yaml:2:9: helm.set: expected KEY=VALUE",
+    );
+    refused(
+        "kustomize: {render: maybe}\n",
+        ".keelhaul.yaml:1:21: kustomize.render: expected true or false",
+    );
+    refused(
+        "renderTimeout: 0\n",
+        ".keelhaul.yaml:1:16: renderTimeout: expected a number of seconds",
+    );
     refused("failOn: [a\n", ".keelhaul.yaml:");
     refused("- a\n", ".keelhaul.yaml:1:1: expected a mapping");
 }

@@ -7,6 +7,8 @@
 //! expectations in a sidecar `<file>.expect` of `LINE: KH001, ...` lines: JSON cannot hold
 //! comments, and the examples a new user scans first stay free of test markup.
 //!
+//! Rendered charts and overlays (`testdata/render/`) are checked by `tests/render.rs`.
+//!
 //! A fixture whose first line is `# scan: --pss restricted --kube-version 1.30` (or
 //! `--target cert-manager=1.5`) is scanned on its own with those options.
 
@@ -18,11 +20,20 @@ use keelhaul::pss::{KubeVersion, Level};
 use keelhaul::rules;
 use keelhaul::scan::{ScanOptions, scan};
 
+/// What a `# scan:` first line asks for.
+struct Directive {
+    settings: Settings,
+    /// `--helm-binary FILE` (relative to the fixture's directory): render with this helm,
+    /// scanning the fixture's whole directory (the fixture is then its `Chart.yaml`).
+    helm: Option<PathBuf>,
+}
+
 /// The options of a `# scan:` first line, if the fixture has one.
-fn directive(path: &Path) -> Option<Settings> {
+fn directive(path: &Path) -> Option<Directive> {
     let text = std::fs::read_to_string(path).ok()?;
     let args = text.lines().next()?.strip_prefix("# scan:")?;
     let mut settings = Settings::default();
+    let mut helm = None;
     let mut words = args.split_whitespace();
     while let Some(w) = words.next() {
         let value = words
@@ -38,10 +49,11 @@ fn directive(path: &Path) -> Option<Settings> {
                 let v = keelhaul::lifecycle::Version::parse(v).expect("--target version");
                 settings.component_targets.push((name.to_string(), v));
             }
+            "--helm-binary" => helm = Some(path.parent().unwrap().join(value)),
             other => panic!("{}: unknown option {other} in # scan:", path.display()),
         }
     }
-    Some(settings)
+    Some(Directive { settings, helm })
 }
 
 fn testdata() -> PathBuf {
@@ -56,6 +68,10 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
+            // Charts and overlays have their own harness (tests/render.rs).
+            if p == testdata().join("render") {
+                continue;
+            }
             fixture_files(&p, out);
         } else if keelhaul::discover::is_manifest_name(&p) {
             out.push(p);
@@ -150,6 +166,7 @@ fn every_fixture_matches_its_expectations() {
     );
     let result = scan(&ScanOptions {
         paths: vec![testdata()],
+        exclude: vec!["/render/".into()],
         excerpts: false,
         ..ScanOptions::default()
     })
@@ -160,11 +177,19 @@ fn every_fixture_matches_its_expectations() {
         let expected = expectations(path);
         let own;
         let findings = match directive(path) {
-            Some(settings) => {
+            Some(Directive { settings, helm }) => {
+                let mut render = keelhaul::render::RenderOptions::default();
+                let mut paths = vec![path.clone()];
+                if let Some(h) = helm {
+                    render.enabled = true;
+                    render.helm.binary = Some(h);
+                    paths = vec![path.parent().unwrap().to_path_buf()];
+                }
                 own = scan(&ScanOptions {
-                    paths: vec![path.clone()],
+                    paths,
                     excerpts: false,
                     settings,
+                    render,
                     ..ScanOptions::default()
                 })
                 .expect("scan")
@@ -221,7 +246,14 @@ fn every_rule_has_a_page_and_failing_and_passing_fixtures() {
             .join(format!("{}-{}", m.id, m.slug));
         let mut files = Vec::new();
         fixture_files(&dir, &mut files);
-        let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().to_string();
+        // `fail.yaml`, `fail-x.yaml`, or any file under a `fail/` directory (a chart).
+        let name = |p: &PathBuf| {
+            p.strip_prefix(&dir)
+                .ok()
+                .and_then(|r| r.components().next())
+                .map(|c| c.as_os_str().to_string_lossy().to_string())
+                .unwrap_or_default()
+        };
         let fails: Vec<_> = files
             .iter()
             .filter(|p| name(p).starts_with("fail"))

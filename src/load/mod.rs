@@ -9,7 +9,7 @@ pub mod tree;
 mod yaml;
 
 pub use build::ALIAS_EXPANSION_BUDGET;
-pub use tree::{Document, Entry, NodeId, Pos, Span};
+pub use tree::{Document, Entry, NodeId, NodeKind, Pos, ScalarStyle, Span};
 
 /// Something wrong with the input itself, found while loading; becomes a `KH0xx` finding.
 #[derive(Debug, Clone)]

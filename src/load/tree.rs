@@ -25,6 +25,11 @@ impl Span {
     pub fn point(p: Pos) -> Span {
         Span { start: p, end: p }
     }
+
+    /// Whether `p` lies in the span (end exclusive).
+    pub fn contains_pos(&self, p: Pos) -> bool {
+        self.start <= p && p < self.end
+    }
 }
 
 pub type NodeId = u32;

@@ -52,11 +52,11 @@ rule_meta!(
     "The file was not scanned: binary or over the size limit."
 );
 rule_meta!(
-    HELM_TEMPLATE,
+    NOT_RENDERED,
     "KH007",
-    "helm-template",
+    "not-rendered",
     Note,
-    "An unrendered Helm template was not scanned."
+    "A Helm chart or template, or a Kustomize overlay, was not rendered, so what it produces was not checked."
 );
 rule_meta!(
     SUPPRESSION_INVALID,
@@ -64,6 +64,13 @@ rule_meta!(
     "suppression-invalid",
     Warning,
     "A suppression gives no reason, or names no known rule."
+);
+rule_meta!(
+    RENDER_FAILED,
+    "KH010",
+    "render-failed",
+    Warning,
+    "helm template or kustomize build failed, so the chart's or overlay's resources were not checked."
 );
 rule_meta!(
     SUPPRESSION_UNUSED,
@@ -89,7 +96,8 @@ load_rule!(DuplicateKey, DUPLICATE_KEY);
 load_rule!(AliasLimit, ALIAS_LIMIT);
 load_rule!(UnreadableFile, UNREADABLE_FILE);
 load_rule!(SkippedFile, SKIPPED_FILE);
-load_rule!(HelmTemplate, HELM_TEMPLATE);
+load_rule!(NotRendered, NOT_RENDERED);
+load_rule!(RenderFailed, RENDER_FAILED);
 load_rule!(SuppressionInvalid, SUPPRESSION_INVALID);
 load_rule!(SuppressionUnused, SUPPRESSION_UNUSED);
 

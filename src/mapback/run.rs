@@ -1,0 +1,456 @@
+//! Moves the findings made on rendered texts (and on committed rendered Helm output whose
+//! chart is in the scanned tree) to the lines of the files a person edits, then drops the
+//! copies several renders made of one problem.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::helm::Outline;
+use super::{Place, Seg, place_of};
+use crate::finding::Finding;
+use crate::load::{self, Document, Pos, Span};
+use crate::render::phase::{ChartRef, Rendered};
+use crate::render::{MappedFrom, RenderedFrom, Tool, helm, kustomize};
+
+/// How reports name a file found on disk: under the scanned root it belongs to, as the walk
+/// names files; else as it is.
+pub fn display_of(path: &Path, roots: &[(PathBuf, PathBuf)]) -> String {
+    for (root, canonical) in roots {
+        if let Ok(rest) = path.strip_prefix(canonical) {
+            return root.join(rest).display().to_string();
+        }
+    }
+    path.display().to_string()
+}
+
+/// The scanned directories with their canonical paths.
+pub fn roots_of(paths: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
+    paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .filter_map(|p| Some((p.clone(), p.canonicalize().ok()?)))
+        .collect()
+}
+
+/// A rendered text, loaded again for mapping.
+struct Text<'a> {
+    docs: Vec<Document>,
+    /// For each document: its index among the documents from the same template.
+    ordinals: Vec<usize>,
+    /// `# Source:` lines (line, source), for findings outside any document.
+    sources: Vec<(u32, String)>,
+    lines: Vec<&'a str>,
+}
+
+impl<'a> Text<'a> {
+    fn new(text: &'a str) -> Text<'a> {
+        let docs = load::load_text(text).docs;
+        let mut count: HashMap<Option<Arc<str>>, usize> = HashMap::new();
+        let ordinals = docs
+            .iter()
+            .map(|d| {
+                let c = count.entry(d.origin.clone()).or_default();
+                *c += 1;
+                *c - 1
+            })
+            .collect();
+        let sources = text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                l.strip_prefix("# Source: ")
+                    .map(|s| (i as u32 + 1, s.trim().to_string()))
+            })
+            .collect();
+        Text {
+            docs,
+            ordinals,
+            sources,
+            lines: text.lines().collect(),
+        }
+    }
+
+    /// The document a line belongs to: the last one starting at or before it.
+    fn doc_at(&self, line: u32) -> Option<usize> {
+        self.docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.root.is_some_and(|r| d.span(r).start.line <= line))
+            .map(|(i, _)| i)
+            .next_back()
+    }
+}
+
+/// How many nodes before `pos` in `doc` have the same path of keys (items not counted).
+fn occurrence(doc: &Document, place: &Place, pos: Pos) -> usize {
+    let want: Vec<&str> = place.path.iter().filter_map(Seg::key).collect();
+    let mut count = 0;
+    let Some(root) = doc.root else { return 0 };
+    let mut stack: Vec<(load::NodeId, usize)> = vec![(root, 0)];
+    // Depth-first; `depth` counts keys matched so far along `want`.
+    while let Some((node, depth)) = stack.pop() {
+        if doc.is_mapping(node) {
+            for e in doc.entries(node) {
+                if depth < want.len() && doc.scalar(e.key) == Some(want[depth]) {
+                    if depth + 1 == want.len() {
+                        if doc.span(e.key).start < pos && !doc.span(e.value).contains_pos(pos) {
+                            count += 1;
+                        }
+                    } else {
+                        stack.push((e.value, depth + 1));
+                    }
+                }
+            }
+        } else if doc.is_sequence(node) {
+            for &i in doc.items(node) {
+                stack.push((i, depth));
+            }
+        }
+    }
+    count
+}
+
+struct Templates {
+    cache: HashMap<PathBuf, Option<(String, Outline)>>,
+}
+
+impl Templates {
+    fn get(&mut self, p: &Path) -> Option<&(String, Outline)> {
+        self.cache
+            .entry(p.to_path_buf())
+            .or_insert_with(|| {
+                let t = std::fs::read_to_string(p).ok()?;
+                let o = Outline::parse(&t);
+                Some((t, o))
+            })
+            .as_ref()
+    }
+}
+
+/// The values file line a template line reads (`.Values.a.b`): the last values file that
+/// sets the path, as deep as it goes.
+fn values_location(files: &[PathBuf], path: &[Seg]) -> Option<(PathBuf, Span, bool)> {
+    let mut best: Option<(PathBuf, Span, usize)> = None;
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let l = load::load_text(&text);
+        let Some(d) = l.docs.first() else { continue };
+        let Some(root) = d.root else { continue };
+        let (_, depth, key) = super::follow_from(d, root, path);
+        if let Some(k) = key
+            && depth > 0
+            && best.as_ref().is_none_or(|b| depth >= b.2)
+        {
+            best = Some((f.clone(), d.span(k), depth));
+        }
+    }
+    best.map(|(f, s, d)| (f, s, d == path.len()))
+}
+
+/// Maps one finding on a Helm render (or committed output); None: leave it.
+fn map_helm(
+    f: &mut Finding,
+    text: &Text,
+    chart: &ChartRef,
+    values_files: &[PathBuf],
+    templates: &mut Templates,
+    roots: &[(PathBuf, PathBuf)],
+) -> bool {
+    let line = f.span.start.line;
+    let di = text.doc_at(line);
+    let doc = di.map(|i| &text.docs[i]);
+    let source = doc
+        .and_then(|d| d.origin.as_deref().map(str::to_string))
+        .or_else(|| {
+            text.sources
+                .iter()
+                .rev()
+                .find(|(l, _)| *l <= line)
+                .map(|(_, s)| s.clone())
+        });
+    let Some(source) = source else { return false };
+    let template = helm::template_path(&chart.dir, &source);
+    let display_template = source
+        .split_once('/')
+        .map(|(_, rest)| format!("{}/{rest}", chart.display_dir));
+    let hit = match (&template, doc) {
+        (Some(t), Some(d)) if d.root.is_some_and(|r| d.span(r).start.line <= line) => {
+            templates.get(t).and_then(|(_, outline)| {
+                let place = place_of(d, f.span.start);
+                let kind = d.root.and_then(|r| d.get_str(r, "kind"));
+                let occ = occurrence(d, &place, f.span.start);
+                outline.find(kind, di.map(|i| text.ordinals[i]).unwrap_or(0), &place, occ)
+            })
+        }
+        _ => None,
+    };
+    match (hit, &template, display_template) {
+        (Some(hit), Some(_), Some(shown)) => {
+            f.file = Arc::from(shown);
+            f.span = Span {
+                start: Pos {
+                    line: hit.line,
+                    col: hit.col,
+                },
+                end: Pos {
+                    line: hit.line,
+                    col: hit.end_col.max(hit.col),
+                },
+            };
+            set_mapped(
+                f,
+                !hit.exact,
+                " (approximate location: the template does not write this field literally; this is the nearest key it does write)",
+            );
+            if let Some(vp) = hit.values_path
+                && let Some((file, span, exact)) = values_location(values_files, &vp)
+            {
+                let label = if exact {
+                    "the value comes from here"
+                } else {
+                    "the value comes from under here"
+                };
+                f.related.push(crate::finding::Related {
+                    file: Some(Arc::from(display_of(&file, roots).as_str())),
+                    span,
+                    label: label.into(),
+                });
+            }
+            true
+        }
+        (None, Some(t), Some(shown)) if t.is_file() => {
+            // A line outside any object (a comment, a broken document): the same text in
+            // the template, else its first line.
+            let wanted = text
+                .lines
+                .get(line as usize - 1)
+                .map(|l| l.trim())
+                .unwrap_or("");
+            let at = templates.get(t).and_then(|(src, _)| {
+                (!wanted.is_empty())
+                    .then(|| src.lines().position(|l| l.trim() == wanted))
+                    .flatten()
+            });
+            let (l, exact) = match at {
+                Some(i) => (i as u32 + 1, true),
+                None => (1, false),
+            };
+            f.file = Arc::from(shown);
+            f.span = Span::point(Pos { line: l, col: 0 });
+            set_mapped(
+                f,
+                !exact,
+                " (approximate location: the rendered line was not found in the template)",
+            );
+            true
+        }
+        _ => {
+            // The template is not on disk (a packaged subchart): the chart's Chart.yaml.
+            f.file = Arc::from(chart.chart_yaml_display.as_str());
+            f.span = Span::point(chart.name_at);
+            let note = format!(" (rendered from {source}, which is not in the scanned tree)");
+            set_mapped(f, true, &note);
+            true
+        }
+    }
+}
+
+fn set_mapped(f: &mut Finding, approximate: bool, note: &str) {
+    if approximate {
+        let mut m = f.message.to_string();
+        m.push_str(note);
+        f.message = m.into_boxed_str();
+    }
+    if let Some(r) = f.rendered.as_mut() {
+        r.approximate = approximate;
+    }
+}
+
+fn map_kustomize(
+    f: &mut Finding,
+    text: &Text,
+    r: &Rendered,
+    sources: &mut super::kustomize::Sources,
+    roots: &[(PathBuf, PathBuf)],
+) {
+    let line = f.span.start.line;
+    let mapped = text.doc_at(line).and_then(|i| {
+        let d = &text.docs[i];
+        let root = d.root?;
+        let base = r.origin_base.as_deref()?;
+        let origin = kustomize::origin_of(d, root, base);
+        let kind = d.get_str(root, "kind").unwrap_or("");
+        let name = d
+            .path(root, &["metadata", "name"])
+            .and_then(|n| d.scalar(n))
+            .unwrap_or("");
+        let place = place_of(d, f.span.start);
+        super::kustomize::map(sources, &origin, kind, name, &place)
+    });
+    match mapped {
+        Some(m) => {
+            f.file = Arc::from(display_of(&m.file, roots).as_str());
+            f.span = m.span;
+            set_mapped(
+                f,
+                !m.exact,
+                " (approximate location: no base or patch writes this field; this is the nearest key one does)",
+            );
+        }
+        None => {
+            let (file, shown) = r.kustomization.clone().unwrap_or_default();
+            let at = kustomize::key_in_kustomization(&file, "resources")
+                .map(|s| s.start)
+                .unwrap_or(Pos { line: 1, col: 0 });
+            f.file = Arc::from(shown.as_str());
+            f.span = Span::point(at);
+            set_mapped(
+                f,
+                true,
+                " (approximate location: the resource's source file is not known, e.g. a generated or remote resource)",
+            );
+        }
+    }
+}
+
+/// Maps every finding on rendered output; returns how many were mapped.
+pub fn map_all(
+    findings: &mut Vec<Finding>,
+    rendered: &[Rendered],
+    charts: &[ChartRef],
+    roots: &[(PathBuf, PathBuf)],
+) -> usize {
+    let by_display: HashMap<&str, &Rendered> =
+        rendered.iter().map(|r| (r.display.as_str(), r)).collect();
+    let by_name: HashMap<&str, &ChartRef> = charts.iter().map(|c| (c.name.as_str(), c)).collect();
+    // Which findings to map, grouped by the text they are on.
+    let mut groups: HashMap<Arc<str>, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        let on_render = by_display.contains_key(&*f.file);
+        let committed = !on_render
+            && !by_name.is_empty()
+            && f.origin
+                .as_deref()
+                .and_then(|o| o.split('/').next())
+                .is_some_and(|n| by_name.contains_key(n));
+        if on_render || committed {
+            groups.entry(f.file.clone()).or_default().push(i);
+        }
+    }
+    let mut templates = Templates {
+        cache: HashMap::new(),
+    };
+    let mut mapped = 0;
+    let mut files: Vec<Arc<str>> = groups.keys().cloned().collect();
+    files.sort();
+    for file in files {
+        let idx = &groups[&file];
+        let owned;
+        let (text_str, render) = match by_display.get(&*file) {
+            Some(r) => (r.text.as_str(), Some(*r)),
+            None => {
+                owned = std::fs::read(&*file)
+                    .ok()
+                    .and_then(|b| load::decode(&b).ok().map(str::to_string));
+                match &owned {
+                    Some(t) => (t.as_str(), None),
+                    None => continue,
+                }
+            }
+        };
+        let text = Text::new(text_str);
+        let mut sources = super::kustomize::Sources::default();
+        for &i in idx {
+            let f = &mut findings[i];
+            let from = match render {
+                Some(r) => r.from.clone(),
+                None => {
+                    let name = f
+                        .origin
+                        .as_deref()
+                        .and_then(|o| o.split('/').next())
+                        .unwrap_or("");
+                    let Some(chart) = by_name.get(name) else {
+                        continue;
+                    };
+                    Arc::new(RenderedFrom {
+                        tool: Tool::Helm,
+                        input: Arc::from(chart.display_dir.as_str()),
+                        variant: None,
+                    })
+                }
+            };
+            f.rendered = Some(Box::new(MappedFrom {
+                from,
+                approximate: false,
+            }));
+            match render {
+                Some(r) if r.from.tool == Tool::Kustomize => {
+                    map_kustomize(f, &text, r, &mut sources, roots)
+                }
+                Some(r) => {
+                    if let Some(chart) = &r.chart
+                        && !map_helm(f, &text, chart, &r.values_files, &mut templates, roots)
+                    {
+                        f.file = Arc::from(chart.chart_yaml_display.as_str());
+                        f.span = Span::point(chart.name_at);
+                        set_mapped(
+                            f,
+                            true,
+                            " (approximate location: the rendered document names no template)",
+                        );
+                    }
+                }
+                None => {
+                    let name = f
+                        .origin
+                        .as_deref()
+                        .and_then(|o| o.split('/').next())
+                        .unwrap_or("");
+                    let Some(chart) = by_name.get(name) else {
+                        continue;
+                    };
+                    let values = vec![chart.dir.join("values.yaml")];
+                    if !map_helm(f, &text, chart, &values, &mut templates, roots) {
+                        f.rendered = None;
+                        continue;
+                    }
+                }
+            }
+            f.fix = None;
+            f.excerpt = None;
+            f.line_hash = None;
+            mapped += 1;
+        }
+    }
+    if mapped > 0 {
+        dedup(findings);
+    }
+    mapped
+}
+
+/// Rules whose verdict depends on the namespace an object lands in: an overlay that puts a
+/// shared base in another namespace makes a problem of its own there.
+const NAMESPACE_SCOPED: [&str; 4] = ["KH130", "KH131", "KH132", "KH401"];
+
+/// One finding per rule and place: several renders (environments, overlays sharing a base)
+/// report a problem of a shared line once; a mapped finding never repeats a plain one.
+fn dedup(findings: &mut Vec<Finding>) {
+    type Key = (&'static str, Arc<str>, Pos, Option<String>);
+    let key = |f: &Finding| -> Key {
+        let scope = NAMESPACE_SCOPED
+            .contains(&f.rule.id)
+            .then(|| f.resource.as_ref().and_then(|r| r.namespace.clone()))
+            .flatten();
+        (f.rule.id, f.file.clone(), f.span.start, scope)
+    };
+    let mut seen: HashSet<Key> = findings
+        .iter()
+        .filter(|f| f.rendered.is_none())
+        .map(key)
+        .collect();
+    findings.retain(|f| f.rendered.is_none() || seen.insert(key(f)));
+}

@@ -1,0 +1,293 @@
+//! `kustomize build` (or `kubectl kustomize`): an overlay directory in, rendered YAML out.
+//!
+//! The overlay is built through a small wrapper kustomization in a temporary directory that
+//! lists the overlay as its one resource and asks for build metadata, so that every rendered
+//! resource carries Kustomize's own record of the file it came from
+//! (`config.kubernetes.io/origin`) and of the kustomizations whose transformers changed it
+//! (`alpha.config.kubernetes.io/transformations`). The user's files are never touched.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::TempDir;
+use crate::load::{self, Document, NodeId, ScalarStyle};
+
+pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+pub const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
+
+/// The program that builds kustomizations.
+#[derive(Debug, Clone)]
+pub struct Kustomizer {
+    pub program: PathBuf,
+    /// `kubectl kustomize DIR` rather than `kustomize build DIR`.
+    pub kubectl: bool,
+}
+
+impl Kustomizer {
+    /// The configured binary, else `kustomize` on PATH, else `kubectl` on PATH.
+    pub fn find(configured: Option<&Path>) -> Option<Kustomizer> {
+        if let Some(p) = configured {
+            let kubectl = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s.starts_with("kubectl"));
+            return Some(Kustomizer {
+                program: p.to_path_buf(),
+                kubectl,
+            });
+        }
+        if let Some(p) = super::find_on_path("kustomize") {
+            return Some(Kustomizer {
+                program: p,
+                kubectl: false,
+            });
+        }
+        super::find_on_path("kubectl").map(|p| Kustomizer {
+            program: p,
+            kubectl: true,
+        })
+    }
+
+    fn args(&self, dir: &Path) -> Vec<String> {
+        let verb = if self.kubectl { "kustomize" } else { "build" };
+        vec![verb.to_string(), dir.display().to_string()]
+    }
+
+    pub fn describe(&self) -> &'static str {
+        if self.kubectl {
+            "kubectl kustomize"
+        } else {
+            "kustomize build"
+        }
+    }
+}
+
+/// A rendered overlay.
+pub struct Built {
+    pub text: String,
+    /// The directory origin paths in the output are relative to (the wrapper's, which no
+    /// longer exists: only used to resolve paths); None when the build carries no origins.
+    pub base: Option<PathBuf>,
+}
+
+/// Whether a kustomization file declares a Component (not buildable on its own).
+pub fn is_component(file: &Path) -> bool {
+    std::fs::read_to_string(file).is_ok_and(|t| {
+        let l = load::load_text(&t);
+        l.docs
+            .first()
+            .and_then(|d| {
+                d.root
+                    .and_then(|r| d.get_str(r, "kind"))
+                    .map(|k| k == "Component")
+            })
+            .unwrap_or(false)
+    })
+}
+
+/// Builds the overlay in `dir`. Err: the tool's message.
+pub fn build(k: &Kustomizer, dir: &Path, timeout: Duration) -> Result<Built, String> {
+    let canonical = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    if let Ok(tmp) = TempDir::new()
+        && let Ok(wrapper) = tmp.path().canonicalize()
+        && let Some(rel) = super::relative_path(&wrapper, &canonical)
+    {
+        let rel = rel.display().to_string().replace('\\', "/");
+        let text = format!(
+            "# Written by keelhaul to record where each resource comes from.\nresources:\n- {}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n",
+            yaml_quote(&rel)
+        );
+        if std::fs::write(wrapper.join("kustomization.yaml"), text).is_ok()
+            && let Ok(out) = super::run(&k.program, &k.args(&wrapper), None, timeout)
+        {
+            return Ok(Built {
+                text: out.stdout,
+                base: Some(wrapper),
+            });
+        }
+    }
+    // No temporary directory, or a Kustomize without build metadata: build it as it is.
+    let out = super::run(&k.program, &k.args(dir), None, timeout)?;
+    Ok(Built {
+        text: out.stdout,
+        base: None,
+    })
+}
+
+fn yaml_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// What Kustomize recorded about one rendered resource.
+#[derive(Debug, Default, Clone)]
+pub struct ResourceOrigin {
+    /// The file the resource was read from.
+    pub file: Option<PathBuf>,
+    /// A remote base (`repo:`), never on disk.
+    pub repo: Option<String>,
+    /// A generator's kustomization (ConfigMap/Secret generators, Helm inflation).
+    pub generated_in: Option<PathBuf>,
+    /// Kustomizations whose transformers changed the resource, with the transformer kind, in
+    /// the order they ran.
+    pub transformed_in: Vec<(PathBuf, String)>,
+}
+
+/// Reads the origin annotations of a rendered resource; paths are resolved against `base`.
+pub fn origin_of(doc: &Document, resource: NodeId, base: &Path) -> ResourceOrigin {
+    let mut o = ResourceOrigin::default();
+    let Some(ann) = doc.path(resource, &["metadata", "annotations"]) else {
+        return o;
+    };
+    let resolve = |p: &str| super::normalize(&base.join(p));
+    if let Some(text) = doc.get_str(ann, ORIGIN_ANNOTATION) {
+        let l = load::load_text(text);
+        if let Some(d) = l.docs.first()
+            && let Some(r) = d.root
+        {
+            o.repo = d.get_str(r, "repo").map(str::to_string);
+            if let Some(p) = d.get_str(r, "path")
+                && o.repo.is_none()
+            {
+                o.file = Some(resolve(p));
+            }
+            if let Some(c) = d.get_str(r, "configuredIn") {
+                o.generated_in = Some(resolve(c));
+            }
+        }
+    }
+    if let Some(text) = doc.get_str(ann, TRANSFORMATIONS_ANNOTATION) {
+        let l = load::load_text(text);
+        if let Some(d) = l.docs.first()
+            && let Some(r) = d.root
+        {
+            for &item in d.items(r) {
+                let Some(c) = d.get_str(item, "configuredIn") else {
+                    continue;
+                };
+                let kind = d
+                    .path(item, &["configuredBy", "kind"])
+                    .and_then(|k| d.scalar(k))
+                    .unwrap_or("")
+                    .to_string();
+                o.transformed_in.push((resolve(c), kind));
+            }
+        }
+    }
+    o
+}
+
+/// A patch a kustomization applies.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// The file that holds the patch text (the patch file, or the kustomization for an
+    /// inline patch).
+    pub file: PathBuf,
+    pub text: String,
+    /// Where the text starts in `file`: added to lines; `col` added to columns (an inline
+    /// block scalar's indentation).
+    pub line_offset: u32,
+    pub col_offset: u32,
+    pub target_kind: Option<String>,
+    pub target_name: Option<String>,
+}
+
+/// The patches a kustomization file declares (`patches`, `patchesStrategicMerge`,
+/// `patchesJson6902`), in the order Kustomize applies them. Unreadable files are left out.
+pub fn patches_of(kustomization: &Path) -> Vec<Patch> {
+    let Ok(text) = std::fs::read_to_string(kustomization) else {
+        return Vec::new();
+    };
+    let dir = kustomization.parent().unwrap_or(Path::new(""));
+    let loaded = load::load_text(&text);
+    let Some(d) = loaded.docs.first() else {
+        return Vec::new();
+    };
+    let Some(root) = d.root else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let from_file = |rel: &str, tk: Option<String>, tn: Option<String>| {
+        let file = dir.join(rel);
+        std::fs::read_to_string(&file).ok().map(|text| Patch {
+            file,
+            text,
+            line_offset: 0,
+            col_offset: 0,
+            target_kind: tk,
+            target_name: tn,
+        })
+    };
+    let inline = |node: NodeId, tk: Option<String>, tn: Option<String>| -> Option<Patch> {
+        let body = d.scalar(node)?;
+        let span = d.span(node);
+        let literal = matches!(
+            d.node(node).kind,
+            load::NodeKind::Scalar {
+                style: ScalarStyle::Literal,
+                ..
+            }
+        );
+        // A literal block's lines are the file's lines: its first content line follows
+        // the indicator line, at the block's indentation.
+        let (line_offset, col_offset) = if literal {
+            let first = text.lines().nth(span.start.line as usize).unwrap_or("");
+            let indent = first.len() - first.trim_start().len();
+            (span.start.line, indent as u32)
+        } else {
+            (span.start.line.saturating_sub(1), span.start.col)
+        };
+        Some(Patch {
+            file: kustomization.to_path_buf(),
+            text: body.to_string(),
+            line_offset,
+            col_offset,
+            target_kind: tk,
+            target_name: tn,
+        })
+    };
+    let target = |item: NodeId| {
+        let t = d.get(item, "target");
+        (
+            t.and_then(|t| d.get_str(t, "kind")).map(str::to_string),
+            t.and_then(|t| d.get_str(t, "name")).map(str::to_string),
+        )
+    };
+    for key in ["patchesStrategicMerge", "patchesJson6902", "patches"] {
+        let Some(list) = d.get(root, key) else {
+            continue;
+        };
+        for &item in d.items(list) {
+            let patch = if d.is_mapping(item) {
+                let (tk, tn) = target(item);
+                if let Some(p) = d.get_str(item, "path") {
+                    from_file(p, tk, tn)
+                } else if let Some(p) = d.get(item, "patch") {
+                    inline(p, tk, tn)
+                } else {
+                    None
+                }
+            } else if let Some(s) = d.scalar(item) {
+                // patchesStrategicMerge: a file name, or an inline patch.
+                if s.contains('\n') || s.contains(':') {
+                    inline(item, None, None)
+                } else {
+                    from_file(s, None, None)
+                }
+            } else {
+                None
+            };
+            out.extend(patch);
+        }
+    }
+    out
+}
+
+/// A kustomization's entry that explains a generated or transformed field: the key's span.
+pub fn key_in_kustomization(file: &Path, key: &str) -> Option<load::Span> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let l = load::load_text(&text);
+    let d = l.docs.first()?;
+    Some(d.span(d.entry(d.root?, key)?.key))
+}

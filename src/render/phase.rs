@@ -1,0 +1,341 @@
+//! The render phase of a scan: every chart and kustomization found by `discover` is rendered
+//! (in parallel, before the files are checked), and what could not be rendered is reported
+//! where it is declared. The rendered texts are then scanned like files, under a name of
+//! their own, and `mapback` moves their findings to the template, base or patch lines.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::helm::{self, ChartInfo};
+use super::kustomize::{self, Kustomizer};
+use super::{HelmRender, RenderOptions, RenderedFrom, Tool};
+use crate::discover::Input;
+use crate::finding::Finding;
+use crate::load::{self, Pos, Span};
+use crate::rules::input::{NOT_RENDERED, RENDER_FAILED};
+
+/// A chart found in the scanned tree, by the name rendered output calls it.
+#[derive(Debug, Clone)]
+pub struct ChartRef {
+    pub name: String,
+    pub dir: PathBuf,
+    /// The directory as reports name it.
+    pub display_dir: String,
+    pub chart_yaml_display: String,
+    pub name_at: Pos,
+}
+
+/// One rendered text, scanned like a file under `display`.
+#[derive(Debug)]
+pub struct Rendered {
+    /// A name that is no file's (`<dir> [helm template: prod]`), so its findings can be told
+    /// apart until they are mapped.
+    pub display: String,
+    pub text: String,
+    pub from: Arc<RenderedFrom>,
+    /// Helm: the chart. Kustomize: None.
+    pub chart: Option<ChartRef>,
+    /// Helm: the values files of this render, in the order helm reads them (the chart's
+    /// `values.yaml` first), to point at the value a template line reads.
+    pub values_files: Vec<PathBuf>,
+    /// Kustomize: the kustomization file (the fallback place) and the directory origin paths
+    /// are relative to.
+    pub kustomization: Option<(PathBuf, String)>,
+    pub origin_base: Option<PathBuf>,
+}
+
+#[derive(Default)]
+pub struct Phase {
+    pub rendered: Vec<Rendered>,
+    /// Notes (tool missing) and errors (render failed), on the chart or kustomization file.
+    pub findings: Vec<Finding>,
+    /// Canonical paths of files a successful Kustomize build read: not scanned as plain
+    /// files (a patch is not an object, a base is checked through the build).
+    pub consumed: HashSet<PathBuf>,
+    /// Every chart in the scanned tree (for committed rendered output).
+    pub charts: Vec<ChartRef>,
+    /// Template files of charts that were rendered or set aside (for the stats).
+    pub chart_templates: usize,
+}
+
+enum Job<'a> {
+    Helm {
+        chart: ChartRef,
+        info: ChartInfo,
+        render: HelmRender,
+        helm: &'a Path,
+    },
+    Kustomize {
+        dir: &'a Path,
+        file: &'a Path,
+        display: &'a str,
+        tool: &'a Kustomizer,
+    },
+}
+
+fn dir_display(file_display: &str, file_name: &str) -> String {
+    let d = file_display
+        .strip_suffix(file_name)
+        .unwrap_or(file_display)
+        .trim_end_matches(['/', '\\']);
+    if d.is_empty() {
+        ".".into()
+    } else {
+        d.to_string()
+    }
+}
+
+fn point(rule: &'static crate::finding::RuleMeta, file: &str, at: Pos, message: String) -> Finding {
+    Finding::new(rule, Arc::from(file), Span::point(at), message)
+}
+
+/// Where a kustomization's notes go: its first key.
+fn first_key(file: &Path) -> Pos {
+    std::fs::read_to_string(file)
+        .ok()
+        .and_then(|t| {
+            let l = load::load_text(&t);
+            let d = l.docs.into_iter().find(|d| d.root.is_some())?;
+            let first = d.entries(d.root?).next()?;
+            Some(d.span(first.key).start)
+        })
+        .unwrap_or(Pos { line: 1, col: 0 })
+}
+
+/// Renders what can be rendered; reports the rest.
+pub fn run(
+    inputs: &[Input],
+    opts: &RenderOptions,
+    kube_version: &str,
+    default_namespace: &str,
+) -> Phase {
+    let mut phase = Phase::default();
+    let helm_bin = opts
+        .enabled
+        .then(|| {
+            opts.helm
+                .binary
+                .clone()
+                .or_else(|| super::find_on_path("helm"))
+        })
+        .flatten();
+    let kustomizer = (opts.enabled && opts.kustomize.enabled)
+        .then(|| Kustomizer::find(opts.kustomize.binary.as_deref()))
+        .flatten();
+    let mut jobs = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Chart {
+                dir,
+                chart_yaml,
+                display,
+                templates,
+                subchart,
+            } => {
+                phase.chart_templates += templates;
+                let info = ChartInfo::read(chart_yaml);
+                let chart = ChartRef {
+                    name: info.name.clone().unwrap_or_else(|| {
+                        dir.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    }),
+                    dir: dir.clone(),
+                    display_dir: dir_display(display, "Chart.yaml"),
+                    chart_yaml_display: display.clone(),
+                    name_at: info.name_at,
+                };
+                phase.charts.push(chart.clone());
+                if *subchart || info.library {
+                    // Rendered through the chart that uses it.
+                    continue;
+                }
+                match &helm_bin {
+                    Some(h) => {
+                        for render in renders_of(dir, opts) {
+                            jobs.push(Job::Helm {
+                                chart: chart.clone(),
+                                info: info.clone(),
+                                render,
+                                helm: h,
+                            });
+                        }
+                    }
+                    None => {
+                        let why = if opts.enabled {
+                            "`helm` was not found on PATH (install Helm 3, or set helm.binary in .keelhaul.yaml)"
+                        } else {
+                            "rendering is off (--no-render)"
+                        };
+                        phase.findings.push(point(
+                            &NOT_RENDERED,
+                            display,
+                            info.name_at,
+                            format!(
+                                "this Helm chart was not rendered, so its {templates} template file(s) were not checked: {why}; or render it yourself and scan the output: `helm template <release> {} | keelhaul scan -`",
+                                chart.display_dir
+                            ),
+                        ));
+                    }
+                }
+            }
+            Input::Kustomization { dir, file, display } => {
+                if !opts.enabled || !opts.kustomize.enabled || kustomize::is_component(file) {
+                    continue;
+                }
+                match &kustomizer {
+                    Some(tool) => jobs.push(Job::Kustomize {
+                        dir,
+                        file,
+                        display,
+                        tool,
+                    }),
+                    None => phase.findings.push(point(
+                        &NOT_RENDERED,
+                        display,
+                        first_key(file),
+                        "this Kustomize overlay was not rendered: neither `kustomize` nor `kubectl` was found on PATH; its files were checked one by one, without its patches and transformers (install kustomize or kubectl, or set kustomize.binary in .keelhaul.yaml)".into(),
+                    )),
+                }
+            }
+            _ => {}
+        }
+    }
+    let timeout = opts.timeout;
+    let outcomes: Vec<Result<Rendered, Finding>> = jobs
+        .par_iter()
+        .map(|job| match job {
+            Job::Helm {
+                chart,
+                info,
+                render,
+                helm: h,
+            } => {
+                let variant = render.name.as_deref().map(Arc::from);
+                let label = match &render.name {
+                    Some(n) => format!("helm template: {n}"),
+                    None => "helm template".into(),
+                };
+                match helm::render(
+                    h,
+                    &chart.dir,
+                    render,
+                    &opts.helm,
+                    info,
+                    kube_version,
+                    default_namespace,
+                    timeout,
+                ) {
+                    Ok(text) => {
+                        let mut values_files = vec![chart.dir.join("values.yaml")];
+                        values_files.extend(render.values.iter().map(|v| chart.dir.join(v)));
+                        values_files.extend(opts.helm.values.iter().cloned());
+                        Ok(Rendered {
+                            display: format!("{} [{label}]", chart.display_dir),
+                            text,
+                            from: Arc::new(RenderedFrom {
+                                tool: Tool::Helm,
+                                input: Arc::from(chart.display_dir.as_str()),
+                                variant,
+                            }),
+                            chart: Some(chart.clone()),
+                            values_files,
+                            kustomization: None,
+                            origin_base: None,
+                        })
+                    }
+                    Err(e) => Err(point(
+                        &RENDER_FAILED,
+                        &chart.chart_yaml_display,
+                        chart.name_at,
+                        format!(
+                            "`{label}` failed, so this chart's resources were not checked: {e}"
+                        ),
+                    )),
+                }
+            }
+            Job::Kustomize {
+                dir,
+                file,
+                display,
+                tool,
+            } => match kustomize::build(tool, dir, timeout) {
+                Ok(built) => {
+                    let d = dir_display(
+                        display,
+                        file.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+                    );
+                    Ok(Rendered {
+                        display: format!("{d} [{}]", tool.describe()),
+                        text: built.text,
+                        from: Arc::new(RenderedFrom {
+                            tool: Tool::Kustomize,
+                            input: Arc::from(d.as_str()),
+                            variant: None,
+                        }),
+                        chart: None,
+                        values_files: Vec::new(),
+                        kustomization: Some((file.to_path_buf(), display.to_string())),
+                        origin_base: built.base,
+                    })
+                }
+                Err(e) => Err(point(
+                    &RENDER_FAILED,
+                    display,
+                    first_key(file),
+                    format!(
+                        "`{}` failed, so this overlay was checked file by file only: {e}",
+                        tool.describe()
+                    ),
+                )),
+            },
+        })
+        .collect();
+    for o in outcomes {
+        match o {
+            Ok(r) => {
+                if let Some(base) = &r.origin_base {
+                    consumed_files(&r, base, &mut phase.consumed);
+                }
+                phase.rendered.push(r);
+            }
+            Err(f) => phase.findings.push(f),
+        }
+    }
+    phase
+}
+
+/// The renders of one chart: those configured for its directory, else one with defaults.
+fn renders_of(dir: &Path, opts: &RenderOptions) -> Vec<HelmRender> {
+    let canonical = dir.canonicalize().ok();
+    for c in &opts.helm.charts {
+        let same = c.dir == dir || (canonical.is_some() && c.dir.canonicalize().ok() == canonical);
+        if same && !c.renders.is_empty() {
+            return c.renders.clone();
+        }
+    }
+    vec![HelmRender::default()]
+}
+
+/// The files a Kustomize build read, from its origin annotations.
+fn consumed_files(r: &Rendered, base: &Path, out: &mut HashSet<PathBuf>) {
+    let loaded = load::load_text(&r.text);
+    let mut files = Vec::new();
+    for doc in &loaded.docs {
+        if let Some(root) = doc.root {
+            let origin = kustomize::origin_of(doc, root, base);
+            crate::mapback::kustomize::Sources::files_read(&origin, &mut files);
+        }
+    }
+    if let Some((k, _)) = &r.kustomization {
+        files.push(k.clone());
+    }
+    for f in files {
+        if let Ok(c) = f.canonicalize() {
+            out.insert(c);
+        }
+    }
+}
