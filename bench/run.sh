@@ -60,26 +60,44 @@ corpus_for() { # $1 = reuse dir, $2 = files
 CORPUS=$(corpus_for bench/.corpus "$FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
 SMALL=$(corpus_for bench/.corpus-small "$SMALL_FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
 
-# label | command (corpus paths substituted below)
-LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif bare_real kh_real kh_small kh_quiet kh_quiet_small)
+# Charts and overlays: a 300-file slice of the synthetic monorepo (its overlays are rendered
+# with kustomize, or kubectl, when one is on PATH) plus ten copies of the test chart `web`,
+# rendered by a stand-in helm that replays the chart's committed output (no helm here: the
+# stand-in leaves helm's own cost out and measures keelhaul's side, which is scanning the
+# output and mapping every finding to its template line).
+RT=$WORK/render-tree
+python3 bench/gen_corpus.py "$RT" --files 300 --seed "$SEED" > /dev/null 2>&1 || { echo "run.sh: corpus generation failed" >&2; exit 1; }
+mkdir -p "$RT/charts" "$WORK/bin"
+for i in 1 2 3 4 5 6 7 8 9 10; do cp -r testdata/render/helm/web "$RT/charts/web$i"; done
+REPLAY=$PWD/testdata/render/helm-rendered/web.yaml
+printf '#!/bin/sh\nexec cat "%s"\n' "$REPLAY" > "$WORK/bin/helm"
+chmod +x "$WORK/bin/helm"
+RENDERERS=$( (command -v kustomize || command -v kubectl) 2> /dev/null | head -n 1)
+
+# label | command (corpus paths substituted below). The corpus runs pass --no-render: they
+# measure the manifest scanner; rendering is measured on its own tree.
+LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif bare_real kh_real kh_small kh_quiet kh_quiet_small kh_norender kh_render)
 cmd_for() {
     case $1 in
         bare_syn)  echo "$BARE $CORPUS" ;;
-        kh_syn)    echo "$KH scan $CORPUS --format json --fail-on never" ;;
-        kh_syn_t1) echo "$KH scan $CORPUS --format json --fail-on never --threads 1" ;;
+        kh_syn)    echo "$KH scan $CORPUS --format json --fail-on never --no-render" ;;
+        kh_syn_t1) echo "$KH scan $CORPUS --format json --fail-on never --threads 1 --no-render" ;;
         # SARIF: the same findings, with GitHub's line fingerprints and the SARIF model.
-        kh_sarif)  echo "$KH scan $CORPUS --format sarif --fail-on never" ;;
+        kh_sarif)  echo "$KH scan $CORPUS --format sarif --fail-on never --no-render" ;;
         bare_real) echo "$BARE $REAL" ;;
-        kh_real)   echo "$KH scan $REAL --format json --fail-on never" ;;
-        kh_small)  echo "$KH scan $SMALL --format json --fail-on never" ;;
+        kh_real)   echo "$KH scan $REAL --format json --fail-on never --no-render" ;;
+        kh_small)  echo "$KH scan $SMALL --format json --fail-on never --no-render" ;;
         # Only KH001 enabled: no findings to hold, so what remains is the per-file working set.
-        kh_quiet)  echo "$KH scan $CORPUS --format json --fail-on never --select KH001" ;;
-        kh_quiet_small) echo "$KH scan $SMALL --format json --fail-on never --select KH001" ;;
+        kh_quiet)  echo "$KH scan $CORPUS --format json --fail-on never --select KH001 --no-render" ;;
+        kh_quiet_small) echo "$KH scan $SMALL --format json --fail-on never --select KH001 --no-render" ;;
+        # The render tree as plain files, then rendered (charts by the stand-in helm).
+        kh_norender) echo "$KH scan $RT --format json --fail-on never --no-render" ;;
+        kh_render) echo "env PATH=$WORK/bin:$PATH $KH scan $RT --format json --fail-on never" ;;
     esac
 }
 if [[ ! -d $REAL ]]; then
     echo "== $REAL not found: skipping the real-corpus runs"
-    LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif kh_small kh_quiet kh_quiet_small)
+    LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif kh_small kh_quiet kh_quiet_small kh_norender kh_render)
 fi
 
 # Warm the page cache so the first timed run is not the only one reading from disk.
@@ -91,7 +109,7 @@ $BARE "$SMALL" > /dev/null 2>&1
 # A stub or half-written binary can "pass" by doing nothing: check once that keelhaul accepts the
 # options and writes JSON (the timed runs send stdout to /dev/null).
 KH_NOTE=""
-$KH scan "$SMALL" --format json --fail-on never > "$WORK/kh_check.json" 2> "$WORK/kh_check.err"
+$KH scan "$SMALL" --format json --fail-on never --no-render > "$WORK/kh_check.json" 2> "$WORK/kh_check.err"
 rc=$?
 if [[ $rc -ne 0 ]]; then
     KH_NOTE="keelhaul scan --format json --fail-on never exited $rc: $(head -c 300 "$WORK/kh_check.err")"
@@ -120,7 +138,10 @@ for ((rep = 1; rep <= REPS; rep++)); do
     done
 done
 
-KH_NOTE=$KH_NOTE python3 - "$WORK" "$REPS" "$CORPUS" "$SMALL" "$REAL" "${LABELS[@]}" <<'PY'
+# What the rendered run rendered (its summary), for the report.
+env PATH="$WORK/bin:$PATH" $KH scan "$RT" --format json --fail-on never > "$WORK/kh_render.json" 2> /dev/null
+
+KH_NOTE=$KH_NOTE RENDERERS=$RENDERERS python3 - "$WORK" "$REPS" "$CORPUS" "$SMALL" "$REAL" "${LABELS[@]}" <<'PY'
 import os, statistics, sys
 
 work, reps, corpus, small, real, labels = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
@@ -168,6 +189,8 @@ names = {
     "kh_small": "keelhaul    small synthetic, default threads",
     "kh_quiet": "keelhaul    synthetic, no findings (--select KH001)",
     "kh_quiet_small": "keelhaul    small synthetic, no findings",
+    "kh_norender": "keelhaul    render tree, --no-render",
+    "kh_render": "keelhaul    render tree, charts + overlays rendered",
 }
 print()
 print(f"keelhaul benchmark: {os.cpu_count()} cores, median of {reps} interleaved runs")
@@ -221,6 +244,24 @@ for l in labels:
     if l.startswith("kh_"):
         v = R[l]["rss_max_mb"] if R[l] else None
         row(f"  peak RSS, {names[l].split(None, 1)[1]}, MB", v, "< 300", lambda v: v < 300, "{:.1f}")
+
+print()
+print("rendering (information, not a target)")
+try:
+    import json
+    rep = json.load(open(f"{work}/kh_render.json"))
+    counts = {}
+    for f in rep["findings"]:
+        if f.get("rendered"):
+            counts[f["rendered"]["tool"]] = counts.get(f["rendered"]["tool"], 0) + 1
+    print(f"  kustomize/kubectl: {os.environ.get('RENDERERS') or 'not found (overlays not rendered)'}")
+    print(f"  mapped findings by tool: {counts}; KH010 render failures: {sum(1 for f in rep['findings'] if f['rule'] == 'KH010')}")
+except Exception as e:
+    print(f"  (no render report: {e})")
+if R.get("kh_render") and R.get("kh_norender") and not kh_note:
+    a, b = R["kh_norender"], R["kh_render"]
+    print(f"  rendered / --no-render: wall {b['wall'] / a['wall']:.1f}x, CPU {b['cpu'] / a['cpu']:.1f}x"
+          f" ({a['wall']:.2f} s -> {b['wall']:.2f} s wall; the difference is the renders, mostly the tools' own processes)")
 
 print()
 print("memory scaling (information, not a target)")

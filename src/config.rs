@@ -484,6 +484,35 @@ pub fn starter() -> String {
 #rules:
 #  KH114: off
 #  privileged: warning
+
+# Render Helm charts (directories with Chart.yaml) and Kustomize overlays before checking
+# them, and report on the template, base or patch lines (false: as --no-render).
+# Default: true, with the helm and kustomize (or kubectl) found on PATH.
+#render: true
+
+# Seconds a render may run before it is stopped and reported (KH010). Default: 120.
+#renderTimeout: 120
+
+# How charts are rendered. Paths are relative to this file, but a render's values files,
+# which are relative to its chart. Default: each chart once, release "release-name", the
+# default namespace, the chart's own values.yaml.
+#helm:
+#  releaseName: web
+#  namespace: apps
+#  dependencyBuild: false
+#  values: [ci/common-values.yaml]
+#  set: ["image.tag=ci"]
+#  charts:
+#    charts/web:
+#      - name: staging
+#        values: [values-staging.yaml]
+#      - name: prod
+#        values: [values-prod.yaml]
+#        set: ["replicaCount=3"]
+
+# How overlays are rendered (render: false checks their files one by one).
+#kustomize:
+#  render: true
 "#,
         newest = KubeVersion::NEWEST_RELEASED
     )

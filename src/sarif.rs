@@ -245,7 +245,7 @@ fn percent_encode_path(p: &str) -> String {
 }
 
 fn sarif_result(f: &Finding, index: Option<usize>, paths: &Paths<'_>) -> SarifResult {
-    let location = Location::builder()
+    let mut location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
                 .artifact_location(paths.artifact(&f.file))
@@ -253,6 +253,9 @@ fn sarif_result(f: &Finding, index: Option<usize>, paths: &Paths<'_>) -> SarifRe
                 .build(),
         )
         .build();
+    if let Some(m) = &f.rendered {
+        location.message = Some(Message::builder().text(m.describe()).build());
+    }
     let related: Vec<Location> = f
         .related
         .iter()
@@ -274,7 +277,19 @@ fn sarif_result(f: &Finding, index: Option<usize>, paths: &Paths<'_>) -> SarifRe
     if let Some(r) = &f.resource {
         props.insert("resource".to_string(), json!(&**r));
     }
-    if let Some(o) = &f.origin {
+    if let Some(m) = &f.rendered {
+        props.insert(
+            "rendered".to_string(),
+            json!({
+                "tool": m.from.tool.as_str(),
+                "input": &*m.from.input,
+                "variant": m.from.variant.as_deref(),
+            }),
+        );
+        // The line is the nearest one the source writes: said on the result and on its
+        // location, where viewers show it.
+        props.insert("approximateLocation".to_string(), json!(m.approximate));
+    } else if let Some(o) = &f.origin {
         props.insert("helmTemplate".to_string(), json!(&**o));
     }
     let mut res = SarifResult::builder()

@@ -198,6 +198,20 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let mut result = ScanResult::default();
     result.stats.chart_templates = phase.chart_templates;
     result.stats.renders = phase.rendered.len();
+    if let Some((n, took)) = phase.took
+        && took.as_secs() >= 5
+    {
+        // Each render is a process of its own; say what it cost and how to avoid it.
+        result.notices.push(Notice {
+            file: "<render>".into(),
+            line: None,
+            message: format!(
+                "rendering {n} chart(s) and overlay(s) took {:.1} s; `--no-render` (or `render: false` in .keelhaul.yaml) checks the files as they are",
+                took.as_secs_f64()
+            ),
+            verbose: false,
+        });
+    }
     result.findings.extend(phase.findings.iter().cloned());
     let mut ix = Index::default();
     // Consumed one by one, so each file's buffers are freed as they are merged; the merged

@@ -230,11 +230,25 @@ pub fn patches_of(kustomization: &Path) -> Vec<Patch> {
             }
         );
         // A literal block's lines are the file's lines: its first content line follows
-        // the indicator line, at the block's indentation.
+        // the indicator line (`patch: |-`), at the block's indentation.
         let (line_offset, col_offset) = if literal {
-            let first = text.lines().nth(span.start.line as usize).unwrap_or("");
-            let indent = first.len() - first.trim_start().len();
-            (span.start.line, indent as u32)
+            let lines: Vec<&str> = text.lines().collect();
+            let at = span.start.line.max(1) as usize - 1;
+            let is_indicator = |l: &str| {
+                let t = l.split(" #").next().unwrap_or("").trim_end();
+                let t = t.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+                t.ends_with('|')
+            };
+            let first = if lines.get(at).is_some_and(|l| is_indicator(l)) {
+                at + 1
+            } else {
+                at
+            };
+            let indent = lines
+                .get(first)
+                .map(|l| l.len() - l.trim_start().len())
+                .unwrap_or(0);
+            (first as u32, indent as u32)
         } else {
             (span.start.line.saturating_sub(1), span.start.col)
         };

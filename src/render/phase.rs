@@ -59,6 +59,8 @@ pub struct Phase {
     pub charts: Vec<ChartRef>,
     /// Template files of charts that were rendered or set aside (for the stats).
     pub chart_templates: usize,
+    /// How many renders ran and how long they took together (wall time).
+    pub took: Option<(usize, std::time::Duration)>,
 }
 
 enum Job<'a> {
@@ -125,6 +127,13 @@ pub fn run(
     let kustomizer = (opts.enabled && opts.kustomize.enabled)
         .then(|| Kustomizer::find(opts.kustomize.binary.as_deref()))
         .flatten();
+    // An overlay's bases are checked through the overlay (their lines get its findings); only
+    // kustomizations no other one builds on are rendered, each build costing a process.
+    let referenced = if kustomizer.is_some() {
+        referenced_kustomizations(inputs)
+    } else {
+        HashSet::new()
+    };
     let mut jobs = Vec::new();
     for input in inputs {
         match input {
@@ -186,6 +195,9 @@ pub fn run(
                 if !opts.enabled || !opts.kustomize.enabled || kustomize::is_component(file) {
                     continue;
                 }
+                if dir.canonicalize().is_ok_and(|c| referenced.contains(&c)) {
+                    continue;
+                }
                 match &kustomizer {
                     Some(tool) => jobs.push(Job::Kustomize {
                         dir,
@@ -205,6 +217,7 @@ pub fn run(
         }
     }
     let timeout = opts.timeout;
+    let started = std::time::Instant::now();
     let outcomes: Vec<Result<Rendered, Finding>> = jobs
         .par_iter()
         .map(|job| match job {
@@ -294,6 +307,7 @@ pub fn run(
             },
         })
         .collect();
+    phase.took = (!jobs.is_empty()).then(|| (jobs.len(), started.elapsed()));
     for o in outcomes {
         match o {
             Ok(r) => {
@@ -306,6 +320,40 @@ pub fn run(
         }
     }
     phase
+}
+
+/// The directories (canonical) that a kustomization in the scanned set lists as a resource,
+/// base or component.
+fn referenced_kustomizations(inputs: &[Input]) -> HashSet<PathBuf> {
+    let mut out = HashSet::new();
+    for input in inputs {
+        let Input::Kustomization { dir, file, .. } = input else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let loaded = load::load_text(&text);
+        let Some(d) = loaded.docs.first() else {
+            continue;
+        };
+        let Some(root) = d.root else { continue };
+        for key in ["resources", "bases", "components"] {
+            let Some(list) = d.get(root, key) else {
+                continue;
+            };
+            for &item in d.items(list) {
+                if let Some(rel) = d.scalar(item)
+                    && !rel.contains("://")
+                    && let Ok(c) = dir.join(rel).canonicalize()
+                    && c.is_dir()
+                {
+                    out.insert(c);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The renders of one chart: those configured for its directory, else one with defaults.
