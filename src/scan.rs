@@ -272,6 +272,34 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
             list.extend(moved);
         }
     }
+    // Kustomize drops comments: the `# keelhaul:ignore` comments of the bases and patches a
+    // build read are taken from the files themselves. (Helm keeps a template's comments in
+    // its output, where they were already applied; annotations survive both tools.)
+    let mut sups: HashMap<Arc<str>, Vec<crate::suppress::Suppression>> = HashMap::new();
+    for f in result.findings.iter().chain(&result.suppressed) {
+        let Some(m) = &f.rendered else { continue };
+        if m.from.tool != crate::render::Tool::Kustomize || sups.contains_key(&f.file) {
+            continue;
+        }
+        let found = std::fs::read(&*f.file)
+            .ok()
+            .and_then(|b| load::decode(&b).ok().map(str::to_string))
+            .filter(|t| t.contains("keelhaul:ignore"))
+            .map(|t| {
+                let docs: Vec<Arc<Document>> =
+                    load::load_text(&t).docs.into_iter().map(Arc::new).collect();
+                crate::suppress::find(&t, &docs, &opts.default_namespace)
+                    .into_iter()
+                    .filter(|s| !s.form.starts_with("annotation"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        sups.insert(f.file.clone(), found);
+    }
+    sups.retain(|_, v| !v.is_empty());
+    if !sups.is_empty() {
+        apply_suppressions(result, sups, opts, None);
+    }
     // A rendered text's name is no file's: nothing can be fixed through it.
     let names: std::collections::HashSet<&str> =
         phase.rendered.iter().map(|r| r.display.as_str()).collect();

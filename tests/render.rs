@@ -888,3 +888,140 @@ fn kustomize_overlays_map_to_base_patch_and_kustomization_lines() {
         .count();
     assert_eq!(n, 1, "the base's KH108 is shared by every overlay: once");
 }
+
+// ---------------------------------------------------------------------------------------
+// Suppressions through renders
+// ---------------------------------------------------------------------------------------
+
+/// Copies a directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Inserts `comment` (indented like the line) above the first line containing `needle`;
+/// returns the comment's line.
+fn comment_above(path: &Path, needle: &str, comment: &str) -> u32 {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = String::new();
+    let mut at = 0;
+    for (i, l) in text.lines().enumerate() {
+        if at == 0 && l.contains(needle) {
+            let indent = &l[..l.len() - l.trim_start().len()];
+            out.push_str(&format!("{indent}{comment}\n"));
+            at = i as u32 + 1;
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    assert!(at > 0, "{needle:?} not in {}", path.display());
+    std::fs::write(path, out).unwrap();
+    at
+}
+
+#[test]
+fn comment_suppressions_in_templates_apply_and_stale_ones_are_reported_on_the_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = tmp.path().join("web");
+    copy_tree(&root().join(WEB), &chart);
+    let replay = tmp.path().join("web.rendered.yaml");
+    std::fs::copy(root().join(RENDERED).join("web.yaml"), &replay).unwrap();
+    // helm keeps a template's comments in its output: the same comments go in the replay.
+    let used = "# keelhaul:ignore KH101 -- the sidecar loads a kernel module";
+    let stale = "# keelhaul:ignore KH301 -- nothing here binds a user";
+    comment_above(
+        &chart.join("templates/deployment.yaml"),
+        "privileged: true",
+        used,
+    );
+    comment_above(&replay, "privileged: true", used);
+    let stale_line = comment_above(
+        &chart.join("templates/service.yaml"),
+        "kind: Service",
+        stale,
+    );
+    comment_above(&replay, "targetPort: http", stale);
+    let helm = StandIn::new(&format!("exec /bin/cat '{}'\n", replay.display()));
+    let report = scan(Some(&helm.path_env()), &[chart.to_str().unwrap()]);
+    let all = findings(&report);
+    assert!(
+        !all.iter().any(|f| rule(f) == "KH101"),
+        "the comment suppresses the sidecar's KH101:\n{}",
+        all.iter().map(describe).collect::<Vec<_>>().join("\n")
+    );
+    assert!(report["summary"]["suppressed"].as_u64().unwrap() >= 1);
+    let service = chart.join("templates/service.yaml");
+    let unused: Vec<&Value> = all.iter().filter(|f| rule(f) == "KH009").collect();
+    assert_eq!(
+        unused.len(),
+        1,
+        "{}",
+        unused
+            .iter()
+            .map(|f| describe(f))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(
+        (file(unused[0]), line(unused[0])),
+        (service.to_str().unwrap(), stale_line),
+        "the stale suppression is reported on the template's comment"
+    );
+}
+
+#[test]
+fn comment_suppressions_in_kustomize_bases_apply_though_kustomize_drops_comments() {
+    if !on_path("kustomize") && !on_path("kubectl") {
+        eprintln!("SKIPPED: kustomize tests need kustomize or kubectl on PATH");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("k");
+    copy_tree(&root().join(KUSTOMIZE), &tree);
+    let base = tree.join("base/deployment.yaml");
+    let before = findings(&scan(None, &[tree.to_str().unwrap()]))
+        .iter()
+        .filter(|f| rule(f) == "KH108")
+        .count();
+    assert_eq!(before, 1);
+    comment_above(
+        &base,
+        "path: /var/cache",
+        "# keelhaul:ignore KH108 -- read-only asset cache",
+    );
+    let stale = comment_above(
+        &base,
+        "containers:",
+        "# keelhaul:ignore KH113 -- no Windows pods here",
+    );
+    let report = scan(None, &[tree.to_str().unwrap()]);
+    let all = findings(&report);
+    assert!(
+        !all.iter().any(|f| rule(f) == "KH108"),
+        "the base's comment suppresses KH108 in every overlay:\n{}",
+        all.iter().map(describe).collect::<Vec<_>>().join("\n")
+    );
+    let unused: Vec<&Value> = all.iter().filter(|f| rule(f) == "KH009").collect();
+    assert_eq!(
+        unused.len(),
+        1,
+        "{}",
+        unused
+            .iter()
+            .map(|f| describe(f))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(
+        (file(unused[0]), line(unused[0])),
+        (base.to_str().unwrap(), stale)
+    );
+}

@@ -176,8 +176,12 @@ fn map_helm(
     let display_template = source
         .split_once('/')
         .map(|(_, rest)| format!("{}/{rest}", chart.display_dir));
+    // A finding about a suppression comment is about that line of text, not about a field.
+    let about_comment = matches!(f.rule.id, "KH008" | "KH009");
     let hit = match (&template, doc) {
-        (Some(t), Some(d)) if d.root.is_some_and(|r| d.span(r).start.line <= line) => {
+        (Some(t), Some(d))
+            if !about_comment && d.root.is_some_and(|r| d.span(r).start.line <= line) =>
+        {
             templates.get(t).and_then(|(_, outline)| {
                 let place = place_of(d, f.span.start);
                 let kind = d.root.and_then(|r| d.get_str(r, "kind"));
