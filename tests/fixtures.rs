@@ -12,6 +12,8 @@
 //! A fixture whose first line is `# scan: --pss restricted --kube-version 1.30` (or
 //! `--target cert-manager=1.5`) is scanned on its own with those options.
 
+mod expect;
+use expect::parse_ids;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -76,23 +78,6 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
         } else if keelhaul::discover::is_manifest_name(&p) {
             out.push(p);
         }
-    }
-}
-
-/// `KH101, KH103` → the ids; anything else (prose that mentions "expect:") → nothing.
-fn parse_ids(list: &str) -> Vec<String> {
-    let ids: Vec<String> = list
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let is_id = |s: &String| {
-        s.len() == 5 && s.starts_with("KH") && s[2..].chars().all(|c| c.is_ascii_digit())
-    };
-    if ids.iter().all(is_id) {
-        ids
-    } else {
-        Vec::new()
     }
 }
 

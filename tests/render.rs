@@ -27,6 +27,8 @@
 
 #![cfg(unix)]
 
+mod expect;
+use expect::parse_ids;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -98,23 +100,6 @@ impl Expected {
         }
         self.rules.extend(other.rules);
         self
-    }
-}
-
-/// `KH101, KH103` → the ids; anything else (prose that mentions "expect:") → nothing.
-fn parse_ids(list: &str) -> Vec<String> {
-    let ids: Vec<String> = list
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let is_id = |s: &String| {
-        s.len() == 5 && s.starts_with("KH") && s[2..].chars().all(|c| c.is_ascii_digit())
-    };
-    if ids.iter().all(is_id) {
-        ids
-    } else {
-        Vec::new()
     }
 }
 
@@ -927,6 +912,21 @@ fn comment_above(path: &Path, needle: &str, comment: &str) -> u32 {
     at
 }
 
+/// The one finding of `rule` in `all`.
+fn only_finding_of<'a>(all: &'a [Value], id: &str) -> &'a Value {
+    let of: Vec<&Value> = all.iter().filter(|f| rule(f) == id).collect();
+    assert_eq!(
+        of.len(),
+        1,
+        "one {id} expected:\n{}",
+        of.iter()
+            .map(|f| describe(f))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    of[0]
+}
+
 #[test]
 fn comment_suppressions_in_templates_apply_and_stale_ones_are_reported_on_the_template() {
     let tmp = tempfile::tempdir().unwrap();
@@ -959,19 +959,9 @@ fn comment_suppressions_in_templates_apply_and_stale_ones_are_reported_on_the_te
     );
     assert!(report["summary"]["suppressed"].as_u64().unwrap() >= 1);
     let service = chart.join("templates/service.yaml");
-    let unused: Vec<&Value> = all.iter().filter(|f| rule(f) == "KH009").collect();
+    let unused = only_finding_of(all, "KH009");
     assert_eq!(
-        unused.len(),
-        1,
-        "{}",
-        unused
-            .iter()
-            .map(|f| describe(f))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    assert_eq!(
-        (file(unused[0]), line(unused[0])),
+        (file(unused), line(unused)),
         (service.to_str().unwrap(), stale_line),
         "the stale suppression is reported on the template's comment"
     );
@@ -1009,19 +999,9 @@ fn comment_suppressions_in_kustomize_bases_apply_though_kustomize_drops_comments
         "the base's comment suppresses KH108 in every overlay:\n{}",
         all.iter().map(describe).collect::<Vec<_>>().join("\n")
     );
-    let unused: Vec<&Value> = all.iter().filter(|f| rule(f) == "KH009").collect();
+    let unused = only_finding_of(all, "KH009");
     assert_eq!(
-        unused.len(),
-        1,
-        "{}",
-        unused
-            .iter()
-            .map(|f| describe(f))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    assert_eq!(
-        (file(unused[0]), line(unused[0])),
+        (file(unused), line(unused)),
         (base.to_str().unwrap(), stale)
     );
 }

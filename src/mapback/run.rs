@@ -320,6 +320,12 @@ fn map_kustomize(
     }
 }
 
+/// The chart in the scanned tree that committed rendered output names (`# Source: <chart>/...`).
+fn committed_chart<'a>(f: &Finding, by_name: &HashMap<&str, &'a ChartRef>) -> Option<&'a ChartRef> {
+    let name = f.origin.as_deref()?.split('/').next()?;
+    by_name.get(name).copied()
+}
+
 /// Maps every finding on rendered output; returns how many were mapped.
 pub fn map_all(
     findings: &mut Vec<Finding>,
@@ -372,12 +378,7 @@ pub fn map_all(
             let from = match render {
                 Some(r) => r.from.clone(),
                 None => {
-                    let name = f
-                        .origin
-                        .as_deref()
-                        .and_then(|o| o.split('/').next())
-                        .unwrap_or("");
-                    let Some(chart) = by_name.get(name) else {
+                    let Some(chart) = committed_chart(f, &by_name) else {
                         continue;
                     };
                     Arc::new(RenderedFrom {
@@ -409,12 +410,7 @@ pub fn map_all(
                     }
                 }
                 None => {
-                    let name = f
-                        .origin
-                        .as_deref()
-                        .and_then(|o| o.split('/').next())
-                        .unwrap_or("");
-                    let Some(chart) = by_name.get(name) else {
+                    let Some(chart) = committed_chart(f, &by_name) else {
                         continue;
                     };
                     let values = vec![chart.dir.join("values.yaml")];
