@@ -213,6 +213,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         });
     }
     result.findings.extend(phase.findings.iter().cloned());
+    result.notices.extend(phase.notices.iter().cloned());
     let mut ix = Index::default();
     // Consumed one by one, so each file's buffers are freed as they are merged; the merged
     // list grows by reallocation (in place, for a large block) rather than being reserved

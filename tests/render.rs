@@ -1005,3 +1005,38 @@ fn comment_suppressions_in_kustomize_bases_apply_though_kustomize_drops_comments
         (base.to_str().unwrap(), stale)
     );
 }
+
+#[test]
+fn a_library_chart_is_not_rendered_and_says_so_with_verbose() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("common");
+    std::fs::create_dir_all(lib.join("templates")).unwrap();
+    std::fs::write(
+        lib.join("Chart.yaml"),
+        "apiVersion: v2\nname: common\ntype: library\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        lib.join("templates/_labels.tpl"),
+        "{{- define \"common.labels\" -}}\napp: {{ .Chart.Name }}\n{{- end }}\n",
+    )
+    .unwrap();
+    // A helm that must not be called: a library chart cannot be rendered.
+    let helm = StandIn::new("echo 'Error: library charts are not installable' >&2\nexit 1\n");
+    let dir = lib.to_str().unwrap();
+    let report = scan(Some(&helm.path_env()), &[dir, "--verbose"]);
+    assert!(findings(&report).is_empty(), "{report}");
+    assert!(
+        helm.calls().is_empty(),
+        "helm was called: {:?}",
+        helm.calls()
+    );
+    let notices = report["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("library chart")),
+        "{notices:?}"
+    );
+}

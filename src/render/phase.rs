@@ -59,6 +59,8 @@ pub struct Phase {
     pub charts: Vec<ChartRef>,
     /// Template files of charts that were rendered or set aside (for the stats).
     pub chart_templates: usize,
+    /// Things said about charts that are not rendered on their own (library charts).
+    pub notices: Vec<crate::scan::Notice>,
     /// How many renders ran and how long they took together (wall time).
     pub took: Option<(usize, std::time::Duration)>,
 }
@@ -158,8 +160,17 @@ pub fn run(
                     name_at: info.name_at,
                 };
                 phase.charts.push(chart.clone());
-                if *subchart || info.library {
-                    // Rendered through the chart that uses it.
+                if *subchart {
+                    // Rendered through the chart that holds it.
+                    continue;
+                }
+                if info.library {
+                    phase.notices.push(crate::scan::Notice {
+                        file: display.clone(),
+                        line: Some(info.name_at.line),
+                        message: "a library chart is not rendered on its own: its templates are checked through the charts that depend on it".into(),
+                        verbose: true,
+                    });
                     continue;
                 }
                 match &helm_bin {
