@@ -1091,10 +1091,25 @@ impl Outline {
         let sections = self.choose_sections(kind, doc_ordinal);
         let mut frontier: Vec<usize> = sections.iter().map(|&s| self.sections[s].root).collect();
         let mut depth = 0;
-        for seg in &place.path {
+        for (i, seg) in place.path.iter().enumerate() {
             let mut next = Vec::new();
-            for &n in &frontier {
-                self.match_children(n, seg, &mut next);
+            // A scalar item (`- secrets` in a rule's resources) is told by its value: items
+            // before it may be conditional, which shifts indices.
+            if i + 1 == place.path.len()
+                && matches!(seg, Seg::Item { name: None, .. })
+                && let Some(v) = &place.value
+            {
+                for &n in &frontier {
+                    next.extend(self.nodes[n].children.iter().copied().filter(|&c| {
+                        self.nodes[c].kind == NodeKind::Item
+                            && self.nodes[c].value.as_ref().is_some_and(|lit| &lit.0 == v)
+                    }));
+                }
+            }
+            if next.is_empty() {
+                for &n in &frontier {
+                    self.match_children(n, seg, &mut next);
+                }
             }
             if next.is_empty() {
                 break;
@@ -1537,6 +1552,30 @@ spec:
         // Neither: the first, by occurrence.
         let p = place("spec.allowPrivilegeEscalation", true, Some("other"));
         assert_eq!(at(&o, None, 0, &p, 0).0, 3);
+    }
+
+    #[test]
+    fn scalar_items_are_matched_by_value() {
+        let t = "kind: ClusterRole\nrules:\n  - apiGroups: [\"\"]\n    resources:\n      {{- if .Values.events }}\n      - events\n      {{- end }}\n      - pods\n      - secrets\n    verbs: [get]\n";
+        let o = Outline::parse(t);
+        let p = Place {
+            path: vec![
+                Seg::Key("rules".into()),
+                Seg::Item {
+                    index: 0,
+                    name: None,
+                },
+                Seg::Key("resources".into()),
+                Seg::Item {
+                    index: 1,
+                    name: None,
+                },
+            ],
+            on_key: false,
+            value: Some("secrets".into()),
+        };
+        let hit = o.find(Some("ClusterRole"), 0, &p, 0).unwrap();
+        assert_eq!((hit.line, hit.exact), (9, true));
     }
 
     #[test]

@@ -82,6 +82,20 @@ fn shift(span: Span, p: &Patch) -> Span {
 
 /// The place in `doc` the path leads to, as deep as it goes: (span, depth).
 fn reach(doc: &Document, from: load::NodeId, path: &[Seg], place: &Place) -> (Span, usize) {
+    // A scalar item (`- secrets`) is told by its value rather than by its index.
+    if let (Some((Seg::Item { name: None, .. }, parent_path)), Some(v)) =
+        (path.split_last(), place.value.as_deref())
+    {
+        let (parent, depth, _) = follow_from(doc, from, parent_path);
+        if depth == parent_path.len()
+            && let Some(&item) = doc
+                .items(parent)
+                .iter()
+                .find(|&&i| doc.scalar(i) == Some(v))
+        {
+            return (doc.span(item), path.len());
+        }
+    }
     let (node, depth, key) = follow_from(doc, from, path);
     let full = depth == path.len();
     let span = match key {
