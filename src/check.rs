@@ -36,6 +36,21 @@ pub trait Rule: Send + Sync {
 
     /// Once, over everything scanned.
     fn check_index(&self, _ix: &Index, _settings: &Settings, _out: &mut Vec<Finding>) {}
+
+    /// Every AKS cluster definition (an `az aks` command, a managedClusters resource).
+    fn check_cluster(
+        &self,
+        _cluster: &crate::aks::model::ClusterDef,
+        _settings: &Settings,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
+
+    /// Whether the rule reads AKS cluster definitions (the scan then reads scripts and
+    /// Markdown for `az aks` commands).
+    fn reads_clusters(&self) -> bool {
+        false
+    }
 }
 
 /// What every rule may read of the run's configuration, and of the Namespaces of the scanned
@@ -57,6 +72,8 @@ pub struct Settings {
     /// Releases of the components whose CRDs have a lifecycle table (`--target
     /// cert-manager=1.6`); a component not named is judged at its newest release.
     pub component_targets: Vec<(String, crate::lifecycle::Version)>,
+    /// The date support is judged at (`--as-of`, default today).
+    pub as_of: crate::aks::versions::Date,
 }
 
 impl Default for Settings {
@@ -67,6 +84,7 @@ impl Default for Settings {
             namespaces: Arc::default(),
             metadata_endpoints: Vec::new(),
             exempt_namespaces: Vec::new(),
+            as_of: crate::aks::versions::Date::today(),
             component_targets: Vec::new(),
         }
     }

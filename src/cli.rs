@@ -181,6 +181,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "REF", conflicts_with = "write_baseline")]
     pub diff: Option<String>,
 
+    /// The date AKS version support is judged at (YYYY-MM-DD; default: today), so that a
+    /// run can be repeated with the same result (KH613).
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<crate::aks::versions::Date>,
+
     /// Do not render Helm charts (directories with Chart.yaml) or Kustomize overlays
     /// (directories with kustomization.yaml); by default they are rendered with `helm
     /// template` and `kustomize build` (or `kubectl kustomize`) when those are on PATH.
@@ -199,6 +204,10 @@ pub struct ScanArgs {
     /// Also list documents that were not checked because they are not Kubernetes objects.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+fn parse_as_of(s: &str) -> Result<crate::aks::versions::Date, String> {
+    crate::aks::versions::Date::parse(s).ok_or_else(|| format!("not a date: {s:?} (YYYY-MM-DD)"))
 }
 
 fn parse_helm_set(s: &str) -> Result<String, String> {
@@ -614,6 +623,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
             }),
             metadata_endpoints: args.metadata_endpoint,
             exempt_namespaces: args.exempt_namespace,
+            as_of: args.as_of.unwrap_or_else(crate::aks::versions::Date::today),
             ..Settings::default()
         },
     };

@@ -31,6 +31,9 @@ pub enum Input {
         /// The chart sits in another chart's `charts/`: it is rendered through that one.
         subchart: bool,
     },
+    /// A script or document that may hold `az aks` command lines (`.sh`, `.bash`, `.zsh`,
+    /// `.ps1`, `.psm1`, `.md`, `.markdown`): read for AKS cluster definitions only.
+    Script { path: PathBuf, display: String },
     /// A Kustomize kustomization (a directory with `kustomization.yaml`, `kustomization.yml`
     /// or `Kustomization`). `display` names the kustomization file.
     Kustomization {
@@ -46,6 +49,7 @@ impl Input {
             Input::File { display, .. }
             | Input::Unreadable { display, .. }
             | Input::OutsideRoot { display, .. }
+            | Input::Script { display, .. }
             | Input::Chart { display, .. }
             | Input::Kustomization { display, .. } => display,
             Input::Stdin => "<stdin>",
@@ -72,6 +76,15 @@ fn is_kustomization_name(p: &Path) -> bool {
         .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
 }
 
+/// Files that may hold `az aks` commands (scripts, Markdown).
+pub fn is_script_name(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["sh", "bash", "zsh", "ps1", "psm1", "md", "markdown"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    })
+}
+
 pub fn is_manifest_name(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
         e.eq_ignore_ascii_case("yaml")
@@ -92,11 +105,19 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Vec<Input>,
         if meta.is_dir() {
             walk(p, opts, &mut inputs)?;
         } else {
-            // A file named on the command line is scanned whatever its extension.
-            inputs.push(Input::File {
-                path: p.clone(),
-                display: p.display().to_string(),
-            });
+            // A file named on the command line is scanned whatever its extension; scripts
+            // and Markdown are read for `az aks` commands.
+            if is_script_name(p) {
+                inputs.push(Input::Script {
+                    path: p.clone(),
+                    display: p.display().to_string(),
+                });
+            } else {
+                inputs.push(Input::File {
+                    path: p.clone(),
+                    display: p.display().to_string(),
+                });
+            }
         }
     }
     Ok(group_renderable(inputs))
@@ -161,11 +182,19 @@ fn walk(root: &Path, opts: &DiscoverOptions, out: &mut Vec<Input>) -> Result<(),
                             None
                         }
                         .or_else(|| {
-                            (is_file && (is_manifest_name(path) || is_kustomization_name(path)))
-                                .then(|| Input::File {
+                            if is_file && (is_manifest_name(path) || is_kustomization_name(path)) {
+                                Some(Input::File {
                                     path: path.to_path_buf(),
                                     display: path.display().to_string(),
                                 })
+                            } else if is_file && is_script_name(path) {
+                                Some(Input::Script {
+                                    path: path.to_path_buf(),
+                                    display: path.display().to_string(),
+                                })
+                            } else {
+                                None
+                            }
                         })
                     }
                     Err(err) => Some(walk_error(err)),

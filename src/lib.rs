@@ -2,6 +2,7 @@
 //!
 //! The pipeline runs one way: discover → load → index → check → filter → report.
 
+pub mod aks;
 pub mod annotations;
 pub mod baseline;
 pub mod check;

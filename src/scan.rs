@@ -599,8 +599,68 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
         }),
         // Rendered (or reported) by the render phase.
         Input::Chart { .. } | Input::Kustomization { .. } => {}
+        Input::Script { path, .. } => {
+            if !opts.rules.iter().any(|r| r.reads_clusters()) {
+                return out;
+            }
+            let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= opts.max_file_size);
+            if !small {
+                return out;
+            }
+            with_file_bytes(path, |r| {
+                // Only a file that names `az aks` is decoded; one that is not text says so
+                // only if it does (a binary `.md` is not our business otherwise).
+                if let Ok(bytes) = r
+                    && memchr::memmem::find(bytes, b"az aks").is_some()
+                {
+                    match load::decode(bytes) {
+                        Ok(text) => {
+                            let dialect = crate::aks::cli::Dialect::of_path(path);
+                            scan_clusters(display, text, dialect, cx, &mut out);
+                        }
+                        Err(_) => out.findings.push(file_finding(
+                            &UNREADABLE_FILE,
+                            display,
+                            FILE_START,
+                            "this script names `az aks` but is not UTF-8 text: its commands were not checked".into(),
+                        )),
+                    }
+                }
+            });
+        }
     }
     out
+}
+
+/// Checks the AKS clusters that the `az aks` commands of a text define.
+fn scan_clusters(
+    display: &str,
+    text: &str,
+    dialect: crate::aks::cli::Dialect,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+) {
+    let commands = crate::aks::cli::find_commands(text, dialect);
+    if commands.is_empty() {
+        return;
+    }
+    let file: Arc<str> = Arc::from(display);
+    let mut found = Vec::new();
+    for def in crate::aks::model::from_cli(&file, &commands) {
+        for r in &cx.opts.rules {
+            r.check_cluster(&def, cx.settings, &mut found);
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    if cx.opts.excerpts {
+        attach_excerpts(text, &[], &mut found);
+    }
+    if cx.opts.fingerprints {
+        attach_line_hashes(text, &mut found);
+    }
+    out.findings.extend(found);
 }
 
 /// Scans the bytes of one file (or standard input).
@@ -711,6 +771,10 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
     }
     if opts.fingerprints && !out.findings.is_empty() {
         attach_line_hashes(text, &mut out.findings);
+    }
+    // A workflow's `run:` steps (or any YAML) may create clusters with `az aks`.
+    if text.contains("az aks") && opts.rules.iter().any(|r| r.reads_clusters()) {
+        scan_clusters(display, text, crate::aks::cli::Dialect::Other, cx, out);
     }
 }
 

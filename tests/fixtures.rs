@@ -52,6 +52,9 @@ fn directive(path: &Path) -> Option<Directive> {
                 settings.component_targets.push((name.to_string(), v));
             }
             "--helm-binary" => helm = Some(path.parent().unwrap().join(value)),
+            "--as-of" => {
+                settings.as_of = keelhaul::aks::versions::Date::parse(value).expect("--as-of")
+            }
             other => panic!("{}: unknown option {other} in # scan:", path.display()),
         }
     }
@@ -75,7 +78,8 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
                 continue;
             }
             fixture_files(&p, out);
-        } else if keelhaul::discover::is_manifest_name(&p) {
+        } else if keelhaul::discover::is_manifest_name(&p) || keelhaul::discover::is_script_name(&p)
+        {
             out.push(p);
         }
     }

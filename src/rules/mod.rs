@@ -3,6 +3,7 @@
 use crate::check::Rule;
 use crate::finding::RuleMeta;
 
+pub mod aks;
 pub mod api_lifecycle;
 pub mod input;
 pub mod namespace;
@@ -31,6 +32,7 @@ pub(crate) use rule_meta;
 
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {
+    use aks::*;
     use api_lifecycle::*;
     use input::*;
     use namespace::*;
@@ -96,6 +98,19 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &CrdApiRemoved,
         &CrdApiDeprecated,
         &DeprecatedField,
+        &NetworkPolicyMissing,
+        &NetworkPolicyRetiring,
+        &RbacDisabled,
+        &EntraMissing,
+        &AzureRbacDisabled,
+        &LocalAccounts,
+        &AutoUpgradeDisabled,
+        &NodeOsUnpatched,
+        &MaintenanceWindowMissing,
+        &DefenderDisabled,
+        &ApiServerUnrestricted,
+        &ApiServerOpenRange,
+        &VersionUnsupported,
     ]
 }
 

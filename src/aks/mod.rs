@@ -1,0 +1,6 @@
+//! AKS cluster definitions (KH6xx): the cluster settings written in ARM/Bicep templates,
+//! Terraform and `az aks` command lines, read with their positions.
+
+pub mod cli;
+pub mod model;
+pub mod versions;

@@ -1,0 +1,219 @@
+//! One AKS cluster definition, whatever form it is written in: the settings the KH6xx rules
+//! read, each with where it is written. A setting that is not written is `None`; one written
+//! as a computed value (a variable, a parameter, an expression) is `Val::Unknown` and is never
+//! judged.
+
+use std::sync::Arc;
+
+use super::cli::{AzArg, AzCommand};
+use crate::load::Span;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val<T> {
+    Known(T),
+    /// Computed; the text as written.
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field<T> {
+    pub val: Val<T>,
+    /// The value (or, for a switch, the flag / key).
+    pub span: Span,
+}
+
+impl<T> Field<T> {
+    pub fn known(&self) -> Option<&T> {
+        match &self.val {
+            Val::Known(v) => Some(v),
+            Val::Unknown(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Arm,
+    Bicep,
+    Terraform,
+    Cli,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// The definition creates the cluster: an unset setting takes its default.
+    Create,
+    /// The definition changes an existing cluster: an unset setting is left as it is.
+    Update,
+    /// Only a Kubernetes version is set (an upgrade, a node pool).
+    Version,
+}
+
+/// A cluster as one definition writes it.
+#[derive(Debug, Clone)]
+pub struct ClusterDef {
+    pub form: Form,
+    pub op: Op,
+    pub file: Arc<str>,
+    /// The resource or command: where a missing setting is reported.
+    pub at: Span,
+    pub name: Option<String>,
+    pub network_policy: Option<Field<String>>,
+    pub rbac_disabled: Option<Field<bool>>,
+    pub entra: Option<Field<bool>>,
+    pub azure_rbac: Option<Field<bool>>,
+    pub local_accounts_disabled: Option<Field<bool>>,
+    pub upgrade_channel: Option<Field<String>>,
+    pub node_os_channel: Option<Field<String>>,
+    /// A maintenance window is configured for the cluster (in the same file).
+    pub maintenance: bool,
+    pub defender: Option<Field<bool>>,
+    pub private_cluster: Option<Field<bool>>,
+    /// The ranges as written, each with its place.
+    pub authorized_ranges: Option<Field<Vec<(String, Span)>>>,
+    pub kubernetes_version: Option<Field<String>>,
+    pub support_plan: Option<Field<String>>,
+    pub tier: Option<Field<String>>,
+}
+
+impl ClusterDef {
+    fn new(form: Form, op: Op, file: Arc<str>, at: Span) -> ClusterDef {
+        ClusterDef {
+            form,
+            op,
+            file,
+            at,
+            name: None,
+            network_policy: None,
+            rbac_disabled: None,
+            entra: None,
+            azure_rbac: None,
+            local_accounts_disabled: None,
+            upgrade_channel: None,
+            node_os_channel: None,
+            maintenance: false,
+            defender: None,
+            private_cluster: None,
+            authorized_ranges: None,
+            kubernetes_version: None,
+            support_plan: None,
+            tier: None,
+        }
+    }
+}
+
+fn text_field(a: &AzArg) -> Option<Field<String>> {
+    let v = a.value.as_ref()?;
+    Some(Field {
+        val: if v.literal {
+            Val::Known(v.text.clone())
+        } else {
+            Val::Unknown(v.text.clone())
+        },
+        span: v.span,
+    })
+}
+
+fn switch(a: &AzArg, on: bool) -> Field<bool> {
+    Field {
+        val: Val::Known(on),
+        span: a.flag_span,
+    }
+}
+
+/// Splits a comma-separated list value into its items, each with its own columns (the value
+/// is on one line).
+fn list_items(a: &AzArg) -> Option<Field<Vec<(String, Span)>>> {
+    let v = a.value.as_ref()?;
+    if !v.literal {
+        return Some(Field {
+            val: Val::Unknown(v.text.clone()),
+            span: v.span,
+        });
+    }
+    let quoted = v.span.end.col.saturating_sub(v.span.start.col) as usize > v.text.chars().count();
+    let mut col = v.span.start.col + u32::from(quoted);
+    let mut items = Vec::new();
+    for part in v.text.split(',') {
+        let n = part.chars().count() as u32;
+        let lead = (part.chars().count() - part.trim_start().chars().count()) as u32;
+        let t = part.trim();
+        if !t.is_empty() && v.span.start.line == v.span.end.line {
+            let start = crate::load::Pos {
+                line: v.span.start.line,
+                col: col + lead,
+            };
+            let end = crate::load::Pos {
+                line: v.span.start.line,
+                col: col + lead + t.chars().count() as u32,
+            };
+            items.push((t.to_string(), Span { start, end }));
+        } else if !t.is_empty() {
+            items.push((t.to_string(), v.span));
+        }
+        col += n + 1;
+    }
+    Some(Field {
+        val: Val::Known(items),
+        span: v.span,
+    })
+}
+
+/// The clusters the `az aks` commands of one file define or change.
+pub fn from_cli(file: &Arc<str>, commands: &[AzCommand]) -> Vec<ClusterDef> {
+    // Maintenance configurations name their cluster with --cluster-name.
+    let maintained: Vec<Option<String>> = commands
+        .iter()
+        .filter(|c| c.subcommand.starts_with("maintenanceconfiguration"))
+        .map(|c| {
+            c.args
+                .iter()
+                .find(|a| a.flag == "--cluster-name")
+                .and_then(|a| a.value.as_ref().map(|v| v.text.clone()))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for c in commands {
+        let op = match c.subcommand.as_str() {
+            "create" => Op::Create,
+            "update" => Op::Update,
+            "upgrade" | "nodepool add" | "nodepool upgrade" | "nodepool update" => Op::Version,
+            _ => continue,
+        };
+        let mut d = ClusterDef::new(Form::Cli, op, file.clone(), c.span);
+        for a in &c.args {
+            match a.flag.as_str() {
+                "--name" | "-n" if op != Op::Version || c.subcommand == "upgrade" => {
+                    d.name = a.value.as_ref().map(|v| v.text.clone());
+                }
+                "--cluster-name" => d.name = a.value.as_ref().map(|v| v.text.clone()),
+                "--kubernetes-version" | "-k" => d.kubernetes_version = text_field(a),
+                _ if op == Op::Version => {}
+                "--network-policy" => d.network_policy = text_field(a),
+                "--disable-rbac" => d.rbac_disabled = Some(switch(a, true)),
+                "--enable-aad" => d.entra = Some(switch(a, true)),
+                "--enable-azure-rbac" => d.azure_rbac = Some(switch(a, true)),
+                "--disable-azure-rbac" => d.azure_rbac = Some(switch(a, false)),
+                "--disable-local-accounts" => d.local_accounts_disabled = Some(switch(a, true)),
+                "--enable-local-accounts" => d.local_accounts_disabled = Some(switch(a, false)),
+                "--auto-upgrade-channel" => d.upgrade_channel = text_field(a),
+                "--node-os-upgrade-channel" => d.node_os_channel = text_field(a),
+                "--enable-defender" => d.defender = Some(switch(a, true)),
+                "--disable-defender" => d.defender = Some(switch(a, false)),
+                "--enable-private-cluster" => d.private_cluster = Some(switch(a, true)),
+                "--disable-private-cluster" => d.private_cluster = Some(switch(a, false)),
+                "--api-server-authorized-ip-ranges" => d.authorized_ranges = list_items(a),
+                "--k8s-support-plan" => d.support_plan = text_field(a),
+                "--tier" => d.tier = text_field(a),
+                _ => {}
+            }
+        }
+        d.maintenance = maintained.iter().any(|m| match (m, &d.name) {
+            (Some(m), Some(n)) => m == n,
+            // A configuration whose cluster is computed may well be this one.
+            _ => true,
+        });
+        out.push(d);
+    }
+    out
+}

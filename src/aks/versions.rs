@@ -1,0 +1,1008 @@
+//! The AKS Kubernetes version calendar: whether a pinned `kubernetesVersion` /
+//! `orchestratorVersion` minor is still inside AKS support on a given date.
+//!
+//! The dates are data, not code: `rules/aks-kubernetes-versions.yaml` (taken from the AKS
+//! "Supported Kubernetes versions" page; see its header) is embedded at build time and read
+//! once with the crate's own YAML loader. Microsoft moves these dates, so every message that
+//! uses them should name [`retrieved`].
+//!
+//! The judgement follows the AKS policy: a minor is supported up to and including its end-of-life
+//! day (community EOL, or the LTS EOL for a Premium-tier cluster on `AKSLongTermSupport`), then
+//! has [`GRACE_DAYS`] of grace, then is out of support (platform support at best). A month-only
+//! date in the calendar means the last day of that month.
+
+use std::fmt;
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::load::scalar::Value;
+use crate::load::{Document, NodeId};
+
+/// A rule warns when support ends within this many days (`Supported` with `days_left <= 60`).
+pub const WARN_DAYS: i64 = 60;
+
+/// Days after the end of support during which AKS still lets a cluster upgrade "to continue
+/// receiving support".
+pub const GRACE_DAYS: i64 = 30;
+
+/// The embedded calendar text.
+pub const CALENDAR_TEXT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/rules/aks-kubernetes-versions.yaml"
+));
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+// ---------------------------------------------------------------------------------------------
+
+/// A day of the proleptic Gregorian calendar (UTC). Ordering is chronological for valid dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+/// Day number (days since 1970-01-01) of the first and the last representable dates; every
+/// computed date is clamped into this range so that no arithmetic can overflow.
+const FIRST_DAY: i64 = day_number(i32::MIN as i64, 1, 1);
+const LAST_DAY: i64 = day_number(i32::MAX as i64, 12, 31);
+
+fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days since 1970-01-01 of `year-month-day`. Counts years from March so that the leap day
+/// is the last day of its "year"; a 400-year cycle has exactly 146 097 days. An out-of-range
+/// month is clamped to 1..=12 and an out-of-range day simply counts on (no panic, no overflow:
+/// every term stays far inside `i64` for any `i32` year and `u32` day).
+const fn day_number(year: i64, month: u32, day: u32) -> i64 {
+    let month: i64 = if month < 1 {
+        1
+    } else if month > 12 {
+        12
+    } else {
+        month as i64
+    };
+    // Years starting on March 1st: January and February belong to the year before.
+    let y = if month <= 2 { year - 1 } else { year };
+    let cycle = y.div_euclid(400);
+    let year_of_cycle = y - cycle * 400; // 0..=399
+    let month_from_march = (month + 9) % 12; // March = 0 .. February = 11
+    let day_of_year = (153 * month_from_march + 2) / 5 + day as i64 - 1;
+    let day_of_cycle = year_of_cycle * 365 + year_of_cycle / 4 - year_of_cycle / 100 + day_of_year;
+    // 719 468 days lie between 0000-03-01 and 1970-01-01.
+    cycle * 146_097 + day_of_cycle - 719_468
+}
+
+/// The date of day number `n` (days since 1970-01-01), clamped to the representable range.
+fn from_day_number(n: i64) -> Date {
+    let n = n.clamp(FIRST_DAY, LAST_DAY) + 719_468;
+    let cycle = n.div_euclid(146_097);
+    let day_of_cycle = n - cycle * 146_097; // 0..=146096
+    let year_of_cycle = (day_of_cycle - day_of_cycle / 1_460 + day_of_cycle / 36_524
+        - day_of_cycle / 146_096)
+        / 365; // 0..=399
+    let day_of_year =
+        day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153; // 0..=11
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1; // 1..=31
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = cycle * 400 + year_of_cycle + i64::from(month <= 2);
+    Date {
+        // The clamp above keeps the year inside i32.
+        year: i32::try_from(year).unwrap_or(if year < 0 { i32::MIN } else { i32::MAX }),
+        month: month as u32,
+        day: day as u32,
+    }
+}
+
+/// Reads a non-empty run of ASCII digits (nothing else); `None` beyond `u32`.
+fn digits(bytes: &[u8]) -> Option<u32> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    bytes.iter().try_fold(0u32, |acc, &b| {
+        acc.checked_mul(10)?.checked_add(u32::from(b - b'0'))
+    })
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD` strictly: four-digit year, two-digit month and day, a day that
+    /// exists in that month (leap years included). Anything else is `None`.
+    pub fn parse(s: &str) -> Option<Date> {
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let year = digits(&b[0..4])?;
+        let month = digits(&b[5..7])?;
+        let day = digits(&b[8..10])?;
+        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year.into(), month) {
+            return None;
+        }
+        Some(Date {
+            year: year as i32,
+            month,
+            day,
+        })
+    }
+
+    /// Parses a calendar date as the AKS page writes it: `YYYY-MM-DD`, or `YYYY-MM` meaning the
+    /// last day of that month.
+    fn parse_calendar(s: &str) -> Option<Date> {
+        let b = s.as_bytes();
+        if b.len() == 7 && b[4] == b'-' {
+            let year = digits(&b[0..4])?;
+            let month = digits(&b[5..7])?;
+            if !(1..=12).contains(&month) {
+                return None;
+            }
+            return Some(Date {
+                year: year as i32,
+                month,
+                day: days_in_month(year.into(), month),
+            });
+        }
+        Date::parse(s)
+    }
+
+    /// Today's date in UTC, from the system clock.
+    pub fn today() -> Date {
+        let days = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs() / 86_400).unwrap_or(i64::MAX),
+            // A clock set before 1970: count back, rounding towards the earlier day.
+            Err(e) => {
+                let secs = e.duration().as_secs();
+                let days = secs / 86_400 + u64::from(secs % 86_400 != 0);
+                i64::try_from(days).map_or(i64::MIN, |d| -d)
+            }
+        };
+        from_day_number(days)
+    }
+
+    /// The date `n` days later (earlier for negative `n`); saturates at the representable range.
+    pub fn add_days(self, n: i64) -> Date {
+        from_day_number(self.day_number().saturating_add(n))
+    }
+
+    /// `other - self` in days: positive when `other` is later.
+    pub fn days_until(self, other: Date) -> i64 {
+        other.day_number() - self.day_number()
+    }
+
+    fn day_number(self) -> i64 {
+        day_number(self.year.into(), self.month, self.day)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions
+// ---------------------------------------------------------------------------------------------
+
+/// A Kubernetes version as an AKS cluster definition writes it: `1.30` or `1.30.5`. Returns the
+/// `(major, minor)` that decides support. Everything else is refused with `None`: a leading `v`
+/// (AKS does not accept it), whitespace, signs, empty or zero-padded parts, pre-release
+/// suffixes, more than three parts, numbers beyond `u32`.
+pub fn parse_version(s: &str) -> Option<(u32, u32)> {
+    let mut parts = s.split('.');
+    let major = version_part(parts.next()?)?;
+    let minor = version_part(parts.next()?)?;
+    if let Some(patch) = parts.next() {
+        version_part(patch)?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor))
+}
+
+/// One dot-separated number: ASCII digits, no leading zero unless it is `0`.
+fn version_part(p: &str) -> Option<u32> {
+    if p.len() > 1 && p.starts_with('0') {
+        return None;
+    }
+    digits(p.as_bytes())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Judgement
+// ---------------------------------------------------------------------------------------------
+
+/// Where a Kubernetes minor stands in AKS support on a given date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// In support until `until` (inclusive), with `days_left` (`0` on the last day). `lts` when
+    /// the LTS end of life decided.
+    Supported {
+        until: Date,
+        days_left: i64,
+        lts: bool,
+    },
+    /// Past end of support (`ended`, the last supported day) but within the 30-day grace
+    /// (AKS: 30 days after removal to upgrade and keep support).
+    Grace { ended: Date, lts: bool },
+    /// Past end of support (and grace): platform support at best, no security patches.
+    OutOfSupport { ended: Date, lts: bool },
+    /// Older than every row of the calendar: out of support, date unknown. Also a row that has
+    /// no end-of-life date at all while newer rows have one (1.27 has only an LTS date: judged
+    /// without LTS it is older than the community calendar).
+    BeforeCalendar,
+    /// Newer than every row, or not GA at `as_of` (a planned row, or any row before its GA
+    /// date): preview or unknown.
+    NotYetGa,
+}
+
+/// Judges minor `(major, minor)` at `as_of`; `lts` when the definition selects
+/// `AKSLongTermSupport` AND the Premium tier (the caller decides; fact sheet 8d step 3).
+///
+/// `as_of <= EOL` is supported, `EOL < as_of <= EOL + 30 days` is grace, later is out of
+/// support. With `lts` the LTS end of life applies; a row without one falls back to the
+/// community date (and reports `lts: false`). A row counts as GA from its `ga` date (a
+/// month-only GA means the last day of that month); a planned row without one never does.
+pub fn judge(version: (u32, u32), as_of: Date, lts: bool) -> Support {
+    let rows = &calendar().rows;
+    let Some(i) = rows.iter().position(|r| r.version == version) else {
+        return match rows.first() {
+            Some(first) if version < first.version => Support::BeforeCalendar,
+            // Newer than every row (rows are contiguous, so nothing lies in between), or no
+            // calendar at all.
+            _ => Support::NotYetGa,
+        };
+    };
+    let row = &rows[i];
+    match row.ga {
+        Some(ga) if as_of < ga => return Support::NotYetGa,
+        None if row.planned => return Support::NotYetGa,
+        _ => {}
+    }
+    let (eol, lts) = match (lts, row.lts_eol, row.community_eol) {
+        (true, Some(d), _) => (d, true),
+        (_, _, Some(d)) => (d, false),
+        _ => {
+            return if rows[i + 1..].iter().any(|r| r.community_eol.is_some()) {
+                Support::BeforeCalendar
+            } else {
+                Support::NotYetGa
+            };
+        }
+    };
+    if as_of <= eol {
+        Support::Supported {
+            until: eol,
+            days_left: as_of.days_until(eol),
+            lts,
+        }
+    } else if as_of <= eol.add_days(GRACE_DAYS) {
+        Support::Grace { ended: eol, lts }
+    } else {
+        Support::OutOfSupport { ended: eol, lts }
+    }
+}
+
+/// The calendar's retrieval date (for messages): when the AKS page was read.
+pub fn retrieved() -> Date {
+    calendar().retrieved
+}
+
+/// The minor whose AKS GA ends platform support for `version`, when the calendar gives it.
+pub fn platform_support_until(version: (u32, u32)) -> Option<(u32, u32)> {
+    calendar()
+        .rows
+        .iter()
+        .find(|r| r.version == version)?
+        .platform_until
+}
+
+// ---------------------------------------------------------------------------------------------
+// The embedded calendar
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    version: (u32, u32),
+    ga: Option<Date>,
+    community_eol: Option<Date>,
+    lts_eol: Option<Date>,
+    platform_until: Option<(u32, u32)>,
+    planned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Calendar {
+    retrieved: Date,
+    /// Ascending, contiguous minors of one major.
+    rows: Vec<Row>,
+}
+
+/// The embedded calendar as read, or why it could not be read (checked by the tests).
+fn loaded() -> &'static Result<Calendar, String> {
+    static CALENDAR: OnceLock<Result<Calendar, String>> = OnceLock::new();
+    CALENDAR.get_or_init(|| {
+        read_calendar(CALENDAR_TEXT).map_err(|e| format!("rules/aks-kubernetes-versions.yaml: {e}"))
+    })
+}
+
+/// The embedded calendar; an unreadable one (a build bug the tests catch) judges every version
+/// `NotYetGa` rather than panicking.
+fn calendar() -> &'static Calendar {
+    static EMPTY: Calendar = Calendar {
+        retrieved: Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        },
+        rows: Vec::new(),
+    };
+    loaded().as_ref().unwrap_or(&EMPTY)
+}
+
+const ROW_KEYS: &[&str] = &[
+    "minor",
+    "ga",
+    "communityEol",
+    "ltsEol",
+    "platformSupportUntil",
+    "planned",
+];
+
+fn read_calendar(text: &str) -> Result<Calendar, String> {
+    let loaded = crate::load::load_text(text);
+    if let Some(p) = loaded.problems.first() {
+        return Err(format!("{p:?}"));
+    }
+    let doc = loaded.docs.first().ok_or("empty calendar")?;
+    let root = doc.root.ok_or("empty calendar")?;
+    for e in doc.entries(root) {
+        match doc.scalar(e.key) {
+            Some("retrieved" | "versions") => {}
+            k => return Err(format!("unknown top-level key {k:?}")),
+        }
+    }
+    let retrieved = doc
+        .get_str(root, "retrieved")
+        .ok_or("no `retrieved:` (a quoted YYYY-MM-DD)")?;
+    let retrieved =
+        Date::parse(retrieved).ok_or_else(|| format!("retrieved: not a date: {retrieved:?}"))?;
+    let list = doc.get(root, "versions").ok_or("no `versions:`")?;
+    if !doc.is_sequence(list) {
+        return Err("versions: a list is expected".into());
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    for &item in doc.items(list) {
+        let line = doc.span(item).start.line;
+        let row = read_row(doc, item).map_err(|e| format!("line {line}: {e}"))?;
+        if let Some(prev) = rows.last() {
+            let (major, minor) = prev.version;
+            if row.version != (major, minor.saturating_add(1)) {
+                return Err(format!(
+                    "line {line}: {}.{} does not follow {major}.{minor} (rows must be consecutive minors)",
+                    row.version.0, row.version.1
+                ));
+            }
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return Err("versions: no rows".into());
+    }
+    Ok(Calendar { retrieved, rows })
+}
+
+fn read_row(doc: &Document, item: NodeId) -> Result<Row, String> {
+    if !doc.is_mapping(item) {
+        return Err("a mapping is expected".into());
+    }
+    for e in doc.entries(item) {
+        let key = doc.scalar(e.key).unwrap_or("");
+        if !ROW_KEYS.contains(&key) {
+            return Err(format!("unknown key {key:?}"));
+        }
+    }
+    let text = |key: &str| -> Result<Option<&str>, String> {
+        match doc.get(item, key).map(|n| doc.value(n)) {
+            None => Ok(None),
+            Some(Some(Value::Str(s))) => Ok(Some(s)),
+            Some(_) => Err(format!(
+                "{key}: write a quoted string (leave the key out when unknown)"
+            )),
+        }
+    };
+    let minor = |key: &str| -> Result<Option<(u32, u32)>, String> {
+        let Some(s) = text(key)? else { return Ok(None) };
+        match parse_version(s) {
+            Some(v) if s.matches('.').count() == 1 => Ok(Some(v)),
+            _ => Err(format!("{key}: not a minor like \"1.33\": {s:?}")),
+        }
+    };
+    let date = |key: &str| -> Result<Option<Date>, String> {
+        let Some(s) = text(key)? else { return Ok(None) };
+        Date::parse_calendar(s)
+            .map(Some)
+            .ok_or_else(|| format!("{key}: not YYYY-MM or YYYY-MM-DD: {s:?}"))
+    };
+    let version = minor("minor")?.ok_or("no `minor:`")?;
+    let planned = match doc.get(item, "planned").map(|n| doc.value(n)) {
+        None => false,
+        Some(Some(Value::Bool(b))) => b,
+        Some(_) => return Err("planned: true or false".into()),
+    };
+    let row = Row {
+        version,
+        ga: date("ga")?,
+        community_eol: date("communityEol")?,
+        lts_eol: date("ltsEol")?,
+        platform_until: minor("platformSupportUntil")?,
+        planned,
+    };
+    let ordered = |a: Option<Date>, b: Option<Date>| match (a, b) {
+        (Some(a), Some(b)) => a <= b,
+        _ => true,
+    };
+    if !ordered(row.ga, row.community_eol)
+        || !ordered(row.ga, row.lts_eol)
+        || !ordered(row.community_eol, row.lts_eol)
+    {
+        return Err("dates out of order (ga <= communityEol <= ltsEol)".into());
+    }
+    if row.platform_until.is_some_and(|p| p <= version) {
+        return Err("platformSupportUntil must name a later minor".into());
+    }
+    if row.community_eol.is_none() && row.lts_eol.is_none() {
+        return Err("no end-of-life date at all".into());
+    }
+    Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap_or_else(|| panic!("bad test date {s}"))
+    }
+
+    fn supported(until: &str, days_left: i64, lts: bool) -> Support {
+        Support::Supported {
+            until: d(until),
+            days_left,
+            lts,
+        }
+    }
+
+    // --- the embedded calendar ---
+
+    #[test]
+    fn embedded_calendar_parses_with_every_minor() {
+        let cal = loaded().as_ref().expect("embedded calendar");
+        let minors: Vec<(u32, u32)> = cal.rows.iter().map(|r| r.version).collect();
+        let expected: Vec<(u32, u32)> = (27..=37).map(|m| (1, m)).collect();
+        assert_eq!(minors, expected);
+        assert_eq!(cal.retrieved, d("2026-08-21"));
+        assert_eq!(retrieved(), d("2026-08-21"));
+        for r in &cal.rows {
+            assert_eq!(
+                r.planned,
+                r.version == (1, 37),
+                "planned flag of {:?}",
+                r.version
+            );
+            assert!(
+                r.lts_eol.is_some(),
+                "every row has an LTS EOL: {:?}",
+                r.version
+            );
+        }
+    }
+
+    #[test]
+    fn embedded_calendar_values() {
+        let cal = loaded().as_ref().expect("embedded calendar");
+        let row = |m: u32| cal.rows.iter().find(|r| r.version == (1, m)).unwrap();
+        // Month-only dates are the last day of the month; exact dates stay as given.
+        assert_eq!(row(33).community_eol, Some(d("2026-07-31")));
+        assert_eq!(row(33).ga, Some(d("2025-06-30")));
+        assert_eq!(row(30).community_eol, Some(d("2025-08-22")));
+        assert_eq!(row(31).community_eol, Some(d("2025-11-01")));
+        assert_eq!(row(28).lts_eol, Some(d("2026-02-28")));
+        assert_eq!(row(29).lts_eol, Some(d("2026-04-30")));
+        // What the sheet does not give is absent.
+        assert_eq!(row(27).community_eol, None);
+        assert_eq!(row(27).ga, None);
+        assert_eq!(row(28).ga, None);
+        assert_eq!(row(28).platform_until, None);
+        assert_eq!(platform_support_until((1, 33)), Some((1, 37)));
+        assert_eq!(platform_support_until((1, 29)), Some((1, 33)));
+        assert_eq!(platform_support_until((1, 27)), None);
+        assert_eq!(platform_support_until((1, 50)), None);
+        // Platform support of N ends with the GA of N+4 for every row that has it.
+        for r in &cal.rows {
+            if let Some(p) = r.platform_until {
+                assert_eq!(p, (1, r.version.1 + 4));
+            }
+        }
+    }
+
+    #[test]
+    fn calendar_reader_refuses_bad_data() {
+        let ok = "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2025-08\"\n";
+        assert!(read_calendar(ok).is_ok());
+        for bad in [
+            "",
+            "retrieved: \"2026-08-21\"\n",
+            "versions: []\nretrieved: \"2026-08-21\"\n",
+            "retrieved: \"2026-8-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2025-08\"\n",
+            // a float, not a quoted minor
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: 1.30\n    communityEol: \"2025-08\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30.1\"\n    communityEol: \"2025-08\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEOL: \"2025-08\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2025-13\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2025-02-29\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2026-08\"\n    ltsEol: \"2026-07\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2026-08\"\n    planned: maybe\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2026-08\"\n    platformSupportUntil: \"1.29\"\n",
+            // a gap and a duplicate
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2026-08\"\n  - minor: \"1.32\"\n    communityEol: \"2027-08\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2026-08\"\n  - minor: \"1.30\"\n    communityEol: \"2027-08\"\n",
+            "retrieved: \"2026-08-21\"\nextra: 1\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2025-08\"\n",
+            "retrieved: \"2026-08-21\"\nversions:\n  - [1, 2]\n",
+            "{\"retrieved\": \"2026-08-21\", \"versions\": {}}",
+            ": : :\n\t- [",
+        ] {
+            assert!(read_calendar(bad).is_err(), "accepted: {bad:?}");
+        }
+    }
+
+    // --- judging ---
+
+    #[test]
+    fn community_eol_and_grace_of_1_33() {
+        let v = (1, 33);
+        assert_eq!(
+            judge(v, d("2026-07-31"), false),
+            supported("2026-07-31", 0, false)
+        );
+        assert_eq!(
+            judge(v, d("2026-08-01"), false),
+            Support::Grace {
+                ended: d("2026-07-31"),
+                lts: false
+            }
+        );
+        assert_eq!(
+            judge(v, d("2026-08-30"), false),
+            Support::Grace {
+                ended: d("2026-07-31"),
+                lts: false
+            }
+        );
+        assert_eq!(
+            judge(v, d("2026-08-31"), false),
+            Support::OutOfSupport {
+                ended: d("2026-07-31"),
+                lts: false
+            }
+        );
+        // The warning threshold: 60 days before is the first warned day.
+        assert_eq!(
+            judge(v, d("2026-06-01"), false),
+            supported("2026-07-31", 60, false)
+        );
+        assert_eq!(
+            judge(v, d("2026-05-31"), false),
+            supported("2026-07-31", 61, false)
+        );
+        // With LTS the same minor runs another year.
+        assert_eq!(
+            judge(v, d("2026-08-31"), true),
+            supported("2027-07-31", 334, true)
+        );
+        // Right after GA (last day of Jun 2025).
+        assert_eq!(
+            judge(v, d("2025-06-30"), false),
+            supported("2026-07-31", 396, false)
+        );
+        assert_eq!(judge(v, d("2025-06-29"), false), Support::NotYetGa);
+    }
+
+    #[test]
+    fn lts_of_1_30() {
+        let v = (1, 30);
+        // Community support ended on the exact date 2025-08-22.
+        assert_eq!(
+            judge(v, d("2026-07-15"), false),
+            Support::OutOfSupport {
+                ended: d("2025-08-22"),
+                lts: false
+            }
+        );
+        assert_eq!(
+            judge(v, d("2025-08-22"), false),
+            supported("2025-08-22", 0, false)
+        );
+        assert_eq!(
+            judge(v, d("2025-09-21"), false),
+            Support::Grace {
+                ended: d("2025-08-22"),
+                lts: false
+            }
+        );
+        assert_eq!(
+            judge(v, d("2025-09-22"), false),
+            Support::OutOfSupport {
+                ended: d("2025-08-22"),
+                lts: false
+            }
+        );
+        // LTS (Premium + AKSLongTermSupport): until the end of Jul 2026.
+        assert_eq!(
+            judge(v, d("2026-07-15"), true),
+            supported("2026-07-31", 16, true)
+        );
+        assert_eq!(
+            judge(v, d("2026-08-30"), true),
+            Support::Grace {
+                ended: d("2026-07-31"),
+                lts: true
+            }
+        );
+        assert_eq!(
+            judge(v, d("2026-11-29"), true),
+            Support::OutOfSupport {
+                ended: d("2026-07-31"),
+                lts: true
+            }
+        );
+    }
+
+    #[test]
+    fn current_rows_on_2026_11_29() {
+        let day = d("2026-11-29");
+        assert_eq!(
+            judge((1, 34), day, false),
+            supported("2026-11-30", 1, false)
+        );
+        assert_eq!(judge((1, 31), day, true), supported("2026-11-30", 1, true));
+        assert_eq!(
+            judge((1, 35), day, false),
+            supported("2027-03-31", 122, false)
+        );
+        assert_eq!(
+            judge((1, 32), day, false),
+            Support::OutOfSupport {
+                ended: d("2026-03-31"),
+                lts: false
+            }
+        );
+    }
+
+    #[test]
+    fn rows_with_missing_dates() {
+        // 1.27 has only an LTS EOL (Jul 2025).
+        assert_eq!(
+            judge((1, 27), d("2025-07-31"), true),
+            supported("2025-07-31", 0, true)
+        );
+        assert_eq!(
+            judge((1, 27), d("2025-09-01"), true),
+            Support::OutOfSupport {
+                ended: d("2025-07-31"),
+                lts: true
+            }
+        );
+        assert_eq!(
+            judge((1, 27), d("2025-07-01"), false),
+            Support::BeforeCalendar
+        );
+        // 1.28: no GA date, so it is GA whatever the date.
+        assert_eq!(
+            judge((1, 28), d("2025-01-31"), false),
+            supported("2025-01-31", 0, false)
+        );
+        assert_eq!(
+            judge((1, 28), d("2026-02-28"), true),
+            supported("2026-02-28", 0, true)
+        );
+        assert_eq!(
+            judge((1, 28), d("2026-03-01"), true),
+            Support::Grace {
+                ended: d("2026-02-28"),
+                lts: true
+            }
+        );
+    }
+
+    #[test]
+    fn outside_the_calendar() {
+        for lts in [false, true] {
+            for day in ["2020-01-01", "2026-11-29", "2040-01-01"] {
+                assert_eq!(judge((1, 26), d(day), lts), Support::BeforeCalendar);
+                assert_eq!(judge((1, 0), d(day), lts), Support::BeforeCalendar);
+                assert_eq!(judge((0, 99), d(day), lts), Support::BeforeCalendar);
+                assert_eq!(judge((1, 38), d(day), lts), Support::NotYetGa);
+                assert_eq!(judge((2, 0), d(day), lts), Support::NotYetGa);
+                assert_eq!(judge((u32::MAX, u32::MAX), d(day), lts), Support::NotYetGa);
+            }
+        }
+    }
+
+    #[test]
+    fn planned_1_37_before_and_after_ga() {
+        let v = (1, 37);
+        assert_eq!(judge(v, retrieved(), false), Support::NotYetGa);
+        assert_eq!(judge(v, d("2026-10-30"), false), Support::NotYetGa);
+        assert_eq!(judge(v, d("2026-10-30"), true), Support::NotYetGa);
+        // GA "Oct 2026" counts from the last day of October.
+        assert_eq!(
+            judge(v, d("2026-10-31"), false),
+            supported("2027-10-31", 365, false)
+        );
+        assert_eq!(
+            judge(v, d("2026-10-31"), true),
+            supported("2028-10-31", 731, true)
+        );
+        assert_eq!(
+            judge(v, d("2026-11-29"), false),
+            supported("2027-10-31", 336, false)
+        );
+    }
+
+    #[test]
+    fn judge_never_panics_on_extreme_dates() {
+        let extremes = [
+            Date {
+                year: i32::MIN,
+                month: 1,
+                day: 1,
+            },
+            Date {
+                year: i32::MAX,
+                month: 12,
+                day: 31,
+            },
+            Date {
+                year: 2026,
+                month: 0,
+                day: 0,
+            },
+            Date {
+                year: 2026,
+                month: 99,
+                day: u32::MAX,
+            },
+        ];
+        for day in extremes {
+            for m in 0..45 {
+                let _ = judge((1, m), day, false);
+                let _ = judge((1, m), day, true);
+            }
+        }
+        assert_eq!(
+            judge((1, 33), extremes[1], false),
+            Support::OutOfSupport {
+                ended: d("2026-07-31"),
+                lts: false
+            }
+        );
+        assert_eq!(judge((1, 33), extremes[0], false), Support::NotYetGa);
+    }
+
+    // --- dates ---
+
+    #[test]
+    fn date_parse_strict() {
+        assert_eq!(
+            Date::parse("2026-11-29"),
+            Some(Date {
+                year: 2026,
+                month: 11,
+                day: 29
+            })
+        );
+        assert!(Date::parse("2024-02-29").is_some());
+        assert!(Date::parse("2000-02-29").is_some());
+        assert!(Date::parse("0000-01-01").is_some());
+        assert!(Date::parse("9999-12-31").is_some());
+        for bad in [
+            "2026-02-29",
+            "2023-02-29",
+            "1900-02-29",
+            "2100-02-29",
+            "2026-04-31",
+            "2026-06-31",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-01-32",
+            "2026-1-01",
+            "2026-01-1",
+            "26-01-01",
+            "2026-01-01 ",
+            " 2026-01-01",
+            "2026-01-01T00:00:00Z",
+            "2026/01/01",
+            "2026-01",
+            "+026-01-01",
+            "-026-01-01",
+            "2026-+1-01",
+            "２０２６-01-01",
+            "2026-01-０1",
+            "",
+            "----------",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn month_only_calendar_dates() {
+        assert_eq!(Date::parse_calendar("2024-02"), Some(d("2024-02-29")));
+        assert_eq!(Date::parse_calendar("2026-02"), Some(d("2026-02-28")));
+        assert_eq!(Date::parse_calendar("1900-02"), Some(d("1900-02-28")));
+        assert_eq!(Date::parse_calendar("2026-04"), Some(d("2026-04-30")));
+        assert_eq!(Date::parse_calendar("2026-12"), Some(d("2026-12-31")));
+        assert_eq!(Date::parse_calendar("2025-11-01"), Some(d("2025-11-01")));
+        for bad in [
+            "2026-13", "2026-00", "2026-1", "2026", "2026-1a", "é026-01", "",
+        ] {
+            assert_eq!(Date::parse_calendar(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn date_arithmetic_and_leap_years() {
+        assert_eq!(d("1970-01-01").day_number(), 0);
+        assert_eq!(d("2024-02-28").add_days(1), d("2024-02-29"));
+        assert_eq!(d("2024-02-28").add_days(2), d("2024-03-01"));
+        assert_eq!(d("2023-02-28").add_days(1), d("2023-03-01"));
+        assert_eq!(d("2100-02-28").add_days(1), d("2100-03-01"));
+        assert_eq!(d("2000-02-28").add_days(1), d("2000-02-29"));
+        assert_eq!(d("2026-12-31").add_days(1), d("2027-01-01"));
+        assert_eq!(d("2027-01-01").add_days(-1), d("2026-12-31"));
+        assert_eq!(d("2024-03-01").add_days(-1), d("2024-02-29"));
+        assert_eq!(d("2026-07-31").add_days(GRACE_DAYS), d("2026-08-30"));
+        assert_eq!(d("2024-01-01").days_until(d("2025-01-01")), 366);
+        assert_eq!(d("2025-01-01").days_until(d("2026-01-01")), 365);
+        assert_eq!(d("2026-01-01").days_until(d("2025-01-01")), -365);
+        assert_eq!(d("2000-01-01").days_until(d("2400-01-01")), 146_097);
+        assert_eq!(d("1969-12-31").day_number(), -1);
+        assert_eq!(d("0000-03-01").add_days(-1), d("0000-02-29"));
+        // Every day for 1 200 years round-trips and steps by one.
+        let mut day = d("1600-01-01");
+        let mut n = day.day_number();
+        while day.year < 2800 {
+            let next = day.add_days(1);
+            assert_eq!(next.day_number(), n + 1);
+            assert_eq!(Date::parse(&next.to_string()), Some(next));
+            assert!(next > day);
+            day = next;
+            n += 1;
+        }
+    }
+
+    #[test]
+    fn date_arithmetic_never_panics() {
+        let lo = Date {
+            year: i32::MIN,
+            month: 1,
+            day: 1,
+        };
+        let hi = Date {
+            year: i32::MAX,
+            month: 12,
+            day: 31,
+        };
+        assert_eq!(hi.add_days(1), hi);
+        assert_eq!(hi.add_days(i64::MAX), hi);
+        assert_eq!(lo.add_days(-1), lo);
+        assert_eq!(lo.add_days(i64::MIN), lo);
+        assert_eq!(d("2026-11-29").add_days(i64::MAX), hi);
+        assert_eq!(d("2026-11-29").add_days(i64::MIN), lo);
+        assert!(lo.days_until(hi) > 0);
+        assert!(hi.days_until(lo) < 0);
+        let odd = Date {
+            year: -5,
+            month: 0,
+            day: u32::MAX,
+        };
+        let _ = odd.add_days(3);
+        let _ = odd.days_until(hi);
+        let _ = odd.to_string();
+    }
+
+    #[test]
+    fn date_display() {
+        assert_eq!(d("2026-07-31").to_string(), "2026-07-31");
+        assert_eq!(d("0005-01-09").to_string(), "0005-01-09");
+    }
+
+    #[test]
+    fn today_is_plausible() {
+        let t = Date::today();
+        assert!(t >= d("2025-01-01"), "{t}");
+        assert_eq!(Date::parse(&t.to_string()), Some(t));
+    }
+
+    // --- versions ---
+
+    #[test]
+    fn version_parsing() {
+        assert_eq!(parse_version("1.30"), Some((1, 30)));
+        assert_eq!(parse_version("1.30.5"), Some((1, 30)));
+        assert_eq!(parse_version("1.30.0"), Some((1, 30)));
+        assert_eq!(parse_version("1.0"), Some((1, 0)));
+        assert_eq!(parse_version("1.37.100"), Some((1, 37)));
+        for bad in [
+            "v1.30.5",
+            "V1.30",
+            "v1.30",
+            "1",
+            "1.",
+            ".30",
+            "1..30",
+            "1.30.",
+            "1.30.5.1",
+            "1.30.x",
+            "1.30.5-hotfix",
+            "1.30-rc.1",
+            " 1.30",
+            "1.30 ",
+            "1.030",
+            "01.30",
+            "1.30.05",
+            "1.+30",
+            "1.-30",
+            "99999999999.1",
+            "1.4294967296",
+            "1.٣٠",
+            "",
+            ".",
+            "latest",
+        ] {
+            assert_eq!(parse_version(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(s in "\\PC{0,16}") {
+            let _ = parse_version(&s);
+            let _ = Date::parse(&s);
+            let _ = Date::parse_calendar(&s);
+        }
+
+        #[test]
+        fn day_numbers_round_trip(n in -5_000_000i64..5_000_000, k in -100_000i64..100_000) {
+            let day = from_day_number(n);
+            proptest::prop_assert_eq!(day.day_number(), n);
+            proptest::prop_assert_eq!(Date::parse(&day.to_string()).is_some(), (0..=9999).contains(&day.year));
+            proptest::prop_assert_eq!(day.days_until(day.add_days(k)), k);
+        }
+
+        #[test]
+        fn judge_is_total(major in 0u32..4, minor in 0u32..60, n in -50_000i64..50_000, lts: bool) {
+            let _ = judge((major, minor), from_day_number(n), lts);
+        }
+    }
+}

@@ -1,0 +1,474 @@
+//! AKS cluster rules (KH6xx): what the AKS security and upgrade guidance asks of the cluster
+//! itself, read from its definitions (`az aks` command lines for now). A setting written as a
+//! computed value is never judged; a definition that only updates a cluster is judged on what
+//! it sets.
+
+use super::rule_meta;
+use crate::aks::model::{ClusterDef, Field, Form, Op};
+use crate::aks::versions::{self, Support};
+use crate::check::{Rule, Settings};
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::load::Span;
+
+rule_meta!(
+    NETWORK_POLICY_MISSING,
+    "KH601",
+    "network-policy-missing",
+    Error,
+    "A cluster is created without a network policy engine, or the engine is set to none."
+);
+rule_meta!(
+    NETWORK_POLICY_RETIRING,
+    "KH602",
+    "network-policy-retiring",
+    Note,
+    "A cluster uses Azure Network Policy Manager, which is being retired."
+);
+rule_meta!(
+    RBAC_DISABLED,
+    "KH603",
+    "kubernetes-rbac-disabled",
+    Error,
+    "Kubernetes RBAC is turned off."
+);
+rule_meta!(
+    ENTRA_MISSING,
+    "KH604",
+    "entra-integration-missing",
+    Warning,
+    "A cluster is created without Microsoft Entra ID integration."
+);
+rule_meta!(
+    AZURE_RBAC_DISABLED,
+    "KH605",
+    "azure-rbac-disabled",
+    Note,
+    "Azure RBAC for Kubernetes authorization is not enabled."
+);
+rule_meta!(
+    LOCAL_ACCOUNTS,
+    "KH606",
+    "local-accounts-enabled",
+    Warning,
+    "Local accounts (a static cluster-admin credential) stay enabled."
+);
+rule_meta!(
+    AUTO_UPGRADE_DISABLED,
+    "KH607",
+    "auto-upgrade-disabled",
+    Warning,
+    "The cluster auto-upgrade channel is none or not set."
+);
+rule_meta!(
+    NODE_OS_UNPATCHED,
+    "KH608",
+    "node-os-unpatched",
+    Warning,
+    "The node OS upgrade channel is None or Unmanaged, so nodes miss security patches."
+);
+rule_meta!(
+    MAINTENANCE_WINDOW_MISSING,
+    "KH609",
+    "maintenance-window-missing",
+    Note,
+    "An auto-upgrade channel is set but no maintenance window is configured."
+);
+rule_meta!(
+    DEFENDER_DISABLED,
+    "KH610",
+    "defender-disabled",
+    Warning,
+    "Microsoft Defender for Containers is not enabled."
+);
+rule_meta!(
+    API_SERVER_UNRESTRICTED,
+    "KH611",
+    "api-server-unrestricted",
+    Warning,
+    "The API server is neither private nor restricted to authorized IP ranges."
+);
+rule_meta!(
+    API_SERVER_OPEN_RANGE,
+    "KH612",
+    "api-server-open-range",
+    Error,
+    "An authorized IP range of the API server lets every address in."
+);
+rule_meta!(
+    VERSION_UNSUPPORTED,
+    "KH613",
+    "kubernetes-version-unsupported",
+    Error,
+    "A cluster or node pool pins a Kubernetes version outside (or about to leave) AKS support."
+);
+
+fn finding(rule: &'static RuleMeta, d: &ClusterDef, span: Span, message: String) -> Finding {
+    Finding::new(rule, d.file.clone(), span, message)
+}
+
+/// How the definition is named in messages.
+fn what(d: &ClusterDef) -> String {
+    let form = match d.form {
+        Form::Cli => "`az aks` command",
+        Form::Arm => "ARM template",
+        Form::Bicep => "Bicep resource",
+        Form::Terraform => "Terraform resource",
+    };
+    match &d.name {
+        Some(n) => format!("cluster {n:?} ({form})"),
+        None => format!("this {form}'s cluster"),
+    }
+}
+
+/// The default that applies when the CLI leaves a setting out.
+fn default_note(d: &ClusterDef, cli: &str) -> String {
+    match d.form {
+        Form::Cli => format!(" (`az aks create` default: {cli})"),
+        _ => String::new(),
+    }
+}
+
+macro_rules! cluster_rule {
+    ($ty:ident, $meta:ident, |$d:ident, $s:ident, $out:ident| $body:block) => {
+        pub struct $ty;
+        impl Rule for $ty {
+            fn meta(&self) -> &'static RuleMeta {
+                &$meta
+            }
+            fn check_cluster(&self, $d: &ClusterDef, $s: &Settings, $out: &mut Vec<Finding>) {
+                $body
+            }
+            fn reads_clusters(&self) -> bool {
+                true
+            }
+        }
+    };
+}
+
+cluster_rule!(
+    NetworkPolicyMissing,
+    NETWORK_POLICY_MISSING,
+    |d, _s, out| {
+        match &d.network_policy {
+        None if d.op == Op::Create => out.push(finding(
+            &NETWORK_POLICY_MISSING,
+            d,
+            d.at,
+            format!(
+                "{} has no network policy engine{}: NetworkPolicies (such as the one that blocks pods from the instance metadata endpoint) would not be enforced, and the engine can only be chosen when the cluster is created; add --network-policy cilium (with --network-dataplane cilium) or calico",
+                what(d),
+                default_note(d, "none")
+            ),
+        )),
+        Some(f) if f.known().is_some_and(|v| v.eq_ignore_ascii_case("none")) => out.push(finding(
+            &NETWORK_POLICY_MISSING,
+            d,
+            f.span,
+            format!(
+                "{} sets the network policy engine to none: NetworkPolicies are not enforced; use cilium or calico",
+                what(d)
+            ),
+        )),
+        _ => {}
+    }
+    }
+);
+
+cluster_rule!(
+    NetworkPolicyRetiring,
+    NETWORK_POLICY_RETIRING,
+    |d, _s, out| {
+        if let Some(f) = &d.network_policy
+            && f.known().is_some_and(|v| v.eq_ignore_ascii_case("azure"))
+        {
+            out.push(finding(
+            &NETWORK_POLICY_RETIRING,
+            d,
+            f.span,
+            format!(
+                "{} uses Azure Network Policy Manager (network policy azure), which is being retired: unsupported on Windows nodes from 2026-09-30 and on Linux nodes from 2028-09-30; plan a move to cilium (--network-policy cilium --network-dataplane cilium) or calico",
+                what(d)
+            ),
+        ));
+        }
+    }
+);
+
+cluster_rule!(RbacDisabled, RBAC_DISABLED, |d, _s, out| {
+    if let Some(f) = &d.rbac_disabled
+        && f.known() == Some(&true)
+    {
+        out.push(finding(
+            &RBAC_DISABLED,
+            d,
+            f.span,
+            format!(
+                "{} turns Kubernetes RBAC off: every authenticated identity can do anything in the cluster, and it cannot be turned on later without recreating the cluster; remove --disable-rbac",
+                what(d)
+            ),
+        ));
+    }
+});
+
+cluster_rule!(EntraMissing, ENTRA_MISSING, |d, _s, out| {
+    if d.op == Op::Create && d.entra.is_none() {
+        out.push(finding(
+            &ENTRA_MISSING,
+            d,
+            d.at,
+            format!(
+                "{} is created without Microsoft Entra ID integration{}: access to the API server is not tied to Entra identities and groups; add --enable-aad --aad-admin-group-object-ids <group-id>",
+                what(d),
+                default_note(d, "no Entra integration")
+            ),
+        ));
+    }
+});
+
+cluster_rule!(AzureRbacDisabled, AZURE_RBAC_DISABLED, |d, _s, out| {
+    match &d.azure_rbac {
+        None if d.op == Op::Create && d.entra.as_ref().is_some_and(|f| f.known() == Some(&true)) => {
+            out.push(finding(
+                &AZURE_RBAC_DISABLED,
+                d,
+                d.at,
+                format!(
+                    "{} integrates Microsoft Entra ID but not Azure RBAC for Kubernetes authorization: permissions are managed only with Kubernetes RoleBindings; consider --enable-azure-rbac",
+                    what(d)
+                ),
+            ))
+        }
+        Some(f) if f.known() == Some(&false) => out.push(finding(
+            &AZURE_RBAC_DISABLED,
+            d,
+            f.span,
+            format!("{} turns Azure RBAC for Kubernetes authorization off", what(d)),
+        )),
+        _ => {}
+    }
+});
+
+cluster_rule!(LocalAccounts, LOCAL_ACCOUNTS, |d, _s, out| {
+    match &d.local_accounts_disabled {
+        None if d.op == Op::Create => out.push(finding(
+            &LOCAL_ACCOUNTS,
+            d,
+            d.at,
+            format!(
+                "{} keeps local accounts{}: `az aks get-credentials --admin` hands out a static cluster-admin certificate that bypasses Entra ID and RBAC; add --disable-local-accounts (it needs --enable-aad)",
+                what(d),
+                default_note(d, "local accounts enabled")
+            ),
+        )),
+        Some(f) if f.known() == Some(&false) => out.push(finding(
+            &LOCAL_ACCOUNTS,
+            d,
+            f.span,
+            format!(
+                "{} turns local accounts back on: a static cluster-admin certificate that bypasses Entra ID and RBAC",
+                what(d)
+            ),
+        )),
+        _ => {}
+    }
+});
+
+cluster_rule!(AutoUpgradeDisabled, AUTO_UPGRADE_DISABLED, |d, _s, out| {
+    match &d.upgrade_channel {
+        None if d.op == Op::Create => out.push(finding(
+            &AUTO_UPGRADE_DISABLED,
+            d,
+            d.at,
+            format!(
+                "{} has no auto-upgrade channel{}: the cluster stays on its Kubernetes version until someone upgrades it, and falls out of support; add --auto-upgrade-channel patch (or stable)",
+                what(d),
+                default_note(d, "none")
+            ),
+        )),
+        Some(f) if f.known().is_some_and(|v| v.eq_ignore_ascii_case("none")) => out.push(finding(
+            &AUTO_UPGRADE_DISABLED,
+            d,
+            f.span,
+            format!(
+                "{} turns cluster auto-upgrade off: it stays on its Kubernetes version until someone upgrades it; use patch or stable",
+                what(d)
+            ),
+        )),
+        _ => {}
+    }
+});
+
+cluster_rule!(NodeOsUnpatched, NODE_OS_UNPATCHED, |d, _s, out| {
+    if let Some(f) = &d.node_os_channel
+        && let Some(v) = f.known()
+    {
+        let why = if v.eq_ignore_ascii_case("none") {
+            Some("no OS updates are applied to the nodes at all")
+        } else if v.eq_ignore_ascii_case("unmanaged") {
+            Some(
+                "the OS patches itself but nodes are never rebooted for kernel fixes (and Windows nodes get nothing)",
+            )
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            out.push(finding(
+                &NODE_OS_UNPATCHED,
+                d,
+                f.span,
+                format!(
+                    "{} sets the node OS upgrade channel to {v}: {why}; use SecurityPatch or NodeImage",
+                    what(d)
+                ),
+            ));
+        }
+    }
+});
+
+cluster_rule!(
+    MaintenanceWindowMissing,
+    MAINTENANCE_WINDOW_MISSING,
+    |d, _s, out| {
+        if let Some(f) = &d.upgrade_channel
+            && f.known().is_some_and(|v| !v.eq_ignore_ascii_case("none"))
+            && !d.maintenance
+        {
+            out.push(finding(
+            &MAINTENANCE_WINDOW_MISSING,
+            d,
+            f.span,
+            format!(
+                "{} upgrades itself automatically but no maintenance window is configured in this file: upgrades may start at any time; add `az aks maintenanceconfiguration add --name aksManagedAutoUpgradeSchedule ...`",
+                what(d)
+            ),
+        ));
+        }
+    }
+);
+
+cluster_rule!(DefenderDisabled, DEFENDER_DISABLED, |d, _s, out| {
+    match &d.defender {
+        None if d.op == Op::Create => out.push(finding(
+            &DEFENDER_DISABLED,
+            d,
+            d.at,
+            format!(
+                "{} is created without Microsoft Defender for Containers{}: no runtime threat detection or vulnerability assessment from the cluster definition; add --enable-defender (unless the Defender plan enables it for the subscription)",
+                what(d),
+                default_note(d, "not enabled")
+            ),
+        )),
+        Some(f) if f.known() == Some(&false) => out.push(finding(
+            &DEFENDER_DISABLED,
+            d,
+            f.span,
+            format!("{} turns Microsoft Defender for Containers off", what(d)),
+        )),
+        _ => {}
+    }
+});
+
+cluster_rule!(
+    ApiServerUnrestricted,
+    API_SERVER_UNRESTRICTED,
+    |d, _s, out| {
+        let private = d.private_cluster.as_ref().and_then(Field::known) == Some(&true);
+        match &d.authorized_ranges {
+        None if d.op == Op::Create && d.private_cluster.is_none() => out.push(finding(
+            &API_SERVER_UNRESTRICTED,
+            d,
+            d.at,
+            format!(
+                "{} has a public API server reachable from any address{}: add --api-server-authorized-ip-ranges <your CIDRs> or --enable-private-cluster",
+                what(d),
+                default_note(d, "public endpoint, no authorized ranges")
+            ),
+        )),
+        Some(f) if !private && f.known().is_some_and(|r| r.is_empty()) => out.push(finding(
+            &API_SERVER_UNRESTRICTED,
+            d,
+            f.span,
+            format!(
+                "{} clears the API server's authorized IP ranges: it becomes reachable from any address",
+                what(d)
+            ),
+        )),
+        _ => {}
+    }
+    }
+);
+
+cluster_rule!(ApiServerOpenRange, API_SERVER_OPEN_RANGE, |d, _s, out| {
+    if let Some(f) = &d.authorized_ranges
+        && let Some(ranges) = f.known()
+    {
+        for (r, span) in ranges {
+            if r == "0.0.0.0/0" || r == "::/0" {
+                out.push(finding(
+                    &API_SERVER_OPEN_RANGE,
+                    d,
+                    *span,
+                    format!(
+                        "{} authorizes {r} for the API server: every address is let in, so the restriction restricts nothing; list only your networks' CIDRs",
+                        what(d)
+                    ),
+                ));
+            }
+        }
+    }
+});
+
+cluster_rule!(VersionUnsupported, VERSION_UNSUPPORTED, |d, s, out| {
+    let Some(f) = &d.kubernetes_version else {
+        return;
+    };
+    let Some(written) = f.known() else { return };
+    let Some(v) = versions::parse_version(written) else {
+        return;
+    };
+    let lts = d
+        .support_plan
+        .as_ref()
+        .and_then(Field::known)
+        .is_some_and(|p| p.eq_ignore_ascii_case("AKSLongTermSupport"))
+        && d.tier
+            .as_ref()
+            .and_then(Field::known)
+            .is_some_and(|t| t.eq_ignore_ascii_case("premium"));
+    let plan = if lts {
+        "long-term support"
+    } else {
+        "community support"
+    };
+    let as_of = s.as_of;
+    let cal = versions::retrieved();
+    let (severity, message) = match versions::judge(v, as_of, lts) {
+        Support::Supported {
+            until, days_left, ..
+        } if days_left <= versions::WARN_DAYS => (
+            Severity::Warning,
+            format!(
+                "Kubernetes {}.{} leaves AKS {plan} on {until}, {days_left} day(s) after {as_of}: plan the upgrade now (AKS release calendar of {cal})",
+                v.0, v.1
+            ),
+        ),
+        Support::Grace { ended, .. } | Support::OutOfSupport { ended, .. } => (
+            Severity::Error,
+            format!(
+                "Kubernetes {}.{} left AKS {plan} on {ended} (judged at {as_of}): no security patches, and new clusters cannot be created on it; upgrade to a supported minor (AKS release calendar of {cal})",
+                v.0, v.1
+            ),
+        ),
+        Support::BeforeCalendar => (
+            Severity::Error,
+            format!(
+                "Kubernetes {}.{} is older than every version AKS still lists (calendar of {cal}): it is out of support; upgrade to a supported minor",
+                v.0, v.1
+            ),
+        ),
+        _ => return,
+    };
+    let mut fnd = finding(&VERSION_UNSUPPORTED, d, f.span, message);
+    fnd.severity(severity);
+    out.push(fnd);
+});
