@@ -646,7 +646,7 @@ fn scan_clusters(
     }
     let file: Arc<str> = Arc::from(display);
     let mut found = Vec::new();
-    for def in crate::aks::model::from_cli(&file, &commands) {
+    for def in crate::aks::model::from_cli(&file, text, &commands) {
         for r in &cx.opts.rules {
             r.check_cluster(&def, cx.settings, &mut found);
         }

@@ -67,6 +67,9 @@ pub struct ClusterDef {
     pub node_os_channel: Option<Field<String>>,
     /// A maintenance window is configured for the cluster (in the same file).
     pub maintenance: bool,
+    /// Some of the definition's settings cannot be seen (`az aks create $EXTRA_ARGS`): a
+    /// setting that is not written may be set there, so its absence is not judged.
+    pub opaque: bool,
     pub defender: Option<Field<bool>>,
     pub private_cluster: Option<Field<bool>>,
     /// The ranges as written, each with its place.
@@ -92,6 +95,7 @@ impl ClusterDef {
             upgrade_channel: None,
             node_os_channel: None,
             maintenance: false,
+            opaque: false,
             defender: None,
             private_cluster: None,
             authorized_ranges: None,
@@ -159,8 +163,49 @@ fn list_items(a: &AzArg) -> Option<Field<Vec<(String, Span)>>> {
     })
 }
 
+/// Whether a command's lines hold a word that expands to more arguments (`$ARGS`,
+/// `"${ARGS[@]}"`, `@params`, `$(cat flags)`) outside every flag's value.
+fn has_opaque_words(text: &str, c: &AzCommand) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
+    let is_value_at = |line: u32, col: u32| {
+        c.args.iter().any(|a| {
+            a.value.as_ref().is_some_and(|v| {
+                let s = v.span;
+                (s.start.line, s.start.col) <= (line, col) && (line, col) < (s.end.line, s.end.col)
+            })
+        })
+    };
+    for line in c.span.start.line..=c.end_line {
+        let Some(l) = lines.get(line as usize - 1) else {
+            break;
+        };
+        let chars: Vec<char> = l.chars().collect();
+        let mut col = 0usize;
+        while col < chars.len() {
+            let at_word = col == 0 || chars[col - 1].is_whitespace();
+            if at_word {
+                let rest: String = chars[col..].iter().take(3).collect();
+                let expands = rest.starts_with('$')
+                    || rest.starts_with("\"$")
+                    || rest.starts_with('@')
+                    // A backtick substitution, not PowerShell's continuation at the end.
+                    || (rest.starts_with('`')
+                        && chars.get(col + 1).is_some_and(|c| !c.is_whitespace()));
+                if expands && !is_value_at(line, col as u32) {
+                    return true;
+                }
+                if chars[col] == '#' {
+                    break;
+                }
+            }
+            col += 1;
+        }
+    }
+    false
+}
+
 /// The clusters the `az aks` commands of one file define or change.
-pub fn from_cli(file: &Arc<str>, commands: &[AzCommand]) -> Vec<ClusterDef> {
+pub fn from_cli(file: &Arc<str>, text: &str, commands: &[AzCommand]) -> Vec<ClusterDef> {
     // Maintenance configurations name their cluster with --cluster-name.
     let maintained: Vec<Option<String>> = commands
         .iter()
@@ -181,6 +226,7 @@ pub fn from_cli(file: &Arc<str>, commands: &[AzCommand]) -> Vec<ClusterDef> {
             _ => continue,
         };
         let mut d = ClusterDef::new(Form::Cli, op, file.clone(), c.span);
+        d.opaque = has_opaque_words(text, c);
         for a in &c.args {
             match a.flag.as_str() {
                 "--name" | "-n" if op != Op::Version || c.subcommand == "upgrade" => {
@@ -216,4 +262,48 @@ pub fn from_cli(file: &Arc<str>, commands: &[AzCommand]) -> Vec<ClusterDef> {
         out.push(d);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aks::cli::{Dialect, find_commands};
+
+    fn defs(text: &str) -> Vec<ClusterDef> {
+        let file: Arc<str> = Arc::from("t.sh");
+        from_cli(&file, text, &find_commands(text, Dialect::Shell))
+    }
+
+    #[test]
+    fn settings_and_their_places() {
+        let t = "az aks create -g rg -n c1 \\\n  --network-policy none \\\n  --api-server-authorized-ip-ranges 10.0.0.0/8,0.0.0.0/0 \\\n  -k $VERSION\naz aks maintenanceconfiguration add -g rg --cluster-name c1 -n default\n";
+        let d = &defs(t)[0];
+        assert_eq!(d.op, Op::Create);
+        assert_eq!(d.name.as_deref(), Some("c1"));
+        let np = d.network_policy.as_ref().unwrap();
+        assert_eq!(
+            (np.known().map(String::as_str), np.span.start.line),
+            (Some("none"), 2)
+        );
+        let ranges = d.authorized_ranges.as_ref().unwrap().known().unwrap();
+        assert_eq!(ranges[1].0, "0.0.0.0/0");
+        assert_eq!((ranges[1].1.start.line, ranges[1].1.start.col), (3, 47));
+        assert!(matches!(
+            d.kubernetes_version.as_ref().unwrap().val,
+            Val::Unknown(_)
+        ));
+        assert!(d.maintenance && !d.opaque);
+    }
+
+    #[test]
+    fn arguments_passed_through_a_variable_make_absence_unknown() {
+        for t in [
+            "az aks create -g rg -n c1 $EXTRA_ARGS\n",
+            "az aks create -g rg -n c1 \"${ARGS[@]}\"\n",
+            "az aks create -g rg -n c1 \\\n  $(cat flags.txt)\n",
+        ] {
+            assert!(defs(t)[0].opaque, "{t}");
+        }
+        assert!(!defs("az aks create -g $RG -n $NAME --tier standard\n")[0].opaque);
+    }
 }

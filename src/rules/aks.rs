@@ -150,7 +150,7 @@ cluster_rule!(
     NETWORK_POLICY_MISSING,
     |d, _s, out| {
         match &d.network_policy {
-        None if d.op == Op::Create => out.push(finding(
+        None if d.op == Op::Create && !d.opaque => out.push(finding(
             &NETWORK_POLICY_MISSING,
             d,
             d.at,
@@ -211,7 +211,7 @@ cluster_rule!(RbacDisabled, RBAC_DISABLED, |d, _s, out| {
 });
 
 cluster_rule!(EntraMissing, ENTRA_MISSING, |d, _s, out| {
-    if d.op == Op::Create && d.entra.is_none() {
+    if d.op == Op::Create && !d.opaque && d.entra.is_none() {
         out.push(finding(
             &ENTRA_MISSING,
             d,
@@ -227,7 +227,7 @@ cluster_rule!(EntraMissing, ENTRA_MISSING, |d, _s, out| {
 
 cluster_rule!(AzureRbacDisabled, AZURE_RBAC_DISABLED, |d, _s, out| {
     match &d.azure_rbac {
-        None if d.op == Op::Create && d.entra.as_ref().is_some_and(|f| f.known() == Some(&true)) => {
+        None if d.op == Op::Create && !d.opaque && d.entra.as_ref().is_some_and(|f| f.known() == Some(&true)) => {
             out.push(finding(
                 &AZURE_RBAC_DISABLED,
                 d,
@@ -250,7 +250,7 @@ cluster_rule!(AzureRbacDisabled, AZURE_RBAC_DISABLED, |d, _s, out| {
 
 cluster_rule!(LocalAccounts, LOCAL_ACCOUNTS, |d, _s, out| {
     match &d.local_accounts_disabled {
-        None if d.op == Op::Create => out.push(finding(
+        None if d.op == Op::Create && !d.opaque => out.push(finding(
             &LOCAL_ACCOUNTS,
             d,
             d.at,
@@ -275,7 +275,7 @@ cluster_rule!(LocalAccounts, LOCAL_ACCOUNTS, |d, _s, out| {
 
 cluster_rule!(AutoUpgradeDisabled, AUTO_UPGRADE_DISABLED, |d, _s, out| {
     match &d.upgrade_channel {
-        None if d.op == Op::Create => out.push(finding(
+        None if d.op == Op::Create && !d.opaque => out.push(finding(
             &AUTO_UPGRADE_DISABLED,
             d,
             d.at,
@@ -332,6 +332,7 @@ cluster_rule!(
         if let Some(f) = &d.upgrade_channel
             && f.known().is_some_and(|v| !v.eq_ignore_ascii_case("none"))
             && !d.maintenance
+            && !d.opaque
         {
             out.push(finding(
             &MAINTENANCE_WINDOW_MISSING,
@@ -348,7 +349,7 @@ cluster_rule!(
 
 cluster_rule!(DefenderDisabled, DEFENDER_DISABLED, |d, _s, out| {
     match &d.defender {
-        None if d.op == Op::Create => out.push(finding(
+        None if d.op == Op::Create && !d.opaque => out.push(finding(
             &DEFENDER_DISABLED,
             d,
             d.at,
@@ -374,7 +375,7 @@ cluster_rule!(
     |d, _s, out| {
         let private = d.private_cluster.as_ref().and_then(Field::known) == Some(&true);
         match &d.authorized_ranges {
-        None if d.op == Op::Create && d.private_cluster.is_none() => out.push(finding(
+        None if d.op == Op::Create && !d.opaque && d.private_cluster.is_none() => out.push(finding(
             &API_SERVER_UNRESTRICTED,
             d,
             d.at,

@@ -31,3 +31,9 @@ az aks update \
   --enable-cluster-autoscaler \
   --min-count 3 \
   --max-count 6
+
+# The network settings come from a variable: whether a policy engine is set cannot be known.
+az aks create \
+  --resource-group myResourceGroup \
+  --name myAKSClusterShared \
+  $NETWORK_ARGS
