@@ -632,6 +632,19 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
     out
 }
 
+/// Runs the cluster rules over cluster definitions.
+fn check_clusters(
+    defs: &[crate::aks::model::ClusterDef],
+    cx: &RunContext<'_>,
+    out: &mut Vec<Finding>,
+) {
+    for def in defs {
+        for r in &cx.opts.rules {
+            r.check_cluster(def, cx.settings, out);
+        }
+    }
+}
+
 /// Checks the AKS clusters that the `az aks` commands of a text define.
 fn scan_clusters(
     display: &str,
@@ -646,11 +659,8 @@ fn scan_clusters(
     }
     let file: Arc<str> = Arc::from(display);
     let mut found = Vec::new();
-    for def in crate::aks::model::from_cli(&file, text, &commands) {
-        for r in &cx.opts.rules {
-            r.check_cluster(&def, cx.settings, &mut found);
-        }
-    }
+    let defs = crate::aks::model::from_cli(&file, text, &commands);
+    check_clusters(&defs, cx, &mut found);
     if found.is_empty() {
         return;
     }
@@ -732,8 +742,19 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
             out.suppressions = Some((file.clone(), sups));
         }
     }
+    let cluster_rules = opts.rules.iter().any(|r| r.reads_clusters());
     for doc in docs {
         out.stats.documents += 1;
+        // An ARM deployment template: its AKS clusters, not Kubernetes objects.
+        if doc.root.is_some() && crate::aks::arm::is_template(&doc) {
+            if cluster_rules {
+                let t = crate::aks::arm::read(&doc);
+                let defs =
+                    crate::aks::model::from_template(&file, crate::aks::model::Form::Arm, &t);
+                check_clusters(&defs, cx, &mut out.findings);
+            }
+            continue;
+        }
         let resources = match index::resources_of(&doc, &opts.default_namespace) {
             Ok(r) => r,
             Err(why) => {

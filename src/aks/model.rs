@@ -20,6 +20,8 @@ pub struct Field<T> {
     pub val: Val<T>,
     /// The value (or, for a switch, the flag / key).
     pub span: Span,
+    /// The value is the default of this parameter (the reference is at `span`).
+    pub param: Option<String>,
 }
 
 impl<T> Field<T> {
@@ -115,6 +117,7 @@ fn text_field(a: &AzArg) -> Option<Field<String>> {
             Val::Unknown(v.text.clone())
         },
         span: v.span,
+        param: None,
     })
 }
 
@@ -122,6 +125,7 @@ fn switch(a: &AzArg, on: bool) -> Field<bool> {
     Field {
         val: Val::Known(on),
         span: a.flag_span,
+        param: None,
     }
 }
 
@@ -133,6 +137,7 @@ fn list_items(a: &AzArg) -> Option<Field<Vec<(String, Span)>>> {
         return Some(Field {
             val: Val::Unknown(v.text.clone()),
             span: v.span,
+            param: None,
         });
     }
     let quoted = v.span.end.col.saturating_sub(v.span.start.col) as usize > v.text.chars().count();
@@ -160,6 +165,7 @@ fn list_items(a: &AzArg) -> Option<Field<Vec<(String, Span)>>> {
     Some(Field {
         val: Val::Known(items),
         span: v.span,
+        param: None,
     })
 }
 
@@ -260,6 +266,158 @@ pub fn from_cli(file: &Arc<str>, text: &str, commands: &[AzCommand]) -> Vec<Clus
             _ => true,
         });
         out.push(d);
+    }
+    out
+}
+
+// ---- ARM JSON and Bicep: the managedClusters resource shape ----------------------------
+
+use super::arm::{Resource, Template};
+use super::tree::{Kind, Node};
+use std::collections::HashMap;
+
+const CLUSTERS: &str = "Microsoft.ContainerService/managedClusters";
+
+/// A value of the tree as a field: literal values known, expressions unknown unless they are
+/// a parameter whose default is literal (then known, and said so).
+fn field_of<T>(
+    n: &Node,
+    params: &HashMap<String, Node>,
+    conv: &dyn Fn(&Node) -> Option<T>,
+) -> Field<T> {
+    if let Kind::Expr { text, param } = &n.kind {
+        if let Some(p) = param
+            && let Some(d) = params.get(p)
+            && let Some(v) = conv(d)
+        {
+            return Field {
+                val: Val::Known(v),
+                span: n.span,
+                param: Some(p.clone()),
+            };
+        }
+        return Field {
+            val: Val::Unknown(text.clone()),
+            span: n.span,
+            param: None,
+        };
+    }
+    Field {
+        val: match conv(n) {
+            Some(v) => Val::Known(v),
+            None => Val::Unknown(format!("{:?}", n.kind)),
+        },
+        span: n.span,
+        param: None,
+    }
+}
+
+fn as_string(n: &Node) -> Option<String> {
+    match &n.kind {
+        Kind::Str(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn as_bool(n: &Node) -> Option<bool> {
+    match &n.kind {
+        Kind::Bool(b) => Some(*b),
+        // ARM accepts "true"/"false" strings for booleans in some tools' output.
+        Kind::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Kind::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+fn as_ranges(n: &Node) -> Option<Vec<(String, Span)>> {
+    match &n.kind {
+        Kind::List(items) => items
+            .iter()
+            .map(|i| match &i.kind {
+                Kind::Str(s) => Some((s.clone(), i.span)),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// The clusters (and node pools with their own version) a template or Bicep file declares.
+pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDef> {
+    let is = |r: &Resource, ty: &str| r.type_name.eq_ignore_ascii_case(ty);
+    let mut out = Vec::new();
+    for r in &t.resources {
+        let props = r.body.get("properties");
+        let get = |path: &[&str]| props.and_then(|p| p.entry_at(path));
+        let text = |path: &[&str]| get(path).map(|e| field_of(&e.value, &t.params, &as_string));
+        let flag = |path: &[&str]| get(path).map(|e| field_of(&e.value, &t.params, &as_bool));
+        if is(r, CLUSTERS) {
+            let mut d = ClusterDef::new(form, Op::Create, file.clone(), r.type_span);
+            d.name = r.name.clone();
+            d.network_policy = text(&["networkProfile", "networkPolicy"]);
+            d.rbac_disabled = flag(&["enableRBAC"]).map(|f| Field {
+                val: match f.val {
+                    Val::Known(b) => Val::Known(!b),
+                    Val::Unknown(u) => Val::Unknown(u),
+                },
+                ..f
+            });
+            // Managed Entra integration: an aadProfile (with `managed` not false).
+            d.entra = get(&["aadProfile"]).map(|e| match e.value.entry("managed") {
+                Some(m) => field_of(&m.value, &t.params, &as_bool),
+                None => Field {
+                    val: Val::Known(true),
+                    span: e.key_span,
+                    param: None,
+                },
+            });
+            d.azure_rbac = flag(&["aadProfile", "enableAzureRBAC"]);
+            d.local_accounts_disabled = flag(&["disableLocalAccounts"]);
+            d.upgrade_channel = text(&["autoUpgradeProfile", "upgradeChannel"]);
+            d.node_os_channel = text(&["autoUpgradeProfile", "nodeOSUpgradeChannel"]);
+            d.defender = flag(&[
+                "securityProfile",
+                "defender",
+                "securityMonitoring",
+                "enabled",
+            ]);
+            d.private_cluster = flag(&["apiServerAccessProfile", "enablePrivateCluster"]);
+            d.authorized_ranges = get(&["apiServerAccessProfile", "authorizedIPRanges"])
+                .map(|e| field_of(&e.value, &t.params, &as_ranges));
+            d.kubernetes_version = text(&["kubernetesVersion"]);
+            d.support_plan = text(&["supportPlan"]);
+            d.tier = r
+                .body
+                .entry_at(&["sku", "tier"])
+                .map(|e| field_of(&e.value, &t.params, &as_string));
+            d.maintenance = t.resources.iter().any(|m| {
+                is(
+                    m,
+                    "Microsoft.ContainerService/managedClusters/maintenanceConfigurations",
+                ) && (m.parent.is_none() || m.parent == r.name)
+            });
+            // Inline node pools with a version of their own.
+            if let Some(pools) = get(&["agentPoolProfiles"]) {
+                for p in pools.value.items() {
+                    if let Some(v) = p.entry("orchestratorVersion") {
+                        let mut pd = ClusterDef::new(form, Op::Version, file.clone(), v.key_span);
+                        pd.name = r.name.clone();
+                        pd.kubernetes_version = Some(field_of(&v.value, &t.params, &as_string));
+                        pd.support_plan = d.support_plan.clone();
+                        pd.tier = d.tier.clone();
+                        out.push(pd);
+                    }
+                }
+            }
+            out.push(d);
+        } else if is(r, "Microsoft.ContainerService/managedClusters/agentPools")
+            && let Some(v) = get(&["orchestratorVersion"])
+        {
+            let mut pd = ClusterDef::new(form, Op::Version, file.clone(), v.key_span);
+            pd.name = r.parent.clone();
+            pd.kubernetes_version = Some(field_of(&v.value, &t.params, &as_string));
+            out.push(pd);
+        }
     }
     out
 }

@@ -106,6 +106,16 @@ fn finding(rule: &'static RuleMeta, d: &ClusterDef, span: Span, message: String)
     Finding::new(rule, d.file.clone(), span, message)
 }
 
+/// A finding on a setting's value; says when the value is a parameter's default.
+fn finding_at<T>(
+    rule: &'static RuleMeta,
+    d: &ClusterDef,
+    f: &Field<T>,
+    message: String,
+) -> Finding {
+    Finding::new(rule, d.file.clone(), f.span, message + &via(f))
+}
+
 /// How the definition is named in messages.
 fn what(d: &ClusterDef) -> String {
     let form = match d.form {
@@ -120,11 +130,62 @@ fn what(d: &ClusterDef) -> String {
     }
 }
 
-/// The default that applies when the CLI leaves a setting out.
-fn default_note(d: &ClusterDef, cli: &str) -> String {
+/// The default that applies when a definition leaves a setting out, in its own form's words.
+fn default_note(d: &ClusterDef, setting: &str) -> String {
+    let (cli, arm, tf) = match setting {
+        "network-policy" => (
+            "`az aks create` default: none",
+            "networkProfile.networkPolicy defaults to none",
+            "network_profile.network_policy unset: no policy engine",
+        ),
+        "entra" => (
+            "`az aks create` default: no Entra integration",
+            "no aadProfile",
+            "no azure_active_directory_role_based_access_control block",
+        ),
+        "local-accounts" => (
+            "`az aks create` default: local accounts enabled",
+            "disableLocalAccounts defaults to false",
+            "local_account_disabled defaults to false",
+        ),
+        "auto-upgrade" => (
+            "`az aks create` default: none",
+            "autoUpgradeProfile.upgradeChannel defaults to none",
+            "no automatic_upgrade_channel (automatic_channel_upgrade before provider 4.0): none",
+        ),
+        "defender" => (
+            "`az aks create` default: not enabled",
+            "no securityProfile.defender",
+            "no microsoft_defender block",
+        ),
+        _ => (
+            "`az aks create` default: public endpoint, no authorized ranges",
+            "no apiServerAccessProfile restriction",
+            "no api_server_access_profile.authorized_ip_ranges and private_cluster_enabled unset",
+        ),
+    };
+    let n = match d.form {
+        Form::Cli => cli,
+        Form::Arm | Form::Bicep => arm,
+        Form::Terraform => tf,
+    };
+    format!(" ({n})")
+}
+
+/// How to fix it, in the definition's own form.
+fn hint(d: &ClusterDef, cli: &'static str, arm: &'static str, tf: &'static str) -> &'static str {
     match d.form {
-        Form::Cli => format!(" (`az aks create` default: {cli})"),
-        _ => String::new(),
+        Form::Cli => cli,
+        Form::Arm | Form::Bicep => arm,
+        Form::Terraform => tf,
+    }
+}
+
+/// Said after a value that came from a parameter's default.
+fn via<T>(f: &Field<T>) -> String {
+    match &f.param {
+        Some(p) => format!(" (the default value of parameter {p:?})"),
+        None => String::new(),
     }
 }
 
@@ -155,15 +216,16 @@ cluster_rule!(
             d,
             d.at,
             format!(
-                "{} has no network policy engine{}: NetworkPolicies (such as the one that blocks pods from the instance metadata endpoint) would not be enforced, and the engine can only be chosen when the cluster is created; add --network-policy cilium (with --network-dataplane cilium) or calico",
+                "{} has no network policy engine{}: NetworkPolicies (such as the one that blocks pods from the instance metadata endpoint) would not be enforced, and the engine can only be chosen when the cluster is created; {}",
                 what(d),
-                default_note(d, "none")
+                default_note(d, "network-policy"),
+                hint(d, "add --network-policy cilium (with --network-dataplane cilium) or calico", "set properties.networkProfile.networkPolicy to cilium (with networkDataplane cilium) or calico", "set network_profile.network_policy = \"cilium\" (with network_data_plane = \"cilium\") or \"calico\""),
             ),
         )),
-        Some(f) if f.known().is_some_and(|v| v.eq_ignore_ascii_case("none")) => out.push(finding(
+        Some(f) if f.known().is_some_and(|v| v.eq_ignore_ascii_case("none")) => out.push(finding_at(
             &NETWORK_POLICY_MISSING,
             d,
-            f.span,
+            f,
             format!(
                 "{} sets the network policy engine to none: NetworkPolicies are not enforced; use cilium or calico",
                 what(d)
@@ -181,10 +243,10 @@ cluster_rule!(
         if let Some(f) = &d.network_policy
             && f.known().is_some_and(|v| v.eq_ignore_ascii_case("azure"))
         {
-            out.push(finding(
+            out.push(finding_at(
             &NETWORK_POLICY_RETIRING,
             d,
-            f.span,
+            f,
             format!(
                 "{} uses Azure Network Policy Manager (network policy azure), which is being retired: unsupported on Windows nodes from 2026-09-30 and on Linux nodes from 2028-09-30; plan a move to cilium (--network-policy cilium --network-dataplane cilium) or calico",
                 what(d)
@@ -198,13 +260,14 @@ cluster_rule!(RbacDisabled, RBAC_DISABLED, |d, _s, out| {
     if let Some(f) = &d.rbac_disabled
         && f.known() == Some(&true)
     {
-        out.push(finding(
+        out.push(finding_at(
             &RBAC_DISABLED,
             d,
-            f.span,
+            f,
             format!(
-                "{} turns Kubernetes RBAC off: every authenticated identity can do anything in the cluster, and it cannot be turned on later without recreating the cluster; remove --disable-rbac",
-                what(d)
+                "{} turns Kubernetes RBAC off: every authenticated identity can do anything in the cluster, and it cannot be turned on later without recreating the cluster; {}",
+                what(d),
+                hint(d, "remove --disable-rbac", "set properties.enableRBAC to true", "remove role_based_access_control_enabled = false"),
             ),
         ));
     }
@@ -217,9 +280,10 @@ cluster_rule!(EntraMissing, ENTRA_MISSING, |d, _s, out| {
             d,
             d.at,
             format!(
-                "{} is created without Microsoft Entra ID integration{}: access to the API server is not tied to Entra identities and groups; add --enable-aad --aad-admin-group-object-ids <group-id>",
+                "{} is created without Microsoft Entra ID integration{}: access to the API server is not tied to Entra identities and groups; {}",
                 what(d),
-                default_note(d, "no Entra integration")
+                default_note(d, "entra"),
+                hint(d, "add --enable-aad --aad-admin-group-object-ids <group-id>", "add properties.aadProfile with managed: true and adminGroupObjectIDs", "add an azure_active_directory_role_based_access_control block with admin_group_object_ids"),
             ),
         ));
     }
@@ -238,10 +302,10 @@ cluster_rule!(AzureRbacDisabled, AZURE_RBAC_DISABLED, |d, _s, out| {
                 ),
             ))
         }
-        Some(f) if f.known() == Some(&false) => out.push(finding(
+        Some(f) if f.known() == Some(&false) => out.push(finding_at(
             &AZURE_RBAC_DISABLED,
             d,
-            f.span,
+            f,
             format!("{} turns Azure RBAC for Kubernetes authorization off", what(d)),
         )),
         _ => {}
@@ -255,15 +319,16 @@ cluster_rule!(LocalAccounts, LOCAL_ACCOUNTS, |d, _s, out| {
             d,
             d.at,
             format!(
-                "{} keeps local accounts{}: `az aks get-credentials --admin` hands out a static cluster-admin certificate that bypasses Entra ID and RBAC; add --disable-local-accounts (it needs --enable-aad)",
+                "{} keeps local accounts{}: `az aks get-credentials --admin` hands out a static cluster-admin certificate that bypasses Entra ID and RBAC; {}",
                 what(d),
-                default_note(d, "local accounts enabled")
+                default_note(d, "local-accounts"),
+                hint(d, "add --disable-local-accounts (it needs --enable-aad)", "set properties.disableLocalAccounts to true (it needs aadProfile)", "set local_account_disabled = true (it needs Entra integration)"),
             ),
         )),
-        Some(f) if f.known() == Some(&false) => out.push(finding(
+        Some(f) if f.known() == Some(&false) => out.push(finding_at(
             &LOCAL_ACCOUNTS,
             d,
-            f.span,
+            f,
             format!(
                 "{} turns local accounts back on: a static cluster-admin certificate that bypasses Entra ID and RBAC",
                 what(d)
@@ -280,15 +345,16 @@ cluster_rule!(AutoUpgradeDisabled, AUTO_UPGRADE_DISABLED, |d, _s, out| {
             d,
             d.at,
             format!(
-                "{} has no auto-upgrade channel{}: the cluster stays on its Kubernetes version until someone upgrades it, and falls out of support; add --auto-upgrade-channel patch (or stable)",
+                "{} has no auto-upgrade channel{}: the cluster stays on its Kubernetes version until someone upgrades it, and falls out of support; {}",
                 what(d),
-                default_note(d, "none")
+                default_note(d, "auto-upgrade"),
+                hint(d, "add --auto-upgrade-channel patch (or stable)", "set properties.autoUpgradeProfile.upgradeChannel to patch (or stable)", "set automatic_upgrade_channel = \"patch\" (automatic_channel_upgrade before provider 4.0)"),
             ),
         )),
-        Some(f) if f.known().is_some_and(|v| v.eq_ignore_ascii_case("none")) => out.push(finding(
+        Some(f) if f.known().is_some_and(|v| v.eq_ignore_ascii_case("none")) => out.push(finding_at(
             &AUTO_UPGRADE_DISABLED,
             d,
-            f.span,
+            f,
             format!(
                 "{} turns cluster auto-upgrade off: it stays on its Kubernetes version until someone upgrades it; use patch or stable",
                 what(d)
@@ -312,10 +378,10 @@ cluster_rule!(NodeOsUnpatched, NODE_OS_UNPATCHED, |d, _s, out| {
             None
         };
         if let Some(why) = why {
-            out.push(finding(
+            out.push(finding_at(
                 &NODE_OS_UNPATCHED,
                 d,
-                f.span,
+                f,
                 format!(
                     "{} sets the node OS upgrade channel to {v}: {why}; use SecurityPatch or NodeImage",
                     what(d)
@@ -334,13 +400,14 @@ cluster_rule!(
             && !d.maintenance
             && !d.opaque
         {
-            out.push(finding(
+            out.push(finding_at(
             &MAINTENANCE_WINDOW_MISSING,
             d,
-            f.span,
+            f,
             format!(
-                "{} upgrades itself automatically but no maintenance window is configured in this file: upgrades may start at any time; add `az aks maintenanceconfiguration add --name aksManagedAutoUpgradeSchedule ...`",
-                what(d)
+                "{} upgrades itself automatically but no maintenance window is configured in this file: upgrades may start at any time; {}",
+                what(d),
+                hint(d, "add `az aks maintenanceconfiguration add --name aksManagedAutoUpgradeSchedule ...`", "add a maintenanceConfigurations child resource named aksManagedAutoUpgradeSchedule", "add a maintenance_window_auto_upgrade block"),
             ),
         ));
         }
@@ -354,15 +421,16 @@ cluster_rule!(DefenderDisabled, DEFENDER_DISABLED, |d, _s, out| {
             d,
             d.at,
             format!(
-                "{} is created without Microsoft Defender for Containers{}: no runtime threat detection or vulnerability assessment from the cluster definition; add --enable-defender (unless the Defender plan enables it for the subscription)",
+                "{} is created without Microsoft Defender for Containers{}: no runtime threat detection or vulnerability assessment from the cluster definition; {}",
                 what(d),
-                default_note(d, "not enabled")
+                default_note(d, "defender"),
+                hint(d, "add --enable-defender (unless the Defender plan enables it for the subscription)", "set properties.securityProfile.defender.securityMonitoring.enabled to true with a Log Analytics workspace (unless the Defender plan enables it for the subscription)", "add a microsoft_defender block (unless the Defender plan enables it for the subscription)"),
             ),
         )),
-        Some(f) if f.known() == Some(&false) => out.push(finding(
+        Some(f) if f.known() == Some(&false) => out.push(finding_at(
             &DEFENDER_DISABLED,
             d,
-            f.span,
+            f,
             format!("{} turns Microsoft Defender for Containers off", what(d)),
         )),
         _ => {}
@@ -380,15 +448,16 @@ cluster_rule!(
             d,
             d.at,
             format!(
-                "{} has a public API server reachable from any address{}: add --api-server-authorized-ip-ranges <your CIDRs> or --enable-private-cluster",
+                "{} has a public API server reachable from any address{}: {}",
                 what(d),
-                default_note(d, "public endpoint, no authorized ranges")
+                default_note(d, "api-server"),
+                hint(d, "add --api-server-authorized-ip-ranges <your CIDRs> or --enable-private-cluster", "set properties.apiServerAccessProfile.authorizedIPRanges or enablePrivateCluster: true", "set api_server_access_profile.authorized_ip_ranges or private_cluster_enabled = true"),
             ),
         )),
-        Some(f) if !private && f.known().is_some_and(|r| r.is_empty()) => out.push(finding(
+        Some(f) if !private && f.known().is_some_and(|r| r.is_empty()) => out.push(finding_at(
             &API_SERVER_UNRESTRICTED,
             d,
-            f.span,
+            f,
             format!(
                 "{} clears the API server's authorized IP ranges: it becomes reachable from any address",
                 what(d)
@@ -469,7 +538,7 @@ cluster_rule!(VersionUnsupported, VERSION_UNSUPPORTED, |d, s, out| {
         ),
         _ => return,
     };
-    let mut fnd = finding(&VERSION_UNSUPPORTED, d, f.span, message);
+    let mut fnd = finding_at(&VERSION_UNSUPPORTED, d, f, message);
     fnd.severity(severity);
     out.push(fnd);
 });
