@@ -31,8 +31,9 @@ pub enum Input {
         /// The chart sits in another chart's `charts/`: it is rendered through that one.
         subchart: bool,
     },
-    /// A script or document that may hold `az aks` command lines (`.sh`, `.bash`, `.zsh`,
-    /// `.ps1`, `.psm1`, `.md`, `.markdown`): read for AKS cluster definitions only.
+    /// A file that may define AKS clusters: `az aks` command lines in scripts and Markdown
+    /// (`.sh`, `.bash`, `.zsh`, `.ps1`, `.psm1`, `.md`, `.markdown`), Bicep (`.bicep`) and
+    /// Terraform (`.tf`). Read for AKS cluster definitions only.
     Script { path: PathBuf, display: String },
     /// A Kustomize kustomization (a directory with `kustomization.yaml`, `kustomization.yml`
     /// or `Kustomization`). `display` names the kustomization file.
@@ -76,12 +77,14 @@ fn is_kustomization_name(p: &Path) -> bool {
         .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
 }
 
-/// Files that may hold `az aks` commands (scripts, Markdown).
+/// Files that may define AKS clusters (scripts, Markdown, Bicep, Terraform).
 pub fn is_script_name(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        ["sh", "bash", "zsh", "ps1", "psm1", "md", "markdown"]
-            .iter()
-            .any(|x| e.eq_ignore_ascii_case(x))
+        [
+            "sh", "bash", "zsh", "ps1", "psm1", "md", "markdown", "bicep", "tf",
+        ]
+        .iter()
+        .any(|x| e.eq_ignore_ascii_case(x))
     })
 }
 

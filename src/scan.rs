@@ -607,13 +607,28 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
             if !small {
                 return out;
             }
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_default();
+            // What a file must name to define a cluster at all: most files are settled by a
+            // byte search, without decoding.
+            let marker: &[u8] = match ext.as_str() {
+                "bicep" => b"ontainerService/",
+                "tf" => b"azurerm_kubernetes_cluster",
+                _ => b"az aks",
+            };
             with_file_bytes(path, |r| {
-                // Only a file that names `az aks` is decoded; one that is not text says so
-                // only if it does (a binary `.md` is not our business otherwise).
                 if let Ok(bytes) = r
-                    && memchr::memmem::find(bytes, b"az aks").is_some()
+                    && (memchr::memmem::find(bytes, marker).is_some()
+                        || (ext == "bicep"
+                            && memchr::memmem::find(bytes, b"ontainerservice/").is_some()))
                 {
                     match load::decode(bytes) {
+                        Ok(text) if ext == "bicep" || ext == "tf" => {
+                            scan_iac(display, text, &ext, cx, &mut out);
+                        }
                         Ok(text) => {
                             let dialect = crate::aks::cli::Dialect::of_path(path);
                             scan_clusters(display, text, dialect, cx, &mut out);
@@ -643,6 +658,60 @@ fn check_clusters(
             r.check_cluster(def, cx.settings, out);
         }
     }
+}
+
+/// Checks the AKS clusters a Bicep or Terraform file declares. A file that does not parse is
+/// said in a notice with its place; what was read before the error is still checked (Bicep).
+fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut FileOutcome) {
+    use crate::aks::model::{Form, from_template, from_terraform, template_of_bicep};
+    let file: Arc<str> = Arc::from(display);
+    let mut found = Vec::new();
+    let (defs, error) = if ext == "bicep" {
+        let (b, err) = crate::aks::bicep::read(text);
+        let t = template_of_bicep(&b);
+        (
+            from_template(&file, Form::Bicep, &t),
+            err.map(|e| {
+                (
+                    e.pos,
+                    format!("not read as Bicep past this point: {}", e.message),
+                )
+            }),
+        )
+    } else {
+        match crate::aks::terraform::read(text) {
+            Ok(tf) => (from_terraform(&file, &tf), None),
+            Err(e) => (
+                Vec::new(),
+                Some((
+                    e.pos,
+                    format!(
+                        "not read as Terraform: {}; its clusters were not checked",
+                        e.message
+                    ),
+                )),
+            ),
+        }
+    };
+    if let Some((pos, message)) = error {
+        out.notices.push(Notice {
+            file: display.to_string(),
+            line: Some(pos.line),
+            message,
+            verbose: false,
+        });
+    }
+    check_clusters(&defs, cx, &mut found);
+    if found.is_empty() {
+        return;
+    }
+    if cx.opts.excerpts {
+        attach_excerpts(text, &[], &mut found);
+    }
+    if cx.opts.fingerprints {
+        attach_line_hashes(text, &mut found);
+    }
+    out.findings.extend(found);
 }
 
 /// Checks the AKS clusters that the `az aks` commands of a text define.

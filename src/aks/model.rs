@@ -422,6 +422,131 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
     out
 }
 
+// ---- Bicep: the same shape as ARM -------------------------------------------------------
+
+/// A Bicep file's resources as a template (types, bodies, parents by symbol).
+pub fn template_of_bicep(b: &super::bicep::BicepFile) -> Template {
+    let mut params = b.params.clone();
+    // A variable with a literal value is as good as a parameter default.
+    for (k, v) in &b.vars {
+        params.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    Template {
+        resources: b
+            .resources
+            .iter()
+            .filter(|r| !r.existing)
+            .map(|r| Resource {
+                type_name: r.type_name.clone(),
+                type_span: r.type_span,
+                body: r.body.clone(),
+                parent: r.parent.clone(),
+                name: Some(r.symbol.clone()),
+            })
+            .collect(),
+        params,
+    }
+}
+
+// ---- Terraform: azurerm_kubernetes_cluster ------------------------------------------------
+
+/// The clusters (and node pools) a Terraform file declares, for provider 3.x, 4.x and 5.x
+/// argument names alike.
+pub fn from_terraform(file: &Arc<str>, tf: &super::terraform::TfFile) -> Vec<ClusterDef> {
+    let mut params = tf.variables.clone();
+    for (k, v) in &tf.locals {
+        params.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    let mut out = Vec::new();
+    for r in &tf.resources {
+        let b = &r.body;
+        let text = |path: &[&str]| {
+            b.entry_at(path)
+                .map(|e| field_of(&e.value, &params, &as_string))
+        };
+        let flag = |path: &[&str]| {
+            b.entry_at(path)
+                .map(|e| field_of(&e.value, &params, &as_bool))
+        };
+        match r.type_name.as_str() {
+            "azurerm_kubernetes_cluster" => {
+                let mut d =
+                    ClusterDef::new(Form::Terraform, Op::Create, file.clone(), r.header_span);
+                d.name = Some(r.name.clone());
+                d.network_policy = text(&["network_profile", "network_policy"]);
+                d.rbac_disabled = flag(&["role_based_access_control_enabled"]).map(|f| Field {
+                    val: match f.val {
+                        Val::Known(v) => Val::Known(!v),
+                        Val::Unknown(u) => Val::Unknown(u),
+                    },
+                    ..f
+                });
+                // Entra: the block (4.x: its presence; 3.x: `managed = true`).
+                d.entra = b
+                    .entry("azure_active_directory_role_based_access_control")
+                    .map(|e| match e.value.entry("managed") {
+                        Some(m) => field_of(&m.value, &params, &as_bool),
+                        None => Field {
+                            val: Val::Known(true),
+                            span: e.key_span,
+                            param: None,
+                        },
+                    });
+                d.azure_rbac = flag(&[
+                    "azure_active_directory_role_based_access_control",
+                    "azure_rbac_enabled",
+                ]);
+                d.local_accounts_disabled = flag(&["local_account_disabled"]);
+                d.upgrade_channel = text(&["automatic_upgrade_channel"])
+                    .or_else(|| text(&["automatic_channel_upgrade"]));
+                d.node_os_channel = text(&["node_os_upgrade_channel"])
+                    .or_else(|| text(&["node_os_channel_upgrade"]));
+                d.maintenance = [
+                    "maintenance_window_auto_upgrade",
+                    "maintenance_window_node_os",
+                    "maintenance_window",
+                ]
+                .iter()
+                .any(|k| b.entry(k).is_some());
+                d.defender = b.entry("microsoft_defender").map(|e| Field {
+                    val: Val::Known(true),
+                    span: e.key_span,
+                    param: None,
+                });
+                d.private_cluster = flag(&["private_cluster_enabled"]);
+                d.authorized_ranges = b
+                    .entry_at(&["api_server_access_profile", "authorized_ip_ranges"])
+                    .or_else(|| b.entry("api_server_authorized_ip_ranges"))
+                    .map(|e| field_of(&e.value, &params, &as_ranges));
+                d.kubernetes_version = text(&["kubernetes_version"]);
+                d.support_plan = text(&["support_plan"]);
+                d.tier = text(&["sku_tier"]);
+                if let Some(v) = b.entry_at(&["default_node_pool", "orchestrator_version"]) {
+                    let mut pd =
+                        ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
+                    pd.name = d.name.clone();
+                    pd.kubernetes_version = Some(field_of(&v.value, &params, &as_string));
+                    pd.support_plan = d.support_plan.clone();
+                    pd.tier = d.tier.clone();
+                    out.push(pd);
+                }
+                out.push(d);
+            }
+            "azurerm_kubernetes_cluster_node_pool" => {
+                if let Some(v) = b.entry("orchestrator_version") {
+                    let mut pd =
+                        ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
+                    pd.name = Some(r.name.clone());
+                    pd.kubernetes_version = Some(field_of(&v.value, &params, &as_string));
+                    out.push(pd);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -274,7 +274,19 @@ cluster_rule!(RbacDisabled, RBAC_DISABLED, |d, _s, out| {
 });
 
 cluster_rule!(EntraMissing, ENTRA_MISSING, |d, _s, out| {
-    if d.op == Op::Create && !d.opaque && d.entra.is_none() {
+    if let Some(f) = &d.entra
+        && f.known() == Some(&false)
+    {
+        out.push(finding_at(
+            &ENTRA_MISSING,
+            d,
+            f,
+            format!(
+                "{} turns managed Microsoft Entra ID integration off: access to the API server is not tied to Entra identities and groups",
+                what(d)
+            ),
+        ));
+    } else if d.op == Op::Create && !d.opaque && d.entra.is_none() {
         out.push(finding(
             &ENTRA_MISSING,
             d,
