@@ -758,3 +758,56 @@ fn target_versions() {
         .code(0)
         .stdout(contains("| batch/v1beta1 | CronJob |"));
 }
+
+#[test]
+fn as_of_must_be_a_date() {
+    Command::cargo_bin("keelhaul")
+        .unwrap()
+        .args(["scan", "testdata/examples", "--as-of", "2026-02-30"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a date"));
+}
+
+#[test]
+fn an_unparsable_terraform_file_is_a_notice_at_its_line_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"azurerm_kubernetes_cluster\" \"aks\" {\n  name = \"x\"\n  network_profile {\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx\n      securityContext:\n        privileged: true\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("keelhaul")
+        .unwrap()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notices = v["notices"].as_array().unwrap();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n["file"].as_str().unwrap().ends_with("main.tf")
+                && n["line"].as_u64().is_some()
+                && n["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("not read as Terraform")),
+        "{notices:?}"
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "KH101")
+    );
+}

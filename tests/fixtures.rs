@@ -9,7 +9,8 @@
 //!
 //! Rendered charts and overlays (`testdata/render/`) are checked by `tests/render.rs`.
 //!
-//! A fixture whose first line is `# scan: --pss restricted --kube-version 1.30` (or
+//! A fixture whose first line is `# scan: --pss restricted --kube-version 1.30` (`// scan:`
+//! in Bicep, a sidecar `<file>.scan` for JSON; or
 //! `--target cert-manager=1.5`) is scanned on its own with those options.
 
 mod expect;
@@ -32,8 +33,14 @@ struct Directive {
 
 /// The options of a `# scan:` first line, if the fixture has one.
 fn directive(path: &Path) -> Option<Directive> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let args = text.lines().next()?.strip_prefix("# scan:")?;
+    // On the first line (`# scan:`, or `// scan:` in Bicep), or for JSON, which has no
+    // comments, in a sidecar `<file>.scan`.
+    let sidecar = std::fs::read_to_string(format!("{}.scan", path.display()));
+    let text = sidecar.or_else(|_| std::fs::read_to_string(path)).ok()?;
+    let first = text.lines().next()?;
+    let args = first
+        .strip_prefix("# scan:")
+        .or_else(|| first.strip_prefix("// scan:"))?;
     let mut settings = Settings::default();
     let mut helm = None;
     let mut words = args.split_whitespace();
