@@ -625,12 +625,19 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
                         || (ext == "bicep"
                             && memchr::memmem::find(bytes, b"ontainerservice/").is_some()))
                 {
+                    out.stats.files = 1;
                     match load::decode(bytes) {
                         Ok(text) if ext == "bicep" || ext == "tf" => {
                             scan_iac(display, text, &ext, cx, &mut out);
                         }
                         Ok(text) => {
                             let dialect = crate::aks::cli::Dialect::of_path(path);
+                            if text.contains("keelhaul:ignore") {
+                                let sups = crate::suppress::find_comments(text, false);
+                                if !sups.is_empty() {
+                                    out.suppressions = Some((Arc::from(display), sups));
+                                }
+                            }
                             scan_clusters(display, text, dialect, cx, &mut out);
                         }
                         Err(_) => out.findings.push(file_finding(
@@ -693,6 +700,12 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
             ),
         }
     };
+    if text.contains("keelhaul:ignore") {
+        let sups = crate::suppress::find_comments(text, ext == "bicep");
+        if !sups.is_empty() {
+            out.suppressions = Some((file.clone(), sups));
+        }
+    }
     if let Some((pos, message)) = error {
         out.notices.push(Notice {
             file: display.to_string(),

@@ -86,17 +86,21 @@ fn split_reason(s: &str) -> (&str, Option<String>) {
     (rules.split('#').next().unwrap_or(""), reason)
 }
 
-/// The column (in characters) where a comment starts on this line, if any: a `#` at the start
-/// or after a space, outside quotes.
-fn comment_start(line: &str) -> Option<(usize, usize)> {
+/// Where a comment starts on this line, if any: a `#` (or, with `slashes`, a `//`) at the
+/// start or after a space, outside quotes: (column in characters, byte, marker length).
+fn comment_start(line: &str, slashes: bool) -> Option<(usize, usize, usize)> {
     let (mut single, mut double) = (false, false);
     let mut prev = ' ';
     for (col, (byte, c)) in line.char_indices().enumerate() {
+        let at_word = prev == ' ' || prev == '\t' || col == 0;
         match c {
             '\'' if !double => single = !single,
             '"' if !single && prev != '\\' => double = !double,
-            '#' if !single && !double && (prev == ' ' || prev == '\t' || col == 0) => {
-                return Some((col, byte));
+            '#' if !single && !double && at_word => {
+                return Some((col, byte, 1));
+            }
+            '/' if slashes && !single && !double && at_word && line[byte..].starts_with("//") => {
+                return Some((col, byte, 2));
             }
             _ => {}
         }
@@ -109,7 +113,7 @@ fn comment_start(line: &str) -> Option<(usize, usize)> {
 pub fn find(text: &str, docs: &[Arc<Document>], default_namespace: &str) -> Vec<Suppression> {
     let mut out = Vec::new();
     if text.contains(COMMENT) {
-        comments(text, docs, &mut out);
+        comments(text, docs, false, &mut out);
     }
     if text.contains(ANNOTATION) {
         for doc in docs {
@@ -119,7 +123,17 @@ pub fn find(text: &str, docs: &[Arc<Document>], default_namespace: &str) -> Vec<
     out
 }
 
-fn comments(text: &str, docs: &[Arc<Document>], out: &mut Vec<Suppression>) {
+/// The suppression comments of a file that is not YAML (a script, Terraform: `#`; Bicep:
+/// `//` as well).
+pub fn find_comments(text: &str, slashes: bool) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    if text.contains(COMMENT) {
+        comments(text, &[], slashes, &mut out);
+    }
+    out
+}
+
+fn comments(text: &str, docs: &[Arc<Document>], slashes: bool, out: &mut Vec<Suppression>) {
     let lines: Vec<&str> = text.lines().collect();
     // The first line of each document's content, to tell "the top of a document".
     let doc_starts: Vec<(u32, u32)> = docs
@@ -131,10 +145,10 @@ fn comments(text: &str, docs: &[Arc<Document>], out: &mut Vec<Suppression>) {
         })
         .collect();
     for (i, line) in lines.iter().enumerate() {
-        let Some((col, byte)) = comment_start(line) else {
+        let Some((col, byte, marker)) = comment_start(line, slashes) else {
             continue;
         };
-        let body = line[byte + 1..].trim_start();
+        let body = line[byte + marker..].trim_start();
         let Some(rest) = body.strip_prefix(COMMENT) else {
             continue;
         };
@@ -392,11 +406,11 @@ mod tests {
 
     #[test]
     fn comments_outside_strings_only() {
-        assert_eq!(comment_start("a: b # c").map(|c| c.0), Some(5));
-        assert_eq!(comment_start("a: \"b # c\""), None);
-        assert_eq!(comment_start("a: 'it''s # c'"), None);
-        assert_eq!(comment_start("a: b#c"), None);
-        assert_eq!(comment_start("# top").map(|c| c.0), Some(0));
+        assert_eq!(comment_start("a: b # c", false).map(|c| c.0), Some(5));
+        assert_eq!(comment_start("a: \"b # c\"", false), None);
+        assert_eq!(comment_start("a: 'it''s # c'", false), None);
+        assert_eq!(comment_start("a: b#c", false), None);
+        assert_eq!(comment_start("# top", false).map(|c| c.0), Some(0));
     }
 
     #[test]

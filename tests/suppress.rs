@@ -211,3 +211,67 @@ fn sarif_keeps_suppressed_findings_with_their_justification() {
     assert_eq!(human.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&human.stdout).contains("; 1 suppressed"));
 }
+
+#[test]
+fn comment_suppressions_work_in_scripts_terraform_and_bicep() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("create.sh"),
+        "# keelhaul:ignore KH604,KH606 -- the cluster joins Entra in a later step\naz aks create -g rg -n aks1 --network-policy cilium\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"azurerm_kubernetes_cluster\" \"aks\" {\n  name = \"aks\"\n  role_based_access_control_enabled = false # keelhaul:ignore KH603 -- lab cluster\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("aks.bicep"),
+        "resource aks 'Microsoft.ContainerService/managedClusters@2026-10-01' = {\n  name: 'aks'\n  properties: {\n    enableRBAC: false // keelhaul:ignore KH603 -- lab cluster\n    disableLocalAccounts: true // keelhaul:ignore KH101 -- stale\n  }\n}\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("keelhaul")
+        .unwrap()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "KH603,KH604,KH606,KH008,KH009",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // KH603 suppressed in both forms; KH604/KH606 suppressed on the command; KH606 of the
+    // Bicep cluster (local accounts disabled) does not fire; the stale KH101 comment is
+    // reported only if KH101 ran (it did not), so nothing else remains but Bicep's KH604.
+    assert_eq!(
+        got,
+        vec![
+            ("KH604".to_string(), "aks.bicep".to_string(), 1),
+            ("KH604".to_string(), "main.tf".to_string(), 1),
+            ("KH606".to_string(), "main.tf".to_string(), 1),
+        ],
+        "{v}"
+    );
+    assert_eq!(v["summary"]["suppressed"], 4);
+}

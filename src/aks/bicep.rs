@@ -609,6 +609,11 @@ impl<'a> Parser<'a> {
                     }
                     "param" => self.param_or_var(true)?,
                     "var" => self.param_or_var(false)?,
+                    // A property outside any object: a `}` closed the body too early.
+                    _ if matches!(self.peek_at(1), Some(T::Sym(":"))) => {
+                        return Err(self
+                            .err_here("expected a declaration (`param`, `var`, `resource`, ...)"));
+                    }
                     // module, output, type, func, import, metadata, targetScope, and
                     // declarations of newer Bicep versions.
                     _ => self.skip_statement()?,
@@ -625,7 +630,9 @@ impl<'a> Parser<'a> {
     /// `@name(args)` (also `@sys.name(...)`): read and dropped.
     fn decorator(&mut self) -> R<()> {
         self.expect_sym("@")?;
+        self.enter()?;
         self.postfix()?;
+        self.depth -= 1;
         Ok(())
     }
 
@@ -1813,6 +1820,10 @@ output big object = cond
             ("output x int = (1]\n", p(1, 17)),
             ("var a = { resource r 'A/b' = {} }\n", p(1, 10)),
             ("var a = f(1;\n", p(1, 11)),
+            (
+                "resource r 'A/b@1' = {\n  name: 'x'\n}\n  properties: {}\n}\n",
+                p(4, 2),
+            ),
         ];
         for (text, pos) in cases {
             let (_, e) = read(text);
@@ -1846,6 +1857,21 @@ output big object = cond
                 "{open}"
             );
         }
+        let text = format!("var v = {}", "{@".repeat(100_000));
+        assert!(
+            read(&text)
+                .1
+                .is_some_and(|e| e.message.contains("too deeply"))
+        );
+        let text = format!(
+            "resource r 'A/b@1' = {}",
+            "{resource r 'c' = ".repeat(100_000)
+        );
+        assert!(
+            read(&text)
+                .1
+                .is_some_and(|e| e.message.contains("too deeply"))
+        );
         let ok_depth = format!(
             "var v = {}1{}\n",
             "[".repeat(MAX_DEPTH - 2),
