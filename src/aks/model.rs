@@ -416,6 +416,21 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
             let mut pd = ClusterDef::new(form, Op::Version, file.clone(), v.key_span);
             pd.name = r.parent.clone();
             pd.kubernetes_version = Some(field_of(&v.value, &t.params, &as_string));
+            // The pool's cluster decides its support plan (long-term support or not).
+            if let Some(c) = t
+                .resources
+                .iter()
+                .find(|c| is(c, CLUSTERS) && c.name.is_some() && c.name == r.parent)
+            {
+                pd.support_plan = c
+                    .body
+                    .entry_at(&["properties", "supportPlan"])
+                    .map(|e| field_of(&e.value, &t.params, &as_string));
+                pd.tier = c
+                    .body
+                    .entry_at(&["sku", "tier"])
+                    .map(|e| field_of(&e.value, &t.params, &as_string));
+            }
             out.push(pd);
         }
     }
@@ -538,13 +553,64 @@ pub fn from_terraform(file: &Arc<str>, tf: &super::terraform::TfFile) -> Vec<Clu
                         ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
                     pd.name = Some(r.name.clone());
                     pd.kubernetes_version = Some(field_of(&v.value, &params, &as_string));
+                    // The pool's cluster (`kubernetes_cluster_id = azurerm_kubernetes_cluster.X.id`)
+                    // decides its support plan.
+                    let cluster = b.get("kubernetes_cluster_id").and_then(|n| match &n.kind {
+                        Kind::Expr { text, .. } => text
+                            .strip_prefix("azurerm_kubernetes_cluster.")
+                            .and_then(|t| t.split('.').next())
+                            .map(str::to_string),
+                        _ => None,
+                    });
+                    if let Some(c) = cluster
+                        && let Some(parent) = tf
+                            .resources
+                            .iter()
+                            .find(|x| x.type_name == "azurerm_kubernetes_cluster" && x.name == c)
+                    {
+                        let pb = &parent.body;
+                        pd.support_plan = pb
+                            .entry("support_plan")
+                            .map(|e| field_of(&e.value, &params, &as_string));
+                        pd.tier = pb
+                            .entry("sku_tier")
+                            .map(|e| field_of(&e.value, &params, &as_string));
+                    }
                     out.push(pd);
                 }
             }
             _ => {}
         }
     }
+    // Terraform calls them variables: `var.x` in messages.
+    for d in &mut out {
+        rename_params(d, |p| format!("var.{p}"));
+    }
     out
+}
+
+fn rename_params(d: &mut ClusterDef, f: impl Fn(&str) -> String) {
+    fn one<T>(x: &mut Option<Field<T>>, f: &dyn Fn(&str) -> String) {
+        if let Some(fl) = x
+            && let Some(p) = &fl.param
+        {
+            fl.param = Some(f(p));
+        }
+    }
+    let f: &dyn Fn(&str) -> String = &f;
+    one(&mut d.network_policy, f);
+    one(&mut d.rbac_disabled, f);
+    one(&mut d.entra, f);
+    one(&mut d.azure_rbac, f);
+    one(&mut d.local_accounts_disabled, f);
+    one(&mut d.upgrade_channel, f);
+    one(&mut d.node_os_channel, f);
+    one(&mut d.defender, f);
+    one(&mut d.private_cluster, f);
+    one(&mut d.authorized_ranges, f);
+    one(&mut d.kubernetes_version, f);
+    one(&mut d.support_plan, f);
+    one(&mut d.tier, f);
 }
 
 #[cfg(test)]

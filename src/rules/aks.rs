@@ -184,6 +184,9 @@ fn hint(d: &ClusterDef, cli: &'static str, arm: &'static str, tf: &'static str) 
 /// Said after a value that came from a parameter's default.
 fn via<T>(f: &Field<T>) -> String {
     match &f.param {
+        Some(p) if p.starts_with("var.") || p.starts_with("local.") => {
+            format!(" (the default value of {p})")
+        }
         Some(p) => format!(" (the default value of parameter {p:?})"),
         None => String::new(),
     }
@@ -455,7 +458,12 @@ cluster_rule!(
     |d, _s, out| {
         let private = d.private_cluster.as_ref().and_then(Field::known) == Some(&true);
         match &d.authorized_ranges {
-        None if d.op == Op::Create && !d.opaque && d.private_cluster.is_none() => out.push(finding(
+        // Not private: unset, or said to be false (explicitly public).
+        None if d.op == Op::Create
+            && !d.opaque
+            && d.private_cluster.as_ref().is_none_or(|p| p.known() == Some(&false)) =>
+        {
+            out.push(finding(
             &API_SERVER_UNRESTRICTED,
             d,
             d.at,
@@ -465,7 +473,8 @@ cluster_rule!(
                 default_note(d, "api-server"),
                 hint(d, "add --api-server-authorized-ip-ranges <your CIDRs> or --enable-private-cluster", "set properties.apiServerAccessProfile.authorizedIPRanges or enablePrivateCluster: true", "set api_server_access_profile.authorized_ip_ranges or private_cluster_enabled = true"),
             ),
-        )),
+        ))
+        }
         Some(f) if !private && f.known().is_some_and(|r| r.is_empty()) => out.push(finding_at(
             &API_SERVER_UNRESTRICTED,
             d,
@@ -491,8 +500,9 @@ cluster_rule!(ApiServerOpenRange, API_SERVER_OPEN_RANGE, |d, _s, out| {
                     d,
                     *span,
                     format!(
-                        "{} authorizes {r} for the API server: every address is let in, so the restriction restricts nothing; list only your networks' CIDRs",
-                        what(d)
+                        "{} authorizes {r} for the API server: every address is let in, so the restriction restricts nothing; list only your networks' CIDRs{}",
+                        what(d),
+                        via(f)
                     ),
                 ));
             }

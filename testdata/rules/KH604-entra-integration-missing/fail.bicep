@@ -1,0 +1,182 @@
+@description('Azure region of the clusters.')
+param location string = resourceGroup().location
+
+@description('Object ID of the Entra group that administers the clusters.')
+param adminGroupObjectId string
+
+@description('Resource ID of the Log Analytics workspace for Defender for Containers.')
+param logAnalyticsWorkspaceId string
+
+@description('Secret of the legacy Entra server application.')
+param serverAppSecret securestring
+
+// No aadProfile: the cluster has no Microsoft Entra ID integration.
+resource aks 'Microsoft.ContainerService/managedClusters@2026-10-01' = {
+  name: 'aks-prod'
+  location: location
+  tags: {
+    environment: 'production'
+    workload: 'shop'
+  }
+  sku: {
+    name: 'Base'
+    tier: 'Standard'
+  }
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    dnsPrefix: 'aks-prod'
+    enableRBAC: true
+    networkProfile: {
+      networkPlugin: 'azure'
+      networkPluginMode: 'overlay'
+      networkDataplane: 'cilium'
+      networkPolicy: 'cilium'
+      podCidr: '192.168.0.0/16'
+      serviceCidr: '10.0.0.0/16'
+      dnsServiceIP: '10.0.0.10'
+      loadBalancerSku: 'standard'
+    }
+    autoUpgradeProfile: {
+      upgradeChannel: 'patch'
+      nodeOSUpgradeChannel: 'NodeImage'
+    }
+    apiServerAccessProfile: {
+      authorizedIPRanges: [
+        '203.0.113.0/24'
+        '198.51.100.17/32'
+      ]
+    }
+    oidcIssuerProfile: {
+      enabled: true
+    }
+    securityProfile: {
+      defender: {
+        logAnalyticsWorkspaceResourceId: logAnalyticsWorkspaceId
+        securityMonitoring: {
+          enabled: true
+        }
+      }
+      workloadIdentity: {
+        enabled: true
+      }
+      imageCleaner: {
+        enabled: true
+        intervalHours: 168
+      }
+    }
+    addonProfiles: {
+      azurepolicy: {
+        enabled: true
+      }
+    }
+    agentPoolProfiles: [
+      {
+        name: 'system'
+        mode: 'System'
+        count: 3
+        vmSize: 'Standard_D4ds_v5'
+        osType: 'Linux'
+        osSKU: 'AzureLinux'
+        availabilityZones: [
+          '1'
+          '2'
+          '3'
+        ]
+      }
+    ]
+  }
+}
+
+resource aksUpgradeWindow 'Microsoft.ContainerService/managedClusters/maintenanceConfigurations@2026-10-01' = {
+  parent: aks
+  name: 'aksManagedAutoUpgradeSchedule'
+  properties: {
+    maintenanceWindow: {
+      schedule: {
+        weekly: {
+          intervalWeeks: 1
+          dayOfWeek: 'Sunday'
+        }
+      }
+      durationHours: 4
+      startTime: '02:00'
+      utcOffset: '+00:00'
+    }
+  }
+}
+
+// Legacy (non-managed) Entra integration with its own server and client applications.
+resource aksLegacy 'Microsoft.ContainerService/managedClusters@2026-10-01' = {
+  name: 'aks-legacy'
+  location: location
+  tags: {
+    environment: 'production'
+    workload: 'shop'
+  }
+  sku: {
+    name: 'Base'
+    tier: 'Standard'
+  }
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    dnsPrefix: 'aks-legacy'
+    enableRBAC: true
+    aadProfile: {
+      managed: false
+      clientAppID: '00000000-0000-0000-0000-00000000c11e'
+      serverAppID: '00000000-0000-0000-0000-0000000005e4'
+      serverAppSecret: serverAppSecret
+      tenantID: subscription().tenantId
+    }
+    networkProfile: {
+      networkPlugin: 'azure'
+      networkPluginMode: 'overlay'
+      networkDataplane: 'cilium'
+      networkPolicy: 'cilium'
+      loadBalancerSku: 'standard'
+    }
+    autoUpgradeProfile: {
+      upgradeChannel: 'patch'
+      nodeOSUpgradeChannel: 'NodeImage'
+    }
+    apiServerAccessProfile: {
+      authorizedIPRanges: [
+        '203.0.113.0/24'
+        '198.51.100.17/32'
+      ]
+    }
+    oidcIssuerProfile: {
+      enabled: true
+    }
+    securityProfile: {
+      defender: {
+        logAnalyticsWorkspaceResourceId: logAnalyticsWorkspaceId
+        securityMonitoring: {
+          enabled: true
+        }
+      }
+      workloadIdentity: {
+        enabled: true
+      }
+    }
+    agentPoolProfiles: [
+      {
+        name: 'system'
+        mode: 'System'
+        count: 2
+        vmSize: 'Standard_D4ds_v5'
+        osType: 'Linux'
+        osSKU: 'AzureLinux'
+        availabilityZones: [
+          '1'
+          '2'
+          '3'
+        ]
+      }
+    ]
+  }
+}
