@@ -654,15 +654,31 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
     out
 }
 
-/// Runs the cluster rules over cluster definitions.
+/// Runs the cluster rules over cluster definitions; the settings written as computed values
+/// are listed with --verbose (never judged, never silently passed).
 fn check_clusters(
     defs: &[crate::aks::model::ClusterDef],
     cx: &RunContext<'_>,
     out: &mut Vec<Finding>,
+    notices: &mut Vec<Notice>,
 ) {
     for def in defs {
         for r in &cx.opts.rules {
             r.check_cluster(def, cx.settings, out);
+        }
+        for (what, span, text) in def.unknowns() {
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let text = if text.chars().count() > 60 {
+                format!("{}...", text.chars().take(60).collect::<String>())
+            } else {
+                text
+            };
+            notices.push(Notice {
+                file: def.file.to_string(),
+                line: Some(span.start.line),
+                message: format!("{what} is computed ({text}): not judged"),
+                verbose: true,
+            });
         }
     }
 }
@@ -714,7 +730,7 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
             verbose: false,
         });
     }
-    check_clusters(&defs, cx, &mut found);
+    check_clusters(&defs, cx, &mut found, &mut out.notices);
     if found.is_empty() {
         return;
     }
@@ -742,7 +758,7 @@ fn scan_clusters(
     let file: Arc<str> = Arc::from(display);
     let mut found = Vec::new();
     let defs = crate::aks::model::from_cli(&file, text, &commands);
-    check_clusters(&defs, cx, &mut found);
+    check_clusters(&defs, cx, &mut found, &mut out.notices);
     if found.is_empty() {
         return;
     }
@@ -833,7 +849,7 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
                 let t = crate::aks::arm::read(&doc);
                 let defs =
                     crate::aks::model::from_template(&file, crate::aks::model::Form::Arm, &t);
-                check_clusters(&defs, cx, &mut out.findings);
+                check_clusters(&defs, cx, &mut out.findings, &mut out.notices);
             }
             continue;
         }

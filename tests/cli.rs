@@ -811,3 +811,51 @@ fn an_unparsable_terraform_file_is_a_notice_at_its_line_and_the_scan_goes_on() {
             .any(|f| f["rule"] == "KH101")
     );
 }
+
+#[test]
+fn computed_cluster_settings_are_not_judged_and_verbose_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("create.sh"),
+        "az aks create -g rg -n aks1 \\\n  --network-policy \"$POLICY\" \\\n  --kubernetes-version ${{ vars.K8S }}\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("keelhaul")
+        .unwrap()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--verbose",
+            "--select",
+            "KH601,KH613",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v}");
+    let lines: Vec<(u64, String)> = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["line"].as_u64().unwrap(),
+                n["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 2 && m.contains("network policy engine is computed")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 3 && m.contains("Kubernetes version is computed")),
+        "{lines:?}"
+    );
+}

@@ -108,6 +108,51 @@ impl ClusterDef {
     }
 }
 
+impl ClusterDef {
+    /// The settings written as computed values, which no rule judges: (setting, where, text).
+    pub fn unknowns(&self) -> Vec<(&'static str, Span, String)> {
+        fn one<T>(
+            out: &mut Vec<(&'static str, Span, String)>,
+            name: &'static str,
+            f: &Option<Field<T>>,
+        ) {
+            if let Some(Field {
+                val: Val::Unknown(t),
+                span,
+                ..
+            }) = f
+            {
+                out.push((name, *span, t.clone()));
+            }
+        }
+        let mut out = Vec::new();
+        one(&mut out, "the network policy engine", &self.network_policy);
+        one(&mut out, "Kubernetes RBAC", &self.rbac_disabled);
+        one(&mut out, "Microsoft Entra ID integration", &self.entra);
+        one(&mut out, "Azure RBAC", &self.azure_rbac);
+        one(&mut out, "local accounts", &self.local_accounts_disabled);
+        one(&mut out, "the auto-upgrade channel", &self.upgrade_channel);
+        one(
+            &mut out,
+            "the node OS upgrade channel",
+            &self.node_os_channel,
+        );
+        one(&mut out, "Defender for Containers", &self.defender);
+        one(
+            &mut out,
+            "the private cluster setting",
+            &self.private_cluster,
+        );
+        one(
+            &mut out,
+            "the authorized IP ranges",
+            &self.authorized_ranges,
+        );
+        one(&mut out, "the Kubernetes version", &self.kubernetes_version);
+        out
+    }
+}
+
 fn text_field(a: &AzArg) -> Option<Field<String>> {
     let v = a.value.as_ref()?;
     Some(Field {
