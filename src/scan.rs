@@ -654,17 +654,19 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
     out
 }
 
-/// Runs the cluster rules over cluster definitions; the settings written as computed values
+/// Runs the cluster rules over the cluster definitions of one text and adds their findings
+/// (with snippets and fingerprints from the text); the settings written as computed values
 /// are listed with --verbose (never judged, never silently passed).
 fn check_clusters(
     defs: &[crate::aks::model::ClusterDef],
+    text: &str,
     cx: &RunContext<'_>,
-    out: &mut Vec<Finding>,
-    notices: &mut Vec<Notice>,
+    out: &mut FileOutcome,
 ) {
+    let mut found = Vec::new();
     for def in defs {
         for r in &cx.opts.rules {
-            r.check_cluster(def, cx.settings, out);
+            r.check_cluster(def, cx.settings, &mut found);
         }
         for (what, span, text) in def.unknowns() {
             let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -673,7 +675,7 @@ fn check_clusters(
             } else {
                 text
             };
-            notices.push(Notice {
+            out.notices.push(Notice {
                 file: def.file.to_string(),
                 line: Some(span.start.line),
                 message: format!("{what} is computed ({text}): not judged"),
@@ -681,6 +683,16 @@ fn check_clusters(
             });
         }
     }
+    if found.is_empty() {
+        return;
+    }
+    if cx.opts.excerpts {
+        attach_excerpts(text, &[], &mut found);
+    }
+    if cx.opts.fingerprints {
+        attach_line_hashes(text, &mut found);
+    }
+    out.findings.extend(found);
 }
 
 /// Checks the AKS clusters a Bicep or Terraform file declares. A file that does not parse is
@@ -688,7 +700,7 @@ fn check_clusters(
 fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut FileOutcome) {
     use crate::aks::model::{Form, from_template, from_terraform, template_of_bicep};
     let file: Arc<str> = Arc::from(display);
-    let mut found = Vec::new();
+
     let (defs, error) = if ext == "bicep" {
         let (b, err) = crate::aks::bicep::read(text);
         let t = template_of_bicep(&b);
@@ -730,17 +742,7 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
             verbose: false,
         });
     }
-    check_clusters(&defs, cx, &mut found, &mut out.notices);
-    if found.is_empty() {
-        return;
-    }
-    if cx.opts.excerpts {
-        attach_excerpts(text, &[], &mut found);
-    }
-    if cx.opts.fingerprints {
-        attach_line_hashes(text, &mut found);
-    }
-    out.findings.extend(found);
+    check_clusters(&defs, text, cx, out);
 }
 
 /// Checks the AKS clusters that the `az aks` commands of a text define.
@@ -756,19 +758,8 @@ fn scan_clusters(
         return;
     }
     let file: Arc<str> = Arc::from(display);
-    let mut found = Vec::new();
     let defs = crate::aks::model::from_cli(&file, text, &commands);
-    check_clusters(&defs, cx, &mut found, &mut out.notices);
-    if found.is_empty() {
-        return;
-    }
-    if cx.opts.excerpts {
-        attach_excerpts(text, &[], &mut found);
-    }
-    if cx.opts.fingerprints {
-        attach_line_hashes(text, &mut found);
-    }
-    out.findings.extend(found);
+    check_clusters(&defs, text, cx, out);
 }
 
 /// Scans the bytes of one file (or standard input).
@@ -849,7 +840,7 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
                 let t = crate::aks::arm::read(&doc);
                 let defs =
                     crate::aks::model::from_template(&file, crate::aks::model::Form::Arm, &t);
-                check_clusters(&defs, cx, &mut out.findings, &mut out.notices);
+                check_clusters(&defs, text, cx, out);
             }
             continue;
         }

@@ -113,6 +113,8 @@ fn occurrence(doc: &Document, place: &Place, pos: Pos) -> usize {
 
 struct Templates {
     cache: HashMap<PathBuf, Option<(String, Outline)>>,
+    /// Values files, read once per scan.
+    values: HashMap<PathBuf, Option<load::Loaded>>,
 }
 
 impl Templates {
@@ -130,13 +132,17 @@ impl Templates {
 
 /// The values file line a template line reads (`.Values.a.b`): the last values file that
 /// sets the path, as deep as it goes.
-fn values_location(files: &[PathBuf], path: &[Seg]) -> Option<(PathBuf, Span, bool)> {
+fn values_location(
+    files: &[PathBuf],
+    path: &[Seg],
+    cache: &mut HashMap<PathBuf, Option<load::Loaded>>,
+) -> Option<(PathBuf, Span, bool)> {
     let mut best: Option<(PathBuf, Span, usize)> = None;
     for f in files {
-        let Ok(text) = std::fs::read_to_string(f) else {
-            continue;
-        };
-        let l = load::load_text(&text);
+        let loaded = cache
+            .entry(f.clone())
+            .or_insert_with(|| std::fs::read_to_string(f).ok().map(|t| load::load_text(&t)));
+        let Some(l) = loaded else { continue };
         let Some(d) = l.docs.first() else { continue };
         let Some(root) = d.root else { continue };
         let (_, depth, key) = super::follow_from(d, root, path);
@@ -210,7 +216,8 @@ fn map_helm(
                 " (approximate location: the template does not write this field literally; this is the nearest key it does write)",
             );
             if let Some(vp) = hit.values_path
-                && let Some((file, span, exact)) = values_location(values_files, &vp)
+                && let Some((file, span, exact)) =
+                    values_location(values_files, &vp, &mut templates.values)
             {
                 let label = if exact {
                     "the value comes from here"
@@ -352,6 +359,7 @@ pub fn map_all(
     }
     let mut templates = Templates {
         cache: HashMap::new(),
+        values: HashMap::new(),
     };
     let mut mapped = 0;
     let mut files: Vec<Arc<str>> = groups.keys().cloned().collect();

@@ -382,13 +382,12 @@ fn renders_of(dir: &Path, opts: &RenderOptions) -> Vec<HelmRender> {
 /// The files a Kustomize build read, from its origin annotations.
 fn consumed_files(r: &Rendered, base: &Path, out: &mut HashSet<PathBuf>) {
     let loaded = load::load_text(&r.text);
-    let mut files = Vec::new();
-    for doc in &loaded.docs {
-        if let Some(root) = doc.root {
-            let origin = kustomize::origin_of(doc, root, base);
-            crate::mapback::kustomize::Sources::files_read(&origin, &mut files);
-        }
-    }
+    let origins: Vec<kustomize::ResourceOrigin> = loaded
+        .docs
+        .iter()
+        .filter_map(|doc| Some(kustomize::origin_of(doc, doc.root?, base)))
+        .collect();
+    let mut files = crate::mapback::kustomize::Sources::files_read(origins.iter());
     if let Some((k, _)) = &r.kustomization {
         files.push(k.clone());
     }
