@@ -392,6 +392,12 @@ fn with_file_bytes<T>(path: &std::path::Path, f: impl FnOnce(std::io::Result<&[u
     })
 }
 
+/// Whether `needle` occurs in `text` (memchr's SIMD search: every file's whole text is
+/// searched for a few markers, so this is on the hot path).
+fn has(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}
+
 /// One unit of the parallel scan: an input from the walk, or a rendered text.
 enum Work<'a> {
     Input(&'a Input),
@@ -795,7 +801,7 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
         .any(|p| matches!(p, LoadProblem::Syntax { .. }));
     let template_at = if has_syntax_error {
         load::looks_like_helm_template(text)
-    } else if text.contains("{{") {
+    } else if has(text, "{{") {
         // Templates that happen to parse: `{{ x }}` reads as a mapping used as a key.
         loaded
             .docs
@@ -825,7 +831,7 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
         .copied()
         .collect();
     let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
-    if text.contains("keelhaul:ignore") || text.contains(crate::suppress::ANNOTATION) {
+    if has(text, "keelhaul:ignore") || has(text, crate::suppress::ANNOTATION) {
         let sups = crate::suppress::find(text, &docs, &opts.default_namespace);
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
@@ -883,7 +889,7 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
         attach_line_hashes(text, &mut out.findings);
     }
     // A workflow's `run:` steps (or any YAML) may create clusters with `az aks`.
-    if text.contains("az aks") && opts.rules.iter().any(|r| r.reads_clusters()) {
+    if has(text, "az aks") && opts.rules.iter().any(|r| r.reads_clusters()) {
         scan_clusters(display, text, crate::aks::cli::Dialect::Other, cx, out);
     }
 }

@@ -79,7 +79,7 @@ pub fn load_text(text: &str) -> Loaded {
 /// Rendered Helm output names each document's template in a `# Source: chart/templates/x.yaml`
 /// comment just before it.
 fn record_origins(text: &str, docs: &mut [Document]) {
-    if !text.contains("# Source: ") {
+    if memchr::memmem::find(text.as_bytes(), b"# Source: ").is_none() {
         return;
     }
     let sources: Vec<(u32, &str)> = text
