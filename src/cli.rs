@@ -364,10 +364,15 @@ pub fn run(cli: Cli) -> i32 {
             let mut out = String::new();
             match format {
                 ListFormat::Human => {
+                    let width = rules::all()
+                        .iter()
+                        .map(|r| r.meta().slug.len())
+                        .max()
+                        .unwrap_or(0);
                     for r in rules::all() {
                         let m = r.meta();
                         out.push_str(&format!(
-                            "{}  {:<26} {:<8} {}\n",
+                            "{}  {:<width$} {:<8} {}\n",
                             m.id,
                             m.slug,
                             m.severity.as_str(),
