@@ -236,12 +236,54 @@ pub fn run(
             Some(c) => format!("exit status {c}"),
             None => "killed by a signal".to_string(),
         };
-        Err(if stderr.is_empty() {
+        let said = tool_message(&stderr);
+        Err(if said.is_empty() {
             format!("{} failed ({why})", program.display())
         } else {
-            format!("{} ({why})", last_lines(&stderr, 12))
+            format!("{said} ({why})")
         })
     }
+}
+
+/// What a tool said, for a finding: its last lines without the log header Go tools put on
+/// them (`E1129 03:45:29.048825   17287 run.go:72] "command failed" err="..."`) and without
+/// deprecation warnings when there is an error to show.
+fn tool_message(stderr: &str) -> String {
+    fn strip_klog(l: &str) -> &str {
+        let b = l.as_bytes();
+        let header = b.len() > 6
+            && matches!(b[0], b'I' | b'W' | b'E' | b'F')
+            && b[1..5].iter().all(u8::is_ascii_digit)
+            && b[5] == b' ';
+        if !header {
+            return l;
+        }
+        match l.find("] ") {
+            Some(i) => &l[i + 2..],
+            None => l,
+        }
+    }
+    let lines: Vec<String> = stderr
+        .lines()
+        .map(|l| {
+            let l = strip_klog(l.trim_end());
+            match l.strip_prefix("\"command failed\" err=") {
+                Some(rest) => rest.trim_matches('"').replace("\\\"", "\"").to_string(),
+                None => l.to_string(),
+            }
+        })
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let errors: Vec<&String> = lines
+        .iter()
+        .filter(|l| !l.starts_with("# Warning:"))
+        .collect();
+    let kept: Vec<&str> = if errors.is_empty() {
+        lines.iter().map(String::as_str).collect()
+    } else {
+        errors.iter().map(|l| l.as_str()).collect()
+    };
+    last_lines(&kept.join("\n"), 12)
 }
 
 /// The last `n` lines of a tool's message: enough to see the error, not a whole log.
@@ -340,6 +382,23 @@ mod tests {
         assert_eq!(
             relative_path(Path::new("/a/b"), Path::new("/a/b/c")).unwrap(),
             PathBuf::from("c")
+        );
+    }
+
+    #[test]
+    fn tool_messages_lose_log_headers_and_warnings() {
+        let stderr = "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead.\nE1129 03:45:29.048825   17287 run.go:72] \"command failed\" err=\"accumulating resources: 'base' must resolve to a file\"\n";
+        assert_eq!(
+            tool_message(stderr),
+            "accumulating resources: 'base' must resolve to a file"
+        );
+        assert_eq!(
+            tool_message("Error: template: web/templates/a.yaml:3:4: bad\n"),
+            "Error: template: web/templates/a.yaml:3:4: bad"
+        );
+        assert_eq!(
+            tool_message("# Warning: only this\n"),
+            "# Warning: only this"
         );
     }
 
