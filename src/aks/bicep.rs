@@ -1041,22 +1041,12 @@ impl<'a> Parser<'a> {
                     let rs = self.resource(Some(enc))?;
                     nested.extend(rs);
                 }
-                T::Ident(k) | T::Str(Some(k)) => {
-                    let key = k.clone();
-                    let key_span = self.span(tok.s, tok.e);
-                    self.bump();
-                    self.expect_sym(":")?;
-                    self.skip_nl();
-                    let value = self.value()?;
-                    entries.push(Entry {
-                        key,
-                        key_span,
-                        value,
-                    });
-                }
-                T::Str(None) => {
-                    // An interpolated key: kept as written.
-                    let key = self.text(tok.s, tok.e);
+                T::Ident(_) | T::Str(_) => {
+                    let key = match &tok.t {
+                        T::Ident(k) | T::Str(Some(k)) => k.clone(),
+                        // An interpolated key: kept as written.
+                        _ => self.text(tok.s, tok.e),
+                    };
                     let key_span = self.span(tok.s, tok.e);
                     self.bump();
                     self.expect_sym(":")?;

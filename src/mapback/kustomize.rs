@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Place, Seg, follow_from};
 use crate::load::{self, Document, Loaded, Pos, Span};
-use crate::render::kustomize::{Patch, ResourceOrigin, key_in_kustomization, patches_of};
+use crate::render::kustomize::{Patch, ResourceOrigin, patches_of};
 
 /// Where a finding maps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,13 @@ impl Sources {
             .entry(p.to_path_buf())
             .or_insert_with(|| std::fs::read_to_string(p).ok().map(|t| load::load_text(&t)))
             .as_ref()
+    }
+
+    /// The span of a top-level key of a kustomization file (read once per render).
+    pub fn key_span(&mut self, kustomization: &Path, key: &str) -> Option<Span> {
+        let l = self.file(kustomization)?;
+        let d = l.docs.first()?;
+        Some(d.span(d.entry(d.root?, key)?.key))
     }
 
     fn patches(&mut self, kustomization: &Path) -> &[(Patch, Loaded)] {
@@ -166,7 +173,7 @@ pub fn map(
                 .find(|(_, t)| t == transformer)
         {
             for key in [setting, "nameSuffix"] {
-                if let Some(span) = key_in_kustomization(k, key) {
+                if let Some(span) = sources.key_span(k, key) {
                     return Some(Mapped {
                         file: k.clone(),
                         span,

@@ -313,7 +313,8 @@ fn map_kustomize(
         }
         None => {
             let (file, shown) = r.kustomization.clone().unwrap_or_default();
-            let at = kustomize::key_in_kustomization(&file, "resources")
+            let at = sources
+                .key_span(&file, "resources")
                 .map(|s| s.start)
                 .unwrap_or(Pos { line: 1, col: 0 });
             f.file = Arc::from(shown.as_str());

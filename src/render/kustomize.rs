@@ -297,11 +297,3 @@ pub fn patches_of(kustomization: &Path) -> Vec<Patch> {
     }
     out
 }
-
-/// A kustomization's entry that explains a generated or transformed field: the key's span.
-pub fn key_in_kustomization(file: &Path, key: &str) -> Option<load::Span> {
-    let text = std::fs::read_to_string(file).ok()?;
-    let l = load::load_text(&text);
-    let d = l.docs.first()?;
-    Some(d.span(d.entry(d.root?, key)?.key))
-}
