@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::finding::{Finding, RuleMeta};
 use crate::load::scalar::Value;
-use crate::load::{Document, NodeId, Span};
+use crate::load::{Document, NodeId};
+use crate::span::Span;
 
 /// Who a finding is about, as the JSON report shows it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

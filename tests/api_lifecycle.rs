@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 use keelhaul::check::Settings;
 use keelhaul::finding::Severity;
-use keelhaul::lifecycle::Version;
+use keelhaul::k8s::api_lifecycle::Version;
+use keelhaul::k8s::pss::KubeVersion;
 use keelhaul::load::load_text;
-use keelhaul::pss::KubeVersion;
+use keelhaul::pipeline::{ScanOptions, scan};
 use keelhaul::rules;
-use keelhaul::scan::{ScanOptions, scan};
 
 fn facts() -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/kubernetes-facts.md");
@@ -257,7 +257,7 @@ fn every_fact_row_at_every_boundary() {
 /// parse (the table loads at all).
 #[test]
 fn tables_are_consistent() {
-    let t = &keelhaul::lifecycle::TABLE;
+    let t = &keelhaul::k8s::api_lifecycle::TABLE;
     for row in &t.rows {
         if let (Some(d), Some(r)) = (row.deprecated, row.removed) {
             assert!(d <= r, "{}: deprecated after removal", row.api_version);
@@ -290,7 +290,7 @@ fn tables_are_consistent() {
 /// a manifest that parses, keeps its comment, and no longer trips the rule.
 #[test]
 fn every_offered_fix_round_trips() {
-    let t = &keelhaul::lifecycle::TABLE;
+    let t = &keelhaul::k8s::api_lifecycle::TABLE;
     let dir = tempfile::tempdir().unwrap();
     let mut offered = 0;
     let mut failures = Vec::new();
@@ -318,7 +318,7 @@ fn every_offered_fix_round_trips() {
                 continue;
             }
             offered += 1;
-            let report = keelhaul::fix::fix_files(&before, false);
+            let report = keelhaul::finding::fix::fix_files(&before, false);
             let fixed = std::fs::read_to_string(&path).unwrap();
             let want = text.replace(
                 &format!("apiVersion: {} #", row.api_version),
@@ -431,7 +431,7 @@ fn where_to_move_when_the_replacement_is_not_there_yet_or_gone_too() {
     let mut s = Settings::default();
     s.component_targets = vec![(
         "cert-manager".into(),
-        keelhaul::lifecycle::Version { major: 1, minor: 5 },
+        keelhaul::k8s::api_lifecycle::Version { major: 1, minor: 5 },
     )];
     let f = findings_of(issuer, s);
     assert_eq!(f[0].1, "KH503");

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use keelhaul::scan::{ScanOptions, scan};
+use keelhaul::pipeline::{ScanOptions, scan};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")

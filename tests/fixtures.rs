@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use keelhaul::check::Settings;
-use keelhaul::pss::{KubeVersion, Level};
+use keelhaul::k8s::pss::{KubeVersion, Level};
+use keelhaul::pipeline::{ScanOptions, scan};
 use keelhaul::rules;
-use keelhaul::scan::{ScanOptions, scan};
 
 /// What a `# scan:` first line asks for.
 struct Directive {
@@ -55,12 +55,12 @@ fn directive(path: &Path) -> Option<Directive> {
             }
             "--target" => {
                 let (name, v) = value.split_once('=').expect("--target NAME=X.Y");
-                let v = keelhaul::lifecycle::Version::parse(v).expect("--target version");
+                let v = keelhaul::k8s::api_lifecycle::Version::parse(v).expect("--target version");
                 settings.component_targets.push((name.to_string(), v));
             }
             "--helm-binary" => helm = Some(path.parent().unwrap().join(value)),
             "--as-of" => {
-                settings.as_of = keelhaul::aks::versions::Date::parse(value).expect("--as-of")
+                settings.as_of = keelhaul::k8s::aks_versions::Date::parse(value).expect("--as-of")
             }
             other => panic!("{}: unknown option {other} in # scan:", path.display()),
         }
@@ -174,7 +174,7 @@ fn every_fixture_matches_its_expectations() {
         let own;
         let findings = match directive(path) {
             Some(Directive { settings, helm }) => {
-                let mut render = keelhaul::render::RenderOptions::default();
+                let mut render = keelhaul::load::render::RenderOptions::default();
                 let mut paths = vec![path.clone()];
                 if let Some(h) = helm {
                     render.enabled = true;

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use keelhaul::finding::Finding;
 use keelhaul::github::{FilterMode, ReviewOptions, ReviewOutcome, post_review};
-use keelhaul::load::{Pos, Span};
-use keelhaul::scan::{ScanOptions, ScanResult, scan};
+use keelhaul::pipeline::{ScanOptions, ScanResult, scan};
+use keelhaul::span::{Pos, Span};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

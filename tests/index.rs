@@ -6,7 +6,7 @@ use std::path::Path;
 use keelhaul::check::{Rule, Settings};
 use keelhaul::finding::{Finding, RuleMeta, Severity};
 use keelhaul::index::{Index, WORKLOADS};
-use keelhaul::scan::{ScanOptions, scan};
+use keelhaul::pipeline::{ScanOptions, scan};
 
 static PROBE: RuleMeta = RuleMeta {
     id: "KH999",

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use keelhaul::index::{resources_of, workload_of};
+use keelhaul::k8s::pod_view::PodView;
+use keelhaul::k8s::pss::{KubeVersion, Level, evaluate};
 use keelhaul::load::load_text;
-use keelhaul::model::PodView;
-use keelhaul::pss::{KubeVersion, Level, evaluate};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/pod-security-admission")

@@ -265,7 +265,7 @@ fn fingerprints_follow_the_code() {
     assert!(problems(&first).is_empty(), "{:?}", problems(&first));
     let (line, hash) = hash_of(&first);
     assert_eq!(line, 10);
-    assert_eq!(hash, keelhaul::fingerprint::line_hashes(pod)[9]);
+    assert_eq!(hash, keelhaul::finding::fingerprint::line_hashes(pod)[9]);
     assert_eq!(
         first["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "pod.yaml"
@@ -389,22 +389,22 @@ fn the_validation_catches_broken_sarif() {
 /// The streamed log is the model's log: results spliced into the frame in order.
 #[test]
 fn streamed_sarif_equals_the_whole_model() {
-    let opts = keelhaul::scan::ScanOptions {
+    let opts = keelhaul::pipeline::ScanOptions {
         paths: vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")],
         excerpts: false,
         fingerprints: true,
-        ..keelhaul::scan::ScanOptions::default()
+        ..keelhaul::pipeline::ScanOptions::default()
     };
-    let result = keelhaul::scan::scan(&opts).unwrap();
+    let result = keelhaul::pipeline::scan(&opts).unwrap();
     assert!(result.findings.len() > 512, "more than one chunk");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sopts = keelhaul::sarif::SarifOptions {
+    let sopts = keelhaul::report::sarif::SarifOptions {
         root,
         category: Some("c"),
     };
     let mut streamed = Vec::new();
-    keelhaul::sarif::write_sarif(&result, &sopts, &mut streamed).unwrap();
+    keelhaul::report::sarif::write_sarif(&result, &sopts, &mut streamed).unwrap();
     let streamed: Value = serde_json::from_slice(&streamed).unwrap();
-    let whole = serde_json::to_value(keelhaul::sarif::sarif(&result, &sopts)).unwrap();
+    let whole = serde_json::to_value(keelhaul::report::sarif::sarif(&result, &sopts)).unwrap();
     assert_eq!(streamed, whole);
 }

@@ -4,7 +4,7 @@
 //! body.
 
 use crate::finding::Finding;
-use crate::fix::{Edit, apply};
+use crate::finding::fix::{Edit, apply};
 
 /// The start of every marker; the version lets a later format change tell old markers apart.
 const MARKER_PREFIX: &str = "<!-- keelhaul:v1 fp=";
@@ -42,10 +42,10 @@ pub fn is_resolved(body: &str) -> bool {
     body.trim_start().starts_with(RESOLVED_PREFIX)
 }
 
-/// A finding's fingerprint (shared with the baseline: see [`crate::fingerprint::fingerprint`]).
-pub use crate::fingerprint::fingerprint;
+/// A finding's fingerprint (shared with the baseline: see [`crate::finding::fingerprint::fingerprint`]).
+pub use crate::finding::fingerprint::fingerprint;
 #[cfg(test)]
-use crate::fingerprint::fnv1a;
+use crate::finding::fingerprint::fnv1a;
 
 /// Escapes what GitHub's Markdown would take for HTML (`<stdin>` would vanish as a tag, and a
 /// message must never be able to close or forge a marker), outside code spans.
@@ -169,7 +169,7 @@ pub fn resolved_body(old: &str, fp: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{Pos, Span};
+    use crate::span::{Pos, Span};
 
     #[test]
     fn markers_round_trip_and_only_as_the_last_line() {

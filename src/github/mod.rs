@@ -9,7 +9,6 @@
 
 mod client;
 mod comment;
-pub mod diff;
 mod event;
 pub mod review;
 

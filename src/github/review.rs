@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 
 use super::client::{Api, ApiError};
 use super::comment;
-use super::diff::{self, FileDiff};
 use super::event::{self, PullRequest};
+use crate::filter::unified_diff::{self as diff, FileDiff};
 use crate::finding::{Finding, Severity};
-use crate::scan::ScanResult;
+use crate::pipeline::ScanResult;
 
 /// Which findings a review reports, as reviewdog's filter modes define them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +105,7 @@ impl ReviewOptions {
             event_path: var("GITHUB_EVENT_PATH").map(PathBuf::from),
             event_name: var("GITHUB_EVENT_NAME"),
             repository: var("GITHUB_REPOSITORY"),
-            root: crate::paths::repository_root(),
+            root: crate::discover::paths::repository_root(),
         }
     }
 }
@@ -244,7 +244,7 @@ fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
     let mut out = Vec::with_capacity(result.findings.len());
     for f in &result.findings {
         let (path, text, hashes) = files.entry(&f.file).or_insert_with(|| {
-            let path = crate::paths::repo_relative(&f.file, root);
+            let path = crate::discover::paths::repo_relative(&f.file, root);
             if path.is_none() {
                 return (None, None, None);
             }
@@ -257,7 +257,9 @@ fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
                 .map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t));
-            let hashes = text.as_deref().map(crate::fingerprint::line_hashes);
+            let hashes = text
+                .as_deref()
+                .map(crate::finding::fingerprint::line_hashes);
             (path, text.map(std::sync::Arc::from), hashes)
         });
         let (first, last) = line_range(f);

@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::LoadProblem;
-use super::tree::{Document, Node, NodeId, NodeKind, Pos, ScalarStyle, Span, Tag};
+use super::scalar::{ScalarStyle, Tag};
+use super::tree::{Document, Node, NodeId, NodeKind};
+use crate::span::{Pos, Span};
 
 /// How many nodes a document may expand to through aliases before it is refused. Far above
 /// any real manifest (the largest CRDs have a few hundred thousand nodes), far below what an

@@ -4,7 +4,9 @@
 
 use super::LoadProblem;
 use super::build::Builder;
-use super::tree::{Document, Pos, ScalarStyle, Span, Tag};
+use super::scalar::{ScalarStyle, Tag};
+use super::tree::Document;
+use crate::span::{Pos, Span};
 
 struct Reader<'t> {
     bytes: &'t [u8],

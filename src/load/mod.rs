@@ -3,13 +3,17 @@
 //! templates, and recording each rendered document's `# Source:` template.
 
 mod build;
+pub mod iac;
 mod json;
+pub mod render;
 pub mod scalar;
 pub mod tree;
 mod yaml;
 
+use crate::span::{Pos, Span};
 pub use build::ALIAS_EXPANSION_BUDGET;
-pub use tree::{Document, Entry, NodeId, NodeKind, Pos, ScalarStyle, Span};
+pub use scalar::ScalarStyle;
+pub use tree::{Document, Entry, NodeId, NodeKind};
 
 /// Something wrong with the input itself, found while loading; becomes a `KH0xx` finding.
 #[derive(Debug, Clone)]

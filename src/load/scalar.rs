@@ -2,7 +2,27 @@
 //! which follows YAML 1.1. So `yes`/`on`/`y` are booleans, `0444` is octal, `1_000` is an
 //! int, and only plain (unquoted, untagged) scalars are resolved at all.
 
-use super::tree::{ScalarStyle, Tag};
+/// How a scalar was written, which decides how Kubernetes' decoder resolves it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+/// A YAML core tag that changes resolution; other tags are kept as `Other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag {
+    None,
+    Str,
+    Int,
+    Float,
+    Bool,
+    Null,
+    Other,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value<'a> {

@@ -5,56 +5,11 @@
 //! points at the node of its anchor (the arena is a DAG, never a copy), which is what keeps
 //! an alias bomb cheap to hold; its expanded size is tracked so it can be refused.
 
-use super::scalar::{self, Value};
-
-/// A position in a source file: 1-based line, 0-based column in Unicode code points.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pos {
-    pub line: u32,
-    pub col: u32,
-}
-
-/// A range of a source file, end exclusive.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    pub start: Pos,
-    pub end: Pos,
-}
-
-impl Span {
-    pub fn point(p: Pos) -> Span {
-        Span { start: p, end: p }
-    }
-
-    /// Whether `p` lies in the span (end exclusive).
-    pub fn contains_pos(&self, p: Pos) -> bool {
-        self.start <= p && p < self.end
-    }
-}
+use super::scalar::{self, ScalarStyle, Tag, Value};
+use crate::span::Pos;
+use crate::span::Span;
 
 pub type NodeId = u32;
-
-/// How a scalar was written, which decides how Kubernetes' decoder resolves it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScalarStyle {
-    Plain,
-    SingleQuoted,
-    DoubleQuoted,
-    Literal,
-    Folded,
-}
-
-/// A YAML core tag that changes resolution; other tags are kept as `Other`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tag {
-    None,
-    Str,
-    Int,
-    Float,
-    Bool,
-    Null,
-    Other,
-}
 
 #[derive(Clone, Copy, Debug)]
 pub enum NodeKind {

@@ -5,7 +5,9 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
 
 use super::LoadProblem;
 use super::build::Builder;
-use super::tree::{Document, Pos, ScalarStyle, Span, Tag};
+use super::scalar::{ScalarStyle, Tag};
+use super::tree::Document;
+use crate::span::{Pos, Span};
 
 pub fn read_stream(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<LoadProblem>) {
     let mut base_line: u32 = 1;

@@ -1470,7 +1470,8 @@ spec:
 
     #[test]
     fn with_place_of_on_rendered_text() {
-        use crate::load::{Pos, load_text};
+        use crate::load::load_text;
+        use crate::span::Pos;
         let rendered = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          securityContext:\n            privileged: true\n        - name: sidecar\n          image: busybox\n          securityContext:\n            privileged: true\n";
         let loaded = load_text(rendered);
         let doc = &loaded.docs[0];

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Place, Seg, follow_from};
-use crate::load::{self, Document, Loaded, Pos, Span};
-use crate::render::kustomize::{Patch, ResourceOrigin, patches_of};
+use crate::load::render::kustomize::{Patch, ResourceOrigin, patches_of};
+use crate::load::{self, Document, Loaded};
+use crate::span::{Pos, Span};
 
 /// Where a finding maps.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,8 @@ pub mod helm;
 pub mod kustomize;
 pub mod run;
 
-use crate::load::{Document, NodeId, Pos};
+use crate::load::{Document, NodeId};
+use crate::span::Pos;
 
 /// One step of a path from a document's root.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use super::helm::Outline;
 use super::{Place, Seg, place_of};
 use crate::finding::Finding;
-use crate::load::{self, Document, Pos, Span};
-use crate::render::phase::{ChartRef, Rendered};
-use crate::render::{MappedFrom, RenderedFrom, Tool, helm, kustomize};
+use crate::load::render::phase::{ChartRef, Rendered};
+use crate::load::render::{MappedFrom, RenderedFrom, Tool, helm, kustomize};
+use crate::load::{self, Document};
+use crate::span::{Pos, Span};
 
 /// How reports name a file found on disk: under the scanned root it belongs to, as the walk
 /// names files; else as it is.

@@ -4,11 +4,11 @@
 //! it sets.
 
 use super::rule_meta;
-use crate::aks::model::{ClusterDef, Field, Form, Op};
-use crate::aks::versions::{self, Support};
 use crate::check::{Rule, Settings};
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::load::Span;
+use crate::k8s::aks_cluster::{ClusterDef, Field, Form, Op};
+use crate::k8s::aks_versions::{self as versions, Support};
+use crate::span::Span;
 
 rule_meta!(
     NETWORK_POLICY_MISSING,

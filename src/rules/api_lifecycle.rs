@@ -7,11 +7,11 @@ use std::borrow::Cow;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
+use crate::finding::fix::{Fix, scalar_edit};
 use crate::finding::{RuleMeta, Severity};
-use crate::fix::{Fix, scalar_edit};
 use crate::index::Resource;
-use crate::lifecycle::{Check, Row, Status, TABLE, Trip, Version};
-use crate::model::PodView;
+use crate::k8s::api_lifecycle::{Check, Row, Status, TABLE, Trip, Version};
+use crate::k8s::pod_view::PodView;
 
 rule_meta!(
     API_REMOVED,
@@ -285,7 +285,7 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
         f.fix = Some(fix);
     }
     // One related location per place, naming everything to do there.
-    let mut places: Vec<(crate::load::Span, Vec<String>)> = Vec::new();
+    let mut places: Vec<(crate::span::Span, Vec<String>)> = Vec::new();
     for t in &trips {
         let last = t.field();
         let what = match &t.migration.check {

@@ -9,9 +9,9 @@ use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::index::{Index, IndexedObject};
+use crate::k8s::pod_view::PodView;
+use crate::k8s::pss::{self, KubeVersion, LABEL_PREFIX, Level};
 use crate::load::{Document, NodeId};
-use crate::model::PodView;
-use crate::pss::{self, KubeVersion, LABEL_PREFIX, Level};
 
 rule_meta!(
     NAMESPACE_REJECTS,

@@ -6,8 +6,8 @@
 use super::rule_meta;
 use crate::check::{Rule, Sink};
 use crate::finding::RuleMeta;
-use crate::model::PodView;
-use crate::pss;
+use crate::k8s::pod_view::PodView;
+use crate::k8s::pss;
 
 rule_meta!(
     POD_SECURITY,

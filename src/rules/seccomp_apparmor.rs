@@ -5,9 +5,9 @@
 use super::rule_meta;
 use crate::check::{Rule, Sink};
 use crate::finding::{RuleMeta, Severity};
+use crate::k8s::pod_view::{ContainerView, Field, PodView, key_of, map_field, str_field};
+use crate::k8s::pss::{self, KubeVersion};
 use crate::load::{Document, NodeId};
-use crate::model::{ContainerView, Field, PodView, key_of, map_field, str_field};
-use crate::pss::{self, KubeVersion};
 
 rule_meta!(
     SECCOMP_MISSING,
@@ -281,7 +281,7 @@ impl Rule for SeccompMissing {
         let pod_annotated = ann.iter().any(|a| a.key == SECCOMP_POD);
         for c in pod.containers() {
             if map_field(c.doc, c.security_context(), "seccompProfile").is_some()
-                || crate::model::bool_field(c.doc, c.security_context(), "privileged").get()
+                || crate::k8s::pod_view::bool_field(c.doc, c.security_context(), "privileged").get()
                     == Some(true)
             {
                 continue;

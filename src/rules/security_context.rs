@@ -11,9 +11,11 @@ use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::index::Named;
 use crate::index::{Index, WORKLOADS};
+use crate::k8s::pod_view::{
+    ContainerView, Field, PodView, bool_field, int_field, key_of, map_field,
+};
+use crate::k8s::pss;
 use crate::load::NodeId;
-use crate::model::{ContainerView, Field, PodView, bool_field, int_field, key_of, map_field};
-use crate::pss;
 
 rule_meta!(
     PRIVILEGED,

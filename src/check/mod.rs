@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use crate::finding::{Finding, RuleMeta};
 use crate::index::{Index, Resource, ResourceId, workload_of};
-use crate::load::{Document, NodeId, Span};
-use crate::model::PodView;
-use crate::pss::{KubeVersion, Level, NamespacePolicy};
+use crate::k8s::pod_view::PodView;
+use crate::k8s::pss::{KubeVersion, Level, NamespacePolicy};
+use crate::load::{Document, NodeId};
+use crate::span::Span;
 
 /// A check. A rule overrides only the hooks for what it looks at; it never prints, reads
 /// files or knows the output format.
@@ -40,7 +41,7 @@ pub trait Rule: Send + Sync {
     /// Every AKS cluster definition (an `az aks` command, a managedClusters resource).
     fn check_cluster(
         &self,
-        _cluster: &crate::aks::model::ClusterDef,
+        _cluster: &crate::k8s::aks_cluster::ClusterDef,
         _settings: &Settings,
         _out: &mut Vec<Finding>,
     ) {
@@ -71,9 +72,9 @@ pub struct Settings {
     pub exempt_namespaces: Vec<String>,
     /// Releases of the components whose CRDs have a lifecycle table (`--target
     /// cert-manager=1.6`); a component not named is judged at its newest release.
-    pub component_targets: Vec<(String, crate::lifecycle::Version)>,
+    pub component_targets: Vec<(String, crate::k8s::api_lifecycle::Version)>,
     /// The date support is judged at (`--as-of`, default today).
-    pub as_of: crate::aks::versions::Date,
+    pub as_of: crate::k8s::aks_versions::Date,
 }
 
 impl Default for Settings {
@@ -84,7 +85,7 @@ impl Default for Settings {
             namespaces: Arc::default(),
             metadata_endpoints: Vec::new(),
             exempt_namespaces: Vec::new(),
-            as_of: crate::aks::versions::Date::today(),
+            as_of: crate::k8s::aks_versions::Date::today(),
             component_targets: Vec::new(),
         }
     }
@@ -95,7 +96,7 @@ impl Settings {
     pub fn defers_to_pss(&self, rule: &RuleMeta) -> bool {
         match (self.pss, rule.pss_control) {
             (Some(level), Some(control)) => {
-                crate::pss::covered_controls(level, self.kube_version).contains(&control)
+                crate::k8s::pss::covered_controls(level, self.kube_version).contains(&control)
             }
             _ => false,
         }

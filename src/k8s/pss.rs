@@ -7,10 +7,10 @@
 
 use std::borrow::Cow;
 
-use crate::load::NodeId;
-use crate::model::{
+use crate::k8s::pod_view::{
     ContainerView, Field, PodView, bool_field, int_field, key_of, map_field, str_field,
 };
+use crate::load::NodeId;
 
 /// A Kubernetes minor version (1.x), for policy versions and the target cluster version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -87,7 +87,7 @@ pub struct ModePolicy {
     pub level: Level,
     pub version: KubeVersion,
     /// The span of the mode label's value.
-    pub label: crate::load::Span,
+    pub label: crate::span::Span,
 }
 
 pub const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use super::cli::{AzArg, AzCommand};
-use crate::load::Span;
+use crate::load::iac::az_command::{AzArg, AzCommand};
+use crate::span::Span;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Val<T> {
@@ -193,11 +193,11 @@ fn list_items(a: &AzArg) -> Option<Field<Vec<(String, Span)>>> {
         let lead = (part.chars().count() - part.trim_start().chars().count()) as u32;
         let t = part.trim();
         if !t.is_empty() && v.span.start.line == v.span.end.line {
-            let start = crate::load::Pos {
+            let start = crate::span::Pos {
                 line: v.span.start.line,
                 col: col + lead,
             };
-            let end = crate::load::Pos {
+            let end = crate::span::Pos {
                 line: v.span.start.line,
                 col: col + lead + t.chars().count() as u32,
             };
@@ -317,8 +317,8 @@ pub fn from_cli(file: &Arc<str>, text: &str, commands: &[AzCommand]) -> Vec<Clus
 
 // ---- ARM JSON and Bicep: the managedClusters resource shape ----------------------------
 
-use super::arm::{Resource, Template};
-use super::tree::{Kind, Node};
+use crate::load::iac::arm::{Resource, Template};
+use crate::load::iac::tree::{Kind, Node};
 use std::collections::HashMap;
 
 const CLUSTERS: &str = "Microsoft.ContainerService/managedClusters";
@@ -485,7 +485,7 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
 // ---- Bicep: the same shape as ARM -------------------------------------------------------
 
 /// A Bicep file's resources as a template (types, bodies, parents by symbol).
-pub fn template_of_bicep(b: &super::bicep::BicepFile) -> Template {
+pub fn template_of_bicep(b: &crate::load::iac::bicep::BicepFile) -> Template {
     let mut params = b.params.clone();
     // A variable with a literal value is as good as a parameter default.
     for (k, v) in &b.vars {
@@ -512,7 +512,10 @@ pub fn template_of_bicep(b: &super::bicep::BicepFile) -> Template {
 
 /// The clusters (and node pools) a Terraform file declares, for provider 3.x, 4.x and 5.x
 /// argument names alike.
-pub fn from_terraform(file: &Arc<str>, tf: &super::terraform::TfFile) -> Vec<ClusterDef> {
+pub fn from_terraform(
+    file: &Arc<str>,
+    tf: &crate::load::iac::terraform::TfFile,
+) -> Vec<ClusterDef> {
     let mut params = tf.variables.clone();
     for (k, v) in &tf.locals {
         params.entry(k.clone()).or_insert_with(|| v.clone());
@@ -661,7 +664,7 @@ fn rename_params(d: &mut ClusterDef, f: impl Fn(&str) -> String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aks::cli::{Dialect, find_commands};
+    use crate::load::iac::az_command::{Dialect, find_commands};
 
     fn defs(text: &str) -> Vec<ClusterDef> {
         let file: Arc<str> = Arc::from("t.sh");

@@ -1,11 +1,14 @@
 //! Findings and rule metadata: what every stage after `check` passes along.
 
+pub mod fingerprint;
+pub mod fix;
+
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::index::ResourceId;
-use crate::load::Span;
+use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,7 +76,7 @@ pub struct Finding {
     /// Boxed: only human output has excerpts, and a finding is kept small for the rest.
     pub excerpt: Option<Box<Excerpt>>,
     /// Text edits that resolve the finding, when it can be fixed mechanically and safely.
-    pub fix: Option<Box<crate::fix::Fix>>,
+    pub fix: Option<Box<crate::finding::fix::Fix>>,
     /// GitHub's fingerprint of the line the finding starts on (`primaryLocationLineHash`),
     /// when the scan was asked for fingerprints.
     pub line_hash: Option<Box<str>>,
@@ -82,7 +85,7 @@ pub struct Finding {
     pub suppressed: Option<Box<str>>,
     /// Set when the finding was made on rendered output (Helm, Kustomize) and mapped back to
     /// the source line: what rendered it, and whether the line is approximate.
-    pub rendered: Option<Box<crate::render::MappedFrom>>,
+    pub rendered: Option<Box<crate::load::render::MappedFrom>>,
 }
 
 impl Finding {

@@ -14,8 +14,9 @@ use super::kustomize::{self, Kustomizer};
 use super::{HelmRender, RenderOptions, RenderedFrom, Tool};
 use crate::discover::Input;
 use crate::finding::Finding;
-use crate::load::{self, Pos, Span};
+use crate::load;
 use crate::rules::input::{NOT_RENDERED, RENDER_FAILED};
+use crate::span::{Pos, Span};
 
 /// A chart found in the scanned tree, by the name rendered output calls it.
 #[derive(Debug, Clone)]
@@ -60,7 +61,7 @@ pub struct Phase {
     /// Template files of charts that were rendered or set aside (for the stats).
     pub chart_templates: usize,
     /// Things said about charts that are not rendered on their own (library charts).
-    pub notices: Vec<crate::scan::Notice>,
+    pub notices: Vec<crate::pipeline::Notice>,
     /// How many renders ran and how long they took together (wall time).
     pub took: Option<(usize, std::time::Duration)>,
 }
@@ -165,7 +166,7 @@ pub fn run(
                     continue;
                 }
                 if info.library {
-                    phase.notices.push(crate::scan::Notice {
+                    phase.notices.push(crate::pipeline::Notice {
                         file: display.clone(),
                         line: Some(info.name_at.line),
                         message: "a library chart is not rendered on its own: its templates are checked through the charts that depend on it".into(),

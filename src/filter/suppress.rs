@@ -16,8 +16,9 @@ use std::sync::Arc;
 
 use crate::finding::Finding;
 use crate::index::{self, workload_of};
-use crate::load::{Document, Pos, Span};
+use crate::load::Document;
 use crate::rules::input::{SUPPRESSION_INVALID, SUPPRESSION_UNUSED};
+use crate::span::{Pos, Span};
 
 pub const ANNOTATION: &str = "keelhaul.dev/ignore";
 pub const REASON_ANNOTATION: &str = "keelhaul.dev/ignore-reason";

@@ -1,7 +1,7 @@
 //! A small value tree with positions, which every cluster-definition format is read into
 //! (ARM JSON, Bicep, Terraform), so that the settings are extracted in one place per shape.
 
-use crate::load::Span;
+use crate::span::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::finding::{Finding, Severity};
+use crate::pipeline::ScanResult;
 use crate::report::counts;
-use crate::scan::ScanResult;
 
 /// GitHub shows at most this many annotations of each kind per step.
 pub const SHOWN_PER_KIND: usize = 10;
@@ -33,7 +33,7 @@ fn command(s: Severity) -> &'static str {
 
 /// The path GitHub resolves annotations against: relative to the workspace when possible.
 fn annotation_path(f: &Finding, root: &Path) -> String {
-    crate::paths::repo_relative(&f.file, root).unwrap_or_else(|| f.file.to_string())
+    crate::discover::paths::repo_relative(&f.file, root).unwrap_or_else(|| f.file.to_string())
 }
 
 /// One workflow command per finding, the most severe first (GitHub displays only the first
@@ -157,7 +157,10 @@ pub fn job_summary(
     for f in order.iter().take(SUMMARY_ROWS) {
         let path = annotation_path(f, root);
         let place = format!("{path}:{}", f.span.start.line);
-        let place = match (&links.blob_base, crate::paths::repo_relative(&f.file, root)) {
+        let place = match (
+            &links.blob_base,
+            crate::discover::paths::repo_relative(&f.file, root),
+        ) {
             (Some(base), Some(rel)) => {
                 format!("[{}]({base}/{rel}#L{})", cell(&place), f.span.start.line)
             }

@@ -10,14 +10,14 @@
 //! by matching brackets.
 //!
 //! Columns are 0-based and counted in Unicode code points, lines are 1-based, as in
-//! [`crate::load::Pos`]. Every token is looked at a bounded number of times and nesting is
+//! [`crate::span::Pos`]. Every token is looked at a bounded number of times and nesting is
 //! limited to [`MAX_DEPTH`], so the reading is linear in the size of the text and no input
 //! makes it panic or exhaust the stack.
 
 use std::collections::HashMap;
 
 use super::tree::{Entry, Kind, Node};
-use crate::load::{Pos, Span};
+use crate::span::{Pos, Span};
 
 /// How deeply expressions, objects and arrays may nest before the read is abandoned.
 pub const MAX_DEPTH: usize = 128;

@@ -3,6 +3,8 @@
 //! Exit codes: 0 when no finding is at or above `--fail-on`, 1 when one is, 2 for usage,
 //! configuration or I/O errors that stop the scan.
 
+pub mod config;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -11,10 +13,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::check::Rule;
 use crate::check::Settings;
 use crate::finding::Severity;
-use crate::pss::{KubeVersion, Level};
+use crate::k8s::pss::{KubeVersion, Level};
+use crate::pipeline::{self as scan, ScanOptions};
 use crate::report::{self, HumanOptions};
 use crate::rules;
-use crate::scan::{self, ScanOptions};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -142,7 +144,7 @@ pub struct ScanArgs {
     /// istio=1.5, external-snapshotter=6.0), or k8s=X.Y for --kube-version;
     /// repeatable. A component not named is judged at its newest release.
     #[arg(long, value_name = "NAME=X.Y", value_parser = parse_target)]
-    pub target: Vec<(String, crate::lifecycle::Version)>,
+    pub target: Vec<(String, crate::k8s::api_lifecycle::Version)>,
 
     /// Post the findings on the pull request as one review, inline on its diff (in a GitHub
     /// Actions pull_request run; reads GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL and
@@ -184,7 +186,7 @@ pub struct ScanArgs {
     /// The date AKS version support is judged at (YYYY-MM-DD; default: today), so that a
     /// run can be repeated with the same result (KH613).
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
-    pub as_of: Option<crate::aks::versions::Date>,
+    pub as_of: Option<crate::k8s::aks_versions::Date>,
 
     /// Do not render Helm charts (directories with Chart.yaml) or Kustomize overlays
     /// (directories with kustomization.yaml); by default they are rendered with `helm
@@ -206,8 +208,9 @@ pub struct ScanArgs {
     pub verbose: bool,
 }
 
-fn parse_as_of(s: &str) -> Result<crate::aks::versions::Date, String> {
-    crate::aks::versions::Date::parse(s).ok_or_else(|| format!("not a date: {s:?} (YYYY-MM-DD)"))
+fn parse_as_of(s: &str) -> Result<crate::k8s::aks_versions::Date, String> {
+    crate::k8s::aks_versions::Date::parse(s)
+        .ok_or_else(|| format!("not a date: {s:?} (YYYY-MM-DD)"))
 }
 
 fn parse_helm_set(s: &str) -> Result<String, String> {
@@ -223,18 +226,20 @@ fn parse_filter_mode(s: &str) -> Result<crate::github::FilterMode, String> {
         .ok_or_else(|| format!("not a filter mode: {s:?} (added, diff_context, file, nofilter)"))
 }
 
-pub(crate) fn parse_target(s: &str) -> Result<(String, crate::lifecycle::Version), String> {
+pub(crate) fn parse_target(
+    s: &str,
+) -> Result<(String, crate::k8s::api_lifecycle::Version), String> {
     let (name, version) = s
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=X.Y, e.g. cert-manager=1.6: {s:?}"))?;
     let name = name.trim().to_ascii_lowercase();
-    let v = crate::lifecycle::Version::parse(version)
+    let v = crate::k8s::api_lifecycle::Version::parse(version)
         .ok_or_else(|| format!("not a version: {version:?} (use X.Y)"))?;
     if name == "k8s" || name == "kubernetes" {
         parse_kube_version(version)?;
         return Ok(("k8s".into(), v));
     }
-    let table = &crate::lifecycle::TABLE;
+    let table = &crate::k8s::api_lifecycle::TABLE;
     if table.component(&name).is_none() {
         let known: Vec<&str> = table.components.iter().map(|c| c.name.as_str()).collect();
         return Err(format!(
@@ -398,7 +403,7 @@ pub fn run(cli: Cli) -> i32 {
             print_out(&out)
         }
         Command::Explain { rule } => match rules::find(&rule) {
-            Some(r) => print_out(&crate::lifecycle::expand_page(r.meta().page)),
+            Some(r) => print_out(&crate::k8s::api_lifecycle::expand_page(r.meta().page)),
             None => {
                 eprintln!("keelhaul: unknown rule {rule:?}; `keelhaul rules` lists them");
                 EXIT_ERROR
@@ -422,7 +427,7 @@ fn print_out(s: &str) -> i32 {
 
 /// `keelhaul init`: writes the starter configuration file.
 fn run_init(path: &std::path::Path, force: bool) -> i32 {
-    let text = crate::config::starter();
+    let text = crate::cli::config::starter();
     let written = if force {
         std::fs::write(path, text)
     } else {
@@ -453,7 +458,7 @@ fn run_init(path: &std::path::Path, force: bool) -> i32 {
 
 /// The configuration of a scan: the --config file, else the one found from the scanned
 /// directory upward, else none.
-fn load_config(args: &ScanArgs) -> Result<crate::config::Config, String> {
+fn load_config(args: &ScanArgs) -> Result<crate::cli::config::Config, String> {
     let path = match &args.config {
         Some(p) if !p.is_file() => {
             return Err(format!(
@@ -462,17 +467,17 @@ fn load_config(args: &ScanArgs) -> Result<crate::config::Config, String> {
             ));
         }
         Some(p) => p.clone(),
-        None => match crate::config::find(&args.paths) {
+        None => match crate::cli::config::find(&args.paths) {
             // Named relative to the current directory when it is below it, as paths are.
             Some(p) => std::env::current_dir()
                 .ok()
                 .and_then(|d| std::fs::canonicalize(d).ok())
                 .and_then(|d| p.strip_prefix(&d).ok().map(PathBuf::from))
                 .unwrap_or(p),
-            None => return Ok(crate::config::Config::default()),
+            None => return Ok(crate::cli::config::Config::default()),
         },
     };
-    crate::config::load_file(&path)
+    crate::cli::config::load_file(&path)
 }
 
 fn run_scan(mut args: ScanArgs) -> i32 {
@@ -508,10 +513,10 @@ fn run_scan(mut args: ScanArgs) -> i32 {
     for (id, setting) in &config.rules {
         match setting {
             // --select naming the rule wins over `off` in the file.
-            crate::config::RuleSetting::Off if !selected_on_cli.contains(id) => {
+            crate::cli::config::RuleSetting::Off if !selected_on_cli.contains(id) => {
                 args.ignore.push((*id).to_string());
             }
-            crate::config::RuleSetting::Severity(s) => severity_overrides.push((*id, *s)),
+            crate::cli::config::RuleSetting::Severity(s) => severity_overrides.push((*id, *s)),
             _ => {}
         }
     }
@@ -572,7 +577,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
     let baseline = match args
         .baseline
         .as_deref()
-        .map(crate::baseline::read)
+        .map(crate::filter::baseline::read)
         .transpose()
     {
         Ok(b) => b,
@@ -584,7 +589,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
     let changed = match args
         .diff
         .as_deref()
-        .map(crate::diff::changed_since)
+        .map(crate::filter::changed_lines::changed_since)
         .transpose()
     {
         Ok(c) => c,
@@ -596,10 +601,10 @@ fn run_scan(mut args: ScanArgs) -> i32 {
     let mut helm = config.helm;
     helm.values.extend(args.helm_values);
     helm.set.extend(args.helm_set);
-    let render = crate::render::RenderOptions {
+    let render = crate::load::render::RenderOptions {
         enabled: !args.no_render && config.render != Some(false),
         helm,
-        kustomize: crate::render::KustomizeOptions {
+        kustomize: crate::load::render::KustomizeOptions {
             enabled: config.kustomize_render != Some(false),
             binary: config.kustomize_binary,
         },
@@ -628,7 +633,9 @@ fn run_scan(mut args: ScanArgs) -> i32 {
             }),
             metadata_endpoints: args.metadata_endpoint,
             exempt_namespaces: args.exempt_namespace,
-            as_of: args.as_of.unwrap_or_else(crate::aks::versions::Date::today),
+            as_of: args
+                .as_of
+                .unwrap_or_else(crate::k8s::aks_versions::Date::today),
             ..Settings::default()
         },
     };
@@ -638,7 +645,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
     };
     let mut fix_failed = false;
     if args.fix {
-        let report = crate::fix::fix_files(&result, args.dry_run);
+        let report = crate::finding::fix::fix_files(&result, args.dry_run);
         for e in &report.errors {
             eprintln!("keelhaul: {e}");
         }
@@ -678,10 +685,10 @@ fn run_scan(mut args: ScanArgs) -> i32 {
             };
         }
     }
-    let root = crate::paths::repository_root();
+    let root = crate::discover::paths::repository_root();
     if let Some(path) = &args.write_baseline {
-        let b = crate::baseline::of(&result, &root);
-        if let Err(e) = crate::baseline::write(&b, path) {
+        let b = crate::filter::baseline::of(&result, &root);
+        if let Err(e) = crate::filter::baseline::write(&b, path) {
             eprintln!("keelhaul: {e}");
             return EXIT_ERROR;
         }
@@ -693,7 +700,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
         return EXIT_OK;
     }
     if let Some(b) = &baseline {
-        let applied = crate::baseline::apply(b, &mut result, &root);
+        let applied = crate::filter::baseline::apply(b, &mut result, &root);
         eprintln!(
             "keelhaul: {} finding(s) baselined, {} new",
             applied.baselined,
@@ -721,9 +728,9 @@ fn run_scan(mut args: ScanArgs) -> i32 {
     if let Some(path) = &args.sarif {
         let written = std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            crate::sarif::write_sarif(
+            crate::report::sarif::write_sarif(
                 &result,
-                &crate::sarif::SarifOptions {
+                &crate::report::sarif::SarifOptions {
                     root: &root,
                     category: args.sarif_category.as_deref(),
                 },
@@ -776,15 +783,17 @@ fn run_scan(mut args: ScanArgs) -> i32 {
             )
         }
         Format::Json => report::write_json(&result, &mut w),
-        Format::Sarif => crate::sarif::write_sarif(
+        Format::Sarif => crate::report::sarif::write_sarif(
             &result,
-            &crate::sarif::SarifOptions {
+            &crate::report::sarif::SarifOptions {
                 root: &root,
                 category: args.sarif_category.as_deref(),
             },
             &mut w,
         ),
-        Format::Github => crate::annotations::write_workflow_commands(&result, &root, &mut w),
+        Format::Github => {
+            crate::report::workflow_commands::write_workflow_commands(&result, &root, &mut w)
+        }
     };
     match written.and_then(|_| w.flush()) {
         Ok(()) => {}
@@ -817,21 +826,21 @@ fn github_step_files(
     };
     if let Some(path) = file("GITHUB_STEP_SUMMARY") {
         let context = format!(" at Kubernetes {}", opts.settings.kube_version);
-        let text = crate::annotations::job_summary(
+        let text = crate::report::workflow_commands::job_summary(
             result,
             root,
-            &crate::annotations::SummaryLinks::from_env(),
+            &crate::report::workflow_commands::SummaryLinks::from_env(),
             &context,
         );
-        if let Err(e) = crate::annotations::append_to(&path, &text) {
+        if let Err(e) = crate::report::workflow_commands::append_to(&path, &text) {
             eprintln!("keelhaul: cannot write the job summary: {e}");
             ok = false;
         }
     }
     if let Some(path) = file("GITHUB_OUTPUT") {
         let sarif = sarif.map(|p| p.display().to_string());
-        let text = crate::annotations::outputs(result, sarif.as_deref());
-        if let Err(e) = crate::annotations::append_to(&path, &text) {
+        let text = crate::report::workflow_commands::outputs(result, sarif.as_deref());
+        if let Err(e) = crate::report::workflow_commands::append_to(&path, &text) {
             eprintln!("keelhaul: cannot write the step outputs: {e}");
             ok = false;
         }

@@ -35,8 +35,8 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::{Element, Template};
 
-use crate::aks::tree::{Entry, Kind, Node};
-use crate::load::{Pos, Span};
+use crate::load::iac::tree::{Entry, Kind, Node};
+use crate::span::{Pos, Span};
 
 /// The resources, variable defaults and locals of one `.tf` file.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use crate::load::tree::{NodeKind, ScalarStyle};
-use crate::load::{Document, NodeId, Pos, Span};
+use crate::load::{Document, NodeId};
+use crate::load::{NodeKind, ScalarStyle};
+use crate::span::{Pos, Span};
 
 /// Replace what `span` covers (which must read `old`) with `new`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,7 +275,7 @@ pub struct FixReport {
 
 /// Applies the fixes of `result`'s findings to their files; with `dry_run`, only collects
 /// the diff.
-pub fn fix_files(result: &crate::scan::ScanResult, dry_run: bool) -> FixReport {
+pub fn fix_files(result: &crate::pipeline::ScanResult, dry_run: bool) -> FixReport {
     let mut report = FixReport::default();
     let mut by_file: std::collections::BTreeMap<&str, Vec<&Fix>> = Default::default();
     for f in &result.findings {

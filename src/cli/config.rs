@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{FailOn, PssLevel};
 use crate::finding::Severity;
-use crate::lifecycle::Version;
-use crate::load::{self, Document, LoadProblem, NodeId, Pos};
-use crate::pss::KubeVersion;
+use crate::k8s::api_lifecycle::Version;
+use crate::k8s::pss::KubeVersion;
+use crate::load::{self, Document, LoadProblem, NodeId};
+use crate::span::Pos;
 
 /// The names the file is looked for under, in this order.
 pub const FILE_NAMES: [&str; 2] = [".keelhaul.yaml", ".keelhaul.yml"];
@@ -33,7 +34,7 @@ pub struct Config {
     /// `renderTimeout`: seconds a render may take.
     pub render_timeout: Option<u64>,
     /// `helm:`; paths already resolved against the file's directory.
-    pub helm: crate::render::HelmOptions,
+    pub helm: crate::load::render::HelmOptions,
     /// `kustomize.render`, `kustomize.binary`.
     pub kustomize_render: Option<bool>,
     pub kustomize_binary: Option<PathBuf>,
@@ -283,7 +284,7 @@ pub fn parse(text: &str, name: &str) -> Result<Config, String> {
                                 for item in items {
                                     renders.push(r.helm_render(item, &ck)?);
                                 }
-                                cfg.helm.charts.push(crate::render::ChartRenders {
+                                cfg.helm.charts.push(crate::load::render::ChartRenders {
                                     dir: PathBuf::from(dir),
                                     renders,
                                 });
@@ -396,8 +397,12 @@ impl Reader<'_> {
     }
 
     /// One entry of `helm.charts.<dir>`: a named render.
-    fn helm_render(&self, node: NodeId, key: &str) -> Result<crate::render::HelmRender, String> {
-        let mut out = crate::render::HelmRender::default();
+    fn helm_render(
+        &self,
+        node: NodeId,
+        key: &str,
+    ) -> Result<crate::load::render::HelmRender, String> {
+        let mut out = crate::load::render::HelmRender::default();
         for e in self.map(node, key)? {
             let sub = self.doc.scalar(e.key).unwrap_or_default();
             let k = format!("{key}[].{sub}");

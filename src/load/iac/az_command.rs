@@ -9,12 +9,12 @@
 //! reported with `literal: false` so that no rule judges it.
 //!
 //! Columns are 0-based and counted in Unicode code points, lines are 1-based, as in
-//! [`crate::load::Pos`]. Every character is looked at a bounded number of times, so the
+//! [`crate::span::Pos`]. Every character is looked at a bounded number of times, so the
 //! reading is linear in the size of the text; no input makes it panic.
 
 use std::path::Path;
 
-use crate::load::{Pos, Span};
+use crate::span::{Pos, Span};
 
 /// How the text of a file is tokenized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

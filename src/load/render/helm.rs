@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{HelmOptions, HelmRender};
-use crate::load::{self, Pos};
+use crate::load;
+use crate::span::Pos;
 
 /// What keelhaul reads of a `Chart.yaml`.
 #[derive(Debug, Default, Clone)]

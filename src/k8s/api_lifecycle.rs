@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::load::scalar::Value;
-use crate::load::{self, Document, NodeId, Span};
+use crate::load::{self, Document, NodeId};
+use crate::span::Span;
 
 /// A release: Kubernetes `1.25`, cert-manager `1.6`. Patch releases do not matter here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,7 +38,7 @@ impl Version {
         Some(Version { major, minor })
     }
 
-    pub fn kube(v: crate::pss::KubeVersion) -> Version {
+    pub fn kube(v: crate::k8s::pss::KubeVersion) -> Version {
         Version {
             major: 1,
             minor: v.0,

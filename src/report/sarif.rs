@@ -14,8 +14,8 @@ use serde_sarif::sarif::{
 };
 
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::load::Span;
-use crate::scan::ScanResult;
+use crate::pipeline::ScanResult;
+use crate::span::Span;
 
 /// The key of `originalUriBaseIds` that every relative artifact URI hangs from.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -110,7 +110,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn descriptor(m: &'static RuleMeta) -> ReportingDescriptor {
-    let page = crate::lifecycle::expand_page(m.page).into_owned();
+    let page = crate::k8s::api_lifecycle::expand_page(m.page).into_owned();
     let mut props = BTreeMap::new();
     props.insert("precision".to_string(), json!(precision(m.id)));
     props.insert(
@@ -211,7 +211,7 @@ impl<'a> Paths<'a> {
         files.dedup();
         let relative = files
             .par_iter()
-            .map(|&f| (f, crate::paths::repo_relative(f, root)))
+            .map(|&f| (f, crate::discover::paths::repo_relative(f, root)))
             .collect();
         Paths { relative }
     }

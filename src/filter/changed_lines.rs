@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::scan::ScanResult;
+use crate::pipeline::ScanResult;
 
 /// What changed in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl ChangedLines {
         result.findings.retain(|f| {
             let path = paths
                 .entry(f.file.clone())
-                .or_insert_with(|| crate::paths::repo_relative(&f.file, &self.root));
+                .or_insert_with(|| crate::discover::paths::repo_relative(&f.file, &self.root));
             path.as_deref()
                 .is_some_and(|p| self.contains(p, f.span.start.line.max(1)))
         });
@@ -150,7 +150,7 @@ pub fn parse_patch(patch: &str) -> HashMap<String, Changed> {
             continue;
         }
         let Some(path) = &current else { continue };
-        if let Some((old_count, start, count)) = crate::github::diff::hunk_header(line) {
+        if let Some((old_count, start, count)) = crate::filter::unified_diff::hunk_header(line) {
             in_hunk = u64::from(old_count) + u64::from(count);
             let lines = match files
                 .entry(path.clone())

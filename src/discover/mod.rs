@@ -3,6 +3,8 @@
 //! globs, links never followed out of the scanned root) and setting Helm chart templates
 //! aside: they are not YAML until rendered.
 
+pub mod paths;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

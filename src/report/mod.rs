@@ -1,6 +1,9 @@
 //! report: findings in, text out. Sinks only format: human (snippets with the exact span
 //! underlined) and JSON (a documented, stable schema). Nothing here decides what is a finding.
 
+pub mod sarif;
+pub mod workflow_commands;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -10,8 +13,8 @@ use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
 use crate::index::ResourceId;
-use crate::load::{Pos, Span};
-use crate::scan::{Notice, ScanResult};
+use crate::pipeline::{Notice, ScanResult};
+use crate::span::{Pos, Span};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Counts {

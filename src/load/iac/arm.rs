@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use super::tree::{Entry, Kind, Node};
 use crate::load::scalar::Value;
-use crate::load::{Document, NodeId, Span};
+use crate::load::{Document, NodeId};
+use crate::span::Span;
 
 /// A resource of a template or Bicep file, as the cluster extraction reads it.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
-use crate::scan::ScanResult;
+use crate::pipeline::ScanResult;
 
 pub const VERSION: u32 = 1;
 const TOOL: &str = "keelhaul";
@@ -54,12 +54,13 @@ pub fn fingerprints(result: &ScanResult, root: &Path) -> Vec<(String, String)> {
             let path = paths
                 .entry(&f.file)
                 .or_insert_with(|| {
-                    crate::paths::repo_relative(&f.file, root).unwrap_or_else(|| f.file.to_string())
+                    crate::discover::paths::repo_relative(&f.file, root)
+                        .unwrap_or_else(|| f.file.to_string())
                 })
                 .clone();
             let what = f.line_hash.as_deref().unwrap_or(&f.message).to_string();
             let n = seen.entry((f.rule.id, path.clone(), what)).or_insert(0);
-            let fp = crate::fingerprint::fingerprint(
+            let fp = crate::finding::fingerprint::fingerprint(
                 f.rule.id,
                 &path,
                 f.line_hash.as_deref(),

@@ -14,10 +14,11 @@ use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input};
 use crate::finding::{Excerpt, Finding};
 use crate::index::{self, Index, NotAnObject};
-use crate::load::{self, Document, LoadProblem, Pos, Span, TextProblem};
-use crate::pss;
-use crate::render::phase::{Phase, Rendered};
+use crate::k8s::pss;
+use crate::load::render::phase::{Phase, Rendered};
+use crate::load::{self, Document, LoadProblem, TextProblem};
 use crate::rules::input::*;
+use crate::span::{Pos, Span};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
@@ -38,7 +39,7 @@ pub struct ScanOptions {
     pub settings: Settings,
     /// Rendering of Helm charts and Kustomize overlays (off unless asked for; the command
     /// line turns it on).
-    pub render: crate::render::RenderOptions,
+    pub render: crate::load::render::RenderOptions,
 }
 
 impl Default for ScanOptions {
@@ -54,7 +55,7 @@ impl Default for ScanOptions {
             excerpts: true,
             fingerprints: false,
             settings: Settings::default(),
-            render: crate::render::RenderOptions::default(),
+            render: crate::load::render::RenderOptions::default(),
         }
     }
 }
@@ -100,7 +101,7 @@ pub struct ScanError(pub String);
 #[derive(Default)]
 struct FileOutcome {
     /// The suppressions written in the file (comments and annotations), with its name.
-    suppressions: Option<(Arc<str>, Vec<crate::suppress::Suppression>)>,
+    suppressions: Option<(Arc<str>, Vec<crate::filter::suppress::Suppression>)>,
     /// The file's path, when a finding of it carries a fix.
     fixable: Option<(String, PathBuf)>,
     findings: Vec<Finding>,
@@ -136,7 +137,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             .iter()
             .any(|i| matches!(i, Input::Chart { .. } | Input::Kustomization { .. }));
         let phase = if renderable {
-            crate::render::phase::run(
+            crate::load::render::phase::run(
                 &inputs,
                 &opts.render,
                 &opts.settings.kube_version.to_string(),
@@ -218,7 +219,8 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     // Consumed one by one, so each file's buffers are freed as they are merged; the merged
     // list grows by reallocation (in place, for a large block) rather than being reserved
     // whole up front, so both never exist in full at once.
-    let mut suppressions: HashMap<Arc<str>, Vec<crate::suppress::Suppression>> = HashMap::new();
+    let mut suppressions: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>> =
+        HashMap::new();
     for o in outcomes {
         if let Some((file, s)) = o.suppressions {
             suppressions.entry(file).or_default().extend(s);
@@ -276,10 +278,10 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
     // Kustomize drops comments: the `# keelhaul:ignore` comments of the bases and patches a
     // build read are taken from the files themselves. (Helm keeps a template's comments in
     // its output, where they were already applied; annotations survive both tools.)
-    let mut sups: HashMap<Arc<str>, Vec<crate::suppress::Suppression>> = HashMap::new();
+    let mut sups: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>> = HashMap::new();
     for f in result.findings.iter().chain(&result.suppressed) {
         let Some(m) = &f.rendered else { continue };
-        if m.from.tool != crate::render::Tool::Kustomize || sups.contains_key(&f.file) {
+        if m.from.tool != crate::load::render::Tool::Kustomize || sups.contains_key(&f.file) {
             continue;
         }
         let found = std::fs::read(&*f.file)
@@ -289,7 +291,7 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
             .map(|t| {
                 let docs: Vec<Arc<Document>> =
                     load::load_text(&t).docs.into_iter().map(Arc::new).collect();
-                crate::suppress::find(&t, &docs, &opts.default_namespace)
+                crate::filter::suppress::find(&t, &docs, &opts.default_namespace)
                     .into_iter()
                     .filter(|s| !s.form.starts_with("annotation"))
                     .collect()
@@ -313,7 +315,7 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
 /// (with their snippets).
 fn apply_suppressions(
     result: &mut ScanResult,
-    mut by_file: HashMap<Arc<str>, Vec<crate::suppress::Suppression>>,
+    mut by_file: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>>,
     opts: &ScanOptions,
     stdin_bytes: Option<&[u8]>,
 ) {
@@ -333,7 +335,13 @@ fn apply_suppressions(
     for file in files {
         let sups = by_file.remove(&file).unwrap_or_default();
         let mut findings = of_file.remove(&file).unwrap_or_default();
-        crate::suppress::apply(&file, sups, &mut findings, &mut result.suppressed, &enabled);
+        crate::filter::suppress::apply(
+            &file,
+            sups,
+            &mut findings,
+            &mut result.suppressed,
+            &enabled,
+        );
         for f in findings {
             if f.excerpt.is_none()
                 && (std::ptr::eq(f.rule, &SUPPRESSION_INVALID)
@@ -637,9 +645,9 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
                             scan_iac(display, text, &ext, cx, &mut out);
                         }
                         Ok(text) => {
-                            let dialect = crate::aks::cli::Dialect::of_path(path);
+                            let dialect = crate::load::iac::az_command::Dialect::of_path(path);
                             if text.contains("keelhaul:ignore") {
-                                let sups = crate::suppress::find_comments(text, false);
+                                let sups = crate::filter::suppress::find_comments(text, false);
                                 if !sups.is_empty() {
                                     out.suppressions = Some((Arc::from(display), sups));
                                 }
@@ -664,7 +672,7 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
 /// (with snippets and fingerprints from the text); the settings written as computed values
 /// are listed with --verbose (never judged, never silently passed).
 fn check_clusters(
-    defs: &[crate::aks::model::ClusterDef],
+    defs: &[crate::k8s::aks_cluster::ClusterDef],
     text: &str,
     cx: &RunContext<'_>,
     out: &mut FileOutcome,
@@ -704,11 +712,11 @@ fn check_clusters(
 /// Checks the AKS clusters a Bicep or Terraform file declares. A file that does not parse is
 /// said in a notice with its place; what was read before the error is still checked (Bicep).
 fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut FileOutcome) {
-    use crate::aks::model::{Form, from_template, from_terraform, template_of_bicep};
+    use crate::k8s::aks_cluster::{Form, from_template, from_terraform, template_of_bicep};
     let file: Arc<str> = Arc::from(display);
 
     let (defs, error) = if ext == "bicep" {
-        let (b, err) = crate::aks::bicep::read(text);
+        let (b, err) = crate::load::iac::bicep::read(text);
         let t = template_of_bicep(&b);
         (
             from_template(&file, Form::Bicep, &t),
@@ -720,7 +728,7 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
             }),
         )
     } else {
-        match crate::aks::terraform::read(text) {
+        match crate::load::iac::terraform::read(text) {
             Ok(tf) => (from_terraform(&file, &tf), None),
             Err(e) => (
                 Vec::new(),
@@ -735,7 +743,7 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
         }
     };
     if text.contains("keelhaul:ignore") {
-        let sups = crate::suppress::find_comments(text, ext == "bicep");
+        let sups = crate::filter::suppress::find_comments(text, ext == "bicep");
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }
@@ -755,16 +763,16 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
 fn scan_clusters(
     display: &str,
     text: &str,
-    dialect: crate::aks::cli::Dialect,
+    dialect: crate::load::iac::az_command::Dialect,
     cx: &RunContext<'_>,
     out: &mut FileOutcome,
 ) {
-    let commands = crate::aks::cli::find_commands(text, dialect);
+    let commands = crate::load::iac::az_command::find_commands(text, dialect);
     if commands.is_empty() {
         return;
     }
     let file: Arc<str> = Arc::from(display);
-    let defs = crate::aks::model::from_cli(&file, text, &commands);
+    let defs = crate::k8s::aks_cluster::from_cli(&file, text, &commands);
     check_clusters(&defs, text, cx, out);
 }
 
@@ -831,8 +839,8 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
         .copied()
         .collect();
     let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
-    if has(text, "keelhaul:ignore") || has(text, crate::suppress::ANNOTATION) {
-        let sups = crate::suppress::find(text, &docs, &opts.default_namespace);
+    if has(text, "keelhaul:ignore") || has(text, crate::filter::suppress::ANNOTATION) {
+        let sups = crate::filter::suppress::find(text, &docs, &opts.default_namespace);
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }
@@ -841,11 +849,14 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
     for doc in docs {
         out.stats.documents += 1;
         // An ARM deployment template: its AKS clusters, not Kubernetes objects.
-        if doc.root.is_some() && crate::aks::arm::is_template(&doc) {
+        if doc.root.is_some() && crate::load::iac::arm::is_template(&doc) {
             if cluster_rules {
-                let t = crate::aks::arm::read(&doc);
-                let defs =
-                    crate::aks::model::from_template(&file, crate::aks::model::Form::Arm, &t);
+                let t = crate::load::iac::arm::read(&doc);
+                let defs = crate::k8s::aks_cluster::from_template(
+                    &file,
+                    crate::k8s::aks_cluster::Form::Arm,
+                    &t,
+                );
                 check_clusters(&defs, text, cx, out);
             }
             continue;
@@ -890,13 +901,19 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
     }
     // A workflow's `run:` steps (or any YAML) may create clusters with `az aks`.
     if has(text, "az aks") && opts.rules.iter().any(|r| r.reads_clusters()) {
-        scan_clusters(display, text, crate::aks::cli::Dialect::Other, cx, out);
+        scan_clusters(
+            display,
+            text,
+            crate::load::iac::az_command::Dialect::Other,
+            cx,
+            out,
+        );
     }
 }
 
 /// GitHub's fingerprint of the line each finding starts on.
 fn attach_line_hashes(text: &str, findings: &mut [Finding]) {
-    let hashes = crate::fingerprint::LineHashes::new(text);
+    let hashes = crate::finding::fingerprint::LineHashes::new(text);
     for f in findings {
         f.line_hash = hashes
             .at(f.span.start.line.max(1) as usize)
