@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::finding::{Finding, RuleMeta};
 use crate::load::scalar::Value;
 use crate::load::{Document, NodeId};
 use crate::span::Span;
@@ -265,16 +264,6 @@ pub struct IndexedObject {
     pub id: ResourceId,
 }
 
-impl IndexedObject {
-    /// A finding about this object (its identity and `# Source:` attached) at `span`.
-    pub fn finding(&self, rule: &'static RuleMeta, span: Span, message: String) -> Finding {
-        let mut f = Finding::new(rule, self.file.clone(), span, message);
-        f.resource = Some(Arc::new(self.id.clone()));
-        f.origin = self.doc.origin.clone();
-        f
-    }
-}
-
 /// A workload as the cross-resource phase sees it: identity, namespace, pod labels and
 /// where to point. Its document is not kept: there is one of these per workload scanned.
 #[derive(Debug, Clone)]
@@ -307,16 +296,6 @@ pub const WORKLOADS: &str = "*workloads";
 pub struct Index {
     pub objects: Vec<IndexedObject>,
     pub workloads: Vec<WorkloadSummary>,
-}
-
-impl WorkloadSummary {
-    /// A finding about this workload (its identity and `# Source:` attached) at `span`.
-    pub fn finding(&self, rule: &'static RuleMeta, span: Span, message: String) -> Finding {
-        let mut f = Finding::new(rule, self.file.clone(), span, message);
-        f.resource = Some(Arc::new(self.id.clone()));
-        f.origin = self.origin.clone();
-        f
-    }
 }
 
 impl Index {

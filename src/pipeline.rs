@@ -12,10 +12,11 @@ use std::collections::HashMap;
 
 use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input};
+use crate::finding::result::{Notice, ScanResult, Stats};
 use crate::finding::{Excerpt, Finding};
 use crate::index::{self, Index, NotAnObject};
 use crate::k8s::pss;
-use crate::load::render::phase::{Phase, Rendered};
+use crate::load::render::phase::{Phase, ProblemKind, RenderProblem, Rendered};
 use crate::load::{self, Document, LoadProblem, TextProblem};
 use crate::rules::input::*;
 use crate::span::{Pos, Span};
@@ -58,39 +59,6 @@ impl Default for ScanOptions {
             render: crate::load::render::RenderOptions::default(),
         }
     }
-}
-
-/// Something that is not a finding but should not pass silently: a document that is not a
-/// Kubernetes object, a link not followed. `verbose` ones are listed only with --verbose.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Notice {
-    pub file: String,
-    pub line: Option<u32>,
-    pub message: String,
-    pub verbose: bool,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Stats {
-    pub files: usize,
-    pub documents: usize,
-    pub resources: usize,
-    /// Helm chart template files (read through their chart's render, or set aside with a
-    /// KH007 note when it could not be rendered).
-    pub chart_templates: usize,
-    /// Charts and overlays rendered (one per render).
-    pub renders: usize,
-}
-
-#[derive(Debug, Default)]
-pub struct ScanResult {
-    pub findings: Vec<Finding>,
-    pub notices: Vec<Notice>,
-    pub stats: Stats,
-    /// The path on disk of each file (by its name in reports) whose findings carry a fix.
-    pub fixable_files: HashMap<String, PathBuf>,
-    /// Findings a suppression silenced, with its justification (kept for SARIF).
-    pub suppressed: Vec<Finding>,
 }
 
 /// Errors that stop the scan before it starts: a missing path, a bad glob.
@@ -213,8 +181,17 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             verbose: false,
         });
     }
-    result.findings.extend(phase.findings.iter().cloned());
-    result.notices.extend(phase.notices.iter().cloned());
+    result
+        .findings
+        .extend(phase.problems.iter().map(render_problem_finding));
+    result
+        .notices
+        .extend(phase.notices.iter().map(|(file, line, message)| Notice {
+            file: file.clone(),
+            line: Some(*line),
+            message: message.clone(),
+            verbose: true,
+        }));
     let mut ix = Index::default();
     // Consumed one by one, so each file's buffers are freed as they are merged; the merged
     // list grows by reallocation (in place, for a large block) rather than being reserved
@@ -262,6 +239,21 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
 
 /// Findings on rendered output go to the template, base or patch line they come from; their
 /// snippets and fingerprints are then taken from that file.
+/// A chart or overlay that was not checked through its render, as a finding on the line
+/// that declares it: KH007 when it was not rendered, KH010 when its render failed.
+fn render_problem_finding(p: &RenderProblem) -> Finding {
+    let rule = match p.kind {
+        ProblemKind::NotRendered => &NOT_RENDERED,
+        ProblemKind::Failed => &RENDER_FAILED,
+    };
+    Finding::new(
+        rule,
+        Arc::from(p.file.as_str()),
+        Span::point(p.at),
+        p.message.clone(),
+    )
+}
+
 fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
     let roots = crate::mapback::run::roots_of(&opts.paths);
     for list in [&mut result.findings, &mut result.suppressed] {

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keelhaul::finding::Finding;
+use keelhaul::finding::result::ScanResult;
 use keelhaul::github::{FilterMode, ReviewOptions, ReviewOutcome, post_review};
-use keelhaul::pipeline::{ScanOptions, ScanResult, scan};
+use keelhaul::pipeline::{ScanOptions, scan};
 use keelhaul::span::{Pos, Span};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use keelhaul::check::{Rule, Settings};
-use keelhaul::finding::{Finding, RuleMeta, Severity};
+use keelhaul::finding::{Family, Finding, Precision, RuleMeta, Scope, Severity};
 use keelhaul::index::{Index, WORKLOADS};
 use keelhaul::pipeline::{ScanOptions, scan};
 
@@ -12,7 +12,11 @@ static PROBE: RuleMeta = RuleMeta {
     id: "KH999",
     slug: "index-probe",
     title: "Reports what the index holds (test only).",
+    family: Family::Input,
     severity: Severity::Note,
+    precision: Precision::VeryHigh,
+    security_severity: None,
+    scope: Scope::Object,
     pss_control: None,
     page: "# KH999 index-probe\n",
 };

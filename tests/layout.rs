@@ -10,8 +10,19 @@ use std::path::{Path, PathBuf};
 /// (or itself). Shared vocabulary comes first so that no stage has to import another to name
 /// a type.
 const ORDER: &[&str] = &[
-    "span", "discover", "load", "k8s", "index", "finding", "check", "rules", "render", "mapback",
-    "filter", "report", "github", "pipeline", "cli",
+    "span", "discover", "load", "index", "k8s", "finding", "check", "rules", "mapback", "filter",
+    "report", "github", "pipeline", "cli",
+];
+
+/// What the sinks may read: findings, the scan result, rule metadata and paths, never the
+/// loader's internals, the index or the global rule registry (they are handed what they
+/// describe).
+const SINKS: &[(&str, &[&str])] = &[
+    ("report", &["span", "discover", "finding"]),
+    (
+        "github",
+        &["span", "discover", "finding", "filter", "report"],
+    ),
 ];
 
 /// Sibling modules that import each other on purpose: a type and its parser that belong
@@ -427,6 +438,20 @@ fn stages_import_only_downward() {
         };
         if rt > rf {
             upward.push(format!("  {} -> {} ({at})", name(from), name(to)));
+        }
+        if let Some((sink, allowed)) = SINKS
+            .iter()
+            .find(|(s, _)| from.first().is_some_and(|t| t == s))
+            && let Some(target) = to.first()
+            && target != sink
+            && !allowed.contains(&target.as_str())
+        {
+            upward.push(format!(
+                "  {} -> {} ({at}): a sink reads only {}",
+                name(from),
+                name(to),
+                allowed.join(", ")
+            ));
         }
         if from.first().is_some_and(|t| t == "discover")
             && to.first().is_some_and(|t| t != "discover")

@@ -398,9 +398,11 @@ fn streamed_sarif_equals_the_whole_model() {
     let result = keelhaul::pipeline::scan(&opts).unwrap();
     assert!(result.findings.len() > 512, "more than one chunk");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = keelhaul::rules::docs();
     let sopts = keelhaul::report::sarif::SarifOptions {
         root,
         category: Some("c"),
+        rules: &rules,
     };
     let mut streamed = Vec::new();
     keelhaul::report::sarif::write_sarif(&result, &sopts, &mut streamed).unwrap();

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::finding::{Finding, RuleMeta};
-use crate::index::{Index, Resource, ResourceId, workload_of};
+use crate::index::{Index, IndexedObject, Resource, ResourceId, WorkloadSummary, workload_of};
 use crate::k8s::pod_view::PodView;
 use crate::k8s::pss::{KubeVersion, Level, NamespacePolicy};
 use crate::load::{Document, NodeId};
@@ -182,4 +182,27 @@ pub fn check_index(rules: &[&'static dyn Rule], settings: &Settings, ix: &Index)
         rule.check_index(ix, settings, &mut out);
     }
     out
+}
+
+// Findings about what the cross-resource index holds. They live here, not in `index`,
+// because findings come after the index in the pipeline.
+
+impl IndexedObject {
+    /// A finding about this object (its identity and `# Source:` attached) at `span`.
+    pub fn finding(&self, rule: &'static RuleMeta, span: Span, message: String) -> Finding {
+        let mut f = Finding::new(rule, self.file.clone(), span, message);
+        f.resource = Some(Arc::new(self.id.clone()));
+        f.origin = self.doc.origin.clone();
+        f
+    }
+}
+
+impl WorkloadSummary {
+    /// A finding about this workload (its identity and `# Source:` attached) at `span`.
+    pub fn finding(&self, rule: &'static RuleMeta, span: Span, message: String) -> Finding {
+        let mut f = Finding::new(rule, self.file.clone(), span, message);
+        f.resource = Some(Arc::new(self.id.clone()));
+        f.origin = self.origin.clone();
+        f
+    }
 }

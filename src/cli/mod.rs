@@ -403,7 +403,7 @@ pub fn run(cli: Cli) -> i32 {
             print_out(&out)
         }
         Command::Explain { rule } => match rules::find(&rule) {
-            Some(r) => print_out(&crate::k8s::api_lifecycle::expand_page(r.meta().page)),
+            Some(r) => print_out(&rules::page(r.meta())),
             None => {
                 eprintln!("keelhaul: unknown rule {rule:?}; `keelhaul rules` lists them");
                 EXIT_ERROR
@@ -645,7 +645,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
     };
     let mut fix_failed = false;
     if args.fix {
-        let report = crate::finding::fix::fix_files(&result, args.dry_run);
+        let report = crate::report::apply_fix::fix_files(&result, args.dry_run);
         for e in &report.errors {
             eprintln!("keelhaul: {e}");
         }
@@ -733,6 +733,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
                 &crate::report::sarif::SarifOptions {
                     root: &root,
                     category: args.sarif_category.as_deref(),
+                    rules: &rules::docs(),
                 },
                 &mut w,
             )?;
@@ -788,6 +789,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
             &crate::report::sarif::SarifOptions {
                 root: &root,
                 category: args.sarif_category.as_deref(),
+                rules: &rules::docs(),
             },
             &mut w,
         ),
@@ -813,7 +815,7 @@ fn run_scan(mut args: ScanArgs) -> i32 {
 /// In a GitHub Actions step: the job summary and the step outputs, when the runner names
 /// their files. Returns false when one could not be written (said on standard error).
 fn github_step_files(
-    result: &scan::ScanResult,
+    result: &crate::finding::result::ScanResult,
     root: &std::path::Path,
     sarif: Option<&std::path::Path>,
     opts: &ScanOptions,
@@ -848,7 +850,7 @@ fn github_step_files(
     ok
 }
 
-fn exit_code(result: &scan::ScanResult, fail_on: FailOn) -> i32 {
+fn exit_code(result: &crate::finding::result::ScanResult, fail_on: FailOn) -> i32 {
     let failing = fail_on
         .threshold()
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
@@ -861,7 +863,7 @@ fn exit_code(result: &scan::ScanResult, fail_on: FailOn) -> i32 {
 fn scan_and_filter(
     opts: &ScanOptions,
     severity_overrides: &[(&str, Severity)],
-) -> Result<scan::ScanResult, i32> {
+) -> Result<crate::finding::result::ScanResult, i32> {
     let mut result = match scan::scan(opts) {
         Ok(r) => r,
         Err(e) => {

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
-use crate::pipeline::ScanResult;
+use crate::finding::result::ScanResult;
 
 pub const VERSION: u32 = 1;
 const TOOL: &str = "keelhaul";

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::pipeline::ScanResult;
+use crate::finding::result::ScanResult;
 
 /// What changed in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]

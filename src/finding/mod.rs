@@ -2,12 +2,13 @@
 
 pub mod fingerprint;
 pub mod fix;
+pub mod result;
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::index::ResourceId;
+pub use crate::index::ResourceId;
 use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -28,17 +29,148 @@ impl Severity {
     }
 }
 
-/// A rule's static description; the page is its documentation, embedded at build time.
+/// A rule's static description: everything known about a rule, read by every stage that
+/// needs it (selection, suppressions, mapping back, SARIF, the rules table). The page is its
+/// documentation, embedded at build time. Declared with `rules::rule_meta!`.
 #[derive(Debug)]
 pub struct RuleMeta {
     pub id: &'static str,
     pub slug: &'static str,
     /// One sentence: what the rule finds.
     pub title: &'static str,
+    pub family: Family,
+    /// The default severity (configuration may change it).
     pub severity: Severity,
+    /// How sure the rule is of its results.
+    pub precision: Precision,
+    /// The score code scanning ranks security alerts by (SARIF `security-severity`: critical
+    /// 9.0 and above, high 7.0–8.9, medium 4.0–6.9, low 0.1–3.9); `None` for rules that do
+    /// not find security problems.
+    pub security_severity: Option<&'static str>,
+    /// What a finding of the rule is about.
+    pub scope: Scope,
     /// The Pod Security Standards control this rule implements, if any.
     pub pss_control: Option<&'static str>,
     pub page: &'static str,
+}
+
+/// A rule with its page as documentation shows it (generated tables filled in): what reports
+/// that describe rules (SARIF) are handed.
+#[derive(Debug, Clone)]
+pub struct RuleDoc {
+    pub meta: &'static RuleMeta,
+    pub page: std::borrow::Cow<'static, str>,
+}
+
+/// A rule family: the hundreds digit of its id (`KH1xx` …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// KH0xx: problems with the input itself.
+    Input,
+    /// KH1xx: pod and container security contexts, Pod Security.
+    SecurityContext,
+    /// KH2xx: seccomp and AppArmor.
+    SeccompAppArmor,
+    /// KH3xx: RBAC.
+    Rbac,
+    /// KH4xx: NetworkPolicy.
+    NetworkPolicy,
+    /// KH5xx: API versions and fields at a Kubernetes version.
+    ApiLifecycle,
+    /// KH6xx: AKS cluster definitions.
+    Aks,
+}
+
+impl Family {
+    /// The family an id belongs to, by its hundreds digit.
+    pub const fn of_id(id: &str) -> Family {
+        match id.as_bytes()[2] {
+            b'0' => Family::Input,
+            b'1' => Family::SecurityContext,
+            b'2' => Family::SeccompAppArmor,
+            b'3' => Family::Rbac,
+            b'4' => Family::NetworkPolicy,
+            b'5' => Family::ApiLifecycle,
+            b'6' => Family::Aks,
+            _ => panic!("a rule id is KH followed by three digits"),
+        }
+    }
+
+    /// The family's name in tags and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Input => "input",
+            Family::SecurityContext => "security-context",
+            Family::SeccompAppArmor => "seccomp-apparmor",
+            Family::Rbac => "rbac",
+            Family::NetworkPolicy => "network-policy",
+            Family::ApiLifecycle => "api-lifecycle",
+            Family::Aks => "aks",
+        }
+    }
+
+    /// Whether the family's rules find security problems (their results then carry a
+    /// security severity).
+    pub const fn is_security(self) -> bool {
+        !matches!(self, Family::Input | Family::ApiLifecycle)
+    }
+}
+
+/// How sure a rule is of its results (SARIF `precision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// A deterministic reading of one object.
+    VeryHigh,
+    /// A judgement that depends on every related object being in the scanned set.
+    High,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::VeryHigh => "very-high",
+            Precision::High => "high",
+        }
+    }
+}
+
+/// What a finding of a rule is about, which decides how findings of several renders of one
+/// source line are told apart and whether a finding maps back to a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One Kubernetes object (or the text of a file).
+    Object,
+    /// An object as placed in a namespace: the verdict depends on the namespace it lands in,
+    /// so an overlay that puts a shared base in another namespace has a problem of its own.
+    Namespace,
+    /// An AKS cluster definition.
+    ClusterDefinition,
+    /// A suppression comment: a line of text, not a field.
+    Comment,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Object => "object",
+            Scope::Namespace => "namespace",
+            Scope::ClusterDefinition => "cluster-definition",
+            Scope::Comment => "comment",
+        }
+    }
+}
+
+/// The security severity of a rule that says nothing of its own: by its default severity,
+/// for the families that find security problems.
+pub const fn default_security_severity(family: Family, severity: Severity) -> Option<&'static str> {
+    if !family.is_security() {
+        return None;
+    }
+    Some(match severity {
+        Severity::Error => "8.0",
+        Severity::Warning => "5.5",
+        Severity::Note => "2.0",
+    })
 }
 
 /// A second place a finding refers to, with what it is.

@@ -4,7 +4,8 @@
 //! body.
 
 use crate::finding::Finding;
-use crate::finding::fix::{Edit, apply};
+use crate::finding::fix::Edit;
+use crate::report::apply_fix::apply;
 
 /// The start of every marker; the version lets a later format change tell old markers apart.
 const MARKER_PREFIX: &str = "<!-- keelhaul:v1 fp=";

@@ -14,8 +14,8 @@ use super::client::{Api, ApiError};
 use super::comment;
 use super::event::{self, PullRequest};
 use crate::filter::unified_diff::{self as diff, FileDiff};
+use crate::finding::result::ScanResult;
 use crate::finding::{Finding, Severity};
-use crate::pipeline::ScanResult;
 
 /// Which findings a review reports, as reviewdog's filter modes define them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -54,28 +54,6 @@ impl Sources {
                     .collect()
             })
     }
-
-    /// Every file the render read that keelhaul knows of: resource files and patch files.
-    /// Every file a build read that keelhaul knows of, from the origins of its resources:
-    /// resource files, kustomization files and their patch files (each kustomization read
-    /// once, however many resources it transformed).
-    pub fn files_read<'a>(origins: impl Iterator<Item = &'a ResourceOrigin>) -> Vec<PathBuf> {
-        let mut files = Vec::new();
-        let mut kustomizations: Vec<&PathBuf> = Vec::new();
-        for o in origins {
-            files.extend(o.file.clone());
-            for (k, _) in &o.transformed_in {
-                if !kustomizations.contains(&k) {
-                    kustomizations.push(k);
-                }
-            }
-        }
-        for k in kustomizations {
-            files.push(k.clone());
-            files.extend(patches_of(k).into_iter().map(|p| p.file));
-        }
-        files
-    }
 }
 
 /// A candidate place for the finding: how deep into its path the source goes.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::helm::Outline;
 use super::{Place, Seg, place_of};
-use crate::finding::Finding;
+use crate::finding::{Finding, Scope};
 use crate::load::render::phase::{ChartRef, Rendered};
 use crate::load::render::{MappedFrom, RenderedFrom, Tool, helm, kustomize};
 use crate::load::{self, Document};
@@ -184,7 +184,7 @@ fn map_helm(
         .split_once('/')
         .map(|(_, rest)| format!("{}/{rest}", chart.display_dir));
     // A finding about a suppression comment is about that line of text, not about a field.
-    let about_comment = matches!(f.rule.id, "KH008" | "KH009");
+    let about_comment = f.rule.scope == Scope::Comment;
     let hit = match (&template, doc) {
         (Some(t), Some(d))
             if !about_comment && d.root.is_some_and(|r| d.span(r).start.line <= line) =>
@@ -442,17 +442,14 @@ pub fn map_all(
     mapped
 }
 
-/// Rules whose verdict depends on the namespace an object lands in: an overlay that puts a
-/// shared base in another namespace makes a problem of its own there.
-const NAMESPACE_SCOPED: [&str; 4] = ["KH130", "KH131", "KH132", "KH401"];
-
 /// One finding per rule and place: several renders (environments, overlays sharing a base)
 /// report a problem of a shared line once; a mapped finding never repeats a plain one.
 fn dedup(findings: &mut Vec<Finding>) {
     type Key = (&'static str, Arc<str>, Pos, Option<String>);
     let key = |f: &Finding| -> Key {
-        let scope = NAMESPACE_SCOPED
-            .contains(&f.rule.id)
+        // A rule whose verdict depends on the namespace an object lands in: an overlay that
+        // puts a shared base in another namespace makes a problem of its own there.
+        let scope = (f.rule.scope == Scope::Namespace)
             .then(|| f.resource.as_ref().and_then(|r| r.namespace.clone()))
             .flatten();
         (f.rule.id, f.file.clone(), f.span.start, scope)

@@ -1,6 +1,7 @@
 //! report: findings in, text out. Sinks only format: human (snippets with the exact span
 //! underlined) and JSON (a documented, stable schema). Nothing here decides what is a finding.
 
+pub mod apply_fix;
 pub mod sarif;
 pub mod workflow_commands;
 
@@ -11,9 +12,9 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::finding::ResourceId;
+use crate::finding::result::{Notice, ScanResult};
 use crate::finding::{Finding, Severity};
-use crate::index::ResourceId;
-use crate::pipeline::{Notice, ScanResult};
 use crate::span::{Pos, Span};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]

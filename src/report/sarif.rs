@@ -13,8 +13,8 @@ use serde_sarif::sarif::{
     RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 
-use crate::finding::{Finding, RuleMeta, Severity};
-use crate::pipeline::ScanResult;
+use crate::finding::result::ScanResult;
+use crate::finding::{Finding, RuleDoc, RuleMeta, Severity};
 use crate::span::Span;
 
 /// The key of `originalUriBaseIds` that every relative artifact URI hangs from.
@@ -26,51 +26,8 @@ pub struct SarifOptions<'a> {
     /// `automationDetails.id` is `<category>/` when set (keeps several uploads for one
     /// commit apart).
     pub category: Option<&'a str>,
-}
-
-/// The rule family a rule id belongs to, as a tag.
-fn family(id: &str) -> &'static str {
-    match &id[..3] {
-        "KH0" => "input",
-        "KH1" => "security-context",
-        "KH2" => "seccomp-apparmor",
-        "KH3" => "rbac",
-        "KH4" => "network-policy",
-        "KH5" => "api-lifecycle",
-        "KH6" => "aks",
-        _ => "other",
-    }
-}
-
-/// Whether a rule finds security problems (its results then carry a security severity).
-fn is_security(id: &str) -> bool {
-    matches!(
-        family(id),
-        "security-context" | "seccomp-apparmor" | "rbac" | "network-policy" | "aks"
-    )
-}
-
-/// The score code scanning ranks security alerts by (critical > 9.0, high 7.0–8.9, medium
-/// 4.0–6.9, low 0.1–3.9).
-fn security_severity(m: &RuleMeta) -> &'static str {
-    match m.id {
-        // Full control of the node or the cluster.
-        "KH101" | "KH107" | "KH113" | "KH302" | "KH303" | "KH304" => "9.1",
-        _ => match m.severity {
-            Severity::Error => "8.0",
-            Severity::Warning => "5.5",
-            Severity::Note => "2.0",
-        },
-    }
-}
-
-/// How sure a rule is of its results: deterministic readings of one object are very high;
-/// judgements that depend on every related object being in the scanned set are high.
-fn precision(id: &str) -> &'static str {
-    match id {
-        "KH114" | "KH130" | "KH131" | "KH310" | "KH311" | "KH401" => "high",
-        _ => "very-high",
-    }
+    /// Every rule, in the order of the run's rule list (results name them by index).
+    pub rules: &'a [RuleDoc],
 }
 
 fn level(s: Severity) -> ResultLevel {
@@ -109,10 +66,11 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-fn descriptor(m: &'static RuleMeta) -> ReportingDescriptor {
-    let page = crate::k8s::api_lifecycle::expand_page(m.page).into_owned();
+fn descriptor(doc: &RuleDoc) -> ReportingDescriptor {
+    let m = doc.meta;
+    let page = doc.page.clone().into_owned();
     let mut props = BTreeMap::new();
-    props.insert("precision".to_string(), json!(precision(m.id)));
+    props.insert("precision".to_string(), json!(m.precision.as_str()));
     props.insert(
         "problem.severity".to_string(),
         json!(match m.severity {
@@ -121,10 +79,10 @@ fn descriptor(m: &'static RuleMeta) -> ReportingDescriptor {
             Severity::Note => "recommendation",
         }),
     );
-    let mut tags = vec!["kubernetes".to_string(), family(m.id).to_string()];
-    if is_security(m.id) {
+    let mut tags = vec!["kubernetes".to_string(), m.family.as_str().to_string()];
+    if let Some(score) = m.security_severity {
         tags.insert(0, "security".to_string());
-        props.insert("security-severity".to_string(), json!(security_severity(m)));
+        props.insert("security-severity".to_string(), json!(score));
     }
     if let Some(c) = m.pss_control {
         tags.push("pod-security-standards".to_string());
@@ -362,16 +320,14 @@ fn sarif_log(
     opts: &SarifOptions<'_>,
     results: Option<Vec<SarifResult>>,
 ) -> Sarif {
-    let rules = crate::rules::all();
-    let descriptors: Vec<ReportingDescriptor> =
-        rules.iter().map(|r| descriptor(r.meta())).collect();
+    let descriptors: Vec<ReportingDescriptor> = opts.rules.iter().map(descriptor).collect();
     let results = results.unwrap_or_else(|| {
         let paths = Paths::new(&result.findings, &result.suppressed, opts.root);
         result
             .findings
             .iter()
             .chain(&result.suppressed)
-            .map(|f| sarif_result(f, rule_index(f), &paths))
+            .map(|f| sarif_result(f, rule_index(opts.rules, f), &paths))
             .collect()
     });
     let version = env!("CARGO_PKG_VERSION");
@@ -410,10 +366,8 @@ fn sarif_log(
         .build()
 }
 
-fn rule_index(f: &Finding) -> Option<usize> {
-    crate::rules::all()
-        .iter()
-        .position(|r| std::ptr::eq(r.meta(), f.rule))
+fn rule_index(rules: &[RuleDoc], f: &Finding) -> Option<usize> {
+    rules.iter().position(|r| std::ptr::eq(r.meta, f.rule))
 }
 
 /// The SARIF log of a scan, whole (for callers that want the model).
@@ -462,8 +416,10 @@ pub fn write_sarif<W: std::io::Write>(
                         out.push(b',');
                     }
                     // Writing into a Vec cannot fail.
-                    let _ =
-                        serde_json::to_writer(&mut out, &sarif_result(f, rule_index(f), &paths));
+                    let _ = serde_json::to_writer(
+                        &mut out,
+                        &sarif_result(f, rule_index(opts.rules, f), &paths),
+                    );
                 }
                 out
             })

@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::finding::result::ScanResult;
 use crate::finding::{Finding, Severity};
-use crate::pipeline::ScanResult;
 use crate::report::counts;
 
 /// GitHub shows at most this many annotations of each kind per step.

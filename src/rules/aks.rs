@@ -15,91 +15,104 @@ rule_meta!(
     "KH601",
     "network-policy-missing",
     Error,
-    "A cluster is created without a network policy engine, or the engine is set to none."
+    "A cluster is created without a network policy engine, or the engine is set to none.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     NETWORK_POLICY_RETIRING,
     "KH602",
     "network-policy-retiring",
     Note,
-    "A cluster uses Azure Network Policy Manager, which is being retired."
+    "A cluster uses Azure Network Policy Manager, which is being retired.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     RBAC_DISABLED,
     "KH603",
     "kubernetes-rbac-disabled",
     Error,
-    "Kubernetes RBAC is turned off."
+    "Kubernetes RBAC is turned off.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     ENTRA_MISSING,
     "KH604",
     "entra-integration-missing",
     Warning,
-    "A cluster is created without Microsoft Entra ID integration."
+    "A cluster is created without Microsoft Entra ID integration.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     AZURE_RBAC_DISABLED,
     "KH605",
     "azure-rbac-disabled",
     Note,
-    "Azure RBAC for Kubernetes authorization is not enabled."
+    "Azure RBAC for Kubernetes authorization is not enabled.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     LOCAL_ACCOUNTS,
     "KH606",
     "local-accounts-enabled",
     Warning,
-    "Local accounts (a static cluster-admin credential) stay enabled."
+    "Local accounts (a static cluster-admin credential) stay enabled.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     AUTO_UPGRADE_DISABLED,
     "KH607",
     "auto-upgrade-disabled",
     Warning,
-    "The cluster auto-upgrade channel is none or not set."
+    "The cluster auto-upgrade channel is none or not set.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     NODE_OS_UNPATCHED,
     "KH608",
     "node-os-unpatched",
     Warning,
-    "The node OS upgrade channel is None or Unmanaged, so nodes miss security patches."
+    "The node OS upgrade channel is None or Unmanaged, so nodes miss security patches.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     MAINTENANCE_WINDOW_MISSING,
     "KH609",
     "maintenance-window-missing",
     Note,
-    "An auto-upgrade channel is set but no maintenance window is configured."
+    "An auto-upgrade channel is set but no maintenance window is configured.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     DEFENDER_DISABLED,
     "KH610",
     "defender-disabled",
     Warning,
-    "Microsoft Defender for Containers is not enabled."
+    "Microsoft Defender for Containers is not enabled.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     API_SERVER_UNRESTRICTED,
     "KH611",
     "api-server-unrestricted",
     Warning,
-    "The API server is neither private nor restricted to authorized IP ranges."
+    "The API server is neither private nor restricted to authorized IP ranges.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     API_SERVER_OPEN_RANGE,
     "KH612",
     "api-server-open-range",
     Error,
-    "An authorized IP range of the API server lets every address in."
+    "An authorized IP range of the API server lets every address in.",
+    scope = ClusterDefinition
 );
 rule_meta!(
     VERSION_UNSUPPORTED,
     "KH613",
     "kubernetes-version-unsupported",
     Error,
-    "A cluster or node pool pins a Kubernetes version outside (or about to leave) AKS support."
+    "A cluster or node pool pins a Kubernetes version outside (or about to leave) AKS support.",
+    scope = ClusterDefinition
 );
 
 fn finding(rule: &'static RuleMeta, d: &ClusterDef, span: Span, message: String) -> Finding {

@@ -63,7 +63,8 @@ rule_meta!(
     "KH008",
     "suppression-invalid",
     Warning,
-    "A suppression gives no reason, or names no known rule."
+    "A suppression gives no reason, or names no known rule.",
+    scope = Comment
 );
 rule_meta!(
     RENDER_FAILED,
@@ -77,7 +78,8 @@ rule_meta!(
     "KH009",
     "suppression-unused",
     Warning,
-    "A suppression suppresses nothing."
+    "A suppression suppresses nothing.",
+    scope = Comment
 );
 
 macro_rules! load_rule {

@@ -14,19 +14,37 @@ pub mod seccomp_apparmor;
 pub mod security_context;
 
 /// Declares a rule's metadata; its page `rules/<ID>-<slug>.md` is embedded in the binary.
+///
+/// `rule_meta!(NAME, "KHnnn", "slug", Severity, "Title." [, key = value]...)`, where the
+/// optional keys, in this order, are `pss` (the Pod Security control), `precision`
+/// (`VeryHigh` unless said), `security_severity` (by family and severity unless said) and
+/// `scope` (`Object` unless said). The family is the id's hundreds digit.
 macro_rules! rule_meta {
-    ($name:ident, $id:literal, $slug:literal, $sev:ident, $title:literal $(, pss = $pss:literal)?) => {
+    ($name:ident, $id:literal, $slug:literal, $sev:ident, $title:literal
+        $(, pss = $pss:literal)?
+        $(, precision = $prec:ident)?
+        $(, security_severity = $ss:literal)?
+        $(, scope = $scope:ident)? $(,)?) => {
         pub static $name: $crate::finding::RuleMeta = $crate::finding::RuleMeta {
             id: $id,
             slug: $slug,
             title: $title,
+            family: $crate::finding::Family::of_id($id),
             severity: $crate::finding::Severity::$sev,
-            pss_control: rule_meta!(@pss $($pss)?),
+            precision: rule_meta!(@or $crate::finding::Precision::VeryHigh $(, $crate::finding::Precision::$prec)?),
+            security_severity: rule_meta!(@or
+                $crate::finding::default_security_severity(
+                    $crate::finding::Family::of_id($id),
+                    $crate::finding::Severity::$sev,
+                )
+                $(, Some($ss))?),
+            scope: rule_meta!(@or $crate::finding::Scope::Object $(, $crate::finding::Scope::$scope)?),
+            pss_control: rule_meta!(@or None $(, Some($pss))?),
             page: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, "-", $slug, ".md")),
         };
     };
-    (@pss) => { None };
-    (@pss $p:literal) => { Some($p) };
+    (@or $default:expr) => { $default };
+    (@or $default:expr, $given:expr) => { $given };
 }
 pub(crate) use rule_meta;
 
@@ -112,6 +130,23 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ApiServerOpenRange,
         &VersionUnsupported,
     ]
+}
+
+/// Every rule's metadata and page, in id order, for reports that describe rules.
+pub fn docs() -> Vec<crate::finding::RuleDoc> {
+    all()
+        .iter()
+        .map(|r| crate::finding::RuleDoc {
+            meta: r.meta(),
+            page: page(r.meta()),
+        })
+        .collect()
+}
+
+/// A rule's page with its generated tables filled in (the API lifecycle rules list what
+/// keelhaul knows).
+pub fn page(m: &RuleMeta) -> std::borrow::Cow<'static, str> {
+    crate::k8s::api_lifecycle::expand_page(m.page)
 }
 
 /// A rule by id (`KH101`) or slug (`privileged`), case-insensitively.

@@ -18,21 +18,26 @@ rule_meta!(
     "KH130",
     "namespace-pss-violation",
     Error,
-    "A workload breaks the Pod Security level its namespace enforces (or audits, or warns about)."
+    "A workload breaks the Pod Security level its namespace enforces (or audits, or warns about).",
+    precision = High,
+    scope = Namespace
 );
 rule_meta!(
     NAMESPACE_WITHOUT_ENFORCE,
     "KH131",
     "namespace-without-pss",
     Warning,
-    "A Namespace has no pod-security.kubernetes.io/enforce label."
+    "A Namespace has no pod-security.kubernetes.io/enforce label.",
+    precision = High,
+    scope = Namespace
 );
 rule_meta!(
     NAMESPACE_LABEL_INVALID,
     "KH132",
     "namespace-pss-label-invalid",
     Error,
-    "A Pod Security Admission label of a Namespace has a value admission does not accept."
+    "A Pod Security Admission label of a Namespace has a value admission does not accept.",
+    scope = Namespace
 );
 
 /// Namespaces that Pod Security Admission exempts or that belong to the cluster itself.

@@ -22,7 +22,9 @@ rule_meta!(
     "KH401",
     "metadata-egress-open",
     Error,
-    "Pods of a namespace can send traffic to the instance metadata endpoint (169.254.169.254)."
+    "Pods of a namespace can send traffic to the instance metadata endpoint (169.254.169.254).",
+    precision = High,
+    scope = Namespace
 );
 rule_meta!(
     NETWORK_POLICY_CIDR_INVALID,

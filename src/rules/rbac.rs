@@ -23,21 +23,24 @@ rule_meta!(
     "KH302",
     "anonymous-binding",
     Error,
-    "A binding grants a role to anonymous or to every authenticated identity."
+    "A binding grants a role to anonymous or to every authenticated identity.",
+    security_severity = "9.1"
 );
 rule_meta!(
     MASTERS_BINDING,
     "KH303",
     "masters-binding",
     Error,
-    "A binding names the system:masters group."
+    "A binding names the system:masters group.",
+    security_severity = "9.1"
 );
 rule_meta!(
     CLUSTER_ADMIN_BINDING,
     "KH304",
     "cluster-admin-binding",
     Error,
-    "A binding grants cluster-admin."
+    "A binding grants cluster-admin.",
+    security_severity = "9.1"
 );
 rule_meta!(
     WILDCARD_PERMISSIONS,
@@ -79,14 +82,16 @@ rule_meta!(
     "KH310",
     "unresolved-role",
     Note,
-    "A binding names a role that is neither scanned nor built in."
+    "A binding names a role that is neither scanned nor built in.",
+    precision = High
 );
 rule_meta!(
     DEFAULT_SA_BINDING,
     "KH311",
     "default-service-account-binding",
     Warning,
-    "A binding grants a role to a namespace's default service account."
+    "A binding grants a role to a namespace's default service account.",
+    precision = High
 );
 
 const BUILT_IN_CLUSTER_ROLES: &[&str] = &["cluster-admin", "admin", "edit", "view"];

@@ -23,7 +23,8 @@ rule_meta!(
     "privileged",
     Error,
     "A container runs privileged.",
-    pss = "privileged"
+    pss = "privileged",
+    security_severity = "9.1"
 );
 rule_meta!(
     PRIVILEGE_ESCALATION,
@@ -70,7 +71,8 @@ rule_meta!(
     "host-namespaces",
     Error,
     "A pod shares the host's network, PID or IPC namespace.",
-    pss = "hostNamespaces"
+    pss = "hostNamespaces",
+    security_severity = "9.1"
 );
 rule_meta!(
     HOST_PATH_VOLUME,
@@ -118,14 +120,16 @@ rule_meta!(
     "windows-host-process",
     Error,
     "A Windows pod runs as a host process.",
-    pss = "windowsHostProcess"
+    pss = "windowsHostProcess",
+    security_severity = "9.1"
 );
 rule_meta!(
     SERVICE_ACCOUNT_TOKEN,
     "KH114",
     "service-account-token",
     Note,
-    "A pod mounts its service account token automatically."
+    "A pod mounts its service account token automatically.",
+    precision = High
 );
 
 /// The fields of a container's security context.

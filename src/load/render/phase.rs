@@ -13,10 +13,8 @@ use super::helm::{self, ChartInfo};
 use super::kustomize::{self, Kustomizer};
 use super::{HelmRender, RenderOptions, RenderedFrom, Tool};
 use crate::discover::Input;
-use crate::finding::Finding;
 use crate::load;
-use crate::rules::input::{NOT_RENDERED, RENDER_FAILED};
-use crate::span::{Pos, Span};
+use crate::span::Pos;
 
 /// A chart found in the scanned tree, by the name rendered output calls it.
 #[derive(Debug, Clone)]
@@ -51,8 +49,9 @@ pub struct Rendered {
 #[derive(Default)]
 pub struct Phase {
     pub rendered: Vec<Rendered>,
-    /// Notes (tool missing) and errors (render failed), on the chart or kustomization file.
-    pub findings: Vec<Finding>,
+    /// What was not rendered (tool missing) or failed to render, on the chart or
+    /// kustomization file.
+    pub problems: Vec<RenderProblem>,
     /// Canonical paths of files a successful Kustomize build read: not scanned as plain
     /// files (a patch is not an object, a base is checked through the build).
     pub consumed: HashSet<PathBuf>,
@@ -60,8 +59,9 @@ pub struct Phase {
     pub charts: Vec<ChartRef>,
     /// Template files of charts that were rendered or set aside (for the stats).
     pub chart_templates: usize,
-    /// Things said about charts that are not rendered on their own (library charts).
-    pub notices: Vec<crate::pipeline::Notice>,
+    /// Things said about charts that are not rendered on their own (library charts), for
+    /// `--verbose`: the chart file, the line and what is said.
+    pub notices: Vec<(String, u32, String)>,
     /// How many renders ran and how long they took together (wall time).
     pub took: Option<(usize, std::time::Duration)>,
 }
@@ -93,8 +93,32 @@ fn dir_display(file_display: &str, file_name: &str) -> String {
     }
 }
 
-fn point(rule: &'static crate::finding::RuleMeta, file: &str, at: Pos, message: String) -> Finding {
-    Finding::new(rule, Arc::from(file), Span::point(at), message)
+/// Why a chart or an overlay was not checked through its render. The pipeline reports it
+/// where it is declared (KH007 for one not rendered, KH010 for a render that failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Rendering is off, or the tool is missing.
+    NotRendered,
+    /// The tool ran and failed.
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+pub struct RenderProblem {
+    pub kind: ProblemKind,
+    /// The chart or kustomization file, as displayed.
+    pub file: String,
+    pub at: Pos,
+    pub message: String,
+}
+
+fn problem(kind: ProblemKind, file: &str, at: Pos, message: String) -> RenderProblem {
+    RenderProblem {
+        kind,
+        file: file.to_string(),
+        at,
+        message,
+    }
 }
 
 /// Where a kustomization's notes go: its first key.
@@ -166,12 +190,11 @@ pub fn run(
                     continue;
                 }
                 if info.library {
-                    phase.notices.push(crate::pipeline::Notice {
-                        file: display.clone(),
-                        line: Some(info.name_at.line),
-                        message: "a library chart is not rendered on its own: its templates are checked through the charts that depend on it".into(),
-                        verbose: true,
-                    });
+                    phase.notices.push((
+                        display.clone(),
+                        info.name_at.line,
+                        "a library chart is not rendered on its own: its templates are checked through the charts that depend on it".into(),
+                    ));
                     continue;
                 }
                 match &helm_bin {
@@ -191,8 +214,8 @@ pub fn run(
                         } else {
                             "rendering is off (--no-render)"
                         };
-                        phase.findings.push(point(
-                            &NOT_RENDERED,
+                        phase.problems.push(problem(
+                            ProblemKind::NotRendered,
                             display,
                             info.name_at,
                             format!(
@@ -217,8 +240,8 @@ pub fn run(
                         display,
                         tool,
                     }),
-                    None => phase.findings.push(point(
-                        &NOT_RENDERED,
+                    None => phase.problems.push(problem(
+                        ProblemKind::NotRendered,
                         display,
                         first_key(file),
                         "this Kustomize overlay was not rendered: neither `kustomize` nor `kubectl` was found on PATH; its files were checked one by one, without its patches and transformers (install kustomize or kubectl, or set kustomize.binary in .keelhaul.yaml)".into(),
@@ -230,7 +253,7 @@ pub fn run(
     }
     let timeout = opts.timeout;
     let started = std::time::Instant::now();
-    let outcomes: Vec<Result<Rendered, Finding>> = jobs
+    let outcomes: Vec<Result<Rendered, RenderProblem>> = jobs
         .par_iter()
         .map(|job| match job {
             Job::Helm {
@@ -272,8 +295,8 @@ pub fn run(
                             origin_base: None,
                         })
                     }
-                    Err(e) => Err(point(
-                        &RENDER_FAILED,
+                    Err(e) => Err(problem(
+                        ProblemKind::Failed,
                         &chart.chart_yaml_display,
                         chart.name_at,
                         format!(
@@ -307,8 +330,8 @@ pub fn run(
                         origin_base: built.base,
                     })
                 }
-                Err(e) => Err(point(
-                    &RENDER_FAILED,
+                Err(e) => Err(problem(
+                    ProblemKind::Failed,
                     display,
                     first_key(file),
                     format!(
@@ -328,7 +351,7 @@ pub fn run(
                 }
                 phase.rendered.push(r);
             }
-            Err(f) => phase.findings.push(f),
+            Err(p) => phase.problems.push(p),
         }
     }
     phase
@@ -388,7 +411,7 @@ fn consumed_files(r: &Rendered, base: &Path, out: &mut HashSet<PathBuf>) {
         .iter()
         .filter_map(|doc| Some(kustomize::origin_of(doc, doc.root?, base)))
         .collect();
-    let mut files = crate::mapback::kustomize::Sources::files_read(origins.iter());
+    let mut files = kustomize::files_read(origins.iter());
     if let Some((k, _)) = &r.kustomization {
         files.push(k.clone());
     }

@@ -1,0 +1,40 @@
+//! The result of a scan: the findings to report, the notices that are not findings, the
+//! suppressed findings (kept for SARIF) and counts. Every stage after the pipeline reads it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::Finding;
+
+/// Something that is not a finding but should not pass silently: a document that is not a
+/// Kubernetes object, a link not followed. `verbose` ones are listed only with --verbose.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Notice {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+    pub verbose: bool,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub files: usize,
+    pub documents: usize,
+    pub resources: usize,
+    /// Helm chart template files (read through their chart's render, or set aside with a
+    /// KH007 note when it could not be rendered).
+    pub chart_templates: usize,
+    /// Charts and overlays rendered (one per render).
+    pub renders: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
+    pub stats: Stats,
+    /// The path on disk of each file (by its name in reports) whose findings carry a fix.
+    pub fixable_files: HashMap<String, PathBuf>,
+    /// Findings a suppression silenced, with its justification (kept for SARIF).
+    pub suppressed: Vec<Finding>,
+}
