@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{FailOn, PssLevel};
+use crate::cli::args::FailOn;
 use crate::finding::Severity;
 use crate::k8s::api_lifecycle::Version;
 use crate::k8s::pss::KubeVersion;
+use crate::k8s::pss::Level;
 use crate::load::{self, Document, LoadProblem, NodeId};
 use crate::span::Pos;
 
@@ -18,7 +19,7 @@ pub const FILE_NAMES: [&str; 2] = [".keelhaul.yaml", ".keelhaul.yml"];
 #[derive(Debug, Default)]
 pub struct Config {
     pub kube_version: Option<KubeVersion>,
-    pub pss: Option<PssLevel>,
+    pub pss: Option<Level>,
     pub fail_on: Option<FailOn>,
     pub default_namespace: Option<String>,
     pub include: Vec<String>,
@@ -160,13 +161,14 @@ pub fn parse(text: &str, name: &str) -> Result<Config, String> {
         match key {
             "kubeVersion" => {
                 let s = r.string(v, key)?;
-                let k = crate::cli::parse_kube_version(s).map_err(|m| r.err(v, Some(key), &m))?;
+                let k =
+                    crate::cli::args::parse_kube_version(s).map_err(|m| r.err(v, Some(key), &m))?;
                 cfg.kube_version = Some(k);
             }
             "pss" => {
                 cfg.pss = Some(match r.string(v, key)? {
-                    "baseline" => PssLevel::Baseline,
-                    "restricted" => PssLevel::Restricted,
+                    "baseline" => Level::Baseline,
+                    "restricted" => Level::Restricted,
                     other => {
                         return Err(r.err(
                             v,
@@ -198,8 +200,8 @@ pub fn parse(text: &str, name: &str) -> Result<Config, String> {
             "metadataEndpoints" => {
                 for item in r.list(v, key)? {
                     let s = r.string(item, key)?;
-                    let cidr =
-                        crate::cli::parse_endpoint(s).map_err(|m| r.err(item, Some(key), &m))?;
+                    let cidr = crate::cli::args::parse_endpoint(s)
+                        .map_err(|m| r.err(item, Some(key), &m))?;
                     cfg.metadata_endpoints.push(cidr);
                 }
             }
@@ -208,7 +210,7 @@ pub fn parse(text: &str, name: &str) -> Result<Config, String> {
                     let component = doc.scalar(t.key).unwrap_or_default();
                     let k = format!("{key}.{component}");
                     let version = r.string(t.value, &k)?;
-                    let target = crate::cli::parse_target(&format!("{component}={version}"))
+                    let target = crate::cli::args::parse_target(&format!("{component}={version}"))
                         .map_err(|m| r.err(t.value, Some(&k), &m))?;
                     cfg.targets.push(target);
                 }
@@ -544,7 +546,7 @@ mod tests {
             .collect();
         let cfg = parse(&uncommented, "s").unwrap();
         assert_eq!(cfg.kube_version, Some(KubeVersion::NEWEST_RELEASED));
-        assert_eq!(cfg.pss, Some(PssLevel::Restricted));
+        assert_eq!(cfg.pss, Some(Level::Restricted));
         assert_eq!(cfg.fail_on, Some(FailOn::Error));
         assert_eq!(cfg.default_namespace.as_deref(), Some("default"));
         assert_eq!(cfg.include, ["k8s/**"]);

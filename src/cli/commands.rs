@@ -1,0 +1,114 @@
+//! The commands besides `scan`: `rules` (the rule list), `explain` (a rule's page) and
+//! `init` (a starter configuration file).
+
+use std::io::Write;
+
+use super::args::ListFormat;
+use super::scan::print_stdout;
+use super::{Error, Exit};
+use crate::rules;
+
+/// `keelhaul rules`: every rule, as a table, JSON or the Markdown table of the README.
+pub fn list_rules(format: ListFormat) -> Result<Exit, Error> {
+    let out = match format {
+        ListFormat::Human => rules_table(),
+        ListFormat::Json => rules_json(),
+        ListFormat::Markdown => rules_markdown(),
+    };
+    print_stdout(&out)?;
+    Ok(Exit::Clean)
+}
+
+fn rules_table() -> String {
+    let width = rules::all()
+        .iter()
+        .map(|r| r.meta().slug.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for r in rules::all() {
+        let m = r.meta();
+        out.push_str(&format!(
+            "{}  {:<width$} {:<8} {}\n",
+            m.id,
+            m.slug,
+            m.severity.as_str(),
+            m.title
+        ));
+    }
+    out
+}
+
+fn rules_json() -> String {
+    let list: Vec<serde_json::Value> = rules::all()
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            serde_json::json!({
+                "id": m.id, "slug": m.slug, "severity": m.severity,
+                "title": m.title, "podSecurityControl": m.pss_control,
+                "family": m.family.as_str(), "precision": m.precision.as_str(),
+                "securitySeverity": m.security_severity, "scope": m.scope.as_str(),
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&list).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The rules table of the README, one row a rule, linking each rule's page.
+pub fn rules_markdown() -> String {
+    let mut out =
+        String::from("| id | slug | family | severity | what it finds |\n|---|---|---|---|---|\n");
+    for r in rules::all() {
+        let m = r.meta();
+        out.push_str(&format!(
+            "| [{id}](rules/{id}-{slug}.md) | `{slug}` | {family} | {severity} | {title} |\n",
+            id = m.id,
+            slug = m.slug,
+            family = m.family.as_str(),
+            severity = m.severity.as_str(),
+            title = m.title.replace('|', "\\|"),
+        ));
+    }
+    out
+}
+
+/// `keelhaul explain RULE`: a rule's page.
+pub fn explain(rule: &str) -> Result<Exit, Error> {
+    match rules::find(rule) {
+        Some(r) => {
+            print_stdout(&rules::page(r.meta()))?;
+            Ok(Exit::Clean)
+        }
+        None => Err(Error::Usage(format!(
+            "unknown rule {rule:?}; `keelhaul rules` lists them"
+        ))),
+    }
+}
+
+/// `keelhaul init`: writes the starter configuration file.
+pub fn init(path: &std::path::Path, force: bool) -> Result<Exit, Error> {
+    let text = super::config::starter();
+    let written = if force {
+        std::fs::write(path, text)
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+    };
+    match written {
+        Ok(()) => {
+            eprintln!("keelhaul: wrote {}", path.display());
+            Ok(Exit::Clean)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Usage(format!(
+            "{} exists; use --force to overwrite it",
+            path.display()
+        ))),
+        Err(e) => Err(Error::Io(format!("cannot write {}: {e}", path.display()))),
+    }
+}

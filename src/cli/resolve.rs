@@ -1,0 +1,293 @@
+//! The flags of `keelhaul scan` and the configuration file, resolved once into typed options:
+//! what to scan and how (`ScanOptions`), what to filter (`FilterPlan`), what to write
+//! (`Output`), and when to fail. A flag on the command line wins over the file; list flags
+//! add to the file's lists. Everything that can be wrong with them is found here, before
+//! anything is scanned.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use super::Error;
+use super::args::{ColorChoice, FailOn, Format, ScanArgs};
+use super::config::{self, Config, RuleSetting};
+use crate::check::{Rule, Settings};
+use crate::filter::FilterPlan;
+use crate::finding::Severity;
+use crate::k8s::api_lifecycle::Version;
+use crate::k8s::pss::KubeVersion;
+use crate::load::render::{KustomizeOptions, RenderOptions};
+use crate::pipeline::ScanOptions;
+use crate::rules;
+
+/// A scan, resolved.
+pub struct ScanPlan {
+    pub scan: ScanOptions,
+    pub filter: FilterPlan,
+    pub output: Output,
+    pub fail_on: FailOn,
+    /// `--fix`, and whether only to show the changes (`--dry-run`).
+    pub fix: Option<FixMode>,
+    /// The ref `--diff` compares with, for messages.
+    pub diff_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixMode {
+    Write,
+    DryRun,
+}
+
+/// What is written, and where.
+pub struct Output {
+    pub format: Format,
+    /// Colour in human output, decided from `--color`, the terminal and `NO_COLOR`.
+    pub color: bool,
+    pub verbose: bool,
+    /// `--sarif FILE`: a SARIF report besides the output.
+    pub sarif: Option<PathBuf>,
+    pub sarif_category: Option<String>,
+    /// `--write-baseline FILE`: record the findings instead of reporting them.
+    pub write_baseline: Option<PathBuf>,
+    /// `--pr-review` and its filter mode.
+    pub pr_review: Option<crate::github::FilterMode>,
+}
+
+/// Resolves the flags of `keelhaul scan` and the configuration they lead to.
+pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
+    let config = load_config(&args)?;
+    merge_lists(&mut args, &config);
+    let (rules, severities) = rule_selection(&mut args, &config)?;
+    check_combinations(&args)?;
+    let (kube_version, component_targets) = versions(&mut args, &config)?;
+    let filter = FilterPlan {
+        enabled: rules.iter().map(|r| r.meta().id).collect(),
+        severities,
+        // Read before scanning: a bad baseline or ref is a usage error, found at once.
+        baseline: args
+            .baseline
+            .as_deref()
+            .map(crate::filter::baseline::read)
+            .transpose()
+            .map_err(Error::Usage)?,
+        changed: args
+            .diff
+            .as_deref()
+            .map(crate::filter::changed_lines::changed_since)
+            .transpose()
+            .map_err(Error::Usage)?,
+    };
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
+    let settings = Settings {
+        kube_version: kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED),
+        component_targets,
+        pss: args.pss.or(config.pss),
+        metadata_endpoints: std::mem::take(&mut args.metadata_endpoint),
+        exempt_namespaces: std::mem::take(&mut args.exempt_namespace),
+        as_of: args
+            .as_of
+            .unwrap_or_else(crate::k8s::aks_versions::Date::today),
+        ..Settings::default()
+    };
+    let scan = ScanOptions {
+        render: render_options(&mut args, config),
+        default_namespace: args
+            .default_namespace
+            .take()
+            .unwrap_or_else(|| "default".into()),
+        paths: std::mem::take(&mut args.paths),
+        include: std::mem::take(&mut args.include),
+        exclude: std::mem::take(&mut args.exclude),
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+        excerpts: args.format == Format::Human,
+        fingerprints: args.format == Format::Sarif
+            || args.sarif.is_some()
+            || args.baseline.is_some()
+            || args.write_baseline.is_some(),
+        rules,
+        settings,
+    };
+    Ok(ScanPlan {
+        scan,
+        filter,
+        fail_on,
+        fix: args.fix.then_some(if args.dry_run {
+            FixMode::DryRun
+        } else {
+            FixMode::Write
+        }),
+        diff_ref: args.diff.take(),
+        output: output(args),
+    })
+}
+
+/// The configuration of a scan: the --config file, else the one found from the scanned
+/// directory upward, else none.
+fn load_config(args: &ScanArgs) -> Result<Config, Error> {
+    let path = match &args.config {
+        Some(p) if !p.is_file() => {
+            return Err(Error::Usage(format!(
+                "the configuration file {} does not exist",
+                p.display()
+            )));
+        }
+        Some(p) => p.clone(),
+        None => match config::find(&args.paths) {
+            // Named relative to the current directory when it is below it, as paths are.
+            Some(p) => std::env::current_dir()
+                .ok()
+                .and_then(|d| std::fs::canonicalize(d).ok())
+                .and_then(|d| p.strip_prefix(&d).ok().map(PathBuf::from))
+                .unwrap_or(p),
+            None => return Ok(Config::default()),
+        },
+    };
+    config::load_file(&path).map_err(Error::Config)
+}
+
+/// The file's lists come first; the command line's are added to them. The default
+/// namespace of the file applies when the command line names none.
+fn merge_lists(args: &mut ScanArgs, config: &Config) {
+    let prepend = |file: &[String], cli: &mut Vec<String>| {
+        let mut all = file.to_vec();
+        all.append(cli);
+        *cli = all;
+    };
+    prepend(&config.include, &mut args.include);
+    prepend(&config.exclude, &mut args.exclude);
+    prepend(&config.exempt_namespaces, &mut args.exempt_namespace);
+    prepend(&config.metadata_endpoints, &mut args.metadata_endpoint);
+    if args.default_namespace.is_none() {
+        args.default_namespace = config.default_namespace.clone();
+    }
+}
+
+/// The enabled rules (`--select`, `--ignore`, rules the file turns off) and the severities
+/// the file gives rules.
+type RuleSelection = (Vec<&'static dyn Rule>, Vec<(&'static str, Severity)>);
+
+fn rule_selection(args: &mut ScanArgs, config: &Config) -> Result<RuleSelection, Error> {
+    let selected_on_cli: Vec<&str> = args
+        .select
+        .iter()
+        .filter_map(|n| rules::find(n.trim()).map(|r| r.meta().id))
+        .collect();
+    let mut severities = Vec::new();
+    for (id, setting) in &config.rules {
+        match setting {
+            // --select naming the rule wins over `off` in the file.
+            RuleSetting::Off if !selected_on_cli.contains(id) => {
+                args.ignore.push((*id).to_string());
+            }
+            RuleSetting::Severity(s) => severities.push((*id, *s)),
+            _ => {}
+        }
+    }
+    let rules = select_rules(&args.select, &args.ignore).map_err(Error::Usage)?;
+    Ok((rules, severities))
+}
+
+/// Resolves --select / --ignore into the enabled rules.
+fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, String> {
+    let lookup = |names: &[String]| -> Result<Vec<&'static str>, String> {
+        names
+            .iter()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| {
+                rules::find(n.trim())
+                    .map(|r| r.meta().id)
+                    .ok_or_else(|| format!("unknown rule {n:?} (see `keelhaul rules`)"))
+            })
+            .collect()
+    };
+    let selected = lookup(select)?;
+    let ignored = lookup(ignore)?;
+    Ok(rules::all()
+        .iter()
+        .copied()
+        .filter(|r| selected.is_empty() || selected.contains(&r.meta().id))
+        .filter(|r| !ignored.contains(&r.meta().id))
+        .collect())
+}
+
+/// Flags that cannot go together, or values clap cannot refuse by itself.
+fn check_combinations(args: &ScanArgs) -> Result<(), Error> {
+    if args.threads == Some(0) {
+        return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    if args.fix && args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::Usage(
+            "--fix changes files; it cannot change standard input (for rendered Helm output, fix the chart's templates)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The Kubernetes version (`--kube-version`, `--target k8s=`, the file's) and the releases of
+/// the components with CRD lifecycle tables. The command line's targets come first: the
+/// first one named wins.
+type Versions = (Option<KubeVersion>, Vec<(String, Version)>);
+
+fn versions(args: &mut ScanArgs, config: &Config) -> Result<Versions, Error> {
+    let mut kube_version = args.kube_version;
+    let mut component_targets = Vec::new();
+    for (name, v) in std::mem::take(&mut args.target) {
+        if name == "k8s" {
+            let k = KubeVersion(v.minor);
+            if kube_version.is_some_and(|kv| kv != k) {
+                return Err(Error::Usage(format!(
+                    "--target k8s={v} and --kube-version {} disagree",
+                    kube_version.unwrap_or(k)
+                )));
+            }
+            kube_version = Some(k);
+        } else {
+            component_targets.push((name, v));
+        }
+    }
+    for (name, v) in &config.targets {
+        if name == "k8s" {
+            if kube_version.is_none() && config.kube_version.is_none() {
+                kube_version = Some(KubeVersion(v.minor));
+            }
+        } else {
+            component_targets.push((name.clone(), *v));
+        }
+    }
+    Ok((kube_version.or(config.kube_version), component_targets))
+}
+
+/// Rendering of charts and overlays: on unless `--no-render` or the file turns it off.
+fn render_options(args: &mut ScanArgs, config: Config) -> RenderOptions {
+    let mut helm = config.helm;
+    helm.values.append(&mut args.helm_values);
+    helm.set.append(&mut args.helm_set);
+    RenderOptions {
+        enabled: !args.no_render && config.render != Some(false),
+        helm,
+        kustomize: KustomizeOptions {
+            enabled: config.kustomize_render != Some(false),
+            binary: config.kustomize_binary,
+        },
+        timeout: std::time::Duration::from_secs(config.render_timeout.unwrap_or(120)),
+    }
+}
+
+fn output(args: ScanArgs) -> Output {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    Output {
+        format: args.format,
+        color,
+        verbose: args.verbose,
+        sarif: args.sarif,
+        sarif_category: args.sarif_category,
+        write_baseline: args.write_baseline,
+        pr_review: args.pr_review.then_some(args.filter_mode),
+    }
+}

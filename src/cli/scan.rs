@@ -1,0 +1,277 @@
+//! `keelhaul scan`, as a sequence of named steps: resolve the options, scan, filter, apply
+//! fixes, report, post the review. Each step says what it did on standard error; the exit
+//! code is decided in one place (`super::run`).
+
+use std::io::Write;
+use std::path::Path;
+
+use super::args::{FailOn, Format, ScanArgs};
+use super::resolve::{self, FixMode, Output, ScanPlan};
+use super::{Error, Exit};
+use crate::filter::{self, Filtered, Steps};
+use crate::finding::result::ScanResult;
+use crate::report::sarif::{SarifOptions, write_sarif};
+use crate::report::workflow_commands as gh;
+use crate::report::{self, HumanOptions};
+use crate::rules;
+
+pub fn run(args: ScanArgs) -> Result<Exit, Error> {
+    let plan = resolve::resolve(args)?;
+    if let Some(n) = plan.scan.threads {
+        // The report renders in parallel too: the whole run keeps to the number asked for.
+        // (This can only fail if a pool was already built, which nothing here does.)
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    let root = crate::discover::paths::repository_root();
+    let mut result = scan(&plan, &root)?;
+    let mut failed = false;
+    if let Some(mode) = plan.fix {
+        match fix(&plan, &root, &mut result, mode)? {
+            FixStep::Shown(exit) => return Ok(exit),
+            FixStep::Done { failed: f } => failed = f,
+        }
+    }
+    if let Some(path) = &plan.output.write_baseline {
+        write_baseline(&result, path, &root)?;
+        return Ok(Exit::Clean);
+    }
+    let filtered = filter::apply(&mut result, &plan.filter, &root, Steps::All);
+    say_filtered(&filtered, &result, plan.diff_ref.as_deref());
+    failed |= !write_side_outputs(&result, &plan, &root);
+    if let Some(mode) = plan.output.pr_review {
+        post_review(&result, mode);
+    }
+    write_report(&result, &plan.output, &root)?;
+    if failed {
+        return Ok(Exit::Failed);
+    }
+    Ok(exit_for(&result, plan.fail_on))
+}
+
+/// Scans, then keeps the findings of the enabled rules with their configured severities.
+fn scan(plan: &ScanPlan, root: &Path) -> Result<ScanResult, Error> {
+    let mut result = crate::pipeline::scan(&plan.scan).map_err(|e| Error::Usage(e.0))?;
+    filter::apply(&mut result, &plan.filter, root, Steps::RulesAndSeverities);
+    Ok(result)
+}
+
+enum FixStep {
+    /// `--dry-run`: the changes were shown; the scan ends with this exit.
+    Shown(Exit),
+    /// The fixes were written (and the files scanned again when any changed); `failed` when
+    /// a file could not be read or written.
+    Done { failed: bool },
+}
+
+/// `--fix`: applies the fixes findings carry, or shows them with `--dry-run`.
+fn fix(
+    plan: &ScanPlan,
+    root: &Path,
+    result: &mut ScanResult,
+    mode: FixMode,
+) -> Result<FixStep, Error> {
+    let report = crate::report::apply_fix::fix_files(result, mode == FixMode::DryRun);
+    for e in &report.errors {
+        eprintln!("keelhaul: {e}");
+    }
+    let failed = !report.errors.is_empty();
+    if report.stdin > 0 {
+        eprintln!(
+            "keelhaul: {} fix(es) to standard input not applied: change the source files (for rendered Helm output, the chart's templates)",
+            report.stdin
+        );
+    }
+    if report.skipped > 0 {
+        eprintln!(
+            "keelhaul: {} fix(es) left out: the file changed since it was read, or fixes overlapped",
+            report.skipped
+        );
+    }
+    if mode == FixMode::DryRun {
+        eprintln!(
+            "keelhaul: --dry-run: {} finding(s) would be fixed in {} file(s); nothing was written",
+            report.fixed, report.files
+        );
+        print_stdout(&report.diff)?;
+        return Ok(FixStep::Shown(if failed {
+            Exit::Failed
+        } else {
+            exit_for(result, plan.fail_on)
+        }));
+    }
+    eprintln!(
+        "keelhaul: fixed {} finding(s) in {} file(s)",
+        report.fixed, report.files
+    );
+    if report.files > 0 {
+        // Report what remains, where it now is.
+        *result = scan(plan, root)?;
+    }
+    Ok(FixStep::Done { failed })
+}
+
+/// `--write-baseline`: records the findings instead of reporting them.
+fn write_baseline(result: &ScanResult, path: &Path, root: &Path) -> Result<(), Error> {
+    let b = crate::filter::baseline::of(result, root);
+    crate::filter::baseline::write(&b, path).map_err(Error::Io)?;
+    eprintln!(
+        "keelhaul: recorded {} finding(s) in the baseline {}",
+        b.findings.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// What the baseline and `--diff` left out.
+fn say_filtered(filtered: &Filtered, result: &ScanResult, diff_ref: Option<&str>) {
+    if let Some(applied) = &filtered.baseline {
+        eprintln!(
+            "keelhaul: {} finding(s) baselined, {} new",
+            applied.baselined,
+            result.findings.len()
+        );
+        if !applied.gone.is_empty() {
+            eprintln!(
+                "keelhaul: {} baseline entr{} no longer occur (fixed since the baseline):",
+                applied.gone.len(),
+                if applied.gone.len() == 1 { "y" } else { "ies" }
+            );
+            for e in &applied.gone {
+                eprintln!("  {}: {}: {}", e.path, e.rule, e.message);
+            }
+        }
+    }
+    if let Some(dropped) = filtered.outside_diff {
+        eprintln!(
+            "keelhaul: --diff: {dropped} finding(s) on lines not changed since {} left out",
+            diff_ref.unwrap_or_default()
+        );
+    }
+}
+
+/// The outputs besides the report: the `--sarif` file and, in a GitHub Actions step, the job
+/// summary and step outputs. Returns false when one could not be written (said on standard
+/// error); the report is still written.
+fn write_side_outputs(result: &ScanResult, plan: &ScanPlan, root: &Path) -> bool {
+    let mut ok = true;
+    if let Some(path) = &plan.output.sarif {
+        let written = std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            write_sarif(
+                result,
+                &sarif_options(&plan.output, root, &rules::docs()),
+                &mut w,
+            )?;
+            w.flush()
+        });
+        if let Err(e) = written {
+            eprintln!(
+                "keelhaul: cannot write the SARIF report {}: {e}",
+                path.display()
+            );
+            ok = false;
+        }
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        ok &= github_step_files(result, root, plan);
+    }
+    ok
+}
+
+fn sarif_options<'a>(
+    output: &'a Output,
+    root: &'a Path,
+    rules: &'a [crate::finding::RuleDoc],
+) -> SarifOptions<'a> {
+    SarifOptions {
+        root,
+        category: output.sarif_category.as_deref(),
+        rules,
+    }
+}
+
+/// In a GitHub Actions step: the job summary and the step outputs, when the runner names
+/// their files. Returns false when one could not be written (said on standard error).
+fn github_step_files(result: &ScanResult, root: &Path, plan: &ScanPlan) -> bool {
+    let mut ok = true;
+    let file = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    if let Some(path) = file("GITHUB_STEP_SUMMARY") {
+        let context = format!(" at Kubernetes {}", plan.scan.settings.kube_version);
+        let text = gh::job_summary(result, root, &gh::SummaryLinks::from_env(), &context);
+        if let Err(e) = gh::append_to(&path, &text) {
+            eprintln!("keelhaul: cannot write the job summary: {e}");
+            ok = false;
+        }
+    }
+    if let Some(path) = file("GITHUB_OUTPUT") {
+        let sarif = plan.output.sarif.as_ref().map(|p| p.display().to_string());
+        let text = gh::outputs(result, sarif.as_deref());
+        if let Err(e) = gh::append_to(&path, &text) {
+            eprintln!("keelhaul: cannot write the step outputs: {e}");
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// `--pr-review`: one review on the pull request. One that cannot be posted is said in one
+/// line; the exit code still follows the findings.
+fn post_review(result: &ScanResult, mode: crate::github::FilterMode) {
+    let outcome = crate::github::post_review(result, &crate::github::ReviewOptions::from_env(mode));
+    match &outcome.skipped {
+        Some(why) => eprintln!("keelhaul: no pull-request review posted: {why}"),
+        None => eprintln!(
+            "keelhaul: pull-request review: {} inline comment(s), {} finding(s) in the review body, {} already commented, {} earlier comment(s) marked resolved",
+            outcome.posted, outcome.in_body, outcome.unchanged, outcome.updated
+        ),
+    }
+}
+
+/// The report, on standard output, in the format asked for.
+fn write_report(result: &ScanResult, output: &Output, root: &Path) -> Result<(), Error> {
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = match output.format {
+        Format::Human => report::write_human(
+            result,
+            &HumanOptions {
+                color: output.color,
+                verbose: output.verbose,
+            },
+            &mut w,
+        ),
+        Format::Json => report::write_json(result, &mut w),
+        Format::Sarif => write_sarif(result, &sarif_options(output, root, &rules::docs()), &mut w),
+        Format::Github => gh::write_workflow_commands(result, root, &mut w),
+    };
+    match written.and_then(|_| w.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Io(format!("cannot write the report: {e}"))),
+    }
+}
+
+/// Writes `s` to standard output; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(s: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Io(format!("cannot write the report: {e}"))),
+    }
+}
+
+/// Findings at or above `--fail-on` fail the scan.
+fn exit_for(result: &ScanResult, fail_on: FailOn) -> Exit {
+    let failing = fail_on
+        .threshold()
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    if failing { Exit::Findings } else { Exit::Clean }
+}
