@@ -1,23 +1,17 @@
 //! Baselines (`--write-baseline`, `--baseline`) and diff-only runs (`--diff REF`).
 
+mod common;
+
 use std::path::Path;
+use std::process::Output;
 
-use assert_cmd::Command;
+use common::{PRIVILEGED_POD, json_of, keelhaul_in};
 use predicates::str::contains;
-
-fn keelhaul(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("keelhaul").unwrap();
-    c.current_dir(dir)
-        .env_remove("GITHUB_WORKSPACE")
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1");
-    c
-}
 
 /// A copy of testdata/examples in a fresh directory.
 fn examples() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples");
+    let src = common::root().join("testdata/examples");
     std::fs::create_dir(dir.path().join("examples")).unwrap();
     for e in std::fs::read_dir(src).unwrap() {
         let e = e.unwrap();
@@ -29,9 +23,8 @@ fn examples() -> tempfile::TempDir {
 }
 
 /// (rule, path, line) of every finding of a JSON report.
-fn findings(out: &[u8]) -> Vec<(String, String, u64)> {
-    let v: serde_json::Value = serde_json::from_slice(out).expect("a JSON report");
-    v["findings"]
+fn findings(out: &Output) -> Vec<(String, String, u64)> {
+    json_of(out)["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -59,7 +52,7 @@ const SCAN: [&str; 6] = ["scan", "examples", "--ignore", "KH130", "--format", "j
 fn a_baseline_hides_what_it_recorded_and_only_that() {
     let dir = examples();
     let root = dir.path();
-    let out = keelhaul(root)
+    let out = keelhaul_in(root)
         .args(SCAN)
         .args(["--write-baseline", "keelhaul-baseline.json"])
         .output()
@@ -88,7 +81,7 @@ fn a_baseline_hides_what_it_recorded_and_only_that() {
     );
     assert!(!entries.iter().any(|e| e["rule"] == "KH130"));
     // Deterministic: writing it again gives the same bytes.
-    keelhaul(root)
+    keelhaul_in(root)
         .args(SCAN)
         .args(["--write-baseline", "again.json"])
         .assert()
@@ -100,12 +93,12 @@ fn a_baseline_hides_what_it_recorded_and_only_that() {
 
     // Scanning with it: clean.
     let clean = |what: &str| {
-        let out = keelhaul(root)
+        let out = keelhaul_in(root)
             .args(SCAN)
             .args(["--baseline", "keelhaul-baseline.json"])
             .output()
             .unwrap();
-        assert_eq!(findings(&out.stdout), vec![], "{what}");
+        assert_eq!(findings(&out), vec![], "{what}");
         assert_eq!(out.status.code(), Some(0), "{what}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -139,13 +132,13 @@ fn a_baseline_hides_what_it_recorded_and_only_that() {
         .position(|l| l.contains("privileged: true"))
         .unwrap() as u64
         + 1;
-    let out = keelhaul(root)
+    let out = keelhaul_in(root)
         .args(SCAN)
         .args(["--baseline", "keelhaul-baseline.json"])
         .output()
         .unwrap();
     assert_eq!(
-        findings(&out.stdout),
+        findings(&out),
         vec![(
             "KH101".to_string(),
             "examples/hardened-deployment.yaml".to_string(),
@@ -166,13 +159,13 @@ fn a_baseline_hides_what_it_recorded_and_only_that() {
         .filter(|e| e["path"] == "examples/secret.yaml")
         .collect();
     assert!(!gone.is_empty());
-    let out = keelhaul(root)
+    let out = keelhaul_in(root)
         .args(SCAN)
         .args(["--baseline", "keelhaul-baseline.json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(findings(&out.stdout).len(), 1);
+    assert_eq!(findings(&out).len(), 1);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no longer occur"), "{stderr}");
     for e in &gone {
@@ -190,23 +183,23 @@ fn a_baseline_hides_what_it_recorded_and_only_that() {
 #[test]
 fn a_finding_on_identical_lines_is_counted_not_merged() {
     let dir = tempfile::tempdir().unwrap();
-    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n";
+    let pod = PRIVILEGED_POD;
     std::fs::write(dir.path().join("a.yaml"), pod).unwrap();
     let args = ["scan", "a.yaml", "--select", "KH101", "--format", "json"];
-    keelhaul(dir.path())
+    keelhaul_in(dir.path())
         .args(args)
         .args(["--write-baseline", "b.json"])
         .assert()
         .code(0);
     // The same pod twice: one is baselined, the second is new.
     std::fs::write(dir.path().join("a.yaml"), format!("{pod}---\n{pod}")).unwrap();
-    let out = keelhaul(dir.path())
+    let out = keelhaul_in(dir.path())
         .args(args)
         .args(["--baseline", "b.json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(findings(&out.stdout).len(), 1);
+    assert_eq!(findings(&out).len(), 1);
 }
 
 #[test]
@@ -218,12 +211,12 @@ fn a_bad_baseline_is_a_usage_error() {
         "{\n  \"version\": 1,\n  \"findings\": [\n    nope\n  ]\n}\n",
     )
     .unwrap();
-    keelhaul(root)
+    keelhaul_in(root)
         .args(["scan", "examples", "--baseline", "bad.json"])
         .assert()
         .code(2)
         .stderr(contains("bad.json").and(contains("line 4")));
-    keelhaul(root)
+    keelhaul_in(root)
         .args(["scan", "examples", "--baseline", "missing.json"])
         .assert()
         .code(2)
@@ -233,7 +226,7 @@ fn a_bad_baseline_is_a_usage_error() {
         "{\"version\": 2, \"tool\": \"keelhaul\", \"findings\": []}",
     )
     .unwrap();
-    keelhaul(root)
+    keelhaul_in(root)
         .args(["scan", "examples", "--baseline", "v2.json"])
         .assert()
         .code(2)
@@ -295,22 +288,22 @@ fn diff_keeps_findings_on_changed_lines() {
     )
     .unwrap();
     let select = ["--select", "KH101,host-namespaces", "--format", "json"];
-    let all = keelhaul(root)
+    let all = keelhaul_in(root)
         .args(["scan", "k8s"])
         .args(select)
         .output()
         .unwrap();
-    let all = findings(&all.stdout);
+    let all = findings(&all);
     assert!(
         all.contains(&("KH101".into(), "k8s/pods.yaml".into(), 10)),
         "{all:?}"
     );
-    let out = keelhaul(root)
+    let out = keelhaul_in(root)
         .args(["scan", "k8s", "--diff", "HEAD"])
         .args(select)
         .output()
         .unwrap();
-    let got = findings(&out.stdout);
+    let got = findings(&out);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -336,14 +329,14 @@ fn diff_keeps_findings_on_changed_lines() {
         "{got:?}"
     );
     // From a subdirectory too: paths are compared relative to the repository root.
-    let out = keelhaul(&root.join("k8s"))
+    let out = keelhaul_in(&root.join("k8s"))
         .args(["scan", ".", "--diff", "HEAD"])
         .args(select)
         .output()
         .unwrap();
-    assert_eq!(findings(&out.stdout).len(), got.len());
+    assert_eq!(findings(&out).len(), got.len());
 
-    keelhaul(root)
+    keelhaul_in(root)
         .args(["scan", "k8s", "--diff", "nosuchref"])
         .assert()
         .code(2)
@@ -359,7 +352,7 @@ fn diff_outside_a_repository_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.yaml"), TWO_PODS).unwrap();
     // GIT_CEILING_DIRECTORIES: the temporary directory's parents are not searched for one.
-    keelhaul(dir.path())
+    keelhaul_in(dir.path())
         .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap())
         .args(["scan", "a.yaml", "--diff", "HEAD"])
         .assert()

@@ -1,25 +1,15 @@
 //! The command line as a user meets it: exit codes, formats, stdin, bad input that must not
 //! stop the scan, and output that does not depend on the thread count.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::{PRIVILEGED_POD, json_of, keelhaul, write};
 use predicates::prelude::*;
 use predicates::str::contains;
 
-fn keelhaul() -> Command {
-    let mut c = Command::cargo_bin("keelhaul").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n";
-
 const CLEAN_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      allowPrivilegeEscalation: false\n      readOnlyRootFilesystem: true\n      capabilities:\n        drop: [ALL]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-egress\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n";
-
-fn json_of(out: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(out).expect("valid JSON report")
-}
 
 /// The JSON report of scanning `stdin` with `args`.
 fn json_scan(args: &[&str], stdin: &str) -> serde_json::Value {
@@ -29,13 +19,7 @@ fn json_scan(args: &[&str], stdin: &str) -> serde_json::Value {
         .write_stdin(stdin.to_string())
         .output()
         .unwrap();
-    json_of(&out.stdout)
-}
-
-fn write(dir: &Path, name: &str, body: &[u8]) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, body).unwrap();
+    json_of(&out)
 }
 
 #[test]
@@ -104,7 +88,7 @@ fn json_report_schema() {
         .write_stdin(PRIVILEGED_POD)
         .output()
         .unwrap();
-    let v = json_of(&out.stdout);
+    let v = json_of(&out);
     assert_eq!(v["schema"], 1);
     let f = v["findings"]
         .as_array()
@@ -139,7 +123,7 @@ fn select_and_ignore_take_ids_and_slugs() {
         .write_stdin(PRIVILEGED_POD)
         .output()
         .unwrap();
-    let v = json_of(&out.stdout);
+    let v = json_of(&out);
     let rules: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -176,7 +160,7 @@ fn default_namespace_option() {
         .output()
         .unwrap();
     assert_eq!(
-        json_of(&out.stdout)["findings"][0]["resource"]["namespace"],
+        json_of(&out)["findings"][0]["resource"]["namespace"],
         "team-a"
     );
 }
@@ -326,7 +310,7 @@ fn bad_input_never_stops_the_scan() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v = json_of(&out.stdout);
+    let v = json_of(&out);
     let findings = v["findings"].as_array().unwrap();
     let has = |file: &str, rule: &str, line: u64| {
         findings.iter().any(|f| {
@@ -435,7 +419,7 @@ fn gitignore_keelhaulignore_and_globs() {
             .arg(d)
             .output()
             .unwrap();
-        let mut v: Vec<String> = json_of(&out.stdout)["findings"]
+        let mut v: Vec<String> = json_of(&out)["findings"]
             .as_array()
             .unwrap()
             .iter()
@@ -480,7 +464,7 @@ fn pod_security_mode_reports_each_problem_once() {
             .write_stdin(PRIVILEGED_POD)
             .output()
             .unwrap();
-        json_of(&out.stdout)["findings"]
+        json_of(&out)["findings"]
             .as_array()
             .unwrap()
             .iter()
@@ -547,7 +531,7 @@ fn metadata_endpoint_and_exempt_namespace_options() {
             .write_stdin(pod)
             .output()
             .unwrap();
-        json_of(&out.stdout)["findings"]
+        json_of(&out)["findings"]
             .as_array()
             .unwrap()
             .iter()
@@ -580,10 +564,9 @@ fn metadata_endpoint_and_exempt_namespace_options() {
 /// stays, the file still parses, and a rescan finds what needs a person.
 #[test]
 fn fix_rewrites_pure_renames_and_keeps_everything_else() {
-    let original = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/deprecated-apis.yaml"),
-    )
-    .unwrap();
+    let original =
+        std::fs::read_to_string(common::root().join("testdata/examples/deprecated-apis.yaml"))
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("deprecated-apis.yaml");
     std::fs::write(&file, &original).unwrap();
@@ -638,7 +621,7 @@ fn fix_rewrites_pure_renames_and_keeps_everything_else() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fixed 3 finding(s) in 1 file(s)"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
-    let report = json_of(&out.stdout);
+    let report = json_of(&out);
     let left: Vec<(u64, String)> = report["findings"]
         .as_array()
         .unwrap()
@@ -761,10 +744,8 @@ fn target_versions() {
 
 #[test]
 fn as_of_must_be_a_date() {
-    Command::cargo_bin("keelhaul")
-        .unwrap()
+    keelhaul()
         .args(["scan", "testdata/examples", "--as-of", "2026-02-30"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .assert()
         .code(2)
         .stderr(predicates::str::contains("not a date"));
@@ -783,14 +764,13 @@ fn an_unparsable_terraform_file_is_a_notice_at_its_line_and_the_scan_goes_on() {
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx\n      securityContext:\n        privileged: true\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("keelhaul")
-        .unwrap()
+    let out = keelhaul()
         .args(["scan", "--format", "json"])
         .arg(dir.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&out);
     let notices = v["notices"].as_array().unwrap();
     assert!(
         notices
@@ -820,8 +800,7 @@ fn computed_cluster_settings_are_not_judged_and_verbose_says_so() {
         "az aks create -g rg -n aks1 \\\n  --network-policy \"$POLICY\" \\\n  --kubernetes-version ${{ vars.K8S }}\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("keelhaul")
-        .unwrap()
+    let out = keelhaul()
         .args([
             "scan",
             "--format",
@@ -833,7 +812,7 @@ fn computed_cluster_settings_are_not_judged_and_verbose_says_so() {
         .arg(dir.path())
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&out);
     assert!(v["findings"].as_array().unwrap().is_empty(), "{v}");
     let lines: Vec<(u64, String)> = v["notices"]
         .as_array()

@@ -1,14 +1,14 @@
 //! The configuration file (`.keelhaul.yaml`, `--config`) and `keelhaul init`: where the file is
 //! found, what each key does, how flags override it, and errors that name file:line:col.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::{PRIVILEGED_POD, json_of, keelhaul_in, write};
 use predicates::prelude::*;
 use predicates::str::contains;
 use tempfile::TempDir;
-
-const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n";
 
 const NAMESPACE: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n";
 
@@ -16,12 +16,6 @@ const CRONJOB: &str = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  na
 
 const CERTIFICATE: &str =
     "apiVersion: cert-manager.io/v1alpha2\nkind: Certificate\nmetadata:\n  name: c\n";
-
-fn write(dir: &Path, name: &str, body: &str) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, body).unwrap();
-}
 
 /// A repository (its `.git` stops the search for a configuration file) with `config` as its
 /// `.keelhaul.yaml` (none when empty) and `manifest` in `k8s/app/a.yaml`.
@@ -35,25 +29,14 @@ fn repo(config: &str, manifest: &str) -> TempDir {
     dir
 }
 
-fn keelhaul(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("keelhaul").unwrap();
-    c.current_dir(dir);
-    c
-}
-
 /// Scans `k8s/app` as JSON; returns the exit code and (rule, severity) of each finding.
 fn scan(dir: &Path, args: &[&str]) -> (i32, Vec<(String, String)>, serde_json::Value) {
-    let out = keelhaul(dir)
+    let out = keelhaul_in(dir)
         .args(["scan", "k8s/app", "--format", "json"])
         .args(args)
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "not a JSON report; stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let report = json_of(&out);
     let findings = report["findings"]
         .as_array()
         .unwrap()
@@ -81,12 +64,12 @@ fn found_from_a_subdirectory_scan() {
     // Scanned from inside the subdirectory too, and under the .yml name.
     let yml = repo("", PRIVILEGED_POD);
     write(yml.path(), ".keelhaul.yml", "failOn: never\n");
-    keelhaul(&yml.path().join("k8s/app"))
+    keelhaul_in(&yml.path().join("k8s/app"))
         .args(["scan", "."])
         .assert()
         .code(0);
     // A file argument: the search starts in its directory.
-    keelhaul(with.path())
+    keelhaul_in(with.path())
         .args(["scan", "k8s/app/a.yaml"])
         .assert()
         .code(0);
@@ -105,7 +88,7 @@ fn config_flag_names_the_file() {
     let dir = repo("", PRIVILEGED_POD);
     write(dir.path(), "conf/keelhaul.yaml", "failOn: never\n");
     assert_eq!(scan(dir.path(), &["--config", "conf/keelhaul.yaml"]).0, 0);
-    keelhaul(dir.path())
+    keelhaul_in(dir.path())
         .args(["scan", "k8s/app", "--config", "conf/missing.yaml"])
         .assert()
         .code(2)
@@ -140,11 +123,11 @@ fn rules_off_and_severity_overrides() {
     let dir = repo("rules:\n  privileged: warning\n", PRIVILEGED_POD);
     assert_eq!(scan(dir.path(), &[]).0, 0);
     // And SARIF's level.
-    let out = keelhaul(dir.path())
+    let out = keelhaul_in(dir.path())
         .args(["scan", "k8s/app", "--format", "sarif"])
         .output()
         .unwrap();
-    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif = json_of(&out);
     let kh101 = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
@@ -239,7 +222,7 @@ fn fail_on_flag_beats_the_file() {
 /// A configuration that must be refused before scanning, with this text on standard error.
 fn refused(config: &str, expected: &str) {
     let dir = repo(config, PRIVILEGED_POD);
-    keelhaul(dir.path())
+    keelhaul_in(dir.path())
         .args(["scan", "k8s/app", "--format", "json"])
         .assert()
         .code(2)
@@ -316,7 +299,7 @@ fn errors_name_the_file_line_and_key() {
 #[test]
 fn init_writes_a_file_that_loads() {
     let dir = repo("", PRIVILEGED_POD);
-    keelhaul(dir.path()).arg("init").assert().code(0);
+    keelhaul_in(dir.path()).arg("init").assert().code(0);
     let text = std::fs::read_to_string(dir.path().join(".keelhaul.yaml")).unwrap();
     for key in [
         "kubeVersion",
@@ -337,7 +320,7 @@ fn init_writes_a_file_that_loads() {
 
     // It refuses to overwrite, unless forced.
     write(dir.path(), ".keelhaul.yaml", "failOn: never\n");
-    keelhaul(dir.path())
+    keelhaul_in(dir.path())
         .arg("init")
         .assert()
         .code(2)
@@ -346,7 +329,7 @@ fn init_writes_a_file_that_loads() {
         std::fs::read_to_string(dir.path().join(".keelhaul.yaml")).unwrap(),
         "failOn: never\n"
     );
-    keelhaul(dir.path())
+    keelhaul_in(dir.path())
         .args(["init", "--force"])
         .assert()
         .code(0);
@@ -356,11 +339,11 @@ fn init_writes_a_file_that_loads() {
     );
 
     // Another path, named with --config.
-    keelhaul(dir.path())
+    keelhaul_in(dir.path())
         .args(["init", "conf.yaml"])
         .assert()
         .code(0);
-    keelhaul(dir.path())
+    keelhaul_in(dir.path())
         .args([
             "scan",
             "k8s/app",

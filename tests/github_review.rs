@@ -9,6 +9,8 @@
 //! earlier review comments (a person's, a stale keelhaul one, a reply quoting its marker, a
 //! keelhaul one already marked resolved).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,9 +28,7 @@ const HEAD_SHA: &str = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
 const TOKEN: &str = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 
 fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/github")
-        .join(name)
+    common::root().join("testdata/github").join(name)
 }
 
 fn fixture(name: &str) -> Value {
@@ -1015,11 +1015,8 @@ fn the_command_line_posts_the_review() {
     let gh = GitHub::start();
     gh.serve(json!([]), json!([]));
     let run = |token: Option<&str>| {
-        let mut c = assert_cmd::Command::cargo_bin("keelhaul").unwrap();
-        c.current_dir(repo.root())
-            .env("GITHUB_ACTIONS", "true")
-            .env_remove("GITHUB_STEP_SUMMARY")
-            .env_remove("GITHUB_OUTPUT")
+        let mut c = common::keelhaul_in(&repo.root());
+        c.env("GITHUB_ACTIONS", "true")
             .env("GITHUB_WORKSPACE", repo.root())
             .env("GITHUB_API_URL", gh.server.uri())
             .env("GITHUB_EVENT_NAME", "pull_request")
@@ -1034,10 +1031,9 @@ fn the_command_line_posts_the_review() {
                 "--select",
                 "KH501,KH101,KH114,KH102",
             ]);
-        match token {
-            Some(t) => c.env("GITHUB_TOKEN", t),
-            None => c.env_remove("GITHUB_TOKEN"),
-        };
+        if let Some(t) = token {
+            c.env("GITHUB_TOKEN", t);
+        }
         c.output().unwrap()
     };
     let out = run(Some(TOKEN));

@@ -27,14 +27,15 @@
 
 #![cfg(unix)]
 
+mod common;
 mod expect;
+use common::root;
 use expect::parse_ids;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const HELM: &str = "testdata/render/helm";
@@ -44,10 +45,6 @@ const PLATFORM: &str = "testdata/render/helm/platform";
 const RENDERS_CONFIG: &str = "testdata/render/helm/renders.keelhaul.yaml";
 const RENDERED: &str = "testdata/render/helm-rendered";
 const KUSTOMIZE: &str = "testdata/render/kustomize";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 // ---------------------------------------------------------------------------------------
 // Expectations
@@ -208,10 +205,8 @@ fn expected(dir: &str, variant: Option<&str>) -> Expected {
 
 /// `keelhaul scan --format json ARGS` from the crate root, with PATH replaced when given.
 fn scan(path_env: Option<&OsString>, args: &[&str]) -> Value {
-    let mut cmd = Command::cargo_bin("keelhaul").unwrap();
-    cmd.current_dir(root())
-        .args(["scan", "--format", "json"])
-        .args(args);
+    let mut cmd = common::keelhaul();
+    cmd.args(["scan", "--format", "json"]).args(args);
     if let Some(p) = path_env {
         cmd.env("PATH", p);
     }

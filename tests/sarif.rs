@@ -2,27 +2,14 @@
 //! OASIS 2.1.0 schema (vendored in tests/data) and meets what GitHub code scanning requires;
 //! workflow commands are escaped and ordered; the job summary and step outputs are written.
 
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
+use common::{json_of, keelhaul, keelhaul_in};
 use serde_json::Value;
 
-fn keelhaul() -> Command {
-    let mut c = Command::cargo_bin("keelhaul").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    // Outside Actions unless a test says otherwise.
-    c.env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_WORKSPACE");
-    c
-}
-
 fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"),
-    )
-    .unwrap();
+    let text =
+        std::fs::read_to_string(common::root().join("tests/data/sarif-schema-2.1.0.json")).unwrap();
     let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
@@ -124,7 +111,7 @@ fn sarif_of(args: &[&str]) -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("SARIF is JSON")
+    json_of(&out)
 }
 
 #[test]
@@ -140,14 +127,12 @@ fn examples_sarif_is_valid_and_complete() {
         keelhaul::rules::all().len()
     );
     // The same findings as the JSON report, on the same lines.
-    let json: Value = serde_json::from_slice(
+    let json = json_of(
         &keelhaul()
             .args(["scan", "--format", "json", "testdata/examples"])
             .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+            .unwrap(),
+    );
     let from_json: Vec<(String, u64, u64)> = json["findings"]
         .as_array()
         .unwrap()
@@ -253,13 +238,12 @@ fn fingerprints_follow_the_code() {
         )
     };
     let scan = || {
-        let out = keelhaul()
-            .current_dir(dir.path())
+        let out = keelhaul_in(dir.path())
             .env("GITHUB_WORKSPACE", dir.path())
             .args(["scan", "--format", "sarif", "pod.yaml"])
             .output()
             .unwrap();
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+        json_of(&out)
     };
     let first = scan();
     assert!(problems(&first).is_empty(), "{:?}", problems(&first));
@@ -330,7 +314,7 @@ fn step_summary_and_outputs_in_actions() {
         .env("GITHUB_SERVER_URL", "https://github.example")
         .env("GITHUB_REPOSITORY", "acme/k8s")
         .env("GITHUB_SHA", "abc123")
-        .env("GITHUB_WORKSPACE", env!("CARGO_MANIFEST_DIR"))
+        .env("GITHUB_WORKSPACE", common::root())
         .args(["scan", "testdata/examples", "--format", "github", "--sarif"])
         .arg(&sarif)
         .assert()
@@ -390,14 +374,14 @@ fn the_validation_catches_broken_sarif() {
 #[test]
 fn streamed_sarif_equals_the_whole_model() {
     let opts = keelhaul::pipeline::ScanOptions {
-        paths: vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")],
+        paths: vec![common::root().join("testdata")],
         excerpts: false,
         fingerprints: true,
         ..keelhaul::pipeline::ScanOptions::default()
     };
     let result = keelhaul::pipeline::scan(&opts).unwrap();
     assert!(result.findings.len() > 512, "more than one chunk");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = common::root();
     let rules = keelhaul::rules::docs();
     let sopts = keelhaul::report::sarif::SarifOptions {
         root,

@@ -2,18 +2,19 @@
 //! the wrong line does not suppress and is reported as unused; suppressed findings are counted
 //! and kept in SARIF with their justification.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{json_of, keelhaul};
 use serde_json::Value;
 
 fn scan(input: &str, args: &[&str]) -> Value {
-    let out = Command::cargo_bin("keelhaul")
-        .unwrap()
+    let out = keelhaul()
         .args(["scan", "-", "--format", "json"])
         .args(args)
         .write_stdin(input.to_string())
         .output()
         .unwrap();
-    serde_json::from_slice(&out.stdout).expect("JSON report")
+    json_of(&out)
 }
 
 /// (line, rule) of every finding.
@@ -178,14 +179,13 @@ fn sarif_keeps_suppressed_findings_with_their_justification() {
         "",
         "        privileged: true # keelhaul:ignore KH101 -- debug pod, OPS-12\n",
     );
-    let out = Command::cargo_bin("keelhaul")
-        .unwrap()
+    let out = keelhaul()
         .args(["scan", "-", "--format", "sarif"])
         .args(RULES)
         .write_stdin(doc)
         .output()
         .unwrap();
-    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif = json_of(&out);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let suppressed: Vec<&Value> = results
         .iter()
@@ -199,8 +199,7 @@ fn sarif_keeps_suppressed_findings_with_their_justification() {
         "debug pod, OPS-12"
     );
     // The exit code and the human report follow only what is not suppressed.
-    let human = Command::cargo_bin("keelhaul")
-        .unwrap()
+    let human = keelhaul()
         .args(["scan", "-", "--select", "KH101", "--color", "never"])
         .write_stdin(pod(
             "",
@@ -230,8 +229,7 @@ fn comment_suppressions_work_in_scripts_terraform_and_bicep() {
         "resource aks 'Microsoft.ContainerService/managedClusters@2026-10-01' = {\n  name: 'aks'\n  properties: {\n    enableRBAC: false // keelhaul:ignore KH603 -- lab cluster\n    disableLocalAccounts: true // keelhaul:ignore KH101 -- stale\n  }\n}\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("keelhaul")
-        .unwrap()
+    let out = keelhaul()
         .args([
             "scan",
             "--format",
@@ -242,7 +240,7 @@ fn comment_suppressions_work_in_scripts_terraform_and_bicep() {
         .arg(dir.path())
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&out);
     let got: Vec<(String, String, u64)> = v["findings"]
         .as_array()
         .unwrap()
