@@ -14,6 +14,7 @@ static PROBE: RuleMeta = RuleMeta {
     title: "Reports what the index holds (test only).",
     family: Family::Input,
     severity: Severity::Note,
+    severity_note: None,
     precision: Precision::VeryHigh,
     security_severity: None,
     scope: Scope::Object,

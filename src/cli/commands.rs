@@ -49,6 +49,7 @@ fn rules_json() -> String {
                 "title": m.title, "podSecurityControl": m.pss_control,
                 "family": m.family.as_str(), "precision": m.precision.as_str(),
                 "securitySeverity": m.security_severity, "scope": m.scope.as_str(),
+                "severityNote": m.severity_note,
             })
         })
         .collect();
@@ -59,16 +60,17 @@ fn rules_json() -> String {
 
 /// The rules table of the README, one row a rule, linking each rule's page.
 pub fn rules_markdown() -> String {
-    let mut out =
-        String::from("| id | slug | family | severity | what it finds |\n|---|---|---|---|---|\n");
+    let mut out = String::from("| id | slug | severity | what it finds |\n|---|---|---|---|\n");
     for r in rules::all() {
         let m = r.meta();
+        let severity = match m.severity_note {
+            Some(note) => format!("{} ({note})", m.severity.as_str()),
+            None => m.severity.as_str().to_string(),
+        };
         out.push_str(&format!(
-            "| [{id}](rules/{id}-{slug}.md) | `{slug}` | {family} | {severity} | {title} |\n",
+            "| [{id}](rules/{id}-{slug}.md) | {slug} | {severity} | {title} |\n",
             id = m.id,
             slug = m.slug,
-            family = m.family.as_str(),
-            severity = m.severity.as_str(),
             title = m.title.replace('|', "\\|"),
         ));
     }

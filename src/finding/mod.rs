@@ -41,6 +41,8 @@ pub struct RuleMeta {
     pub family: Family,
     /// The default severity (configuration may change it).
     pub severity: Severity,
+    /// When a finding's severity depends on what is found: how (`warning when unset`).
+    pub severity_note: Option<&'static str>,
     /// How sure the rule is of its results.
     pub precision: Precision,
     /// The score code scanning ranks security alerts by (SARIF `security-severity`: critical

@@ -112,7 +112,8 @@ rule_meta!(
     "kubernetes-version-unsupported",
     Error,
     "A cluster or node pool pins a Kubernetes version outside (or about to leave) AKS support.",
-    scope = ClusterDefinition
+    scope = ClusterDefinition,
+    severity_note = "warning within 60 days of the end of support"
 );
 
 fn finding(rule: &'static RuleMeta, d: &ClusterDef, span: Span, message: String) -> Finding {

@@ -25,7 +25,8 @@ rule_meta!(
     "KH502",
     "api-deprecated",
     Warning,
-    "An object uses an apiVersion that is deprecated at the target Kubernetes version."
+    "An object uses an apiVersion that is deprecated at the target Kubernetes version.",
+    severity_note = "note when no removal is planned"
 );
 rule_meta!(
     CRD_API_REMOVED,

@@ -18,13 +18,15 @@ pub mod security_context;
 /// `rule_meta!(NAME, "KHnnn", "slug", Severity, "Title." [, key = value]...)`, where the
 /// optional keys, in this order, are `pss` (the Pod Security control), `precision`
 /// (`VeryHigh` unless said), `security_severity` (by family and severity unless said) and
-/// `scope` (`Object` unless said). The family is the id's hundreds digit.
+/// `scope` (`Object` unless said) and `severity_note` (when the severity of a finding
+/// depends on what is found). The family is the id's hundreds digit.
 macro_rules! rule_meta {
     ($name:ident, $id:literal, $slug:literal, $sev:ident, $title:literal
         $(, pss = $pss:literal)?
         $(, precision = $prec:ident)?
         $(, security_severity = $ss:literal)?
-        $(, scope = $scope:ident)? $(,)?) => {
+        $(, scope = $scope:ident)?
+        $(, severity_note = $note:literal)? $(,)?) => {
         pub static $name: $crate::finding::RuleMeta = $crate::finding::RuleMeta {
             id: $id,
             slug: $slug,
@@ -39,6 +41,7 @@ macro_rules! rule_meta {
                 )
                 $(, Some($ss))?),
             scope: rule_meta!(@or $crate::finding::Scope::Object $(, $crate::finding::Scope::$scope)?),
+            severity_note: rule_meta!(@or None $(, Some($note))?),
             pss_control: rule_meta!(@or None $(, Some($pss))?),
             page: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, "-", $slug, ".md")),
         };

@@ -20,7 +20,8 @@ rule_meta!(
     Error,
     "A workload breaks the Pod Security level its namespace enforces (or audits, or warns about).",
     precision = High,
-    scope = Namespace
+    scope = Namespace,
+    severity_note = "enforce), warning (audit, warn"
 );
 rule_meta!(
     NAMESPACE_WITHOUT_ENFORCE,

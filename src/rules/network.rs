@@ -24,7 +24,8 @@ rule_meta!(
     Error,
     "Pods of a namespace can send traffic to the instance metadata endpoint (169.254.169.254).",
     precision = High,
-    scope = Namespace
+    scope = Namespace,
+    severity_note = "warning when no NetworkPolicy of the namespace is scanned"
 );
 rule_meta!(
     NETWORK_POLICY_CIDR_INVALID,

@@ -14,7 +14,8 @@ rule_meta!(
     "KH120",
     "pod-security",
     Error,
-    "A workload breaks the Pod Security Standards level chosen with --pss."
+    "A workload breaks the Pod Security Standards level chosen with --pss.",
+    severity_note = "only with `--pss`"
 );
 
 /// KH120.

@@ -16,7 +16,8 @@ rule_meta!(
     "KH301",
     "user-binding",
     Warning,
-    "A binding grants a role to an individual user instead of a group."
+    "A binding grants a role to an individual user instead of a group.",
+    severity_note = "error cluster-wide or for a powerful role"
 );
 rule_meta!(
     ANONYMOUS_BINDING,
@@ -40,7 +41,8 @@ rule_meta!(
     "cluster-admin-binding",
     Error,
     "A binding grants cluster-admin.",
-    security_severity = "9.1"
+    security_severity = "9.1",
+    severity_note = "warning in a RoleBinding"
 );
 rule_meta!(
     WILDCARD_PERMISSIONS,
@@ -68,7 +70,8 @@ rule_meta!(
     "KH308",
     "exec-access",
     Warning,
-    "A role can exec or attach into pods, or proxy to nodes."
+    "A role can exec or attach into pods, or proxy to nodes.",
+    severity_note = "error for nodes/proxy"
 );
 rule_meta!(
     WORKLOAD_CREATION,

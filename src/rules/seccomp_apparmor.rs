@@ -37,7 +37,8 @@ rule_meta!(
     "KH204",
     "seccomp-legacy-annotation",
     Warning,
-    "A legacy seccomp annotation: deprecated, and without effect from Kubernetes 1.27."
+    "A legacy seccomp annotation: deprecated, and without effect from Kubernetes 1.27.",
+    severity_note = "error from 1.27 when it is the only profile"
 );
 rule_meta!(
     MISPLACED_SECURITY_ANNOTATION,
@@ -73,14 +74,16 @@ rule_meta!(
     "KH214",
     "apparmor-legacy-annotation",
     Warning,
-    "A legacy AppArmor annotation, deprecated from Kubernetes 1.30."
+    "A legacy AppArmor annotation, deprecated from Kubernetes 1.30.",
+    severity_note = "from 1.30"
 );
 rule_meta!(
     APPARMOR_FIELD_UNSUPPORTED,
     "KH215",
     "apparmor-field-unsupported",
     Error,
-    "The appArmorProfile field is used on a Kubernetes version that does not have it (before 1.30)."
+    "The appArmorProfile field is used on a Kubernetes version that does not have it (before 1.30).",
+    severity_note = "before 1.30"
 );
 
 const SECCOMP_POD: &str = pss::SECCOMP_POD_ANNOTATION;

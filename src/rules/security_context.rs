@@ -32,7 +32,8 @@ rule_meta!(
     "privilege-escalation",
     Error,
     "A container allows privilege escalation.",
-    pss = "allowPrivilegeEscalation"
+    pss = "allowPrivilegeEscalation",
+    severity_note = "warning when unset"
 );
 rule_meta!(
     RUN_AS_ROOT,
@@ -40,7 +41,8 @@ rule_meta!(
     "run-as-root",
     Warning,
     "A container runs, or may run, as root.",
-    pss = "runAsNonRoot"
+    pss = "runAsNonRoot",
+    severity_note = "error for `runAsUser: 0`"
 );
 rule_meta!(
     ADDED_CAPABILITIES,
@@ -48,7 +50,8 @@ rule_meta!(
     "added-capabilities",
     Warning,
     "A container adds Linux capabilities beyond the baseline set.",
-    pss = "capabilities_baseline"
+    pss = "capabilities_baseline",
+    severity_note = "error for dangerous ones"
 );
 rule_meta!(
     CAPABILITIES_NOT_DROPPED,
@@ -80,7 +83,8 @@ rule_meta!(
     "host-path-volume",
     Warning,
     "A pod mounts a directory of the host.",
-    pss = "hostPathVolumes"
+    pss = "hostPathVolumes",
+    severity_note = "error for sensitive paths"
 );
 rule_meta!(
     HOST_PORT,
