@@ -138,6 +138,9 @@ struct Case {
     line: u32,
 }
 
+/// Findings by line: rule, severity, message.
+type FindingsByLine = BTreeMap<u32, Vec<(String, Severity, String)>>;
+
 /// Scans one multi-document file holding one object per case at one target; returns the
 /// findings by line.
 fn scan_cases(
@@ -146,7 +149,7 @@ fn scan_cases(
     rows: &[FactRow],
     cases: &[usize],
     settings: Settings,
-) -> (Vec<Case>, BTreeMap<u32, Vec<(String, Severity, String)>>) {
+) -> (Vec<Case>, FindingsByLine) {
     let mut text = String::new();
     let mut placed = Vec::new();
     let mut line = 1;
@@ -310,8 +313,10 @@ fn every_offered_fix_round_trips() {
                 row.api_version
             );
             std::fs::write(&path, &text).unwrap();
-            let mut settings = Settings::default();
-            settings.kube_version = KubeVersion(at.minor);
+            let settings = Settings {
+                kube_version: KubeVersion(at.minor),
+                ..Settings::default()
+            };
             let opts = options(path.clone(), &["KH001", "KH501", "KH502"], settings);
             let before = scan(&opts).unwrap();
             if !before.findings.iter().any(|f| f.fix.is_some()) {
@@ -428,11 +433,13 @@ fn where_to_move_when_the_replacement_is_not_there_yet_or_gone_too() {
 
     // Past a deprecated replacement whose own replacement is served.
     let issuer = "apiVersion: certmanager.k8s.io/v1alpha1\nkind: Issuer\nmetadata: {name: a}\n";
-    let mut s = Settings::default();
-    s.component_targets = vec![(
-        "cert-manager".into(),
-        keelhaul::k8s::api_lifecycle::Version { major: 1, minor: 5 },
-    )];
+    let s = Settings {
+        component_targets: vec![(
+            "cert-manager".into(),
+            keelhaul::k8s::api_lifecycle::Version { major: 1, minor: 5 },
+        )],
+        ..Settings::default()
+    };
     let f = findings_of(issuer, s);
     assert_eq!(f[0].1, "KH503");
     assert!(f[0].2.contains("use cert-manager.io/v1 "), "{}", f[0].2);

@@ -103,12 +103,9 @@ fn a_comment_on_the_line_or_the_line_above() {
         at(&[(12, "KH101"), (12, "KH009"), (13, "KH104")])
     );
     // Inside a string it is not a comment.
-    let quoted = format!(
-        "{}",
-        pod(
-            "    note: \"# keelhaul:ignore KH101 -- no\"\n",
-            "        privileged: true\n"
-        )
+    let quoted = pod(
+        "    note: \"# keelhaul:ignore KH101 -- no\"\n",
+        "        privileged: true\n",
     );
     assert_eq!(
         found(&scan(&quoted, RULES)),

@@ -55,7 +55,7 @@ impl std::fmt::Display for Error {
 /// Runs the command line; returns the exit code.
 pub fn run(cli: Cli) -> i32 {
     let outcome = match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Init { force, path } => commands::init(&path, force),
         Command::Rules { format } => commands::list_rules(format),
         Command::Explain { rule } => commands::explain(&rule),

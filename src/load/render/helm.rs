@@ -88,17 +88,29 @@ pub fn template_args(
     args
 }
 
+/// What every render of a scan shares: the options, the target version, the namespace and
+/// the time limit.
+pub struct HelmRun<'a> {
+    pub opts: &'a HelmOptions,
+    pub kube_version: &'a str,
+    pub default_namespace: &'a str,
+    pub timeout: Duration,
+}
+
 /// Renders one chart one way. Err: helm's message.
 pub fn render(
     helm: &Path,
+    cx: &HelmRun<'_>,
     chart_dir: &Path,
     render: &HelmRender,
-    opts: &HelmOptions,
     info: &ChartInfo,
-    kube_version: &str,
-    default_namespace: &str,
-    timeout: Duration,
 ) -> Result<String, String> {
+    let HelmRun {
+        opts,
+        kube_version,
+        default_namespace,
+        timeout,
+    } = *cx;
     if opts.dependency_build && info.has_dependencies {
         let args = vec![
             "dependency".to_string(),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::helm::{self, ChartInfo};
+use super::helm::{self, ChartInfo, HelmRun};
 use super::kustomize::{self, Kustomizer};
 use super::{HelmRender, RenderOptions, RenderedFrom, Tool};
 use crate::discover::Input;
@@ -67,18 +67,23 @@ pub struct Phase {
 }
 
 enum Job<'a> {
-    Helm {
-        chart: ChartRef,
-        info: ChartInfo,
-        render: HelmRender,
-        helm: &'a Path,
-    },
-    Kustomize {
-        dir: &'a Path,
-        file: &'a Path,
-        display: &'a str,
-        tool: &'a Kustomizer,
-    },
+    /// Boxed: a chart's job carries its Chart.yaml facts and is much larger than an overlay's.
+    Helm(Box<ChartJob<'a>>),
+    Kustomize(OverlayJob<'a>),
+}
+
+struct ChartJob<'a> {
+    chart: ChartRef,
+    info: ChartInfo,
+    render: HelmRender,
+    helm: &'a Path,
+}
+
+struct OverlayJob<'a> {
+    dir: &'a Path,
+    file: &'a Path,
+    display: &'a str,
+    tool: &'a Kustomizer,
 }
 
 fn dir_display(file_display: &str, file_name: &str) -> String {
@@ -142,204 +147,20 @@ pub fn run(
     default_namespace: &str,
 ) -> Phase {
     let mut phase = Phase::default();
-    let helm_bin = opts
-        .enabled
-        .then(|| {
-            opts.helm
-                .binary
-                .clone()
-                .or_else(|| super::find_on_path("helm"))
-        })
-        .flatten();
-    let kustomizer = (opts.enabled && opts.kustomize.enabled)
-        .then(|| Kustomizer::find(opts.kustomize.binary.as_deref()))
-        .flatten();
-    // An overlay's bases are checked through the overlay (their lines get its findings); only
-    // kustomizations no other one builds on are rendered, each build costing a process.
-    let referenced = if kustomizer.is_some() {
-        referenced_kustomizations(inputs)
-    } else {
-        HashSet::new()
-    };
-    let mut jobs = Vec::new();
-    for input in inputs {
-        match input {
-            Input::Chart {
-                dir,
-                chart_yaml,
-                display,
-                templates,
-                subchart,
-            } => {
-                phase.chart_templates += templates;
-                let info = ChartInfo::read(chart_yaml);
-                let chart = ChartRef {
-                    name: info.name.clone().unwrap_or_else(|| {
-                        dir.file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    }),
-                    dir: dir.clone(),
-                    display_dir: dir_display(display, "Chart.yaml"),
-                    chart_yaml_display: display.clone(),
-                    name_at: info.name_at,
-                };
-                phase.charts.push(chart.clone());
-                if *subchart {
-                    // Rendered through the chart that holds it.
-                    continue;
-                }
-                if info.library {
-                    phase.notices.push((
-                        display.clone(),
-                        info.name_at.line,
-                        "a library chart is not rendered on its own: its templates are checked through the charts that depend on it".into(),
-                    ));
-                    continue;
-                }
-                match &helm_bin {
-                    Some(h) => {
-                        for render in renders_of(dir, opts) {
-                            jobs.push(Job::Helm {
-                                chart: chart.clone(),
-                                info: info.clone(),
-                                render,
-                                helm: h,
-                            });
-                        }
-                    }
-                    None => {
-                        let why = if opts.enabled {
-                            "`helm` was not found on PATH (install Helm 3, or set helm.binary in .keelhaul.yaml)"
-                        } else {
-                            "rendering is off (--no-render)"
-                        };
-                        phase.problems.push(problem(
-                            ProblemKind::NotRendered,
-                            display,
-                            info.name_at,
-                            format!(
-                                "this Helm chart was not rendered, so its {templates} template file(s) were not checked: {why}; or render it yourself and scan the output: `helm template <release> {} | keelhaul scan -`",
-                                chart.display_dir
-                            ),
-                        ));
-                    }
-                }
-            }
-            Input::Kustomization { dir, file, display } => {
-                if !opts.enabled || !opts.kustomize.enabled || kustomize::is_component(file) {
-                    continue;
-                }
-                if dir.canonicalize().is_ok_and(|c| referenced.contains(&c)) {
-                    continue;
-                }
-                match &kustomizer {
-                    Some(tool) => jobs.push(Job::Kustomize {
-                        dir,
-                        file,
-                        display,
-                        tool,
-                    }),
-                    None => phase.problems.push(problem(
-                        ProblemKind::NotRendered,
-                        display,
-                        first_key(file),
-                        "this Kustomize overlay was not rendered: neither `kustomize` nor `kubectl` was found on PATH; its files were checked one by one, without its patches and transformers (install kustomize or kubectl, or set kustomize.binary in .keelhaul.yaml)".into(),
-                    )),
-                }
-            }
-            _ => {}
-        }
-    }
-    let timeout = opts.timeout;
+    let tools = Tools::find(opts);
+    let jobs = plan(inputs, opts, &tools, &mut phase);
     let started = std::time::Instant::now();
+    let cx = HelmRun {
+        opts: &opts.helm,
+        kube_version,
+        default_namespace,
+        timeout: opts.timeout,
+    };
     let outcomes: Vec<Result<Rendered, RenderProblem>> = jobs
         .par_iter()
         .map(|job| match job {
-            Job::Helm {
-                chart,
-                info,
-                render,
-                helm: h,
-            } => {
-                let variant = render.name.as_deref().map(Arc::from);
-                let label = match &render.name {
-                    Some(n) => format!("helm template: {n}"),
-                    None => "helm template".into(),
-                };
-                match helm::render(
-                    h,
-                    &chart.dir,
-                    render,
-                    &opts.helm,
-                    info,
-                    kube_version,
-                    default_namespace,
-                    timeout,
-                ) {
-                    Ok(text) => {
-                        let mut values_files = vec![chart.dir.join("values.yaml")];
-                        values_files.extend(render.values.iter().map(|v| chart.dir.join(v)));
-                        values_files.extend(opts.helm.values.iter().cloned());
-                        Ok(Rendered {
-                            display: format!("{} [{label}]", chart.display_dir),
-                            text,
-                            from: Arc::new(RenderedFrom {
-                                tool: Tool::Helm,
-                                input: Arc::from(chart.display_dir.as_str()),
-                                variant,
-                            }),
-                            chart: Some(chart.clone()),
-                            values_files,
-                            kustomization: None,
-                            origin_base: None,
-                        })
-                    }
-                    Err(e) => Err(problem(
-                        ProblemKind::Failed,
-                        &chart.chart_yaml_display,
-                        chart.name_at,
-                        format!(
-                            "`{label}` failed, so this chart's resources were not checked: {e}"
-                        ),
-                    )),
-                }
-            }
-            Job::Kustomize {
-                dir,
-                file,
-                display,
-                tool,
-            } => match kustomize::build(tool, dir, timeout) {
-                Ok(built) => {
-                    let d = dir_display(
-                        display,
-                        file.file_name().and_then(|n| n.to_str()).unwrap_or(""),
-                    );
-                    Ok(Rendered {
-                        display: format!("{d} [{}]", tool.describe()),
-                        text: built.text,
-                        from: Arc::new(RenderedFrom {
-                            tool: Tool::Kustomize,
-                            input: Arc::from(d.as_str()),
-                            variant: None,
-                        }),
-                        chart: None,
-                        values_files: Vec::new(),
-                        kustomization: Some((file.to_path_buf(), display.to_string())),
-                        origin_base: built.base,
-                    })
-                }
-                Err(e) => Err(problem(
-                    ProblemKind::Failed,
-                    display,
-                    first_key(file),
-                    format!(
-                        "`{}` failed, so this overlay was checked file by file only: {e}",
-                        tool.describe()
-                    ),
-                )),
-            },
+            Job::Helm(job) => render_chart(job, &cx, opts),
+            Job::Kustomize(job) => build_overlay(job, opts.timeout),
         })
         .collect();
     phase.took = (!jobs.is_empty()).then(|| (jobs.len(), started.elapsed()));
@@ -355,6 +176,264 @@ pub fn run(
         }
     }
     phase
+}
+
+/// The renderers found: helm, and kustomize or kubectl (each only when rendering is on).
+struct Tools {
+    helm: Option<PathBuf>,
+    kustomizer: Option<Kustomizer>,
+}
+
+impl Tools {
+    fn find(opts: &RenderOptions) -> Tools {
+        let helm = opts
+            .enabled
+            .then(|| {
+                opts.helm
+                    .binary
+                    .clone()
+                    .or_else(|| super::find_on_path("helm"))
+            })
+            .flatten();
+        let kustomizer = (opts.enabled && opts.kustomize.enabled)
+            .then(|| Kustomizer::find(opts.kustomize.binary.as_deref()))
+            .flatten();
+        Tools { helm, kustomizer }
+    }
+}
+
+/// The renders to run, one job each; charts and overlays that cannot be rendered are
+/// reported in `phase`, and every chart is recorded there.
+fn plan<'a>(
+    inputs: &'a [Input],
+    opts: &RenderOptions,
+    tools: &'a Tools,
+    phase: &mut Phase,
+) -> Vec<Job<'a>> {
+    // An overlay's bases are checked through the overlay (their lines get its findings); only
+    // kustomizations no other one builds on are rendered, each build costing a process.
+    let referenced = if tools.kustomizer.is_some() {
+        referenced_kustomizations(inputs)
+    } else {
+        HashSet::new()
+    };
+    let mut jobs = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Chart {
+                dir,
+                chart_yaml,
+                display,
+                templates,
+                subchart,
+            } => plan_chart(
+                ChartInput {
+                    dir,
+                    chart_yaml,
+                    display,
+                    templates: *templates,
+                    subchart: *subchart,
+                },
+                opts,
+                tools,
+                phase,
+                &mut jobs,
+            ),
+            Input::Kustomization { dir, file, display } => {
+                if !opts.enabled || !opts.kustomize.enabled || kustomize::is_component(file) {
+                    continue;
+                }
+                if dir.canonicalize().is_ok_and(|c| referenced.contains(&c)) {
+                    continue;
+                }
+                match &tools.kustomizer {
+                    Some(tool) => jobs.push(Job::Kustomize(OverlayJob {
+                        dir,
+                        file,
+                        display,
+                        tool,
+                    })),
+                    None => phase.problems.push(problem(
+                        ProblemKind::NotRendered,
+                        display,
+                        first_key(file),
+                        "this Kustomize overlay was not rendered: neither `kustomize` nor `kubectl` was found on PATH; its files were checked one by one, without its patches and transformers (install kustomize or kubectl, or set kustomize.binary in .keelhaul.yaml)".into(),
+                    )),
+                }
+            }
+            _ => {}
+        }
+    }
+    jobs
+}
+
+/// A chart as discovered.
+struct ChartInput<'a> {
+    dir: &'a PathBuf,
+    chart_yaml: &'a Path,
+    display: &'a String,
+    templates: usize,
+    subchart: bool,
+}
+
+/// Records a chart, and plans its renders (one per configured way of rendering it) unless it
+/// is rendered through another chart, is a library, or cannot be rendered.
+fn plan_chart<'a>(
+    input: ChartInput<'_>,
+    opts: &RenderOptions,
+    tools: &'a Tools,
+    phase: &mut Phase,
+    jobs: &mut Vec<Job<'a>>,
+) {
+    let ChartInput {
+        dir,
+        chart_yaml,
+        display,
+        templates,
+        subchart,
+    } = input;
+    phase.chart_templates += templates;
+    let info = ChartInfo::read(chart_yaml);
+    let chart = ChartRef {
+        name: info.name.clone().unwrap_or_else(|| {
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }),
+        dir: dir.clone(),
+        display_dir: dir_display(display, "Chart.yaml"),
+        chart_yaml_display: display.clone(),
+        name_at: info.name_at,
+    };
+    phase.charts.push(chart.clone());
+    if subchart {
+        // Rendered through the chart that holds it.
+        return;
+    }
+    if info.library {
+        phase.notices.push((
+            display.clone(),
+            info.name_at.line,
+            "a library chart is not rendered on its own: its templates are checked through the charts that depend on it".into(),
+        ));
+        return;
+    }
+    match &tools.helm {
+        Some(h) => {
+            for render in renders_of(dir, opts) {
+                jobs.push(Job::Helm(Box::new(ChartJob {
+                    chart: chart.clone(),
+                    info: info.clone(),
+                    render,
+                    helm: h,
+                })));
+            }
+        }
+        None => {
+            let why = if opts.enabled {
+                "`helm` was not found on PATH (install Helm 3, or set helm.binary in .keelhaul.yaml)"
+            } else {
+                "rendering is off (--no-render)"
+            };
+            phase.problems.push(problem(
+                ProblemKind::NotRendered,
+                display,
+                info.name_at,
+                format!(
+                    "this Helm chart was not rendered, so its {templates} template file(s) were not checked: {why}; or render it yourself and scan the output: `helm template <release> {} | keelhaul scan -`",
+                    chart.display_dir
+                ),
+            ));
+        }
+    }
+}
+
+/// One `helm template` of a chart.
+fn render_chart(
+    job: &ChartJob<'_>,
+    cx: &HelmRun<'_>,
+    opts: &RenderOptions,
+) -> Result<Rendered, RenderProblem> {
+    let ChartJob {
+        chart,
+        info,
+        render,
+        helm: h,
+    } = job;
+    let variant = render.name.as_deref().map(Arc::from);
+    let label = match &render.name {
+        Some(n) => format!("helm template: {n}"),
+        None => "helm template".into(),
+    };
+    match helm::render(h, cx, &chart.dir, render, info) {
+        Ok(text) => {
+            let mut values_files = vec![chart.dir.join("values.yaml")];
+            values_files.extend(render.values.iter().map(|v| chart.dir.join(v)));
+            values_files.extend(opts.helm.values.iter().cloned());
+            Ok(Rendered {
+                display: format!("{} [{label}]", chart.display_dir),
+                text,
+                from: Arc::new(RenderedFrom {
+                    tool: Tool::Helm,
+                    input: Arc::from(chart.display_dir.as_str()),
+                    variant,
+                }),
+                chart: Some(chart.clone()),
+                values_files,
+                kustomization: None,
+                origin_base: None,
+            })
+        }
+        Err(e) => Err(problem(
+            ProblemKind::Failed,
+            &chart.chart_yaml_display,
+            chart.name_at,
+            format!("`{label}` failed, so this chart's resources were not checked: {e}"),
+        )),
+    }
+}
+
+/// One build of an overlay.
+fn build_overlay(
+    job: &OverlayJob<'_>,
+    timeout: std::time::Duration,
+) -> Result<Rendered, RenderProblem> {
+    let OverlayJob {
+        dir,
+        file,
+        display,
+        tool,
+    } = job;
+    match kustomize::build(tool, dir, timeout) {
+        Ok(built) => {
+            let d = dir_display(
+                display,
+                file.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+            );
+            Ok(Rendered {
+                display: format!("{d} [{}]", tool.describe()),
+                text: built.text,
+                from: Arc::new(RenderedFrom {
+                    tool: Tool::Kustomize,
+                    input: Arc::from(d.as_str()),
+                    variant: None,
+                }),
+                chart: None,
+                values_files: Vec::new(),
+                kustomization: Some((file.to_path_buf(), display.to_string())),
+                origin_base: built.base,
+            })
+        }
+        Err(e) => Err(problem(
+            ProblemKind::Failed,
+            display,
+            first_key(file),
+            format!(
+                "`{}` failed, so this overlay was checked file by file only: {e}",
+                tool.describe()
+            ),
+        )),
+    }
 }
 
 /// The directories (canonical) that a kustomization in the scanned set lists as a resource,
