@@ -8,3 +8,4 @@ pub mod api_lifecycle;
 pub mod cidr;
 pub mod pod_view;
 pub mod pss;
+pub mod selector;
