@@ -2,20 +2,21 @@
 //! endpoint, given how the namespace's NetworkPolicies add up (KH401), and `ipBlock` CIDRs
 //! that the API server refuses or that network plugins may read differently (KH402).
 //!
-//! Owns the Kubernetes NetworkPolicy semantics keelhaul needs: which pods a policy selects,
-//! when a pod is egress-isolated, and which destinations and ports the union of the egress
-//! rules selecting a pod allows. CIDR arithmetic lives in `crate::k8s::cidr`, label selectors
-//! in `crate::k8s::selector`.
+//! The rules word findings; what a NetworkPolicy means (which pods it selects, when a pod is
+//! egress-isolated, which destinations and ports the union of its egress rules allows) lives
+//! in `crate::k8s::network_policy`, CIDR arithmetic in `crate::k8s::cidr`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::index::{Index, IndexedObject, Resource, WORKLOADS, WorkloadSummary};
-use crate::k8s::cidr::{Cidr, block_allows, parse_cidr};
-use crate::k8s::selector::LabelSelector;
-use crate::load::scalar::Value;
+use crate::index::{Index, Resource, WORKLOADS, WorkloadSummary};
+use crate::k8s::cidr::{Cidr, parse_cidr};
+use crate::k8s::network_policy::{
+    CidrProblem, CidrProblemKind, ExceptOutside, IpBlockField, Policy, Why, ip_block_problems,
+    is_kubernetes_network_policy, peers, policies_by_namespace, read_ip_block, workload_reach,
+};
 use crate::load::{Document, NodeId};
 
 rule_meta!(
@@ -46,9 +47,6 @@ pub const METADATA_ENDPOINTS: &[(&str, &str)] =
 /// Other endpoints `--metadata-endpoint` may name, for messages.
 const KNOWN_ENDPOINTS: &[(&str, &str)] = &[("168.63.129.16/32", "Azure's WireServer")];
 
-/// The port the endpoints' HTTP APIs listen on.
-const ENDPOINT_PORT: i64 = 80;
-
 /// Namespaces that belong to the cluster itself.
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
@@ -56,131 +54,41 @@ const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-le
 const NAMED_WORKLOADS: usize = 5;
 
 // ---------------------------------------------------------------------------------------
-// ipBlocks, as both rules read them
+// Wording of ipBlock problems
 // ---------------------------------------------------------------------------------------
 
-/// One `ipBlock` of a peer: its CIDRs with the nodes they were read from.
-struct IpBlockView {
-    /// The `ipBlock:` key.
-    key: NodeId,
-    cidr: Option<(NodeId, Result<Cidr, String>)>,
-    except: Vec<(NodeId, Result<Cidr, String>)>,
-}
-
-fn cidr_at(doc: &Document, node: NodeId) -> Result<Cidr, String> {
-    match doc.value(node) {
-        Some(Value::Str(s)) => parse_cidr(s),
-        Some(Value::Null) | None => Err("it is not a string".into()),
-        Some(v) => Err(format!("it is {}, not a string", v.type_name())),
-    }
-}
-
-fn read_ip_block(doc: &Document, peer: NodeId) -> Option<IpBlockView> {
-    let entry = doc.entry(peer, "ipBlock")?;
-    if !doc.is_mapping(entry.value) {
-        return None;
-    }
-    let cidr = doc
-        .get(entry.value, "cidr")
-        .filter(|&n| !doc.is_null(n))
-        .map(|n| (n, cidr_at(doc, n)));
-    let except = doc
-        .get(entry.value, "except")
-        .map(|l| doc.items(l).iter().map(|&n| (n, cidr_at(doc, n))).collect())
-        .unwrap_or_default();
-    Some(IpBlockView {
-        key: entry.key,
-        cidr,
-        except,
-    })
-}
-
-/// A problem of an ipBlock: where, what, and whether the API server refuses the policy
-/// for it (a non-canonical CIDR is accepted, and read differently by different plugins).
-struct CidrProblem {
-    node: NodeId,
-    message: String,
-    rejected: bool,
-}
-
-fn ip_block_problems(doc: &Document, b: &IpBlockView) -> Vec<CidrProblem> {
-    let mut out = Vec::new();
+/// What KH402 says about a problem of an ipBlock.
+fn problem_message(doc: &Document, p: &CidrProblem) -> String {
     let reject = "the API server rejects the NetworkPolicy";
-    let Some((cidr_node, cidr)) = &b.cidr else {
-        out.push(CidrProblem {
-            node: b.key,
-            message: format!("ipBlock has no cidr: {reject}"),
-            rejected: true,
-        });
-        return out;
-    };
     let text = |n: NodeId| doc.scalar(n).unwrap_or_default();
-    let cidr = match cidr {
-        Ok(c) => {
-            if !c.is_canonical() {
-                out.push(CidrProblem {
-                    node: *cidr_node,
-                    message: non_canonical("ipBlock cidr", *c),
-                    rejected: false,
-                });
-            }
-            Some(*c)
-        }
-        Err(why) => {
-            out.push(CidrProblem {
-                node: *cidr_node,
-                message: format!(
-                    "ipBlock cidr \"{}\" is not a valid CIDR: {why}{}; {reject}",
-                    text(*cidr_node),
-                    comment_hint(text(*cidr_node))
-                ),
-                rejected: true,
-            });
-            None
-        }
+    let field = |f: IpBlockField| match f {
+        IpBlockField::Cidr => "ipBlock cidr",
+        IpBlockField::Except => "ipBlock except entry",
     };
-    for (node, except) in &b.except {
-        match except {
-            Err(why) => out.push(CidrProblem {
-                node: *node,
-                message: format!(
-                    "ipBlock except entry \"{}\" is not a valid CIDR: {why}{}; {reject}",
-                    text(*node),
-                    comment_hint(text(*node))
-                ),
-                rejected: true,
-            }),
-            Ok(e) => {
-                if !e.is_canonical() {
-                    out.push(CidrProblem {
-                        node: *node,
-                        message: non_canonical("ipBlock except entry", *e),
-                        rejected: false,
-                    });
-                }
-                if let Some(c) = cidr {
-                    let (c, e) = (c.canonical(), e.canonical());
-                    if !(c.contains(e) && e.prefix > c.prefix) {
-                        let why = if c.v6 != e.v6 {
-                            "it is of the other address family"
-                        } else if e == c {
-                            "it is the whole cidr"
-                        } else {
-                            "it is not inside it"
-                        };
-                        out.push(CidrProblem {
-                            node: *node,
-                            message: format!(
-                                "ipBlock except entry {e} must be a strict subset of the cidr {c}, but {why}: {reject}"
-                            ),
-                            rejected: true,
-                        });
-                    }
-                }
-            }
+    match &p.kind {
+        CidrProblemKind::NoCidr => format!("ipBlock has no cidr: {reject}"),
+        CidrProblemKind::NonCanonical { field: f, cidr } => non_canonical(field(*f), *cidr),
+        CidrProblemKind::Invalid { field: f, why } => format!(
+            "{} \"{}\" is not a valid CIDR: {why}{}; {reject}",
+            field(*f),
+            text(p.node),
+            comment_hint(text(p.node))
+        ),
+        CidrProblemKind::ExceptOutside {
+            cidr: c,
+            except: e,
+            why,
+        } => {
+            let why = match why {
+                ExceptOutside::OtherFamily => "it is of the other address family",
+                ExceptOutside::WholeCidr => "it is the whole cidr",
+                ExceptOutside::NotInside => "it is not inside it",
+            };
+            format!(
+                "ipBlock except entry {e} must be a strict subset of the cidr {c}, but {why}: {reject}"
+            )
         }
     }
-    out
 }
 
 fn non_canonical(what: &str, c: Cidr) -> String {
@@ -215,32 +123,6 @@ fn comment_hint(text: &str) -> String {
     hint
 }
 
-/// The NetworkPolicies keelhaul reads: the Kubernetes API kind, not Calico's or another
-/// CRD's `NetworkPolicy`.
-fn is_kubernetes_network_policy(api_version: &str, kind: &str) -> bool {
-    kind == "NetworkPolicy"
-        && matches!(
-            api_version.rsplit_once('/').map_or("", |(g, _)| g),
-            "networking.k8s.io" | "extensions"
-        )
-}
-
-/// The peers of a policy's rules: `spec.egress[].to[]` and `spec.ingress[].from[]`.
-fn peers(doc: &Document, policy: NodeId) -> Vec<NodeId> {
-    let mut out = Vec::new();
-    for (section, field) in [("egress", "to"), ("ingress", "from")] {
-        let Some(rules) = doc.path(policy, &["spec", section]) else {
-            continue;
-        };
-        for &rule in doc.items(rules) {
-            if let Some(list) = doc.get(rule, field) {
-                out.extend(doc.items(list).iter().copied());
-            }
-        }
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------------------
 // KH402
 // ---------------------------------------------------------------------------------------
@@ -262,11 +144,11 @@ impl Rule for NetworkPolicyCidrInvalid {
             let Some(block) = read_ip_block(doc, peer) else {
                 continue;
             };
-            for p in ip_block_problems(doc, &block) {
+            for p in ip_block_problems(&block) {
                 out.report(
                     &NETWORK_POLICY_CIDR_INVALID,
                     p.node,
-                    format!("{}: {}", r.describe(), p.message),
+                    format!("{}: {}", r.describe(), problem_message(doc, &p)),
                 );
             }
         }
@@ -276,269 +158,6 @@ impl Rule for NetworkPolicyCidrInvalid {
 // ---------------------------------------------------------------------------------------
 // KH401
 // ---------------------------------------------------------------------------------------
-
-/// A port entry of an egress rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum PortSpec {
-    /// `port` absent: every port of the protocol.
-    All {
-        tcp: bool,
-    },
-    Number {
-        tcp: bool,
-        port: i64,
-        end: i64,
-    },
-    /// A named port: resolved against the destination pod's container ports, so it never
-    /// matches an address outside the cluster.
-    Named,
-}
-
-/// Which traffic to an endpoint an egress rule lets through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PortReach {
-    None,
-    /// Some port, but not TCP 80.
-    OtherPorts,
-    /// TCP 80, not every port.
-    Port80,
-    Every,
-}
-
-fn port_reach(ports: &[PortSpec]) -> PortReach {
-    if ports.is_empty() {
-        return PortReach::Every;
-    }
-    let opens_80 = ports.iter().any(|p| match *p {
-        PortSpec::All { tcp } => tcp,
-        PortSpec::Number { tcp, port, end } => tcp && port <= ENDPOINT_PORT && ENDPOINT_PORT <= end,
-        PortSpec::Named => false,
-    });
-    if opens_80 {
-        PortReach::Port80
-    } else if ports.iter().any(|p| *p != PortSpec::Named) {
-        PortReach::OtherPorts
-    } else {
-        PortReach::None
-    }
-}
-
-fn read_ports(doc: &Document, rule: NodeId) -> Vec<PortSpec> {
-    let Some(list) = doc.get(rule, "ports") else {
-        return Vec::new();
-    };
-    doc.items(list)
-        .iter()
-        .map(|&p| {
-            let tcp = match doc.get(p, "protocol").map(|n| doc.value(n)) {
-                None | Some(Some(Value::Null)) => true,
-                Some(Some(Value::Str(s))) => s == "TCP",
-                Some(_) => false,
-            };
-            match doc.get(p, "port").and_then(|n| doc.value(n)) {
-                None | Some(Value::Null) => PortSpec::All { tcp },
-                Some(Value::Int(port)) => {
-                    let end = match doc.get(p, "endPort").and_then(|n| doc.value(n)) {
-                        Some(Value::Int(e)) => e,
-                        _ => port,
-                    };
-                    PortSpec::Number { tcp, port, end }
-                }
-                Some(_) => PortSpec::Named,
-            }
-        })
-        .collect()
-}
-
-/// A destination of an egress rule, for the endpoint in question.
-enum Peer {
-    IpBlock {
-        cidr_node: NodeId,
-        cidr: Cidr,
-        except: Vec<Cidr>,
-    },
-    /// podSelector / namespaceSelector: pods only, never an address outside the cluster.
-    Pods,
-}
-
-struct EgressRule {
-    /// The rule's item in `egress:`.
-    node: NodeId,
-    /// None: no `to` (or an empty one), every destination.
-    to: Option<Vec<Peer>>,
-    ports: Vec<PortSpec>,
-}
-
-/// A NetworkPolicy as KH401 reads it.
-struct Policy<'a> {
-    obj: &'a IndexedObject,
-    name: String,
-    /// None when the API server would refuse the selector: the policy then selects nothing.
-    selector: Option<LabelSelector>,
-    /// `Egress` in policyTypes, or policyTypes unset and an `egress` section.
-    isolates_egress: bool,
-    egress: Vec<EgressRule>,
-    /// The API server refuses the object (a KH402 error), so it is not in the cluster.
-    rejected: bool,
-}
-
-impl<'a> Policy<'a> {
-    fn read(obj: &'a IndexedObject) -> Policy<'a> {
-        let doc: &Document = &obj.doc;
-        let spec = doc.get(obj.node, "spec").filter(|&s| doc.is_mapping(s));
-        let selector = LabelSelector::read(doc, spec.and_then(|s| doc.get(s, "podSelector")));
-        let egress_node = spec
-            .and_then(|s| doc.get(s, "egress"))
-            .filter(|&n| !doc.is_null(n));
-        let isolates_egress = match spec
-            .and_then(|s| doc.get(s, "policyTypes"))
-            .filter(|&n| !doc.is_null(n) && !doc.items(n).is_empty())
-        {
-            Some(types) => doc
-                .items(types)
-                .iter()
-                .any(|&t| doc.scalar(t) == Some("Egress")),
-            // Defaulting adds Egress only for a non-empty `egress` (`egress: []` is none).
-            None => egress_node.is_some_and(|n| !doc.items(n).is_empty()),
-        };
-        let mut rejected = selector.is_none();
-        let mut egress = Vec::new();
-        for &rule in egress_node.map(|n| doc.items(n)).unwrap_or_default() {
-            let to = doc
-                .get(rule, "to")
-                .filter(|&n| !doc.items(n).is_empty())
-                .map(|list| {
-                    doc.items(list)
-                        .iter()
-                        .map(|&peer| match read_ip_block(doc, peer) {
-                            Some(b) => match &b.cidr {
-                                Some((n, Ok(c))) => Peer::IpBlock {
-                                    cidr_node: *n,
-                                    cidr: *c,
-                                    except: b
-                                        .except
-                                        .iter()
-                                        .filter_map(|(_, e)| e.as_ref().ok().copied())
-                                        .collect(),
-                                },
-                                _ => Peer::Pods,
-                            },
-                            None => Peer::Pods,
-                        })
-                        .collect()
-                });
-            egress.push(EgressRule {
-                node: rule,
-                to,
-                ports: read_ports(doc, rule),
-            });
-        }
-        for peer in peers(doc, obj.node) {
-            if let Some(b) = read_ip_block(doc, peer) {
-                rejected |= ip_block_problems(doc, &b).iter().any(|p| p.rejected);
-            }
-        }
-        Policy {
-            obj,
-            name: obj.id.name.clone().unwrap_or_else(|| "(unnamed)".into()),
-            selector,
-            isolates_egress,
-            egress,
-            rejected,
-        }
-    }
-
-    fn selects(&self, labels: &[(String, String)]) -> bool {
-        self.selector.as_ref().is_some_and(|s| s.matches(labels))
-    }
-}
-
-/// Why a pod can reach an endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Why {
-    /// No policy in the cluster selects the pod for egress.
-    NotIsolated {
-        /// Policies that select it for ingress only.
-        ingress_only: Vec<usize>,
-        /// Policies that would isolate it but that the API server refuses.
-        rejected: Vec<usize>,
-    },
-    /// The pods use the node's network namespace (`hostNetwork: true`): NetworkPolicy does
-    /// not apply to them.
-    HostNetwork,
-    /// This rule of this policy lets the traffic through.
-    Rule {
-        policy: usize,
-        rule: usize,
-        /// Every port, not just TCP 80.
-        every_port: bool,
-        /// The `cidr` of the ipBlock that admits the endpoint; None for a rule without `to`.
-        ip_block: Option<NodeId>,
-    },
-}
-
-/// Whether the pods with `labels` reach `endpoint` on TCP port 80, and why.
-fn reach(policies: &[Policy<'_>], labels: &[(String, String)], endpoint: Cidr) -> Option<Why> {
-    let mut ingress_only = Vec::new();
-    let mut rejected = Vec::new();
-    let mut isolated = false;
-    for (i, p) in policies.iter().enumerate() {
-        if !p.selects(labels) {
-            continue;
-        }
-        if !p.isolates_egress {
-            ingress_only.push(i);
-        } else if p.rejected {
-            rejected.push(i);
-        } else {
-            isolated = true;
-        }
-    }
-    if !isolated {
-        return Some(Why::NotIsolated {
-            ingress_only,
-            rejected,
-        });
-    }
-    for (i, p) in policies.iter().enumerate() {
-        if p.rejected || !p.isolates_egress || !p.selects(labels) {
-            continue;
-        }
-        for (r, rule) in p.egress.iter().enumerate() {
-            let Some(ip_block) = rule_destination(rule, endpoint) else {
-                continue;
-            };
-            let every_port = match port_reach(&rule.ports) {
-                PortReach::Every => true,
-                PortReach::Port80 => false,
-                PortReach::OtherPorts | PortReach::None => continue,
-            };
-            return Some(Why::Rule {
-                policy: i,
-                rule: r,
-                every_port,
-                ip_block,
-            });
-        }
-    }
-    None
-}
-
-/// Where an egress rule lets traffic to `endpoint` out: Some(None) for a rule without
-/// `to`, Some(Some(cidr node)) for the ipBlock that admits it.
-fn rule_destination(rule: &EgressRule, endpoint: Cidr) -> Option<Option<NodeId>> {
-    match &rule.to {
-        None => Some(None),
-        Some(peers) => peers.iter().find_map(|p| match p {
-            Peer::IpBlock {
-                cidr_node,
-                cidr,
-                except,
-            } => block_allows(*cidr, except, endpoint).then_some(Some(*cidr_node)),
-            Peer::Pods => None,
-        }),
-    }
-}
 
 /// The endpoints to check: those of `--metadata-endpoint`, else the default list.
 fn endpoints(settings: &Settings) -> Vec<Cidr> {
@@ -573,13 +192,7 @@ impl Rule for MetadataEgressOpen {
 
     fn check_index(&self, ix: &Index, settings: &Settings, out: &mut Vec<Finding>) {
         let endpoints = endpoints(settings);
-        let mut policies: HashMap<&str, Vec<Policy<'_>>> = HashMap::new();
-        for o in ix.of_kind("NetworkPolicy") {
-            if is_kubernetes_network_policy(&o.id.api_version, &o.id.kind) {
-                let ns = o.id.namespace.as_deref().unwrap_or_default();
-                policies.entry(ns).or_default().push(Policy::read(o));
-            }
-        }
+        let policies = policies_by_namespace(ix);
         // Namespace → its workloads that reach an endpoint, with why; in index order.
         let mut open: BTreeMap<&str, Vec<Reacher<'_>>> = BTreeMap::new();
         for w in &ix.workloads {
@@ -592,12 +205,7 @@ impl Rule for MetadataEgressOpen {
             let mut reached = Vec::new();
             let mut first_why = None;
             for &e in &endpoints {
-                let why = if w.host_network {
-                    Some(Why::HostNetwork)
-                } else {
-                    reach(ps, &w.pod_labels, e)
-                };
-                if let Some(why) = why {
+                if let Some(why) = workload_reach(ps, w, e) {
                     reached.push(e);
                     first_why.get_or_insert(why);
                 }
@@ -832,62 +440,6 @@ mod tests {
         for (e, _) in METADATA_ENDPOINTS {
             assert!(parse_cidr(e).is_ok(), "{e}");
         }
-    }
-
-    #[test]
-    fn ports() {
-        use PortSpec::*;
-        assert_eq!(port_reach(&[]), PortReach::Every);
-        assert_eq!(port_reach(&[All { tcp: true }]), PortReach::Port80);
-        assert_eq!(port_reach(&[All { tcp: false }]), PortReach::OtherPorts);
-        assert_eq!(
-            port_reach(&[
-                Number {
-                    tcp: true,
-                    port: 443,
-                    end: 443
-                },
-                Number {
-                    tcp: false,
-                    port: 53,
-                    end: 53
-                }
-            ]),
-            PortReach::OtherPorts
-        );
-        assert_eq!(
-            port_reach(&[Number {
-                tcp: true,
-                port: 80,
-                end: 80
-            }]),
-            PortReach::Port80
-        );
-        assert_eq!(
-            port_reach(&[Number {
-                tcp: true,
-                port: 1,
-                end: 1024
-            }]),
-            PortReach::Port80
-        );
-        assert_eq!(
-            port_reach(&[Number {
-                tcp: true,
-                port: 81,
-                end: 1024
-            }]),
-            PortReach::OtherPorts
-        );
-        assert_eq!(
-            port_reach(&[Number {
-                tcp: false,
-                port: 80,
-                end: 80
-            }]),
-            PortReach::OtherPorts
-        );
-        assert_eq!(port_reach(&[Named]), PortReach::None);
     }
 
     #[test]
