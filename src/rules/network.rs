@@ -281,120 +281,21 @@ fn explain(ps: &[Policy<'_>], why: &Why, endpoint: &str) -> String {
     }
 }
 
+/// The KH401 finding of a namespace whose workloads `reachers` reach an endpoint.
 fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reacher<'_>]) -> Finding {
-    let mut reached: Vec<Cidr> = Vec::new();
-    for (_, r, _) in reachers {
-        for c in r {
-            if !reached.contains(c) {
-                reached.push(*c);
-            }
-        }
-    }
-    let endpoint_text = |c: &Cidr| {
-        let s = c.to_string();
-        if c.prefix == c.bits() {
-            s.rsplit_once('/').map_or(s.clone(), |(a, _)| a.to_string())
-        } else {
-            s
-        }
-    };
-    let described: Vec<String> = reached
-        .iter()
-        .map(|c| {
-            let what = METADATA_ENDPOINTS
-                .iter()
-                .chain(KNOWN_ENDPOINTS)
-                .find(|(e, _)| parse_cidr(e).ok() == Some(*c))
-                .map_or("a metadata endpoint", |(_, w)| w);
-            format!("{what} {}", endpoint_text(c))
-        })
-        .collect();
+    let reached = reached_endpoints(reachers);
+    let described: Vec<String> = reached.iter().map(describe_endpoint).collect();
     let first_endpoint = reached.first().map(endpoint_text).unwrap_or_default();
-
-    // Group the workloads by why, in order of first appearance.
-    let mut groups: Vec<(&Why, Vec<&WorkloadSummary>)> = Vec::new();
-    for (w, _, why) in reachers {
-        match groups.iter_mut().find(|(g, _)| *g == why) {
-            Some((_, ws)) => ws.push(w),
-            None => groups.push((why, vec![w])),
-        }
-    }
-    let mut budget = NAMED_WORKLOADS;
-    let mut named: Vec<&WorkloadSummary> = Vec::new();
-    let mut parts = Vec::new();
-    for (why, ws) in &groups {
-        let shown = ws.len().min(budget);
-        budget -= shown;
-        let mut who: Vec<String> = ws[..shown]
-            .iter()
-            .map(|w| w.id.describe().to_string())
-            .collect();
-        named.extend(&ws[..shown]);
-        let rest = ws.len() - shown;
-        if rest > 0 {
-            who.push(if shown == 0 {
-                format!("{rest} workload{}", if rest == 1 { "" } else { "s" })
-            } else {
-                format!("{rest} more")
-            });
-        }
-        let who = match who.len() {
-            1 => who.remove(0),
-            _ => {
-                let last = who.pop().unwrap_or_default();
-                format!("{} and {last}", who.join(", "))
-            }
-        };
-        parts.push(format!("{who}: {}", explain(ps, why, &first_endpoint)));
-    }
-    let block = reached.first().map_or_else(String::new, |c| {
-        format!(
-            "ipBlock {} with except [{c}]",
-            if c.v6 { "::/0" } else { "0.0.0.0/0" }
-        )
-    });
-    let advice = if groups
-        .iter()
-        .all(|(why, _)| matches!(why, Why::HostNetwork))
-    {
-        "Run these pods without hostNetwork, or block the endpoint on the nodes themselves"
-            .to_string()
-    } else {
-        format!(
-            "Block it with an Egress NetworkPolicy that selects every pod (podSelector: {{}}) and allows {block}, and no rule that re-opens it"
-        )
-    };
+    let groups = group_by_why(reachers);
+    let (parts, named) = explain_groups(ps, &groups, &first_endpoint);
+    let advice = advice(&groups, &reached);
     let message = format!(
         "pods in namespace \"{ns}\" can reach {} on TCP port 80: {}. {advice}",
         described.join(" and "),
         parts.join("; ")
     );
 
-    let namespace = ix
-        .of_kind("Namespace")
-        .find(|o| o.id.name.as_deref() == Some(ns));
-    let mut f = match namespace {
-        Some(o) => {
-            let doc: &Document = &o.doc;
-            let at = doc
-                .path(o.node, &["metadata", "name"])
-                .or_else(|| doc.entry(o.node, "metadata").map(|e| e.key))
-                .unwrap_or(o.node);
-            let mut f = o.finding(&METADATA_EGRESS_OPEN, doc.span(at), message);
-            for w in &named {
-                f.related_in(
-                    w.file.clone(),
-                    w.span,
-                    format!("{} can reach {first_endpoint}", w.id.describe()),
-                );
-            }
-            f
-        }
-        None => {
-            let w = reachers[0].0;
-            w.finding(&METADATA_EGRESS_OPEN, w.span, message)
-        }
-    };
+    let mut f = anchored_finding(ix, ns, reachers, &named, &first_endpoint, message);
     f.label("pods here can reach the metadata endpoint");
     // With no NetworkPolicy of the namespace among the scanned files, the policies may live
     // in another repository: a warning. With policies here that still let traffic out, the
@@ -407,7 +308,166 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
         )
         .into_boxed_str();
     }
-    for (why, _) in &groups {
+    relate_rules(&mut f, ps, &groups, &first_endpoint);
+    f
+}
+
+/// The endpoints some workload reaches, in order of first appearance.
+fn reached_endpoints(reachers: &[Reacher<'_>]) -> Vec<Cidr> {
+    let mut reached: Vec<Cidr> = Vec::new();
+    for (_, r, _) in reachers {
+        for c in r {
+            if !reached.contains(c) {
+                reached.push(*c);
+            }
+        }
+    }
+    reached
+}
+
+/// An endpoint as a message writes it: a single address without its `/32` or `/128`.
+fn endpoint_text(c: &Cidr) -> String {
+    let s = c.to_string();
+    if c.prefix == c.bits() {
+        s.rsplit_once('/').map_or(s.clone(), |(a, _)| a.to_string())
+    } else {
+        s
+    }
+}
+
+/// An endpoint with what it is: "the instance metadata endpoint 169.254.169.254".
+fn describe_endpoint(c: &Cidr) -> String {
+    let what = METADATA_ENDPOINTS
+        .iter()
+        .chain(KNOWN_ENDPOINTS)
+        .find(|(e, _)| parse_cidr(e).ok() == Some(*c))
+        .map_or("a metadata endpoint", |(_, w)| w);
+    format!("{what} {}", endpoint_text(c))
+}
+
+/// The workloads grouped by why they reach the endpoint, in order of first appearance.
+type Groups<'r> = Vec<(&'r Why, Vec<&'r WorkloadSummary>)>;
+
+fn group_by_why<'r>(reachers: &'r [Reacher<'_>]) -> Groups<'r> {
+    let mut groups: Groups<'r> = Vec::new();
+    for (w, _, why) in reachers {
+        match groups.iter_mut().find(|(g, _)| *g == why) {
+            Some((_, ws)) => ws.push(w),
+            None => groups.push((why, vec![w])),
+        }
+    }
+    groups
+}
+
+/// One part of the message per group (who, and why), and the workloads named in them: at
+/// most `NAMED_WORKLOADS` over all groups, the rest counted.
+fn explain_groups<'r>(
+    ps: &[Policy<'_>],
+    groups: &Groups<'r>,
+    endpoint: &str,
+) -> (Vec<String>, Vec<&'r WorkloadSummary>) {
+    let mut budget = NAMED_WORKLOADS;
+    let mut named: Vec<&WorkloadSummary> = Vec::new();
+    let mut parts = Vec::new();
+    for (why, ws) in groups {
+        let shown = ws.len().min(budget);
+        budget -= shown;
+        named.extend(&ws[..shown]);
+        parts.push(format!(
+            "{}: {}",
+            who(ws, shown),
+            explain(ps, why, endpoint)
+        ));
+    }
+    (parts, named)
+}
+
+/// The first `shown` of `ws` by name and the rest counted: "a, b and 3 more", or
+/// "4 workloads" when none is named.
+fn who(ws: &[&WorkloadSummary], shown: usize) -> String {
+    let mut who: Vec<String> = ws[..shown]
+        .iter()
+        .map(|w| w.id.describe().to_string())
+        .collect();
+    let rest = ws.len() - shown;
+    if rest > 0 {
+        who.push(if shown == 0 {
+            format!("{rest} workload{}", if rest == 1 { "" } else { "s" })
+        } else {
+            format!("{rest} more")
+        });
+    }
+    match who.len() {
+        1 => who.remove(0),
+        _ => {
+            let last = who.pop().unwrap_or_default();
+            format!("{} and {last}", who.join(", "))
+        }
+    }
+}
+
+/// How to close the endpoint: off hostNetwork, or with an Egress policy excepting it.
+fn advice(groups: &Groups<'_>, reached: &[Cidr]) -> String {
+    let block = reached.first().map_or_else(String::new, |c| {
+        format!(
+            "ipBlock {} with except [{c}]",
+            if c.v6 { "::/0" } else { "0.0.0.0/0" }
+        )
+    });
+    if groups
+        .iter()
+        .all(|(why, _)| matches!(why, Why::HostNetwork))
+    {
+        "Run these pods without hostNetwork, or block the endpoint on the nodes themselves"
+            .to_string()
+    } else {
+        format!(
+            "Block it with an Egress NetworkPolicy that selects every pod (podSelector: {{}}) and allows {block}, and no rule that re-opens it"
+        )
+    }
+}
+
+/// The finding, on the Namespace's name when the Namespace is among the scanned files (with
+/// the named workloads related), else on the first workload.
+fn anchored_finding(
+    ix: &Index,
+    ns: &str,
+    reachers: &[Reacher<'_>],
+    named: &[&WorkloadSummary],
+    first_endpoint: &str,
+    message: String,
+) -> Finding {
+    let namespace = ix
+        .of_kind("Namespace")
+        .find(|o| o.id.name.as_deref() == Some(ns));
+    match namespace {
+        Some(o) => {
+            let doc: &Document = &o.doc;
+            let at = doc
+                .path(o.node, &["metadata", "name"])
+                .or_else(|| doc.entry(o.node, "metadata").map(|e| e.key))
+                .unwrap_or(o.node);
+            let mut f = o.finding(&METADATA_EGRESS_OPEN, doc.span(at), message);
+            for w in named {
+                f.related_in(
+                    w.file.clone(),
+                    w.span,
+                    format!("{} can reach {first_endpoint}", w.id.describe()),
+                );
+            }
+            f
+        }
+        None => {
+            let w = reachers[0].0;
+            w.finding(&METADATA_EGRESS_OPEN, w.span, message)
+        }
+    }
+}
+
+/// Relates the egress rules that let the traffic out, each at the ipBlock that admits the
+/// endpoint or at the rule.
+fn relate_rules(f: &mut Finding, ps: &[Policy<'_>], groups: &Groups<'_>, first_endpoint: &str) {
+    for (why, _) in groups {
         if let Why::Rule {
             policy,
             rule,
@@ -428,7 +488,6 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
             );
         }
     }
-    f
 }
 
 #[cfg(test)]
