@@ -278,7 +278,7 @@ pub fn parse_endpoint(s: &str) -> Result<String, String> {
         (false, true) => format!("{s}/128"),
         (false, false) => format!("{s}/32"),
     };
-    crate::rules::network::parse_cidr(&with_prefix)
+    crate::k8s::cidr::parse_cidr(&with_prefix)
         .map(|c| c.to_string())
         .map_err(|e| format!("not a CIDR: {s:?} ({e})"))
 }

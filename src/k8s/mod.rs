@@ -5,5 +5,8 @@
 pub mod aks_cluster;
 pub mod aks_versions;
 pub mod api_lifecycle;
+pub mod cidr;
+pub mod network_policy;
 pub mod pod_view;
 pub mod pss;
+pub mod selector;

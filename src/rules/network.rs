@@ -2,19 +2,21 @@
 //! endpoint, given how the namespace's NetworkPolicies add up (KH401), and `ipBlock` CIDRs
 //! that the API server refuses or that network plugins may read differently (KH402).
 //!
-//! Owns the Kubernetes NetworkPolicy semantics keelhaul needs: which pods a policy selects,
-//! when a pod is egress-isolated, and which destinations and ports the union of the egress
-//! rules selecting a pod allows; plus exact CIDR arithmetic for IPv4 and IPv6.
+//! The rules word findings; what a NetworkPolicy means (which pods it selects, when a pod is
+//! egress-isolated, which destinations and ports the union of its egress rules allows) lives
+//! in `crate::k8s::network_policy`, CIDR arithmetic in `crate::k8s::cidr`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::collections::BTreeMap;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::index::{Index, IndexedObject, Resource, WORKLOADS, WorkloadSummary};
-use crate::load::scalar::Value;
+use crate::index::{Index, Resource, WORKLOADS, WorkloadSummary};
+use crate::k8s::cidr::{Cidr, parse_cidr};
+use crate::k8s::network_policy::{
+    CidrProblem, CidrProblemKind, ExceptOutside, IpBlockField, Policy, Why, ip_block_problems,
+    is_kubernetes_network_policy, peers, policies_by_namespace, read_ip_block, workload_reach,
+};
 use crate::load::{Document, NodeId};
 
 rule_meta!(
@@ -48,9 +50,6 @@ pub const METADATA_ENDPOINTS: &[(&str, &str)] =
 /// Other endpoints `--metadata-endpoint` may name, for messages.
 const KNOWN_ENDPOINTS: &[(&str, &str)] = &[("168.63.129.16/32", "Azure's WireServer")];
 
-/// The port the endpoints' HTTP APIs listen on.
-const ENDPOINT_PORT: i64 = 80;
-
 /// Namespaces that belong to the cluster itself.
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
@@ -58,392 +57,41 @@ const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-le
 const NAMED_WORKLOADS: usize = 5;
 
 // ---------------------------------------------------------------------------------------
-// CIDR arithmetic
+// Wording of ipBlock problems
 // ---------------------------------------------------------------------------------------
 
-/// An IPv4 or IPv6 prefix, as written (host bits may be set: see `is_canonical`). IPv4
-/// addresses are held in the low 32 bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    pub v6: bool,
-    pub addr: u128,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    fn bits(self) -> u8 {
-        if self.v6 { 128 } else { 32 }
-    }
-
-    /// The bits below the prefix.
-    fn host_mask(self) -> u128 {
-        let host_bits = u32::from(self.bits() - self.prefix);
-        if host_bits == 128 {
-            u128::MAX
-        } else {
-            (1u128 << host_bits) - 1
-        }
-    }
-
-    /// The first address of the block.
-    pub fn first(self) -> u128 {
-        self.addr & !self.host_mask()
-    }
-
-    /// The last address of the block (inclusive).
-    pub fn last(self) -> u128 {
-        self.first() | self.host_mask()
-    }
-
-    /// Whether no bit below the prefix is set (`10.0.0.0/8`, not `10.1.0.0/8`).
-    pub fn is_canonical(self) -> bool {
-        self.addr & self.host_mask() == 0
-    }
-
-    /// The block the prefix denotes, host bits cleared, as Go's `net.ParseCIDR` reads it.
-    pub fn canonical(self) -> Cidr {
-        Cidr {
-            addr: self.first(),
-            ..self
-        }
-    }
-
-    /// Whether every address of `other` is in this block.
-    pub fn contains(self, other: Cidr) -> bool {
-        self.v6 == other.v6
-            && self.prefix <= other.prefix
-            && self.first() <= other.first()
-            && other.last() <= self.last()
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.v6 {
-            write!(f, "{}/{}", Ipv6Addr::from(self.addr), self.prefix)
-        } else {
-            // An IPv4 address is held in the low 32 bits, so the cast keeps all of it.
-            write!(f, "{}/{}", Ipv4Addr::from(self.addr as u32), self.prefix)
-        }
-    }
-}
-
-/// Parses `a.b.c.d/n` or `x:y::z/n`. The error says what is wrong, for a message.
-pub fn parse_cidr(s: &str) -> Result<Cidr, String> {
-    if s.is_empty() {
-        return Err("it is empty".into());
-    }
-    if s != s.trim() {
-        return Err("it has spaces around it".into());
-    }
-    let Some((addr, prefix)) = s.split_once('/') else {
-        return Err(match parse_addr(s) {
-            Ok((v6, _)) => format!(
-                "it is an address without a prefix length; for this one address write {s}/{}",
-                if v6 { 128 } else { 32 }
-            ),
-            Err(_) => "it is not an address with a prefix length (such as 10.0.0.0/8)".into(),
-        });
-    };
-    let (v6, addr) = parse_addr(addr).map_err(|e| format!("\"{addr}\" {e}"))?;
-    let bits = if v6 { 128 } else { 32 };
-    let prefix_text = prefix;
-    let prefix: u8 =
-        if !prefix.is_empty() && prefix.len() <= 3 && prefix.bytes().all(|b| b.is_ascii_digit()) {
-            prefix.parse().unwrap_or(u8::MAX)
-        } else {
-            u8::MAX
-        };
-    if prefix > bits {
-        return Err(format!(
-            "the prefix length \"{prefix_text}\" is not a number from 0 to {bits}"
-        ));
-    }
-    Ok(Cidr { v6, addr, prefix })
-}
-
-fn parse_addr(s: &str) -> Result<(bool, u128), &'static str> {
-    if s.contains(':') {
-        s.parse::<Ipv6Addr>()
-            .map(|a| (true, u128::from(a)))
-            .map_err(|_| "is not an IPv6 address")
-    } else {
-        // Rust, like the API server's strict parsing, refuses octets with leading zeros
-        // (`010.0.0.1`: octal or decimal?).
-        s.parse::<Ipv4Addr>()
-            .map(|a| (false, u128::from(u32::from(a))))
-            .map_err(|_| "is not an IPv4 address")
-    }
-}
-
-/// Whether some address of `target` is in `cidr` but in none of `except`: exact, by walking
-/// the sorted, clipped except ranges over the overlap of `cidr` and `target`.
-pub fn block_allows(cidr: Cidr, except: &[Cidr], target: Cidr) -> bool {
-    let (cidr, target) = (cidr.canonical(), target.canonical());
-    let overlap = if cidr.contains(target) {
-        target
-    } else if target.contains(cidr) {
-        cidr
-    } else {
-        // Two prefixes either nest or are disjoint.
-        return false;
-    };
-    let (lo, hi) = (overlap.first(), overlap.last());
-    let mut holes: Vec<(u128, u128)> = except
-        .iter()
-        .filter(|e| e.v6 == overlap.v6)
-        .map(|e| (e.first().max(lo), e.last().min(hi)))
-        .filter(|(a, b)| a <= b)
-        .collect();
-    holes.sort_unstable();
-    // The first address of the overlap not yet known to be excepted; None once past `hi`.
-    let mut next = Some(lo);
-    for (a, b) in holes {
-        let Some(n) = next else { break };
-        if a > n {
-            return true;
-        }
-        if b >= n {
-            next = b.checked_add(1).filter(|&x| x <= hi);
-        }
-    }
-    next.is_some()
-}
-
-// ---------------------------------------------------------------------------------------
-// Label selectors
-// ---------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Operator {
-    In,
-    NotIn,
-    Exists,
-    DoesNotExist,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
-    pub key: String,
-    pub operator: Operator,
-    pub values: Vec<String>,
-}
-
-/// A `metav1.LabelSelector`; empty selects everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LabelSelector {
-    pub match_labels: Vec<(String, String)>,
-    pub match_expressions: Vec<Requirement>,
-}
-
-impl LabelSelector {
-    pub fn matches(&self, labels: &[(String, String)]) -> bool {
-        let get = |k: &str| {
-            labels
-                .iter()
-                .find(|(lk, _)| lk == k)
-                .map(|(_, v)| v.as_str())
-        };
-        self.match_labels
-            .iter()
-            .all(|(k, v)| get(k) == Some(v.as_str()))
-            && self.match_expressions.iter().all(|r| {
-                let value = get(&r.key);
-                match r.operator {
-                    Operator::In => value.is_some_and(|v| r.values.iter().any(|x| x == v)),
-                    Operator::NotIn => value.is_none_or(|v| r.values.iter().all(|x| x != v)),
-                    Operator::Exists => value.is_some(),
-                    Operator::DoesNotExist => value.is_none(),
-                }
-            })
-    }
-
-    /// Reads a selector; None when the API server would refuse it (an unknown operator,
-    /// values where none belong, ...), so it selects nothing.
-    fn read(doc: &Document, node: Option<NodeId>) -> Option<LabelSelector> {
-        let Some(node) = node.filter(|&n| !doc.is_null(n)) else {
-            return Some(LabelSelector::default());
-        };
-        if !doc.is_mapping(node) {
-            return None;
-        }
-        let mut sel = LabelSelector::default();
-        if let Some(ml) = doc.get(node, "matchLabels").filter(|&n| !doc.is_null(n)) {
-            if !doc.is_mapping(ml) {
-                return None;
-            }
-            for e in doc.entries(ml) {
-                sel.match_labels.push((
-                    doc.scalar(e.key)?.to_string(),
-                    doc.scalar(e.value)?.to_string(),
-                ));
-            }
-        }
-        if let Some(me) = doc
-            .get(node, "matchExpressions")
-            .filter(|&n| !doc.is_null(n))
-        {
-            if !doc.is_sequence(me) {
-                return None;
-            }
-            for &item in doc.items(me) {
-                let key = doc.get_str(item, "key")?.to_string();
-                let operator = match doc.get_str(item, "operator")? {
-                    "In" => Operator::In,
-                    "NotIn" => Operator::NotIn,
-                    "Exists" => Operator::Exists,
-                    "DoesNotExist" => Operator::DoesNotExist,
-                    _ => return None,
-                };
-                let values: Vec<String> = match doc.get(item, "values") {
-                    Some(v) if !doc.is_null(v) => doc
-                        .items(v)
-                        .iter()
-                        .map(|&x| doc.scalar(x).map(str::to_string))
-                        .collect::<Option<_>>()?,
-                    _ => Vec::new(),
-                };
-                let needs_values = matches!(operator, Operator::In | Operator::NotIn);
-                if needs_values == values.is_empty() {
-                    return None;
-                }
-                sel.match_expressions.push(Requirement {
-                    key,
-                    operator,
-                    values,
-                });
-            }
-        }
-        Some(sel)
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// ipBlocks, as both rules read them
-// ---------------------------------------------------------------------------------------
-
-/// One `ipBlock` of a peer: its CIDRs with the nodes they were read from.
-struct IpBlockView {
-    /// The `ipBlock:` key.
-    key: NodeId,
-    cidr: Option<(NodeId, Result<Cidr, String>)>,
-    except: Vec<(NodeId, Result<Cidr, String>)>,
-}
-
-fn cidr_at(doc: &Document, node: NodeId) -> Result<Cidr, String> {
-    match doc.value(node) {
-        Some(Value::Str(s)) => parse_cidr(s),
-        Some(Value::Null) | None => Err("it is not a string".into()),
-        Some(v) => Err(format!("it is {}, not a string", v.type_name())),
-    }
-}
-
-fn read_ip_block(doc: &Document, peer: NodeId) -> Option<IpBlockView> {
-    let entry = doc.entry(peer, "ipBlock")?;
-    if !doc.is_mapping(entry.value) {
-        return None;
-    }
-    let cidr = doc
-        .get(entry.value, "cidr")
-        .filter(|&n| !doc.is_null(n))
-        .map(|n| (n, cidr_at(doc, n)));
-    let except = doc
-        .get(entry.value, "except")
-        .map(|l| doc.items(l).iter().map(|&n| (n, cidr_at(doc, n))).collect())
-        .unwrap_or_default();
-    Some(IpBlockView {
-        key: entry.key,
-        cidr,
-        except,
-    })
-}
-
-/// A problem of an ipBlock: where, what, and whether the API server refuses the policy
-/// for it (a non-canonical CIDR is accepted, and read differently by different plugins).
-struct CidrProblem {
-    node: NodeId,
-    message: String,
-    rejected: bool,
-}
-
-fn ip_block_problems(doc: &Document, b: &IpBlockView) -> Vec<CidrProblem> {
-    let mut out = Vec::new();
+/// What KH402 says about a problem of an ipBlock.
+fn problem_message(doc: &Document, p: &CidrProblem) -> String {
     let reject = "the API server rejects the NetworkPolicy";
-    let Some((cidr_node, cidr)) = &b.cidr else {
-        out.push(CidrProblem {
-            node: b.key,
-            message: format!("ipBlock has no cidr: {reject}"),
-            rejected: true,
-        });
-        return out;
-    };
     let text = |n: NodeId| doc.scalar(n).unwrap_or_default();
-    let cidr = match cidr {
-        Ok(c) => {
-            if !c.is_canonical() {
-                out.push(CidrProblem {
-                    node: *cidr_node,
-                    message: non_canonical("ipBlock cidr", *c),
-                    rejected: false,
-                });
-            }
-            Some(*c)
-        }
-        Err(why) => {
-            out.push(CidrProblem {
-                node: *cidr_node,
-                message: format!(
-                    "ipBlock cidr \"{}\" is not a valid CIDR: {why}{}; {reject}",
-                    text(*cidr_node),
-                    comment_hint(text(*cidr_node))
-                ),
-                rejected: true,
-            });
-            None
-        }
+    let field = |f: IpBlockField| match f {
+        IpBlockField::Cidr => "ipBlock cidr",
+        IpBlockField::Except => "ipBlock except entry",
     };
-    for (node, except) in &b.except {
-        match except {
-            Err(why) => out.push(CidrProblem {
-                node: *node,
-                message: format!(
-                    "ipBlock except entry \"{}\" is not a valid CIDR: {why}{}; {reject}",
-                    text(*node),
-                    comment_hint(text(*node))
-                ),
-                rejected: true,
-            }),
-            Ok(e) => {
-                if !e.is_canonical() {
-                    out.push(CidrProblem {
-                        node: *node,
-                        message: non_canonical("ipBlock except entry", *e),
-                        rejected: false,
-                    });
-                }
-                if let Some(c) = cidr {
-                    let (c, e) = (c.canonical(), e.canonical());
-                    if !(c.contains(e) && e.prefix > c.prefix) {
-                        let why = if c.v6 != e.v6 {
-                            "it is of the other address family"
-                        } else if e == c {
-                            "it is the whole cidr"
-                        } else {
-                            "it is not inside it"
-                        };
-                        out.push(CidrProblem {
-                            node: *node,
-                            message: format!(
-                                "ipBlock except entry {e} must be a strict subset of the cidr {c}, but {why}: {reject}"
-                            ),
-                            rejected: true,
-                        });
-                    }
-                }
-            }
+    match &p.kind {
+        CidrProblemKind::NoCidr => format!("ipBlock has no cidr: {reject}"),
+        CidrProblemKind::NonCanonical { field: f, cidr } => non_canonical(field(*f), *cidr),
+        CidrProblemKind::Invalid { field: f, why } => format!(
+            "{} \"{}\" is not a valid CIDR: {why}{}; {reject}",
+            field(*f),
+            text(p.node),
+            comment_hint(text(p.node))
+        ),
+        CidrProblemKind::ExceptOutside {
+            cidr: c,
+            except: e,
+            why,
+        } => {
+            let why = match why {
+                ExceptOutside::OtherFamily => "it is of the other address family",
+                ExceptOutside::WholeCidr => "it is the whole cidr",
+                ExceptOutside::NotInside => "it is not inside it",
+            };
+            format!(
+                "ipBlock except entry {e} must be a strict subset of the cidr {c}, but {why}: {reject}"
+            )
         }
     }
-    out
 }
 
 fn non_canonical(what: &str, c: Cidr) -> String {
@@ -478,32 +126,6 @@ fn comment_hint(text: &str) -> String {
     hint
 }
 
-/// The NetworkPolicies keelhaul reads: the Kubernetes API kind, not Calico's or another
-/// CRD's `NetworkPolicy`.
-fn is_kubernetes_network_policy(api_version: &str, kind: &str) -> bool {
-    kind == "NetworkPolicy"
-        && matches!(
-            api_version.rsplit_once('/').map_or("", |(g, _)| g),
-            "networking.k8s.io" | "extensions"
-        )
-}
-
-/// The peers of a policy's rules: `spec.egress[].to[]` and `spec.ingress[].from[]`.
-fn peers(doc: &Document, policy: NodeId) -> Vec<NodeId> {
-    let mut out = Vec::new();
-    for (section, field) in [("egress", "to"), ("ingress", "from")] {
-        let Some(rules) = doc.path(policy, &["spec", section]) else {
-            continue;
-        };
-        for &rule in doc.items(rules) {
-            if let Some(list) = doc.get(rule, field) {
-                out.extend(doc.items(list).iter().copied());
-            }
-        }
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------------------
 // KH402
 // ---------------------------------------------------------------------------------------
@@ -525,11 +147,11 @@ impl Rule for NetworkPolicyCidrInvalid {
             let Some(block) = read_ip_block(doc, peer) else {
                 continue;
             };
-            for p in ip_block_problems(doc, &block) {
+            for p in ip_block_problems(&block) {
                 out.report(
                     &NETWORK_POLICY_CIDR_INVALID,
                     p.node,
-                    format!("{}: {}", r.describe(), p.message),
+                    format!("{}: {}", r.describe(), problem_message(doc, &p)),
                 );
             }
         }
@@ -539,269 +161,6 @@ impl Rule for NetworkPolicyCidrInvalid {
 // ---------------------------------------------------------------------------------------
 // KH401
 // ---------------------------------------------------------------------------------------
-
-/// A port entry of an egress rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum PortSpec {
-    /// `port` absent: every port of the protocol.
-    All {
-        tcp: bool,
-    },
-    Number {
-        tcp: bool,
-        port: i64,
-        end: i64,
-    },
-    /// A named port: resolved against the destination pod's container ports, so it never
-    /// matches an address outside the cluster.
-    Named,
-}
-
-/// Which traffic to an endpoint an egress rule lets through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PortReach {
-    None,
-    /// Some port, but not TCP 80.
-    OtherPorts,
-    /// TCP 80, not every port.
-    Port80,
-    Every,
-}
-
-fn port_reach(ports: &[PortSpec]) -> PortReach {
-    if ports.is_empty() {
-        return PortReach::Every;
-    }
-    let opens_80 = ports.iter().any(|p| match *p {
-        PortSpec::All { tcp } => tcp,
-        PortSpec::Number { tcp, port, end } => tcp && port <= ENDPOINT_PORT && ENDPOINT_PORT <= end,
-        PortSpec::Named => false,
-    });
-    if opens_80 {
-        PortReach::Port80
-    } else if ports.iter().any(|p| *p != PortSpec::Named) {
-        PortReach::OtherPorts
-    } else {
-        PortReach::None
-    }
-}
-
-fn read_ports(doc: &Document, rule: NodeId) -> Vec<PortSpec> {
-    let Some(list) = doc.get(rule, "ports") else {
-        return Vec::new();
-    };
-    doc.items(list)
-        .iter()
-        .map(|&p| {
-            let tcp = match doc.get(p, "protocol").map(|n| doc.value(n)) {
-                None | Some(Some(Value::Null)) => true,
-                Some(Some(Value::Str(s))) => s == "TCP",
-                Some(_) => false,
-            };
-            match doc.get(p, "port").and_then(|n| doc.value(n)) {
-                None | Some(Value::Null) => PortSpec::All { tcp },
-                Some(Value::Int(port)) => {
-                    let end = match doc.get(p, "endPort").and_then(|n| doc.value(n)) {
-                        Some(Value::Int(e)) => e,
-                        _ => port,
-                    };
-                    PortSpec::Number { tcp, port, end }
-                }
-                Some(_) => PortSpec::Named,
-            }
-        })
-        .collect()
-}
-
-/// A destination of an egress rule, for the endpoint in question.
-enum Peer {
-    IpBlock {
-        cidr_node: NodeId,
-        cidr: Cidr,
-        except: Vec<Cidr>,
-    },
-    /// podSelector / namespaceSelector: pods only, never an address outside the cluster.
-    Pods,
-}
-
-struct EgressRule {
-    /// The rule's item in `egress:`.
-    node: NodeId,
-    /// None: no `to` (or an empty one), every destination.
-    to: Option<Vec<Peer>>,
-    ports: Vec<PortSpec>,
-}
-
-/// A NetworkPolicy as KH401 reads it.
-struct Policy<'a> {
-    obj: &'a IndexedObject,
-    name: String,
-    /// None when the API server would refuse the selector: the policy then selects nothing.
-    selector: Option<LabelSelector>,
-    /// `Egress` in policyTypes, or policyTypes unset and an `egress` section.
-    isolates_egress: bool,
-    egress: Vec<EgressRule>,
-    /// The API server refuses the object (a KH402 error), so it is not in the cluster.
-    rejected: bool,
-}
-
-impl<'a> Policy<'a> {
-    fn read(obj: &'a IndexedObject) -> Policy<'a> {
-        let doc: &Document = &obj.doc;
-        let spec = doc.get(obj.node, "spec").filter(|&s| doc.is_mapping(s));
-        let selector = LabelSelector::read(doc, spec.and_then(|s| doc.get(s, "podSelector")));
-        let egress_node = spec
-            .and_then(|s| doc.get(s, "egress"))
-            .filter(|&n| !doc.is_null(n));
-        let isolates_egress = match spec
-            .and_then(|s| doc.get(s, "policyTypes"))
-            .filter(|&n| !doc.is_null(n) && !doc.items(n).is_empty())
-        {
-            Some(types) => doc
-                .items(types)
-                .iter()
-                .any(|&t| doc.scalar(t) == Some("Egress")),
-            // Defaulting adds Egress only for a non-empty `egress` (`egress: []` is none).
-            None => egress_node.is_some_and(|n| !doc.items(n).is_empty()),
-        };
-        let mut rejected = selector.is_none();
-        let mut egress = Vec::new();
-        for &rule in egress_node.map(|n| doc.items(n)).unwrap_or_default() {
-            let to = doc
-                .get(rule, "to")
-                .filter(|&n| !doc.items(n).is_empty())
-                .map(|list| {
-                    doc.items(list)
-                        .iter()
-                        .map(|&peer| match read_ip_block(doc, peer) {
-                            Some(b) => match &b.cidr {
-                                Some((n, Ok(c))) => Peer::IpBlock {
-                                    cidr_node: *n,
-                                    cidr: *c,
-                                    except: b
-                                        .except
-                                        .iter()
-                                        .filter_map(|(_, e)| e.as_ref().ok().copied())
-                                        .collect(),
-                                },
-                                _ => Peer::Pods,
-                            },
-                            None => Peer::Pods,
-                        })
-                        .collect()
-                });
-            egress.push(EgressRule {
-                node: rule,
-                to,
-                ports: read_ports(doc, rule),
-            });
-        }
-        for peer in peers(doc, obj.node) {
-            if let Some(b) = read_ip_block(doc, peer) {
-                rejected |= ip_block_problems(doc, &b).iter().any(|p| p.rejected);
-            }
-        }
-        Policy {
-            obj,
-            name: obj.id.name.clone().unwrap_or_else(|| "(unnamed)".into()),
-            selector,
-            isolates_egress,
-            egress,
-            rejected,
-        }
-    }
-
-    fn selects(&self, labels: &[(String, String)]) -> bool {
-        self.selector.as_ref().is_some_and(|s| s.matches(labels))
-    }
-}
-
-/// Why a pod can reach an endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Why {
-    /// No policy in the cluster selects the pod for egress.
-    NotIsolated {
-        /// Policies that select it for ingress only.
-        ingress_only: Vec<usize>,
-        /// Policies that would isolate it but that the API server refuses.
-        rejected: Vec<usize>,
-    },
-    /// The pods use the node's network namespace (`hostNetwork: true`): NetworkPolicy does
-    /// not apply to them.
-    HostNetwork,
-    /// This rule of this policy lets the traffic through.
-    Rule {
-        policy: usize,
-        rule: usize,
-        /// Every port, not just TCP 80.
-        every_port: bool,
-        /// The `cidr` of the ipBlock that admits the endpoint; None for a rule without `to`.
-        ip_block: Option<NodeId>,
-    },
-}
-
-/// Whether the pods with `labels` reach `endpoint` on TCP port 80, and why.
-fn reach(policies: &[Policy<'_>], labels: &[(String, String)], endpoint: Cidr) -> Option<Why> {
-    let mut ingress_only = Vec::new();
-    let mut rejected = Vec::new();
-    let mut isolated = false;
-    for (i, p) in policies.iter().enumerate() {
-        if !p.selects(labels) {
-            continue;
-        }
-        if !p.isolates_egress {
-            ingress_only.push(i);
-        } else if p.rejected {
-            rejected.push(i);
-        } else {
-            isolated = true;
-        }
-    }
-    if !isolated {
-        return Some(Why::NotIsolated {
-            ingress_only,
-            rejected,
-        });
-    }
-    for (i, p) in policies.iter().enumerate() {
-        if p.rejected || !p.isolates_egress || !p.selects(labels) {
-            continue;
-        }
-        for (r, rule) in p.egress.iter().enumerate() {
-            let Some(ip_block) = rule_destination(rule, endpoint) else {
-                continue;
-            };
-            let every_port = match port_reach(&rule.ports) {
-                PortReach::Every => true,
-                PortReach::Port80 => false,
-                PortReach::OtherPorts | PortReach::None => continue,
-            };
-            return Some(Why::Rule {
-                policy: i,
-                rule: r,
-                every_port,
-                ip_block,
-            });
-        }
-    }
-    None
-}
-
-/// Where an egress rule lets traffic to `endpoint` out: Some(None) for a rule without
-/// `to`, Some(Some(cidr node)) for the ipBlock that admits it.
-fn rule_destination(rule: &EgressRule, endpoint: Cidr) -> Option<Option<NodeId>> {
-    match &rule.to {
-        None => Some(None),
-        Some(peers) => peers.iter().find_map(|p| match p {
-            Peer::IpBlock {
-                cidr_node,
-                cidr,
-                except,
-            } => block_allows(*cidr, except, endpoint).then_some(Some(*cidr_node)),
-            Peer::Pods => None,
-        }),
-    }
-}
 
 /// The endpoints to check: those of `--metadata-endpoint`, else the default list.
 fn endpoints(settings: &Settings) -> Vec<Cidr> {
@@ -836,13 +195,7 @@ impl Rule for MetadataEgressOpen {
 
     fn check_index(&self, ix: &Index, settings: &Settings, out: &mut Vec<Finding>) {
         let endpoints = endpoints(settings);
-        let mut policies: HashMap<&str, Vec<Policy<'_>>> = HashMap::new();
-        for o in ix.of_kind("NetworkPolicy") {
-            if is_kubernetes_network_policy(&o.id.api_version, &o.id.kind) {
-                let ns = o.id.namespace.as_deref().unwrap_or_default();
-                policies.entry(ns).or_default().push(Policy::read(o));
-            }
-        }
+        let policies = policies_by_namespace(ix);
         // Namespace → its workloads that reach an endpoint, with why; in index order.
         let mut open: BTreeMap<&str, Vec<Reacher<'_>>> = BTreeMap::new();
         for w in &ix.workloads {
@@ -855,12 +208,7 @@ impl Rule for MetadataEgressOpen {
             let mut reached = Vec::new();
             let mut first_why = None;
             for &e in &endpoints {
-                let why = if w.host_network {
-                    Some(Why::HostNetwork)
-                } else {
-                    reach(ps, &w.pod_labels, e)
-                };
-                if let Some(why) = why {
+                if let Some(why) = workload_reach(ps, w, e) {
                     reached.push(e);
                     first_why.get_or_insert(why);
                 }
@@ -936,120 +284,21 @@ fn explain(ps: &[Policy<'_>], why: &Why, endpoint: &str) -> String {
     }
 }
 
+/// The KH401 finding of a namespace whose workloads `reachers` reach an endpoint.
 fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reacher<'_>]) -> Finding {
-    let mut reached: Vec<Cidr> = Vec::new();
-    for (_, r, _) in reachers {
-        for c in r {
-            if !reached.contains(c) {
-                reached.push(*c);
-            }
-        }
-    }
-    let endpoint_text = |c: &Cidr| {
-        let s = c.to_string();
-        if c.prefix == c.bits() {
-            s.rsplit_once('/').map_or(s.clone(), |(a, _)| a.to_string())
-        } else {
-            s
-        }
-    };
-    let described: Vec<String> = reached
-        .iter()
-        .map(|c| {
-            let what = METADATA_ENDPOINTS
-                .iter()
-                .chain(KNOWN_ENDPOINTS)
-                .find(|(e, _)| parse_cidr(e).ok() == Some(*c))
-                .map_or("a metadata endpoint", |(_, w)| w);
-            format!("{what} {}", endpoint_text(c))
-        })
-        .collect();
+    let reached = reached_endpoints(reachers);
+    let described: Vec<String> = reached.iter().map(describe_endpoint).collect();
     let first_endpoint = reached.first().map(endpoint_text).unwrap_or_default();
-
-    // Group the workloads by why, in order of first appearance.
-    let mut groups: Vec<(&Why, Vec<&WorkloadSummary>)> = Vec::new();
-    for (w, _, why) in reachers {
-        match groups.iter_mut().find(|(g, _)| *g == why) {
-            Some((_, ws)) => ws.push(w),
-            None => groups.push((why, vec![w])),
-        }
-    }
-    let mut budget = NAMED_WORKLOADS;
-    let mut named: Vec<&WorkloadSummary> = Vec::new();
-    let mut parts = Vec::new();
-    for (why, ws) in &groups {
-        let shown = ws.len().min(budget);
-        budget -= shown;
-        let mut who: Vec<String> = ws[..shown]
-            .iter()
-            .map(|w| w.id.describe().to_string())
-            .collect();
-        named.extend(&ws[..shown]);
-        let rest = ws.len() - shown;
-        if rest > 0 {
-            who.push(if shown == 0 {
-                format!("{rest} workload{}", if rest == 1 { "" } else { "s" })
-            } else {
-                format!("{rest} more")
-            });
-        }
-        let who = match who.len() {
-            1 => who.remove(0),
-            _ => {
-                let last = who.pop().unwrap_or_default();
-                format!("{} and {last}", who.join(", "))
-            }
-        };
-        parts.push(format!("{who}: {}", explain(ps, why, &first_endpoint)));
-    }
-    let block = reached.first().map_or_else(String::new, |c| {
-        format!(
-            "ipBlock {} with except [{c}]",
-            if c.v6 { "::/0" } else { "0.0.0.0/0" }
-        )
-    });
-    let advice = if groups
-        .iter()
-        .all(|(why, _)| matches!(why, Why::HostNetwork))
-    {
-        "Run these pods without hostNetwork, or block the endpoint on the nodes themselves"
-            .to_string()
-    } else {
-        format!(
-            "Block it with an Egress NetworkPolicy that selects every pod (podSelector: {{}}) and allows {block}, and no rule that re-opens it"
-        )
-    };
+    let groups = group_by_why(reachers);
+    let (parts, named) = explain_groups(ps, &groups, &first_endpoint);
+    let advice = advice(&groups, &reached);
     let message = format!(
         "pods in namespace \"{ns}\" can reach {} on TCP port 80: {}. {advice}",
         described.join(" and "),
         parts.join("; ")
     );
 
-    let namespace = ix
-        .of_kind("Namespace")
-        .find(|o| o.id.name.as_deref() == Some(ns));
-    let mut f = match namespace {
-        Some(o) => {
-            let doc: &Document = &o.doc;
-            let at = doc
-                .path(o.node, &["metadata", "name"])
-                .or_else(|| doc.entry(o.node, "metadata").map(|e| e.key))
-                .unwrap_or(o.node);
-            let mut f = o.finding(&METADATA_EGRESS_OPEN, doc.span(at), message);
-            for w in &named {
-                f.related_in(
-                    w.file.clone(),
-                    w.span,
-                    format!("{} can reach {first_endpoint}", w.id.describe()),
-                );
-            }
-            f
-        }
-        None => {
-            let w = reachers[0].0;
-            w.finding(&METADATA_EGRESS_OPEN, w.span, message)
-        }
-    };
+    let mut f = anchored_finding(ix, ns, reachers, &named, &first_endpoint, message);
     f.label("pods here can reach the metadata endpoint");
     // With no NetworkPolicy of the namespace among the scanned files, the policies may live
     // in another repository: a warning. With policies here that still let traffic out, the
@@ -1062,7 +311,166 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
         )
         .into_boxed_str();
     }
-    for (why, _) in &groups {
+    relate_rules(&mut f, ps, &groups, &first_endpoint);
+    f
+}
+
+/// The endpoints some workload reaches, in order of first appearance.
+fn reached_endpoints(reachers: &[Reacher<'_>]) -> Vec<Cidr> {
+    let mut reached: Vec<Cidr> = Vec::new();
+    for (_, r, _) in reachers {
+        for c in r {
+            if !reached.contains(c) {
+                reached.push(*c);
+            }
+        }
+    }
+    reached
+}
+
+/// An endpoint as a message writes it: a single address without its `/32` or `/128`.
+fn endpoint_text(c: &Cidr) -> String {
+    let s = c.to_string();
+    if c.prefix == c.bits() {
+        s.rsplit_once('/').map_or(s.clone(), |(a, _)| a.to_string())
+    } else {
+        s
+    }
+}
+
+/// An endpoint with what it is: "the instance metadata endpoint 169.254.169.254".
+fn describe_endpoint(c: &Cidr) -> String {
+    let what = METADATA_ENDPOINTS
+        .iter()
+        .chain(KNOWN_ENDPOINTS)
+        .find(|(e, _)| parse_cidr(e).ok() == Some(*c))
+        .map_or("a metadata endpoint", |(_, w)| w);
+    format!("{what} {}", endpoint_text(c))
+}
+
+/// The workloads grouped by why they reach the endpoint, in order of first appearance.
+type Groups<'r> = Vec<(&'r Why, Vec<&'r WorkloadSummary>)>;
+
+fn group_by_why<'r>(reachers: &'r [Reacher<'_>]) -> Groups<'r> {
+    let mut groups: Groups<'r> = Vec::new();
+    for (w, _, why) in reachers {
+        match groups.iter_mut().find(|(g, _)| *g == why) {
+            Some((_, ws)) => ws.push(w),
+            None => groups.push((why, vec![w])),
+        }
+    }
+    groups
+}
+
+/// One part of the message per group (who, and why), and the workloads named in them: at
+/// most `NAMED_WORKLOADS` over all groups, the rest counted.
+fn explain_groups<'r>(
+    ps: &[Policy<'_>],
+    groups: &Groups<'r>,
+    endpoint: &str,
+) -> (Vec<String>, Vec<&'r WorkloadSummary>) {
+    let mut budget = NAMED_WORKLOADS;
+    let mut named: Vec<&WorkloadSummary> = Vec::new();
+    let mut parts = Vec::new();
+    for (why, ws) in groups {
+        let shown = ws.len().min(budget);
+        budget -= shown;
+        named.extend(&ws[..shown]);
+        parts.push(format!(
+            "{}: {}",
+            who(ws, shown),
+            explain(ps, why, endpoint)
+        ));
+    }
+    (parts, named)
+}
+
+/// The first `shown` of `ws` by name and the rest counted: "a, b and 3 more", or
+/// "4 workloads" when none is named.
+fn who(ws: &[&WorkloadSummary], shown: usize) -> String {
+    let mut who: Vec<String> = ws[..shown]
+        .iter()
+        .map(|w| w.id.describe().to_string())
+        .collect();
+    let rest = ws.len() - shown;
+    if rest > 0 {
+        who.push(if shown == 0 {
+            format!("{rest} workload{}", if rest == 1 { "" } else { "s" })
+        } else {
+            format!("{rest} more")
+        });
+    }
+    match who.len() {
+        1 => who.remove(0),
+        _ => {
+            let last = who.pop().unwrap_or_default();
+            format!("{} and {last}", who.join(", "))
+        }
+    }
+}
+
+/// How to close the endpoint: off hostNetwork, or with an Egress policy excepting it.
+fn advice(groups: &Groups<'_>, reached: &[Cidr]) -> String {
+    let block = reached.first().map_or_else(String::new, |c| {
+        format!(
+            "ipBlock {} with except [{c}]",
+            if c.v6 { "::/0" } else { "0.0.0.0/0" }
+        )
+    });
+    if groups
+        .iter()
+        .all(|(why, _)| matches!(why, Why::HostNetwork))
+    {
+        "Run these pods without hostNetwork, or block the endpoint on the nodes themselves"
+            .to_string()
+    } else {
+        format!(
+            "Block it with an Egress NetworkPolicy that selects every pod (podSelector: {{}}) and allows {block}, and no rule that re-opens it"
+        )
+    }
+}
+
+/// The finding, on the Namespace's name when the Namespace is among the scanned files (with
+/// the named workloads related), else on the first workload.
+fn anchored_finding(
+    ix: &Index,
+    ns: &str,
+    reachers: &[Reacher<'_>],
+    named: &[&WorkloadSummary],
+    first_endpoint: &str,
+    message: String,
+) -> Finding {
+    let namespace = ix
+        .of_kind("Namespace")
+        .find(|o| o.id.name.as_deref() == Some(ns));
+    match namespace {
+        Some(o) => {
+            let doc: &Document = &o.doc;
+            let at = doc
+                .path(o.node, &["metadata", "name"])
+                .or_else(|| doc.entry(o.node, "metadata").map(|e| e.key))
+                .unwrap_or(o.node);
+            let mut f = o.finding(&METADATA_EGRESS_OPEN, doc.span(at), message);
+            for w in named {
+                f.related_in(
+                    w.file.clone(),
+                    w.span,
+                    format!("{} can reach {first_endpoint}", w.id.describe()),
+                );
+            }
+            f
+        }
+        None => {
+            let w = reachers[0].0;
+            w.finding(&METADATA_EGRESS_OPEN, w.span, message)
+        }
+    }
+}
+
+/// Relates the egress rules that let the traffic out, each at the ipBlock that admits the
+/// endpoint or at the rule.
+fn relate_rules(f: &mut Finding, ps: &[Policy<'_>], groups: &Groups<'_>, first_endpoint: &str) {
+    for (why, _) in groups {
         if let Why::Rule {
             policy,
             rule,
@@ -1083,229 +491,17 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
             );
         }
     }
-    f
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn c(s: &str) -> Cidr {
-        parse_cidr(s).unwrap()
-    }
-
-    fn allows(cidr: &str, except: &[&str], target: &str) -> bool {
-        let except: Vec<Cidr> = except.iter().map(|e| c(e)).collect();
-        block_allows(c(cidr), &except, c(target))
-    }
-
     #[test]
-    fn parses_and_prints_cidrs() {
-        assert_eq!(c("10.0.0.0/8").to_string(), "10.0.0.0/8");
-        assert_eq!(c("::/0").to_string(), "::/0");
-        assert_eq!(c("fd00:ec2:0::254/128").to_string(), "fd00:ec2::254/128");
-        assert!(c("0.0.0.0/0").is_canonical());
-        assert!(parse_cidr("10.10.0.0/0#example").is_err());
-        assert!(
-            parse_cidr("169.254.169.254")
-                .unwrap_err()
-                .contains("169.254.169.254/32")
-        );
-        assert!(parse_cidr("10.0.0.0/33").is_err());
-        assert!(parse_cidr("::/129").is_err());
-        assert!(parse_cidr("010.0.0.0/8").is_err());
-        assert!(parse_cidr("10.0.0.0/").is_err());
-        assert!(parse_cidr("10.0.0.0/-1").is_err());
-        assert!(parse_cidr(" 10.0.0.0/8").is_err());
-        assert!(parse_cidr("").is_err());
+    fn metadata_endpoints_parse() {
         for (e, _) in METADATA_ENDPOINTS {
             assert!(parse_cidr(e).is_ok(), "{e}");
         }
-    }
-
-    #[test]
-    fn canonical_form_clears_host_bits() {
-        let x = c("10.10.0.0/0");
-        assert!(!x.is_canonical());
-        assert_eq!(x.canonical().to_string(), "0.0.0.0/0");
-        assert_eq!(
-            c("192.168.1.1/24").canonical().to_string(),
-            "192.168.1.0/24"
-        );
-        assert!(c("192.168.1.1/32").is_canonical());
-        assert_eq!(c("2001:db8::1/32").canonical().to_string(), "2001:db8::/32");
-        assert!(!c("::1/0").is_canonical());
-    }
-
-    #[test]
-    fn containment() {
-        assert!(c("0.0.0.0/0").contains(c("169.254.169.254/32")));
-        assert!(c("169.254.0.0/16").contains(c("169.254.169.254/32")));
-        assert!(!c("10.0.0.0/8").contains(c("169.254.169.254/32")));
-        assert!(!c("::/0").contains(c("169.254.169.254/32")));
-        assert!(!c("169.254.169.254/32").contains(c("169.254.0.0/16")));
-        assert!(c("::/0").contains(c("fd00:ec2::254/128")));
-    }
-
-    #[test]
-    fn block_minus_except() {
-        let imds = "169.254.169.254/32";
-        assert!(allows("0.0.0.0/0", &[], imds));
-        assert!(!allows("0.0.0.0/0", &[imds], imds));
-        assert!(!allows("0.0.0.0/0", &["169.254.0.0/16"], imds));
-        assert!(allows("0.0.0.0/0", &["169.254.169.0/32"], imds));
-        assert!(allows("169.254.0.0/16", &["10.0.0.0/8"], imds));
-        assert!(!allows("10.0.0.0/8", &[], imds));
-        assert!(allows(imds, &[], imds));
-        // IPv6 never opens the IPv4 endpoint, and an IPv6 except does not close it.
-        assert!(!allows("::/0", &[], imds));
-        assert!(allows("0.0.0.0/0", &["::/0"], imds));
-        assert!(allows("::/0", &[], "fd00:ec2::254/128"));
-        assert!(!allows("::/0", &["fd00:ec2::254/128"], "fd00:ec2::254/128"));
-        assert!(!allows("::/0", &["fd00::/8"], "fd00:ec2::254/128"));
-        // Host bits set: the block the prefix denotes.
-        assert!(allows("10.10.0.0/0", &[], imds));
-    }
-
-    #[test]
-    fn block_minus_except_over_ranges() {
-        // A /24 target covered by two /25 excepts is closed; one /25 leaves it open.
-        assert!(!allows(
-            "10.0.0.0/8",
-            &["10.1.2.0/25", "10.1.2.128/25"],
-            "10.1.2.0/24"
-        ));
-        assert!(allows("10.0.0.0/8", &["10.1.2.128/25"], "10.1.2.0/24"));
-        assert!(allows("10.0.0.0/8", &["10.1.2.0/25"], "10.1.2.0/24"));
-        // Overlapping and nested excepts, in any order.
-        assert!(!allows(
-            "10.1.2.0/24",
-            &[
-                "10.1.2.128/25",
-                "10.1.2.0/26",
-                "10.1.2.0/25",
-                "10.1.2.64/26"
-            ],
-            "10.1.2.0/24"
-        ));
-        // The edges of the whole space do not overflow.
-        assert!(!allows("::/0", &["::/1", "8000::/1"], "::/0"));
-        assert!(allows("::/0", &["::/1"], "::/0"));
-        assert!(allows("::/0", &["8000::/1"], "::/0"));
-        assert!(!allows(
-            "0.0.0.0/0",
-            &["0.0.0.0/1", "128.0.0.0/1"],
-            "0.0.0.0/0"
-        ));
-        assert!(allows(
-            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120",
-            &["ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/121"],
-            "::/0"
-        ));
-    }
-
-    fn labels(l: &[(&str, &str)]) -> Vec<(String, String)> {
-        l.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    fn req(key: &str, operator: Operator, values: &[&str]) -> LabelSelector {
-        LabelSelector {
-            match_labels: Vec::new(),
-            match_expressions: vec![Requirement {
-                key: key.into(),
-                operator,
-                values: values.iter().map(|v| v.to_string()).collect(),
-            }],
-        }
-    }
-
-    #[test]
-    fn selectors() {
-        let web = labels(&[("app", "web"), ("tier", "front")]);
-        let bare = labels(&[]);
-        assert!(LabelSelector::default().matches(&web));
-        assert!(LabelSelector::default().matches(&bare));
-        let ml = LabelSelector {
-            match_labels: labels(&[("app", "web")]),
-            match_expressions: Vec::new(),
-        };
-        assert!(ml.matches(&web));
-        assert!(!ml.matches(&bare));
-        assert!(!ml.matches(&labels(&[("app", "api")])));
-        assert!(req("app", Operator::In, &["web", "api"]).matches(&web));
-        assert!(!req("app", Operator::In, &["api"]).matches(&web));
-        assert!(!req("app", Operator::In, &["web"]).matches(&bare));
-        assert!(!req("app", Operator::NotIn, &["web"]).matches(&web));
-        assert!(req("app", Operator::NotIn, &["api"]).matches(&web));
-        assert!(req("app", Operator::NotIn, &["web"]).matches(&bare));
-        assert!(req("tier", Operator::Exists, &[]).matches(&web));
-        assert!(!req("tier", Operator::Exists, &[]).matches(&bare));
-        assert!(!req("tier", Operator::DoesNotExist, &[]).matches(&web));
-        assert!(req("tier", Operator::DoesNotExist, &[]).matches(&bare));
-        // matchLabels and matchExpressions are ANDed.
-        let both = LabelSelector {
-            match_labels: labels(&[("app", "web")]),
-            match_expressions: req("tier", Operator::In, &["back"]).match_expressions,
-        };
-        assert!(!both.matches(&web));
-    }
-
-    #[test]
-    fn ports() {
-        use PortSpec::*;
-        assert_eq!(port_reach(&[]), PortReach::Every);
-        assert_eq!(port_reach(&[All { tcp: true }]), PortReach::Port80);
-        assert_eq!(port_reach(&[All { tcp: false }]), PortReach::OtherPorts);
-        assert_eq!(
-            port_reach(&[
-                Number {
-                    tcp: true,
-                    port: 443,
-                    end: 443
-                },
-                Number {
-                    tcp: false,
-                    port: 53,
-                    end: 53
-                }
-            ]),
-            PortReach::OtherPorts
-        );
-        assert_eq!(
-            port_reach(&[Number {
-                tcp: true,
-                port: 80,
-                end: 80
-            }]),
-            PortReach::Port80
-        );
-        assert_eq!(
-            port_reach(&[Number {
-                tcp: true,
-                port: 1,
-                end: 1024
-            }]),
-            PortReach::Port80
-        );
-        assert_eq!(
-            port_reach(&[Number {
-                tcp: true,
-                port: 81,
-                end: 1024
-            }]),
-            PortReach::OtherPorts
-        );
-        assert_eq!(
-            port_reach(&[Number {
-                tcp: false,
-                port: 80,
-                end: 80
-            }]),
-            PortReach::OtherPorts
-        );
-        assert_eq!(port_reach(&[Named]), PortReach::None);
     }
 
     #[test]
