@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use keelhaul::check::{Rule, Settings};
+use keelhaul::check::{Declared, Rule, Settings};
 use keelhaul::finding::{Family, Finding, Precision, RuleMeta, Scope, Severity};
 use keelhaul::index::{Index, WORKLOADS};
 use keelhaul::pipeline::{ScanOptions, scan};
@@ -26,10 +26,13 @@ static PROBE: RuleMeta = RuleMeta {
 /// namespace with the workloads' pod labels.
 struct IndexProbe;
 
-impl Rule for IndexProbe {
+impl Declared for IndexProbe {
     fn meta(&self) -> &'static RuleMeta {
         &PROBE
     }
+}
+
+impl Rule for IndexProbe {
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["RoleBinding", WORKLOADS]
     }

@@ -12,11 +12,15 @@ use crate::k8s::pss::{KubeVersion, Level, NamespacePolicy};
 use crate::load::{Document, NodeId};
 use crate::span::Span;
 
+/// What a rule is: its metadata. `rules::rule_meta!` implements it with the declaration of
+/// the rule's struct, so the two cannot disagree.
+pub trait Declared {
+    fn meta(&self) -> &'static RuleMeta;
+}
+
 /// A check. A rule overrides only the hooks for what it looks at; it never prints, reads
 /// files or knows the output format.
-pub trait Rule: Send + Sync {
-    fn meta(&self) -> &'static RuleMeta;
-
+pub trait Rule: Declared + Send + Sync {
     /// Whether the rule reads `Settings::namespaces` (the scan then reads the Namespaces of
     /// all files first).
     fn reads_namespace_labels(&self) -> bool {

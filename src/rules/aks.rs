@@ -11,6 +11,7 @@ use crate::k8s::aks_versions::{self as versions, Support};
 use crate::span::Span;
 
 rule_meta!(
+    NetworkPolicyMissing,
     NETWORK_POLICY_MISSING,
     "KH601",
     "network-policy-missing",
@@ -19,6 +20,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    NetworkPolicyRetiring,
     NETWORK_POLICY_RETIRING,
     "KH602",
     "network-policy-retiring",
@@ -27,6 +29,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    RbacDisabled,
     RBAC_DISABLED,
     "KH603",
     "kubernetes-rbac-disabled",
@@ -35,6 +38,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    EntraMissing,
     ENTRA_MISSING,
     "KH604",
     "entra-integration-missing",
@@ -43,6 +47,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    AzureRbacDisabled,
     AZURE_RBAC_DISABLED,
     "KH605",
     "azure-rbac-disabled",
@@ -51,6 +56,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    LocalAccounts,
     LOCAL_ACCOUNTS,
     "KH606",
     "local-accounts-enabled",
@@ -59,6 +65,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    AutoUpgradeDisabled,
     AUTO_UPGRADE_DISABLED,
     "KH607",
     "auto-upgrade-disabled",
@@ -67,6 +74,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    NodeOsUnpatched,
     NODE_OS_UNPATCHED,
     "KH608",
     "node-os-unpatched",
@@ -75,6 +83,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    MaintenanceWindowMissing,
     MAINTENANCE_WINDOW_MISSING,
     "KH609",
     "maintenance-window-missing",
@@ -83,6 +92,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    DefenderDisabled,
     DEFENDER_DISABLED,
     "KH610",
     "defender-disabled",
@@ -91,6 +101,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    ApiServerUnrestricted,
     API_SERVER_UNRESTRICTED,
     "KH611",
     "api-server-unrestricted",
@@ -99,6 +110,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    ApiServerOpenRange,
     API_SERVER_OPEN_RANGE,
     "KH612",
     "api-server-open-range",
@@ -107,6 +119,7 @@ rule_meta!(
     scope = ClusterDefinition
 );
 rule_meta!(
+    VersionUnsupported,
     VERSION_UNSUPPORTED,
     "KH613",
     "kubernetes-version-unsupported",
@@ -208,11 +221,7 @@ fn via<T>(f: &Field<T>) -> String {
 
 macro_rules! cluster_rule {
     ($ty:ident, $meta:ident, |$d:ident, $s:ident, $out:ident| $body:block) => {
-        pub struct $ty;
         impl Rule for $ty {
-            fn meta(&self) -> &'static RuleMeta {
-                &$meta
-            }
             fn check_cluster(&self, $d: &ClusterDef, $s: &Settings, $out: &mut Vec<Finding>) {
                 $body
             }

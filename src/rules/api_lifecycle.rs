@@ -14,6 +14,7 @@ use crate::k8s::api_lifecycle::{Check, Row, Status, TABLE, Trip, Version};
 use crate::k8s::pod_view::PodView;
 
 rule_meta!(
+    ApiRemoved,
     API_REMOVED,
     "KH501",
     "api-removed",
@@ -21,6 +22,7 @@ rule_meta!(
     "An object uses an apiVersion that the target Kubernetes version no longer serves."
 );
 rule_meta!(
+    ApiDeprecated,
     API_DEPRECATED,
     "KH502",
     "api-deprecated",
@@ -29,6 +31,7 @@ rule_meta!(
     severity_note = "note when no removal is planned"
 );
 rule_meta!(
+    CrdApiRemoved,
     CRD_API_REMOVED,
     "KH503",
     "crd-api-removed",
@@ -36,6 +39,7 @@ rule_meta!(
     "An object uses an apiVersion of a well-known CRD that its component no longer serves."
 );
 rule_meta!(
+    CrdApiDeprecated,
     CRD_API_DEPRECATED,
     "KH504",
     "crd-api-deprecated",
@@ -43,18 +47,13 @@ rule_meta!(
     "An object uses a deprecated apiVersion of a well-known CRD."
 );
 rule_meta!(
+    DeprecatedField,
     DEPRECATED_FIELD,
     "KH505",
     "deprecated-field",
     Warning,
     "A manifest sets a deprecated field instead of its replacement."
 );
-
-pub struct ApiRemoved;
-pub struct ApiDeprecated;
-pub struct CrdApiRemoved;
-pub struct CrdApiDeprecated;
-pub struct DeprecatedField;
 
 /// Which of the four apiVersion rules a row at a status belongs to.
 fn rule_for(row: &Row, status: Status) -> Option<&'static RuleMeta> {
@@ -326,9 +325,6 @@ fn relative_to<'a>(from: &str, to: &'a str) -> &'a str {
 macro_rules! api_version_rule {
     ($rule:ident, $meta:ident) => {
         impl Rule for $rule {
-            fn meta(&self) -> &'static RuleMeta {
-                &$meta
-            }
             fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
                 check_api_version(&$meta, r, out);
             }
@@ -362,10 +358,6 @@ mod tests {
 }
 
 impl Rule for DeprecatedField {
-    fn meta(&self) -> &'static RuleMeta {
-        &DEPRECATED_FIELD
-    }
-
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let doc = pod.doc;
         let spec = pod.workload.pod_spec;

@@ -4,12 +4,12 @@
 
 use super::rule_meta;
 use crate::check::{Rule, Sink};
-use crate::finding::RuleMeta;
 use crate::index::{Resource, workload_of};
 use crate::load::scalar::Value;
 use crate::load::{Document, NodeId};
 
 rule_meta!(
+    InvalidYaml,
     INVALID_YAML,
     "KH001",
     "invalid-yaml",
@@ -17,6 +17,7 @@ rule_meta!(
     "The file is not valid YAML or JSON."
 );
 rule_meta!(
+    DuplicateKey,
     DUPLICATE_KEY,
     "KH002",
     "duplicate-key",
@@ -24,6 +25,7 @@ rule_meta!(
     "A mapping sets the same key twice."
 );
 rule_meta!(
+    AliasLimit,
     ALIAS_LIMIT,
     "KH003",
     "alias-limit",
@@ -31,6 +33,7 @@ rule_meta!(
     "Anchors and aliases expand beyond the budget (an alias bomb)."
 );
 rule_meta!(
+    InvalidValue,
     INVALID_VALUE,
     "KH004",
     "invalid-value",
@@ -38,6 +41,7 @@ rule_meta!(
     "A field has a value of the wrong type; the API server rejects the object."
 );
 rule_meta!(
+    UnreadableFile,
     UNREADABLE_FILE,
     "KH005",
     "unreadable-file",
@@ -45,6 +49,7 @@ rule_meta!(
     "The file could not be read."
 );
 rule_meta!(
+    SkippedFile,
     SKIPPED_FILE,
     "KH006",
     "skipped-file",
@@ -52,6 +57,7 @@ rule_meta!(
     "The file was not scanned: binary or over the size limit."
 );
 rule_meta!(
+    NotRendered,
     NOT_RENDERED,
     "KH007",
     "not-rendered",
@@ -59,6 +65,7 @@ rule_meta!(
     "A Helm chart or template, or a Kustomize overlay, was not rendered, so what it produces was not checked."
 );
 rule_meta!(
+    SuppressionInvalid,
     SUPPRESSION_INVALID,
     "KH008",
     "suppression-invalid",
@@ -67,6 +74,7 @@ rule_meta!(
     scope = Comment
 );
 rule_meta!(
+    RenderFailed,
     RENDER_FAILED,
     "KH010",
     "render-failed",
@@ -74,6 +82,7 @@ rule_meta!(
     "helm template or kustomize build failed, so the chart's or overlay's resources were not checked."
 );
 rule_meta!(
+    SuppressionUnused,
     SUPPRESSION_UNUSED,
     "KH009",
     "suppression-unused",
@@ -82,26 +91,16 @@ rule_meta!(
     scope = Comment
 );
 
-macro_rules! load_rule {
-    ($ty:ident, $meta:ident) => {
-        /// Raised by the scan while loading, not by a hook.
-        pub struct $ty;
-        impl Rule for $ty {
-            fn meta(&self) -> &'static RuleMeta {
-                &$meta
-            }
-        }
-    };
-}
-load_rule!(InvalidYaml, INVALID_YAML);
-load_rule!(DuplicateKey, DUPLICATE_KEY);
-load_rule!(AliasLimit, ALIAS_LIMIT);
-load_rule!(UnreadableFile, UNREADABLE_FILE);
-load_rule!(SkippedFile, SKIPPED_FILE);
-load_rule!(NotRendered, NOT_RENDERED);
-load_rule!(RenderFailed, RENDER_FAILED);
-load_rule!(SuppressionInvalid, SUPPRESSION_INVALID);
-load_rule!(SuppressionUnused, SUPPRESSION_UNUSED);
+// Raised by the scan while loading, not by a hook: nothing to override.
+impl Rule for InvalidYaml {}
+impl Rule for DuplicateKey {}
+impl Rule for AliasLimit {}
+impl Rule for UnreadableFile {}
+impl Rule for SkippedFile {}
+impl Rule for NotRendered {}
+impl Rule for RenderFailed {}
+impl Rule for SuppressionInvalid {}
+impl Rule for SuppressionUnused {}
 
 /// The Kubernetes type of a field, as far as keelhaul's rules read fields.
 enum Ty {
@@ -207,13 +206,8 @@ const OBJECT_META: Ty = Ty::Map(&[
 ]);
 
 /// KH004: values the API server cannot decode into the field's type.
-pub struct InvalidValue;
 
 impl Rule for InvalidValue {
-    fn meta(&self) -> &'static RuleMeta {
-        &INVALID_VALUE
-    }
-
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         let doc = r.doc;
         let mut path: Vec<Seg<'_>> = Vec::new();

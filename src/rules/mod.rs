@@ -13,15 +13,17 @@ pub mod rbac;
 pub mod seccomp_apparmor;
 pub mod security_context;
 
-/// Declares a rule's metadata; its page `rules/<ID>-<slug>.md` is embedded in the binary.
+/// Declares a rule: its unit struct and its metadata, a static the rule's findings name.
+/// The page `rules/<ID>-<slug>.md` is embedded in the binary. The struct then implements
+/// `check::Rule`, overriding the hooks for what it looks at.
 ///
-/// `rule_meta!(NAME, "KHnnn", "slug", Severity, "Title." [, key = value]...)`, where the
+/// `rule_meta!(Struct, STATIC, "KHnnn", "slug", Severity, "Title." [, key = value]...)`, where the
 /// optional keys, in this order, are `pss` (the Pod Security control), `precision`
 /// (`VeryHigh` unless said), `security_severity` (by family and severity unless said) and
 /// `scope` (`Object` unless said) and `severity_note` (when the severity of a finding
 /// depends on what is found). The family is the id's hundreds digit.
 macro_rules! rule_meta {
-    ($name:ident, $id:literal, $slug:literal, $sev:ident, $title:literal
+    ($rule:ident, $name:ident, $id:literal, $slug:literal, $sev:ident, $title:literal
         $(, pss = $pss:literal)?
         $(, precision = $prec:ident)?
         $(, security_severity = $ss:literal)?
@@ -45,6 +47,15 @@ macro_rules! rule_meta {
             pss_control: rule_meta!(@or None $(, Some($pss))?),
             page: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, "-", $slug, ".md")),
         };
+
+        #[doc = concat!("`", $id, "` `", $slug, "`: ", $title)]
+        pub struct $rule;
+
+        impl $crate::check::Declared for $rule {
+            fn meta(&self) -> &'static $crate::finding::RuleMeta {
+                &$name
+            }
+        }
     };
     (@or $default:expr) => { $default };
     (@or $default:expr, $given:expr) => { $given };

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, Severity};
 use crate::index::{Index, IndexedObject};
 use crate::k8s::pod_view::PodView;
 use crate::k8s::pss::{self, KubeVersion, LABEL_PREFIX, Level};
 use crate::load::{Document, NodeId};
 
 rule_meta!(
+    NamespacePssViolation,
     NAMESPACE_REJECTS,
     "KH130",
     "namespace-pss-violation",
@@ -24,6 +25,7 @@ rule_meta!(
     severity_note = "enforce), warning (audit, warn"
 );
 rule_meta!(
+    NamespaceWithoutPss,
     NAMESPACE_WITHOUT_ENFORCE,
     "KH131",
     "namespace-without-pss",
@@ -33,6 +35,7 @@ rule_meta!(
     scope = Namespace
 );
 rule_meta!(
+    NamespacePssLabelInvalid,
     NAMESPACE_LABEL_INVALID,
     "KH132",
     "namespace-pss-label-invalid",
@@ -56,13 +59,8 @@ fn labels(o: &IndexedObject) -> BTreeMap<&str, (NodeId, NodeId, &str)> {
 }
 
 /// KH130.
-pub struct NamespacePssViolation;
 
 impl Rule for NamespacePssViolation {
-    fn meta(&self) -> &'static RuleMeta {
-        &NAMESPACE_REJECTS
-    }
-
     fn reads_namespace_labels(&self) -> bool {
         true
     }
@@ -155,13 +153,8 @@ impl Rule for NamespacePssViolation {
 }
 
 /// KH131.
-pub struct NamespaceWithoutPss;
 
 impl Rule for NamespaceWithoutPss {
-    fn meta(&self) -> &'static RuleMeta {
-        &NAMESPACE_WITHOUT_ENFORCE
-    }
-
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["Namespace"]
     }
@@ -198,13 +191,8 @@ impl Rule for NamespaceWithoutPss {
 }
 
 /// KH132.
-pub struct NamespacePssLabelInvalid;
 
 impl Rule for NamespacePssLabelInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &NAMESPACE_LABEL_INVALID
-    }
-
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["Namespace"]
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, Severity};
 use crate::index::{Index, Resource, WORKLOADS, WorkloadSummary};
 use crate::k8s::cidr::{Cidr, parse_cidr};
 use crate::k8s::network_policy::{
@@ -20,6 +20,7 @@ use crate::k8s::network_policy::{
 use crate::load::{Document, NodeId};
 
 rule_meta!(
+    MetadataEgressOpen,
     METADATA_EGRESS_OPEN,
     "KH401",
     "metadata-egress-open",
@@ -30,6 +31,7 @@ rule_meta!(
     severity_note = "warning when no NetworkPolicy of the namespace is scanned"
 );
 rule_meta!(
+    NetworkPolicyCidrInvalid,
     NETWORK_POLICY_CIDR_INVALID,
     "KH402",
     "network-policy-cidr-invalid",
@@ -131,13 +133,8 @@ fn comment_hint(text: &str) -> String {
 // ---------------------------------------------------------------------------------------
 
 /// KH402.
-pub struct NetworkPolicyCidrInvalid;
 
 impl Rule for NetworkPolicyCidrInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &NETWORK_POLICY_CIDR_INVALID
-    }
-
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         if !is_kubernetes_network_policy(r.api_version, r.kind) {
             return;
@@ -182,13 +179,8 @@ fn endpoints(settings: &Settings) -> Vec<Cidr> {
 type Reacher<'a> = (&'a WorkloadSummary, Vec<Cidr>, Why);
 
 /// KH401.
-pub struct MetadataEgressOpen;
 
 impl Rule for MetadataEgressOpen {
-    fn meta(&self) -> &'static RuleMeta {
-        &METADATA_EGRESS_OPEN
-    }
-
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["NetworkPolicy", "Namespace", WORKLOADS]
     }

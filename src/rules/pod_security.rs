@@ -5,11 +5,11 @@
 
 use super::rule_meta;
 use crate::check::{Rule, Sink};
-use crate::finding::RuleMeta;
 use crate::k8s::pod_view::PodView;
 use crate::k8s::pss;
 
 rule_meta!(
+    PodSecurity,
     POD_SECURITY,
     "KH120",
     "pod-security",
@@ -19,13 +19,8 @@ rule_meta!(
 );
 
 /// KH120.
-pub struct PodSecurity;
 
 impl Rule for PodSecurity {
-    fn meta(&self) -> &'static RuleMeta {
-        &POD_SECURITY
-    }
-
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let Some(level) = out.settings.pss else {
             return;

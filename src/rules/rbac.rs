@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, Severity};
 use crate::index::{Index, IndexedObject, Resource};
 use crate::load::{Document, NodeId};
 
 rule_meta!(
+    UserBinding,
     USER_BINDING,
     "KH301",
     "user-binding",
@@ -20,6 +21,7 @@ rule_meta!(
     severity_note = "error cluster-wide or for a powerful role"
 );
 rule_meta!(
+    AnonymousBinding,
     ANONYMOUS_BINDING,
     "KH302",
     "anonymous-binding",
@@ -28,6 +30,7 @@ rule_meta!(
     security_severity = "9.1"
 );
 rule_meta!(
+    MastersBinding,
     MASTERS_BINDING,
     "KH303",
     "masters-binding",
@@ -36,6 +39,7 @@ rule_meta!(
     security_severity = "9.1"
 );
 rule_meta!(
+    ClusterAdminBinding,
     CLUSTER_ADMIN_BINDING,
     "KH304",
     "cluster-admin-binding",
@@ -45,6 +49,7 @@ rule_meta!(
     severity_note = "warning in a RoleBinding"
 );
 rule_meta!(
+    WildcardPermissions,
     WILDCARD_PERMISSIONS,
     "KH305",
     "wildcard-permissions",
@@ -52,6 +57,7 @@ rule_meta!(
     "A role grants `*` verbs, resources or API groups."
 );
 rule_meta!(
+    EscalationVerbs,
     ESCALATION_VERBS,
     "KH306",
     "escalation-verbs",
@@ -59,6 +65,7 @@ rule_meta!(
     "A role grants escalate, bind or impersonate."
 );
 rule_meta!(
+    SecretsAccess,
     SECRETS_ACCESS,
     "KH307",
     "secrets-access",
@@ -66,6 +73,7 @@ rule_meta!(
     "A role can read Secrets."
 );
 rule_meta!(
+    ExecAccess,
     EXEC_ACCESS,
     "KH308",
     "exec-access",
@@ -74,6 +82,7 @@ rule_meta!(
     severity_note = "error for nodes/proxy"
 );
 rule_meta!(
+    WorkloadCreation,
     WORKLOAD_CREATION,
     "KH309",
     "workload-creation",
@@ -81,6 +90,7 @@ rule_meta!(
     "A role can create pods or workloads."
 );
 rule_meta!(
+    UnresolvedRole,
     UNRESOLVED_ROLE,
     "KH310",
     "unresolved-role",
@@ -89,6 +99,7 @@ rule_meta!(
     precision = High
 );
 rule_meta!(
+    DefaultServiceAccountBinding,
     DEFAULT_SA_BINDING,
     "KH311",
     "default-service-account-binding",
@@ -190,12 +201,8 @@ fn role_rules<'d>(r: &Resource<'d>) -> Vec<RuleView<'d>> {
 }
 
 /// KH305.
-pub struct WildcardPermissions;
 
 impl Rule for WildcardPermissions {
-    fn meta(&self) -> &'static RuleMeta {
-        &WILDCARD_PERMISSIONS
-    }
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
             for (what, list) in [
@@ -218,12 +225,8 @@ impl Rule for WildcardPermissions {
 }
 
 /// KH306.
-pub struct EscalationVerbs;
 
 impl Rule for EscalationVerbs {
-    fn meta(&self) -> &'static RuleMeta {
-        &ESCALATION_VERBS
-    }
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
             for (n, v) in &rule.verbs {
@@ -244,12 +247,8 @@ impl Rule for EscalationVerbs {
 }
 
 /// KH307.
-pub struct SecretsAccess;
 
 impl Rule for SecretsAccess {
-    fn meta(&self) -> &'static RuleMeta {
-        &SECRETS_ACCESS
-    }
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
             if !rule.core_group() || !rule.any_verb(&["get", "list", "watch"]) {
@@ -282,12 +281,8 @@ impl Rule for SecretsAccess {
 }
 
 /// KH308.
-pub struct ExecAccess;
 
 impl Rule for ExecAccess {
-    fn meta(&self) -> &'static RuleMeta {
-        &EXEC_ACCESS
-    }
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
             if !rule.core_group() || rule.verbs.is_empty() {
@@ -321,12 +316,8 @@ impl Rule for ExecAccess {
 }
 
 /// KH309.
-pub struct WorkloadCreation;
 
 impl Rule for WorkloadCreation {
-    fn meta(&self) -> &'static RuleMeta {
-        &WORKLOAD_CREATION
-    }
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
             if !rule.any_verb(&["create"]) {
@@ -474,11 +465,7 @@ const BINDING_KINDS: &[&str] = &["RoleBinding", "ClusterRoleBinding", "Role", "C
 
 macro_rules! binding_rule {
     ($ty:ident, $meta:ident, $body:expr) => {
-        pub struct $ty;
         impl Rule for $ty {
-            fn meta(&self) -> &'static RuleMeta {
-                &$meta
-            }
             fn indexed_kinds(&self) -> &'static [&'static str] {
                 BINDING_KINDS
             }

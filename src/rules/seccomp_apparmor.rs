@@ -10,6 +10,7 @@ use crate::k8s::pss::{self, KubeVersion};
 use crate::load::{Document, NodeId};
 
 rule_meta!(
+    SeccompMissing,
     SECCOMP_MISSING,
     "KH201",
     "seccomp-missing",
@@ -18,6 +19,7 @@ rule_meta!(
     pss = "seccompProfile_restricted"
 );
 rule_meta!(
+    SeccompUnconfined,
     SECCOMP_UNCONFINED,
     "KH202",
     "seccomp-unconfined",
@@ -26,6 +28,7 @@ rule_meta!(
     pss = "seccompProfile_baseline"
 );
 rule_meta!(
+    SeccompProfileInvalid,
     SECCOMP_PROFILE_INVALID,
     "KH203",
     "seccomp-profile-invalid",
@@ -33,6 +36,7 @@ rule_meta!(
     "A seccomp profile is malformed: Localhost without a profile, a profile without Localhost, an unknown type."
 );
 rule_meta!(
+    SeccompLegacyAnnotation,
     SECCOMP_LEGACY_ANNOTATION,
     "KH204",
     "seccomp-legacy-annotation",
@@ -41,6 +45,7 @@ rule_meta!(
     severity_note = "error from 1.27 when it is the only profile"
 );
 rule_meta!(
+    MisplacedSecurityAnnotation,
     MISPLACED_SECURITY_ANNOTATION,
     "KH205",
     "misplaced-security-annotation",
@@ -48,6 +53,7 @@ rule_meta!(
     "A seccomp or AppArmor annotation sits on the workload instead of its pod template."
 );
 rule_meta!(
+    AppArmorUnconfined,
     APPARMOR_UNCONFINED,
     "KH211",
     "apparmor-unconfined",
@@ -56,6 +62,7 @@ rule_meta!(
     pss = "appArmorProfile"
 );
 rule_meta!(
+    AppArmorProfileInvalid,
     APPARMOR_PROFILE_INVALID,
     "KH212",
     "apparmor-profile-invalid",
@@ -63,6 +70,7 @@ rule_meta!(
     "An AppArmor profile is malformed."
 );
 rule_meta!(
+    AppArmorUnknownContainer,
     APPARMOR_UNKNOWN_CONTAINER,
     "KH213",
     "apparmor-unknown-container",
@@ -70,6 +78,7 @@ rule_meta!(
     "An AppArmor annotation names a container the pod does not have."
 );
 rule_meta!(
+    AppArmorLegacyAnnotation,
     APPARMOR_LEGACY_ANNOTATION,
     "KH214",
     "apparmor-legacy-annotation",
@@ -78,6 +87,7 @@ rule_meta!(
     severity_note = "from 1.30"
 );
 rule_meta!(
+    AppArmorFieldUnsupported,
     APPARMOR_FIELD_UNSUPPORTED,
     "KH215",
     "apparmor-field-unsupported",
@@ -268,12 +278,8 @@ fn security_contexts<'a, 'd>(
 // ---- seccomp ------------------------------------------------------------------------------
 
 /// KH201.
-pub struct SeccompMissing;
 
 impl Rule for SeccompMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &SECCOMP_MISSING
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         if pod.is_windows()
             || map_field(pod.doc, pod.security_context(), "seccompProfile").is_some()
@@ -310,12 +316,8 @@ impl Rule for SeccompMissing {
 }
 
 /// KH202.
-pub struct SeccompUnconfined;
 
 impl Rule for SeccompUnconfined {
-    fn meta(&self) -> &'static RuleMeta {
-        &SECCOMP_UNCONFINED
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for (sc, owner) in security_contexts(pod) {
             if let Some(f) = ProfileField::read(pod.doc, sc, "seccompProfile")
@@ -347,12 +349,8 @@ impl Rule for SeccompUnconfined {
 }
 
 /// KH203.
-pub struct SeccompProfileInvalid;
 
 impl Rule for SeccompProfileInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &SECCOMP_PROFILE_INVALID
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for (sc, owner) in security_contexts(pod) {
             if let Some(f) = ProfileField::read(pod.doc, sc, "seccompProfile") {
@@ -363,12 +361,8 @@ impl Rule for SeccompProfileInvalid {
 }
 
 /// KH204.
-pub struct SeccompLegacyAnnotation;
 
 impl Rule for SeccompLegacyAnnotation {
-    fn meta(&self) -> &'static RuleMeta {
-        &SECCOMP_LEGACY_ANNOTATION
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let version = out.settings.kube_version;
         for a in pod_annotations(pod) {
@@ -430,12 +424,8 @@ fn same_profile(a: Profile<'_>, b: Profile<'_>) -> bool {
 }
 
 /// KH205.
-pub struct MisplacedSecurityAnnotation;
 
 impl Rule for MisplacedSecurityAnnotation {
-    fn meta(&self) -> &'static RuleMeta {
-        &MISPLACED_SECURITY_ANNOTATION
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let r = pod.workload.resource;
         let own_meta = r.metadata();
@@ -466,12 +456,8 @@ impl Rule for MisplacedSecurityAnnotation {
 // ---- AppArmor -----------------------------------------------------------------------------
 
 /// KH211.
-pub struct AppArmorUnconfined;
 
 impl Rule for AppArmorUnconfined {
-    fn meta(&self) -> &'static RuleMeta {
-        &APPARMOR_UNCONFINED
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for (sc, owner) in security_contexts(pod) {
             if let Some(f) = ProfileField::read(pod.doc, sc, "appArmorProfile")
@@ -499,12 +485,8 @@ impl Rule for AppArmorUnconfined {
 }
 
 /// KH212.
-pub struct AppArmorProfileInvalid;
 
 impl Rule for AppArmorProfileInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &APPARMOR_PROFILE_INVALID
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for (sc, owner) in security_contexts(pod) {
             if let Some(f) = ProfileField::read(pod.doc, sc, "appArmorProfile") {
@@ -529,12 +511,8 @@ impl Rule for AppArmorProfileInvalid {
 }
 
 /// KH213.
-pub struct AppArmorUnknownContainer;
 
 impl Rule for AppArmorUnknownContainer {
-    fn meta(&self) -> &'static RuleMeta {
-        &APPARMOR_UNKNOWN_CONTAINER
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for a in pod_annotations(pod) {
             if let Some(name) = a.key.strip_prefix(APPARMOR_CONTAINER)
@@ -553,12 +531,8 @@ impl Rule for AppArmorUnknownContainer {
 }
 
 /// KH214.
-pub struct AppArmorLegacyAnnotation;
 
 impl Rule for AppArmorLegacyAnnotation {
-    fn meta(&self) -> &'static RuleMeta {
-        &APPARMOR_LEGACY_ANNOTATION
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let version = out.settings.kube_version;
         if version < APPARMOR_FIELD_ARRIVES {
@@ -599,12 +573,8 @@ impl Rule for AppArmorLegacyAnnotation {
 }
 
 /// KH215.
-pub struct AppArmorFieldUnsupported;
 
 impl Rule for AppArmorFieldUnsupported {
-    fn meta(&self) -> &'static RuleMeta {
-        &APPARMOR_FIELD_UNSUPPORTED
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let version = out.settings.kube_version;
         if version >= APPARMOR_FIELD_ARRIVES {

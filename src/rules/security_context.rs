@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, Severity};
 use crate::index::Named;
 use crate::index::{Index, WORKLOADS};
 use crate::k8s::pod_view::{
@@ -18,6 +18,7 @@ use crate::k8s::pss;
 use crate::load::NodeId;
 
 rule_meta!(
+    Privileged,
     PRIVILEGED,
     "KH101",
     "privileged",
@@ -27,6 +28,7 @@ rule_meta!(
     security_severity = "9.1"
 );
 rule_meta!(
+    PrivilegeEscalation,
     PRIVILEGE_ESCALATION,
     "KH102",
     "privilege-escalation",
@@ -36,6 +38,7 @@ rule_meta!(
     severity_note = "warning when unset"
 );
 rule_meta!(
+    RunAsRoot,
     RUN_AS_ROOT,
     "KH103",
     "run-as-root",
@@ -45,6 +48,7 @@ rule_meta!(
     severity_note = "error for `runAsUser: 0`"
 );
 rule_meta!(
+    AddedCapabilities,
     ADDED_CAPABILITIES,
     "KH104",
     "added-capabilities",
@@ -54,6 +58,7 @@ rule_meta!(
     severity_note = "error for dangerous ones"
 );
 rule_meta!(
+    CapabilitiesNotDropped,
     CAPABILITIES_NOT_DROPPED,
     "KH105",
     "capabilities-not-dropped",
@@ -62,6 +67,7 @@ rule_meta!(
     pss = "capabilities_restricted"
 );
 rule_meta!(
+    WritableRootFilesystem,
     WRITABLE_ROOT_FILESYSTEM,
     "KH106",
     "writable-root-filesystem",
@@ -69,6 +75,7 @@ rule_meta!(
     "A container's root filesystem is writable."
 );
 rule_meta!(
+    HostNamespaces,
     HOST_NAMESPACES,
     "KH107",
     "host-namespaces",
@@ -78,6 +85,7 @@ rule_meta!(
     security_severity = "9.1"
 );
 rule_meta!(
+    HostPathVolume,
     HOST_PATH_VOLUME,
     "KH108",
     "host-path-volume",
@@ -87,6 +95,7 @@ rule_meta!(
     severity_note = "error for sensitive paths"
 );
 rule_meta!(
+    HostPort,
     HOST_PORT,
     "KH109",
     "host-port",
@@ -95,6 +104,7 @@ rule_meta!(
     pss = "hostPorts"
 );
 rule_meta!(
+    UnmaskedProcMount,
     UNMASKED_PROC_MOUNT,
     "KH110",
     "unmasked-proc-mount",
@@ -103,6 +113,7 @@ rule_meta!(
     pss = "procMount"
 );
 rule_meta!(
+    UnsafeSysctl,
     UNSAFE_SYSCTL,
     "KH111",
     "unsafe-sysctl",
@@ -111,6 +122,7 @@ rule_meta!(
     pss = "sysctls"
 );
 rule_meta!(
+    SelinuxOptions,
     SELINUX_OPTIONS,
     "KH112",
     "selinux-options",
@@ -119,6 +131,7 @@ rule_meta!(
     pss = "seLinuxOptions"
 );
 rule_meta!(
+    WindowsHostProcess,
     WINDOWS_HOST_PROCESS,
     "KH113",
     "windows-host-process",
@@ -128,6 +141,7 @@ rule_meta!(
     security_severity = "9.1"
 );
 rule_meta!(
+    ServiceAccountToken,
     SERVICE_ACCOUNT_TOKEN,
     "KH114",
     "service-account-token",
@@ -155,12 +169,8 @@ fn who<'d>(c: &ContainerView<'d>, pod: &PodView<'d>) -> impl std::fmt::Display +
 // ---------------------------------------------------------------------------------------
 
 /// KH101: the Pod Security control `privileged`.
-pub struct Privileged;
 
 impl Rule for Privileged {
-    fn meta(&self) -> &'static RuleMeta {
-        &PRIVILEGED
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("privileged", pod, out.settings.kube_version) {
             out.report(&PRIVILEGED, v.node, format!(
@@ -175,12 +185,8 @@ impl Rule for Privileged {
 
 /// KH102: the Pod Security control `allowPrivilegeEscalation`, with an explicit `true` an
 /// error and a missing `false` a warning.
-pub struct PrivilegeEscalation;
 
 impl Rule for PrivilegeEscalation {
-    fn meta(&self) -> &'static RuleMeta {
-        &PRIVILEGE_ESCALATION
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         // A privileged container always escalates: KH101 says so already. (Container names
         // are unique in a pod, so the description identifies the container.)
@@ -215,12 +221,8 @@ impl Rule for PrivilegeEscalation {
 }
 
 /// KH103.
-pub struct RunAsRoot;
 
 impl Rule for RunAsRoot {
-    fn meta(&self) -> &'static RuleMeta {
-        &RUN_AS_ROOT
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let pod_sc = pod.security_context();
         for c in pod.containers() {
@@ -314,12 +316,8 @@ fn capability_items<'d>(c: &ContainerView<'d>, list: &str) -> Vec<(NodeId, &'d s
 }
 
 /// KH104.
-pub struct AddedCapabilities;
 
 impl Rule for AddedCapabilities {
-    fn meta(&self) -> &'static RuleMeta {
-        &ADDED_CAPABILITIES
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for c in pod.containers() {
             for (node, name) in capability_items(&c, "add") {
@@ -349,12 +347,8 @@ impl Rule for AddedCapabilities {
 }
 
 /// KH105.
-pub struct CapabilitiesNotDropped;
 
 impl Rule for CapabilitiesNotDropped {
-    fn meta(&self) -> &'static RuleMeta {
-        &CAPABILITIES_NOT_DROPPED
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         if pod.is_windows() {
             return;
@@ -380,12 +374,8 @@ impl Rule for CapabilitiesNotDropped {
 }
 
 /// KH106.
-pub struct WritableRootFilesystem;
 
 impl Rule for WritableRootFilesystem {
-    fn meta(&self) -> &'static RuleMeta {
-        &WRITABLE_ROOT_FILESYSTEM
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         if pod.is_windows() {
             return;
@@ -411,12 +401,8 @@ impl Rule for WritableRootFilesystem {
 }
 
 /// KH107: the Pod Security control `hostNamespaces`.
-pub struct HostNamespaces;
 
 impl Rule for HostNamespaces {
-    fn meta(&self) -> &'static RuleMeta {
-        &HOST_NAMESPACES
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("hostNamespaces", pod, out.settings.kube_version) {
             let what = if v.detail.contains("hostNetwork") {
@@ -440,7 +426,6 @@ impl Rule for HostNamespaces {
 }
 
 /// KH108.
-pub struct HostPathVolume;
 
 /// Host paths that expose the node: its configuration, its kernel interfaces, or a
 /// container runtime socket.
@@ -479,9 +464,6 @@ pub fn is_sensitive_host_path(path: &str) -> bool {
 }
 
 impl Rule for HostPathVolume {
-    fn meta(&self) -> &'static RuleMeta {
-        &HOST_PATH_VOLUME
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("hostPathVolumes", pod, out.settings.kube_version) {
             // The control points at the volume's `path` value when it has one.
@@ -515,12 +497,8 @@ impl Rule for HostPathVolume {
 }
 
 /// KH109: the Pod Security control `hostPorts`.
-pub struct HostPort;
 
 impl Rule for HostPort {
-    fn meta(&self) -> &'static RuleMeta {
-        &HOST_PORT
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("hostPorts", pod, out.settings.kube_version) {
             let port = pod.doc.scalar(v.node).unwrap_or("?");
@@ -535,12 +513,8 @@ impl Rule for HostPort {
 
 /// KH110: the Pod Security control `procMount` (as the restricted level reads it: a user
 /// namespace does not make an unmasked /proc acceptable here).
-pub struct UnmaskedProcMount;
 
 impl Rule for UnmaskedProcMount {
-    fn meta(&self) -> &'static RuleMeta {
-        &UNMASKED_PROC_MOUNT
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("procMount_restricted", pod, out.settings.kube_version) {
             out.report(
@@ -558,12 +532,8 @@ impl Rule for UnmaskedProcMount {
 }
 
 /// KH111.
-pub struct UnsafeSysctl;
 
 impl Rule for UnsafeSysctl {
-    fn meta(&self) -> &'static RuleMeta {
-        &UNSAFE_SYSCTL
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let version = out.settings.kube_version;
         for v in pss::check_control("sysctls", pod, version) {
@@ -577,12 +547,8 @@ impl Rule for UnsafeSysctl {
 }
 
 /// KH112: the Pod Security control `seLinuxOptions`.
-pub struct SelinuxOptions;
 
 impl Rule for SelinuxOptions {
-    fn meta(&self) -> &'static RuleMeta {
-        &SELINUX_OPTIONS
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("seLinuxOptions", pod, out.settings.kube_version) {
             let why = if v.detail.contains(".type") {
@@ -600,12 +566,8 @@ impl Rule for SelinuxOptions {
 }
 
 /// KH113.
-pub struct WindowsHostProcess;
 
 impl Rule for WindowsHostProcess {
-    fn meta(&self) -> &'static RuleMeta {
-        &WINDOWS_HOST_PROCESS
-    }
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("windowsHostProcess", pod, out.settings.kube_version) {
             out.report(
@@ -623,13 +585,8 @@ impl Rule for WindowsHostProcess {
 
 /// KH114. A pod that does not set `automountServiceAccountToken` takes its ServiceAccount's
 /// setting, so this rule looks at both, across files.
-pub struct ServiceAccountToken;
 
 impl Rule for ServiceAccountToken {
-    fn meta(&self) -> &'static RuleMeta {
-        &SERVICE_ACCOUNT_TOKEN
-    }
-
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["ServiceAccount", WORKLOADS]
     }
