@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use keelhaul::check::Settings;
 use keelhaul::finding::Severity;
 use keelhaul::k8s::api_lifecycle::Version;
-use keelhaul::k8s::pss::KubeVersion;
+use keelhaul::k8s::version::KubeVersion;
 use keelhaul::load::load_text;
 use keelhaul::pipeline::{ScanOptions, scan};
 use keelhaul::rules;

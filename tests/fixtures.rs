@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use keelhaul::check::Settings;
-use keelhaul::k8s::pss::{KubeVersion, Level};
+use keelhaul::k8s::pss::Level;
+use keelhaul::k8s::version::KubeVersion;
 use keelhaul::pipeline::{ScanOptions, scan};
 use keelhaul::rules;
 

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use keelhaul::index::{resources_of, workload_of};
 use keelhaul::k8s::pod_view::PodView;
-use keelhaul::k8s::pss::{KubeVersion, Level, evaluate};
+use keelhaul::k8s::pss::{Level, evaluate};
+use keelhaul::k8s::version::KubeVersion;
 use keelhaul::load::load_text;
 
 fn root() -> PathBuf {

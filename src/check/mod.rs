@@ -8,7 +8,8 @@ use std::sync::Arc;
 use crate::finding::{Finding, RuleMeta};
 use crate::index::{Index, IndexedObject, Resource, ResourceId, WorkloadSummary, workload_of};
 use crate::k8s::pod_view::PodView;
-use crate::k8s::pss::{KubeVersion, Level, NamespacePolicy};
+use crate::k8s::pss::{Level, NamespacePolicy};
+use crate::k8s::version::KubeVersion;
 use crate::load::{Document, NodeId};
 use crate::span::Span;
 

@@ -7,7 +7,8 @@ use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
-use crate::k8s::pss::{KubeVersion, Level};
+use crate::k8s::pss::Level;
+use crate::k8s::version::KubeVersion;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::cli::args::FailOn;
 use crate::finding::Severity;
 use crate::k8s::api_lifecycle::Version;
-use crate::k8s::pss::KubeVersion;
 use crate::k8s::pss::Level;
+use crate::k8s::version::KubeVersion;
 use crate::load::{self, Document, LoadProblem, NodeId};
 use crate::span::Pos;
 

@@ -14,7 +14,7 @@ use crate::check::{Rule, Settings};
 use crate::filter::FilterPlan;
 use crate::finding::Severity;
 use crate::k8s::api_lifecycle::Version;
-use crate::k8s::pss::KubeVersion;
+use crate::k8s::version::KubeVersion;
 use crate::load::render::{KustomizeOptions, RenderOptions};
 use crate::pipeline::ScanOptions;
 use crate::rules;

@@ -38,7 +38,7 @@ impl Version {
         Some(Version { major, minor })
     }
 
-    pub fn kube(v: crate::k8s::pss::KubeVersion) -> Version {
+    pub fn kube(v: crate::k8s::version::KubeVersion) -> Version {
         Version {
             major: 1,
             minor: v.0,

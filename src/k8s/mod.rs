@@ -10,3 +10,4 @@ pub mod network_policy;
 pub mod pod_view;
 pub mod pss;
 pub mod selector;
+pub mod version;

@@ -10,7 +10,8 @@ use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, IndexedObject};
 use crate::k8s::pod_view::PodView;
-use crate::k8s::pss::{self, KubeVersion, LABEL_PREFIX, Level};
+use crate::k8s::pss::{self, LABEL_PREFIX, Level};
+use crate::k8s::version::KubeVersion;
 use crate::load::{Document, NodeId};
 
 rule_meta!(

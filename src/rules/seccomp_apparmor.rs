@@ -6,7 +6,8 @@ use super::rule_meta;
 use crate::check::{Rule, Sink};
 use crate::finding::{RuleMeta, Severity};
 use crate::k8s::pod_view::{ContainerView, Field, PodView, key_of, map_field, str_field};
-use crate::k8s::pss::{self, KubeVersion};
+use crate::k8s::pss;
+use crate::k8s::version::KubeVersion;
 use crate::load::{Document, NodeId};
 
 rule_meta!(

@@ -197,7 +197,10 @@ impl Rule for PrivilegeEscalation {
             .map(|c| c.describe().to_string())
             .collect();
         // The Windows exemption holds whatever the target version: the field has no effect there.
-        let version = out.settings.kube_version.max(pss::KubeVersion(25));
+        let version = out
+            .settings
+            .kube_version
+            .max(crate::k8s::version::KubeVersion(25));
         for v in pss::check_control("allowPrivilegeEscalation", pod, version) {
             if privileged.contains(&v.subject) {
                 continue;
