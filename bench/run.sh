@@ -17,7 +17,8 @@
 # the build or the corpus generation fails).
 #
 # Environment: REPS (3), FILES (20000), SMALL_FILES (5000), SEED (1),
-#              KEEP_CORPUS=1 to generate into bench/.corpus{,-small} (git-ignored) for reuse.
+#              KEEP_CORPUS=1 to generate into bench/.corpus{,-small} (git-ignored) for reuse,
+#              KH=PATH to time another keelhaul binary (an earlier build, to compare).
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -27,7 +28,7 @@ SMALL_FILES=${SMALL_FILES:-5000}
 SEED=${SEED:-1}
 REAL=../shared/corpus
 BARE=target/release/examples/bare_parse
-KH=target/release/keelhaul
+KH=${KH:-target/release/keelhaul}
 TIME=/usr/bin/time
 
 if [[ ! -x $TIME ]]; then
