@@ -864,188 +864,260 @@ impl Outline {
         let mut actions: Vec<Action> = Vec::new();
 
         for (ln, raw_line) in text.split('\n').enumerate() {
-            let line_no = (ln + 1) as u32;
             let raw_line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
             let chars: Vec<char> = raw_line.chars().collect();
             actions.clear();
             let view = scan_line(&chars, &mut lex, &mut open, &mut actions);
             let indent = indent_of(&view);
             let blank = indent == view.len();
-            let action_only = !blank && is_action_only(&view[indent..]);
-
             // Control actions update `.` whatever the line is; output actions are handled
             // below once the line's role is known.
-            let mut outputs = Vec::new();
-            for a in &actions {
-                if let Some(o) = apply_action(a, &mut frames) {
-                    outputs.push((a.col, o));
-                }
-            }
+            let outputs = apply_actions(&actions, &mut frames);
+            let line = Line {
+                no: (ln + 1) as u32,
+                view: &view,
+                indent,
+                blank,
+                action_only: !blank && is_action_only(&view[indent..]),
+                outputs: &outputs,
+            };
 
-            let separator = view.len() >= 3
-                && view[..3] == ['-', '-', '-']
-                && view.get(3).is_none_or(|&c| is_blank(c));
-            if separator {
-                if let Pending::Flow(f) = std::mem::replace(&mut pending, Pending::None) {
-                    b.parse_flow(f.owner, &f.chars);
-                }
+            if is_document_separator(&view) {
+                b.finish_flow(&mut pending);
                 b.new_section();
                 continue;
             }
-
-            // Lines that continue something started earlier.
-            match &mut pending {
-                Pending::None => {}
-                Pending::Block(p) => {
-                    if blank || action_only || indent > *p {
-                        if action_only {
-                            b.attach_fills(indent, &outputs);
-                        }
-                        continue;
-                    }
-                    pending = Pending::None;
-                }
-                Pending::Quoted(q) => {
-                    let q = *q;
-                    let mut i = 0;
-                    let mut closed = false;
-                    while i < view.len() {
-                        if q == '"' && view[i] == '\\' {
-                            i += 2;
-                            continue;
-                        }
-                        if view[i] == q {
-                            if q == '\'' && view.get(i + 1) == Some(&'\'') {
-                                i += 2;
-                                continue;
-                            }
-                            closed = true;
-                            break;
-                        }
-                        i += 1;
-                    }
-                    if closed {
-                        pending = Pending::None;
-                    }
-                    continue;
-                }
-                Pending::Flow(f) => {
-                    let closer = matches!(view.get(indent), Some(']' | '}' | ','));
-                    if blank || action_only || indent > f.parent_indent || closer {
-                        if f.feed(line_no, &view, 0)
-                            && let Pending::Flow(f) = std::mem::replace(&mut pending, Pending::None)
-                        {
-                            b.parse_flow(f.owner, &f.chars);
-                        }
-                        continue;
-                    }
-                    if let Pending::Flow(f) = std::mem::replace(&mut pending, Pending::None) {
-                        b.parse_flow(f.owner, &f.chars);
-                    }
-                }
+            if b.continues_pending(&line, &mut pending) {
+                continue;
             }
-
             if blank || view.get(indent) == Some(&'#') {
                 continue;
             }
-            if action_only {
+            if line.action_only {
                 b.attach_fills(indent, &outputs);
                 continue;
             }
             if view[indent..].starts_with(&['.', '.', '.']) {
                 continue;
             }
-
-            // Structure: sequence dashes, then a key, then a value.
-            let mut pos = indent;
-            let mut last: Option<(usize, usize)> = None; // (node, its indent for blocks)
-            while view.get(pos) == Some(&'-') && view.get(pos + 1).is_none_or(|&c| is_blank(c)) {
-                let parent = b.place_item(pos);
-                let id = b.add_child(
-                    parent,
-                    Node::new(NodeKind::Item, line_no, pos as u32, pos as u32 + 1),
-                );
-                b.stack.push(id);
-                last = Some((id, pos));
-                pos += 1;
-                while view.get(pos).is_some_and(|&c| is_blank(c)) {
-                    pos += 1;
-                }
-            }
-            let mut value_start = pos;
-            let mut key_node = None;
-            if let Some((key, key_end, after)) = parse_key(&view, pos) {
-                let parent = b.place_key(pos);
-                let id = b.add_child(
-                    parent,
-                    Node::new(NodeKind::Key(key), line_no, pos as u32, key_end as u32),
-                );
-                b.stack.push(id);
-                last = Some((id, pos));
-                key_node = Some((id, parent));
-                value_start = after;
-                while view.get(value_start).is_some_and(|&c| is_blank(c)) {
-                    value_start += 1;
-                }
-            } else if last.is_none() {
-                // A continuation of a plain scalar, or text that is not YAML structure.
-                continue;
-            }
-            let Some((owner, owner_indent)) = last else {
-                continue;
-            };
-
-            // A tag or anchor before the value is not the value.
-            while matches!(view.get(value_start), Some('!' | '&')) {
-                while view.get(value_start).is_some_and(|&c| !is_blank(c)) {
-                    value_start += 1;
-                }
-                while view.get(value_start).is_some_and(|&c| is_blank(c)) {
-                    value_start += 1;
-                }
-            }
-            let vend = value_end(&view, value_start);
-            if vend > value_start {
-                let v = &view[value_start..vend];
-                let value_cols = (value_start as u32, vend as u32);
-                if v.contains(&HOLE) {
-                    let found = outputs
-                        .iter()
-                        .filter(|(c, _)| {
-                            (*c as usize) >= value_start
-                                && (*c as usize) < vend.max(value_start + 1)
-                        })
-                        .find_map(|(_, (p, _))| p.clone());
-                    b.out.nodes[owner].inline_values = found;
-                } else if is_block_indicator(v) {
-                    pending = Pending::Block(owner_indent);
-                } else if matches!(v[0], '[' | '{') {
-                    let mut f = FlowCollect {
-                        owner,
-                        parent_indent: owner_indent,
-                        chars: Vec::new(),
-                        depth: 0,
-                        quote: None,
-                    };
-                    if f.feed(line_no, &view, value_start) {
-                        b.parse_flow(owner, &f.chars);
-                    } else {
-                        pending = Pending::Flow(f);
-                    }
-                } else if matches!(v[0], '"' | '\'') && quote_end(&view, value_start).is_none() {
-                    pending = Pending::Quoted(v[0]);
-                } else {
-                    b.out.nodes[owner].value = Some((unquote(v), value_cols.0, value_cols.1));
-                }
-            }
-            if let Some((id, parent)) = key_node {
-                b.note_key(parent, id);
-            }
+            b.structure(&line, &mut pending);
         }
-        if let Pending::Flow(f) = pending {
-            b.parse_flow(f.owner, &f.chars);
-        }
+        b.finish_flow(&mut pending);
         b.out
+    }
+}
+
+/// One line of a template, as the outline builder reads it.
+struct Line<'a> {
+    /// 1-based.
+    no: u32,
+    /// Its YAML view: actions replaced by [`HOLE`].
+    view: &'a [char],
+    indent: usize,
+    blank: bool,
+    /// Nothing but template actions.
+    action_only: bool,
+    /// The output actions on it: their column and what they output.
+    outputs: &'a [(u32, Output)],
+}
+
+/// Applies a line's actions to the block stack; returns its output actions with their
+/// columns.
+fn apply_actions(actions: &[Action], frames: &mut Vec<Frame>) -> Vec<(u32, Output)> {
+    let mut outputs = Vec::new();
+    for a in actions {
+        if let Some(o) = apply_action(a, frames) {
+            outputs.push((a.col, o));
+        }
+    }
+    outputs
+}
+
+/// `---`, alone or followed by a blank.
+fn is_document_separator(view: &[char]) -> bool {
+    view.len() >= 3 && view[..3] == ['-', '-', '-'] && view.get(3).is_none_or(|&c| is_blank(c))
+}
+
+/// Whether a quoted scalar opened by `q` on an earlier line closes on this one.
+fn closes_quote(view: &[char], q: char) -> bool {
+    let mut i = 0;
+    while i < view.len() {
+        if q == '"' && view[i] == '\\' {
+            i += 2;
+            continue;
+        }
+        if view[i] == q {
+            if q == '\'' && view.get(i + 1) == Some(&'\'') {
+                i += 2;
+                continue;
+            }
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Skips a tag or anchor before a value (and the blanks after it): it is not the value.
+fn skip_tags_and_anchors(view: &[char], mut at: usize) -> usize {
+    while matches!(view.get(at), Some('!' | '&')) {
+        while view.get(at).is_some_and(|&c| !is_blank(c)) {
+            at += 1;
+        }
+        while view.get(at).is_some_and(|&c| is_blank(c)) {
+            at += 1;
+        }
+    }
+    at
+}
+
+/// The first column after `at` that is not blank.
+fn skip_blanks(view: &[char], mut at: usize) -> usize {
+    while view.get(at).is_some_and(|&c| is_blank(c)) {
+        at += 1;
+    }
+    at
+}
+
+impl Builder {
+    /// Outlines a flow collection still being collected, if any.
+    fn finish_flow(&mut self, pending: &mut Pending) {
+        if let Pending::Flow(f) = std::mem::replace(pending, Pending::None) {
+            self.parse_flow(f.owner, &f.chars);
+        }
+    }
+
+    /// Lines that continue something started earlier (a block scalar, a quoted scalar, a flow
+    /// collection). Returns whether the line is used up; ends `pending` when the line is past
+    /// it.
+    fn continues_pending(&mut self, line: &Line<'_>, pending: &mut Pending) -> bool {
+        let (view, indent) = (line.view, line.indent);
+        match pending {
+            Pending::None => {}
+            Pending::Block(p) => {
+                if line.blank || line.action_only || indent > *p {
+                    if line.action_only {
+                        self.attach_fills(indent, line.outputs);
+                    }
+                    return true;
+                }
+                *pending = Pending::None;
+            }
+            Pending::Quoted(q) => {
+                if closes_quote(view, *q) {
+                    *pending = Pending::None;
+                }
+                return true;
+            }
+            Pending::Flow(f) => {
+                let closer = matches!(view.get(indent), Some(']' | '}' | ','));
+                if line.blank || line.action_only || indent > f.parent_indent || closer {
+                    if f.feed(line.no, view, 0) {
+                        self.finish_flow(pending);
+                    }
+                    return true;
+                }
+                self.finish_flow(pending);
+            }
+        }
+        false
+    }
+
+    /// A line of YAML structure: sequence dashes, then a key, then a value.
+    fn structure(&mut self, line: &Line<'_>, pending: &mut Pending) {
+        let view = line.view;
+        let (mut last, pos) = self.sequence_items(line);
+        let mut value_start = pos;
+        let mut key_node = None;
+        if let Some((key, key_end, after)) = parse_key(view, pos) {
+            let parent = self.place_key(pos);
+            let id = self.add_child(
+                parent,
+                Node::new(NodeKind::Key(key), line.no, pos as u32, key_end as u32),
+            );
+            self.stack.push(id);
+            last = Some((id, pos));
+            key_node = Some((id, parent));
+            value_start = skip_blanks(view, after);
+        } else if last.is_none() {
+            // A continuation of a plain scalar, or text that is not YAML structure.
+            return;
+        }
+        let Some((owner, owner_indent)) = last else {
+            return;
+        };
+        let value_start = skip_tags_and_anchors(view, value_start);
+        self.value(line, owner, owner_indent, value_start, pending);
+        if let Some((id, parent)) = key_node {
+            self.note_key(parent, id);
+        }
+    }
+
+    /// The sequence items a line opens with (`- - key: v` opens two). Returns the last
+    /// one with its indentation, and where the rest of the line starts.
+    fn sequence_items(&mut self, line: &Line<'_>) -> (Option<(usize, usize)>, usize) {
+        let view = line.view;
+        let mut pos = line.indent;
+        let mut last: Option<(usize, usize)> = None; // (node, its indent for blocks)
+        while view.get(pos) == Some(&'-') && view.get(pos + 1).is_none_or(|&c| is_blank(c)) {
+            let parent = self.place_item(pos);
+            let id = self.add_child(
+                parent,
+                Node::new(NodeKind::Item, line.no, pos as u32, pos as u32 + 1),
+            );
+            self.stack.push(id);
+            last = Some((id, pos));
+            pos = skip_blanks(view, pos + 1);
+        }
+        (last, pos)
+    }
+
+    /// The value after a key or dash, from `value_start`, given to `owner`: an output
+    /// action's values path, a literal, or the start of a block scalar, a multi-line quoted
+    /// scalar or a flow collection (left in `pending`).
+    fn value(
+        &mut self,
+        line: &Line<'_>,
+        owner: usize,
+        owner_indent: usize,
+        value_start: usize,
+        pending: &mut Pending,
+    ) {
+        let view = line.view;
+        let vend = value_end(view, value_start);
+        if vend <= value_start {
+            return;
+        }
+        let v = &view[value_start..vend];
+        if v.contains(&HOLE) {
+            let found = line
+                .outputs
+                .iter()
+                .filter(|(c, _)| {
+                    (*c as usize) >= value_start && (*c as usize) < vend.max(value_start + 1)
+                })
+                .find_map(|(_, (p, _))| p.clone());
+            self.out.nodes[owner].inline_values = found;
+        } else if is_block_indicator(v) {
+            *pending = Pending::Block(owner_indent);
+        } else if matches!(v[0], '[' | '{') {
+            let mut f = FlowCollect {
+                owner,
+                parent_indent: owner_indent,
+                chars: Vec::new(),
+                depth: 0,
+                quote: None,
+            };
+            if f.feed(line.no, view, value_start) {
+                self.parse_flow(owner, &f.chars);
+            } else {
+                *pending = Pending::Flow(f);
+            }
+        } else if matches!(v[0], '"' | '\'') && quote_end(view, value_start).is_none() {
+            *pending = Pending::Quoted(v[0]);
+        } else {
+            self.out.nodes[owner].value = Some((unquote(v), value_start as u32, vend as u32));
+        }
     }
 }
 
