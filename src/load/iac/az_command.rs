@@ -285,157 +285,37 @@ struct Lexer {
     depth: u8,
 }
 
+/// Where the lexer goes after a token.
+enum Step {
+    /// On from this index of the line.
+    At(usize),
+    /// The rest of the line is not read (a comment, or the start of a block comment).
+    Stop,
+    /// The statement goes on on the next line.
+    Continued,
+}
+
 impl Lexer {
     /// Reads one line from `cs[from..]`, feeding its words to `asm`.
     fn line(&mut self, asm: &mut Assembler, cs: &[char], from: usize, line: u32, mode: Mode) {
-        let n = cs.len();
-        let mut i = from;
-        if let Some(delim) = &self.heredoc {
-            let body: String = cs[from..].iter().collect();
-            if body.trim() == delim {
-                self.heredoc = None;
-            }
+        let Some(mut i) = self.resume(cs, from) else {
             return;
-        }
-        if let Some(q) = self.here_string {
-            let k = skip_ws(cs, from);
-            if cs.get(k) == Some(&q) && cs.get(k + 1) == Some(&'@') {
-                self.here_string = None;
-                i = k + 2;
-            } else {
-                return;
-            }
-        }
-        if self.block_comment {
-            match find_pair(cs, i, '#', '>') {
-                Some(k) => {
-                    self.block_comment = false;
-                    i = k + 2;
-                }
-                None => return,
-            }
-        }
+        };
         if !self.continued {
             i = strip_prompt(cs, skip_ws(cs, i));
         }
         let mut continued = false;
-        while i < n {
-            let c = cs[i];
-            let next = cs.get(i + 1).copied();
-            if is_ws(c) {
+        while i < cs.len() {
+            if is_ws(cs[i]) {
                 i += 1;
                 continue;
             }
-            match c {
-                '#' => break,
-                ';' | '(' | ')' => {
-                    asm.end();
-                    i += 1;
-                }
-                '|' => {
-                    asm.end();
-                    i += if next == Some('|') { 2 } else { 1 };
-                }
-                '&' if next == Some('&') => {
-                    asm.end();
-                    i += 2;
-                }
-                '&' if next == Some('>') => {
-                    i += 2;
-                    if cs.get(i) == Some(&'>') {
-                        i += 1;
-                    }
-                    self.redirect_target = true;
-                }
-                '&' if mode == Mode::Ps => {
-                    // The call operator: `& az aks ...`.
-                    let w = Word {
-                        text: "&".into(),
-                        start: pos(line, i),
-                        end: pos(line, i + 1),
-                        expanded: false,
-                        eq: None,
-                        depth: self.depth,
-                        nested: Vec::new(),
-                    };
-                    asm.word(w);
-                    i += 1;
-                }
-                '&' => {
-                    asm.end();
-                    i += 1;
-                }
-                '{' | '}' if mode == Mode::Ps && next.is_none_or(is_ws) => {
-                    asm.end();
-                    i += 1;
-                }
-                '>' => {
-                    i += 1;
-                    if cs.get(i) == Some(&'>') {
-                        i += 1;
-                    }
-                    if matches!(cs.get(i), Some('&' | '|')) {
-                        i += 1;
-                    }
-                    self.redirect_target = true;
-                    asm.touch(line);
-                }
-                '<' if mode == Mode::Ps && next == Some('#') => {
-                    match find_pair(cs, i + 2, '#', '>') {
-                        Some(k) => i = k + 2,
-                        None => {
-                            self.block_comment = true;
-                            break;
-                        }
-                    }
-                }
-                '<' if placeholder_end(cs, i).is_none() => {
-                    asm.touch(line);
-                    if next == Some('<') {
-                        if cs.get(i + 2) == Some(&'<') {
-                            i += 3;
-                            self.redirect_target = true;
-                        } else {
-                            i += 2;
-                            if cs.get(i) == Some(&'-') {
-                                i += 1;
-                            }
-                            self.heredoc_delim = true;
-                        }
-                    } else {
-                        i += 1;
-                        if matches!(cs.get(i), Some('>' | '&')) {
-                            i += 1;
-                        }
-                        self.redirect_target = true;
-                    }
-                }
-                '\\' if mode == Mode::Sh && rest_is_ws(cs, i + 1) => {
+            match self.token(asm, cs, i, line, mode) {
+                Step::At(next) => i = next,
+                Step::Stop => break,
+                Step::Continued => {
                     continued = true;
                     break;
-                }
-                '`' if mode == Mode::Ps && rest_is_ws(cs, i + 1) => {
-                    continued = true;
-                    break;
-                }
-                '@' if mode == Mode::Ps
-                    && matches!(next, Some('"' | '\''))
-                    && rest_is_ws(cs, i + 2) =>
-                {
-                    // A here-string: its lines are data; the statement goes on after it.
-                    self.here_string = next;
-                    asm.touch(line);
-                    continued = true;
-                    break;
-                }
-                _ => {
-                    let (w, end) = scan_word(cs, i, line, mode, self.depth);
-                    if end == i {
-                        i += 1; // not expected; keeps the loop moving whatever the input
-                        continue;
-                    }
-                    i = end;
-                    self.take_word(asm, w, cs.get(end).copied(), mode);
                 }
             }
         }
@@ -448,6 +328,186 @@ impl Lexer {
         if let Some(d) = self.heredoc_pending.take() {
             self.heredoc = Some(d);
         }
+    }
+
+    /// Where the line's own text starts, after what an earlier line left open: a
+    /// here-document body, a PowerShell here-string or block comment. `None` when the whole
+    /// line belongs to it.
+    fn resume(&mut self, cs: &[char], from: usize) -> Option<usize> {
+        let mut i = from;
+        if let Some(delim) = &self.heredoc {
+            let body: String = cs[from..].iter().collect();
+            if body.trim() == delim {
+                self.heredoc = None;
+            }
+            return None;
+        }
+        if let Some(q) = self.here_string {
+            let k = skip_ws(cs, from);
+            if cs.get(k) == Some(&q) && cs.get(k + 1) == Some(&'@') {
+                self.here_string = None;
+                i = k + 2;
+            } else {
+                return None;
+            }
+        }
+        if self.block_comment {
+            match find_pair(cs, i, '#', '>') {
+                Some(k) => {
+                    self.block_comment = false;
+                    i = k + 2;
+                }
+                None => return None,
+            }
+        }
+        Some(i)
+    }
+
+    /// Reads the token at `cs[i]` (not a blank).
+    fn token(&mut self, asm: &mut Assembler, cs: &[char], i: usize, line: u32, mode: Mode) -> Step {
+        let c = cs[i];
+        let next = cs.get(i + 1).copied();
+        match c {
+            '#' => Step::Stop,
+            ';' | '(' | ')' => {
+                asm.end();
+                Step::At(i + 1)
+            }
+            '|' => {
+                asm.end();
+                Step::At(i + if next == Some('|') { 2 } else { 1 })
+            }
+            '&' => Step::At(self.ampersand(asm, cs, i, line, mode)),
+            '{' | '}' if mode == Mode::Ps && next.is_none_or(is_ws) => {
+                asm.end();
+                Step::At(i + 1)
+            }
+            '>' => Step::At(self.output_redirection(asm, cs, i, line)),
+            '<' if mode == Mode::Ps && next == Some('#') => match find_pair(cs, i + 2, '#', '>') {
+                Some(k) => Step::At(k + 2),
+                None => {
+                    self.block_comment = true;
+                    Step::Stop
+                }
+            },
+            '<' if placeholder_end(cs, i).is_none() => {
+                Step::At(self.input_redirection(asm, cs, i, line))
+            }
+            '\\' if mode == Mode::Sh && rest_is_ws(cs, i + 1) => Step::Continued,
+            '`' if mode == Mode::Ps && rest_is_ws(cs, i + 1) => Step::Continued,
+            '@' if mode == Mode::Ps
+                && matches!(next, Some('"' | '\''))
+                && rest_is_ws(cs, i + 2) =>
+            {
+                // A here-string: its lines are data; the statement goes on after it.
+                self.here_string = next;
+                asm.touch(line);
+                Step::Continued
+            }
+            _ => {
+                let (w, end) = scan_word(cs, i, line, mode, self.depth);
+                if end == i {
+                    return Step::At(i + 1); // not expected; keeps the loop moving whatever the input
+                }
+                self.take_word(asm, w, cs.get(end).copied(), mode);
+                Step::At(end)
+            }
+        }
+    }
+
+    /// `&&` ends a statement, `&>`/`&>>` redirects, a lone `&` ends one too, except in
+    /// PowerShell where it is the call operator (`& az aks ...`). Returns where to go on.
+    fn ampersand(
+        &mut self,
+        asm: &mut Assembler,
+        cs: &[char],
+        i: usize,
+        line: u32,
+        mode: Mode,
+    ) -> usize {
+        match cs.get(i + 1).copied() {
+            Some('&') => {
+                asm.end();
+                i + 2
+            }
+            Some('>') => {
+                let mut i = i + 2;
+                if cs.get(i) == Some(&'>') {
+                    i += 1;
+                }
+                self.redirect_target = true;
+                i
+            }
+            _ if mode == Mode::Ps => {
+                let w = Word {
+                    text: "&".into(),
+                    start: pos(line, i),
+                    end: pos(line, i + 1),
+                    expanded: false,
+                    eq: None,
+                    depth: self.depth,
+                    nested: Vec::new(),
+                };
+                asm.word(w);
+                i + 1
+            }
+            _ => {
+                asm.end();
+                i + 1
+            }
+        }
+    }
+
+    /// `>`, `>>`, `>&`, `>|`: the next word is the target. Returns where to go on.
+    fn output_redirection(
+        &mut self,
+        asm: &mut Assembler,
+        cs: &[char],
+        i: usize,
+        line: u32,
+    ) -> usize {
+        let mut i = i + 1;
+        if cs.get(i) == Some(&'>') {
+            i += 1;
+        }
+        if matches!(cs.get(i), Some('&' | '|')) {
+            i += 1;
+        }
+        self.redirect_target = true;
+        asm.touch(line);
+        i
+    }
+
+    /// `<`, `<>`, `<&`, `<<<` (the next word is the target) or `<<`, `<<-` (it is a
+    /// here-document's delimiter). Returns where to go on.
+    fn input_redirection(
+        &mut self,
+        asm: &mut Assembler,
+        cs: &[char],
+        i: usize,
+        line: u32,
+    ) -> usize {
+        asm.touch(line);
+        let mut i = i;
+        if cs.get(i + 1) == Some(&'<') {
+            if cs.get(i + 2) == Some(&'<') {
+                i += 3;
+                self.redirect_target = true;
+            } else {
+                i += 2;
+                if cs.get(i) == Some(&'-') {
+                    i += 1;
+                }
+                self.heredoc_delim = true;
+            }
+        } else {
+            i += 1;
+            if matches!(cs.get(i), Some('>' | '&')) {
+                i += 1;
+            }
+            self.redirect_target = true;
+        }
+        i
     }
 
     fn take_word(&mut self, asm: &mut Assembler, mut w: Word, next: Option<char>, mode: Mode) {
