@@ -126,9 +126,40 @@ const BINARY: &[&str] = &[
 fn lex(text: &str) -> Lexed {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let chars: Vec<char> = text.chars().collect();
+    let pos = positions(&chars);
+    let mut toks = Vec::new();
+    let mut error = None;
+    let mut i = 0;
+    while i < chars.len() {
+        match token(&chars, i) {
+            Ok((t, e)) => {
+                if let Some(t) = t {
+                    toks.push(Tok { t, s: i, e });
+                }
+                i = e;
+            }
+            Err(message) => {
+                error = Some(BicepError {
+                    pos: pos[i],
+                    message,
+                });
+                break;
+            }
+        }
+    }
+    Lexed {
+        chars,
+        pos,
+        toks,
+        error,
+    }
+}
+
+/// The position of every character, plus the end of the text.
+fn positions(chars: &[char]) -> Vec<Pos> {
     let mut pos = Vec::with_capacity(chars.len() + 1);
     let (mut line, mut col) = (1u32, 0u32);
-    for &c in &chars {
+    for &c in chars {
         pos.push(Pos { line, col });
         if c == '\n' {
             line = line.saturating_add(1);
@@ -138,130 +169,73 @@ fn lex(text: &str) -> Lexed {
         }
     }
     pos.push(Pos { line, col });
+    pos
+}
 
-    let n = chars.len();
-    let at = |i: usize| chars.get(i).copied();
-    let mut toks = Vec::new();
-    let mut error = None;
-    let mut i = 0;
-    while i < n {
-        let c = chars[i];
-        let s = i;
-        if c == '\n' {
-            toks.push(Tok {
-                t: T::Newline,
-                s,
-                e: i + 1,
-            });
-            i += 1;
-        } else if c.is_whitespace() || c == '\u{feff}' {
-            i += 1;
-        } else if c == '/' && at(i + 1) == Some('/') {
-            while i < n && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && at(i + 1) == Some('*') {
-            let mut j = i + 2;
-            let mut newline = false;
-            while j < n && !(chars[j] == '*' && at(j + 1) == Some('/')) {
-                newline |= chars[j] == '\n';
-                j += 1;
-            }
-            if j >= n {
-                error = Some(BicepError {
-                    pos: pos[s],
-                    message: "this `/*` comment is never closed".into(),
-                });
-                break;
-            }
-            i = j + 2;
-            if newline {
-                // A comment over several lines separates like a new line.
-                toks.push(Tok {
-                    t: T::Newline,
-                    s,
-                    e: i,
-                });
-            }
-        } else if c == '\'' && at(i + 1) == Some('\'') && at(i + 2) == Some('\'') {
-            match multiline_string(&chars, i) {
-                Some((value, e)) => {
-                    toks.push(Tok {
-                        t: T::Str(Some(value)),
-                        s,
-                        e,
-                    });
-                    i = e;
-                }
-                None => {
-                    error = Some(BicepError {
-                        pos: pos[s],
-                        message: "this `'''` string is never closed".into(),
-                    });
-                    break;
-                }
-            }
-        } else if c == '\'' {
-            match string(&chars, i) {
-                Ok((value, e)) => {
-                    toks.push(Tok {
-                        t: T::Str(value),
-                        s,
-                        e,
-                    });
-                    i = e;
-                }
-                Err(message) => {
-                    error = Some(BicepError {
-                        pos: pos[s],
-                        message,
-                    });
-                    break;
-                }
-            }
-        } else if c.is_ascii_digit() {
-            while i < n && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            toks.push(Tok { t: T::Int, s, e: i });
-        } else if c.is_ascii_alphabetic() || c == '_' {
-            while i < n && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            toks.push(Tok {
-                t: T::Ident(chars[s..i].iter().collect()),
-                s,
-                e: i,
-            });
-        } else {
-            let sym = SYMS
-                .iter()
-                .find(|sym| sym.chars().enumerate().all(|(k, sc)| at(i + k) == Some(sc)));
-            match sym {
-                Some(sym) => {
-                    i += sym.chars().count();
-                    toks.push(Tok {
-                        t: T::Sym(sym),
-                        s,
-                        e: i,
-                    });
-                }
-                None => {
-                    i += 1;
-                    toks.push(Tok {
-                        t: T::Unknown,
-                        s,
-                        e: i,
-                    });
-                }
-            }
+/// Reads what starts at `chars[i]`: the token (`None` for blanks and comments that do not
+/// separate) and where it ends, always past `i`; or why the lexer stops there.
+fn token(chars: &[char], i: usize) -> Result<(Option<T>, usize), String> {
+    let at = |k: usize| chars.get(k).copied();
+    let c = chars[i];
+    if c == '\n' {
+        Ok((Some(T::Newline), i + 1))
+    } else if c.is_whitespace() || c == '\u{feff}' {
+        Ok((None, i + 1))
+    } else if c == '/' && at(i + 1) == Some('/') {
+        Ok((None, end_of_run(chars, i, |c| c != '\n')))
+    } else if c == '/' && at(i + 1) == Some('*') {
+        block_comment(chars, i)
+    } else if c == '\'' && at(i + 1) == Some('\'') && at(i + 2) == Some('\'') {
+        match multiline_string(chars, i) {
+            Some((value, e)) => Ok((Some(T::Str(Some(value))), e)),
+            None => Err("this `'''` string is never closed".into()),
         }
+    } else if c == '\'' {
+        string(chars, i).map(|(value, e)| (Some(T::Str(value)), e))
+    } else if c.is_ascii_digit() {
+        Ok((Some(T::Int), end_of_run(chars, i, |c| c.is_ascii_digit())))
+    } else if c.is_ascii_alphabetic() || c == '_' {
+        let e = end_of_run(chars, i, |c| c.is_ascii_alphanumeric() || c == '_');
+        Ok((Some(T::Ident(chars[i..e].iter().collect())), e))
+    } else {
+        let (t, e) = symbol(chars, i);
+        Ok((Some(t), e))
     }
-    Lexed {
-        chars,
-        pos,
-        toks,
-        error,
+}
+
+/// The end of the run of characters from `i` that satisfy `keep`.
+fn end_of_run(chars: &[char], mut i: usize, keep: impl Fn(char) -> bool) -> usize {
+    while i < chars.len() && keep(chars[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// `/* ... */` from `start`: a comment over several lines separates like a new line.
+fn block_comment(chars: &[char], start: usize) -> Result<(Option<T>, usize), String> {
+    let n = chars.len();
+    let mut j = start + 2;
+    let mut newline = false;
+    while j < n && !(chars[j] == '*' && chars.get(j + 1) == Some(&'/')) {
+        newline |= chars[j] == '\n';
+        j += 1;
+    }
+    if j >= n {
+        return Err("this `/*` comment is never closed".into());
+    }
+    Ok((newline.then_some(T::Newline), j + 2))
+}
+
+/// The longest symbol at `i`, or one character Bicep does not use.
+fn symbol(chars: &[char], i: usize) -> (T, usize) {
+    let sym = SYMS.iter().find(|sym| {
+        sym.chars()
+            .enumerate()
+            .all(|(k, sc)| chars.get(i + k) == Some(&sc))
+    });
+    match sym {
+        Some(sym) => (T::Sym(sym), i + sym.chars().count()),
+        None => (T::Unknown, i + 1),
     }
 }
 
