@@ -523,110 +523,10 @@ pub fn from_terraform(
     }
     let mut out = Vec::new();
     for r in &tf.resources {
-        let b = &r.body;
-        let text = |path: &[&str]| {
-            b.entry_at(path)
-                .map(|e| setting_of(&e.value, &params, &as_string))
-        };
-        let flag = |path: &[&str]| {
-            b.entry_at(path)
-                .map(|e| setting_of(&e.value, &params, &as_bool))
-        };
         match r.type_name.as_str() {
-            "azurerm_kubernetes_cluster" => {
-                let mut d =
-                    ClusterDef::new(Form::Terraform, Op::Create, file.clone(), r.header_span);
-                d.name = Some(r.name.clone());
-                d.network_policy = text(&["network_profile", "network_policy"]);
-                d.rbac_disabled = flag(&["role_based_access_control_enabled"]).map(|f| Setting {
-                    val: match f.val {
-                        Val::Known(v) => Val::Known(!v),
-                        Val::Unknown(u) => Val::Unknown(u),
-                    },
-                    ..f
-                });
-                // Entra: the block (4.x: its presence; 3.x: `managed = true`).
-                d.entra = b
-                    .entry("azure_active_directory_role_based_access_control")
-                    .map(|e| match e.value.entry("managed") {
-                        Some(m) => setting_of(&m.value, &params, &as_bool),
-                        None => Setting {
-                            val: Val::Known(true),
-                            span: e.key_span,
-                            param: None,
-                        },
-                    });
-                d.azure_rbac = flag(&[
-                    "azure_active_directory_role_based_access_control",
-                    "azure_rbac_enabled",
-                ]);
-                d.local_accounts_disabled = flag(&["local_account_disabled"]);
-                d.upgrade_channel = text(&["automatic_upgrade_channel"])
-                    .or_else(|| text(&["automatic_channel_upgrade"]));
-                d.node_os_channel = text(&["node_os_upgrade_channel"])
-                    .or_else(|| text(&["node_os_channel_upgrade"]));
-                d.maintenance = [
-                    "maintenance_window_auto_upgrade",
-                    "maintenance_window_node_os",
-                    "maintenance_window",
-                ]
-                .iter()
-                .any(|k| b.entry(k).is_some());
-                d.defender = b.entry("microsoft_defender").map(|e| Setting {
-                    val: Val::Known(true),
-                    span: e.key_span,
-                    param: None,
-                });
-                d.private_cluster = flag(&["private_cluster_enabled"]);
-                d.authorized_ranges = b
-                    .entry_at(&["api_server_access_profile", "authorized_ip_ranges"])
-                    .or_else(|| b.entry("api_server_authorized_ip_ranges"))
-                    .map(|e| setting_of(&e.value, &params, &as_ranges));
-                d.kubernetes_version = text(&["kubernetes_version"]);
-                d.support_plan = text(&["support_plan"]);
-                d.tier = text(&["sku_tier"]);
-                if let Some(v) = b.entry_at(&["default_node_pool", "orchestrator_version"]) {
-                    let mut pd =
-                        ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
-                    pd.name = d.name.clone();
-                    pd.kubernetes_version = Some(setting_of(&v.value, &params, &as_string));
-                    pd.support_plan = d.support_plan.clone();
-                    pd.tier = d.tier.clone();
-                    out.push(pd);
-                }
-                out.push(d);
-            }
+            "azurerm_kubernetes_cluster" => terraform_cluster(file, r, &params, &mut out),
             "azurerm_kubernetes_cluster_node_pool" => {
-                if let Some(v) = b.entry("orchestrator_version") {
-                    let mut pd =
-                        ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
-                    pd.name = Some(r.name.clone());
-                    pd.kubernetes_version = Some(setting_of(&v.value, &params, &as_string));
-                    // The pool's cluster (`kubernetes_cluster_id = azurerm_kubernetes_cluster.X.id`)
-                    // decides its support plan.
-                    let cluster = b.get("kubernetes_cluster_id").and_then(|n| match &n.kind {
-                        Kind::Expr { text, .. } => text
-                            .strip_prefix("azurerm_kubernetes_cluster.")
-                            .and_then(|t| t.split('.').next())
-                            .map(str::to_string),
-                        _ => None,
-                    });
-                    if let Some(c) = cluster
-                        && let Some(parent) = tf
-                            .resources
-                            .iter()
-                            .find(|x| x.type_name == "azurerm_kubernetes_cluster" && x.name == c)
-                    {
-                        let pb = &parent.body;
-                        pd.support_plan = pb
-                            .entry("support_plan")
-                            .map(|e| setting_of(&e.value, &params, &as_string));
-                        pd.tier = pb
-                            .entry("sku_tier")
-                            .map(|e| setting_of(&e.value, &params, &as_string));
-                    }
-                    out.push(pd);
-                }
+                out.extend(terraform_node_pool(file, tf, r, &params));
             }
             _ => {}
         }
@@ -636,6 +536,127 @@ pub fn from_terraform(
         rename_params(d, |p| format!("var.{p}"));
     }
     out
+}
+
+/// An `azurerm_kubernetes_cluster`: the cluster, preceded by its default node pool's
+/// version when that is set.
+fn terraform_cluster(
+    file: &Arc<str>,
+    r: &crate::load::iac::terraform::TfResource,
+    params: &HashMap<String, Node>,
+    out: &mut Vec<ClusterDef>,
+) {
+    let b = &r.body;
+    let text = |path: &[&str]| {
+        b.entry_at(path)
+            .map(|e| setting_of(&e.value, params, &as_string))
+    };
+    let flag = |path: &[&str]| {
+        b.entry_at(path)
+            .map(|e| setting_of(&e.value, params, &as_bool))
+    };
+    let mut d = ClusterDef::new(Form::Terraform, Op::Create, file.clone(), r.header_span);
+    d.name = Some(r.name.clone());
+    d.network_policy = text(&["network_profile", "network_policy"]);
+    d.rbac_disabled = flag(&["role_based_access_control_enabled"]).map(|f| Setting {
+        val: match f.val {
+            Val::Known(v) => Val::Known(!v),
+            Val::Unknown(u) => Val::Unknown(u),
+        },
+        ..f
+    });
+    // Entra: the block (4.x: its presence; 3.x: `managed = true`).
+    d.entra = b
+        .entry("azure_active_directory_role_based_access_control")
+        .map(|e| match e.value.entry("managed") {
+            Some(m) => setting_of(&m.value, params, &as_bool),
+            None => Setting {
+                val: Val::Known(true),
+                span: e.key_span,
+                param: None,
+            },
+        });
+    d.azure_rbac = flag(&[
+        "azure_active_directory_role_based_access_control",
+        "azure_rbac_enabled",
+    ]);
+    d.local_accounts_disabled = flag(&["local_account_disabled"]);
+    d.upgrade_channel =
+        text(&["automatic_upgrade_channel"]).or_else(|| text(&["automatic_channel_upgrade"]));
+    d.node_os_channel =
+        text(&["node_os_upgrade_channel"]).or_else(|| text(&["node_os_channel_upgrade"]));
+    d.maintenance = [
+        "maintenance_window_auto_upgrade",
+        "maintenance_window_node_os",
+        "maintenance_window",
+    ]
+    .iter()
+    .any(|k| b.entry(k).is_some());
+    d.defender = b.entry("microsoft_defender").map(|e| Setting {
+        val: Val::Known(true),
+        span: e.key_span,
+        param: None,
+    });
+    d.private_cluster = flag(&["private_cluster_enabled"]);
+    d.authorized_ranges = b
+        .entry_at(&["api_server_access_profile", "authorized_ip_ranges"])
+        .or_else(|| b.entry("api_server_authorized_ip_ranges"))
+        .map(|e| setting_of(&e.value, params, &as_ranges));
+    d.kubernetes_version = text(&["kubernetes_version"]);
+    d.support_plan = text(&["support_plan"]);
+    d.tier = text(&["sku_tier"]);
+    if let Some(v) = b.entry_at(&["default_node_pool", "orchestrator_version"]) {
+        let mut pd = ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
+        pd.name = d.name.clone();
+        pd.kubernetes_version = Some(setting_of(&v.value, params, &as_string));
+        pd.support_plan = d.support_plan.clone();
+        pd.tier = d.tier.clone();
+        out.push(pd);
+    }
+    out.push(d);
+}
+
+/// An `azurerm_kubernetes_cluster_node_pool` with its `orchestrator_version`: a version
+/// definition, with the support plan and tier of its cluster when the file declares it.
+fn terraform_node_pool(
+    file: &Arc<str>,
+    tf: &crate::load::iac::terraform::TfFile,
+    r: &crate::load::iac::terraform::TfResource,
+    params: &HashMap<String, Node>,
+) -> Option<ClusterDef> {
+    let b = &r.body;
+    let v = b.entry("orchestrator_version")?;
+    let mut pd = ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
+    pd.name = Some(r.name.clone());
+    pd.kubernetes_version = Some(setting_of(&v.value, params, &as_string));
+    // The pool's cluster decides its support plan.
+    if let Some(c) = node_pool_cluster(b)
+        && let Some(parent) = tf
+            .resources
+            .iter()
+            .find(|x| x.type_name == "azurerm_kubernetes_cluster" && x.name == c)
+    {
+        let pb = &parent.body;
+        pd.support_plan = pb
+            .entry("support_plan")
+            .map(|e| setting_of(&e.value, params, &as_string));
+        pd.tier = pb
+            .entry("sku_tier")
+            .map(|e| setting_of(&e.value, params, &as_string));
+    }
+    Some(pd)
+}
+
+/// The name of a node pool's cluster, from `kubernetes_cluster_id =
+/// azurerm_kubernetes_cluster.X.id`.
+fn node_pool_cluster(b: &Node) -> Option<String> {
+    b.get("kubernetes_cluster_id").and_then(|n| match &n.kind {
+        Kind::Expr { text, .. } => text
+            .strip_prefix("azurerm_kubernetes_cluster.")
+            .and_then(|t| t.split('.').next())
+            .map(str::to_string),
+        _ => None,
+    })
 }
 
 fn rename_params(d: &mut ClusterDef, f: impl Fn(&str) -> String) {
