@@ -119,30 +119,11 @@ pub fn load_file(path: &Path) -> Result<Config, String> {
 pub fn parse(text: &str, name: &str) -> Result<Config, String> {
     let loaded = load::load_text(text);
     if let Some(p) = loaded.problems.first() {
-        return Err(match p {
-            LoadProblem::Syntax { pos, message } => at(name, *pos, None, message),
-            LoadProblem::DuplicateKey { key, second, .. } => {
-                at(name, second.start, Some(key), "the key is given twice")
-            }
-            LoadProblem::AliasBudget { span } => {
-                at(name, span.start, None, "aliases expand too far")
-            }
-        });
+        return Err(load_problem(name, p));
     }
     let mut cfg = Config::default();
-    let docs: Vec<&Document> = loaded.docs.iter().filter(|d| d.root.is_some()).collect();
-    let doc = match docs[..] {
-        [] => return Ok(cfg),
-        [d] => d,
-        [_, d, ..] => {
-            let root = d.root.unwrap_or_default();
-            return Err(at(
-                name,
-                d.span(root).start,
-                None,
-                "a configuration file holds one YAML document",
-            ));
-        }
+    let Some(doc) = the_document(&loaded.docs, name)? else {
+        return Ok(cfg);
     };
     let root = doc.root.unwrap_or_default();
     if doc.is_null(root) {
@@ -153,187 +134,41 @@ pub fn parse(text: &str, name: &str) -> Result<Config, String> {
         return Err(r.err(root, None, "expected a mapping of settings"));
     }
     for e in doc.entries(root) {
-        let key = doc.scalar(e.key).unwrap_or_default();
-        let v = e.value;
-        if doc.is_null(v) {
+        if doc.is_null(e.value) {
             continue;
         }
-        match key {
-            "kubeVersion" => {
-                let s = r.string(v, key)?;
-                let k =
-                    crate::cli::args::parse_kube_version(s).map_err(|m| r.err(v, Some(key), &m))?;
-                cfg.kube_version = Some(k);
-            }
-            "pss" => {
-                cfg.pss = Some(match r.string(v, key)? {
-                    "baseline" => Level::Baseline,
-                    "restricted" => Level::Restricted,
-                    other => {
-                        return Err(r.err(
-                            v,
-                            Some(key),
-                            &format!("not a Pod Security level: {other:?} (baseline, restricted)"),
-                        ));
-                    }
-                });
-            }
-            "failOn" => {
-                cfg.fail_on = Some(match r.string(v, key)? {
-                    "error" => FailOn::Error,
-                    "warning" => FailOn::Warning,
-                    "note" => FailOn::Note,
-                    "never" => FailOn::Never,
-                    other => {
-                        return Err(r.err(
-                            v,
-                            Some(key),
-                            &format!("not a severity: {other:?} (error, warning, note, never)"),
-                        ));
-                    }
-                });
-            }
-            "defaultNamespace" => cfg.default_namespace = Some(r.string(v, key)?.to_string()),
-            "include" => cfg.include = r.strings(v, key)?,
-            "exclude" => cfg.exclude = r.strings(v, key)?,
-            "exemptNamespaces" => cfg.exempt_namespaces = r.strings(v, key)?,
-            "metadataEndpoints" => {
-                for item in r.list(v, key)? {
-                    let s = r.string(item, key)?;
-                    let cidr = crate::cli::args::parse_endpoint(s)
-                        .map_err(|m| r.err(item, Some(key), &m))?;
-                    cfg.metadata_endpoints.push(cidr);
-                }
-            }
-            "targets" => {
-                for t in r.map(v, key)? {
-                    let component = doc.scalar(t.key).unwrap_or_default();
-                    let k = format!("{key}.{component}");
-                    let version = r.string(t.value, &k)?;
-                    let target = crate::cli::args::parse_target(&format!("{component}={version}"))
-                        .map_err(|m| r.err(t.value, Some(&k), &m))?;
-                    cfg.targets.push(target);
-                }
-            }
-            "rules" => {
-                for t in r.map(v, key)? {
-                    let rule = doc.scalar(t.key).unwrap_or_default();
-                    let k = format!("{key}.{rule}");
-                    let Some(found) = crate::rules::find(rule.trim()) else {
-                        return Err(r.err(
-                            t.key,
-                            Some(&k),
-                            &format!("unknown rule {rule:?} (see `keelhaul rules`)"),
-                        ));
-                    };
-                    let setting = match r.string(t.value, &k)? {
-                        "off" => RuleSetting::Off,
-                        "on" => RuleSetting::On,
-                        "error" => RuleSetting::Severity(Severity::Error),
-                        "warning" => RuleSetting::Severity(Severity::Warning),
-                        "note" => RuleSetting::Severity(Severity::Note),
-                        other => {
-                            return Err(r.err(
-                                t.value,
-                                Some(&k),
-                                &format!(
-                                    "not a rule setting: {other:?} (off, on, error, warning, note)"
-                                ),
-                            ));
-                        }
-                    };
-                    cfg.rules.push((found.meta().id, setting));
-                }
-            }
-            "render" => cfg.render = Some(r.bool(v, key)?),
-            "renderTimeout" => {
-                let s = r.string(v, key)?;
-                cfg.render_timeout =
-                    Some(s.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        r.err(v, Some(key), "expected a number of seconds (at least 1)")
-                    })?);
-            }
-            "helm" => {
-                for h in r.map(v, key)? {
-                    let sub = doc.scalar(h.key).unwrap_or_default();
-                    let k = format!("helm.{sub}");
-                    let hv = h.value;
-                    if doc.is_null(hv) {
-                        continue;
-                    }
-                    match sub {
-                        "binary" => cfg.helm.binary = Some(PathBuf::from(r.string(hv, &k)?)),
-                        "releaseName" => {
-                            cfg.helm.release_name = Some(r.string(hv, &k)?.to_string())
-                        }
-                        "namespace" => cfg.helm.namespace = Some(r.string(hv, &k)?.to_string()),
-                        "dependencyBuild" => cfg.helm.dependency_build = r.bool(hv, &k)?,
-                        "values" => {
-                            cfg.helm.values =
-                                r.strings(hv, &k)?.into_iter().map(PathBuf::from).collect()
-                        }
-                        "set" => cfg.helm.set = r.set_list(hv, &k)?,
-                        "charts" => {
-                            for c in r.map(hv, &k)? {
-                                let dir = doc.scalar(c.key).unwrap_or_default();
-                                let ck = format!("{k}.{dir}");
-                                let mut renders = Vec::new();
-                                let items = if doc.is_null(c.value) {
-                                    Vec::new()
-                                } else {
-                                    r.list(c.value, &ck)?
-                                };
-                                for item in items {
-                                    renders.push(r.helm_render(item, &ck)?);
-                                }
-                                cfg.helm.charts.push(crate::load::render::ChartRenders {
-                                    dir: PathBuf::from(dir),
-                                    renders,
-                                });
-                            }
-                        }
-                        _ => {
-                            return Err(r.err(
-                                h.key,
-                                Some(&k),
-                                "unknown key (known: binary, releaseName, namespace, dependencyBuild, values, set, charts)",
-                            ));
-                        }
-                    }
-                }
-            }
-            "kustomize" => {
-                for h in r.map(v, key)? {
-                    let sub = doc.scalar(h.key).unwrap_or_default();
-                    let k = format!("kustomize.{sub}");
-                    if doc.is_null(h.value) {
-                        continue;
-                    }
-                    match sub {
-                        "render" => cfg.kustomize_render = Some(r.bool(h.value, &k)?),
-                        "binary" => {
-                            cfg.kustomize_binary = Some(PathBuf::from(r.string(h.value, &k)?))
-                        }
-                        _ => {
-                            return Err(r.err(
-                                h.key,
-                                Some(&k),
-                                "unknown key (known: render, binary)",
-                            ));
-                        }
-                    }
-                }
-            }
-            _ => {
-                return Err(r.err(
-                    e.key,
-                    Some(key),
-                    "unknown key (known: kubeVersion, pss, failOn, defaultNamespace, include, exclude, exemptNamespaces, metadataEndpoints, targets, rules, render, renderTimeout, helm, kustomize)",
-                ));
-            }
-        }
+        r.setting(e, &mut cfg)?;
     }
     Ok(cfg)
+}
+
+/// The first thing the loader could not read, as an error message.
+fn load_problem(name: &str, p: &LoadProblem) -> String {
+    match p {
+        LoadProblem::Syntax { pos, message } => at(name, *pos, None, message),
+        LoadProblem::DuplicateKey { key, second, .. } => {
+            at(name, second.start, Some(key), "the key is given twice")
+        }
+        LoadProblem::AliasBudget { span } => at(name, span.start, None, "aliases expand too far"),
+    }
+}
+
+/// The file's one document (`None`: the file is empty); a second document is an error.
+fn the_document<'d>(docs: &'d [Document], name: &str) -> Result<Option<&'d Document>, String> {
+    let docs: Vec<&Document> = docs.iter().filter(|d| d.root.is_some()).collect();
+    match docs[..] {
+        [] => Ok(None),
+        [d] => Ok(Some(d)),
+        [_, d, ..] => {
+            let root = d.root.unwrap_or_default();
+            Err(at(
+                name,
+                d.span(root).start,
+                None,
+                "a configuration file holds one YAML document",
+            ))
+        }
+    }
 }
 
 fn at(name: &str, pos: Pos, key: Option<&str>, message: &str) -> String {
@@ -440,6 +275,236 @@ impl Reader<'_> {
             return Err(self.err(node, Some(key), "expected a mapping"));
         }
         Ok(self.doc.entries(node).collect())
+    }
+}
+
+/// The settings, one top-level key (or section) at a time.
+impl Reader<'_> {
+    /// One top-level entry (its value not null) into `cfg`.
+    fn setting(&self, e: load::Entry, cfg: &mut Config) -> Result<(), String> {
+        let key = self.doc.scalar(e.key).unwrap_or_default();
+        let v = e.value;
+        match key {
+            "kubeVersion" => {
+                let s = self.string(v, key)?;
+                let k = crate::cli::args::parse_kube_version(s)
+                    .map_err(|m| self.err(v, Some(key), &m))?;
+                cfg.kube_version = Some(k);
+            }
+            "pss" => cfg.pss = Some(self.pss_level(v, key)?),
+            "failOn" => cfg.fail_on = Some(self.fail_on(v, key)?),
+            "defaultNamespace" => cfg.default_namespace = Some(self.string(v, key)?.to_string()),
+            "include" => cfg.include = self.strings(v, key)?,
+            "exclude" => cfg.exclude = self.strings(v, key)?,
+            "exemptNamespaces" => cfg.exempt_namespaces = self.strings(v, key)?,
+            "metadataEndpoints" => self.metadata_endpoints(v, key, &mut cfg.metadata_endpoints)?,
+            "targets" => self.targets(v, key, &mut cfg.targets)?,
+            "rules" => self.rules(v, key, &mut cfg.rules)?,
+            "render" => cfg.render = Some(self.bool(v, key)?),
+            "renderTimeout" => cfg.render_timeout = Some(self.render_timeout(v, key)?),
+            "helm" => self.helm(v, key, &mut cfg.helm)?,
+            "kustomize" => self.kustomize(v, key, cfg)?,
+            _ => {
+                return Err(self.err(
+                    e.key,
+                    Some(key),
+                    "unknown key (known: kubeVersion, pss, failOn, defaultNamespace, include, exclude, exemptNamespaces, metadataEndpoints, targets, rules, render, renderTimeout, helm, kustomize)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn pss_level(&self, v: NodeId, key: &str) -> Result<Level, String> {
+        match self.string(v, key)? {
+            "baseline" => Ok(Level::Baseline),
+            "restricted" => Ok(Level::Restricted),
+            other => Err(self.err(
+                v,
+                Some(key),
+                &format!("not a Pod Security level: {other:?} (baseline, restricted)"),
+            )),
+        }
+    }
+
+    fn fail_on(&self, v: NodeId, key: &str) -> Result<FailOn, String> {
+        match self.string(v, key)? {
+            "error" => Ok(FailOn::Error),
+            "warning" => Ok(FailOn::Warning),
+            "note" => Ok(FailOn::Note),
+            "never" => Ok(FailOn::Never),
+            other => Err(self.err(
+                v,
+                Some(key),
+                &format!("not a severity: {other:?} (error, warning, note, never)"),
+            )),
+        }
+    }
+
+    /// `metadataEndpoints`: addresses or CIDRs, as `--metadata-endpoint` takes them.
+    fn metadata_endpoints(
+        &self,
+        v: NodeId,
+        key: &str,
+        out: &mut Vec<String>,
+    ) -> Result<(), String> {
+        for item in self.list(v, key)? {
+            let s = self.string(item, key)?;
+            let cidr =
+                crate::cli::args::parse_endpoint(s).map_err(|m| self.err(item, Some(key), &m))?;
+            out.push(cidr);
+        }
+        Ok(())
+    }
+
+    /// `targets`: component → release, as `--target component=version`.
+    fn targets(
+        &self,
+        v: NodeId,
+        key: &str,
+        out: &mut Vec<(String, Version)>,
+    ) -> Result<(), String> {
+        for t in self.map(v, key)? {
+            let component = self.doc.scalar(t.key).unwrap_or_default();
+            let k = format!("{key}.{component}");
+            let version = self.string(t.value, &k)?;
+            let target = crate::cli::args::parse_target(&format!("{component}={version}"))
+                .map_err(|m| self.err(t.value, Some(&k), &m))?;
+            out.push(target);
+        }
+        Ok(())
+    }
+
+    /// `rules`: rule (id or slug) → setting.
+    fn rules(
+        &self,
+        v: NodeId,
+        key: &str,
+        out: &mut Vec<(&'static str, RuleSetting)>,
+    ) -> Result<(), String> {
+        for t in self.map(v, key)? {
+            let rule = self.doc.scalar(t.key).unwrap_or_default();
+            let k = format!("{key}.{rule}");
+            let Some(found) = crate::rules::find(rule.trim()) else {
+                return Err(self.err(
+                    t.key,
+                    Some(&k),
+                    &format!("unknown rule {rule:?} (see `keelhaul rules`)"),
+                ));
+            };
+            let setting = self.rule_setting(t.value, &k)?;
+            out.push((found.meta().id, setting));
+        }
+        Ok(())
+    }
+
+    fn rule_setting(&self, v: NodeId, key: &str) -> Result<RuleSetting, String> {
+        match self.string(v, key)? {
+            "off" => Ok(RuleSetting::Off),
+            "on" => Ok(RuleSetting::On),
+            "error" => Ok(RuleSetting::Severity(Severity::Error)),
+            "warning" => Ok(RuleSetting::Severity(Severity::Warning)),
+            "note" => Ok(RuleSetting::Severity(Severity::Note)),
+            other => Err(self.err(
+                v,
+                Some(key),
+                &format!("not a rule setting: {other:?} (off, on, error, warning, note)"),
+            )),
+        }
+    }
+
+    fn render_timeout(&self, v: NodeId, key: &str) -> Result<u64, String> {
+        let s = self.string(v, key)?;
+        s.parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| self.err(v, Some(key), "expected a number of seconds (at least 1)"))
+    }
+
+    /// The `helm` section.
+    fn helm(
+        &self,
+        v: NodeId,
+        key: &str,
+        helm: &mut crate::load::render::HelmOptions,
+    ) -> Result<(), String> {
+        for h in self.map(v, key)? {
+            let sub = self.doc.scalar(h.key).unwrap_or_default();
+            let k = format!("helm.{sub}");
+            let hv = h.value;
+            if self.doc.is_null(hv) {
+                continue;
+            }
+            match sub {
+                "binary" => helm.binary = Some(PathBuf::from(self.string(hv, &k)?)),
+                "releaseName" => helm.release_name = Some(self.string(hv, &k)?.to_string()),
+                "namespace" => helm.namespace = Some(self.string(hv, &k)?.to_string()),
+                "dependencyBuild" => helm.dependency_build = self.bool(hv, &k)?,
+                "values" => {
+                    helm.values = self
+                        .strings(hv, &k)?
+                        .into_iter()
+                        .map(PathBuf::from)
+                        .collect()
+                }
+                "set" => helm.set = self.set_list(hv, &k)?,
+                "charts" => {
+                    for c in self.map(hv, &k)? {
+                        helm.charts.push(self.chart_renders(c, &k)?);
+                    }
+                }
+                _ => {
+                    return Err(self.err(
+                        h.key,
+                        Some(&k),
+                        "unknown key (known: binary, releaseName, namespace, dependencyBuild, values, set, charts)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One entry of `helm.charts`: a chart directory and its renders (none when null).
+    fn chart_renders(
+        &self,
+        c: load::Entry,
+        key: &str,
+    ) -> Result<crate::load::render::ChartRenders, String> {
+        let dir = self.doc.scalar(c.key).unwrap_or_default();
+        let ck = format!("{key}.{dir}");
+        let mut renders = Vec::new();
+        let items = if self.doc.is_null(c.value) {
+            Vec::new()
+        } else {
+            self.list(c.value, &ck)?
+        };
+        for item in items {
+            renders.push(self.helm_render(item, &ck)?);
+        }
+        Ok(crate::load::render::ChartRenders {
+            dir: PathBuf::from(dir),
+            renders,
+        })
+    }
+
+    /// The `kustomize` section.
+    fn kustomize(&self, v: NodeId, key: &str, cfg: &mut Config) -> Result<(), String> {
+        for h in self.map(v, key)? {
+            let sub = self.doc.scalar(h.key).unwrap_or_default();
+            let k = format!("kustomize.{sub}");
+            if self.doc.is_null(h.value) {
+                continue;
+            }
+            match sub {
+                "render" => cfg.kustomize_render = Some(self.bool(h.value, &k)?),
+                "binary" => cfg.kustomize_binary = Some(PathBuf::from(self.string(h.value, &k)?)),
+                _ => {
+                    return Err(self.err(h.key, Some(&k), "unknown key (known: render, binary)"));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -387,7 +387,64 @@ async fn review(
     let base = format!("/repos/{}/{}/pulls", pr.owner, pr.repo);
     let pull = format!("{base}/{}", pr.number);
 
-    // The pull request's changes.
+    let changes = changed_files(&api, &pull, pr, &opts.api_url).await?;
+    let earlier = earlier_comments(&api, &pull, pr, &opts.api_url).await?;
+    let listed_before = listed_in_earlier_reviews(&api, &pull).await;
+
+    let mode = opts.filter_mode;
+    let mut plan = plan_review(items, mode, &changes, &earlier, outcome);
+    let overflow = cap_inline(items, &mut plan);
+    // Findings listed in an earlier review's body are not listed again.
+    let before = plan.body_items.len();
+    plan.body_items
+        .retain(|i| !listed_before.contains(&items[*i].fp));
+    outcome.unchanged += before - plan.body_items.len();
+
+    plan.patches.extend(stale_patches(items, &earlier));
+    update_earlier(&api, &base, plan.patches, pr, &opts.api_url, outcome).await?;
+
+    if plan.inline.is_empty() && plan.body_items.is_empty() {
+        outcome.skipped = Some(nothing_to_post(plan.reported, mode, outcome));
+        return Ok(());
+    }
+
+    let comments = inline_comments(items, &plan.inline);
+    let reported_findings: Vec<&Finding> = items
+        .iter()
+        .filter(|i| place(i, mode, &changes) != Place::Left)
+        .map(|i| i.finding)
+        .collect();
+    let (body, listed) = review_body(
+        &reported_findings,
+        items,
+        &plan.body_items,
+        overflow,
+        comments.len(),
+        outcome.unchanged,
+        mode,
+    );
+    let request = json!({
+        "commit_id": pr.head_sha,
+        "event": "COMMENT",
+        "body": body,
+        "comments": comments,
+    });
+    api.post(&format!("{pull}/reviews"), &request)
+        .await
+        .map_err(|e| describe("cannot post the review", &e, pr, &opts.api_url))?;
+    outcome.posted = comments.len();
+    outcome.in_body = listed;
+    Ok(())
+}
+
+/// The pull request's changes: every file it changes, with its diff when GitHub sends one.
+/// A pull request with more files than GitHub's API lists gets no review.
+async fn changed_files(
+    api: &Api,
+    pull: &str,
+    pr: &PullRequest,
+    api_url: &str,
+) -> Result<Changes, String> {
     let (files, truncated) = match api.list(&format!("{pull}/files"), MAX_FILE_PAGES).await {
         Ok(r) => r,
         Err(ApiError::Status { code: 406, message }) => {
@@ -400,7 +457,7 @@ async fn review(
                 "cannot list the pull request's files",
                 &e,
                 pr,
-                &opts.api_url,
+                api_url,
             ));
         }
     };
@@ -420,13 +477,21 @@ async fn review(
             .map(diff::parse_patch);
         changes.insert(name.to_string(), patch);
     }
+    Ok(changes)
+}
 
-    // What earlier runs said: inline comments by their marker, and findings listed in
-    // earlier reviews' bodies.
+/// What earlier runs said inline: their top-level comments by the fingerprint in their
+/// marker (replies are skipped; the first comment of a fingerprint wins).
+async fn earlier_comments(
+    api: &Api,
+    pull: &str,
+    pr: &PullRequest,
+    api_url: &str,
+) -> Result<HashMap<String, Earlier>, String> {
     let (comments, _) = api
         .list(&format!("{pull}/comments"), MAX_COMMENT_PAGES)
         .await
-        .map_err(|e| describe("cannot list the review comments", &e, pr, &opts.api_url))?;
+        .map_err(|e| describe("cannot list the review comments", &e, pr, api_url))?;
     let mut earlier: HashMap<String, Earlier> = HashMap::new();
     for c in &comments {
         if c.get("in_reply_to_id").is_some_and(|v| !v.is_null()) {
@@ -445,8 +510,13 @@ async fn review(
             });
         }
     }
-    // Only to avoid listing a finding twice: without it, a finding is listed again.
-    let listed_before: HashSet<String> = match api
+    Ok(earlier)
+}
+
+/// The fingerprints of findings listed in earlier reviews' bodies. Only to avoid listing a
+/// finding twice: when the reviews cannot be read, a finding is listed again.
+async fn listed_in_earlier_reviews(api: &Api, pull: &str) -> HashSet<String> {
+    match api
         .list(&format!("{pull}/reviews"), MAX_COMMENT_PAGES)
         .await
     {
@@ -457,74 +527,113 @@ async fn review(
             .map(str::to_string)
             .collect(),
         Err(_) => HashSet::new(),
-    };
+    }
+}
 
-    // Where each finding goes.
-    let mode = opts.filter_mode;
-    let mut inline: Vec<(usize, Place)> = Vec::new();
-    let mut body_items: Vec<usize> = Vec::new();
-    let mut reported = 0usize;
-    let mut patches: Vec<(u64, String)> = Vec::new();
+/// Where the findings go: indices into the items, and edits to earlier comments.
+struct Plan {
+    /// New inline comments.
+    inline: Vec<(usize, Place)>,
+    /// Listed in the review body.
+    body_items: Vec<usize>,
+    /// Findings reported under the filter mode, new or not.
+    reported: usize,
+    /// Earlier comments to rewrite: (comment id, new body).
+    patches: Vec<(u64, String)>,
+}
+
+/// Places each item under the filter mode. One commented on by an earlier run keeps that
+/// comment, brought up to date if its text changed (or the finding came back after being
+/// marked resolved); one whose comment still says the same counts in `outcome.unchanged`.
+fn plan_review(
+    items: &[Item<'_>],
+    mode: FilterMode,
+    changes: &Changes,
+    earlier: &HashMap<String, Earlier>,
+    outcome: &mut ReviewOutcome,
+) -> Plan {
+    let mut plan = Plan {
+        inline: Vec::new(),
+        body_items: Vec::new(),
+        reported: 0,
+        patches: Vec::new(),
+    };
     for (i, item) in items.iter().enumerate() {
-        let p = place(item, mode, &changes);
+        let p = place(item, mode, changes);
         if p == Place::Left {
             continue;
         }
-        reported += 1;
+        plan.reported += 1;
         if let Some(old) = earlier.get(&item.fp) {
-            // Commented on before: keep that comment, brought up to date if the text changed
-            // (or the finding came back after being marked resolved).
             if let Place::Inline { whole, .. } = p {
                 let new = inline_body(item, whole);
                 if new.trim() != old.body.trim() {
-                    patches.push((old.id, new));
+                    plan.patches.push((old.id, new));
                     continue;
                 }
             } else if comment::is_resolved(&old.body) {
-                patches.push((old.id, inline_body(item, false)));
+                plan.patches.push((old.id, inline_body(item, false)));
                 continue;
             }
             outcome.unchanged += 1;
             continue;
         }
         match p {
-            Place::Inline { .. } => inline.push((i, p)),
-            _ => body_items.push(i),
+            Place::Inline { .. } => plan.inline.push((i, p)),
+            _ => plan.body_items.push(i),
         }
     }
-    // The most severe first when there are too many for one review; the comments
-    // themselves go in file and line order.
-    let mut overflow = 0;
-    if inline.len() > MAX_INLINE_COMMENTS {
-        let mut by_severity = inline.clone();
-        by_severity.sort_by_key(|(i, _)| (std::cmp::Reverse(items[*i].finding.severity), *i));
-        let keep: HashSet<usize> = by_severity
-            .iter()
-            .take(MAX_INLINE_COMMENTS)
-            .map(|(i, _)| *i)
-            .collect();
-        let (kept, over): (Vec<_>, Vec<_>) =
-            inline.into_iter().partition(|(i, _)| keep.contains(i));
-        inline = kept;
-        overflow = over.len();
-        body_items.extend(over.into_iter().map(|(i, _)| i));
-        body_items.sort_unstable();
-    }
-    // Findings listed in an earlier review's body are not listed again.
-    let before = body_items.len();
-    body_items.retain(|i| !listed_before.contains(&items[*i].fp));
-    outcome.unchanged += before - body_items.len();
+    plan
+}
 
-    // Earlier comments whose finding is gone.
+/// Keeps at most `MAX_INLINE_COMMENTS` inline comments, the most severe first when there
+/// are too many for one review; the rest move to the body. The comments themselves stay in
+/// file and line order. Returns how many moved.
+fn cap_inline(items: &[Item<'_>], plan: &mut Plan) -> usize {
+    if plan.inline.len() <= MAX_INLINE_COMMENTS {
+        return 0;
+    }
+    let mut by_severity = plan.inline.clone();
+    by_severity.sort_by_key(|(i, _)| (std::cmp::Reverse(items[*i].finding.severity), *i));
+    let keep: HashSet<usize> = by_severity
+        .iter()
+        .take(MAX_INLINE_COMMENTS)
+        .map(|(i, _)| *i)
+        .collect();
+    let (kept, over): (Vec<_>, Vec<_>) = std::mem::take(&mut plan.inline)
+        .into_iter()
+        .partition(|(i, _)| keep.contains(i));
+    plan.inline = kept;
+    let overflow = over.len();
+    plan.body_items.extend(over.into_iter().map(|(i, _)| i));
+    plan.body_items.sort_unstable();
+    overflow
+}
+
+/// Earlier comments whose finding is gone, marked resolved (those already marked are left
+/// alone), oldest first.
+fn stale_patches(items: &[Item<'_>], earlier: &HashMap<String, Earlier>) -> Vec<(u64, String)> {
     let current: HashSet<&str> = items.iter().map(|i| i.fp.as_str()).collect();
     let mut stale: Vec<(&String, &Earlier)> = earlier
         .iter()
         .filter(|(fp, c)| !current.contains(fp.as_str()) && !comment::is_resolved(&c.body))
         .collect();
     stale.sort_by_key(|(_, c)| c.id);
-    for (fp, c) in stale {
-        patches.push((c.id, comment::resolved_body(&c.body, fp)));
-    }
+    stale
+        .into_iter()
+        .map(|(fp, c)| (c.id, comment::resolved_body(&c.body, fp)))
+        .collect()
+}
+
+/// Rewrites earlier comments, counting them in `outcome.updated`.
+async fn update_earlier(
+    api: &Api,
+    base: &str,
+    patches: Vec<(u64, String)>,
+    pr: &PullRequest,
+    api_url: &str,
+    outcome: &mut ReviewOutcome,
+) -> Result<(), String> {
     for (id, body) in patches {
         match api
             .patch(&format!("{base}/comments/{id}"), &json!({ "body": body }))
@@ -538,29 +647,34 @@ async fn review(
                     "cannot update an earlier keelhaul comment",
                     &e,
                     pr,
-                    &opts.api_url,
+                    api_url,
                 ));
             }
         }
     }
+    Ok(())
+}
 
-    if inline.is_empty() && body_items.is_empty() {
-        let mut why = if reported == 0 {
-            format!("no finding to review under filter mode {mode}")
-        } else {
-            format!(
-                "nothing new to post: {} finding(s) already commented on by an earlier run",
-                outcome.unchanged
-            )
-        };
-        if outcome.updated > 0 {
-            why.push_str(&format!("; {} earlier comment(s) updated", outcome.updated));
-        }
-        outcome.skipped = Some(why);
-        return Ok(());
+/// Why no review is posted when there is nothing new to say, for the log.
+fn nothing_to_post(reported: usize, mode: FilterMode, outcome: &ReviewOutcome) -> String {
+    let mut why = if reported == 0 {
+        format!("no finding to review under filter mode {mode}")
+    } else {
+        format!(
+            "nothing new to post: {} finding(s) already commented on by an earlier run",
+            outcome.unchanged
+        )
+    };
+    if outcome.updated > 0 {
+        why.push_str(&format!("; {} earlier comment(s) updated", outcome.updated));
     }
+    why
+}
 
-    let comments: Vec<Value> = inline
+/// The review's inline comments as GitHub's API takes them, a multi-line one with its
+/// first line.
+fn inline_comments(items: &[Item<'_>], inline: &[(usize, Place)]) -> Vec<Value> {
+    inline
         .iter()
         .filter_map(|(i, p)| {
             let item = &items[*i];
@@ -584,33 +698,7 @@ async fn review(
             }
             Some(c)
         })
-        .collect();
-    let reported_findings: Vec<&Finding> = items
-        .iter()
-        .filter(|i| place(i, mode, &changes) != Place::Left)
-        .map(|i| i.finding)
-        .collect();
-    let (body, listed) = review_body(
-        &reported_findings,
-        items,
-        &body_items,
-        overflow,
-        comments.len(),
-        outcome.unchanged,
-        mode,
-    );
-    let request = json!({
-        "commit_id": pr.head_sha,
-        "event": "COMMENT",
-        "body": body,
-        "comments": comments,
-    });
-    api.post(&format!("{pull}/reviews"), &request)
-        .await
-        .map_err(|e| describe("cannot post the review", &e, pr, &opts.api_url))?;
-    outcome.posted = comments.len();
-    outcome.in_body = listed;
-    Ok(())
+        .collect()
 }
 
 /// The comment on an item; with a suggestion when it covers the finding's lines whole and

@@ -15,8 +15,9 @@ pub enum Val<T> {
     Unknown(String),
 }
 
+/// A cluster setting's value, with where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field<T> {
+pub struct Setting<T> {
     pub val: Val<T>,
     /// The value (or, for a switch, the flag / key).
     pub span: Span,
@@ -24,7 +25,7 @@ pub struct Field<T> {
     pub param: Option<String>,
 }
 
-impl<T> Field<T> {
+impl<T> Setting<T> {
     pub fn known(&self) -> Option<&T> {
         match &self.val {
             Val::Known(v) => Some(v),
@@ -60,25 +61,25 @@ pub struct ClusterDef {
     /// The resource or command: where a missing setting is reported.
     pub at: Span,
     pub name: Option<String>,
-    pub network_policy: Option<Field<String>>,
-    pub rbac_disabled: Option<Field<bool>>,
-    pub entra: Option<Field<bool>>,
-    pub azure_rbac: Option<Field<bool>>,
-    pub local_accounts_disabled: Option<Field<bool>>,
-    pub upgrade_channel: Option<Field<String>>,
-    pub node_os_channel: Option<Field<String>>,
+    pub network_policy: Option<Setting<String>>,
+    pub rbac_disabled: Option<Setting<bool>>,
+    pub entra: Option<Setting<bool>>,
+    pub azure_rbac: Option<Setting<bool>>,
+    pub local_accounts_disabled: Option<Setting<bool>>,
+    pub upgrade_channel: Option<Setting<String>>,
+    pub node_os_channel: Option<Setting<String>>,
     /// A maintenance window is configured for the cluster (in the same file).
     pub maintenance: bool,
     /// Some of the definition's settings cannot be seen (`az aks create $EXTRA_ARGS`): a
     /// setting that is not written may be set there, so its absence is not judged.
     pub opaque: bool,
-    pub defender: Option<Field<bool>>,
-    pub private_cluster: Option<Field<bool>>,
+    pub defender: Option<Setting<bool>>,
+    pub private_cluster: Option<Setting<bool>>,
     /// The ranges as written, each with its place.
-    pub authorized_ranges: Option<Field<Vec<(String, Span)>>>,
-    pub kubernetes_version: Option<Field<String>>,
-    pub support_plan: Option<Field<String>>,
-    pub tier: Option<Field<String>>,
+    pub authorized_ranges: Option<Setting<Vec<(String, Span)>>>,
+    pub kubernetes_version: Option<Setting<String>>,
+    pub support_plan: Option<Setting<String>>,
+    pub tier: Option<Setting<String>>,
 }
 
 impl ClusterDef {
@@ -114,9 +115,9 @@ impl ClusterDef {
         fn one<T>(
             out: &mut Vec<(&'static str, Span, String)>,
             name: &'static str,
-            f: &Option<Field<T>>,
+            f: &Option<Setting<T>>,
         ) {
-            if let Some(Field {
+            if let Some(Setting {
                 val: Val::Unknown(t),
                 span,
                 ..
@@ -153,9 +154,9 @@ impl ClusterDef {
     }
 }
 
-fn text_field(a: &AzArg) -> Option<Field<String>> {
+fn text_setting(a: &AzArg) -> Option<Setting<String>> {
     let v = a.value.as_ref()?;
-    Some(Field {
+    Some(Setting {
         val: if v.literal {
             Val::Known(v.text.clone())
         } else {
@@ -166,8 +167,8 @@ fn text_field(a: &AzArg) -> Option<Field<String>> {
     })
 }
 
-fn switch(a: &AzArg, on: bool) -> Field<bool> {
-    Field {
+fn switch(a: &AzArg, on: bool) -> Setting<bool> {
+    Setting {
         val: Val::Known(on),
         span: a.flag_span,
         param: None,
@@ -176,10 +177,10 @@ fn switch(a: &AzArg, on: bool) -> Field<bool> {
 
 /// Splits a comma-separated list value into its items, each with its own columns (the value
 /// is on one line).
-fn list_items(a: &AzArg) -> Option<Field<Vec<(String, Span)>>> {
+fn list_items(a: &AzArg) -> Option<Setting<Vec<(String, Span)>>> {
     let v = a.value.as_ref()?;
     if !v.literal {
-        return Some(Field {
+        return Some(Setting {
             val: Val::Unknown(v.text.clone()),
             span: v.span,
             param: None,
@@ -207,7 +208,7 @@ fn list_items(a: &AzArg) -> Option<Field<Vec<(String, Span)>>> {
         }
         col += n + 1;
     }
-    Some(Field {
+    Some(Setting {
         val: Val::Known(items),
         span: v.span,
         param: None,
@@ -284,24 +285,24 @@ pub fn from_cli(file: &Arc<str>, text: &str, commands: &[AzCommand]) -> Vec<Clus
                     d.name = a.value.as_ref().map(|v| v.text.clone());
                 }
                 "--cluster-name" => d.name = a.value.as_ref().map(|v| v.text.clone()),
-                "--kubernetes-version" | "-k" => d.kubernetes_version = text_field(a),
+                "--kubernetes-version" | "-k" => d.kubernetes_version = text_setting(a),
                 _ if op == Op::Version => {}
-                "--network-policy" => d.network_policy = text_field(a),
+                "--network-policy" => d.network_policy = text_setting(a),
                 "--disable-rbac" => d.rbac_disabled = Some(switch(a, true)),
                 "--enable-aad" => d.entra = Some(switch(a, true)),
                 "--enable-azure-rbac" => d.azure_rbac = Some(switch(a, true)),
                 "--disable-azure-rbac" => d.azure_rbac = Some(switch(a, false)),
                 "--disable-local-accounts" => d.local_accounts_disabled = Some(switch(a, true)),
                 "--enable-local-accounts" => d.local_accounts_disabled = Some(switch(a, false)),
-                "--auto-upgrade-channel" => d.upgrade_channel = text_field(a),
-                "--node-os-upgrade-channel" => d.node_os_channel = text_field(a),
+                "--auto-upgrade-channel" => d.upgrade_channel = text_setting(a),
+                "--node-os-upgrade-channel" => d.node_os_channel = text_setting(a),
                 "--enable-defender" => d.defender = Some(switch(a, true)),
                 "--disable-defender" => d.defender = Some(switch(a, false)),
                 "--enable-private-cluster" => d.private_cluster = Some(switch(a, true)),
                 "--disable-private-cluster" => d.private_cluster = Some(switch(a, false)),
                 "--api-server-authorized-ip-ranges" => d.authorized_ranges = list_items(a),
-                "--k8s-support-plan" => d.support_plan = text_field(a),
-                "--tier" => d.tier = text_field(a),
+                "--k8s-support-plan" => d.support_plan = text_setting(a),
+                "--tier" => d.tier = text_setting(a),
                 _ => {}
             }
         }
@@ -323,31 +324,31 @@ use std::collections::HashMap;
 
 const CLUSTERS: &str = "Microsoft.ContainerService/managedClusters";
 
-/// A value of the tree as a field: literal values known, expressions unknown unless they are
+/// A value of the tree as a setting: literal values known, expressions unknown unless they are
 /// a parameter whose default is literal (then known, and said so).
-fn field_of<T>(
+fn setting_of<T>(
     n: &Node,
     params: &HashMap<String, Node>,
     conv: &dyn Fn(&Node) -> Option<T>,
-) -> Field<T> {
+) -> Setting<T> {
     if let Kind::Expr { text, param } = &n.kind {
         if let Some(p) = param
             && let Some(d) = params.get(p)
             && let Some(v) = conv(d)
         {
-            return Field {
+            return Setting {
                 val: Val::Known(v),
                 span: n.span,
                 param: Some(p.clone()),
             };
         }
-        return Field {
+        return Setting {
             val: Val::Unknown(text.clone()),
             span: n.span,
             param: None,
         };
     }
-    Field {
+    Setting {
         val: match conv(n) {
             Some(v) => Val::Known(v),
             None => Val::Unknown(format!("{:?}", n.kind)),
@@ -394,13 +395,13 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
     for r in &t.resources {
         let props = r.body.get("properties");
         let get = |path: &[&str]| props.and_then(|p| p.entry_at(path));
-        let text = |path: &[&str]| get(path).map(|e| field_of(&e.value, &t.params, &as_string));
-        let flag = |path: &[&str]| get(path).map(|e| field_of(&e.value, &t.params, &as_bool));
+        let text = |path: &[&str]| get(path).map(|e| setting_of(&e.value, &t.params, &as_string));
+        let flag = |path: &[&str]| get(path).map(|e| setting_of(&e.value, &t.params, &as_bool));
         if is(r, CLUSTERS) {
             let mut d = ClusterDef::new(form, Op::Create, file.clone(), r.type_span);
             d.name = r.name.clone();
             d.network_policy = text(&["networkProfile", "networkPolicy"]);
-            d.rbac_disabled = flag(&["enableRBAC"]).map(|f| Field {
+            d.rbac_disabled = flag(&["enableRBAC"]).map(|f| Setting {
                 val: match f.val {
                     Val::Known(b) => Val::Known(!b),
                     Val::Unknown(u) => Val::Unknown(u),
@@ -409,8 +410,8 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
             });
             // Managed Entra integration: an aadProfile (with `managed` not false).
             d.entra = get(&["aadProfile"]).map(|e| match e.value.entry("managed") {
-                Some(m) => field_of(&m.value, &t.params, &as_bool),
-                None => Field {
+                Some(m) => setting_of(&m.value, &t.params, &as_bool),
+                None => Setting {
                     val: Val::Known(true),
                     span: e.key_span,
                     param: None,
@@ -428,13 +429,13 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
             ]);
             d.private_cluster = flag(&["apiServerAccessProfile", "enablePrivateCluster"]);
             d.authorized_ranges = get(&["apiServerAccessProfile", "authorizedIPRanges"])
-                .map(|e| field_of(&e.value, &t.params, &as_ranges));
+                .map(|e| setting_of(&e.value, &t.params, &as_ranges));
             d.kubernetes_version = text(&["kubernetesVersion"]);
             d.support_plan = text(&["supportPlan"]);
             d.tier = r
                 .body
                 .entry_at(&["sku", "tier"])
-                .map(|e| field_of(&e.value, &t.params, &as_string));
+                .map(|e| setting_of(&e.value, &t.params, &as_string));
             d.maintenance = t.resources.iter().any(|m| {
                 is(
                     m,
@@ -447,7 +448,7 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
                     if let Some(v) = p.entry("orchestratorVersion") {
                         let mut pd = ClusterDef::new(form, Op::Version, file.clone(), v.key_span);
                         pd.name = r.name.clone();
-                        pd.kubernetes_version = Some(field_of(&v.value, &t.params, &as_string));
+                        pd.kubernetes_version = Some(setting_of(&v.value, &t.params, &as_string));
                         pd.support_plan = d.support_plan.clone();
                         pd.tier = d.tier.clone();
                         out.push(pd);
@@ -460,7 +461,7 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
         {
             let mut pd = ClusterDef::new(form, Op::Version, file.clone(), v.key_span);
             pd.name = r.parent.clone();
-            pd.kubernetes_version = Some(field_of(&v.value, &t.params, &as_string));
+            pd.kubernetes_version = Some(setting_of(&v.value, &t.params, &as_string));
             // The pool's cluster decides its support plan (long-term support or not).
             if let Some(c) = t
                 .resources
@@ -470,11 +471,11 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
                 pd.support_plan = c
                     .body
                     .entry_at(&["properties", "supportPlan"])
-                    .map(|e| field_of(&e.value, &t.params, &as_string));
+                    .map(|e| setting_of(&e.value, &t.params, &as_string));
                 pd.tier = c
                     .body
                     .entry_at(&["sku", "tier"])
-                    .map(|e| field_of(&e.value, &t.params, &as_string));
+                    .map(|e| setting_of(&e.value, &t.params, &as_string));
             }
             out.push(pd);
         }
@@ -522,110 +523,10 @@ pub fn from_terraform(
     }
     let mut out = Vec::new();
     for r in &tf.resources {
-        let b = &r.body;
-        let text = |path: &[&str]| {
-            b.entry_at(path)
-                .map(|e| field_of(&e.value, &params, &as_string))
-        };
-        let flag = |path: &[&str]| {
-            b.entry_at(path)
-                .map(|e| field_of(&e.value, &params, &as_bool))
-        };
         match r.type_name.as_str() {
-            "azurerm_kubernetes_cluster" => {
-                let mut d =
-                    ClusterDef::new(Form::Terraform, Op::Create, file.clone(), r.header_span);
-                d.name = Some(r.name.clone());
-                d.network_policy = text(&["network_profile", "network_policy"]);
-                d.rbac_disabled = flag(&["role_based_access_control_enabled"]).map(|f| Field {
-                    val: match f.val {
-                        Val::Known(v) => Val::Known(!v),
-                        Val::Unknown(u) => Val::Unknown(u),
-                    },
-                    ..f
-                });
-                // Entra: the block (4.x: its presence; 3.x: `managed = true`).
-                d.entra = b
-                    .entry("azure_active_directory_role_based_access_control")
-                    .map(|e| match e.value.entry("managed") {
-                        Some(m) => field_of(&m.value, &params, &as_bool),
-                        None => Field {
-                            val: Val::Known(true),
-                            span: e.key_span,
-                            param: None,
-                        },
-                    });
-                d.azure_rbac = flag(&[
-                    "azure_active_directory_role_based_access_control",
-                    "azure_rbac_enabled",
-                ]);
-                d.local_accounts_disabled = flag(&["local_account_disabled"]);
-                d.upgrade_channel = text(&["automatic_upgrade_channel"])
-                    .or_else(|| text(&["automatic_channel_upgrade"]));
-                d.node_os_channel = text(&["node_os_upgrade_channel"])
-                    .or_else(|| text(&["node_os_channel_upgrade"]));
-                d.maintenance = [
-                    "maintenance_window_auto_upgrade",
-                    "maintenance_window_node_os",
-                    "maintenance_window",
-                ]
-                .iter()
-                .any(|k| b.entry(k).is_some());
-                d.defender = b.entry("microsoft_defender").map(|e| Field {
-                    val: Val::Known(true),
-                    span: e.key_span,
-                    param: None,
-                });
-                d.private_cluster = flag(&["private_cluster_enabled"]);
-                d.authorized_ranges = b
-                    .entry_at(&["api_server_access_profile", "authorized_ip_ranges"])
-                    .or_else(|| b.entry("api_server_authorized_ip_ranges"))
-                    .map(|e| field_of(&e.value, &params, &as_ranges));
-                d.kubernetes_version = text(&["kubernetes_version"]);
-                d.support_plan = text(&["support_plan"]);
-                d.tier = text(&["sku_tier"]);
-                if let Some(v) = b.entry_at(&["default_node_pool", "orchestrator_version"]) {
-                    let mut pd =
-                        ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
-                    pd.name = d.name.clone();
-                    pd.kubernetes_version = Some(field_of(&v.value, &params, &as_string));
-                    pd.support_plan = d.support_plan.clone();
-                    pd.tier = d.tier.clone();
-                    out.push(pd);
-                }
-                out.push(d);
-            }
+            "azurerm_kubernetes_cluster" => terraform_cluster(file, r, &params, &mut out),
             "azurerm_kubernetes_cluster_node_pool" => {
-                if let Some(v) = b.entry("orchestrator_version") {
-                    let mut pd =
-                        ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
-                    pd.name = Some(r.name.clone());
-                    pd.kubernetes_version = Some(field_of(&v.value, &params, &as_string));
-                    // The pool's cluster (`kubernetes_cluster_id = azurerm_kubernetes_cluster.X.id`)
-                    // decides its support plan.
-                    let cluster = b.get("kubernetes_cluster_id").and_then(|n| match &n.kind {
-                        Kind::Expr { text, .. } => text
-                            .strip_prefix("azurerm_kubernetes_cluster.")
-                            .and_then(|t| t.split('.').next())
-                            .map(str::to_string),
-                        _ => None,
-                    });
-                    if let Some(c) = cluster
-                        && let Some(parent) = tf
-                            .resources
-                            .iter()
-                            .find(|x| x.type_name == "azurerm_kubernetes_cluster" && x.name == c)
-                    {
-                        let pb = &parent.body;
-                        pd.support_plan = pb
-                            .entry("support_plan")
-                            .map(|e| field_of(&e.value, &params, &as_string));
-                        pd.tier = pb
-                            .entry("sku_tier")
-                            .map(|e| field_of(&e.value, &params, &as_string));
-                    }
-                    out.push(pd);
-                }
+                out.extend(terraform_node_pool(file, tf, r, &params));
             }
             _ => {}
         }
@@ -637,8 +538,129 @@ pub fn from_terraform(
     out
 }
 
+/// An `azurerm_kubernetes_cluster`: the cluster, preceded by its default node pool's
+/// version when that is set.
+fn terraform_cluster(
+    file: &Arc<str>,
+    r: &crate::load::iac::terraform::TfResource,
+    params: &HashMap<String, Node>,
+    out: &mut Vec<ClusterDef>,
+) {
+    let b = &r.body;
+    let text = |path: &[&str]| {
+        b.entry_at(path)
+            .map(|e| setting_of(&e.value, params, &as_string))
+    };
+    let flag = |path: &[&str]| {
+        b.entry_at(path)
+            .map(|e| setting_of(&e.value, params, &as_bool))
+    };
+    let mut d = ClusterDef::new(Form::Terraform, Op::Create, file.clone(), r.header_span);
+    d.name = Some(r.name.clone());
+    d.network_policy = text(&["network_profile", "network_policy"]);
+    d.rbac_disabled = flag(&["role_based_access_control_enabled"]).map(|f| Setting {
+        val: match f.val {
+            Val::Known(v) => Val::Known(!v),
+            Val::Unknown(u) => Val::Unknown(u),
+        },
+        ..f
+    });
+    // Entra: the block (4.x: its presence; 3.x: `managed = true`).
+    d.entra = b
+        .entry("azure_active_directory_role_based_access_control")
+        .map(|e| match e.value.entry("managed") {
+            Some(m) => setting_of(&m.value, params, &as_bool),
+            None => Setting {
+                val: Val::Known(true),
+                span: e.key_span,
+                param: None,
+            },
+        });
+    d.azure_rbac = flag(&[
+        "azure_active_directory_role_based_access_control",
+        "azure_rbac_enabled",
+    ]);
+    d.local_accounts_disabled = flag(&["local_account_disabled"]);
+    d.upgrade_channel =
+        text(&["automatic_upgrade_channel"]).or_else(|| text(&["automatic_channel_upgrade"]));
+    d.node_os_channel =
+        text(&["node_os_upgrade_channel"]).or_else(|| text(&["node_os_channel_upgrade"]));
+    d.maintenance = [
+        "maintenance_window_auto_upgrade",
+        "maintenance_window_node_os",
+        "maintenance_window",
+    ]
+    .iter()
+    .any(|k| b.entry(k).is_some());
+    d.defender = b.entry("microsoft_defender").map(|e| Setting {
+        val: Val::Known(true),
+        span: e.key_span,
+        param: None,
+    });
+    d.private_cluster = flag(&["private_cluster_enabled"]);
+    d.authorized_ranges = b
+        .entry_at(&["api_server_access_profile", "authorized_ip_ranges"])
+        .or_else(|| b.entry("api_server_authorized_ip_ranges"))
+        .map(|e| setting_of(&e.value, params, &as_ranges));
+    d.kubernetes_version = text(&["kubernetes_version"]);
+    d.support_plan = text(&["support_plan"]);
+    d.tier = text(&["sku_tier"]);
+    if let Some(v) = b.entry_at(&["default_node_pool", "orchestrator_version"]) {
+        let mut pd = ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
+        pd.name = d.name.clone();
+        pd.kubernetes_version = Some(setting_of(&v.value, params, &as_string));
+        pd.support_plan = d.support_plan.clone();
+        pd.tier = d.tier.clone();
+        out.push(pd);
+    }
+    out.push(d);
+}
+
+/// An `azurerm_kubernetes_cluster_node_pool` with its `orchestrator_version`: a version
+/// definition, with the support plan and tier of its cluster when the file declares it.
+fn terraform_node_pool(
+    file: &Arc<str>,
+    tf: &crate::load::iac::terraform::TfFile,
+    r: &crate::load::iac::terraform::TfResource,
+    params: &HashMap<String, Node>,
+) -> Option<ClusterDef> {
+    let b = &r.body;
+    let v = b.entry("orchestrator_version")?;
+    let mut pd = ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
+    pd.name = Some(r.name.clone());
+    pd.kubernetes_version = Some(setting_of(&v.value, params, &as_string));
+    // The pool's cluster decides its support plan.
+    if let Some(c) = node_pool_cluster(b)
+        && let Some(parent) = tf
+            .resources
+            .iter()
+            .find(|x| x.type_name == "azurerm_kubernetes_cluster" && x.name == c)
+    {
+        let pb = &parent.body;
+        pd.support_plan = pb
+            .entry("support_plan")
+            .map(|e| setting_of(&e.value, params, &as_string));
+        pd.tier = pb
+            .entry("sku_tier")
+            .map(|e| setting_of(&e.value, params, &as_string));
+    }
+    Some(pd)
+}
+
+/// The name of a node pool's cluster, from `kubernetes_cluster_id =
+/// azurerm_kubernetes_cluster.X.id`.
+fn node_pool_cluster(b: &Node) -> Option<String> {
+    b.get("kubernetes_cluster_id").and_then(|n| match &n.kind {
+        Kind::Expr { text, .. } => text
+            .strip_prefix("azurerm_kubernetes_cluster.")
+            .and_then(|t| t.split('.').next())
+            .map(str::to_string),
+        _ => None,
+    })
+}
+
 fn rename_params(d: &mut ClusterDef, f: impl Fn(&str) -> String) {
-    fn one<T>(x: &mut Option<Field<T>>, f: &dyn Fn(&str) -> String) {
+    fn one<T>(x: &mut Option<Setting<T>>, f: &dyn Fn(&str) -> String) {
         if let Some(fl) = x
             && let Some(p) = &fl.param
         {

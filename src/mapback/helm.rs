@@ -864,188 +864,260 @@ impl Outline {
         let mut actions: Vec<Action> = Vec::new();
 
         for (ln, raw_line) in text.split('\n').enumerate() {
-            let line_no = (ln + 1) as u32;
             let raw_line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
             let chars: Vec<char> = raw_line.chars().collect();
             actions.clear();
             let view = scan_line(&chars, &mut lex, &mut open, &mut actions);
             let indent = indent_of(&view);
             let blank = indent == view.len();
-            let action_only = !blank && is_action_only(&view[indent..]);
-
             // Control actions update `.` whatever the line is; output actions are handled
             // below once the line's role is known.
-            let mut outputs = Vec::new();
-            for a in &actions {
-                if let Some(o) = apply_action(a, &mut frames) {
-                    outputs.push((a.col, o));
-                }
-            }
+            let outputs = apply_actions(&actions, &mut frames);
+            let line = Line {
+                no: (ln + 1) as u32,
+                view: &view,
+                indent,
+                blank,
+                action_only: !blank && is_action_only(&view[indent..]),
+                outputs: &outputs,
+            };
 
-            let separator = view.len() >= 3
-                && view[..3] == ['-', '-', '-']
-                && view.get(3).is_none_or(|&c| is_blank(c));
-            if separator {
-                if let Pending::Flow(f) = std::mem::replace(&mut pending, Pending::None) {
-                    b.parse_flow(f.owner, &f.chars);
-                }
+            if is_document_separator(&view) {
+                b.finish_flow(&mut pending);
                 b.new_section();
                 continue;
             }
-
-            // Lines that continue something started earlier.
-            match &mut pending {
-                Pending::None => {}
-                Pending::Block(p) => {
-                    if blank || action_only || indent > *p {
-                        if action_only {
-                            b.attach_fills(indent, &outputs);
-                        }
-                        continue;
-                    }
-                    pending = Pending::None;
-                }
-                Pending::Quoted(q) => {
-                    let q = *q;
-                    let mut i = 0;
-                    let mut closed = false;
-                    while i < view.len() {
-                        if q == '"' && view[i] == '\\' {
-                            i += 2;
-                            continue;
-                        }
-                        if view[i] == q {
-                            if q == '\'' && view.get(i + 1) == Some(&'\'') {
-                                i += 2;
-                                continue;
-                            }
-                            closed = true;
-                            break;
-                        }
-                        i += 1;
-                    }
-                    if closed {
-                        pending = Pending::None;
-                    }
-                    continue;
-                }
-                Pending::Flow(f) => {
-                    let closer = matches!(view.get(indent), Some(']' | '}' | ','));
-                    if blank || action_only || indent > f.parent_indent || closer {
-                        if f.feed(line_no, &view, 0)
-                            && let Pending::Flow(f) = std::mem::replace(&mut pending, Pending::None)
-                        {
-                            b.parse_flow(f.owner, &f.chars);
-                        }
-                        continue;
-                    }
-                    if let Pending::Flow(f) = std::mem::replace(&mut pending, Pending::None) {
-                        b.parse_flow(f.owner, &f.chars);
-                    }
-                }
+            if b.continues_pending(&line, &mut pending) {
+                continue;
             }
-
             if blank || view.get(indent) == Some(&'#') {
                 continue;
             }
-            if action_only {
+            if line.action_only {
                 b.attach_fills(indent, &outputs);
                 continue;
             }
             if view[indent..].starts_with(&['.', '.', '.']) {
                 continue;
             }
-
-            // Structure: sequence dashes, then a key, then a value.
-            let mut pos = indent;
-            let mut last: Option<(usize, usize)> = None; // (node, its indent for blocks)
-            while view.get(pos) == Some(&'-') && view.get(pos + 1).is_none_or(|&c| is_blank(c)) {
-                let parent = b.place_item(pos);
-                let id = b.add_child(
-                    parent,
-                    Node::new(NodeKind::Item, line_no, pos as u32, pos as u32 + 1),
-                );
-                b.stack.push(id);
-                last = Some((id, pos));
-                pos += 1;
-                while view.get(pos).is_some_and(|&c| is_blank(c)) {
-                    pos += 1;
-                }
-            }
-            let mut value_start = pos;
-            let mut key_node = None;
-            if let Some((key, key_end, after)) = parse_key(&view, pos) {
-                let parent = b.place_key(pos);
-                let id = b.add_child(
-                    parent,
-                    Node::new(NodeKind::Key(key), line_no, pos as u32, key_end as u32),
-                );
-                b.stack.push(id);
-                last = Some((id, pos));
-                key_node = Some((id, parent));
-                value_start = after;
-                while view.get(value_start).is_some_and(|&c| is_blank(c)) {
-                    value_start += 1;
-                }
-            } else if last.is_none() {
-                // A continuation of a plain scalar, or text that is not YAML structure.
-                continue;
-            }
-            let Some((owner, owner_indent)) = last else {
-                continue;
-            };
-
-            // A tag or anchor before the value is not the value.
-            while matches!(view.get(value_start), Some('!' | '&')) {
-                while view.get(value_start).is_some_and(|&c| !is_blank(c)) {
-                    value_start += 1;
-                }
-                while view.get(value_start).is_some_and(|&c| is_blank(c)) {
-                    value_start += 1;
-                }
-            }
-            let vend = value_end(&view, value_start);
-            if vend > value_start {
-                let v = &view[value_start..vend];
-                let value_cols = (value_start as u32, vend as u32);
-                if v.contains(&HOLE) {
-                    let found = outputs
-                        .iter()
-                        .filter(|(c, _)| {
-                            (*c as usize) >= value_start
-                                && (*c as usize) < vend.max(value_start + 1)
-                        })
-                        .find_map(|(_, (p, _))| p.clone());
-                    b.out.nodes[owner].inline_values = found;
-                } else if is_block_indicator(v) {
-                    pending = Pending::Block(owner_indent);
-                } else if matches!(v[0], '[' | '{') {
-                    let mut f = FlowCollect {
-                        owner,
-                        parent_indent: owner_indent,
-                        chars: Vec::new(),
-                        depth: 0,
-                        quote: None,
-                    };
-                    if f.feed(line_no, &view, value_start) {
-                        b.parse_flow(owner, &f.chars);
-                    } else {
-                        pending = Pending::Flow(f);
-                    }
-                } else if matches!(v[0], '"' | '\'') && quote_end(&view, value_start).is_none() {
-                    pending = Pending::Quoted(v[0]);
-                } else {
-                    b.out.nodes[owner].value = Some((unquote(v), value_cols.0, value_cols.1));
-                }
-            }
-            if let Some((id, parent)) = key_node {
-                b.note_key(parent, id);
-            }
+            b.structure(&line, &mut pending);
         }
-        if let Pending::Flow(f) = pending {
-            b.parse_flow(f.owner, &f.chars);
-        }
+        b.finish_flow(&mut pending);
         b.out
+    }
+}
+
+/// One line of a template, as the outline builder reads it.
+struct Line<'a> {
+    /// 1-based.
+    no: u32,
+    /// Its YAML view: actions replaced by [`HOLE`].
+    view: &'a [char],
+    indent: usize,
+    blank: bool,
+    /// Nothing but template actions.
+    action_only: bool,
+    /// The output actions on it: their column and what they output.
+    outputs: &'a [(u32, Output)],
+}
+
+/// Applies a line's actions to the block stack; returns its output actions with their
+/// columns.
+fn apply_actions(actions: &[Action], frames: &mut Vec<Frame>) -> Vec<(u32, Output)> {
+    let mut outputs = Vec::new();
+    for a in actions {
+        if let Some(o) = apply_action(a, frames) {
+            outputs.push((a.col, o));
+        }
+    }
+    outputs
+}
+
+/// `---`, alone or followed by a blank.
+fn is_document_separator(view: &[char]) -> bool {
+    view.len() >= 3 && view[..3] == ['-', '-', '-'] && view.get(3).is_none_or(|&c| is_blank(c))
+}
+
+/// Whether a quoted scalar opened by `q` on an earlier line closes on this one.
+fn closes_quote(view: &[char], q: char) -> bool {
+    let mut i = 0;
+    while i < view.len() {
+        if q == '"' && view[i] == '\\' {
+            i += 2;
+            continue;
+        }
+        if view[i] == q {
+            if q == '\'' && view.get(i + 1) == Some(&'\'') {
+                i += 2;
+                continue;
+            }
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Skips a tag or anchor before a value (and the blanks after it): it is not the value.
+fn skip_tags_and_anchors(view: &[char], mut at: usize) -> usize {
+    while matches!(view.get(at), Some('!' | '&')) {
+        while view.get(at).is_some_and(|&c| !is_blank(c)) {
+            at += 1;
+        }
+        while view.get(at).is_some_and(|&c| is_blank(c)) {
+            at += 1;
+        }
+    }
+    at
+}
+
+/// The first column after `at` that is not blank.
+fn skip_blanks(view: &[char], mut at: usize) -> usize {
+    while view.get(at).is_some_and(|&c| is_blank(c)) {
+        at += 1;
+    }
+    at
+}
+
+impl Builder {
+    /// Outlines a flow collection still being collected, if any.
+    fn finish_flow(&mut self, pending: &mut Pending) {
+        if let Pending::Flow(f) = std::mem::replace(pending, Pending::None) {
+            self.parse_flow(f.owner, &f.chars);
+        }
+    }
+
+    /// Lines that continue something started earlier (a block scalar, a quoted scalar, a flow
+    /// collection). Returns whether the line is used up; ends `pending` when the line is past
+    /// it.
+    fn continues_pending(&mut self, line: &Line<'_>, pending: &mut Pending) -> bool {
+        let (view, indent) = (line.view, line.indent);
+        match pending {
+            Pending::None => {}
+            Pending::Block(p) => {
+                if line.blank || line.action_only || indent > *p {
+                    if line.action_only {
+                        self.attach_fills(indent, line.outputs);
+                    }
+                    return true;
+                }
+                *pending = Pending::None;
+            }
+            Pending::Quoted(q) => {
+                if closes_quote(view, *q) {
+                    *pending = Pending::None;
+                }
+                return true;
+            }
+            Pending::Flow(f) => {
+                let closer = matches!(view.get(indent), Some(']' | '}' | ','));
+                if line.blank || line.action_only || indent > f.parent_indent || closer {
+                    if f.feed(line.no, view, 0) {
+                        self.finish_flow(pending);
+                    }
+                    return true;
+                }
+                self.finish_flow(pending);
+            }
+        }
+        false
+    }
+
+    /// A line of YAML structure: sequence dashes, then a key, then a value.
+    fn structure(&mut self, line: &Line<'_>, pending: &mut Pending) {
+        let view = line.view;
+        let (mut last, pos) = self.sequence_items(line);
+        let mut value_start = pos;
+        let mut key_node = None;
+        if let Some((key, key_end, after)) = parse_key(view, pos) {
+            let parent = self.place_key(pos);
+            let id = self.add_child(
+                parent,
+                Node::new(NodeKind::Key(key), line.no, pos as u32, key_end as u32),
+            );
+            self.stack.push(id);
+            last = Some((id, pos));
+            key_node = Some((id, parent));
+            value_start = skip_blanks(view, after);
+        } else if last.is_none() {
+            // A continuation of a plain scalar, or text that is not YAML structure.
+            return;
+        }
+        let Some((owner, owner_indent)) = last else {
+            return;
+        };
+        let value_start = skip_tags_and_anchors(view, value_start);
+        self.value(line, owner, owner_indent, value_start, pending);
+        if let Some((id, parent)) = key_node {
+            self.note_key(parent, id);
+        }
+    }
+
+    /// The sequence items a line opens with (`- - key: v` opens two). Returns the last
+    /// one with its indentation, and where the rest of the line starts.
+    fn sequence_items(&mut self, line: &Line<'_>) -> (Option<(usize, usize)>, usize) {
+        let view = line.view;
+        let mut pos = line.indent;
+        let mut last: Option<(usize, usize)> = None; // (node, its indent for blocks)
+        while view.get(pos) == Some(&'-') && view.get(pos + 1).is_none_or(|&c| is_blank(c)) {
+            let parent = self.place_item(pos);
+            let id = self.add_child(
+                parent,
+                Node::new(NodeKind::Item, line.no, pos as u32, pos as u32 + 1),
+            );
+            self.stack.push(id);
+            last = Some((id, pos));
+            pos = skip_blanks(view, pos + 1);
+        }
+        (last, pos)
+    }
+
+    /// The value after a key or dash, from `value_start`, given to `owner`: an output
+    /// action's values path, a literal, or the start of a block scalar, a multi-line quoted
+    /// scalar or a flow collection (left in `pending`).
+    fn value(
+        &mut self,
+        line: &Line<'_>,
+        owner: usize,
+        owner_indent: usize,
+        value_start: usize,
+        pending: &mut Pending,
+    ) {
+        let view = line.view;
+        let vend = value_end(view, value_start);
+        if vend <= value_start {
+            return;
+        }
+        let v = &view[value_start..vend];
+        if v.contains(&HOLE) {
+            let found = line
+                .outputs
+                .iter()
+                .filter(|(c, _)| {
+                    (*c as usize) >= value_start && (*c as usize) < vend.max(value_start + 1)
+                })
+                .find_map(|(_, (p, _))| p.clone());
+            self.out.nodes[owner].inline_values = found;
+        } else if is_block_indicator(v) {
+            *pending = Pending::Block(owner_indent);
+        } else if matches!(v[0], '[' | '{') {
+            let mut f = FlowCollect {
+                owner,
+                parent_indent: owner_indent,
+                chars: Vec::new(),
+                depth: 0,
+                quote: None,
+            };
+            if f.feed(line.no, view, value_start) {
+                self.parse_flow(owner, &f.chars);
+            } else {
+                *pending = Pending::Flow(f);
+            }
+        } else if matches!(v[0], '"' | '\'') && quote_end(view, value_start).is_none() {
+            *pending = Pending::Quoted(v[0]);
+        } else {
+            self.out.nodes[owner].value = Some((unquote(v), value_start as u32, vend as u32));
+        }
     }
 }
 
@@ -1254,521 +1326,4 @@ impl Outline {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DEPLOY: &str = r#"apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ include "web.fullname" . }}
-  labels:
-    {{- include "web.labels" . | nindent 4 }}
-spec:
-  {{- if not .Values.autoscaling.enabled }}
-  replicas: {{ .Values.replicaCount }}
-  {{- end }}
-  selector:
-    matchLabels:
-      {{- include "web.selectorLabels" . | nindent 6 }}
-  template:
-    metadata:
-      {{- with .Values.podAnnotations }}
-      annotations:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-    spec:
-      securityContext:
-        {{- toYaml .Values.podSecurityContext | nindent 8 }}
-      hostNetwork: {{ .Values.hostNetwork }}
-      containers:
-        - name: {{ .Chart.Name }}
-          securityContext:
-            {{- toYaml .Values.securityContext | nindent 12 }}
-          image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
-          ports:
-            - name: http
-              containerPort: {{ .Values.service.port }}
-        - name: sidecar
-          image: busybox
-          securityContext:
-            privileged: true
-"#;
-
-    /// A path written like `spec.containers[1:sidecar].image` (`[1]` for no name).
-    fn path(s: &str) -> Vec<Seg> {
-        let mut out = Vec::new();
-        for part in s.split('.').filter(|p| !p.is_empty()) {
-            let (key, items) = match part.find('[') {
-                Some(i) => (&part[..i], &part[i..]),
-                None => (part, ""),
-            };
-            if !key.is_empty() {
-                out.push(Seg::Key(key.to_string()));
-            }
-            for it in items.split('[').filter(|x| !x.is_empty()) {
-                let it = it.trim_end_matches(']');
-                let (idx, name) = match it.split_once(':') {
-                    Some((i, n)) => (i, Some(n.to_string())),
-                    None => (it, None),
-                };
-                out.push(Seg::Item {
-                    index: idx.parse().unwrap(),
-                    name,
-                });
-            }
-        }
-        out
-    }
-
-    fn place(p: &str, on_key: bool, value: Option<&str>) -> Place {
-        Place {
-            path: path(p),
-            on_key,
-            value: value.map(str::to_string),
-        }
-    }
-
-    fn keys(v: &[&str]) -> Option<Vec<Seg>> {
-        Some(v.iter().map(|k| Seg::Key(k.to_string())).collect())
-    }
-
-    fn at(
-        o: &Outline,
-        kind: Option<&str>,
-        ord: usize,
-        p: &Place,
-        occ: usize,
-    ) -> (u32, u32, u32, bool) {
-        let h = o.find(kind, ord, p, occ).expect("a hit");
-        (h.line, h.col, h.end_col, h.exact)
-    }
-
-    #[test]
-    fn sidecar_privileged_is_exact() {
-        let o = Outline::parse(DEPLOY);
-        let p = place(
-            "spec.template.spec.containers[1:sidecar].securityContext.privileged",
-            true,
-            Some("true"),
-        );
-        let h = o.find(Some("Deployment"), 0, &p, 1).unwrap();
-        assert_eq!((h.line, h.col, h.end_col, h.exact), (35, 12, 22, true));
-        assert_eq!(h.values_path, None);
-        // Inside the value: the value's columns.
-        let p = Place { on_key: false, ..p };
-        assert_eq!(at(&o, Some("Deployment"), 0, &p, 1), (35, 24, 28, true));
-    }
-
-    #[test]
-    fn pod_security_context_from_values() {
-        let o = Outline::parse(DEPLOY);
-        let p = place(
-            "spec.template.spec.securityContext.runAsUser",
-            true,
-            Some("0"),
-        );
-        let h = o.find(Some("Deployment"), 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.col, h.end_col, h.exact), (21, 6, 21, false));
-        assert_eq!(h.values_path, keys(&["podSecurityContext", "runAsUser"]));
-    }
-
-    #[test]
-    fn host_network_inline_action() {
-        let o = Outline::parse(DEPLOY);
-        let p = place("spec.template.spec.hostNetwork", false, Some("true"));
-        let h = o.find(Some("Deployment"), 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.col, h.end_col, h.exact), (23, 6, 17, true));
-        assert_eq!(h.values_path, keys(&["hostNetwork"]));
-    }
-
-    #[test]
-    fn first_container_privileged_is_approximate() {
-        let o = Outline::parse(DEPLOY);
-        let p = place(
-            "spec.template.spec.containers[0:web].securityContext.privileged",
-            true,
-            Some("true"),
-        );
-        let h = o.find(Some("Deployment"), 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.col, h.end_col, h.exact), (26, 10, 25, false));
-        assert_eq!(h.values_path, keys(&["securityContext", "privileged"]));
-        // Deeper still: the rest of the path follows, items included.
-        let p = place(
-            "spec.template.spec.containers[0:web].securityContext.capabilities.add[1]",
-            false,
-            Some("NET_RAW"),
-        );
-        let h = o.find(Some("Deployment"), 0, &p, 0).unwrap();
-        assert_eq!(h.line, 26);
-        let mut want = keys(&["securityContext", "capabilities", "add"]).unwrap();
-        want.push(Seg::Item {
-            index: 1,
-            name: None,
-        });
-        assert_eq!(h.values_path, Some(want));
-    }
-
-    #[test]
-    fn container_port_and_other_keys() {
-        let o = Outline::parse(DEPLOY);
-        let p = place(
-            "spec.template.spec.containers[0:web].ports[0:http].containerPort",
-            true,
-            Some("80"),
-        );
-        let h = o.find(Some("Deployment"), 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.col, h.end_col, h.exact), (31, 14, 27, true));
-        assert_eq!(h.values_path, keys(&["service", "port"]));
-
-        let p = place("spec.template.metadata.annotations.foo", true, Some("x"));
-        let h = o.find(Some("Deployment"), 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.col, h.exact), (17, 6, false));
-        assert_eq!(h.values_path, keys(&["podAnnotations", "foo"]));
-
-        let p = place("spec.replicas", true, Some("1"));
-        let h = o.find(None, 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.col, h.end_col, h.exact), (9, 2, 10, true));
-        assert_eq!(h.values_path, keys(&["replicaCount"]));
-
-        let p = place(
-            "spec.template.spec.containers[0:web].image",
-            false,
-            Some("nginx:1"),
-        );
-        let h = o.find(None, 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.exact), (28, true));
-        assert_eq!(h.values_path, keys(&["image", "repository"]));
-
-        let p = place(
-            "spec.template.spec.containers[1:sidecar].image",
-            false,
-            Some("busybox"),
-        );
-        let h = o.find(None, 0, &p, 1).unwrap();
-        assert_eq!(
-            (h.line, h.col, h.end_col, h.exact, h.values_path),
-            (33, 17, 24, true, None)
-        );
-
-        // Labels come from an include: approximate, no values.
-        let p = place("metadata.labels.app", true, Some("web"));
-        let h = o.find(None, 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.col, h.exact, h.values_path), (5, 2, false, None));
-
-        // The sequence item itself.
-        let p = place("spec.template.spec.containers[1:sidecar]", false, None);
-        assert_eq!(at(&o, None, 0, &p, 0), (32, 8, 9, true));
-
-        // Nothing written at all: the kind line.
-        let p = place("status.phase", true, None);
-        let h = o.find(Some("Deployment"), 0, &p, 0).unwrap();
-        assert_eq!(
-            (h.line, h.col, h.end_col, h.exact, h.values_path),
-            (2, 0, 4, false, None)
-        );
-    }
-
-    #[test]
-    fn with_place_of_on_rendered_text() {
-        use crate::load::load_text;
-        use crate::span::Pos;
-        let rendered = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          securityContext:\n            privileged: true\n        - name: sidecar\n          image: busybox\n          securityContext:\n            privileged: true\n";
-        let loaded = load_text(rendered);
-        let doc = &loaded.docs[0];
-        let o = Outline::parse(DEPLOY);
-        let p = crate::mapback::place_of(doc, Pos { line: 13, col: 12 });
-        assert_eq!(at(&o, Some("Deployment"), 0, &p, 1), (35, 12, 22, true));
-        let p = crate::mapback::place_of(doc, Pos { line: 9, col: 12 });
-        let h = o.find(Some("Deployment"), 0, &p, 0).unwrap();
-        assert_eq!((h.line, h.exact), (26, false));
-        assert_eq!(h.values_path, keys(&["securityContext", "privileged"]));
-    }
-
-    #[test]
-    fn sections_chosen_by_kind_then_ordinal() {
-        let t = "---\n# leading separator\napiVersion: v1\nkind: Service\nspec:\n  type: {{ .Values.service.type }}\n---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  type: Recreate\n";
-        let o = Outline::parse(t);
-        let p = place("spec.type", false, None);
-        let h = o.find(Some("Service"), 1, &p, 0).unwrap();
-        assert_eq!((h.line, h.col, h.end_col), (6, 2, 6));
-        assert_eq!(h.values_path, keys(&["service", "type"]));
-        assert_eq!(at(&o, Some("Deployment"), 0, &p, 0), (11, 8, 16, true));
-        // No kind: by ordinal among the sections that render something.
-        assert_eq!(at(&o, None, 1, &p, 0).0, 11);
-        assert_eq!(at(&o, None, 0, &p, 0).0, 6);
-        // Kind fallback stays in the chosen section.
-        let p = place("data.x", true, None);
-        assert_eq!(at(&o, Some("Deployment"), 0, &p, 0), (9, 0, 4, false));
-
-        // Two sections of the same kind: the ordinal decides.
-        let t = "kind: ConfigMap\ndata:\n  a: 1\n---\nkind: ConfigMap\ndata:\n  a: 2\n";
-        let o = Outline::parse(t);
-        let p = place("data.a", false, Some("2"));
-        assert_eq!(at(&o, Some("ConfigMap"), 1, &p, 0), (7, 5, 6, true));
-        assert_eq!(at(&o, Some("ConfigMap"), 0, &p, 0).0, 3);
-        // Past the sections (a range rendering more documents): all are searched.
-        assert_eq!(at(&o, Some("ConfigMap"), 5, &p, 0).0, 7);
-    }
-
-    #[test]
-    fn occurrence_picks_among_equal_paths() {
-        let t = "spec:\n  containers:\n    {{- with .Values.extraContainers }}\n    {{- toYaml . | nindent 4 }}\n    {{- end }}\n    - name: {{ .Values.a.name }}\n      securityContext:\n        privileged: true\n    - name: {{ .Values.b.name }}\n      securityContext:\n        privileged: true\n";
-        let o = Outline::parse(t);
-        // Rendered: two extra containers first, so the template's items sit at 2 and 3.
-        let p = place(
-            "spec.containers[2:a].securityContext.privileged",
-            true,
-            Some("true"),
-        );
-        assert_eq!(at(&o, None, 0, &p, 0), (8, 8, 18, true));
-        let p = place(
-            "spec.containers[3:b].securityContext.privileged",
-            true,
-            Some("true"),
-        );
-        assert_eq!(at(&o, None, 0, &p, 1), (11, 8, 18, true));
-        // Items matched by index when the template has one there.
-        let p = place(
-            "spec.containers[1:b].securityContext.privileged",
-            true,
-            Some("true"),
-        );
-        assert_eq!(at(&o, None, 0, &p, 1), (11, 8, 18, true));
-        let p = place(
-            "spec.containers[0:a].securityContext.privileged",
-            true,
-            Some("true"),
-        );
-        assert_eq!(at(&o, None, 0, &p, 0), (8, 8, 18, true));
-    }
-
-    #[test]
-    fn if_else_prefers_equal_literal_value() {
-        let t = "spec:\n  {{- if .Values.strict }}\n  allowPrivilegeEscalation: false\n  {{- else }}\n  allowPrivilegeEscalation: true\n  {{- end }}\n";
-        let o = Outline::parse(t);
-        let p = place("spec.allowPrivilegeEscalation", true, Some("true"));
-        assert_eq!(at(&o, None, 0, &p, 0), (5, 2, 26, true));
-        let p = place("spec.allowPrivilegeEscalation", false, Some("false"));
-        assert_eq!(at(&o, None, 0, &p, 0), (3, 28, 33, true));
-        // Neither: the first, by occurrence.
-        let p = place("spec.allowPrivilegeEscalation", true, Some("other"));
-        assert_eq!(at(&o, None, 0, &p, 0).0, 3);
-    }
-
-    #[test]
-    fn scalar_items_are_matched_by_value() {
-        let t = "kind: ClusterRole\nrules:\n  - apiGroups: [\"\"]\n    resources:\n      {{- if .Values.events }}\n      - events\n      {{- end }}\n      - pods\n      - secrets\n    verbs: [get]\n";
-        let o = Outline::parse(t);
-        let p = Place {
-            path: vec![
-                Seg::Key("rules".into()),
-                Seg::Item {
-                    index: 0,
-                    name: None,
-                },
-                Seg::Key("resources".into()),
-                Seg::Item {
-                    index: 1,
-                    name: None,
-                },
-            ],
-            on_key: false,
-            value: Some("secrets".into()),
-        };
-        let hit = o.find(Some("ClusterRole"), 0, &p, 0).unwrap();
-        assert_eq!((hit.line, hit.exact), (9, true));
-    }
-
-    #[test]
-    fn block_scalars_are_skipped() {
-        let t = "data:\n  bin: !!binary |\n    a2V5OiB2YWx1ZQ==\n    k: v\n  script: |\n    key: not-a-key\n{{ .Values.extra | indent 4 }}\n    - item\n  other: 1\n  folded: >-\n     a: b\n\n     c: d\n  last: 'it''s'\n";
-        let o = Outline::parse(t);
-        assert_eq!(
-            at(&o, None, 0, &place("data.key", true, None), 0),
-            (1, 0, 4, false)
-        );
-        assert_eq!(
-            at(&o, None, 0, &place("data.k", true, None), 0),
-            (1, 0, 4, false)
-        );
-        assert_eq!(
-            at(&o, None, 0, &place("data.a", true, None), 0),
-            (1, 0, 4, false)
-        );
-        assert_eq!(
-            at(&o, None, 0, &place("data.other", true, None), 0),
-            (9, 2, 7, true)
-        );
-        assert_eq!(
-            at(&o, None, 0, &place("data.script", false, Some("x")), 0),
-            (5, 2, 8, true)
-        );
-        assert_eq!(
-            at(&o, None, 0, &place("data.last", false, Some("it's")), 0),
-            (14, 8, 15, true)
-        );
-        let h = o
-            .find(None, 0, &place("data.script", true, None), 0)
-            .unwrap();
-        assert_eq!(h.values_path, keys(&["extra"]));
-    }
-
-    #[test]
-    fn flow_collections() {
-        let t = "spec:\n  securityContext: {runAsNonRoot: true, capabilities: {drop: [\"ALL\"]}}\n  args: [\n    \"--a\", \"--b: c\"\n  ]\n  after: x\n  ports: [{name: http, port: 80}, {name: metrics, port: 9090}]\n";
-        let o = Outline::parse(t);
-        let p = place("spec.securityContext.runAsNonRoot", true, Some("true"));
-        assert_eq!(at(&o, None, 0, &p, 0), (2, 20, 32, true));
-        let p = place(
-            "spec.securityContext.capabilities.drop[0]",
-            false,
-            Some("ALL"),
-        );
-        assert_eq!(at(&o, None, 0, &p, 0), (2, 62, 67, true));
-        let p = place("spec.args[1]", false, Some("--b: c"));
-        assert_eq!(at(&o, None, 0, &p, 0), (4, 11, 19, true));
-        assert_eq!(
-            at(&o, None, 0, &place("spec.after", true, None), 0),
-            (6, 2, 7, true)
-        );
-        let p = place("spec.ports[1:metrics].port", false, Some("9090"));
-        let (line, col, _, exact) = at(&o, None, 0, &p, 1);
-        assert_eq!((line, exact), (7, true));
-        assert_eq!(col, 56);
-    }
-
-    #[test]
-    fn quoted_and_templated_keys() {
-        let t = "metadata:\n  annotations:\n    \"example.com/x\": \"1\"\n    {{ .Values.key }}: {{ .Values.val }}\n    'y': 2 # note\n";
-        let o = Outline::parse(t);
-        // A dot inside a key cannot be written with the test helper: built by hand.
-        let p = Place {
-            path: vec![
-                Seg::Key("metadata".into()),
-                Seg::Key("annotations".into()),
-                Seg::Key("example.com/x".into()),
-            ],
-            on_key: true,
-            value: Some("1".into()),
-        };
-        assert_eq!(at(&o, None, 0, &p, 0), (3, 4, 19, true));
-        let p = place("metadata.annotations.y", false, Some("2"));
-        assert_eq!(at(&o, None, 0, &p, 0), (5, 9, 10, true));
-        let p = place("metadata.annotations.whatever", true, None);
-        assert_eq!(at(&o, None, 0, &p, 0), (2, 2, 13, false));
-    }
-
-    #[test]
-    fn crlf_and_tabs() {
-        let t = DEPLOY.replace('\n', "\r\n");
-        let o = Outline::parse(&t);
-        let p = place("spec.template.spec.hostNetwork", true, None);
-        assert_eq!(at(&o, None, 0, &p, 0), (23, 6, 17, true));
-        let p = place(
-            "spec.template.spec.containers[1:sidecar].securityContext.privileged",
-            false,
-            Some("true"),
-        );
-        assert_eq!(at(&o, None, 0, &p, 0), (35, 24, 28, true));
-    }
-
-    #[test]
-    fn unicode_columns_are_code_points() {
-        let t = "métadonnées:\n  clé: \"é\"\n";
-        let o = Outline::parse(t);
-        let p = place("métadonnées.clé", false, Some("é"));
-        assert_eq!(at(&o, None, 0, &p, 0), (2, 7, 10, true));
-    }
-
-    #[test]
-    fn multi_line_actions_and_comments() {
-        let t = "{{- /*\nkey: not a key\n*/ -}}\n{{- $x := .Values.a }}\nspec:\n  {{- if and .Values.a\n        .Values.b }}\n  resources:\n    {{- toYaml .Values.resources | nindent 4 }}\n  {{- end }}\n  # comment: no\n";
-        let o = Outline::parse(t);
-        assert!(o.find(None, 0, &place("key", true, None), 0).is_none());
-        let h = o
-            .find(
-                None,
-                0,
-                &place("spec.resources.limits.cpu", false, Some("1")),
-                0,
-            )
-            .unwrap();
-        assert_eq!((h.line, h.col, h.exact), (8, 2, false));
-        assert_eq!(h.values_path, keys(&["resources", "limits", "cpu"]));
-        // The `if` reading .Values is not a fill of `spec`.
-        let h = o
-            .find(None, 0, &place("spec.other", true, None), 0)
-            .unwrap();
-        assert_eq!((h.line, h.values_path), (5, None));
-        assert_eq!(
-            at(&o, None, 0, &place("spec.comment", true, None), 0),
-            (5, 0, 4, false)
-        );
-    }
-
-    #[test]
-    fn empty_and_garbage() {
-        let p = place("spec.containers[0].image", true, None);
-        assert!(Outline::parse("").find(None, 0, &p, 0).is_none());
-        assert!(
-            Outline::parse("")
-                .find(Some("Pod"), 3, &Place::default(), 9)
-                .is_none()
-        );
-        let samples = [
-            "{{",
-            "}}: :",
-            "{{ \"",
-            "- - - -",
-            "\u{0}\u{1}\u{2}: \u{1}",
-            "\t\tkey:\tvalue\n\t- x",
-            "'unterminated: x\nspec: 1",
-            "[[[[{{{{",
-            "key: |",
-            "key: [a, {b: [c, {d",
-            "---\n---\n---",
-            "- : \n:\n ::\n-\n- -",
-            "a: {{ \"}}\" }}\n  b: `\n",
-            "spec:\n  x: \"a\\",
-            "\u{feff}kind: Pod\r\nspec:\r\n  x: 1\r",
-            "a:\n        b:\n  c:\n            d:\n    e: 1",
-            "{{/* never closed",
-            "k: {{ .Values. }}\nj: {{ $.Values }}\nl: {{ .Values.a..b }}",
-        ];
-        for s in samples {
-            let o = Outline::parse(s);
-            for k in [None, Some("Pod")] {
-                for ord in [0, 1, 7] {
-                    for occ in [0, 3] {
-                        let _ = o.find(k, ord, &p, occ);
-                        let _ = o.find(k, ord, &Place::default(), occ);
-                        let _ = o.find(k, ord, &place("spec.x", false, Some("1")), occ);
-                    }
-                }
-            }
-        }
-        let o = Outline::parse("\u{feff}kind: Pod\r\nspec:\r\n  x: 1\r");
-        assert_eq!(
-            at(&o, None, 0, &place("spec.x", false, Some("1")), 0),
-            (3, 5, 6, true)
-        );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn never_panics(s in "(\\PC|[-:{}\\[\\]|>\"'#\\n\\r\\t ]){0,200}") {
-            let o = Outline::parse(&s);
-            let p = place("a.b[0].c", true, Some("x"));
-            let _ = o.find(Some("Pod"), 0, &p, 1);
-            let _ = o.find(None, 2, &p, 0);
-        }
-
-        #[test]
-        fn never_panics_yamlish(lines in proptest::collection::vec(
-            "( {0,6})(- )?(\"?[a-z{}. ]{0,6}\"?)(: )?([a-z|>\\[\\]{}\"'. -]{0,8})", 0..20)) {
-            let s = lines.join("\n");
-            let o = Outline::parse(&s);
-            let _ = o.find(None, 0, &place("a.b[1:x].c", false, Some("b")), 2);
-        }
-    }
-}
+mod tests;

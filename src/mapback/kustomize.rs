@@ -127,8 +127,53 @@ pub fn map(
     name: &str,
     place: &Place,
 ) -> Option<Mapped> {
+    if let Some(m) = set_by_kustomize(sources, origin, &place.path) {
+        return Some(m);
+    }
     let path = &place.path;
-    // Fields Kustomize sets itself.
+    let mut best = Best {
+        best: None,
+        path_len: path.len(),
+        leaf: place.value.is_some(),
+    };
+    if let Some(c) = resource_file_candidate(sources, origin, kind, name, place) {
+        best.consider(c);
+    }
+    for k in patching_kustomizations(origin) {
+        for (patch, loaded) in sources.patches(&k) {
+            if patch.target_kind.as_deref().is_some_and(|t| t != kind)
+                || patch
+                    .target_name
+                    .as_deref()
+                    .is_some_and(|t| !names_match(name, t))
+            {
+                continue;
+            }
+            for d in &loaded.docs {
+                let Some(root) = d.root else { continue };
+                if d.is_sequence(root) {
+                    json6902_candidates(d, root, patch, place, &mut best);
+                } else if let Some(c) = strategic_merge_candidate(d, root, patch, kind, name, place)
+                {
+                    best.consider(c);
+                }
+            }
+        }
+    }
+    best.best.map(|c| Mapped {
+        exact: c.depth == path.len(),
+        file: c.file,
+        span: c.span,
+    })
+}
+
+/// Fields Kustomize sets itself (`metadata.namespace`, `metadata.name`) go to the key of the
+/// last kustomization whose transformer set them.
+fn set_by_kustomize(
+    sources: &mut Sources,
+    origin: &ResourceOrigin,
+    path: &[Seg],
+) -> Option<Mapped> {
     let is = |keys: &[&str]| {
         path.len() == keys.len() && path.iter().zip(keys).all(|(s, k)| s.key() == Some(*k))
     };
@@ -162,51 +207,73 @@ pub fn map(
             }
         }
     }
-    let leaf = place.value.is_some();
-    let mut best: Option<Candidate> = None;
-    let mut consider = |c: Candidate| {
-        let better = match &best {
+    None
+}
+
+/// The candidate kept so far.
+struct Best {
+    best: Option<Candidate>,
+    /// The length of the finding's path: a candidate this deep writes the whole of it.
+    path_len: usize,
+    /// The finding is on a value (not on a mapping or list).
+    leaf: bool,
+}
+
+impl Best {
+    /// Keeps `c` when it goes deeper than the best so far.
+    fn consider(&mut self, c: Candidate) {
+        let better = match &self.best {
             None => true,
             // A patch wins a tie only for a value it sets: a mapping it adds a key to is
             // still the resource file's.
             Some(b) => {
                 c.depth > b.depth
-                    || (c.depth == b.depth && c.depth == path.len() && c.patch && leaf)
+                    || (c.depth == b.depth && c.depth == self.path_len && c.patch && self.leaf)
             }
         };
         if better {
-            best = Some(c);
-        }
-    };
-    if let Some(file) = &origin.file
-        && let Some(l) = sources.file(file)
-    {
-        let doc = l
-            .docs
-            .iter()
-            .filter(|d| d.root.is_some_and(|r| d.get_str(r, "kind") == Some(kind)))
-            .max_by_key(|d| {
-                let written = d
-                    .root
-                    .and_then(|r| d.path(r, &["metadata", "name"]))
-                    .and_then(|n| d.scalar(n))
-                    .unwrap_or("");
-                (written == name, names_match(name, written), written.len())
-            });
-        if let Some(d) = doc
-            && let Some(root) = d.root
-        {
-            let (span, depth) = reach(d, root, path, place);
-            consider(Candidate {
-                file: file.clone(),
-                span,
-                depth,
-                patch: false,
-            });
+            self.best = Some(c);
         }
     }
+}
+
+/// The place in the resource's own file: in its document of the same kind whose name best
+/// matches the rendered name (Kustomize may have added a prefix or suffix).
+fn resource_file_candidate(
+    sources: &mut Sources,
+    origin: &ResourceOrigin,
+    kind: &str,
+    name: &str,
+    place: &Place,
+) -> Option<Candidate> {
+    let file = origin.file.as_ref()?;
+    let l = sources.file(file)?;
+    let d = l
+        .docs
+        .iter()
+        .filter(|d| d.root.is_some_and(|r| d.get_str(r, "kind") == Some(kind)))
+        .max_by_key(|d| {
+            let written = d
+                .root
+                .and_then(|r| d.path(r, &["metadata", "name"]))
+                .and_then(|n| d.scalar(n))
+                .unwrap_or("");
+            (written == name, names_match(name, written), written.len())
+        })?;
+    let root = d.root?;
+    let (span, depth) = reach(d, root, &place.path, place);
+    Some(Candidate {
+        file: file.clone(),
+        span,
+        depth,
+        patch: false,
+    })
+}
+
+/// The kustomizations that patched the resource, each once, in order.
+fn patching_kustomizations(origin: &ResourceOrigin) -> Vec<PathBuf> {
     let mut seen = Vec::new();
-    let kustomizations: Vec<PathBuf> = origin
+    origin
         .transformed_in
         .iter()
         .filter(|(_, t)| t.starts_with("Patch"))
@@ -216,92 +283,93 @@ pub fn map(
             seen.push(k.clone());
             new
         })
-        .collect();
-    for k in kustomizations {
-        for (patch, loaded) in sources.patches(&k) {
-            if patch.target_kind.as_deref().is_some_and(|t| t != kind)
-                || patch
-                    .target_name
-                    .as_deref()
-                    .is_some_and(|t| !names_match(name, t))
-            {
-                continue;
-            }
-            for d in &loaded.docs {
-                let Some(root) = d.root else { continue };
-                if d.is_sequence(root) {
-                    // JSON 6902 operations.
-                    for &op in d.items(root) {
-                        let Some(p) = d.get_str(op, "path") else {
-                            continue;
-                        };
-                        let tokens = pointer(p);
-                        if tokens.len() > path.len()
-                            || !tokens.iter().zip(path).all(|(t, s)| token_matches(t, s))
-                        {
-                            continue;
-                        }
-                        let (span, depth) = match d.entry(op, "value") {
-                            Some(v) => {
-                                let rest = &path[tokens.len()..];
-                                if rest.is_empty() {
-                                    (d.span(v.key), tokens.len())
-                                } else {
-                                    let (span, depth) = reach(d, v.value, rest, place);
-                                    let span = if depth == 0 { d.span(v.key) } else { span };
-                                    (span, tokens.len() + depth)
-                                }
-                            }
-                            None => match d.entry(op, "path") {
-                                Some(e) => (d.span(e.key), tokens.len()),
-                                None => continue,
-                            },
-                        };
-                        consider(Candidate {
-                            file: patch.file.clone(),
-                            span: shift(span, patch),
-                            depth,
-                            patch: true,
-                        });
-                    }
-                    continue;
-                }
-                // A strategic-merge patch: the same kind, and the name it targets.
-                if d.get_str(root, "kind").is_some_and(|k| k != kind) {
-                    continue;
-                }
-                let written = d
-                    .path(root, &["metadata", "name"])
-                    .and_then(|n| d.scalar(n));
-                if written.is_some_and(|w| !names_match(name, w)) && patch.target_name.is_none() {
-                    continue;
-                }
-                // A patch names its target by kind and name: that is not where a problem
-                // is written.
-                let identity = path.len() <= 2
-                    && match path.first().and_then(Seg::key) {
-                        Some("apiVersion" | "kind") => true,
-                        Some("metadata") => path
-                            .get(1)
-                            .is_none_or(|s| matches!(s.key(), Some("name" | "namespace"))),
-                        _ => false,
-                    };
-                let (span, depth) = reach(d, root, path, place);
-                if depth == 0 || identity {
-                    continue;
-                }
-                consider(Candidate {
-                    file: patch.file.clone(),
-                    span: shift(span, patch),
-                    depth,
-                    patch: true,
-                });
-            }
+        .collect()
+}
+
+/// The operations of a JSON 6902 patch whose `path` leads to (or above) the finding's: each
+/// a candidate, at its `value` as deep as it goes, else at its `path`.
+fn json6902_candidates(
+    d: &Document,
+    root: load::NodeId,
+    patch: &Patch,
+    place: &Place,
+    best: &mut Best,
+) {
+    let path = &place.path;
+    for &op in d.items(root) {
+        let Some(p) = d.get_str(op, "path") else {
+            continue;
+        };
+        let tokens = pointer(p);
+        if tokens.len() > path.len() || !tokens.iter().zip(path).all(|(t, s)| token_matches(t, s)) {
+            continue;
         }
+        let (span, depth) = match d.entry(op, "value") {
+            Some(v) => {
+                let rest = &path[tokens.len()..];
+                if rest.is_empty() {
+                    (d.span(v.key), tokens.len())
+                } else {
+                    let (span, depth) = reach(d, v.value, rest, place);
+                    let span = if depth == 0 { d.span(v.key) } else { span };
+                    (span, tokens.len() + depth)
+                }
+            }
+            None => match d.entry(op, "path") {
+                Some(e) => (d.span(e.key), tokens.len()),
+                None => continue,
+            },
+        };
+        best.consider(Candidate {
+            file: patch.file.clone(),
+            span: shift(span, patch),
+            depth,
+            patch: true,
+        });
     }
-    best.map(|c| Mapped {
-        exact: c.depth == path.len(),
-        file: c.file,
-        span: c.span,
+}
+
+/// A strategic-merge patch document: a candidate when it is of the same kind, names the
+/// resource (or the patch's target does) and writes part of the path beyond the fields that
+/// only say which object it patches.
+fn strategic_merge_candidate(
+    d: &Document,
+    root: load::NodeId,
+    patch: &Patch,
+    kind: &str,
+    name: &str,
+    place: &Place,
+) -> Option<Candidate> {
+    let path = &place.path;
+    if d.get_str(root, "kind").is_some_and(|k| k != kind) {
+        return None;
+    }
+    let written = d
+        .path(root, &["metadata", "name"])
+        .and_then(|n| d.scalar(n));
+    if written.is_some_and(|w| !names_match(name, w)) && patch.target_name.is_none() {
+        return None;
+    }
+    let (span, depth) = reach(d, root, path, place);
+    if depth == 0 || names_the_target(path) {
+        return None;
+    }
+    Some(Candidate {
+        file: patch.file.clone(),
+        span: shift(span, patch),
+        depth,
+        patch: true,
     })
+}
+
+/// A patch names its target by kind and name: that is not where a problem is written.
+fn names_the_target(path: &[Seg]) -> bool {
+    path.len() <= 2
+        && match path.first().and_then(Seg::key) {
+            Some("apiVersion" | "kind") => true,
+            Some("metadata") => path
+                .get(1)
+                .is_none_or(|s| matches!(s.key(), Some("name" | "namespace"))),
+            _ => false,
+        }
 }

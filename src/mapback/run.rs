@@ -2,11 +2,12 @@
 //! chart is in the scanned tree) to the lines of the files a person edits, then drops the
 //! copies several renders made of one problem.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::helm::Outline;
+use super::helm::{Outline, TemplateHit};
 use super::{Place, Seg, place_of};
 use crate::finding::{Finding, Scope};
 use crate::load::render::phase::{ChartRef, Rendered};
@@ -157,7 +158,8 @@ fn values_location(
     best.map(|(f, s, d)| (f, s, d == path.len()))
 }
 
-/// Maps one finding on a Helm render (or committed output); None: leave it.
+/// Maps one finding on a Helm render (or committed output); false when the render names no
+/// template for its line (the finding is left as it is).
 fn map_helm(
     f: &mut Finding,
     text: &Text,
@@ -169,16 +171,9 @@ fn map_helm(
     let line = f.span.start.line;
     let di = text.doc_at(line);
     let doc = di.map(|i| &text.docs[i]);
-    let source = doc
-        .and_then(|d| d.origin.as_deref().map(str::to_string))
-        .or_else(|| {
-            text.sources
-                .iter()
-                .rev()
-                .find(|(l, _)| *l <= line)
-                .map(|(_, s)| s.clone())
-        });
-    let Some(source) = source else { return false };
+    let Some(source) = template_source(text, doc, line) else {
+        return false;
+    };
     let template = helm::template_path(&chart.dir, &source);
     let display_template = source
         .split_once('/')
@@ -189,75 +184,17 @@ fn map_helm(
         (Some(t), Some(d))
             if !about_comment && d.root.is_some_and(|r| d.span(r).start.line <= line) =>
         {
-            templates.get(t).and_then(|(_, outline)| {
-                let place = place_of(d, f.span.start);
-                let kind = d.root.and_then(|r| d.get_str(r, "kind"));
-                let occ = occurrence(d, &place, f.span.start);
-                outline.find(kind, di.map(|i| text.ordinals[i]).unwrap_or(0), &place, occ)
-            })
+            let ordinal = di.map(|i| text.ordinals[i]).unwrap_or(0);
+            find_in_template(f, d, ordinal, t, templates)
         }
         _ => None,
     };
     match (hit, &template, display_template) {
         (Some(hit), Some(_), Some(shown)) => {
-            f.file = Arc::from(shown);
-            f.span = Span {
-                start: Pos {
-                    line: hit.line,
-                    col: hit.col,
-                },
-                end: Pos {
-                    line: hit.line,
-                    col: hit.end_col.max(hit.col),
-                },
-            };
-            set_mapped(
-                f,
-                !hit.exact,
-                " (approximate location: the template does not write this field literally; this is the nearest key it does write)",
-            );
-            if let Some(vp) = hit.values_path
-                && let Some((file, span, exact)) =
-                    values_location(values_files, &vp, &mut templates.values)
-            {
-                let label = if exact {
-                    "the value comes from here"
-                } else {
-                    "the value comes from under here"
-                };
-                f.related.push(crate::finding::Related {
-                    file: Some(Arc::from(display_of(&file, roots).as_str())),
-                    span,
-                    label: label.into(),
-                });
-            }
-            true
+            move_to_hit(f, hit, shown, values_files, templates, roots);
         }
         (None, Some(t), Some(shown)) if t.is_file() => {
-            // A line outside any object (a comment, a broken document): the same text in
-            // the template, else its first line.
-            let wanted = text
-                .lines
-                .get(line as usize - 1)
-                .map(|l| l.trim())
-                .unwrap_or("");
-            let at = templates.get(t).and_then(|(src, _)| {
-                (!wanted.is_empty())
-                    .then(|| src.lines().position(|l| l.trim() == wanted))
-                    .flatten()
-            });
-            let (l, exact) = match at {
-                Some(i) => (i as u32 + 1, true),
-                None => (1, false),
-            };
-            f.file = Arc::from(shown);
-            f.span = Span::point(Pos { line: l, col: 0 });
-            set_mapped(
-                f,
-                !exact,
-                " (approximate location: the rendered line was not found in the template)",
-            );
-            true
+            move_to_template_line(f, text, line, t, shown, templates);
         }
         _ => {
             // The template is not on disk (a packaged subchart): the chart's Chart.yaml.
@@ -265,9 +202,114 @@ fn map_helm(
             f.span = Span::point(chart.name_at);
             let note = format!(" (rendered from {source}, which is not in the scanned tree)");
             set_mapped(f, true, &note);
-            true
         }
     }
+    true
+}
+
+/// The template a line of a render comes from: its document's origin, else the last
+/// `# Source:` line at or before it.
+fn template_source(text: &Text, doc: Option<&Document>, line: u32) -> Option<String> {
+    doc.and_then(|d| d.origin.as_deref().map(str::to_string))
+        .or_else(|| {
+            text.sources
+                .iter()
+                .rev()
+                .find(|(l, _)| *l <= line)
+                .map(|(_, s)| s.clone())
+        })
+}
+
+/// Where in the template (the `ordinal`-th document from it) the field the finding is on
+/// is written.
+fn find_in_template(
+    f: &Finding,
+    d: &Document,
+    ordinal: usize,
+    template: &Path,
+    templates: &mut Templates,
+) -> Option<TemplateHit> {
+    templates.get(template).and_then(|(_, outline)| {
+        let place = place_of(d, f.span.start);
+        let kind = d.root.and_then(|r| d.get_str(r, "kind"));
+        let occ = occurrence(d, &place, f.span.start);
+        outline.find(kind, ordinal, &place, occ)
+    })
+}
+
+/// Moves the finding to the template line that writes its field (shown as `shown`), with
+/// the values file line the value comes from, when it comes from one, as a related place.
+fn move_to_hit(
+    f: &mut Finding,
+    hit: TemplateHit,
+    shown: String,
+    values_files: &[PathBuf],
+    templates: &mut Templates,
+    roots: &[(PathBuf, PathBuf)],
+) {
+    f.file = Arc::from(shown);
+    f.span = Span {
+        start: Pos {
+            line: hit.line,
+            col: hit.col,
+        },
+        end: Pos {
+            line: hit.line,
+            col: hit.end_col.max(hit.col),
+        },
+    };
+    set_mapped(
+        f,
+        !hit.exact,
+        " (approximate location: the template does not write this field literally; this is the nearest key it does write)",
+    );
+    if let Some(vp) = hit.values_path
+        && let Some((file, span, exact)) = values_location(values_files, &vp, &mut templates.values)
+    {
+        let label = if exact {
+            "the value comes from here"
+        } else {
+            "the value comes from under here"
+        };
+        f.related.push(crate::finding::Related {
+            file: Some(Arc::from(display_of(&file, roots).as_str())),
+            span,
+            label: label.into(),
+        });
+    }
+}
+
+/// A line outside any object (a comment, a broken document): moves the finding to the same
+/// text in the template, else to its first line.
+fn move_to_template_line(
+    f: &mut Finding,
+    text: &Text,
+    line: u32,
+    template: &Path,
+    shown: String,
+    templates: &mut Templates,
+) {
+    let wanted = text
+        .lines
+        .get(line as usize - 1)
+        .map(|l| l.trim())
+        .unwrap_or("");
+    let at = templates.get(template).and_then(|(src, _)| {
+        (!wanted.is_empty())
+            .then(|| src.lines().position(|l| l.trim() == wanted))
+            .flatten()
+    });
+    let (l, exact) = match at {
+        Some(i) => (i as u32 + 1, true),
+        None => (1, false),
+    };
+    f.file = Arc::from(shown);
+    f.span = Span::point(Pos { line: l, col: 0 });
+    set_mapped(
+        f,
+        !exact,
+        " (approximate location: the rendered line was not found in the template)",
+    );
 }
 
 fn set_mapped(f: &mut Finding, approximate: bool, note: &str) {
@@ -345,7 +387,59 @@ pub fn map_all(
     let by_display: HashMap<&str, &Rendered> =
         rendered.iter().map(|r| (r.display.as_str(), r)).collect();
     let by_name: HashMap<&str, &ChartRef> = charts.iter().map(|c| (c.name.as_str(), c)).collect();
-    // Which findings to map, grouped by the text they are on.
+    let groups = findings_to_map(findings, &by_display, &by_name);
+    let mut templates = Templates {
+        cache: HashMap::new(),
+        values: HashMap::new(),
+    };
+    let mut mapped = 0;
+    let mut files: Vec<Arc<str>> = groups.keys().cloned().collect();
+    files.sort();
+    for file in files {
+        let idx = &groups[&file];
+        let Some((text_str, render)) = text_of(&file, &by_display) else {
+            continue;
+        };
+        let text = Text::new(&text_str);
+        let mut sources = super::kustomize::Sources::default();
+        for &i in idx {
+            let f = &mut findings[i];
+            let Some(from) = rendered_from(f, render, &by_name) else {
+                continue;
+            };
+            f.rendered = Some(Box::new(MappedFrom {
+                from,
+                approximate: false,
+            }));
+            let done = match render {
+                Some(r) => {
+                    map_on_render(f, &text, r, &mut sources, &mut templates, roots);
+                    true
+                }
+                None => map_committed(f, &text, &by_name, &mut templates, roots),
+            };
+            if !done {
+                continue;
+            }
+            f.fix = None;
+            f.excerpt = None;
+            f.line_hash = None;
+            mapped += 1;
+        }
+    }
+    if mapped > 0 {
+        dedup(findings);
+    }
+    mapped
+}
+
+/// Which findings to map, grouped by the text they are on: those on a render, and those on
+/// committed rendered output of a chart in the scanned tree.
+fn findings_to_map(
+    findings: &[Finding],
+    by_display: &HashMap<&str, &Rendered>,
+    by_name: &HashMap<&str, &ChartRef>,
+) -> HashMap<Arc<str>, Vec<usize>> {
     let mut groups: HashMap<Arc<str>, Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
         let on_render = by_display.contains_key(&*f.file);
@@ -359,87 +453,91 @@ pub fn map_all(
             groups.entry(f.file.clone()).or_default().push(i);
         }
     }
-    let mut templates = Templates {
-        cache: HashMap::new(),
-        values: HashMap::new(),
-    };
-    let mut mapped = 0;
-    let mut files: Vec<Arc<str>> = groups.keys().cloned().collect();
-    files.sort();
-    for file in files {
-        let idx = &groups[&file];
-        let owned;
-        let (text_str, render) = match by_display.get(&*file) {
-            Some(r) => (r.text.as_str(), Some(*r)),
-            None => {
-                owned = std::fs::read(&*file)
-                    .ok()
-                    .and_then(|b| load::decode(&b).ok().map(str::to_string));
-                match &owned {
-                    Some(t) => (t.as_str(), None),
-                    None => continue,
-                }
-            }
-        };
-        let text = Text::new(text_str);
-        let mut sources = super::kustomize::Sources::default();
-        for &i in idx {
-            let f = &mut findings[i];
-            let from = match render {
-                Some(r) => r.from.clone(),
-                None => {
-                    let Some(chart) = committed_chart(f, &by_name) else {
-                        continue;
-                    };
-                    Arc::new(RenderedFrom {
-                        tool: Tool::Helm,
-                        input: Arc::from(chart.display_dir.as_str()),
-                        variant: None,
-                    })
-                }
-            };
-            f.rendered = Some(Box::new(MappedFrom {
-                from,
-                approximate: false,
-            }));
-            match render {
-                Some(r) if r.from.tool == Tool::Kustomize => {
-                    map_kustomize(f, &text, r, &mut sources, roots)
-                }
-                Some(r) => {
-                    if let Some(chart) = &r.chart
-                        && !map_helm(f, &text, chart, &r.values_files, &mut templates, roots)
-                    {
-                        f.file = Arc::from(chart.chart_yaml_display.as_str());
-                        f.span = Span::point(chart.name_at);
-                        set_mapped(
-                            f,
-                            true,
-                            " (approximate location: the rendered document names no template)",
-                        );
-                    }
-                }
-                None => {
-                    let Some(chart) = committed_chart(f, &by_name) else {
-                        continue;
-                    };
-                    let values = vec![chart.dir.join("values.yaml")];
-                    if !map_helm(f, &text, chart, &values, &mut templates, roots) {
-                        f.rendered = None;
-                        continue;
-                    }
-                }
-            }
-            f.fix = None;
-            f.excerpt = None;
-            f.line_hash = None;
-            mapped += 1;
+    groups
+}
+
+/// The text the findings of `file` are on, with its render; committed output is read from
+/// disk (`None` when it cannot be).
+fn text_of<'a>(
+    file: &str,
+    by_display: &HashMap<&str, &'a Rendered>,
+) -> Option<(Cow<'a, str>, Option<&'a Rendered>)> {
+    match by_display.get(file) {
+        Some(r) => Some((Cow::Borrowed(r.text.as_str()), Some(*r))),
+        None => {
+            let owned = std::fs::read(file)
+                .ok()
+                .and_then(|b| load::decode(&b).ok().map(str::to_string))?;
+            Some((Cow::Owned(owned), None))
         }
     }
-    if mapped > 0 {
-        dedup(findings);
+}
+
+/// What a finding was rendered from: its render's input, or for committed output the
+/// chart it names (`None` when it names none in the scanned tree).
+fn rendered_from(
+    f: &Finding,
+    render: Option<&Rendered>,
+    by_name: &HashMap<&str, &ChartRef>,
+) -> Option<Arc<RenderedFrom>> {
+    match render {
+        Some(r) => Some(r.from.clone()),
+        None => {
+            let chart = committed_chart(f, by_name)?;
+            Some(Arc::new(RenderedFrom {
+                tool: Tool::Helm,
+                input: Arc::from(chart.display_dir.as_str()),
+                variant: None,
+            }))
+        }
     }
-    mapped
+}
+
+/// Maps a finding on a render: to the base or patch of a Kustomize build, to the template
+/// of a Helm render, else to the chart's Chart.yaml.
+fn map_on_render(
+    f: &mut Finding,
+    text: &Text,
+    r: &Rendered,
+    sources: &mut super::kustomize::Sources,
+    templates: &mut Templates,
+    roots: &[(PathBuf, PathBuf)],
+) {
+    if r.from.tool == Tool::Kustomize {
+        map_kustomize(f, text, r, sources, roots);
+        return;
+    }
+    if let Some(chart) = &r.chart
+        && !map_helm(f, text, chart, &r.values_files, templates, roots)
+    {
+        f.file = Arc::from(chart.chart_yaml_display.as_str());
+        f.span = Span::point(chart.name_at);
+        set_mapped(
+            f,
+            true,
+            " (approximate location: the rendered document names no template)",
+        );
+    }
+}
+
+/// Maps a finding on committed rendered output to its chart's templates, read with the
+/// chart's values.yaml; returns false (and the finding stays as it is) when it cannot.
+fn map_committed(
+    f: &mut Finding,
+    text: &Text,
+    by_name: &HashMap<&str, &ChartRef>,
+    templates: &mut Templates,
+    roots: &[(PathBuf, PathBuf)],
+) -> bool {
+    let Some(chart) = committed_chart(f, by_name) else {
+        return false;
+    };
+    let values = vec![chart.dir.join("values.yaml")];
+    if !map_helm(f, text, chart, &values, templates, roots) {
+        f.rendered = None;
+        return false;
+    }
+    true
 }
 
 /// One finding per rule and place: several renders (environments, overlays sharing a base)

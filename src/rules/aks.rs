@@ -6,7 +6,7 @@
 use super::rule_meta;
 use crate::check::{Rule, Settings};
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::k8s::aks_cluster::{ClusterDef, Field, Form, Op};
+use crate::k8s::aks_cluster::{ClusterDef, Form, Op, Setting};
 use crate::k8s::aks_versions::{self as versions, Support};
 use crate::span::Span;
 
@@ -137,7 +137,7 @@ fn finding(rule: &'static RuleMeta, d: &ClusterDef, span: Span, message: String)
 fn finding_at<T>(
     rule: &'static RuleMeta,
     d: &ClusterDef,
-    f: &Field<T>,
+    f: &Setting<T>,
     message: String,
 ) -> Finding {
     Finding::new(rule, d.file.clone(), f.span, message + &via(f))
@@ -209,7 +209,7 @@ fn hint(d: &ClusterDef, cli: &'static str, arm: &'static str, tf: &'static str) 
 }
 
 /// Said after a value that came from a parameter's default.
-fn via<T>(f: &Field<T>) -> String {
+fn via<T>(f: &Setting<T>) -> String {
     match &f.param {
         Some(p) if p.starts_with("var.") || p.starts_with("local.") => {
             format!(" (the default value of {p})")
@@ -479,7 +479,7 @@ cluster_rule!(
     ApiServerUnrestricted,
     API_SERVER_UNRESTRICTED,
     |d, _s, out| {
-        let private = d.private_cluster.as_ref().and_then(Field::known) == Some(&true);
+        let private = d.private_cluster.as_ref().and_then(Setting::known) == Some(&true);
         match &d.authorized_ranges {
         // Not private: unset, or said to be false (explicitly public).
         None if d.op == Op::Create
@@ -544,11 +544,11 @@ cluster_rule!(VersionUnsupported, VERSION_UNSUPPORTED, |d, s, out| {
     let lts = d
         .support_plan
         .as_ref()
-        .and_then(Field::known)
+        .and_then(Setting::known)
         .is_some_and(|p| p.eq_ignore_ascii_case("AKSLongTermSupport"))
         && d.tier
             .as_ref()
-            .and_then(Field::known)
+            .and_then(Setting::known)
             .is_some_and(|t| t.eq_ignore_ascii_case("premium"));
     let plan = if lts {
         "long-term support"

@@ -96,15 +96,42 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
     if rule_for(row, status).is_none_or(|m| !std::ptr::eq(m, me)) {
         return;
     }
-    let doc = r.doc;
-    let Some(entry) = doc.entry(r.node, "apiVersion") else {
+    let Some(entry) = r.doc.entry(r.node, "apiVersion") else {
         return;
     };
+    let mut message = status_message(r, row, status, target);
+    let chain = move_chain(row, r.kind, target);
+    let (fix, trips) = advise_move(r, entry, &chain, target, &mut message);
+    let f = out.report(me, entry.value, message);
+    if status == Status::Removed {
+        f.label("not served at the target version");
+    } else {
+        f.label("deprecated");
+        // Deprecated with no removal planned: worth knowing, not worth a warning.
+        if row.removed.is_none() {
+            f.severity(Severity::Note);
+        }
+    }
+    if let Some(fix) = fix {
+        f.fix = Some(fix);
+    }
+    for (span, list) in related_places(&trips) {
+        let label: Cow<'static, str> = list.join("; ").into();
+        f.related(span, label);
+    }
+}
+
+/// A version for a message; empty when there is none.
+fn version_text(v: Option<Version>) -> String {
+    v.map_or_else(String::new, |v| v.to_string())
+}
+
+/// The message's first part: what the target does with the object's apiVersion.
+fn status_message(r: &Resource<'_>, row: &Row, status: Status, target: Option<Version>) -> String {
     let product = product(row);
-    let ver = |v: Option<Version>| v.map_or_else(String::new, |v| v.to_string());
-    let mut message = match status {
+    match status {
         Status::Removed => {
-            let removed = ver(row.removed);
+            let removed = version_text(row.removed);
             let scheduled = if row.scheduled { ", as scheduled" } else { "" };
             match target {
                 Some(t) if Some(t) != row.removed => format!(
@@ -131,19 +158,22 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
                 "{} {} is deprecated since {product} {}{until}",
                 r.kind,
                 r.api_version,
-                ver(row.deprecated)
+                version_text(row.deprecated)
             )
         }
-    };
+    }
+}
 
-    // Where to move at the target: past replacements that are not served either, and past
-    // deprecated ones whose own replacement is served.
+/// Where to move at the target: `row`, then its replacements as long as they are not served
+/// either, or are deprecated with their own replacement served (8 steps at most). The last
+/// row's replacement is the one to move to.
+fn move_chain(row: &'static Row, kind: &str, target: Option<Version>) -> Vec<&'static Row> {
     let mut chain: Vec<&Row> = vec![row];
     let mut last = row;
     while chain.len() < 8
         && !last.replacement.is_empty()
         && last.replacement_kind.is_none()
-        && let Some(next) = TABLE.lookup(&last.replacement, r.kind)
+        && let Some(next) = TABLE.lookup(&last.replacement, kind)
     {
         let skip = match next.status(target) {
             Status::Removed => true,
@@ -160,133 +190,188 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
         chain.push(next);
         last = next;
     }
-    let replacement = last.replacement.as_str();
-    let mut fix = None;
-    let mut trips: Vec<Trip<'_>> = Vec::new();
-    let capitalised = |s: &str| {
-        let s = s.trim_end_matches('.');
-        let mut c = s.chars();
-        match (c.next(), c.next()) {
-            (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
-                format!("{}{}", a.to_lowercase(), &s[a.len_utf8()..])
-            }
-            _ => s.to_string(),
+    chain
+}
+
+/// Advice from the tables, to go inside a sentence: without its full stop, and with its
+/// first letter in lower case unless it starts an acronym.
+fn as_clause(s: &str) -> String {
+    let s = s.trim_end_matches('.');
+    let mut c = s.chars();
+    match (c.next(), c.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            format!("{}{}", a.to_lowercase(), &s[a.len_utf8()..])
         }
+        _ => s.to_string(),
+    }
+}
+
+/// Adds to `message` what to move to along `chain` (which starts at the object's own row),
+/// and returns the fix, when the move is a pure rename, and the other changes the move
+/// needs.
+fn advise_move(
+    r: &Resource<'_>,
+    entry: crate::load::tree::Entry,
+    chain: &[&'static Row],
+    target: Option<Version>,
+    message: &mut String,
+) -> (Option<Box<Fix>>, Vec<Trip<'static>>) {
+    let (Some(&row), Some(&last)) = (chain.first(), chain.last()) else {
+        return (None, Vec::new());
     };
+    let replacement = last.replacement.as_str();
     if replacement.is_empty() {
         message.push_str("; nothing replaces it");
         if let Some(a) = last.advice.as_deref().or(row.advice.as_deref()) {
             message.push_str(": ");
-            message.push_str(&capitalised(a));
+            message.push_str(&as_clause(a));
         }
     } else if let Some(kind) = &last.replacement_kind {
         message.push_str(&format!(
             "; use {replacement} {kind} instead (another kind: the object is to be rewritten)"
         ));
     } else if !last.replacement_served(target) {
-        let since = ver(last.replacement_since);
-        let interim = last
-            .interim
-            .iter()
-            .filter(|(api, since)| {
-                target.is_none_or(|t| *since <= t)
-                    && TABLE
-                        .lookup(api, r.kind)
-                        .is_none_or(|i| i.status(target) != Status::Removed)
-            })
-            .max_by_key(|(_, since)| *since);
-        match interim {
-            Some((api, _)) => message.push_str(&format!(
-                "; {replacement} replaces it from {product} {since}: until the cluster runs {since}, use {api}, then move to {replacement}"
-            )),
-            None => message.push_str(&format!(
-                "; {replacement} replaces it, but {product} serves it only from {since}: upgrade the cluster to {since} first, then move the manifest"
-            )),
-        }
+        say_replacement_not_served_yet(message, last, r.kind, target, product(row));
     } else {
-        message.push_str(&format!("; use {replacement}"));
-        if chain.len() > 1 {
-            let between: Vec<&str> = chain[1..].iter().map(|c| c.api_version.as_str()).collect();
-            message.push_str(&format!(
-                " ({} {} no longer a place to move to)",
-                between.join(" and "),
-                if between.len() == 1 { "is" } else { "are" }
-            ));
+        return advise_served_replacement(r, entry, chain, target, message);
+    }
+    (None, Vec::new())
+}
+
+/// The replacement is newer than the target: move to an interim version served at the
+/// target when there is one, or upgrade the cluster first.
+fn say_replacement_not_served_yet(
+    message: &mut String,
+    last: &Row,
+    kind: &str,
+    target: Option<Version>,
+    product: &str,
+) {
+    let replacement = last.replacement.as_str();
+    let since = version_text(last.replacement_since);
+    let interim = last
+        .interim
+        .iter()
+        .filter(|(api, since)| {
+            target.is_none_or(|t| *since <= t)
+                && TABLE
+                    .lookup(api, kind)
+                    .is_none_or(|i| i.status(target) != Status::Removed)
+        })
+        .max_by_key(|(_, since)| *since);
+    match interim {
+        Some((api, _)) => message.push_str(&format!(
+            "; {replacement} replaces it from {product} {since}: until the cluster runs {since}, use {api}, then move to {replacement}"
+        )),
+        None => message.push_str(&format!(
+            "; {replacement} replaces it, but {product} serves it only from {since}: upgrade the cluster to {since} first, then move the manifest"
+        )),
+    }
+}
+
+/// The replacement is served at the target: names it (and the versions skipped on the way),
+/// what it has coming itself, and either the other changes the move needs or whether only
+/// the apiVersion changes, with the fix that rewrites it.
+fn advise_served_replacement(
+    r: &Resource<'_>,
+    entry: crate::load::tree::Entry,
+    chain: &[&'static Row],
+    target: Option<Version>,
+    message: &mut String,
+) -> (Option<Box<Fix>>, Vec<Trip<'static>>) {
+    let doc = r.doc;
+    let replacement = chain.last().map_or("", |last| last.replacement.as_str());
+    message.push_str(&format!("; use {replacement}"));
+    if chain.len() > 1 {
+        let between: Vec<&str> = chain[1..].iter().map(|c| c.api_version.as_str()).collect();
+        message.push_str(&format!(
+            " ({} {} no longer a place to move to)",
+            between.join(" and "),
+            if between.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    say_replacement_deprecation(message, replacement, r.kind, target);
+    let mut trips: Vec<Trip<'static>> = Vec::new();
+    for step in chain {
+        for m in &step.migrations {
+            m.trips(doc, r.node, &mut trips);
         }
-        // What the chosen version has coming, said once here rather than after the move.
-        if let Some(next) = TABLE.lookup(replacement, r.kind)
-            && next.status(target) == Status::Deprecated
-        {
-            message.push_str(&format!(
-                ", itself deprecated since {}{}",
-                ver(next.deprecated),
-                match next.removed {
-                    Some(rm) => format!(" and removed in {rm}"),
-                    None => String::new(),
-                }
-            ));
-            if next.replacement.is_empty()
-                && let Some(a) = next.advice.as_deref()
-            {
-                message.push_str(&format!(", with nothing to replace it: {}", capitalised(a)));
-            }
-        }
-        for step in &chain {
-            for m in &step.migrations {
-                m.trips(doc, r.node, &mut trips);
-            }
-        }
-        if trips.is_empty() {
-            if chain.iter().all(|c| c.autofix) {
-                fix = scalar_edit(doc, entry.value, replacement)
-                    // An alias would rewrite its anchor, elsewhere: only a value written here.
-                    .filter(|e| e.span.start >= doc.span(entry.key).end)
-                    .map(|e| {
-                        Box::new(Fix {
-                            description: format!("apiVersion: {replacement}").into(),
-                            edits: vec![e],
-                        })
-                    });
-            }
-            message.push_str(match (&fix, chain.iter().all(|c| c.autofix)) {
-                (Some(_), _) => " (only the apiVersion changes: `keelhaul scan --fix` rewrites it)",
-                (None, true) => " (only the apiVersion changes)",
-                (None, false) => " (some fields may differ: check the new version's reference)",
+    }
+    if !trips.is_empty() {
+        say_needed_changes(message, &trips);
+        return (None, trips);
+    }
+    let mut fix = None;
+    if chain.iter().all(|c| c.autofix) {
+        fix = scalar_edit(doc, entry.value, replacement)
+            // An alias would rewrite its anchor, elsewhere: only a value written here.
+            .filter(|e| e.span.start >= doc.span(entry.key).end)
+            .map(|e| {
+                Box::new(Fix {
+                    description: format!("apiVersion: {replacement}").into(),
+                    edits: vec![e],
+                })
             });
+    }
+    message.push_str(match (&fix, chain.iter().all(|c| c.autofix)) {
+        (Some(_), _) => " (only the apiVersion changes: `keelhaul scan --fix` rewrites it)",
+        (None, true) => " (only the apiVersion changes)",
+        (None, false) => " (some fields may differ: check the new version's reference)",
+    });
+    (fix, trips)
+}
+
+/// What the chosen version has coming, said once here rather than after the move.
+fn say_replacement_deprecation(
+    message: &mut String,
+    replacement: &str,
+    kind: &str,
+    target: Option<Version>,
+) {
+    let Some(next) = TABLE.lookup(replacement, kind) else {
+        return;
+    };
+    if next.status(target) != Status::Deprecated {
+        return;
+    }
+    message.push_str(&format!(
+        ", itself deprecated since {}{}",
+        version_text(next.deprecated),
+        match next.removed {
+            Some(rm) => format!(" and removed in {rm}"),
+            None => String::new(),
+        }
+    ));
+    if next.replacement.is_empty()
+        && let Some(a) = next.advice.as_deref()
+    {
+        message.push_str(&format!(", with nothing to replace it: {}", as_clause(a)));
+    }
+}
+
+/// The changes the move needs besides the apiVersion, each said once.
+fn say_needed_changes(message: &mut String, trips: &[Trip<'_>]) {
+    let mut texts: Vec<&str> = Vec::new();
+    for t in trips {
+        if !texts.contains(&t.migration.text.as_str()) {
+            texts.push(&t.migration.text);
+        }
+    }
+    message.push_str(&format!(
+        ", which needs {} first: {}",
+        if texts.len() == 1 {
+            "one more change".to_string()
         } else {
-            let mut texts: Vec<&str> = Vec::new();
-            for t in &trips {
-                if !texts.contains(&t.migration.text.as_str()) {
-                    texts.push(&t.migration.text);
-                }
-            }
-            message.push_str(&format!(
-                ", which needs {} first: {}",
-                if texts.len() == 1 {
-                    "one more change".to_string()
-                } else {
-                    format!("{} more changes", texts.len())
-                },
-                texts.join("; ")
-            ));
-        }
-    }
-    let f = out.report(me, entry.value, message);
-    if status == Status::Removed {
-        f.label("not served at the target version");
-    } else {
-        f.label("deprecated");
-        // Deprecated with no removal planned: worth knowing, not worth a warning.
-        if row.removed.is_none() {
-            f.severity(Severity::Note);
-        }
-    }
-    if let Some(fix) = fix {
-        f.fix = Some(fix);
-    }
-    // One related location per place, naming everything to do there.
+            format!("{} more changes", texts.len())
+        },
+        texts.join("; ")
+    ));
+}
+
+/// One related location per place, naming everything to do there.
+fn related_places(trips: &[Trip<'_>]) -> Vec<(crate::span::Span, Vec<String>)> {
     let mut places: Vec<(crate::span::Span, Vec<String>)> = Vec::new();
-    for t in &trips {
+    for t in trips {
         let last = t.field();
         let what = match &t.migration.check {
             Check::Required => format!("add `{last}`"),
@@ -302,10 +387,7 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
             None => places.push((t.at, vec![what])),
         }
     }
-    for (span, list) in places {
-        let label: Cow<'static, str> = list.join("; ").into();
-        f.related(span, label);
-    }
+    places
 }
 
 /// `to` without the leading steps it shares with `from`: `spec.backend` → `spec.defaultBackend`

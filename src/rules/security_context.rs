@@ -1,8 +1,9 @@
 //! Pod and container security context rules (KH1xx): least privilege for containers, as
 //! the AKS guidance asks and the Pod Security Standards define it.
 //!
-//! Each control's judgement lives in one function here (`privileged_containers`, ...), so
-//! the Pod Security evaluator can reuse it rather than restate it.
+//! A rule that is a Pod Security control (KH101, KH102, KH107 to KH113) takes the control's
+//! judgement from [`pss::check_control`] rather than restating it: each control has one
+//! implementation, in `k8s::pss`, shared with the Pod Security evaluator.
 
 use std::collections::HashMap;
 

@@ -208,86 +208,26 @@ pub fn patches_of(kustomization: &Path) -> Vec<Patch> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let from_file = |rel: &str, tk: Option<String>, tn: Option<String>| {
-        let file = dir.join(rel);
-        std::fs::read_to_string(&file).ok().map(|text| Patch {
-            file,
-            text,
-            line_offset: 0,
-            col_offset: 0,
-            target_kind: tk,
-            target_name: tn,
-        })
-    };
-    let inline = |node: NodeId, tk: Option<String>, tn: Option<String>| -> Option<Patch> {
-        let body = d.scalar(node)?;
-        let span = d.span(node);
-        let literal = matches!(
-            d.node(node).kind,
-            load::NodeKind::Scalar {
-                style: ScalarStyle::Literal,
-                ..
-            }
-        );
-        // A literal block's lines are the file's lines: its first content line follows
-        // the indicator line (`patch: |-`), at the block's indentation.
-        let (line_offset, col_offset) = if literal {
-            let lines: Vec<&str> = text.lines().collect();
-            let at = span.start.line.max(1) as usize - 1;
-            let is_indicator = |l: &str| {
-                let t = l.split(" #").next().unwrap_or("").trim_end();
-                let t = t.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
-                t.ends_with('|')
-            };
-            let first = if lines.get(at).is_some_and(|l| is_indicator(l)) {
-                at + 1
-            } else {
-                at
-            };
-            let indent = lines
-                .get(first)
-                .map(|l| l.len() - l.trim_start().len())
-                .unwrap_or(0);
-            (first as u32, indent as u32)
-        } else {
-            (span.start.line.saturating_sub(1), span.start.col)
-        };
-        Some(Patch {
-            file: kustomization.to_path_buf(),
-            text: body.to_string(),
-            line_offset,
-            col_offset,
-            target_kind: tk,
-            target_name: tn,
-        })
-    };
-    let target = |item: NodeId| {
-        let t = d.get(item, "target");
-        (
-            t.and_then(|t| d.get_str(t, "kind")).map(str::to_string),
-            t.and_then(|t| d.get_str(t, "name")).map(str::to_string),
-        )
-    };
     for key in ["patchesStrategicMerge", "patchesJson6902", "patches"] {
         let Some(list) = d.get(root, key) else {
             continue;
         };
         for &item in d.items(list) {
             let patch = if d.is_mapping(item) {
-                let (tk, tn) = target(item);
+                let (tk, tn) = patch_target(d, item);
                 if let Some(p) = d.get_str(item, "path") {
-                    from_file(p, tk, tn)
+                    patch_file(dir, p, tk, tn)
                 } else if let Some(p) = d.get(item, "patch") {
-                    inline(p, tk, tn)
+                    inline_patch(kustomization, &text, d, p, tk, tn)
                 } else {
                     None
                 }
             } else if let Some(s) = d.scalar(item) {
                 // patchesStrategicMerge: a file name, or an inline patch.
                 if s.contains('\n') || s.contains(':') {
-                    inline(item, None, None)
+                    inline_patch(kustomization, &text, d, item, None, None)
                 } else {
-                    from_file(s, None, None)
+                    patch_file(dir, s, None, None)
                 }
             } else {
                 None
@@ -296,6 +236,84 @@ pub fn patches_of(kustomization: &Path) -> Vec<Patch> {
         }
     }
     out
+}
+
+/// A patch entry's `target`: its kind and name.
+fn patch_target(d: &Document, item: NodeId) -> (Option<String>, Option<String>) {
+    let t = d.get(item, "target");
+    (
+        t.and_then(|t| d.get_str(t, "kind")).map(str::to_string),
+        t.and_then(|t| d.get_str(t, "name")).map(str::to_string),
+    )
+}
+
+/// A patch in its own file, `rel` to the kustomization's directory (`None`: unreadable).
+fn patch_file(dir: &Path, rel: &str, tk: Option<String>, tn: Option<String>) -> Option<Patch> {
+    let file = dir.join(rel);
+    std::fs::read_to_string(&file).ok().map(|text| Patch {
+        file,
+        text,
+        line_offset: 0,
+        col_offset: 0,
+        target_kind: tk,
+        target_name: tn,
+    })
+}
+
+/// A patch written in the kustomization (`text`) at `node`.
+fn inline_patch(
+    kustomization: &Path,
+    text: &str,
+    d: &Document,
+    node: NodeId,
+    tk: Option<String>,
+    tn: Option<String>,
+) -> Option<Patch> {
+    let body = d.scalar(node)?;
+    let span = d.span(node);
+    let literal = matches!(
+        d.node(node).kind,
+        load::NodeKind::Scalar {
+            style: ScalarStyle::Literal,
+            ..
+        }
+    );
+    let (line_offset, col_offset) = if literal {
+        literal_block_offsets(text, span.start.line)
+    } else {
+        (span.start.line.saturating_sub(1), span.start.col)
+    };
+    Some(Patch {
+        file: kustomization.to_path_buf(),
+        text: body.to_string(),
+        line_offset,
+        col_offset,
+        target_kind: tk,
+        target_name: tn,
+    })
+}
+
+/// Where the text of a literal block starting on `line` (1-based) is in the file: a literal
+/// block's lines are the file's lines; its first content line follows the indicator line
+/// (`patch: |-`), at the block's indentation.
+fn literal_block_offsets(text: &str, line: u32) -> (u32, u32) {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = line.max(1) as usize - 1;
+    let is_indicator = |l: &str| {
+        let t = l.split(" #").next().unwrap_or("").trim_end();
+        let t = t.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+        t.ends_with('|')
+    };
+    let first = if lines.get(at).is_some_and(|l| is_indicator(l)) {
+        at + 1
+    } else {
+        at
+    };
+    let indent = lines
+        .get(first)
+        .map(|l| l.len() - l.trim_start().len())
+        .unwrap_or(0);
+    (first as u32, indent as u32)
 }
 
 /// Every file a build read that keelhaul knows of, from the origins of its resources:
