@@ -418,27 +418,6 @@ api_version_rule!(ApiDeprecated, API_DEPRECATED);
 api_version_rule!(CrdApiRemoved, CRD_API_REMOVED);
 api_version_rule!(CrdApiDeprecated, CRD_API_DEPRECATED);
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn moved_fields_are_named_from_where_they_differ() {
-        use super::relative_to;
-        assert_eq!(
-            relative_to("spec.backend", "spec.defaultBackend"),
-            "defaultBackend"
-        );
-        assert_eq!(
-            relative_to(
-                "spec.rules[*].backend.serviceName",
-                "spec.rules[*].backend.service.name"
-            ),
-            "service.name"
-        );
-        assert_eq!(relative_to("spec.runtimeHandler", "handler"), "handler");
-        assert_eq!(relative_to("a.b", "a.b"), "b");
-    }
-}
-
 impl Rule for DeprecatedField {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let doc = pod.doc;
@@ -482,5 +461,26 @@ impl Rule for DeprecatedField {
                 edits: vec![edit],
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn moved_fields_are_named_from_where_they_differ() {
+        use super::relative_to;
+        assert_eq!(
+            relative_to("spec.backend", "spec.defaultBackend"),
+            "defaultBackend"
+        );
+        assert_eq!(
+            relative_to(
+                "spec.rules[*].backend.serviceName",
+                "spec.rules[*].backend.service.name"
+            ),
+            "service.name"
+        );
+        assert_eq!(relative_to("spec.runtimeHandler", "handler"), "handler");
+        assert_eq!(relative_to("a.b", "a.b"), "b");
     }
 }

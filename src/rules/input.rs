@@ -206,7 +206,6 @@ const OBJECT_META: Ty = Ty::Map(&[
 ]);
 
 /// KH004: values the API server cannot decode into the field's type.
-
 impl Rule for InvalidValue {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         let doc = r.doc;

@@ -60,7 +60,6 @@ fn labels(o: &IndexedObject) -> BTreeMap<&str, (NodeId, NodeId, &str)> {
 }
 
 /// KH130.
-
 impl Rule for NamespacePssViolation {
     fn reads_namespace_labels(&self) -> bool {
         true
@@ -154,7 +153,6 @@ impl Rule for NamespacePssViolation {
 }
 
 /// KH131.
-
 impl Rule for NamespaceWithoutPss {
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["Namespace"]
@@ -192,7 +190,6 @@ impl Rule for NamespaceWithoutPss {
 }
 
 /// KH132.
-
 impl Rule for NamespacePssLabelInvalid {
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["Namespace"]

@@ -133,7 +133,6 @@ fn comment_hint(text: &str) -> String {
 // ---------------------------------------------------------------------------------------
 
 /// KH402.
-
 impl Rule for NetworkPolicyCidrInvalid {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         if !is_kubernetes_network_policy(r.api_version, r.kind) {
@@ -179,7 +178,6 @@ fn endpoints(settings: &Settings) -> Vec<Cidr> {
 type Reacher<'a> = (&'a WorkloadSummary, Vec<Cidr>, Why);
 
 /// KH401.
-
 impl Rule for MetadataEgressOpen {
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["NetworkPolicy", "Namespace", WORKLOADS]

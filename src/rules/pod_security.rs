@@ -19,7 +19,6 @@ rule_meta!(
 );
 
 /// KH120.
-
 impl Rule for PodSecurity {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let Some(level) = out.settings.pss else {

@@ -201,7 +201,6 @@ fn role_rules<'d>(r: &Resource<'d>) -> Vec<RuleView<'d>> {
 }
 
 /// KH305.
-
 impl Rule for WildcardPermissions {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
@@ -225,7 +224,6 @@ impl Rule for WildcardPermissions {
 }
 
 /// KH306.
-
 impl Rule for EscalationVerbs {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
@@ -247,7 +245,6 @@ impl Rule for EscalationVerbs {
 }
 
 /// KH307.
-
 impl Rule for SecretsAccess {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
@@ -281,7 +278,6 @@ impl Rule for SecretsAccess {
 }
 
 /// KH308.
-
 impl Rule for ExecAccess {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
@@ -316,7 +312,6 @@ impl Rule for ExecAccess {
 }
 
 /// KH309.
-
 impl Rule for WorkloadCreation {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {

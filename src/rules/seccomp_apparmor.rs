@@ -279,7 +279,6 @@ fn security_contexts<'a, 'd>(
 // ---- seccomp ------------------------------------------------------------------------------
 
 /// KH201.
-
 impl Rule for SeccompMissing {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         if pod.is_windows()
@@ -317,7 +316,6 @@ impl Rule for SeccompMissing {
 }
 
 /// KH202.
-
 impl Rule for SeccompUnconfined {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for (sc, owner) in security_contexts(pod) {
@@ -350,7 +348,6 @@ impl Rule for SeccompUnconfined {
 }
 
 /// KH203.
-
 impl Rule for SeccompProfileInvalid {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for (sc, owner) in security_contexts(pod) {
@@ -362,7 +359,6 @@ impl Rule for SeccompProfileInvalid {
 }
 
 /// KH204.
-
 impl Rule for SeccompLegacyAnnotation {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let version = out.settings.kube_version;
@@ -425,7 +421,6 @@ fn same_profile(a: Profile<'_>, b: Profile<'_>) -> bool {
 }
 
 /// KH205.
-
 impl Rule for MisplacedSecurityAnnotation {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let r = pod.workload.resource;
@@ -457,7 +452,6 @@ impl Rule for MisplacedSecurityAnnotation {
 // ---- AppArmor -----------------------------------------------------------------------------
 
 /// KH211.
-
 impl Rule for AppArmorUnconfined {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for (sc, owner) in security_contexts(pod) {
@@ -486,7 +480,6 @@ impl Rule for AppArmorUnconfined {
 }
 
 /// KH212.
-
 impl Rule for AppArmorProfileInvalid {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for (sc, owner) in security_contexts(pod) {
@@ -512,7 +505,6 @@ impl Rule for AppArmorProfileInvalid {
 }
 
 /// KH213.
-
 impl Rule for AppArmorUnknownContainer {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for a in pod_annotations(pod) {
@@ -532,7 +524,6 @@ impl Rule for AppArmorUnknownContainer {
 }
 
 /// KH214.
-
 impl Rule for AppArmorLegacyAnnotation {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let version = out.settings.kube_version;
@@ -574,7 +565,6 @@ impl Rule for AppArmorLegacyAnnotation {
 }
 
 /// KH215.
-
 impl Rule for AppArmorFieldUnsupported {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let version = out.settings.kube_version;

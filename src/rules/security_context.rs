@@ -170,7 +170,6 @@ fn who<'d>(c: &ContainerView<'d>, pod: &PodView<'d>) -> impl std::fmt::Display +
 // ---------------------------------------------------------------------------------------
 
 /// KH101: the Pod Security control `privileged`.
-
 impl Rule for Privileged {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("privileged", pod, out.settings.kube_version) {
@@ -186,7 +185,6 @@ impl Rule for Privileged {
 
 /// KH102: the Pod Security control `allowPrivilegeEscalation`, with an explicit `true` an
 /// error and a missing `false` a warning.
-
 impl Rule for PrivilegeEscalation {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         // A privileged container always escalates: KH101 says so already. (Container names
@@ -225,7 +223,6 @@ impl Rule for PrivilegeEscalation {
 }
 
 /// KH103.
-
 impl Rule for RunAsRoot {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let pod_sc = pod.security_context();
@@ -320,7 +317,6 @@ fn capability_items<'d>(c: &ContainerView<'d>, list: &str) -> Vec<(NodeId, &'d s
 }
 
 /// KH104.
-
 impl Rule for AddedCapabilities {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for c in pod.containers() {
@@ -351,7 +347,6 @@ impl Rule for AddedCapabilities {
 }
 
 /// KH105.
-
 impl Rule for CapabilitiesNotDropped {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         if pod.is_windows() {
@@ -378,7 +373,6 @@ impl Rule for CapabilitiesNotDropped {
 }
 
 /// KH106.
-
 impl Rule for WritableRootFilesystem {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         if pod.is_windows() {
@@ -405,7 +399,6 @@ impl Rule for WritableRootFilesystem {
 }
 
 /// KH107: the Pod Security control `hostNamespaces`.
-
 impl Rule for HostNamespaces {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("hostNamespaces", pod, out.settings.kube_version) {
@@ -428,8 +421,6 @@ impl Rule for HostNamespaces {
         }
     }
 }
-
-/// KH108.
 
 /// Host paths that expose the node: its configuration, its kernel interfaces, or a
 /// container runtime socket.
@@ -501,7 +492,6 @@ impl Rule for HostPathVolume {
 }
 
 /// KH109: the Pod Security control `hostPorts`.
-
 impl Rule for HostPort {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("hostPorts", pod, out.settings.kube_version) {
@@ -517,7 +507,6 @@ impl Rule for HostPort {
 
 /// KH110: the Pod Security control `procMount` (as the restricted level reads it: a user
 /// namespace does not make an unmasked /proc acceptable here).
-
 impl Rule for UnmaskedProcMount {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("procMount_restricted", pod, out.settings.kube_version) {
@@ -536,7 +525,6 @@ impl Rule for UnmaskedProcMount {
 }
 
 /// KH111.
-
 impl Rule for UnsafeSysctl {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let version = out.settings.kube_version;
@@ -551,7 +539,6 @@ impl Rule for UnsafeSysctl {
 }
 
 /// KH112: the Pod Security control `seLinuxOptions`.
-
 impl Rule for SelinuxOptions {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("seLinuxOptions", pod, out.settings.kube_version) {
@@ -570,7 +557,6 @@ impl Rule for SelinuxOptions {
 }
 
 /// KH113.
-
 impl Rule for WindowsHostProcess {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("windowsHostProcess", pod, out.settings.kube_version) {
@@ -589,7 +575,6 @@ impl Rule for WindowsHostProcess {
 
 /// KH114. A pod that does not set `automountServiceAccountToken` takes its ServiceAccount's
 /// setting, so this rule looks at both, across files.
-
 impl Rule for ServiceAccountToken {
     fn indexed_kinds(&self) -> &'static [&'static str] {
         &["ServiceAccount", WORKLOADS]
