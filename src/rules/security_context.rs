@@ -227,7 +227,7 @@ impl Rule for RunAsRoot {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let pod_sc = pod.security_context();
         for c in pod.containers() {
-            let whom = who(&c, pod);
+            let whom = who(c, pod);
             let inherited = |f: &Field<i64>| {
                 if f.node().is_some()
                     && int_field(c.doc, c.security_context(), "runAsUser") == Field::Absent
@@ -320,7 +320,7 @@ fn capability_items<'d>(c: &ContainerView<'d>, list: &str) -> Vec<(NodeId, &'d s
 impl Rule for AddedCapabilities {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for c in pod.containers() {
-            for (node, name) in capability_items(&c, "add") {
+            for (node, name) in capability_items(c, "add") {
                 let norm = normalize_capability(name);
                 if pss::BASELINE_CAPABILITIES.contains(&norm.as_str()) {
                     continue;
@@ -334,7 +334,7 @@ impl Rule for AddedCapabilities {
                 out.report(
                     &ADDED_CAPABILITIES,
                     node,
-                    format!("{} adds the capability {name}{why}", who(&c, pod)),
+                    format!("{} adds the capability {name}{why}", who(c, pod)),
                 )
                 .severity(if dangerous {
                     Severity::Error
@@ -353,7 +353,7 @@ impl Rule for CapabilitiesNotDropped {
             return;
         }
         for c in pod.containers() {
-            let drops_all = capability_items(&c, "drop")
+            let drops_all = capability_items(c, "drop")
                 .iter()
                 .any(|(_, n)| n.eq_ignore_ascii_case("ALL"));
             if drops_all {
@@ -366,7 +366,7 @@ impl Rule for CapabilitiesNotDropped {
                 .unwrap_or_else(|| c.anchor());
             out.report(&CAPABILITIES_NOT_DROPPED, at, format!(
                 "{} keeps the runtime's default capabilities (NET_RAW among them): add `drop: [ALL]` and add back only what it needs",
-                who(&c, pod)
+                who(c, pod)
             ));
         }
     }
@@ -379,17 +379,17 @@ impl Rule for WritableRootFilesystem {
             return;
         }
         for c in pod.containers() {
-            match sc_bool(&c, "readOnlyRootFilesystem") {
+            match sc_bool(c, "readOnlyRootFilesystem") {
                 Field::Set(false, n) => {
                     out.report(&WRITABLE_ROOT_FILESYSTEM, n, format!(
                         "{} sets readOnlyRootFilesystem: false: an intruder can change its binaries and write tools",
-                        who(&c, pod)
+                        who(c, pod)
                     ));
                 }
                 Field::Absent => {
                     out.report(&WRITABLE_ROOT_FILESYSTEM, c.anchor(), format!(
                         "{} has a writable root filesystem: set readOnlyRootFilesystem: true and mount writable volumes where it needs to write",
-                        who(&c, pod)
+                        who(c, pod)
                     ));
                 }
                 _ => {}
