@@ -319,7 +319,7 @@ pub fn from_cli(file: &Arc<str>, text: &str, commands: &[AzCommand]) -> Vec<Clus
 // ---- ARM JSON and Bicep: the managedClusters resource shape ----------------------------
 
 use crate::load::iac::arm::{Resource, Template};
-use crate::load::iac::tree::{Kind, Node};
+use crate::load::iac::value_tree::{Kind, Node};
 use std::collections::HashMap;
 
 const CLUSTERS: &str = "Microsoft.ContainerService/managedClusters";

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::tree::{Entry, Kind, Node};
+use super::value_tree::{Entry, Kind, Node};
 use crate::load::scalar::Value;
 use crate::load::{Document, NodeId};
 use crate::span::Span;

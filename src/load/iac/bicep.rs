@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use super::tree::{Entry, Kind, Node};
+use super::value_tree::{Entry, Kind, Node};
 use crate::span::{Pos, Span};
 
 /// How deeply expressions, objects and arrays may nest before the read is abandoned.

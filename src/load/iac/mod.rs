@@ -6,4 +6,4 @@ pub mod arm;
 pub mod az_command;
 pub mod bicep;
 pub mod terraform;
-pub mod tree;
+pub mod value_tree;

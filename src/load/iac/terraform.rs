@@ -35,7 +35,7 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::{Element, Template};
 
-use crate::load::iac::tree::{Entry, Kind, Node};
+use crate::load::iac::value_tree::{Entry, Kind, Node};
 use crate::span::{Pos, Span};
 
 /// The resources, variable defaults and locals of one `.tf` file.
