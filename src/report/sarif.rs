@@ -214,42 +214,8 @@ fn sarif_result(f: &Finding, index: Option<usize>, paths: &Paths<'_>) -> SarifRe
     if let Some(m) = &f.rendered {
         location.message = Some(Message::builder().text(m.describe()).build());
     }
-    let related: Vec<Location> = f
-        .related
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            Location::builder()
-                .id(i as i64 + 1)
-                .physical_location(
-                    PhysicalLocation::builder()
-                        .artifact_location(paths.artifact(r.file.as_deref().unwrap_or(&f.file)))
-                        .region(region(r.span))
-                        .build(),
-                )
-                .message(Message::builder().text(r.label.to_string()).build())
-                .build()
-        })
-        .collect();
-    let mut props = BTreeMap::new();
-    if let Some(r) = &f.resource {
-        props.insert("resource".to_string(), json!(&**r));
-    }
-    if let Some(m) = &f.rendered {
-        props.insert(
-            "rendered".to_string(),
-            json!({
-                "tool": m.from.tool.as_str(),
-                "input": &*m.from.input,
-                "variant": m.from.variant.as_deref(),
-            }),
-        );
-        // The line is the nearest one the source writes: said on the result and on its
-        // location, where viewers show it.
-        props.insert("approximateLocation".to_string(), json!(m.approximate));
-    } else if let Some(o) = &f.origin {
-        props.insert("helmTemplate".to_string(), json!(&**o));
-    }
+    let related = related_locations(f, paths);
+    let props = result_properties(f);
     let mut res = SarifResult::builder()
         .rule_id(f.rule.id)
         .level(level(f.severity))
@@ -279,29 +245,76 @@ fn sarif_result(f: &Finding, index: Option<usize>, paths: &Paths<'_>) -> SarifRe
         res.suppressions = Some(vec![sup]);
     }
     if let Some(fix) = &f.fix {
-        let replacements: Vec<Replacement> = fix
-            .edits
-            .iter()
-            .map(|e| {
-                Replacement::builder()
-                    .deleted_region(region_exact(e.span))
-                    .inserted_content(ArtifactContent::builder().text(e.new.to_string()).build())
-                    .build()
-            })
-            .collect();
-        res.fixes = Some(vec![
-            Fix::builder()
-                .description(Message::builder().text(fix.description.to_string()).build())
-                .artifact_changes(vec![
-                    ArtifactChange::builder()
-                        .artifact_location(paths.artifact(&f.file))
-                        .replacements(replacements)
-                        .build(),
-                ])
-                .build(),
-        ]);
+        res.fixes = Some(vec![sarif_fix(f, fix, paths)]);
     }
     res
+}
+
+/// The finding's related places, numbered from 1, each with its label.
+fn related_locations(f: &Finding, paths: &Paths<'_>) -> Vec<Location> {
+    f.related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            Location::builder()
+                .id(i as i64 + 1)
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(paths.artifact(r.file.as_deref().unwrap_or(&f.file)))
+                        .region(region(r.span))
+                        .build(),
+                )
+                .message(Message::builder().text(r.label.to_string()).build())
+                .build()
+        })
+        .collect()
+}
+
+/// The result's properties: the resource, and what rendered it (or its Helm template).
+fn result_properties(f: &Finding) -> BTreeMap<String, serde_json::Value> {
+    let mut props = BTreeMap::new();
+    if let Some(r) = &f.resource {
+        props.insert("resource".to_string(), json!(&**r));
+    }
+    if let Some(m) = &f.rendered {
+        props.insert(
+            "rendered".to_string(),
+            json!({
+                "tool": m.from.tool.as_str(),
+                "input": &*m.from.input,
+                "variant": m.from.variant.as_deref(),
+            }),
+        );
+        // The line is the nearest one the source writes: said on the result and on its
+        // location, where viewers show it.
+        props.insert("approximateLocation".to_string(), json!(m.approximate));
+    } else if let Some(o) = &f.origin {
+        props.insert("helmTemplate".to_string(), json!(&**o));
+    }
+    props
+}
+
+/// A finding's fix as a SARIF fix: its edits as replacements in the finding's file.
+fn sarif_fix(f: &Finding, fix: &crate::finding::fix::Fix, paths: &Paths<'_>) -> Fix {
+    let replacements: Vec<Replacement> = fix
+        .edits
+        .iter()
+        .map(|e| {
+            Replacement::builder()
+                .deleted_region(region_exact(e.span))
+                .inserted_content(ArtifactContent::builder().text(e.new.to_string()).build())
+                .build()
+        })
+        .collect();
+    Fix::builder()
+        .description(Message::builder().text(fix.description.to_string()).build())
+        .artifact_changes(vec![
+            ArtifactChange::builder()
+                .artifact_location(paths.artifact(&f.file))
+                .replacements(replacements)
+                .build(),
+        ])
+        .build()
 }
 
 /// A region exactly as the span is (a fix deletes precisely these characters).
