@@ -12,12 +12,13 @@ use std::collections::HashMap;
 
 use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input};
+use crate::finding::Finding;
 use crate::finding::result::{Notice, ScanResult, Stats};
-use crate::finding::{Excerpt, Finding};
 use crate::index::{self, Index, NotAnObject};
-use crate::k8s::pss;
+use crate::k8s::{pss, secret};
 use crate::load::render::phase::{Phase, ProblemKind, RenderProblem, Rendered};
 use crate::load::{self, Document, LoadProblem, TextProblem};
+use crate::report::excerpt::{attach_excerpts, attach_line_hashes};
 use crate::rules::input::*;
 use crate::span::{Pos, Span};
 
@@ -877,7 +878,7 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
         for r in &resources {
             out.stats.resources += 1;
             if r.kind == "Secret" {
-                secret_values(&doc, r.node, &mut masks);
+                secret::value_spans(&doc, r.node, &mut masks);
             }
             check::check_resource(&opts.rules, cx.settings, &file, r, &mut out.findings);
             if !wanted.is_empty() {
@@ -900,16 +901,6 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
             cx,
             out,
         );
-    }
-}
-
-/// GitHub's fingerprint of the line each finding starts on.
-fn attach_line_hashes(text: &str, findings: &mut [Finding]) {
-    let hashes = crate::finding::fingerprint::LineHashes::new(text);
-    for f in findings {
-        f.line_hash = hashes
-            .at(f.span.start.line.max(1) as usize)
-            .map(String::into_boxed_str);
     }
 }
 
@@ -967,84 +958,8 @@ fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opt
         if !opts.excerpts {
             continue;
         }
-        let mut masks = Vec::new();
-        for doc in load::load_text(text).docs {
-            for r in index::resources_of(&doc, "").unwrap_or_default() {
-                if r.kind == "Secret" {
-                    secret_values(&doc, r.node, &mut masks);
-                }
-            }
-        }
-        attach_excerpts(text, &masks, group);
+        attach_excerpts(text, &secret::value_spans_in(text), group);
     }
-}
-
-/// Spans of the values under a Secret's `data` and `stringData`, never shown in snippets.
-fn secret_values(doc: &Document, node: load::NodeId, masks: &mut Vec<Span>) {
-    for key in ["data", "stringData"] {
-        if let Some(m) = doc.get(node, key) {
-            masks.extend(doc.entries(m).map(|e| doc.span(e.value)));
-        }
-    }
-}
-
-/// How many lines of source a finding's snippet shows at most.
-const EXCERPT_LINES: u32 = 6;
-
-fn attach_excerpts(text: &str, masks: &[Span], findings: &mut [Finding]) {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_text = |line: u32| -> &str {
-        let i = line as usize - 1;
-        let Some(&s) = line_starts.get(i) else {
-            return "";
-        };
-        let e = line_starts.get(i + 1).copied().unwrap_or(text.len());
-        text[s..e].trim_end_matches(['\n', '\r'])
-    };
-    for f in findings.iter_mut() {
-        let first = f.span.start.line.max(1);
-        let last = f.span.end.line.max(first).min(first + EXCERPT_LINES - 1);
-        let mut excerpt = String::new();
-        for line in first..=last {
-            let mut l = line_text(line).to_string();
-            for m in masks {
-                if m.start.line <= line && line <= m.end.line {
-                    l = mask_line(&l, line, m);
-                }
-            }
-            excerpt.push_str(&l);
-            excerpt.push('\n');
-        }
-        f.excerpt = Some(Box::new(Excerpt {
-            first_line: first,
-            text: excerpt,
-        }));
-    }
-}
-
-fn mask_line(l: &str, line: u32, m: &Span) -> String {
-    let from = if m.start.line == line {
-        m.start.col as usize
-    } else {
-        0
-    };
-    let to = if m.end.line == line {
-        m.end.col as usize
-    } else {
-        usize::MAX
-    };
-    l.chars()
-        .enumerate()
-        .map(|(i, c)| {
-            if i >= from && i < to && !c.is_whitespace() {
-                '*'
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Kubernetes and AKS semantics, read from loaded documents: versions, typed views of pod
-//! specs, Pod Security Standards, API lifecycle, NetworkPolicy, the AKS cluster model and the
-//! AKS release calendar. Rules read these; nothing here words a finding.
+//! specs, Pod Security Standards, API lifecycle, NetworkPolicy, where a Secret's values are,
+//! the AKS cluster model and the AKS release calendar. Rules read these; nothing here words a
+//! finding.
 
 pub mod aks_cluster;
 pub mod aks_versions;
 pub mod api_lifecycle;
 pub mod pod_view;
 pub mod pss;
+pub mod secret;
