@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use crate::check::{self, Rule, Settings};
-use crate::discover::{self, DiscoverOptions, Input};
+use crate::discover::{self, DiscoverOptions, Input, read};
 use crate::finding::Finding;
 use crate::finding::result::{Notice, ScanResult, Stats};
 use crate::index::{self, Index, NotAnObject};
@@ -368,31 +368,6 @@ fn file_finding(
 
 const FILE_START: Pos = Pos { line: 1, col: 0 };
 
-thread_local! {
-    /// One read buffer per worker, reused from file to file: large files then do not cost a
-    /// fresh mapping (and its page faults) each time they are read.
-    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Reads a file into the worker's buffer and hands the bytes to `f`.
-fn with_file_bytes<T>(path: &std::path::Path, f: impl FnOnce(std::io::Result<&[u8]>) -> T) -> T {
-    READ_BUFFER.with(|cell| {
-        let Ok(mut buf) = cell.try_borrow_mut() else {
-            return f(std::fs::read(path)
-                .as_deref()
-                .map_err(|e| std::io::Error::new(e.kind(), e.to_string())));
-        };
-        buf.clear();
-        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut buf));
-        // Do not keep a buffer of a huge file around for the rest of the run.
-        let result = f(read.map(|_| buf.as_slice()));
-        if buf.capacity() > 4 * 1024 * 1024 {
-            *buf = Vec::new();
-        }
-        result
-    })
-}
-
 /// Whether `needle` occurs in `text` (memchr's SIMD search: every file's whole text is
 /// searched for a few markers, so this is on the hot path).
 fn has(text: &str, needle: &str) -> bool {
@@ -439,7 +414,7 @@ fn namespace_policies(
                 });
                 // Only the documents that declare `kind: Namespace` are parsed here: an install
                 // bundle of ten megabytes must not be read twice for its one Namespace.
-                for (first_line, chunk) in documents_declaring_namespace(text) {
+                for (first_line, chunk) in load::split::documents_declaring_namespace(text) {
                     for doc in load::load_text(chunk).docs {
                         let resources = index::resources_of(&doc, &opts.default_namespace);
                         for r in resources.unwrap_or_default() {
@@ -472,10 +447,8 @@ fn namespace_policies(
                     }
                 }
                 Work::Input(Input::File { path, .. }) => {
-                    let small =
-                        std::fs::metadata(path).is_ok_and(|m| m.len() <= opts.max_file_size);
-                    if small {
-                        with_file_bytes(path, |r| {
+                    if read::within_limit(path, opts.max_file_size) {
+                        read::with_file_bytes(path, |r| {
                             if let Ok(b) = r {
                                 find(b);
                             }
@@ -495,56 +468,6 @@ fn namespace_policies(
     map
 }
 
-/// The parts of a text (with their first line) that may declare a Namespace object: the
-/// YAML documents, split at `---` lines, with a `kind: Namespace` (`"kind": "Namespace"` in
-/// JSON, which is taken whole).
-fn documents_declaring_namespace(text: &str) -> Vec<(u32, &str)> {
-    fn declares(chunk: &str) -> bool {
-        chunk.match_indices("Namespace").any(|(i, _)| {
-            let before = chunk[..i].trim_end_matches(['"', '\'', ' ', '\t']);
-            let after = chunk[i + "Namespace".len()..].trim_start_matches(['"', '\'']);
-            let ends = after
-                .chars()
-                .next()
-                .is_none_or(|c| c.is_whitespace() || c == ',' || c == '}' || c == '#');
-            ends && before.ends_with(':')
-                && before[..before.len() - 1]
-                    .trim_end_matches(['"', '\'', ' ', '\t'])
-                    .ends_with("kind")
-        })
-    }
-    if !text.contains("Namespace") {
-        return Vec::new();
-    }
-    if text.trim_start().starts_with('{') {
-        return if declares(text) {
-            vec![(1, text)]
-        } else {
-            Vec::new()
-        };
-    }
-    let mut out = Vec::new();
-    let (mut start, mut start_line, mut line) = (0usize, 1u32, 1u32);
-    let mut offset = 0usize;
-    for l in text.split_inclusive('\n') {
-        if l.starts_with("---") && offset > start {
-            let chunk = &text[start..offset];
-            if declares(chunk) {
-                out.push((start_line, chunk));
-            }
-            start = offset;
-            start_line = line;
-        }
-        offset += l.len();
-        line += 1;
-    }
-    let chunk = &text[start..];
-    if declares(chunk) {
-        out.push((start_line, chunk));
-    }
-    out
-}
-
 fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
     let opts = cx.opts;
     let mut out = FileOutcome::default();
@@ -560,20 +483,19 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
             )),
             None => {}
         },
-        Input::File { path, .. } => {
-            let size = std::fs::metadata(path).map(|m| m.len());
-            match size {
-                Ok(n) if n > opts.max_file_size => out.findings.push(file_finding(
-                    &SKIPPED_FILE,
-                    display,
-                    FILE_START,
-                    format!(
-                        "not scanned: the file is {} MiB, over the {} MiB limit (--max-file-size)",
-                        n.div_ceil(1024 * 1024),
-                        opts.max_file_size / (1024 * 1024)
-                    ),
-                )),
-                _ => match with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx)))
+        Input::File { path, .. } => match read::over_limit(path, opts.max_file_size) {
+            Some(n) => out.findings.push(file_finding(
+                &SKIPPED_FILE,
+                display,
+                FILE_START,
+                format!(
+                    "not scanned: the file is {} MiB, over the {} MiB limit (--max-file-size)",
+                    n.div_ceil(1024 * 1024),
+                    opts.max_file_size / (1024 * 1024)
+                ),
+            )),
+            None => {
+                match read::with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx)))
                 {
                     Ok(mut outcome) => {
                         if outcome.findings.iter().any(|f| f.fix.is_some()) {
@@ -587,9 +509,9 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
                         FILE_START,
                         format!("cannot read the file: {e}"),
                     )),
-                },
+                }
             }
-        }
+        },
         Input::Unreadable { message, .. } => out.findings.push(file_finding(
             &UNREADABLE_FILE,
             display,
@@ -610,8 +532,7 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
             if !opts.rules.iter().any(|r| r.reads_clusters()) {
                 return out;
             }
-            let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= opts.max_file_size);
-            if !small {
+            if !read::within_limit(path, opts.max_file_size) {
                 return out;
             }
             let ext = path
@@ -626,7 +547,7 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
                 "tf" => b"azurerm_kubernetes_cluster",
                 _ => b"az aks",
             };
-            with_file_bytes(path, |r| {
+            read::with_file_bytes(path, |r| {
                 if let Ok(bytes) = r
                     && (memchr::memmem::find(bytes, marker).is_some()
                         || (ext == "bicep"
@@ -959,22 +880,5 @@ fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opt
             continue;
         }
         attach_excerpts(text, &secret::value_spans_in(text), group);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::documents_declaring_namespace;
-
-    #[test]
-    fn finds_only_documents_that_declare_a_namespace() {
-        let text = "kind: ConfigMap\ndata:\n  a: \"Namespace of the thing\"\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\nkind: \"Namespace\"\n---\nkind: NamespaceList\n";
-        let found = documents_declaring_namespace(text);
-        let lines: Vec<u32> = found.iter().map(|(l, _)| *l).collect();
-        assert_eq!(lines, vec![4, 9]);
-        assert!(documents_declaring_namespace("{\"kind\": \"Namespace\"}").len() == 1);
-        assert!(
-            documents_declaring_namespace("{\"kind\": \"Pod\", \"x\": \"Namespace\"}").is_empty()
-        );
     }
 }
