@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input, read};
+use crate::filter::suppress::{self, Suppression};
 use crate::finding::Finding;
 use crate::finding::result::{Notice, ScanResult, Stats};
 use crate::index::{self, Index, NotAnObject};
@@ -70,7 +71,7 @@ pub struct ScanError(pub String);
 #[derive(Default)]
 struct FileOutcome {
     /// The suppressions written in the file (comments and annotations), with its name.
-    suppressions: Option<(Arc<str>, Vec<crate::filter::suppress::Suppression>)>,
+    suppressions: Option<(Arc<str>, Vec<Suppression>)>,
     /// The file's path, when a finding of it carries a fix.
     fixable: Option<(String, PathBuf)>,
     findings: Vec<Finding>,
@@ -197,8 +198,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     // Consumed one by one, so each file's buffers are freed as they are merged; the merged
     // list grows by reallocation (in place, for a large block) rather than being reserved
     // whole up front, so both never exist in full at once.
-    let mut suppressions: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>> =
-        HashMap::new();
+    let mut suppressions: HashMap<Arc<str>, Vec<Suppression>> = HashMap::new();
     for o in outcomes {
         if let Some((file, s)) = o.suppressions {
             suppressions.entry(file).or_default().extend(s);
@@ -268,31 +268,12 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
             list.extend(moved);
         }
     }
-    // Kustomize drops comments: the `# keelhaul:ignore` comments of the bases and patches a
-    // build read are taken from the files themselves. (Helm keeps a template's comments in
-    // its output, where they were already applied; annotations survive both tools.)
-    let mut sups: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>> = HashMap::new();
-    for f in result.findings.iter().chain(&result.suppressed) {
-        let Some(m) = &f.rendered else { continue };
-        if m.from.tool != crate::load::render::Tool::Kustomize || sups.contains_key(&f.file) {
-            continue;
-        }
-        let found = std::fs::read(&*f.file)
-            .ok()
-            .and_then(|b| load::decode(&b).ok().map(str::to_string))
-            .filter(|t| t.contains("keelhaul:ignore"))
-            .map(|t| {
-                let docs: Vec<Arc<Document>> =
-                    load::load_text(&t).docs.into_iter().map(Arc::new).collect();
-                crate::filter::suppress::find(&t, &docs, &opts.default_namespace)
-                    .into_iter()
-                    .filter(|s| !s.form.starts_with("annotation"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        sups.insert(f.file.clone(), found);
-    }
-    sups.retain(|_, v| !v.is_empty());
+    // Kustomize drops comments: those of the bases and patches a build read are taken from
+    // the files themselves.
+    let sups = suppress::in_kustomize_sources(
+        result.findings.iter().chain(&result.suppressed),
+        &opts.default_namespace,
+    );
     if !sups.is_empty() {
         apply_suppressions(result, sups, opts, None);
     }
@@ -308,44 +289,12 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
 /// (with their snippets).
 fn apply_suppressions(
     result: &mut ScanResult,
-    mut by_file: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>>,
+    by_file: HashMap<Arc<str>, Vec<Suppression>>,
     opts: &ScanOptions,
     stdin_bytes: Option<&[u8]>,
 ) {
     let enabled: Vec<&'static str> = opts.rules.iter().map(|r| r.meta().id).collect();
-    let mut of_file: HashMap<Arc<str>, Vec<Finding>> = HashMap::new();
-    let mut rest = Vec::with_capacity(result.findings.len());
-    for f in result.findings.drain(..) {
-        if by_file.contains_key(&f.file) {
-            of_file.entry(f.file.clone()).or_default().push(f);
-        } else {
-            rest.push(f);
-        }
-    }
-    let mut added = Vec::new();
-    let mut files: Vec<Arc<str>> = by_file.keys().cloned().collect();
-    files.sort();
-    for file in files {
-        let sups = by_file.remove(&file).unwrap_or_default();
-        let mut findings = of_file.remove(&file).unwrap_or_default();
-        crate::filter::suppress::apply(
-            &file,
-            sups,
-            &mut findings,
-            &mut result.suppressed,
-            &enabled,
-        );
-        for f in findings {
-            if f.excerpt.is_none()
-                && (std::ptr::eq(f.rule, &SUPPRESSION_INVALID)
-                    || std::ptr::eq(f.rule, &SUPPRESSION_UNUSED))
-            {
-                added.push(f);
-            } else {
-                rest.push(f);
-            }
-        }
-    }
+    let mut added = suppress::apply_all(result, by_file, &enabled);
     if (opts.excerpts || opts.fingerprints) && !added.is_empty() {
         source_after_the_fact(
             &mut added,
@@ -353,8 +302,7 @@ fn apply_suppressions(
             opts,
         );
     }
-    rest.extend(added);
-    result.findings = rest;
+    result.findings.extend(added);
 }
 
 fn file_finding(
@@ -561,7 +509,7 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
                         Ok(text) => {
                             let dialect = crate::load::iac::az_command::Dialect::of_path(path);
                             if text.contains("keelhaul:ignore") {
-                                let sups = crate::filter::suppress::find_comments(text, false);
+                                let sups = suppress::find_comments(text, false);
                                 if !sups.is_empty() {
                                     out.suppressions = Some((Arc::from(display), sups));
                                 }
@@ -657,7 +605,7 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
         }
     };
     if text.contains("keelhaul:ignore") {
-        let sups = crate::filter::suppress::find_comments(text, ext == "bicep");
+        let sups = suppress::find_comments(text, ext == "bicep");
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }
@@ -753,8 +701,8 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
         .copied()
         .collect();
     let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
-    if has(text, "keelhaul:ignore") || has(text, crate::filter::suppress::ANNOTATION) {
-        let sups = crate::filter::suppress::find(text, &docs, &opts.default_namespace);
+    if has(text, "keelhaul:ignore") || has(text, suppress::ANNOTATION) {
+        let sups = suppress::find(text, &docs, &opts.default_namespace);
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }
