@@ -7,17 +7,19 @@
 //! ```
 //!
 //! - `span`: positions in a source file, shared by every stage.
-//! - `discover`: which files and directories are scanned, and what kind each is.
+//! - `discover`: which files and directories are scanned, what kind each is, and reading them
+//!   within the size limit.
 //! - `load`: text into documents with positions (YAML, JSON), Helm and Kustomize rendering
 //!   (`load::render`), and the syntax of AKS cluster definitions (`load::iac`).
 //! - `index`: resources and the cross-resource index.
 //! - `k8s`: Kubernetes and AKS semantics (versions, pod views, Pod Security, API lifecycle,
-//!   NetworkPolicy, the AKS cluster model and release calendar).
+//!   NetworkPolicy, where a Secret's values are, the AKS cluster model and release calendar).
 //! - `finding`: findings, rule metadata, fixes (the model), fingerprints, the scan result.
 //! - `check`: the `Rule` trait and the sink rules report into; `rules`: one file per family.
 //! - `mapback`: rendered output back to templates, bases and patches.
 //! - `filter`: rule selection and severities, suppressions, baseline, changed lines.
-//! - `report`: human, JSON, SARIF, workflow commands, job summary, applying fixes.
+//! - `report`: human, JSON, SARIF, workflow commands, job summary, applying fixes, and the
+//!   source excerpts they show (Secret values masked).
 //! - `github`: pull-request reviews.
 //! - `pipeline`: the run end to end; `cli`: the command line and the configuration file.
 

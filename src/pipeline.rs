@@ -1,9 +1,13 @@
-//! The pipeline, end to end: discover the inputs, then load → index → check each file in
-//! parallel, run the cross-resource rules over the index, and return findings in a
-//! deterministic order. Reporting is the caller's.
+//! The pipeline, end to end: discover the inputs, render the charts and overlays, then
+//! load → index → check each file in parallel, run the cross-resource rules over the index,
+//! apply the suppressions, map findings on rendered output back to their sources, and return
+//! findings in a deterministic order (`scan` reads as that list). The work of each step is its
+//! stage's; this module sequences them, hands each file's text to the excerpts while it is in
+//! memory, and words the findings about the inputs themselves (unreadable, too large, not
+//! YAML). Reporting is the caller's.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -11,13 +15,15 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use crate::check::{self, Rule, Settings};
-use crate::discover::{self, DiscoverOptions, Input};
+use crate::discover::{self, DiscoverOptions, Input, read};
+use crate::filter::suppress::{self, Suppression};
+use crate::finding::Finding;
 use crate::finding::result::{Notice, ScanResult, Stats};
-use crate::finding::{Excerpt, Finding};
 use crate::index::{self, Index, NotAnObject};
-use crate::k8s::pss;
+use crate::k8s::{pss, secret};
 use crate::load::render::phase::{Phase, ProblemKind, RenderProblem, Rendered};
 use crate::load::{self, Document, LoadProblem, TextProblem};
+use crate::report::excerpt::{attach_excerpts, attach_line_hashes};
 use crate::rules::input::*;
 use crate::span::{Pos, Span};
 
@@ -69,7 +75,7 @@ pub struct ScanError(pub String);
 #[derive(Default)]
 struct FileOutcome {
     /// The suppressions written in the file (comments and annotations), with its name.
-    suppressions: Option<(Arc<str>, Vec<crate::filter::suppress::Suppression>)>,
+    suppressions: Option<(Arc<str>, Vec<Suppression>)>,
     /// The file's path, when a finding of it carries a fix.
     fixable: Option<(String, PathBuf)>,
     findings: Vec<Finding>,
@@ -78,92 +84,136 @@ struct FileOutcome {
     stats: Stats,
 }
 
+/// The scan, step by step: discover the inputs, render the charts and overlays, load, index
+/// and check each file in parallel, check across resources, apply the suppressions, map
+/// findings on rendered output back to their sources, and put everything in order.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
-    let inputs = discover::discover(
+    let inputs = discover_inputs(opts)?;
+    // Standard input can be read once only: read it before anything needs it.
+    let stdin = inputs.contains(&Input::Stdin).then(read_stdin);
+    let stdin_bytes = stdin
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(Vec::as_slice);
+    let (phase, outcomes) = in_pool(opts.threads, || {
+        let phase = render(&inputs, opts);
+        let outcomes = check_files(&inputs, &phase, stdin.as_ref(), opts);
+        (phase, outcomes)
+    })?;
+    let mut result = render_result(&phase);
+    let (ix, suppressions) = merge(outcomes, &mut result);
+    check_across(&ix, stdin_bytes, opts, &mut result);
+    if !suppressions.is_empty() {
+        apply_suppressions(&mut result, suppressions, opts, stdin_bytes);
+    }
+    if !phase.rendered.is_empty() || !phase.charts.is_empty() {
+        map_back(&mut result, &phase, opts);
+    }
+    order(&mut result);
+    Ok(result)
+}
+
+fn discover_inputs(opts: &ScanOptions) -> Result<Vec<Input>, ScanError> {
+    discover::discover(
         &opts.paths,
         &DiscoverOptions {
             include: &opts.include,
             exclude: &opts.exclude,
         },
     )
-    .map_err(|e| ScanError(e.0))?;
+    .map_err(|e| ScanError(e.0))
+}
 
-    // Standard input can be read once only: read it before anything needs it.
-    let stdin: Option<std::io::Result<Vec<u8>>> = inputs.contains(&Input::Stdin).then(|| {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
-    });
-    let stdin_bytes = stdin
-        .as_ref()
-        .and_then(|r| r.as_ref().ok())
-        .map(Vec::as_slice);
+fn read_stdin() -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+}
 
-    let run = || -> (Phase, Vec<FileOutcome>) {
-        // Charts and overlays are rendered first: what a build reads is not scanned again
-        // as plain files, and the Namespaces a chart creates count like any other.
-        let renderable = inputs
-            .iter()
-            .any(|i| matches!(i, Input::Chart { .. } | Input::Kustomization { .. }));
-        let phase = if renderable {
-            crate::load::render::phase::run(
-                &inputs,
-                &opts.render,
-                &opts.settings.kube_version.to_string(),
-                &opts.default_namespace,
-            )
-        } else {
-            Phase::default()
-        };
-        let consumed = |i: &Input| match i {
-            Input::File { path, .. } if !phase.consumed.is_empty() => path
-                .canonicalize()
-                .is_ok_and(|c| phase.consumed.contains(&c)),
-            _ => false,
-        };
-        let work: Vec<Work> = inputs
-            .iter()
-            .filter(|i| !consumed(i))
-            .map(Work::Input)
-            .chain(phase.rendered.iter().map(Work::Rendered))
-            .collect();
-        let mut settings = opts.settings.clone();
-        if opts.rules.iter().any(|r| r.reads_namespace_labels()) {
-            settings.namespaces = Arc::new(namespace_policies(&work, stdin_bytes, opts));
-        }
-        let cx = RunContext {
-            opts,
-            settings: &settings,
-            stdin: stdin.as_ref(),
-        };
-        // Each file's findings are sorted by its worker and files come back in input order,
-        // so the merged list is usually in order already and the final sort is skipped.
-        let outcomes = work
-            .par_iter()
-            .map(|w| {
-                let mut o = match w {
-                    Work::Input(i) => scan_input(i, &cx),
-                    Work::Rendered(r) => {
-                        let mut o = FileOutcome::default();
-                        scan_text(&r.display, &r.text, &cx, &mut o);
-                        o.stats.files = 0;
-                        o
-                    }
-                };
-                o.findings.sort_by(|a, b| a.output_order(b));
-                o
-            })
-            .collect();
-        (phase, outcomes)
-    };
-    let (phase, outcomes) = match opts.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
+/// Runs `run` on a pool of `threads` workers, or on the global pool (one per core).
+fn in_pool<T: Send>(
+    threads: Option<usize>,
+    run: impl FnOnce() -> T + Send,
+) -> Result<T, ScanError> {
+    match threads {
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| ScanError(format!("cannot start {n} threads: {e}")))?
-            .install(run),
-        None => run(),
-    };
+            .install(run)),
+        None => Ok(run()),
+    }
+}
 
+/// Charts and overlays are rendered first: what a build reads is not scanned again as plain
+/// files, and the Namespaces a chart creates count like any other.
+fn render(inputs: &[Input], opts: &ScanOptions) -> Phase {
+    let renderable = inputs
+        .iter()
+        .any(|i| matches!(i, Input::Chart { .. } | Input::Kustomization { .. }));
+    if !renderable {
+        return Phase::default();
+    }
+    crate::load::render::phase::run(
+        inputs,
+        &opts.render,
+        &opts.settings.kube_version.to_string(),
+        &opts.default_namespace,
+    )
+}
+
+/// Loads, indexes and checks, in parallel, every input the render did not consume and every
+/// rendered text, once the Namespaces' Pod Security labels are read (when a rule wants them).
+fn check_files(
+    inputs: &[Input],
+    phase: &Phase,
+    stdin: Option<&std::io::Result<Vec<u8>>>,
+    opts: &ScanOptions,
+) -> Vec<FileOutcome> {
+    let consumed = |i: &Input| match i {
+        Input::File { path, .. } if !phase.consumed.is_empty() => path
+            .canonicalize()
+            .is_ok_and(|c| phase.consumed.contains(&c)),
+        _ => false,
+    };
+    let work: Vec<Work> = inputs
+        .iter()
+        .filter(|i| !consumed(i))
+        .map(Work::Input)
+        .chain(phase.rendered.iter().map(Work::Rendered))
+        .collect();
+    let mut settings = opts.settings.clone();
+    if opts.rules.iter().any(|r| r.reads_namespace_labels()) {
+        let stdin_bytes = stdin.and_then(|r| r.as_ref().ok()).map(Vec::as_slice);
+        settings.namespaces = Arc::new(namespace_policies(&work, stdin_bytes, opts));
+    }
+    let cx = RunContext {
+        opts,
+        settings: &settings,
+        stdin,
+    };
+    work.par_iter().map(|w| check_work(w, &cx)).collect()
+}
+
+/// Checks one input or rendered text. Each file's findings are sorted by its worker and
+/// files come back in input order, so the merged list is usually in order already and the
+/// final sort is skipped.
+fn check_work(w: &Work, cx: &RunContext<'_>) -> FileOutcome {
+    let mut o = match w {
+        Work::Input(i) => scan_input(i, cx),
+        Work::Rendered(r) => {
+            let mut o = FileOutcome::default();
+            scan_text(&r.display, &r.text, cx, &mut o);
+            o.stats.files = 0;
+            o
+        }
+    };
+    o.findings.sort_by(|a, b| a.output_order(b));
+    o
+}
+
+/// What the render phase adds to the result: its counts, its problems as findings, its
+/// notices, and what it cost when that was long.
+fn render_result(phase: &Phase) -> ScanResult {
     let mut result = ScanResult::default();
     result.stats.chart_templates = phase.chart_templates;
     result.stats.renders = phase.rendered.len();
@@ -192,12 +242,20 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             message: message.clone(),
             verbose: true,
         }));
+    result
+}
+
+/// Merges the files' outcomes into the result; returns the merged (sorted) index and the
+/// suppressions written in the files, by file.
+fn merge(
+    outcomes: Vec<FileOutcome>,
+    result: &mut ScanResult,
+) -> (Index, HashMap<Arc<str>, Vec<Suppression>>) {
     let mut ix = Index::default();
     // Consumed one by one, so each file's buffers are freed as they are merged; the merged
     // list grows by reallocation (in place, for a large block) rather than being reserved
     // whole up front, so both never exist in full at once.
-    let mut suppressions: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>> =
-        HashMap::new();
+    let mut suppressions: HashMap<Arc<str>, Vec<Suppression>> = HashMap::new();
     for o in outcomes {
         if let Some((file, s)) = o.suppressions {
             suppressions.entry(file).or_default().extend(s);
@@ -214,7 +272,18 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         result.stats.chart_templates += o.stats.chart_templates;
     }
     ix.sort();
-    let mut cross = check::check_index(&opts.rules, &opts.settings, &ix);
+    (ix, suppressions)
+}
+
+/// Runs the cross-resource rules over the index and adds their findings, with snippets and
+/// fingerprints taken from the files read again.
+fn check_across(
+    ix: &Index,
+    stdin_bytes: Option<&[u8]>,
+    opts: &ScanOptions,
+    result: &mut ScanResult,
+) {
+    let mut cross = check::check_index(&opts.rules, &opts.settings, ix);
     if (opts.excerpts || opts.fingerprints) && !cross.is_empty() {
         source_after_the_fact(
             &mut cross,
@@ -223,22 +292,18 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         );
     }
     result.findings.extend(cross);
-    if !suppressions.is_empty() {
-        apply_suppressions(&mut result, suppressions, opts, stdin_bytes);
-    }
-    if !phase.rendered.is_empty() || !phase.charts.is_empty() {
-        map_back(&mut result, &phase, opts);
-    }
+}
+
+/// Findings in output order (a sort only when the merged lists are not in order already),
+/// notices sorted.
+fn order(result: &mut ScanResult) {
     let in_order = |a: &Finding, b: &Finding| a.output_order(b).is_le();
     if !result.findings.is_sorted_by(in_order) {
         result.findings.sort_by(|a, b| a.output_order(b));
     }
     result.notices.sort();
-    Ok(result)
 }
 
-/// Findings on rendered output go to the template, base or patch line they come from; their
-/// snippets and fingerprints are then taken from that file.
 /// A chart or overlay that was not checked through its render, as a finding on the line
 /// that declares it: KH007 when it was not rendered, KH010 when its render failed.
 fn render_problem_finding(p: &RenderProblem) -> Finding {
@@ -254,6 +319,8 @@ fn render_problem_finding(p: &RenderProblem) -> Finding {
     )
 }
 
+/// Findings on rendered output go to the template, base or patch line they come from; their
+/// snippets and fingerprints are then taken from that file.
 fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
     let roots = crate::mapback::run::roots_of(&opts.paths);
     for list in [&mut result.findings, &mut result.suppressed] {
@@ -267,31 +334,12 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
             list.extend(moved);
         }
     }
-    // Kustomize drops comments: the `# keelhaul:ignore` comments of the bases and patches a
-    // build read are taken from the files themselves. (Helm keeps a template's comments in
-    // its output, where they were already applied; annotations survive both tools.)
-    let mut sups: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>> = HashMap::new();
-    for f in result.findings.iter().chain(&result.suppressed) {
-        let Some(m) = &f.rendered else { continue };
-        if m.from.tool != crate::load::render::Tool::Kustomize || sups.contains_key(&f.file) {
-            continue;
-        }
-        let found = std::fs::read(&*f.file)
-            .ok()
-            .and_then(|b| load::decode(&b).ok().map(str::to_string))
-            .filter(|t| t.contains("keelhaul:ignore"))
-            .map(|t| {
-                let docs: Vec<Arc<Document>> =
-                    load::load_text(&t).docs.into_iter().map(Arc::new).collect();
-                crate::filter::suppress::find(&t, &docs, &opts.default_namespace)
-                    .into_iter()
-                    .filter(|s| !s.form.starts_with("annotation"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        sups.insert(f.file.clone(), found);
-    }
-    sups.retain(|_, v| !v.is_empty());
+    // Kustomize drops comments: those of the bases and patches a build read are taken from
+    // the files themselves.
+    let sups = suppress::in_kustomize_sources(
+        result.findings.iter().chain(&result.suppressed),
+        &opts.default_namespace,
+    );
     if !sups.is_empty() {
         apply_suppressions(result, sups, opts, None);
     }
@@ -307,44 +355,12 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
 /// (with their snippets).
 fn apply_suppressions(
     result: &mut ScanResult,
-    mut by_file: HashMap<Arc<str>, Vec<crate::filter::suppress::Suppression>>,
+    by_file: HashMap<Arc<str>, Vec<Suppression>>,
     opts: &ScanOptions,
     stdin_bytes: Option<&[u8]>,
 ) {
     let enabled: Vec<&'static str> = opts.rules.iter().map(|r| r.meta().id).collect();
-    let mut of_file: HashMap<Arc<str>, Vec<Finding>> = HashMap::new();
-    let mut rest = Vec::with_capacity(result.findings.len());
-    for f in result.findings.drain(..) {
-        if by_file.contains_key(&f.file) {
-            of_file.entry(f.file.clone()).or_default().push(f);
-        } else {
-            rest.push(f);
-        }
-    }
-    let mut added = Vec::new();
-    let mut files: Vec<Arc<str>> = by_file.keys().cloned().collect();
-    files.sort();
-    for file in files {
-        let sups = by_file.remove(&file).unwrap_or_default();
-        let mut findings = of_file.remove(&file).unwrap_or_default();
-        crate::filter::suppress::apply(
-            &file,
-            sups,
-            &mut findings,
-            &mut result.suppressed,
-            &enabled,
-        );
-        for f in findings {
-            if f.excerpt.is_none()
-                && (std::ptr::eq(f.rule, &SUPPRESSION_INVALID)
-                    || std::ptr::eq(f.rule, &SUPPRESSION_UNUSED))
-            {
-                added.push(f);
-            } else {
-                rest.push(f);
-            }
-        }
-    }
+    let mut added = suppress::apply_all(result, by_file, &enabled);
     if (opts.excerpts || opts.fingerprints) && !added.is_empty() {
         source_after_the_fact(
             &mut added,
@@ -352,8 +368,7 @@ fn apply_suppressions(
             opts,
         );
     }
-    rest.extend(added);
-    result.findings = rest;
+    result.findings.extend(added);
 }
 
 fn file_finding(
@@ -366,31 +381,6 @@ fn file_finding(
 }
 
 const FILE_START: Pos = Pos { line: 1, col: 0 };
-
-thread_local! {
-    /// One read buffer per worker, reused from file to file: large files then do not cost a
-    /// fresh mapping (and its page faults) each time they are read.
-    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Reads a file into the worker's buffer and hands the bytes to `f`.
-fn with_file_bytes<T>(path: &std::path::Path, f: impl FnOnce(std::io::Result<&[u8]>) -> T) -> T {
-    READ_BUFFER.with(|cell| {
-        let Ok(mut buf) = cell.try_borrow_mut() else {
-            return f(std::fs::read(path)
-                .as_deref()
-                .map_err(|e| std::io::Error::new(e.kind(), e.to_string())));
-        };
-        buf.clear();
-        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut buf));
-        // Do not keep a buffer of a huge file around for the rest of the run.
-        let result = f(read.map(|_| buf.as_slice()));
-        if buf.capacity() > 4 * 1024 * 1024 {
-            *buf = Vec::new();
-        }
-        result
-    })
-}
 
 /// Whether `needle` occurs in `text` (memchr's SIMD search: every file's whole text is
 /// searched for a few markers, so this is on the hot path).
@@ -436,32 +426,7 @@ fn namespace_policies(
                     Work::Input(i) => i.display(),
                     Work::Rendered(r) => r.display.as_str(),
                 });
-                // Only the documents that declare `kind: Namespace` are parsed here: an install
-                // bundle of ten megabytes must not be read twice for its one Namespace.
-                for (first_line, chunk) in documents_declaring_namespace(text) {
-                    for doc in load::load_text(chunk).docs {
-                        let resources = index::resources_of(&doc, &opts.default_namespace);
-                        for r in resources.unwrap_or_default() {
-                            if r.kind == "Namespace"
-                                && let Some(name) = r.name
-                            {
-                                let mut policy = pss::namespace_policy(
-                                    &doc,
-                                    r.node,
-                                    file.clone(),
-                                    opts.settings.kube_version,
-                                );
-                                for m in &mut policy.modes {
-                                    m.label.start.line += first_line - 1;
-                                    m.label.end.line += first_line - 1;
-                                }
-                                if !policy.modes.is_empty() {
-                                    out.push((name.to_string(), policy));
-                                }
-                            }
-                        }
-                    }
-                }
+                namespaces_in(text, &file, opts, &mut out);
             };
             match input {
                 Work::Rendered(r) => find(r.text.as_bytes()),
@@ -470,16 +435,14 @@ fn namespace_policies(
                         find(b);
                     }
                 }
-                Work::Input(Input::File { path, .. }) => {
-                    let small =
-                        std::fs::metadata(path).is_ok_and(|m| m.len() <= opts.max_file_size);
-                    if small {
-                        with_file_bytes(path, |r| {
-                            if let Ok(b) = r {
-                                find(b);
-                            }
-                        });
-                    }
+                Work::Input(Input::File { path, .. })
+                    if read::within_limit(path, opts.max_file_size) =>
+                {
+                    read::with_file_bytes(path, |r| {
+                        if let Ok(b) = r {
+                            find(b);
+                        }
+                    });
                 }
                 _ => {}
             }
@@ -494,58 +457,43 @@ fn namespace_policies(
     map
 }
 
-/// The parts of a text (with their first line) that may declare a Namespace object: the
-/// YAML documents, split at `---` lines, with a `kind: Namespace` (`"kind": "Namespace"` in
-/// JSON, which is taken whole).
-fn documents_declaring_namespace(text: &str) -> Vec<(u32, &str)> {
-    fn declares(chunk: &str) -> bool {
-        chunk.match_indices("Namespace").any(|(i, _)| {
-            let before = chunk[..i].trim_end_matches(['"', '\'', ' ', '\t']);
-            let after = chunk[i + "Namespace".len()..].trim_start_matches(['"', '\'']);
-            let ends = after
-                .chars()
-                .next()
-                .is_none_or(|c| c.is_whitespace() || c == ',' || c == '}' || c == '#');
-            ends && before.ends_with(':')
-                && before[..before.len() - 1]
-                    .trim_end_matches(['"', '\'', ' ', '\t'])
-                    .ends_with("kind")
-        })
-    }
-    if !text.contains("Namespace") {
-        return Vec::new();
-    }
-    if text.trim_start().starts_with('{') {
-        return if declares(text) {
-            vec![(1, text)]
-        } else {
-            Vec::new()
-        };
-    }
-    let mut out = Vec::new();
-    let (mut start, mut start_line, mut line) = (0usize, 1u32, 1u32);
-    let mut offset = 0usize;
-    for l in text.split_inclusive('\n') {
-        if l.starts_with("---") && offset > start {
-            let chunk = &text[start..offset];
-            if declares(chunk) {
-                out.push((start_line, chunk));
+/// Adds the Namespaces with Pod Security labels that a text declares. Only the documents
+/// that declare `kind: Namespace` are parsed here: an install bundle of ten megabytes must
+/// not be read twice for its one Namespace.
+fn namespaces_in(
+    text: &str,
+    file: &Arc<str>,
+    opts: &ScanOptions,
+    out: &mut Vec<(String, pss::NamespacePolicy)>,
+) {
+    for (first_line, chunk) in load::split::documents_declaring_namespace(text) {
+        for doc in load::load_text(chunk).docs {
+            let resources = index::resources_of(&doc, &opts.default_namespace);
+            for r in resources.unwrap_or_default() {
+                if r.kind == "Namespace"
+                    && let Some(name) = r.name
+                {
+                    let mut policy = pss::namespace_policy(
+                        &doc,
+                        r.node,
+                        file.clone(),
+                        opts.settings.kube_version,
+                    );
+                    for m in &mut policy.modes {
+                        m.label.start.line += first_line - 1;
+                        m.label.end.line += first_line - 1;
+                    }
+                    if !policy.modes.is_empty() {
+                        out.push((name.to_string(), policy));
+                    }
+                }
             }
-            start = offset;
-            start_line = line;
         }
-        offset += l.len();
-        line += 1;
     }
-    let chunk = &text[start..];
-    if declares(chunk) {
-        out.push((start_line, chunk));
-    }
-    out
 }
 
+/// Checks one input from the walk, or says why it was not.
 fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
-    let opts = cx.opts;
     let mut out = FileOutcome::default();
     let display = input.display();
     match input {
@@ -559,36 +507,7 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
             )),
             None => {}
         },
-        Input::File { path, .. } => {
-            let size = std::fs::metadata(path).map(|m| m.len());
-            match size {
-                Ok(n) if n > opts.max_file_size => out.findings.push(file_finding(
-                    &SKIPPED_FILE,
-                    display,
-                    FILE_START,
-                    format!(
-                        "not scanned: the file is {} MiB, over the {} MiB limit (--max-file-size)",
-                        n.div_ceil(1024 * 1024),
-                        opts.max_file_size / (1024 * 1024)
-                    ),
-                )),
-                _ => match with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx)))
-                {
-                    Ok(mut outcome) => {
-                        if outcome.findings.iter().any(|f| f.fix.is_some()) {
-                            outcome.fixable = Some((display.to_string(), path.clone()));
-                        }
-                        return outcome;
-                    }
-                    Err(e) => out.findings.push(file_finding(
-                        &UNREADABLE_FILE,
-                        display,
-                        FILE_START,
-                        format!("cannot read the file: {e}"),
-                    )),
-                },
-            }
-        }
+        Input::File { path, .. } => return scan_file(path, display, cx),
         Input::Unreadable { message, .. } => out.findings.push(file_finding(
             &UNREADABLE_FILE,
             display,
@@ -605,59 +524,109 @@ fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
         }),
         // Rendered (or reported) by the render phase.
         Input::Chart { .. } | Input::Kustomization { .. } => {}
-        Input::Script { path, .. } => {
-            if !opts.rules.iter().any(|r| r.reads_clusters()) {
-                return out;
-            }
-            let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= opts.max_file_size);
-            if !small {
-                return out;
-            }
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                .unwrap_or_default();
-            // What a file must name to define a cluster at all: most files are settled by a
-            // byte search, without decoding.
-            let marker: &[u8] = match ext.as_str() {
-                "bicep" => b"ontainerService/",
-                "tf" => b"azurerm_kubernetes_cluster",
-                _ => b"az aks",
-            };
-            with_file_bytes(path, |r| {
-                if let Ok(bytes) = r
-                    && (memchr::memmem::find(bytes, marker).is_some()
-                        || (ext == "bicep"
-                            && memchr::memmem::find(bytes, b"ontainerservice/").is_some()))
-                {
-                    out.stats.files = 1;
-                    match load::decode(bytes) {
-                        Ok(text) if ext == "bicep" || ext == "tf" => {
-                            scan_iac(display, text, &ext, cx, &mut out);
-                        }
-                        Ok(text) => {
-                            let dialect = crate::load::iac::az_command::Dialect::of_path(path);
-                            if text.contains("keelhaul:ignore") {
-                                let sups = crate::filter::suppress::find_comments(text, false);
-                                if !sups.is_empty() {
-                                    out.suppressions = Some((Arc::from(display), sups));
-                                }
-                            }
-                            scan_clusters(display, text, dialect, cx, &mut out);
-                        }
-                        Err(_) => out.findings.push(file_finding(
-                            &UNREADABLE_FILE,
-                            display,
-                            FILE_START,
-                            "this script names `az aks` but is not UTF-8 text: its commands were not checked".into(),
-                        )),
+        Input::Script { path, .. } => return scan_script(path, display, cx),
+    }
+    out
+}
+
+/// Checks a manifest file, unless it is over the size limit; notes its path when a finding
+/// of it carries a fix.
+fn scan_file(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
+    let opts = cx.opts;
+    let mut out = FileOutcome::default();
+    match read::over_limit(path, opts.max_file_size) {
+        Some(n) => out.findings.push(file_finding(
+            &SKIPPED_FILE,
+            display,
+            FILE_START,
+            format!(
+                "not scanned: the file is {} MiB, over the {} MiB limit (--max-file-size)",
+                n.div_ceil(1024 * 1024),
+                opts.max_file_size / (1024 * 1024)
+            ),
+        )),
+        None => {
+            match read::with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx))) {
+                Ok(mut outcome) => {
+                    if outcome.findings.iter().any(|f| f.fix.is_some()) {
+                        outcome.fixable = Some((display.to_string(), path.to_path_buf()));
                     }
+                    return outcome;
                 }
-            });
+                Err(e) => out.findings.push(file_finding(
+                    &UNREADABLE_FILE,
+                    display,
+                    FILE_START,
+                    format!("cannot read the file: {e}"),
+                )),
+            }
         }
     }
     out
+}
+
+/// Checks the AKS clusters a script, Markdown, Bicep or Terraform file defines (when a
+/// cluster rule is enabled and the file is within the size limit).
+fn scan_script(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
+    let opts = cx.opts;
+    let mut out = FileOutcome::default();
+    if !opts.rules.iter().any(|r| r.reads_clusters()) {
+        return out;
+    }
+    if !read::within_limit(path, opts.max_file_size) {
+        return out;
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    // What a file must name to define a cluster at all: most files are settled by a byte
+    // search, without decoding.
+    let marker: &[u8] = match ext.as_str() {
+        "bicep" => b"ontainerService/",
+        "tf" => b"azurerm_kubernetes_cluster",
+        _ => b"az aks",
+    };
+    read::with_file_bytes(path, |r| {
+        if let Ok(bytes) = r
+            && (memchr::memmem::find(bytes, marker).is_some()
+                || (ext == "bicep" && memchr::memmem::find(bytes, b"ontainerservice/").is_some()))
+        {
+            out.stats.files = 1;
+            match load::decode(bytes) {
+                Ok(text) if ext == "bicep" || ext == "tf" => {
+                    scan_iac(display, text, &ext, cx, &mut out);
+                }
+                Ok(text) => scan_commands(path, display, text, cx, &mut out),
+                Err(_) => out.findings.push(file_finding(
+                    &UNREADABLE_FILE,
+                    display,
+                    FILE_START,
+                    "this script names `az aks` but is not UTF-8 text: its commands were not checked".into(),
+                )),
+            }
+        }
+    });
+    out
+}
+
+/// Checks the clusters that the `az aks` commands of a script or Markdown file define.
+fn scan_commands(
+    path: &Path,
+    display: &str,
+    text: &str,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+) {
+    let dialect = crate::load::iac::az_command::Dialect::of_path(path);
+    if text.contains("keelhaul:ignore") {
+        let sups = suppress::find_comments(text, false);
+        if !sups.is_empty() {
+            out.suppressions = Some((Arc::from(display), sups));
+        }
+    }
+    scan_clusters(display, text, dialect, cx, out);
 }
 
 /// Runs the cluster rules over the cluster definitions of one text and adds their findings
@@ -735,7 +704,7 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
         }
     };
     if text.contains("keelhaul:ignore") {
-        let sups = crate::filter::suppress::find_comments(text, ext == "bicep");
+        let sups = suppress::find_comments(text, ext == "bicep");
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }
@@ -790,28 +759,14 @@ fn scan_bytes(display: &str, bytes: &[u8], cx: &RunContext<'_>) -> FileOutcome {
     out
 }
 
+/// Loads, indexes and checks one text (a file's, standard input's or a render's), and gives
+/// its findings their snippets and fingerprints while the text is at hand.
 fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutcome) {
     let opts = cx.opts;
     let file: Arc<str> = Arc::from(display);
     out.stats.files = 1;
     let loaded = load::load_text(text);
-    let has_syntax_error = loaded
-        .problems
-        .iter()
-        .any(|p| matches!(p, LoadProblem::Syntax { .. }));
-    let template_at = if has_syntax_error {
-        load::looks_like_helm_template(text)
-    } else if has(text, "{{") {
-        // Templates that happen to parse: `{{ x }}` reads as a mapping used as a key.
-        loaded
-            .docs
-            .iter()
-            .find_map(|d| d.complex_key)
-            .map(|p| p.line)
-    } else {
-        None
-    };
-    if let Some(line) = template_at {
+    if let Some(line) = unrendered_template_at(text, &loaded) {
         out.findings.push(Finding::new(
             &NOT_RENDERED,
             file,
@@ -823,68 +778,14 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
     for p in loaded.problems {
         out.findings.push(problem_finding(&file, p));
     }
-    let mut masks: Vec<Span> = Vec::new();
-    let wanted: Vec<&str> = opts
-        .rules
-        .iter()
-        .flat_map(|r| r.indexed_kinds())
-        .copied()
-        .collect();
     let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
-    if has(text, "keelhaul:ignore") || has(text, crate::filter::suppress::ANNOTATION) {
-        let sups = crate::filter::suppress::find(text, &docs, &opts.default_namespace);
+    if has(text, "keelhaul:ignore") || has(text, suppress::ANNOTATION) {
+        let sups = suppress::find(text, &docs, &opts.default_namespace);
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }
     }
-    let cluster_rules = opts.rules.iter().any(|r| r.reads_clusters());
-    for doc in docs {
-        out.stats.documents += 1;
-        // An ARM deployment template: its AKS clusters, not Kubernetes objects.
-        if doc.root.is_some() && crate::load::iac::arm::is_template(&doc) {
-            if cluster_rules {
-                let t = crate::load::iac::arm::read(&doc);
-                let defs = crate::k8s::aks_cluster::from_template(
-                    &file,
-                    crate::k8s::aks_cluster::Form::Arm,
-                    &t,
-                );
-                check_clusters(&defs, text, cx, out);
-            }
-            continue;
-        }
-        let resources = match index::resources_of(&doc, &opts.default_namespace) {
-            Ok(r) => r,
-            Err(why) => {
-                let line = doc.root.map(|r| doc.span(r).start.line);
-                let message = match why {
-                    NotAnObject::NotAMapping => {
-                        "not a Kubernetes object: the document is not a mapping"
-                    }
-                    NotAnObject::MissingTypeFields => {
-                        "not a Kubernetes object (no apiVersion and kind): not checked"
-                    }
-                };
-                out.notices.push(Notice {
-                    file: display.to_string(),
-                    line,
-                    message: message.into(),
-                    verbose: true,
-                });
-                continue;
-            }
-        };
-        for r in &resources {
-            out.stats.resources += 1;
-            if r.kind == "Secret" {
-                secret_values(&doc, r.node, &mut masks);
-            }
-            check::check_resource(&opts.rules, cx.settings, &file, r, &mut out.findings);
-            if !wanted.is_empty() {
-                out.index.add(&file, &doc, r, &wanted);
-            }
-        }
-    }
+    let masks = check_documents(&file, text, docs, cx, out);
     if opts.excerpts && !out.findings.is_empty() {
         attach_excerpts(text, &masks, &mut out.findings);
     }
@@ -903,13 +804,94 @@ fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutco
     }
 }
 
-/// GitHub's fingerprint of the line each finding starts on.
-fn attach_line_hashes(text: &str, findings: &mut [Finding]) {
-    let hashes = crate::finding::fingerprint::LineHashes::new(text);
-    for f in findings {
-        f.line_hash = hashes
-            .at(f.span.start.line.max(1) as usize)
-            .map(String::into_boxed_str);
+/// The line of an unrendered Helm template in a text, when it is one.
+fn unrendered_template_at(text: &str, loaded: &load::Loaded) -> Option<u32> {
+    let has_syntax_error = loaded
+        .problems
+        .iter()
+        .any(|p| matches!(p, LoadProblem::Syntax { .. }));
+    if has_syntax_error {
+        load::looks_like_helm_template(text)
+    } else if has(text, "{{") {
+        // Templates that happen to parse: `{{ x }}` reads as a mapping used as a key.
+        loaded
+            .docs
+            .iter()
+            .find_map(|d| d.complex_key)
+            .map(|p| p.line)
+    } else {
+        None
+    }
+}
+
+/// Checks each document of a text: an ARM template's clusters, or the Kubernetes objects it
+/// holds (indexed for the cross-resource rules). Returns the spans of its Secrets' values.
+fn check_documents(
+    file: &Arc<str>,
+    text: &str,
+    docs: Vec<Arc<Document>>,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+) -> Vec<Span> {
+    let opts = cx.opts;
+    let mut masks: Vec<Span> = Vec::new();
+    let wanted: Vec<&str> = opts
+        .rules
+        .iter()
+        .flat_map(|r| r.indexed_kinds())
+        .copied()
+        .collect();
+    let cluster_rules = opts.rules.iter().any(|r| r.reads_clusters());
+    for doc in docs {
+        out.stats.documents += 1;
+        // An ARM deployment template: its AKS clusters, not Kubernetes objects.
+        if doc.root.is_some() && crate::load::iac::arm::is_template(&doc) {
+            if cluster_rules {
+                let t = crate::load::iac::arm::read(&doc);
+                let defs = crate::k8s::aks_cluster::from_template(
+                    file,
+                    crate::k8s::aks_cluster::Form::Arm,
+                    &t,
+                );
+                check_clusters(&defs, text, cx, out);
+            }
+            continue;
+        }
+        let resources = match index::resources_of(&doc, &opts.default_namespace) {
+            Ok(r) => r,
+            Err(why) => {
+                out.notices.push(not_an_object(file, &doc, why));
+                continue;
+            }
+        };
+        for r in &resources {
+            out.stats.resources += 1;
+            if r.kind == "Secret" {
+                secret::value_spans(&doc, r.node, &mut masks);
+            }
+            check::check_resource(&opts.rules, cx.settings, file, r, &mut out.findings);
+            if !wanted.is_empty() {
+                out.index.add(file, &doc, r, &wanted);
+            }
+        }
+    }
+    masks
+}
+
+/// The notice (with --verbose) on a document that is no Kubernetes object.
+fn not_an_object(file: &str, doc: &Document, why: NotAnObject) -> Notice {
+    let line = doc.root.map(|r| doc.span(r).start.line);
+    let message = match why {
+        NotAnObject::NotAMapping => "not a Kubernetes object: the document is not a mapping",
+        NotAnObject::MissingTypeFields => {
+            "not a Kubernetes object (no apiVersion and kind): not checked"
+        }
+    };
+    Notice {
+        file: file.to_string(),
+        line,
+        message: message.into(),
+        verbose: true,
     }
 }
 
@@ -967,99 +949,6 @@ fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opt
         if !opts.excerpts {
             continue;
         }
-        let mut masks = Vec::new();
-        for doc in load::load_text(text).docs {
-            for r in index::resources_of(&doc, "").unwrap_or_default() {
-                if r.kind == "Secret" {
-                    secret_values(&doc, r.node, &mut masks);
-                }
-            }
-        }
-        attach_excerpts(text, &masks, group);
-    }
-}
-
-/// Spans of the values under a Secret's `data` and `stringData`, never shown in snippets.
-fn secret_values(doc: &Document, node: load::NodeId, masks: &mut Vec<Span>) {
-    for key in ["data", "stringData"] {
-        if let Some(m) = doc.get(node, key) {
-            masks.extend(doc.entries(m).map(|e| doc.span(e.value)));
-        }
-    }
-}
-
-/// How many lines of source a finding's snippet shows at most.
-const EXCERPT_LINES: u32 = 6;
-
-fn attach_excerpts(text: &str, masks: &[Span], findings: &mut [Finding]) {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_text = |line: u32| -> &str {
-        let i = line as usize - 1;
-        let Some(&s) = line_starts.get(i) else {
-            return "";
-        };
-        let e = line_starts.get(i + 1).copied().unwrap_or(text.len());
-        text[s..e].trim_end_matches(['\n', '\r'])
-    };
-    for f in findings.iter_mut() {
-        let first = f.span.start.line.max(1);
-        let last = f.span.end.line.max(first).min(first + EXCERPT_LINES - 1);
-        let mut excerpt = String::new();
-        for line in first..=last {
-            let mut l = line_text(line).to_string();
-            for m in masks {
-                if m.start.line <= line && line <= m.end.line {
-                    l = mask_line(&l, line, m);
-                }
-            }
-            excerpt.push_str(&l);
-            excerpt.push('\n');
-        }
-        f.excerpt = Some(Box::new(Excerpt {
-            first_line: first,
-            text: excerpt,
-        }));
-    }
-}
-
-fn mask_line(l: &str, line: u32, m: &Span) -> String {
-    let from = if m.start.line == line {
-        m.start.col as usize
-    } else {
-        0
-    };
-    let to = if m.end.line == line {
-        m.end.col as usize
-    } else {
-        usize::MAX
-    };
-    l.chars()
-        .enumerate()
-        .map(|(i, c)| {
-            if i >= from && i < to && !c.is_whitespace() {
-                '*'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::documents_declaring_namespace;
-
-    #[test]
-    fn finds_only_documents_that_declare_a_namespace() {
-        let text = "kind: ConfigMap\ndata:\n  a: \"Namespace of the thing\"\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\nkind: \"Namespace\"\n---\nkind: NamespaceList\n";
-        let found = documents_declaring_namespace(text);
-        let lines: Vec<u32> = found.iter().map(|(l, _)| *l).collect();
-        assert_eq!(lines, vec![4, 9]);
-        assert!(documents_declaring_namespace("{\"kind\": \"Namespace\"}").len() == 1);
-        assert!(
-            documents_declaring_namespace("{\"kind\": \"Pod\", \"x\": \"Namespace\"}").is_empty()
-        );
+        attach_excerpts(text, &secret::value_spans_in(text), group);
     }
 }

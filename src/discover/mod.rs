@@ -1,9 +1,11 @@
 //! discover: paths in, an ordered list of inputs out. Owns walking (gitignore and
 //! `.keelhaulignore` honoured, hidden directories included but `.git`, include/exclude
-//! globs, links never followed out of the scanned root) and setting Helm chart templates
-//! aside: they are not YAML until rendered.
+//! globs, links never followed out of the scanned root), setting Helm chart templates
+//! aside (they are not YAML until rendered), and reading an input's bytes within the size
+//! limit (`read`).
 
 pub mod paths;
+pub mod read;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

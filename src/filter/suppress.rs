@@ -11,12 +11,18 @@
 //! Suppressed findings leave the report (SARIF keeps them, with the justification). A
 //! suppression without a reason or naming no known rule is reported (KH008), and one that
 //! suppresses nothing is reported as unused (KH009), each on its own line.
+//!
+//! Kustomize drops comments: for findings mapped back to a base or patch, its comments are
+//! read from the file itself.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::finding::Finding;
+use crate::finding::result::ScanResult;
 use crate::index::{self, workload_of};
-use crate::load::Document;
+use crate::load::render::Tool;
+use crate::load::{self, Document};
 use crate::rules::input::{SUPPRESSION_INVALID, SUPPRESSION_UNUSED};
 use crate::span::{Pos, Span};
 
@@ -399,6 +405,80 @@ pub fn apply(
             ));
         }
     }
+}
+
+/// Applies each file's suppressions to the result's findings of that file (files in name
+/// order): suppressed ones move to `result.suppressed`. Returns the findings about the
+/// suppressions themselves (KH008, KH009) that this added, without snippets, for the caller
+/// to attach them while it can read the file; the result's findings are the others.
+/// `enabled`: the rules that ran.
+pub fn apply_all(
+    result: &mut ScanResult,
+    mut by_file: HashMap<Arc<str>, Vec<Suppression>>,
+    enabled: &[&'static str],
+) -> Vec<Finding> {
+    let mut of_file: HashMap<Arc<str>, Vec<Finding>> = HashMap::new();
+    let mut rest = Vec::with_capacity(result.findings.len());
+    for f in result.findings.drain(..) {
+        if by_file.contains_key(&f.file) {
+            of_file.entry(f.file.clone()).or_default().push(f);
+        } else {
+            rest.push(f);
+        }
+    }
+    let mut added = Vec::new();
+    let mut files: Vec<Arc<str>> = by_file.keys().cloned().collect();
+    files.sort();
+    for file in files {
+        let sups = by_file.remove(&file).unwrap_or_default();
+        let mut findings = of_file.remove(&file).unwrap_or_default();
+        apply(&file, sups, &mut findings, &mut result.suppressed, enabled);
+        for f in findings {
+            if f.excerpt.is_none()
+                && (std::ptr::eq(f.rule, &SUPPRESSION_INVALID)
+                    || std::ptr::eq(f.rule, &SUPPRESSION_UNUSED))
+            {
+                added.push(f);
+            } else {
+                rest.push(f);
+            }
+        }
+    }
+    result.findings = rest;
+    added
+}
+
+/// The `# keelhaul:ignore` comments of the Kustomize bases and patches that `findings` were
+/// mapped back to, by file, read from the files themselves: Kustomize drops comments. (Helm
+/// keeps a template's comments in its output, where they were already applied; annotations
+/// survive both tools, so they are not taken again here.) Files without any are left out.
+pub fn in_kustomize_sources<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    default_namespace: &str,
+) -> HashMap<Arc<str>, Vec<Suppression>> {
+    let mut sups: HashMap<Arc<str>, Vec<Suppression>> = HashMap::new();
+    for f in findings {
+        let Some(m) = &f.rendered else { continue };
+        if m.from.tool != Tool::Kustomize || sups.contains_key(&f.file) {
+            continue;
+        }
+        let found = std::fs::read(&*f.file)
+            .ok()
+            .and_then(|b| load::decode(&b).ok().map(str::to_string))
+            .filter(|t| t.contains(COMMENT))
+            .map(|t| {
+                let docs: Vec<Arc<Document>> =
+                    load::load_text(&t).docs.into_iter().map(Arc::new).collect();
+                find(&t, &docs, default_namespace)
+                    .into_iter()
+                    .filter(|s| !s.form.starts_with("annotation"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        sups.insert(f.file.clone(), found);
+    }
+    sups.retain(|_, v| !v.is_empty());
+    sups
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
-//! load: bytes in, documents out. Owns reading a file safely (size, binary, encoding),
+//! load: bytes in, documents out. Owns decoding a file's bytes safely (binary, encoding),
 //! choosing the JSON or YAML reader as Kubernetes would, recognising unrendered Helm
-//! templates, and recording each rendered document's `# Source:` template.
+//! templates, recording each rendered document's `# Source:` template, and splitting a text
+//! into documents by hand where it must not be parsed whole (`split`).
 
 mod build;
 pub mod iac;
 mod json;
 pub mod render;
 pub mod scalar;
+pub mod split;
 pub mod tree;
 mod yaml;
 

@@ -1,7 +1,10 @@
 //! report: findings in, text out. Sinks only format: human (snippets with the exact span
 //! underlined) and JSON (a documented, stable schema). Nothing here decides what is a finding.
+//! The snippets and line fingerprints they show are taken while the files are in memory
+//! (`excerpt`).
 
 pub mod apply_fix;
+pub mod excerpt;
 pub mod sarif;
 pub mod workflow_commands;
 
