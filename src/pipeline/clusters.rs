@@ -1,0 +1,177 @@
+//! AKS cluster definitions in an input: `az aks` commands in scripts, Markdown and YAML run
+//! steps; ARM, Bicep and Terraform files. Read into the cluster model and checked by the
+//! rules that read clusters.
+
+use super::*;
+
+/// Checks the AKS clusters a script, Markdown, Bicep or Terraform file defines (when a
+/// cluster rule is enabled and the file is within the size limit).
+pub(super) fn scan_script(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
+    let opts = cx.opts;
+    let mut out = FileOutcome::default();
+    if !opts.rules.iter().any(|r| r.reads_clusters()) {
+        return out;
+    }
+    if !read::within_limit(path, opts.max_file_size) {
+        return out;
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    // What a file must name to define a cluster at all: most files are settled by a byte
+    // search, without decoding.
+    let marker: &[u8] = match ext.as_str() {
+        "bicep" => b"ontainerService/",
+        "tf" => b"azurerm_kubernetes_cluster",
+        _ => b"az aks",
+    };
+    read::with_file_bytes(path, |r| {
+        if let Ok(bytes) = r
+            && (memchr::memmem::find(bytes, marker).is_some()
+                || (ext == "bicep" && memchr::memmem::find(bytes, b"ontainerservice/").is_some()))
+        {
+            out.stats.files = 1;
+            match load::decode(bytes) {
+                Ok(text) if ext == "bicep" || ext == "tf" => {
+                    scan_iac(display, text, &ext, cx, &mut out);
+                }
+                Ok(text) => scan_commands(path, display, text, cx, &mut out),
+                Err(_) => out.findings.push(file_finding(
+                    &UNREADABLE_FILE,
+                    display,
+                    FILE_START,
+                    "this script names `az aks` but is not UTF-8 text: its commands were not checked".into(),
+                )),
+            }
+        }
+    });
+    out
+}
+
+/// Checks the clusters that the `az aks` commands of a script or Markdown file define.
+fn scan_commands(
+    path: &Path,
+    display: &str,
+    text: &str,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+) {
+    let dialect = crate::load::iac::az_command::Dialect::of_path(path);
+    if text.contains("keelhaul:ignore") {
+        let sups = suppress::find_comments(text, false);
+        if !sups.is_empty() {
+            out.suppressions = Some((Arc::from(display), sups));
+        }
+    }
+    scan_clusters(display, text, dialect, cx, out);
+}
+
+/// Runs the cluster rules over the cluster definitions of one text and adds their findings
+/// (with snippets and fingerprints from the text); the settings written as computed values
+/// are listed with --verbose (never judged, never silently passed).
+pub(super) fn check_clusters(
+    defs: &[crate::k8s::aks_cluster::ClusterDef],
+    text: &str,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+) {
+    let mut found = Vec::new();
+    for def in defs {
+        for r in &cx.opts.rules {
+            r.check_cluster(def, cx.settings, &mut found);
+        }
+        for (what, span, text) in def.unknowns() {
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let text = if text.chars().count() > 60 {
+                format!("{}...", text.chars().take(60).collect::<String>())
+            } else {
+                text
+            };
+            out.notices.push(Notice {
+                file: def.file.to_string(),
+                line: Some(span.start.line),
+                message: format!("{what} is computed ({text}): not judged"),
+                verbose: true,
+            });
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    if cx.opts.excerpts {
+        attach_excerpts(text, &[], &mut found);
+    }
+    if cx.opts.fingerprints {
+        attach_line_hashes(text, &mut found);
+    }
+    out.findings.extend(found);
+}
+
+/// Checks the AKS clusters a Bicep or Terraform file declares. A file that does not parse is
+/// said in a notice with its place; what was read before the error is still checked (Bicep).
+fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut FileOutcome) {
+    use crate::k8s::aks_cluster::{Form, from_template, from_terraform, template_of_bicep};
+    let file: Arc<str> = Arc::from(display);
+
+    let (defs, error) = if ext == "bicep" {
+        let (b, err) = crate::load::iac::bicep::read(text);
+        let t = template_of_bicep(&b);
+        (
+            from_template(&file, Form::Bicep, &t),
+            err.map(|e| {
+                (
+                    e.pos,
+                    format!("not read as Bicep past this point: {}", e.message),
+                )
+            }),
+        )
+    } else {
+        match crate::load::iac::terraform::read(text) {
+            Ok(tf) => (from_terraform(&file, &tf), None),
+            Err(e) => (
+                Vec::new(),
+                Some((
+                    e.pos,
+                    format!(
+                        "not read as Terraform: {}; its clusters were not checked",
+                        e.message
+                    ),
+                )),
+            ),
+        }
+    };
+    if text.contains("keelhaul:ignore") {
+        let sups = suppress::find_comments(text, ext == "bicep");
+        if !sups.is_empty() {
+            out.suppressions = Some((file.clone(), sups));
+        }
+    }
+    if let Some((pos, message)) = error {
+        out.notices.push(Notice {
+            file: display.to_string(),
+            line: Some(pos.line),
+            message,
+            verbose: false,
+        });
+    }
+    check_clusters(&defs, text, cx, out);
+}
+
+/// Checks the AKS clusters that the `az aks` commands of a text define.
+pub(super) fn scan_clusters(
+    display: &str,
+    text: &str,
+    dialect: crate::load::iac::az_command::Dialect,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+) {
+    let commands = crate::load::iac::az_command::find_commands(text, dialect);
+    if commands.is_empty() {
+        return;
+    }
+    let file: Arc<str> = Arc::from(display);
+    let defs = crate::k8s::aks_cluster::from_cli(&file, text, &commands);
+    check_clusters(&defs, text, cx, out);
+}

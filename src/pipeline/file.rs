@@ -1,0 +1,360 @@
+//! One input through load → index → check: a manifest file, standard input or a rendered
+//! text; and, before that, the Namespaces every file's check may need (their Pod Security
+//! labels). Scripts and cluster definitions go to `clusters`.
+
+use super::clusters::{check_clusters, scan_clusters, scan_script};
+use super::*;
+
+/// The Pod Security labels of every Namespace in the inputs, read before the files are
+/// checked. Only files that mention `Namespace` are parsed for it.
+pub(super) fn namespace_policies(
+    inputs: &[Work],
+    stdin: Option<&[u8]>,
+    opts: &ScanOptions,
+) -> HashMap<String, pss::NamespacePolicy> {
+    let found: Vec<(String, pss::NamespacePolicy)> = inputs
+        .par_iter()
+        .flat_map_iter(|input| {
+            let mut out = Vec::new();
+            let mut find = |bytes: &[u8]| {
+                // Most files name no Namespace at all: a byte search settles them before any
+                // decoding.
+                if memchr::memmem::find(bytes, b"Namespace").is_none() {
+                    return;
+                }
+                let Ok(text) = load::decode(bytes) else {
+                    return;
+                };
+                let file: Arc<str> = Arc::from(match input {
+                    Work::Input(i) => i.display(),
+                    Work::Rendered(r) => r.display.as_str(),
+                });
+                namespaces_in(text, &file, opts, &mut out);
+            };
+            match input {
+                Work::Rendered(r) => find(r.text.as_bytes()),
+                Work::Input(Input::Stdin) => {
+                    if let Some(b) = stdin {
+                        find(b);
+                    }
+                }
+                Work::Input(Input::File { path, .. })
+                    if read::within_limit(path, opts.max_file_size) =>
+                {
+                    read::with_file_bytes(path, |r| {
+                        if let Ok(b) = r {
+                            find(b);
+                        }
+                    });
+                }
+                _ => {}
+            }
+            out
+        })
+        .collect();
+    // The first definition wins, in input order, as the report order does.
+    let mut map = HashMap::new();
+    for (name, policy) in found {
+        map.entry(name).or_insert(policy);
+    }
+    map
+}
+
+/// Adds the Namespaces with Pod Security labels that a text declares. Only the documents
+/// that declare `kind: Namespace` are parsed here: an install bundle of ten megabytes must
+/// not be read twice for its one Namespace.
+fn namespaces_in(
+    text: &str,
+    file: &Arc<str>,
+    opts: &ScanOptions,
+    out: &mut Vec<(String, pss::NamespacePolicy)>,
+) {
+    for (first_line, chunk) in load::split::documents_declaring_namespace(text) {
+        for doc in load::load_text(chunk).docs {
+            let resources = index::resources_of(&doc, &opts.default_namespace);
+            for r in resources.unwrap_or_default() {
+                if r.kind == "Namespace"
+                    && let Some(name) = r.name
+                {
+                    let mut policy = pss::namespace_policy(
+                        &doc,
+                        r.node,
+                        file.clone(),
+                        opts.settings.kube_version,
+                    );
+                    for m in &mut policy.modes {
+                        m.label.start.line += first_line - 1;
+                        m.label.end.line += first_line - 1;
+                    }
+                    if !policy.modes.is_empty() {
+                        out.push((name.to_string(), policy));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Checks one input from the walk, or says why it was not.
+pub(super) fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    let display = input.display();
+    match input {
+        Input::Stdin => match cx.stdin {
+            Some(Ok(bytes)) => return scan_bytes(display, bytes, cx),
+            Some(Err(e)) => out.findings.push(file_finding(
+                &UNREADABLE_FILE,
+                display,
+                FILE_START,
+                format!("cannot read standard input: {e}"),
+            )),
+            None => {}
+        },
+        Input::File { path, .. } => return scan_file(path, display, cx),
+        Input::Unreadable { message, .. } => out.findings.push(file_finding(
+            &UNREADABLE_FILE,
+            display,
+            FILE_START,
+            format!("cannot read: {message}"),
+        )),
+        Input::OutsideRoot { target, .. } => out.notices.push(Notice {
+            file: display.to_string(),
+            line: None,
+            message: format!(
+                "not followed: the link leads out of the scanned directory, to {target}"
+            ),
+            verbose: false,
+        }),
+        // Rendered (or reported) by the render phase.
+        Input::Chart { .. } | Input::Kustomization { .. } => {}
+        Input::Script { path, .. } => return scan_script(path, display, cx),
+    }
+    out
+}
+
+/// Checks a manifest file, unless it is over the size limit; notes its path when a finding
+/// of it carries a fix.
+fn scan_file(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
+    let opts = cx.opts;
+    let mut out = FileOutcome::default();
+    match read::over_limit(path, opts.max_file_size) {
+        Some(n) => out.findings.push(file_finding(
+            &SKIPPED_FILE,
+            display,
+            FILE_START,
+            format!(
+                "not scanned: the file is {} MiB, over the {} MiB limit (--max-file-size)",
+                n.div_ceil(1024 * 1024),
+                opts.max_file_size / (1024 * 1024)
+            ),
+        )),
+        None => {
+            match read::with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx))) {
+                Ok(mut outcome) => {
+                    if outcome.findings.iter().any(|f| f.fix.is_some()) {
+                        outcome.fixable = Some((display.to_string(), path.to_path_buf()));
+                    }
+                    return outcome;
+                }
+                Err(e) => out.findings.push(file_finding(
+                    &UNREADABLE_FILE,
+                    display,
+                    FILE_START,
+                    format!("cannot read the file: {e}"),
+                )),
+            }
+        }
+    }
+    out
+}
+
+/// Scans the bytes of one file (or standard input).
+fn scan_bytes(display: &str, bytes: &[u8], cx: &RunContext<'_>) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    match load::decode(bytes) {
+        Ok(text) => scan_text(display, text, cx, &mut out),
+        Err(TextProblem::Binary) => out.findings.push(file_finding(
+            &SKIPPED_FILE,
+            display,
+            FILE_START,
+            "not scanned: the file is binary (it contains NUL bytes)".into(),
+        )),
+        Err(TextProblem::InvalidUtf8 { line, col }) => out.findings.push(file_finding(
+            &UNREADABLE_FILE,
+            display,
+            Pos { line, col },
+            "the file is not valid UTF-8 (Kubernetes manifests must be UTF-8); save it as UTF-8"
+                .into(),
+        )),
+    }
+    out
+}
+
+/// Loads, indexes and checks one text (a file's, standard input's or a render's), and gives
+/// its findings their snippets and fingerprints while the text is at hand.
+pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutcome) {
+    let opts = cx.opts;
+    let file: Arc<str> = Arc::from(display);
+    out.stats.files = 1;
+    let loaded = load::load_text(text);
+    if let Some(line) = unrendered_template_at(text, &loaded) {
+        out.findings.push(Finding::new(
+            &NOT_RENDERED,
+            file,
+            Span::point(Pos { line, col: 0 }),
+            "this is an unrendered Helm template, not YAML: it was not scanned; render it with `helm template` and pipe the output to `keelhaul scan -`".into(),
+        ));
+        return;
+    }
+    for p in loaded.problems {
+        out.findings.push(problem_finding(&file, p));
+    }
+    let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
+    if has(text, "keelhaul:ignore") || has(text, suppress::ANNOTATION) {
+        let sups = suppress::find(text, &docs, &opts.default_namespace);
+        if !sups.is_empty() {
+            out.suppressions = Some((file.clone(), sups));
+        }
+    }
+    let masks = check_documents(&file, text, docs, cx, out);
+    if opts.excerpts && !out.findings.is_empty() {
+        attach_excerpts(text, &masks, &mut out.findings);
+    }
+    if opts.fingerprints && !out.findings.is_empty() {
+        attach_line_hashes(text, &mut out.findings);
+    }
+    // A workflow's `run:` steps (or any YAML) may create clusters with `az aks`.
+    if has(text, "az aks") && opts.rules.iter().any(|r| r.reads_clusters()) {
+        scan_clusters(
+            display,
+            text,
+            crate::load::iac::az_command::Dialect::Other,
+            cx,
+            out,
+        );
+    }
+}
+
+/// The line of an unrendered Helm template in a text, when it is one.
+fn unrendered_template_at(text: &str, loaded: &load::Loaded) -> Option<u32> {
+    let has_syntax_error = loaded
+        .problems
+        .iter()
+        .any(|p| matches!(p, LoadProblem::Syntax { .. }));
+    if has_syntax_error {
+        load::looks_like_helm_template(text)
+    } else if has(text, "{{") {
+        // Templates that happen to parse: `{{ x }}` reads as a mapping used as a key.
+        loaded
+            .docs
+            .iter()
+            .find_map(|d| d.complex_key)
+            .map(|p| p.line)
+    } else {
+        None
+    }
+}
+
+/// Checks each document of a text: an ARM template's clusters, or the Kubernetes objects it
+/// holds (indexed for the cross-resource rules). Returns the spans of its Secrets' values.
+fn check_documents(
+    file: &Arc<str>,
+    text: &str,
+    docs: Vec<Arc<Document>>,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+) -> Vec<Span> {
+    let opts = cx.opts;
+    let mut masks: Vec<Span> = Vec::new();
+    let wanted: Vec<&str> = opts
+        .rules
+        .iter()
+        .flat_map(|r| r.indexed_kinds())
+        .copied()
+        .collect();
+    let cluster_rules = opts.rules.iter().any(|r| r.reads_clusters());
+    for doc in docs {
+        out.stats.documents += 1;
+        // An ARM deployment template: its AKS clusters, not Kubernetes objects.
+        if doc.root.is_some() && crate::load::iac::arm::is_template(&doc) {
+            if cluster_rules {
+                let t = crate::load::iac::arm::read(&doc);
+                let defs = crate::k8s::aks_cluster::from_template(
+                    file,
+                    crate::k8s::aks_cluster::Form::Arm,
+                    &t,
+                );
+                check_clusters(&defs, text, cx, out);
+            }
+            continue;
+        }
+        let resources = match index::resources_of(&doc, &opts.default_namespace) {
+            Ok(r) => r,
+            Err(why) => {
+                out.notices.push(not_an_object(file, &doc, why));
+                continue;
+            }
+        };
+        for r in &resources {
+            out.stats.resources += 1;
+            if r.kind == "Secret" {
+                secret::value_spans(&doc, r.node, &mut masks);
+            }
+            check::check_resource(&opts.rules, cx.settings, file, r, &mut out.findings);
+            if !wanted.is_empty() {
+                out.index.add(file, &doc, r, &wanted);
+            }
+        }
+    }
+    masks
+}
+
+/// The notice (with --verbose) on a document that is no Kubernetes object.
+fn not_an_object(file: &str, doc: &Document, why: NotAnObject) -> Notice {
+    let line = doc.root.map(|r| doc.span(r).start.line);
+    let message = match why {
+        NotAnObject::NotAMapping => "not a Kubernetes object: the document is not a mapping",
+        NotAnObject::MissingTypeFields => {
+            "not a Kubernetes object (no apiVersion and kind): not checked"
+        }
+    };
+    Notice {
+        file: file.to_string(),
+        line,
+        message: message.into(),
+        verbose: true,
+    }
+}
+
+fn problem_finding(file: &Arc<str>, p: LoadProblem) -> Finding {
+    match p {
+        LoadProblem::Syntax { pos, message } => Finding::new(
+            &INVALID_YAML,
+            file.clone(),
+            Span::point(pos),
+            format!("invalid YAML: {message}; this document is not checked"),
+        ),
+        LoadProblem::DuplicateKey { key, first, second } => {
+            let mut f = Finding::new(
+                &DUPLICATE_KEY,
+                file.clone(),
+                second,
+                format!(
+                    "the key \"{key}\" is set twice in this mapping (first on line {}): the API server rejects it or keeps only one",
+                    first.start.line
+                ),
+            );
+            f.related(first, "first set here");
+            f
+        }
+        LoadProblem::AliasBudget { span } => Finding::new(
+            &ALIAS_LIMIT,
+            file.clone(),
+            span,
+            format!(
+                "anchors and aliases expand to more than {} nodes (an alias bomb?): this document is not checked",
+                load::ALIAS_EXPANSION_BUDGET
+            ),
+        ),
+    }
+}

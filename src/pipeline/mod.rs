@@ -1,0 +1,436 @@
+//! The pipeline, end to end: discover the inputs, render the charts and overlays, then
+//! load → index → check each file in parallel, run the cross-resource rules over the index,
+//! apply the suppressions, map findings on rendered output back to their sources, and return
+//! findings in a deterministic order (`scan` reads as that list). The work of each step is its
+//! stage's; this module sequences them, hands each file's text to the excerpts while it is in
+//! memory, and words the findings about the inputs themselves (unreadable, too large, not
+//! YAML). Reporting is the caller's.
+//!
+//! - `file`: one input through load → index → check (and the Namespaces read first);
+//! - `clusters`: AKS cluster definitions in scripts, Markdown, ARM, Bicep and Terraform.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use std::collections::HashMap;
+
+use crate::check::{self, Rule, Settings};
+use crate::discover::{self, DiscoverOptions, Input, read};
+use crate::filter::suppress::{self, Suppression};
+use crate::finding::Finding;
+use crate::finding::result::{Notice, ScanResult, Stats};
+use crate::index::{self, Index, NotAnObject};
+use crate::k8s::{pss, secret};
+use crate::load::render::phase::{Phase, ProblemKind, RenderProblem, Rendered};
+use crate::load::{self, Document, LoadProblem, TextProblem};
+use crate::report::excerpt::{attach_excerpts, attach_line_hashes};
+use crate::rules::input::*;
+use crate::span::{Pos, Span};
+
+mod clusters;
+mod file;
+
+use file::{namespace_policies, scan_input, scan_text};
+
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+    pub default_namespace: String,
+    /// Worker threads; None: one per core.
+    pub threads: Option<usize>,
+    /// The enabled rules.
+    pub rules: Vec<&'static dyn Rule>,
+    /// Keep the source lines of each finding (for snippets).
+    pub excerpts: bool,
+    /// Compute GitHub's line fingerprint of each finding (for SARIF).
+    pub fingerprints: bool,
+    pub settings: Settings,
+    /// Rendering of Helm charts and Kustomize overlays (off unless asked for; the command
+    /// line turns it on).
+    pub render: crate::load::render::RenderOptions,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            paths: vec![PathBuf::from(".")],
+            include: Vec::new(),
+            exclude: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            default_namespace: "default".into(),
+            threads: None,
+            rules: crate::rules::all().to_vec(),
+            excerpts: true,
+            fingerprints: false,
+            settings: Settings::default(),
+            render: crate::load::render::RenderOptions::default(),
+        }
+    }
+}
+
+/// Errors that stop the scan before it starts: a missing path, a bad glob.
+#[derive(Debug)]
+pub struct ScanError(pub String);
+
+/// What one input produced.
+#[derive(Default)]
+struct FileOutcome {
+    /// The suppressions written in the file (comments and annotations), with its name.
+    suppressions: Option<(Arc<str>, Vec<Suppression>)>,
+    /// The file's path, when a finding of it carries a fix.
+    fixable: Option<(String, PathBuf)>,
+    findings: Vec<Finding>,
+    notices: Vec<Notice>,
+    index: Index,
+    stats: Stats,
+}
+
+/// The scan, step by step: discover the inputs, render the charts and overlays, load, index
+/// and check each file in parallel, check across resources, apply the suppressions, map
+/// findings on rendered output back to their sources, and put everything in order.
+pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
+    let inputs = discover_inputs(opts)?;
+    // Standard input can be read once only: read it before anything needs it.
+    let stdin = inputs.contains(&Input::Stdin).then(read_stdin);
+    let stdin_bytes = stdin
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(Vec::as_slice);
+    let (phase, outcomes) = in_pool(opts.threads, || {
+        let phase = render(&inputs, opts);
+        let outcomes = check_files(&inputs, &phase, stdin.as_ref(), opts);
+        (phase, outcomes)
+    })?;
+    let mut result = render_result(&phase);
+    let (ix, suppressions) = merge(outcomes, &mut result);
+    check_across(&ix, stdin_bytes, opts, &mut result);
+    if !suppressions.is_empty() {
+        apply_suppressions(&mut result, suppressions, opts, stdin_bytes);
+    }
+    if !phase.rendered.is_empty() || !phase.charts.is_empty() {
+        map_back(&mut result, &phase, opts);
+    }
+    order(&mut result);
+    Ok(result)
+}
+
+fn discover_inputs(opts: &ScanOptions) -> Result<Vec<Input>, ScanError> {
+    discover::discover(
+        &opts.paths,
+        &DiscoverOptions {
+            include: &opts.include,
+            exclude: &opts.exclude,
+        },
+    )
+    .map_err(|e| ScanError(e.0))
+}
+
+fn read_stdin() -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+}
+
+/// Runs `run` on a pool of `threads` workers, or on the global pool (one per core).
+fn in_pool<T: Send>(
+    threads: Option<usize>,
+    run: impl FnOnce() -> T + Send,
+) -> Result<T, ScanError> {
+    match threads {
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| ScanError(format!("cannot start {n} threads: {e}")))?
+            .install(run)),
+        None => Ok(run()),
+    }
+}
+
+/// Charts and overlays are rendered first: what a build reads is not scanned again as plain
+/// files, and the Namespaces a chart creates count like any other.
+fn render(inputs: &[Input], opts: &ScanOptions) -> Phase {
+    let renderable = inputs
+        .iter()
+        .any(|i| matches!(i, Input::Chart { .. } | Input::Kustomization { .. }));
+    if !renderable {
+        return Phase::default();
+    }
+    crate::load::render::phase::run(
+        inputs,
+        &opts.render,
+        &opts.settings.kube_version.to_string(),
+        &opts.default_namespace,
+    )
+}
+
+/// Loads, indexes and checks, in parallel, every input the render did not consume and every
+/// rendered text, once the Namespaces' Pod Security labels are read (when a rule wants them).
+fn check_files(
+    inputs: &[Input],
+    phase: &Phase,
+    stdin: Option<&std::io::Result<Vec<u8>>>,
+    opts: &ScanOptions,
+) -> Vec<FileOutcome> {
+    let consumed = |i: &Input| match i {
+        Input::File { path, .. } if !phase.consumed.is_empty() => path
+            .canonicalize()
+            .is_ok_and(|c| phase.consumed.contains(&c)),
+        _ => false,
+    };
+    let work: Vec<Work> = inputs
+        .iter()
+        .filter(|i| !consumed(i))
+        .map(Work::Input)
+        .chain(phase.rendered.iter().map(Work::Rendered))
+        .collect();
+    let mut settings = opts.settings.clone();
+    if opts.rules.iter().any(|r| r.reads_namespace_labels()) {
+        let stdin_bytes = stdin.and_then(|r| r.as_ref().ok()).map(Vec::as_slice);
+        settings.namespaces = Arc::new(namespace_policies(&work, stdin_bytes, opts));
+    }
+    let cx = RunContext {
+        opts,
+        settings: &settings,
+        stdin,
+    };
+    work.par_iter().map(|w| check_work(w, &cx)).collect()
+}
+
+/// Checks one input or rendered text. Each file's findings are sorted by its worker and
+/// files come back in input order, so the merged list is usually in order already and the
+/// final sort is skipped.
+fn check_work(w: &Work, cx: &RunContext<'_>) -> FileOutcome {
+    let mut o = match w {
+        Work::Input(i) => scan_input(i, cx),
+        Work::Rendered(r) => {
+            let mut o = FileOutcome::default();
+            scan_text(&r.display, &r.text, cx, &mut o);
+            o.stats.files = 0;
+            o
+        }
+    };
+    o.findings.sort_by(|a, b| a.output_order(b));
+    o
+}
+
+/// What the render phase adds to the result: its counts, its problems as findings, its
+/// notices, and what it cost when that was long.
+fn render_result(phase: &Phase) -> ScanResult {
+    let mut result = ScanResult::default();
+    result.stats.chart_templates = phase.chart_templates;
+    result.stats.renders = phase.rendered.len();
+    if let Some((n, took)) = phase.took
+        && took.as_secs() >= 5
+    {
+        // Each render is a process of its own; say what it cost and how to avoid it.
+        result.notices.push(Notice {
+            file: "<render>".into(),
+            line: None,
+            message: format!(
+                "rendering {n} chart(s) and overlay(s) took {:.1} s; `--no-render` (or `render: false` in .keelhaul.yaml) checks the files as they are",
+                took.as_secs_f64()
+            ),
+            verbose: false,
+        });
+    }
+    result
+        .findings
+        .extend(phase.problems.iter().map(render_problem_finding));
+    result
+        .notices
+        .extend(phase.notices.iter().map(|(file, line, message)| Notice {
+            file: file.clone(),
+            line: Some(*line),
+            message: message.clone(),
+            verbose: true,
+        }));
+    result
+}
+
+/// Merges the files' outcomes into the result; returns the merged (sorted) index and the
+/// suppressions written in the files, by file.
+fn merge(
+    outcomes: Vec<FileOutcome>,
+    result: &mut ScanResult,
+) -> (Index, HashMap<Arc<str>, Vec<Suppression>>) {
+    let mut ix = Index::default();
+    // Consumed one by one, so each file's buffers are freed as they are merged; the merged
+    // list grows by reallocation (in place, for a large block) rather than being reserved
+    // whole up front, so both never exist in full at once.
+    let mut suppressions: HashMap<Arc<str>, Vec<Suppression>> = HashMap::new();
+    for o in outcomes {
+        if let Some((file, s)) = o.suppressions {
+            suppressions.entry(file).or_default().extend(s);
+        }
+        if let Some((name, path)) = o.fixable {
+            result.fixable_files.insert(name, path);
+        }
+        result.findings.extend(o.findings);
+        result.notices.extend(o.notices);
+        ix.merge(o.index);
+        result.stats.files += o.stats.files;
+        result.stats.documents += o.stats.documents;
+        result.stats.resources += o.stats.resources;
+        result.stats.chart_templates += o.stats.chart_templates;
+    }
+    ix.sort();
+    (ix, suppressions)
+}
+
+/// Runs the cross-resource rules over the index and adds their findings, with snippets and
+/// fingerprints taken from the files read again.
+fn check_across(
+    ix: &Index,
+    stdin_bytes: Option<&[u8]>,
+    opts: &ScanOptions,
+    result: &mut ScanResult,
+) {
+    let mut cross = check::check_index(&opts.rules, &opts.settings, ix);
+    if (opts.excerpts || opts.fingerprints) && !cross.is_empty() {
+        source_after_the_fact(
+            &mut cross,
+            stdin_bytes.and_then(|b| load::decode(b).ok()),
+            opts,
+        );
+    }
+    result.findings.extend(cross);
+}
+
+/// Findings in output order (a sort only when the merged lists are not in order already),
+/// notices sorted.
+fn order(result: &mut ScanResult) {
+    let in_order = |a: &Finding, b: &Finding| a.output_order(b).is_le();
+    if !result.findings.is_sorted_by(in_order) {
+        result.findings.sort_by(|a, b| a.output_order(b));
+    }
+    result.notices.sort();
+}
+
+/// A chart or overlay that was not checked through its render, as a finding on the line
+/// that declares it: KH007 when it was not rendered, KH010 when its render failed.
+fn render_problem_finding(p: &RenderProblem) -> Finding {
+    let rule = match p.kind {
+        ProblemKind::NotRendered => &NOT_RENDERED,
+        ProblemKind::Failed => &RENDER_FAILED,
+    };
+    Finding::new(
+        rule,
+        Arc::from(p.file.as_str()),
+        Span::point(p.at),
+        p.message.clone(),
+    )
+}
+
+/// Findings on rendered output go to the template, base or patch line they come from; their
+/// snippets and fingerprints are then taken from that file.
+fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
+    let roots = crate::mapback::run::roots_of(&opts.paths);
+    for list in [&mut result.findings, &mut result.suppressed] {
+        let mapped = crate::mapback::run::map_all(list, &phase.rendered, &phase.charts, &roots);
+        if mapped > 0 && (opts.excerpts || opts.fingerprints) {
+            let (mut moved, rest): (Vec<Finding>, Vec<Finding>) = list
+                .drain(..)
+                .partition(|f| f.rendered.is_some() && f.excerpt.is_none());
+            source_after_the_fact(&mut moved, None, opts);
+            *list = rest;
+            list.extend(moved);
+        }
+    }
+    // Kustomize drops comments: those of the bases and patches a build read are taken from
+    // the files themselves.
+    let sups = suppress::in_kustomize_sources(
+        result.findings.iter().chain(&result.suppressed),
+        &opts.default_namespace,
+    );
+    if !sups.is_empty() {
+        apply_suppressions(result, sups, opts, None);
+    }
+    // A rendered text's name is no file's: nothing can be fixed through it.
+    let names: std::collections::HashSet<&str> =
+        phase.rendered.iter().map(|r| r.display.as_str()).collect();
+    result
+        .fixable_files
+        .retain(|k, _| !names.contains(k.as_str()));
+}
+
+/// Moves suppressed findings aside and adds the findings about the suppressions themselves
+/// (with their snippets).
+fn apply_suppressions(
+    result: &mut ScanResult,
+    by_file: HashMap<Arc<str>, Vec<Suppression>>,
+    opts: &ScanOptions,
+    stdin_bytes: Option<&[u8]>,
+) {
+    let enabled: Vec<&'static str> = opts.rules.iter().map(|r| r.meta().id).collect();
+    let mut added = suppress::apply_all(result, by_file, &enabled);
+    if (opts.excerpts || opts.fingerprints) && !added.is_empty() {
+        source_after_the_fact(
+            &mut added,
+            stdin_bytes.and_then(|b| load::decode(b).ok()),
+            opts,
+        );
+    }
+    result.findings.extend(added);
+}
+
+fn file_finding(
+    rule: &'static crate::finding::RuleMeta,
+    file: &str,
+    pos: Pos,
+    message: String,
+) -> Finding {
+    Finding::new(rule, Arc::from(file), Span::point(pos), message)
+}
+
+const FILE_START: Pos = Pos { line: 1, col: 0 };
+
+/// Whether `needle` occurs in `text` (memchr's SIMD search: every file's whole text is
+/// searched for a few markers, so this is on the hot path).
+fn has(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}
+
+/// One unit of the parallel scan: an input from the walk, or a rendered text.
+enum Work<'a> {
+    Input(&'a Input),
+    Rendered(&'a Rendered),
+}
+
+/// What every file's check shares: the options, the settings with the Namespaces read
+/// beforehand, and standard input's bytes.
+struct RunContext<'a> {
+    opts: &'a ScanOptions,
+    settings: &'a Settings,
+    stdin: Option<&'a std::io::Result<Vec<u8>>>,
+}
+
+/// Snippets and fingerprints for findings made once the files were closed (the
+/// cross-resource rules'): each file is read again, and its Secrets found again so their
+/// values stay masked.
+fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opts: &ScanOptions) {
+    findings.sort_by(|a, b| a.file.cmp(&b.file));
+    for group in findings.chunk_by_mut(|a, b| a.file == b.file) {
+        let file = group[0].file.clone();
+        let read;
+        let text = if &*file == "<stdin>" {
+            stdin_text
+        } else {
+            read = std::fs::read(&*file).ok();
+            read.as_deref().and_then(|b| load::decode(b).ok())
+        };
+        let Some(text) = text else { continue };
+        if opts.fingerprints {
+            attach_line_hashes(text, group);
+        }
+        if !opts.excerpts {
+            continue;
+        }
+        attach_excerpts(text, &secret::value_spans_in(text), group);
+    }
+}
