@@ -250,7 +250,7 @@ pub enum Format {
 pub enum ListFormat {
     Human,
     Json,
-    /// The rules table of the README.
+    // The rules table of the README.
     Markdown,
 }
 
