@@ -60,7 +60,11 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
     check_combinations(&args)?;
     let (kube_version, component_targets) = versions(&mut args, &config)?;
     let filter = FilterPlan {
-        enabled: rules.iter().map(|r| r.meta().id).collect(),
+        disabled: rules::all()
+            .iter()
+            .map(|r| r.meta().id)
+            .filter(|id| !rules.iter().any(|r| r.meta().id == *id))
+            .collect(),
         severities,
         // Read before scanning: a bad baseline or ref is a usage error, found at once.
         baseline: args
