@@ -395,9 +395,8 @@ fn comma_separated_objects_and_arrays() {
     assert_eq!(var(&f, "l").kind, Kind::List(vec![]));
 }
 
-#[test]
-fn conditional_loop_existing_and_nested_resources() {
-    let text = r#"
+/// Existing, conditional, looped and nested resources, with decorators.
+const NESTED_AND_LOOPED: &str = r#"
 resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' existing = {
   name: vnetName
   resource subnet 'subnets' existing = {
@@ -436,6 +435,10 @@ resource simpleLoop 'Microsoft.ContainerService/managedClusters/agentPools@2026-
   name: p
 }]
 "#;
+
+#[test]
+fn conditional_loop_existing_and_nested_resources() {
+    let text = NESTED_AND_LOOPED;
     let f = ok(text);
     assert_eq!(
         summary(&f),

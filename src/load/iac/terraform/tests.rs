@@ -181,7 +181,14 @@ fn v4_cluster() {
     let npe = b.entry("network_profile").unwrap();
     assert_eq!(npe.key_span, sp(48, 2, 48, 17));
     assert_eq!(npe.value.span, sp(48, 2, 52, 3));
+}
 
+/// The nested blocks of the V4 cluster: Entra ID, Defender, API server access, the default
+/// node pool and the maintenance windows, with their spans.
+#[test]
+fn v4_cluster_blocks() {
+    let f = read(V4).unwrap();
+    let b = &f.resources[0].body;
     let aad = b
         .get("azure_active_directory_role_based_access_control")
         .unwrap();
@@ -248,8 +255,12 @@ fn v4_cluster() {
         ]
     );
     assert_eq!(keys.last(), Some(&"tags"));
+}
 
-    // Variables (only those with a default) and locals.
+/// The V4 file's variables (only those with a default) and locals.
+#[test]
+fn v4_variables_and_locals() {
+    let f = read(V4).unwrap();
     assert_eq!(f.variables.len(), 1);
     let v = &f.variables["k8s_version"];
     assert_eq!(v.str(), Some("1.34"));
