@@ -149,15 +149,14 @@ fn rules_of(doc: &Document, role: NodeId) -> Vec<NodeId> {
         .unwrap_or_default()
 }
 
-/// Whether a role's rules grant `*` or an escalation verb.
+/// Whether a role's rules grant `*` or an escalation verb on what that verb acts on.
 fn role_is_powerful(doc: &Document, role: NodeId) -> bool {
     rules_of(doc, role).into_iter().any(|rule| {
-        string_items(doc, rule, "verbs")
+        let rule = rule_view(doc, rule);
+        rule.verbs
             .iter()
-            .any(|(_, v)| matches!(*v, "*" | "escalate" | "bind" | "impersonate"))
-            || string_items(doc, rule, "resources")
-                .iter()
-                .any(|(_, r)| *r == "*")
+            .any(|(_, v)| *v == "*" || escalation(&rule, v).is_some())
+            || rule.resources.iter().any(|(_, r)| *r == "*")
     })
 }
 
@@ -180,6 +179,62 @@ impl RuleView<'_> {
     fn core_group(&self) -> bool {
         self.groups.iter().any(|(_, g)| g.is_empty() || *g == "*")
     }
+    /// Whether the rule's `apiGroups` contain one of `groups` (or `*`).
+    fn in_group(&self, groups: &[&str]) -> bool {
+        self.groups
+            .iter()
+            .any(|(_, g)| *g == "*" || groups.contains(g))
+    }
+    /// Whether the rule's `resources` contain one that `covers` (or `*`).
+    fn on_resource(&self, covers: impl Fn(&str) -> bool) -> bool {
+        self.resources.iter().any(|(_, r)| *r == "*" || covers(r))
+    }
+}
+
+/// What an escalation verb acts on, and why it matters there; `None` when the rule's resources
+/// give the verb nothing to act on (`bind` on `rolebindings`, `impersonate` on `pods`).
+fn escalation(rule: &RuleView<'_>, verb: &str) -> Option<&'static str> {
+    let (applies, why) = match verb {
+        // Checked by the RBAC authorizer on roles and clusterroles only.
+        "escalate" => (
+            rule.in_group(&["rbac.authorization.k8s.io"])
+                && rule.on_resource(|r| matches!(r, "roles" | "clusterroles")),
+            "lets its holder grant itself permissions it does not have",
+        ),
+        "bind" => (
+            rule.in_group(&["rbac.authorization.k8s.io"])
+                && rule.on_resource(|r| matches!(r, "roles" | "clusterroles")),
+            "lets its holder bind any role, including ones stronger than its own",
+        ),
+        // Identities: users, groups and service accounts in the core group; uids and extra
+        // user fields in authentication.k8s.io.
+        "impersonate" => (
+            rule.in_group(&["", "authentication.k8s.io"])
+                && rule.on_resource(|r| {
+                    matches!(r, "users" | "groups" | "serviceaccounts" | "uids")
+                        || r.starts_with("userextras")
+                }),
+            "lets its holder act as any user, group or service account",
+        ),
+        _ => return None,
+    };
+    applies.then_some(why)
+}
+
+/// Whether a rule's verbs open `resource` (`pods/exec`, `pods/attach`, `nodes/proxy`) in a
+/// role of `kind`.
+fn opens_stream(rule: &RuleView<'_>, kind: &str, resource: &str) -> bool {
+    match resource {
+        // exec and attach are a `create` (SPDY) or a `get` (the WebSocket upgrade); `list` and
+        // `watch` grant nothing there.
+        "pods/exec" | "pods/attach" => rule.any_verb(&["create", "get"]),
+        // A cluster-scoped resource in a namespaced Role grants nothing. Every HTTP verb the
+        // kubelet API takes reaches it; `get` alone is enough to run commands.
+        "nodes/proxy" => {
+            kind == "ClusterRole" && rule.any_verb(&["get", "create", "update", "patch", "delete"])
+        }
+        _ => false,
+    }
 }
 
 fn role_rules<'d>(r: &Resource<'d>) -> Vec<RuleView<'d>> {
@@ -189,15 +244,19 @@ fn role_rules<'d>(r: &Resource<'d>) -> Vec<RuleView<'d>> {
     let doc = r.doc;
     rules_of(doc, r.node)
         .into_iter()
-        .map(|rule| RuleView {
-            verbs: string_items(doc, rule, "verbs"),
-            resources: string_items(doc, rule, "resources"),
-            groups: string_items(doc, rule, "apiGroups"),
-            has_names: doc
-                .get(rule, "resourceNames")
-                .is_some_and(|n| !doc.items(n).is_empty()),
-        })
+        .map(|rule| rule_view(doc, rule))
         .collect()
+}
+
+fn rule_view(doc: &Document, rule: NodeId) -> RuleView<'_> {
+    RuleView {
+        verbs: string_items(doc, rule, "verbs"),
+        resources: string_items(doc, rule, "resources"),
+        groups: string_items(doc, rule, "apiGroups"),
+        has_names: doc
+            .get(rule, "resourceNames")
+            .is_some_and(|n| !doc.items(n).is_empty()),
+    }
 }
 
 /// KH305.
@@ -228,11 +287,8 @@ impl Rule for EscalationVerbs {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
         for rule in role_rules(r) {
             for (n, v) in &rule.verbs {
-                let why = match *v {
-                    "escalate" => "lets its holder grant itself permissions it does not have",
-                    "bind" => "lets its holder bind any role, including ones stronger than its own",
-                    "impersonate" => "lets its holder act as any user, group or service account",
-                    _ => continue,
+                let Some(why) = escalation(&rule, v) else {
+                    continue;
                 };
                 out.report(
                     &ESCALATION_VERBS,
@@ -300,6 +356,9 @@ impl Rule for ExecAccess {
                     ),
                     _ => continue,
                 };
+                if !opens_stream(&rule, r.kind, res) {
+                    continue;
+                }
                 out.report(
                     &EXEC_ACCESS,
                     *n,
@@ -627,3 +686,41 @@ binding_rule!(
         }
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn powerful(rules: &str) -> bool {
+        let text = format!("kind: Role\nrules:\n{rules}");
+        let loaded = crate::load::load_text(&text);
+        let doc = &loaded.docs[0];
+        role_is_powerful(doc, doc.root.expect("a mapping"))
+    }
+
+    #[test]
+    fn escalation_verbs_make_a_role_powerful_only_where_they_act() {
+        let rbac = "apiGroups: [rbac.authorization.k8s.io]";
+        assert!(powerful(&format!(
+            "- {{{rbac}, resources: [roles], verbs: [bind]}}\n"
+        )));
+        assert!(powerful(&format!(
+            "- {{{rbac}, resources: [clusterroles], verbs: [escalate]}}\n"
+        )));
+        assert!(!powerful(&format!(
+            "- {{{rbac}, resources: [rolebindings], verbs: [bind, escalate, create]}}\n"
+        )));
+        assert!(powerful(
+            "- {apiGroups: [\"\"], resources: [serviceaccounts], verbs: [impersonate]}\n"
+        ));
+        assert!(!powerful(
+            "- {apiGroups: [\"\"], resources: [pods], verbs: [impersonate]}\n"
+        ));
+        assert!(powerful(
+            "- {apiGroups: [\"*\"], resources: [\"*\"], verbs: [get]}\n"
+        ));
+        assert!(powerful(
+            "- {apiGroups: [apps], resources: [deployments], verbs: [\"*\"]}\n"
+        ));
+    }
+}
