@@ -323,7 +323,7 @@ fn every_offered_fix_round_trips() {
                 continue;
             }
             offered += 1;
-            let report = keelhaul::report::apply_fix::fix_files(&before, false);
+            let report = keelhaul::report::apply_fix::fix_files(&before, false, &opts.paths);
             let fixed = std::fs::read_to_string(&path).unwrap();
             let want = text.replace(
                 &format!("apiVersion: {} #", row.api_version),

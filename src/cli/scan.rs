@@ -72,7 +72,8 @@ fn fix(
     result: &mut ScanResult,
     mode: FixMode,
 ) -> Result<FixStep, Error> {
-    let report = crate::report::apply_fix::fix_files(result, mode == FixMode::DryRun);
+    let report =
+        crate::report::apply_fix::fix_files(result, mode == FixMode::DryRun, &plan.scan.paths);
     for e in &report.errors {
         eprintln!("keelhaul: {e}");
     }
@@ -85,7 +86,7 @@ fn fix(
     }
     if report.skipped > 0 {
         eprintln!(
-            "keelhaul: {} fix(es) left out: the file changed since it was read, or fixes overlapped",
+            "keelhaul: {} fix(es) left out: they overlapped other fixes",
             report.skipped
         );
     }

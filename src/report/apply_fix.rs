@@ -176,20 +176,38 @@ fn hunk_range(start: usize, len: usize) -> String {
     }
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory and a rename,
-/// keeping the file's permissions; a link is resolved and its target rewritten.
-pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let perms = std::fs::metadata(&target)?.permissions();
+/// Writes `text` over the file `target` (a real file, not a link: callers resolve links
+/// first) through a temporary file in the same directory and a rename, keeping the file's
+/// permissions. The temporary file is created new (`O_EXCL`), so nothing planted at its name,
+/// a link least of all, is followed or overwritten.
+pub fn write_file(target: &Path, text: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let perms = std::fs::symlink_metadata(target)?.permissions();
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.keelhaul-{}", std::process::id()));
-    let result = std::fs::write(&tmp, text)
+    let mut attempt = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.keelhaul-{}-{attempt}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let result = file
+        .write_all(text)
+        .and_then(|_| file.sync_all())
         .and_then(|_| std::fs::set_permissions(&tmp, perms))
-        .and_then(|_| std::fs::rename(&tmp, &target));
+        .and_then(|_| std::fs::rename(&tmp, target));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -205,72 +223,173 @@ pub struct FixReport {
     pub files: usize,
     /// The unified diff of every change (`--dry-run`).
     pub diff: String,
-    /// Fixes left out: the file changed since the scan, or two fixes overlapped.
+    /// Fixes left out because two fixes overlapped.
     pub skipped: usize,
     /// Fixes to standard input, which cannot be written back.
     pub stdin: usize,
-    /// Files that could not be read or written, with why.
+    /// Files that were not fixed, with why (they could not be read or written, changed since
+    /// the scan, are read-only, or lie outside the scanned tree).
     pub errors: Vec<String>,
 }
 
+const BOM: &str = "\u{feff}";
+
+/// The fixes of one file on disk, whatever names the scan reached it by (a link, the same
+/// file named twice, a base read through two overlays).
+struct FileFixes<'a> {
+    /// The first name the scan gave it, for messages and diffs.
+    name: &'a str,
+    fixes: Vec<&'a Fix>,
+}
+
 /// Applies the fixes of `result`'s findings to their files; with `dry_run`, only collects
-/// the diff.
-pub fn fix_files(result: &ScanResult, dry_run: bool) -> FixReport {
+/// the diff. `roots` are the scanned paths: a file is written only when its real path lies
+/// inside one of them, so a link never leads a fix out of the scanned tree.
+pub fn fix_files(result: &ScanResult, dry_run: bool, roots: &[std::path::PathBuf]) -> FixReport {
     let mut report = FixReport::default();
-    let mut by_file: std::collections::BTreeMap<&str, Vec<&Fix>> = Default::default();
+    let roots: Vec<std::path::PathBuf> = roots
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .collect();
+    let mut by_file: std::collections::BTreeMap<std::path::PathBuf, FileFixes<'_>> =
+        Default::default();
+    let mut by_name: std::collections::BTreeMap<&str, Vec<&Fix>> = Default::default();
     for f in &result.findings {
         if let Some(fix) = &f.fix {
-            by_file.entry(&f.file).or_default().push(fix);
+            by_name.entry(&f.file).or_default().push(fix);
         }
     }
-    for (name, fixes) in by_file {
+    for (name, fixes) in by_name {
         let Some(path) = result.fixable_files.get(name) else {
             report.stdin += fixes.len();
             continue;
         };
-        let old = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    report.errors.push(format!("{name}: no longer valid UTF-8"));
-                    continue;
-                }
-            },
+        let real = match std::fs::canonicalize(path) {
+            Ok(p) => p,
             Err(e) => {
                 report.errors.push(format!("{name}: cannot read: {e}"));
                 continue;
             }
         };
-        let edits: Vec<&Edit> = fixes.iter().flat_map(|f| &f.edits).collect();
-        let applied = apply(&old, &edits);
-        let mut i = 0;
-        for fix in &fixes {
-            let n = fix.edits.len();
-            if applied.done[i..i + n].iter().all(|d| *d) {
-                report.fixed += 1;
-            } else {
-                report.skipped += 1;
-            }
-            i += n;
-        }
-        if applied.text == old {
+        if !roots.iter().any(|r| real.starts_with(r)) {
+            report.errors.push(format!(
+                "{name}: not fixed: it leads to {}, outside the scanned tree",
+                real.display()
+            ));
             continue;
         }
-        report.files += 1;
-        if dry_run {
-            report
-                .diff
-                .push_str(&unified_diff(name, &old, &applied.text));
-        } else if let Err(e) = write_file(path, &applied.text) {
-            report.errors.push(format!("{name}: cannot write: {e}"));
+        let entry = by_file.entry(real).or_insert(FileFixes {
+            name,
+            fixes: Vec::new(),
+        });
+        // The same finding reached by two names carries the same edits: make them once.
+        for fix in fixes {
+            if !entry.fixes.iter().any(|f| f.edits == fix.edits) {
+                entry.fixes.push(fix);
+            }
         }
     }
+    for (real, file) in by_file {
+        fix_file(&real, &file, dry_run, &mut report);
+    }
     report
+}
+
+/// Applies one file's fixes, or refuses the whole file when it is not as the scan saw it.
+fn fix_file(real: &Path, file: &FileFixes<'_>, dry_run: bool, report: &mut FixReport) {
+    let name = file.name;
+    let old = match std::fs::read(real) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                report.errors.push(format!("{name}: no longer valid UTF-8"));
+                return;
+            }
+        },
+        Err(e) => {
+            report.errors.push(format!("{name}: cannot read: {e}"));
+            return;
+        }
+    };
+    // Positions count from after a byte order mark, as the loader read the text.
+    let (bom, text) = match old.strip_prefix(BOM) {
+        Some(rest) => (BOM, rest),
+        None => ("", old.as_str()),
+    };
+    let edits: Vec<&Edit> = file.fixes.iter().flat_map(|f| &f.edits).collect();
+    if !edits.iter().all(|e| reads_as_expected(text, e)) {
+        report.errors.push(format!(
+            "{name}: not fixed: the file changed since it was scanned"
+        ));
+        return;
+    }
+    let applied = apply(text, &edits);
+    let mut i = 0;
+    for fix in &file.fixes {
+        let n = fix.edits.len();
+        if applied.done[i..i + n].iter().all(|d| *d) {
+            report.fixed += 1;
+        } else {
+            report.skipped += 1;
+        }
+        i += n;
+    }
+    if applied.text == text {
+        return;
+    }
+    let new = format!("{bom}{}", applied.text);
+    if dry_run {
+        report.files += 1;
+        report.diff.push_str(&unified_diff(name, &old, &new));
+        return;
+    }
+    if std::fs::metadata(real).is_ok_and(|m| m.permissions().readonly()) {
+        report
+            .errors
+            .push(format!("{name}: not fixed: the file is read-only"));
+        return;
+    }
+    match write_file(real, new.as_bytes()) {
+        Ok(()) => report.files += 1,
+        Err(e) => report.errors.push(format!("{name}: cannot write: {e}")),
+    }
+}
+
+/// Whether the text at `e`'s span is what the edit expects to replace.
+fn reads_as_expected(text: &str, e: &Edit) -> bool {
+    let starts = line_starts(text);
+    offset(text, &starts, e.span.start)
+        .zip(offset(text, &starts, e.span.end))
+        .is_some_and(|(a, b)| a <= b && text.get(a..b) == Some(&*e.old))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A link planted at the temporary file's name is neither followed nor overwritten.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_link_at_the_temporary_name_is_not_followed() {
+        let dir = std::env::temp_dir().join(format!("keelhaul-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let outside = dir.join("outside.txt");
+        std::fs::write(&outside, "outside").unwrap();
+        let target = dir.join("a.yaml");
+        std::fs::write(&target, "old").unwrap();
+        let planted = dir.join(format!(".a.yaml.keelhaul-{}-0", std::process::id()));
+        std::os::unix::fs::symlink(&outside, &planted).unwrap();
+        write_file(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "outside");
+        assert!(
+            std::fs::symlink_metadata(&planted)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
     use crate::finding::fix::scalar_edit;
 
     fn edit_for(yaml: &str, key: &str, new: &str) -> Option<Edit> {
