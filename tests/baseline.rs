@@ -359,3 +359,50 @@ fn diff_outside_a_repository_is_a_usage_error() {
         .code(2)
         .stderr(contains("not inside a git repository"));
 }
+
+/// In a shallow clone (what `actions/checkout` makes by default) the base of a pull request
+/// is usually missing: the message says so, and how to fetch it.
+#[test]
+fn diff_in_a_shallow_clone_says_how_to_fetch_the_base() {
+    if !has_git() {
+        eprintln!("git is not installed: skipping the --diff test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    std::fs::create_dir(&origin).unwrap();
+    git(&origin, &["init", "-q"]);
+    std::fs::write(origin.join("pods.yaml"), TWO_PODS).unwrap();
+    git(&origin, &["add", "."]);
+    git(&origin, &["commit", "-q", "-m", "first"]);
+    std::fs::write(
+        origin.join("pods.yaml"),
+        TWO_PODS.replace("hostNetwork: false", "hostNetwork: true"),
+    )
+    .unwrap();
+    git(&origin, &["commit", "-q", "-am", "second"]);
+    let url = format!("file://{}", origin.display());
+    git(dir.path(), &["clone", "-q", "--depth", "1", &url, "clone"]);
+    let clone = dir.path().join("clone");
+    keelhaul_in(&clone)
+        .args(["scan", "pods.yaml", "--diff", "HEAD~1"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "unknown git ref \"HEAD~1\": this clone is shallow",
+        ))
+        .stderr(contains("fetch-depth: 0"));
+    // Once the base is fetched, the diff works.
+    git(&clone, &["fetch", "-q", "--deepen=1"]);
+    keelhaul_in(&clone)
+        .args([
+            "scan",
+            "pods.yaml",
+            "--diff",
+            "HEAD~1",
+            "--select",
+            "host-namespaces",
+        ])
+        .assert()
+        .code(1);
+}

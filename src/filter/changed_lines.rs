@@ -51,6 +51,20 @@ impl ChangedLines {
     }
 }
 
+/// Why `reference` is not found, and, in a shallow clone (what a CI checkout makes by
+/// default), how to fetch what the diff needs.
+fn unknown_ref(root: &Path, reference: &str) -> String {
+    let shallow = git(root, &["rev-parse", "--is-shallow-repository"])
+        .is_ok_and(|out| String::from_utf8_lossy(&out).trim() == "true");
+    if shallow {
+        format!(
+            "--diff: unknown git ref {reference:?}: this clone is shallow (it holds only the latest commits), so the commit to compare with is not in it; fetch it first: `git fetch --depth=1 origin <base commit or branch>`, or clone the whole history (actions/checkout: `fetch-depth: 0`)"
+        )
+    } else {
+        format!("--diff: unknown git ref {reference:?}")
+    }
+}
+
 /// Runs git in `dir`; the error is one line.
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     let out = Command::new("git")
@@ -99,7 +113,7 @@ pub fn changed_since_in(dir: &Path, reference: &str) -> Result<ChangedLines, Str
     let root = PathBuf::from(String::from_utf8_lossy(&top).trim_end_matches(['\n', '\r']));
     let commit = format!("{reference}^{{commit}}");
     git(&root, &["rev-parse", "--verify", "--quiet", &commit])
-        .map_err(|_| format!("--diff: unknown git ref {reference:?}"))?;
+        .map_err(|_| unknown_ref(&root, reference))?;
     let patch = git(
         &root,
         &[
