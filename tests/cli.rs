@@ -838,3 +838,79 @@ fn computed_cluster_settings_are_not_judged_and_verbose_says_so() {
         "{lines:?}"
     );
 }
+
+/// KH007 names Helm only for Helm templates (in a chart, or reading Helm's objects); a file
+/// that fails to parse away from any template action is KH001, an error.
+#[test]
+fn templates_and_broken_yaml_are_told_apart() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "mustache.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{cell}}\n",
+    );
+    write(
+        d.path(),
+        "helm.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-x\n",
+    );
+    write(
+        d.path(),
+        "chart/Chart.yaml",
+        b"apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    );
+    write(
+        d.path(),
+        "chart/extra/in-chart.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ x }}-y\n",
+    );
+    write(
+        d.path(),
+        "broken.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations:\n    t: \"{{ .x }}\"\ndata:\n  a: \"1\"\n   b: \"2\"\n",
+    );
+    let out = common::keelhaul_in(d.path())
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--no-render",
+            "--select",
+            "KH001,KH007",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let by_file = |name: &str| -> Vec<(String, String, u64)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["file"].as_str().unwrap().ends_with(name))
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                    f["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let m = by_file("mustache.yaml");
+    assert_eq!((m[0].0.as_str(), m[0].2), ("KH007", 4), "{m:?}");
+    assert!(!m[0].1.contains("helm"), "{m:?}");
+    let h = by_file("helm.yaml");
+    assert!(
+        h[0].0 == "KH007" && h[0].1.contains("helm template"),
+        "{h:?}"
+    );
+    let c = by_file("in-chart.yaml");
+    assert!(
+        c[0].0 == "KH007" && c[0].1.contains("helm template"),
+        "{c:?}"
+    );
+    let b = by_file("broken.yaml");
+    assert_eq!((b[0].0.as_str(), b[0].2), ("KH001", 8), "{b:?}");
+    assert_eq!(out.status.code(), Some(1), "KH001 is an error");
+}

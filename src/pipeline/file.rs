@@ -198,11 +198,16 @@ pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mu
     out.stats.files = 1;
     let loaded = load::load_text(text);
     if let Some(line) = unrendered_template_at(text, &loaded) {
+        let message = if is_helm_template(display, text) {
+            "this is an unrendered Helm template, not YAML: it was not scanned; render it with `helm template` and pipe the output to `keelhaul scan -`"
+        } else {
+            "this is a template, not YAML: its `{{ }}` placeholders are not filled in, so it was not scanned; fill them in with the tool that owns them and scan the output"
+        };
         out.findings.push(Finding::new(
             &NOT_RENDERED,
             file,
             Span::point(Pos { line, col: 0 }),
-            "this is an unrendered Helm template, not YAML: it was not scanned; render it with `helm template` and pipe the output to `keelhaul scan -`".into(),
+            message.into(),
         ));
         return;
     }
@@ -235,24 +240,55 @@ pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mu
     }
 }
 
-/// The line of an unrendered Helm template in a text, when it is one.
+/// The first template line of a text that is a template, not YAML: it fails to parse where a
+/// template action (`{{ }}`) stands, or it parses only by reading an action as a mapping key.
+/// A text that fails to parse elsewhere is broken YAML (KH001), whatever else it holds.
 fn unrendered_template_at(text: &str, loaded: &load::Loaded) -> Option<u32> {
-    let has_syntax_error = loaded
-        .problems
-        .iter()
-        .any(|p| matches!(p, LoadProblem::Syntax { .. }));
-    if has_syntax_error {
-        load::looks_like_helm_template(text)
-    } else if has(text, "{{") {
-        // Templates that happen to parse: `{{ x }}` reads as a mapping used as a key.
-        loaded
+    let first_error = loaded.problems.iter().find_map(|p| match p {
+        LoadProblem::Syntax { pos, .. } => Some(pos.line),
+        _ => None,
+    });
+    match first_error {
+        // The parser stops on the action's line or on the one after it.
+        Some(line) => (has_action(text, line) || has_action(text, line.saturating_sub(1)))
+            .then(|| load::looks_like_helm_template(text).unwrap_or(line)),
+        None if has(text, "{{") => loaded
             .docs
             .iter()
             .find_map(|d| d.complex_key)
             .map(|p| p.line)
-    } else {
-        None
+            .filter(|&line| has_action(text, line)),
+        None => None,
     }
+}
+
+/// Whether line `line` (1-based) of `text` holds a template action.
+fn has_action(text: &str, line: u32) -> bool {
+    line > 0
+        && text
+            .lines()
+            .nth(line as usize - 1)
+            .is_some_and(|l| l.contains("{{"))
+}
+
+/// Whether an unrendered template is Helm's: it lies in a chart (a directory above it holds
+/// `Chart.yaml`), or its actions read Helm's objects.
+fn is_helm_template(display: &str, text: &str) -> bool {
+    let in_chart = std::path::Path::new(display)
+        .ancestors()
+        .skip(1)
+        .any(|d| d.join("Chart.yaml").is_file());
+    in_chart
+        || [
+            ".Values",
+            ".Release",
+            ".Chart.",
+            ".Capabilities",
+            "include \"",
+            "tpl ",
+        ]
+        .iter()
+        .any(|w| has(text, w))
 }
 
 /// Checks each document of a text: an ARM template's clusters, or the Kubernetes objects it
