@@ -1035,3 +1035,53 @@ fn a_library_chart_is_not_rendered_and_says_so_with_verbose() {
         "{notices:?}"
     );
 }
+
+/// A chart that cannot be rendered is said in the summary line (its templates went unchecked),
+/// and `--require-render` (or `render: required`) makes that fail the scan.
+#[test]
+fn unrendered_charts_are_counted_and_can_be_required() {
+    let empty = tempfile::tempdir().unwrap();
+    let path = OsString::from(empty.path());
+    let chart = "testdata/render/helm/web";
+    let run = |args: &[&str]| {
+        common::keelhaul()
+            .env("PATH", &path)
+            .args(["scan", chart, "--color", "never"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The chart's template files: deployment, rolebinding, service and serviceaccount
+    // (NOTES.txt and helpers are not manifests).
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(
+        summary.ends_with("; 4 templates in 1 chart not checked: helm not found"),
+        "{summary}"
+    );
+    assert_eq!(out.status.code(), Some(0), "a note does not fail the scan");
+
+    let out = run(&["--require-render", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "KH007 is an error now");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kh007: Vec<&Value> = findings(&v)
+        .iter()
+        .filter(|f| f["rule"] == "KH007")
+        .collect();
+    assert_eq!(kh007.len(), 1);
+    assert_eq!(kh007[0]["severity"], "error");
+    assert_eq!(v["summary"]["unrenderedCharts"], 1);
+    assert_eq!(v["summary"]["uncheckedTemplates"], 4);
+
+    // The same from the configuration file.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("keelhaul.yaml");
+    std::fs::write(&config, "render: required\n").unwrap();
+    let out = run(&["--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+
+    // Asking for both is a usage error.
+    let out = run(&["--require-render", "--no-render"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -182,6 +182,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_render: bool,
 
+    /// Fail when a Helm chart or Kustomize overlay cannot be rendered (helm, kustomize or
+    /// kubectl missing): what it would produce is then unchecked, so KH007 becomes an error.
+    #[arg(long, conflicts_with = "no_render")]
+    pub require_render: bool,
+
     /// A values file for every Helm chart rendered (as `helm template --values`); repeatable,
     /// later files win.
     #[arg(long, value_name = "FILE")]

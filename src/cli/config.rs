@@ -32,6 +32,8 @@ pub struct Config {
     pub rules: Vec<(&'static str, RuleSetting)>,
     /// `render: false` turns rendering of charts and overlays off.
     pub render: Option<bool>,
+    /// `render: required`: a chart or overlay that cannot be rendered is an error (KH007).
+    pub require_render: bool,
     /// `renderTimeout`: seconds a render may take.
     pub render_timeout: Option<u64>,
     /// `helm:`; paths already resolved against the file's directory.
@@ -300,7 +302,17 @@ impl Reader<'_> {
             "metadataEndpoints" => self.metadata_endpoints(v, key, &mut cfg.metadata_endpoints)?,
             "targets" => self.targets(v, key, &mut cfg.targets)?,
             "rules" => self.rules(v, key, &mut cfg.rules)?,
-            "render" => cfg.render = Some(self.bool(v, key)?),
+            "render" => {
+                if self.string(v, key)? == "required" {
+                    cfg.render = Some(true);
+                    cfg.require_render = true;
+                } else {
+                    cfg.render =
+                        Some(self.bool(v, key).map_err(|_| {
+                            self.err(v, Some(key), "expected true, false or required")
+                        })?);
+                }
+            }
             "renderTimeout" => cfg.render_timeout = Some(self.render_timeout(v, key)?),
             "helm" => self.helm(v, key, &mut cfg.helm)?,
             "kustomize" => self.kustomize(v, key, cfg)?,
@@ -558,7 +570,8 @@ pub fn starter() -> String {
 #  privileged: warning
 
 # Render Helm charts (directories with Chart.yaml) and Kustomize overlays before checking
-# them, and report on the template, base or patch lines (false: as --no-render).
+# them, and report on the template, base or patch lines (false: as --no-render; required:
+# as --require-render, a chart or overlay that cannot be rendered fails the scan).
 # Default: true, with the helm and kustomize (or kubectl) found on PATH.
 #render: true
 

@@ -18,6 +18,7 @@ use crate::k8s::version::KubeVersion;
 use crate::load::render::{KustomizeOptions, RenderOptions};
 use crate::pipeline::ScanOptions;
 use crate::rules;
+use crate::rules::input::NOT_RENDERED;
 
 /// A scan, resolved.
 pub struct ScanPlan {
@@ -56,7 +57,18 @@ pub struct Output {
 pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
     let config = load_config(&args)?;
     merge_lists(&mut args, &config);
-    let (rules, severities) = rule_selection(&mut args, &config)?;
+    let (rules, mut severities) = rule_selection(&mut args, &config)?;
+    if args.require_render || config.require_render {
+        if args.no_render {
+            return Err(Error::Usage(
+                "`render: required` in the configuration and --no-render disagree".into(),
+            ));
+        }
+        // What a chart or overlay would produce goes unchecked when it is not rendered: that
+        // fails the scan, whatever severity the configuration gives KH007.
+        severities.retain(|(id, _)| *id != NOT_RENDERED.id);
+        severities.push((NOT_RENDERED.id, Severity::Error));
+    }
     check_combinations(&args)?;
     let (kube_version, component_targets) = versions(&mut args, &config)?;
     let filter = FilterPlan {

@@ -225,6 +225,7 @@ fn render_result(phase: &Phase) -> ScanResult {
     let mut result = ScanResult::default();
     result.stats.chart_templates = phase.chart_templates;
     result.stats.renders = phase.rendered.len();
+    result.stats.unrendered = phase.unrendered;
     if let Some((n, took)) = phase.took
         && took.as_secs() >= 5
     {

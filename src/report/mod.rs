@@ -113,6 +113,11 @@ fn human_trailer(result: &ScanResult, opts: &HumanOptions) -> String {
         out.pop();
         let _ = writeln!(out, "; {} suppressed", result.suppressed.len());
     }
+    // What was never checked belongs in the line a reader looks at last.
+    if let Some(unchecked) = s.unrendered.describe() {
+        out.pop();
+        let _ = writeln!(out, "; {unchecked}");
+    }
     out
 }
 
@@ -307,6 +312,19 @@ struct JsonSummary {
     suppressed: usize,
     #[serde(flatten)]
     counts: Counts,
+    /// Charts not rendered, and their template files, which were not checked (absent when
+    /// every chart was rendered).
+    #[serde(rename = "unrenderedCharts", skip_serializing_if = "is_zero")]
+    unrendered_charts: usize,
+    #[serde(rename = "uncheckedTemplates", skip_serializing_if = "is_zero")]
+    unchecked_templates: usize,
+    /// Overlays not rendered (checked file by file).
+    #[serde(rename = "unrenderedOverlays", skip_serializing_if = "is_zero")]
+    unrendered_overlays: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Findings as comma-separated JSON objects.
@@ -403,6 +421,9 @@ pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
         resources: result.stats.resources,
         suppressed: result.suppressed.len(),
         counts: counts(&result.findings),
+        unrendered_charts: result.stats.unrendered.charts,
+        unchecked_templates: result.stats.unrendered.templates,
+        unrendered_overlays: result.stats.unrendered.overlays,
     };
     serde_json::to_writer(&mut *w, &summary)?;
     w.write_all(b"}\n")

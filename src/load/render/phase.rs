@@ -62,6 +62,9 @@ pub struct Phase {
     /// Things said about charts that are not rendered on their own (library charts), for
     /// `--verbose`: the chart file, the line and what is said.
     pub notices: Vec<(String, u32, String)>,
+    /// Charts and overlays that were not rendered (tool missing, rendering off), for the
+    /// summary: charts, their template files, overlays, and why.
+    pub unrendered: Unrendered,
     /// How many renders ran and how long they took together (wall time).
     pub took: Option<(usize, std::time::Duration)>,
 }
@@ -95,6 +98,46 @@ fn dir_display(file_display: &str, file_name: &str) -> String {
         ".".into()
     } else {
         d.to_string()
+    }
+}
+
+/// Charts and overlays that were not rendered (KH007), and why: said in the summary, since
+/// what they would produce was never checked.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Unrendered {
+    pub charts: usize,
+    /// The template files of those charts.
+    pub templates: usize,
+    pub overlays: usize,
+    /// Why the charts were not rendered (`helm not found`, `rendering is off`).
+    pub charts_why: Option<&'static str>,
+    /// Why the overlays were not rendered.
+    pub overlays_why: Option<&'static str>,
+}
+
+impl Unrendered {
+    /// `47 templates in 1 chart not checked: helm not found`, and the same of overlays;
+    /// `None` when everything was rendered.
+    pub fn describe(&self) -> Option<String> {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.charts > 0 {
+            parts.push(format!(
+                "{} in {} not checked: {}",
+                plural(self.templates, "template", "templates"),
+                plural(self.charts, "chart", "charts"),
+                self.charts_why.unwrap_or("not rendered")
+            ));
+        }
+        if self.overlays > 0 {
+            parts.push(format!(
+                "{} not rendered, checked file by file: {}",
+                plural(self.overlays, "overlay", "overlays"),
+                self.overlays_why.unwrap_or("not rendered")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
 
@@ -253,12 +296,16 @@ fn plan<'a>(
                         display,
                         tool,
                     })),
-                    None => phase.problems.push(problem(
+                    None => {
+                        phase.unrendered.overlays += 1;
+                        phase.unrendered.overlays_why = Some("kustomize and kubectl not found");
+                        phase.problems.push(problem(
                         ProblemKind::NotRendered,
                         display,
                         first_key(file),
                         "this Kustomize overlay was not rendered: neither `kustomize` nor `kubectl` was found on PATH; its files were checked one by one, without its patches and transformers (install kustomize or kubectl, or set kustomize.binary in .keelhaul.yaml)".into(),
-                    )),
+                    ));
+                    }
                 }
             }
             _ => {}
@@ -335,6 +382,13 @@ fn plan_chart<'a>(
             } else {
                 "rendering is off (--no-render)"
             };
+            phase.unrendered.charts += 1;
+            phase.unrendered.templates += templates;
+            phase.unrendered.charts_why = Some(if opts.enabled {
+                "helm not found"
+            } else {
+                "rendering is off"
+            });
             phase.problems.push(problem(
                 ProblemKind::NotRendered,
                 display,
