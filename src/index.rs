@@ -183,6 +183,18 @@ pub struct Workload<'d> {
     pub template_path: &'static [&'static str],
 }
 
+/// Where a kind keeps its pod template (`spec.template`; empty for a Pod), when it is a kind
+/// with one; whether the object has that shape is not asked.
+pub fn template_path_of(group: &str, kind: &str) -> Option<&'static [&'static str]> {
+    if kind == "Pod" && group.is_empty() || kind == "Revision" && group == "serving.knative.dev" {
+        return Some(&[]);
+    }
+    TEMPLATE_PATHS
+        .iter()
+        .find(|(g, k, _)| *g == group && *k == kind)
+        .map(|(_, _, p)| *p)
+}
+
 /// Kinds that embed a pod template, by API group and kind, with the path to the template
 /// (a mapping with `metadata` and `spec`). Any version of the group is accepted, so every
 /// apiVersion a kind was ever served under (`extensions/v1beta1` Deployment, `batch/v1beta1`

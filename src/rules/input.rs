@@ -102,6 +102,116 @@ impl Rule for RenderFailed {}
 impl Rule for SuppressionInvalid {}
 impl Rule for SuppressionUnused {}
 
+/// The built-in API groups that serve each well-known kind, every group it was ever served
+/// under included (`extensions` Deployments are KH501's, not this rule's).
+const SERVED_BY: &[(&str, &[&str])] = &[
+    ("Pod", &[""]),
+    ("Service", &[""]),
+    ("ConfigMap", &[""]),
+    ("Secret", &[""]),
+    ("Namespace", &[""]),
+    ("ServiceAccount", &[""]),
+    ("PersistentVolume", &[""]),
+    ("PersistentVolumeClaim", &[""]),
+    ("ReplicationController", &[""]),
+    ("Deployment", &["apps", "extensions"]),
+    ("DaemonSet", &["apps", "extensions"]),
+    ("ReplicaSet", &["apps", "extensions"]),
+    ("StatefulSet", &["apps"]),
+    ("Job", &["batch"]),
+    ("CronJob", &["batch"]),
+    ("Ingress", &["networking.k8s.io", "extensions"]),
+    ("NetworkPolicy", &["networking.k8s.io", "extensions"]),
+    ("PodDisruptionBudget", &["policy"]),
+    ("Role", &["rbac.authorization.k8s.io"]),
+    ("RoleBinding", &["rbac.authorization.k8s.io"]),
+    ("ClusterRole", &["rbac.authorization.k8s.io"]),
+    ("ClusterRoleBinding", &["rbac.authorization.k8s.io"]),
+];
+
+/// The groups `SERVED_BY` speaks for: a kind under another group (a CRD's, OpenShift's) is
+/// not judged.
+const BUILT_IN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "extensions",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+];
+
+/// The preferred apiVersion of a well-known kind, for the message.
+fn served_as(kind: &str) -> Option<String> {
+    let (_, groups) = SERVED_BY.iter().find(|(k, _)| *k == kind)?;
+    Some(match groups[0] {
+        "" => "v1".to_string(),
+        g => format!("{g}/v1"),
+    })
+}
+
+/// A well-known kind under a built-in group that does not serve it (`apiVersion: v1` with
+/// `kind: Deployment`): the API server rejects the object, and keelhaul does not read it as
+/// that kind. Reported at the apiVersion; returns whether it was.
+fn kind_not_served(r: &Resource<'_>, out: &mut Sink<'_>) -> bool {
+    let group = r.group();
+    let Some((_, groups)) = SERVED_BY.iter().find(|(k, _)| *k == r.kind) else {
+        return false;
+    };
+    if !BUILT_IN_GROUPS.contains(&group) || groups.contains(&group) {
+        return false;
+    }
+    let Some(at) = r.doc.get(r.node, "apiVersion") else {
+        return false;
+    };
+    let right = served_as(r.kind).unwrap_or_default();
+    out.report(
+        &INVALID_VALUE,
+        at,
+        format!(
+            "apiVersion {} does not serve kind {}: the API server rejects this object, and it is not checked as a {}; use apiVersion {right}",
+            r.api_version, r.kind, r.kind
+        ),
+    );
+    true
+}
+
+/// A workload kind whose pod template cannot be reached because a step on the way to it
+/// (`spec`, `spec.template`, `spec.template.spec`) is not a mapping: the API server rejects
+/// the object, and without this nothing would say that its pods went unchecked.
+fn wrong_shape_on_the_way(r: &Resource<'_>, path: &[&str], out: &mut Sink<'_>) {
+    let doc = r.doc;
+    let mut node = r.node;
+    let mut walked: Vec<&str> = Vec::new();
+    for key in path.iter().copied().chain(std::iter::once("spec")) {
+        let Some(e) = doc.entry(node, key) else {
+            return;
+        };
+        walked.push(key);
+        if doc.is_mapping(e.value) {
+            node = e.value;
+            continue;
+        }
+        if doc.is_null(e.value) {
+            return;
+        }
+        let found = match doc.value(e.value) {
+            Some(v) => v.type_name().to_string(),
+            None => "a list".into(),
+        };
+        out.report(
+            &INVALID_VALUE,
+            e.value,
+            format!(
+                "{} of {} must be a mapping, found {found}: the API server rejects this object, and its pods were not checked",
+                walked.join("."),
+                r.describe()
+            ),
+        );
+        return;
+    }
+}
+
 /// The Kubernetes type of a field, as far as keelhaul's rules read fields.
 enum Ty {
     Bool,
@@ -208,6 +318,14 @@ const OBJECT_META: Ty = Ty::Map(&[
 /// KH004: values the API server cannot decode into the field's type.
 impl Rule for InvalidValue {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        if kind_not_served(r, out) {
+            return;
+        }
+        if workload_of(r).is_none()
+            && let Some(path) = crate::index::template_path_of(r.group(), r.kind)
+        {
+            wrong_shape_on_the_way(r, path, out);
+        }
         let doc = r.doc;
         let mut path: Vec<Seg<'_>> = Vec::new();
         if let Some(m) = r.metadata() {
