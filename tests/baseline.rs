@@ -406,3 +406,34 @@ fn diff_in_a_shallow_clone_says_how_to_fetch_the_base() {
         .assert()
         .code(1);
 }
+
+/// The baseline file lives in the repository it describes; scanning the repository does not
+/// take it for a manifest (no "not checked" notice about it).
+#[test]
+fn the_baseline_file_is_not_scanned_as_a_manifest() {
+    let d = tempfile::tempdir().unwrap();
+    common::write(d.path(), "pod.yaml", common::PRIVILEGED_POD);
+    keelhaul_in(d.path())
+        .args(["scan", ".", "--write-baseline", "keelhaul-baseline.json"])
+        .assert()
+        .code(0);
+    let out = keelhaul_in(d.path())
+        .args([
+            "scan",
+            ".",
+            "--baseline",
+            "keelhaul-baseline.json",
+            "--verbose",
+        ])
+        .args(["--color", "never"])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("keelhaul-baseline.json:"), "{text}");
+    assert!(!text.contains("not checked"), "{text}");
+}

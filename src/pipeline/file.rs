@@ -326,6 +326,8 @@ fn check_documents(
         }
         let resources = match index::resources_of(&doc, &opts.default_namespace) {
             Ok(r) => r,
+            // keelhaul's own baseline file is no manifest, and no news either.
+            Err(_) if is_keelhaul_baseline(&doc) => continue,
             Err(why) => {
                 out.notices.push(not_an_object(file, &doc, why));
                 continue;
@@ -343,6 +345,17 @@ fn check_documents(
         }
     }
     masks
+}
+
+/// Whether a document is a findings baseline keelhaul wrote (`--write-baseline`).
+fn is_keelhaul_baseline(doc: &Document) -> bool {
+    doc.root.is_some_and(|root| {
+        doc.get_str(root, "tool") == Some("keelhaul")
+            && doc
+                .get(root, "findings")
+                .is_some_and(|f| doc.is_sequence(f))
+            && doc.get(root, "version").is_some()
+    })
 }
 
 /// The notice (with --verbose) on a document that is no Kubernetes object.
