@@ -324,21 +324,25 @@ fn fix_file(real: &Path, file: &FileFixes<'_>, dry_run: bool, report: &mut FixRe
         return;
     }
     let applied = apply(text, &edits);
+    let (mut fixed, mut skipped) = (0, 0);
     let mut i = 0;
     for fix in &file.fixes {
         let n = fix.edits.len();
         if applied.done[i..i + n].iter().all(|d| *d) {
-            report.fixed += 1;
+            fixed += 1;
         } else {
-            report.skipped += 1;
+            skipped += 1;
         }
         i += n;
     }
+    report.skipped += skipped;
     if applied.text == text {
+        report.fixed += fixed;
         return;
     }
     let new = format!("{bom}{}", applied.text);
     if dry_run {
+        report.fixed += fixed;
         report.files += 1;
         report.diff.push_str(&unified_diff(name, &old, &new));
         return;
@@ -349,8 +353,12 @@ fn fix_file(real: &Path, file: &FileFixes<'_>, dry_run: bool, report: &mut FixRe
             .push(format!("{name}: not fixed: the file is read-only"));
         return;
     }
+    // Counted only once written: a fix that did not reach the file fixed nothing.
     match write_file(real, new.as_bytes()) {
-        Ok(()) => report.files += 1,
+        Ok(()) => {
+            report.fixed += fixed;
+            report.files += 1;
+        }
         Err(e) => report.errors.push(format!("{name}: cannot write: {e}")),
     }
 }
