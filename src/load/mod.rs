@@ -6,6 +6,7 @@
 mod build;
 pub mod iac;
 mod json;
+mod lenient;
 pub mod render;
 pub mod scalar;
 pub mod split;
@@ -77,6 +78,11 @@ pub fn load_text(text: &str) -> Loaded {
         json::read_stream(text, &mut out.docs, &mut out.problems);
     } else {
         yaml::read_stream(text, &mut out.docs, &mut out.problems);
+        if out.problems.iter().any(|p| {
+            matches!(p, LoadProblem::Syntax { message, .. } if message.contains(lenient::QUOTED_INDENTATION))
+        }) {
+            lenient::reread(text, &mut out.docs, &mut out.problems);
+        }
         record_origins(text, &mut out.docs);
     }
     out
