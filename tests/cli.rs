@@ -913,4 +913,12 @@ fn templates_and_broken_yaml_are_told_apart() {
     let b = by_file("broken.yaml");
     assert_eq!((b[0].0.as_str(), b[0].2), ("KH001", 8), "{b:?}");
     assert_eq!(out.status.code(), Some(1), "KH001 is an error");
+    // Scanned on its own, the chart above the scanned directory is not looked at.
+    let out = common::keelhaul_in(d.path())
+        .args(["scan", "chart/extra", "--format", "json", "--no-render"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let message = v["findings"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.contains("helm"), "{message}");
 }

@@ -106,6 +106,8 @@ fn a_read_only_file_is_reported_and_left_alone() {
     assert_eq!(read(d.path(), "a.yaml"), POD);
 }
 
+/// The walk does not follow a link out of the scanned tree, and the fixer does not write a file
+/// whose real path is outside the paths it is given, whatever the scan result names.
 #[cfg(unix)]
 #[test]
 fn a_link_out_of_the_scanned_tree_is_never_written_through() {
@@ -116,6 +118,22 @@ fn a_link_out_of_the_scanned_tree_is_never_written_through() {
         .unwrap();
     let (_, err) = fix(d.path(), &["."]);
     assert_eq!(read(outside.path(), "target.yaml"), POD, "{err}");
+
+    // A result that does name the outside file (scanned from the link's directory when
+    // links were followed) is refused by the fixer itself.
+    let result = scan(&options(outside.path())).unwrap();
+    assert!(result.findings.iter().any(|f| f.fix.is_some()));
+    let report = fix_files(&result, false, &[d.path().to_path_buf()]);
+    assert_eq!(report.files, 0);
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("outside the scanned tree")),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(read(outside.path(), "target.yaml"), POD);
 }
 
 /// The library call: a file that changed since the scan is refused whole, with its name.

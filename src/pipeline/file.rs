@@ -198,7 +198,7 @@ pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mu
     out.stats.files = 1;
     let loaded = load::load_text(text);
     if let Some(line) = unrendered_template_at(text, &loaded) {
-        let message = if is_helm_template(display, text) {
+        let message = if is_helm_template(display, text, &opts.paths) {
             "this is an unrendered Helm template, not YAML: it was not scanned; render it with `helm template` and pipe the output to `keelhaul scan -`"
         } else {
             "this is a template, not YAML: its `{{ }}` placeholders are not filled in, so it was not scanned; fill them in with the tool that owns them and scan the output"
@@ -271,13 +271,21 @@ fn has_action(text: &str, line: u32) -> bool {
             .is_some_and(|l| l.contains("{{"))
 }
 
-/// Whether an unrendered template is Helm's: it lies in a chart (a directory above it holds
-/// `Chart.yaml`), or its actions read Helm's objects.
-fn is_helm_template(display: &str, text: &str) -> bool {
-    let in_chart = std::path::Path::new(display)
-        .ancestors()
-        .skip(1)
-        .any(|d| d.join("Chart.yaml").is_file());
+/// Whether an unrendered template is Helm's: it lies in a chart (a directory above it, within
+/// the scanned root that holds it, has `Chart.yaml`), or its actions read Helm's objects.
+/// Nothing above the scanned root is looked at: that is not the repository's to say.
+fn is_helm_template(display: &str, text: &str, roots: &[std::path::PathBuf]) -> bool {
+    let file = std::path::Path::new(display);
+    let root = roots
+        .iter()
+        .filter(|r| file.starts_with(r))
+        .max_by_key(|r| r.components().count());
+    let in_chart = root.is_some_and(|root| {
+        file.ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(root))
+            .any(|d| d.join("Chart.yaml").is_file())
+    });
     in_chart
         || [
             ".Values",
