@@ -346,6 +346,41 @@ fn added_mode_comments_on_added_lines_only() {
 }
 
 #[test]
+fn a_finding_changed_through_a_related_line_is_listed_in_the_body() {
+    // debug-pod.yaml is not in the pull request; give its KH101 a related place on an added
+    // line of deploy.yaml (as a patch's removal or a values line would be).
+    let repo = Repo::new();
+    let mut result = repo.scan();
+    let at = |line| Span::point(Pos { line, col: 0 });
+    let f = result
+        .findings
+        .iter_mut()
+        .find(|f| f.file.ends_with("debug-pod.yaml"))
+        .expect("the debug pod's KH101");
+    f.related_in(repo.file_name("k8s/deploy.yaml"), at(19), "made here");
+    let (gh, outcome) = review(&result, &repo, FilterMode::Added);
+    assert_eq!((outcome.posted, outcome.in_body), (4, 1));
+    let posted = gh.review().expect("a review");
+    let body = posted["body"].as_str().unwrap();
+    let listed: Vec<&str> = body.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(listed.len(), 1, "{body}");
+    assert!(
+        listed[0].starts_with("- `k8s/debug-pod.yaml:11` **KH101 privileged** (error)"),
+        "{body}"
+    );
+    // A related place on a line the pull request did not change: left out, as before.
+    let mut result = repo.scan();
+    let f = result
+        .findings
+        .iter_mut()
+        .find(|f| f.file.ends_with("debug-pod.yaml"))
+        .unwrap();
+    f.related_in(repo.file_name("k8s/deploy.yaml"), at(3), "not changed");
+    let (_gh, outcome) = review(&result, &repo, FilterMode::Added);
+    assert_eq!((outcome.posted, outcome.in_body), (4, 0));
+}
+
+#[test]
 fn diff_context_mode_adds_context_lines() {
     let (gh, outcome, _repo) = run(FilterMode::DiffContext);
     assert_eq!((outcome.posted, outcome.in_body), (5, 0));

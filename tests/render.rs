@@ -45,6 +45,7 @@ const PLATFORM: &str = "testdata/render/helm/platform";
 const RENDERS_CONFIG: &str = "testdata/render/helm/renders.keelhaul.yaml";
 const RENDERED: &str = "testdata/render/helm-rendered";
 const KUSTOMIZE: &str = "testdata/render/kustomize";
+const REMOVALS: &str = "testdata/render/kustomize-removals";
 
 // ---------------------------------------------------------------------------------------
 // Expectations
@@ -867,6 +868,112 @@ fn kustomize_overlays_map_to_base_patch_and_kustomization_lines() {
         .filter(|f| rule(f) == "KH108" && file(f) == base)
         .count();
     assert_eq!(n, 1, "the base's KH108 is shared by every overlay: once");
+}
+
+#[test]
+fn a_patch_that_removes_a_field_is_where_its_findings_go() {
+    if !on_path("kustomize") && !on_path("kubectl") {
+        eprintln!("SKIPPED: kustomize tests need kustomize or kubectl on PATH");
+        return;
+    }
+    // Each overlay takes something away from a base that sets it (a JSON 6902 remove and
+    // replace, `$patch: delete`, `$patch: replace`, `key: null`, a list written shorter):
+    // the findings are on the operation, and the base's own KH102 (worker) stays on the base.
+    let report = scan(None, &[REMOVALS]);
+    let e = expected(REMOVALS, None);
+    check(&report, &e, "kustomize removals");
+
+    // The base line that set what the patch removes is a related place.
+    let patch = format!("{REMOVALS}/overlays/json6902-remove/kustomization.yaml");
+    let op = line_of(&patch, "expect: KH102, KH105, KH106");
+    let base = format!("{REMOVALS}/base/api.yaml");
+    let f = findings(&report)
+        .iter()
+        .find(|f| rule(f) == "KH102" && file(f) == patch)
+        .unwrap_or_else(|| panic!("no KH102 on the remove operation"));
+    assert_eq!(line(f), op, "{}", describe(f));
+    let related = &f["related"][0];
+    assert_eq!(
+        related["file"].as_str(),
+        Some(base.as_str()),
+        "{}",
+        describe(f)
+    );
+    assert_eq!(
+        related["start"]["line"].as_u64(),
+        Some(u64::from(line_of(&base, "          securityContext:"))),
+        "{}",
+        describe(f)
+    );
+}
+
+/// A git repository at `dir` holding everything written so far, committed.
+fn git_commit_all(dir: &Path) {
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "base",
+        ],
+    ] {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+}
+
+#[test]
+fn a_pull_request_that_only_adds_a_removal_fails_the_diff_gate() {
+    if !on_path("kustomize") && !on_path("kubectl") {
+        eprintln!("SKIPPED: kustomize tests need kustomize or kubectl on PATH");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_tree(&root().join(REMOVALS).join("base"), &dir.join("base"));
+    common::write(dir, "overlay/kustomization.yaml", "resources:\n- ../base\n");
+    git_commit_all(dir);
+    // The pull request adds one patch to the overlay.
+    common::write(
+        dir,
+        "overlay/kustomization.yaml",
+        "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: api}\n  patch: |\n    - op: remove\n      path: /spec/template/spec/containers/0/securityContext\n",
+    );
+    let out = common::keelhaul_in(dir)
+        .args([
+            "scan",
+            ".",
+            "--diff",
+            "HEAD",
+            "--fail-on",
+            "warning",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    let got: Vec<(String, u32)> = findings(&report)
+        .iter()
+        .map(|f| (format!("{} {}", rule(f), file(f)), line(f)))
+        .collect();
+    let at = |r: &str| (format!("{r} ./overlay/kustomization.yaml"), 6);
+    assert_eq!(got, [at("KH102"), at("KH105"), at("KH106")], "{report}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the gate fails the pull request"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

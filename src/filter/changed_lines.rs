@@ -35,17 +35,25 @@ impl ChangedLines {
         }
     }
 
-    /// Keeps the findings of `result` whose start line was added or changed; returns how many
-    /// were dropped. Findings on standard input, or outside the repository, are dropped.
+    /// Keeps the findings of `result` that a change touched: whose start line, or the start
+    /// line of one of its related places (the base line a patch removes, the values line a
+    /// template reads), was added or changed. Returns how many were dropped. Findings on
+    /// standard input, or outside the repository, are dropped.
     pub fn filter(&self, result: &mut ScanResult) -> usize {
         let mut paths: HashMap<std::sync::Arc<str>, Option<String>> = HashMap::new();
+        let mut changed = |file: &std::sync::Arc<str>, line: u32| {
+            paths
+                .entry(file.clone())
+                .or_insert_with(|| crate::discover::paths::repo_relative(file, &self.root))
+                .as_deref()
+                .is_some_and(|p| self.contains(p, line.max(1)))
+        };
         let before = result.findings.len();
         result.findings.retain(|f| {
-            let path = paths
-                .entry(f.file.clone())
-                .or_insert_with(|| crate::discover::paths::repo_relative(&f.file, &self.root));
-            path.as_deref()
-                .is_some_and(|p| self.contains(p, f.span.start.line.max(1)))
+            changed(&f.file, f.span.start.line)
+                || f.related
+                    .iter()
+                    .any(|r| changed(r.file.as_ref().unwrap_or(&f.file), r.span.start.line))
         });
         before - result.findings.len()
     }
@@ -236,5 +244,42 @@ mod tests {
             files.get("sp\u{e4}ce.yaml"),
             Some(&Changed::Lines([2, 3].into_iter().collect()))
         );
+    }
+
+    #[test]
+    fn a_finding_stays_when_its_line_or_a_related_line_changed() {
+        use crate::finding::Finding;
+        use crate::rules::security_context::PRIVILEGED;
+        use crate::span::{Pos, Span};
+        use std::sync::Arc;
+        let at = |line| Span::point(Pos { line, col: 0 });
+        let finding =
+            |file: &str, line| Finding::new(&PRIVILEGED, Arc::from(file), at(line), "m".into());
+        let changed = ChangedLines {
+            root: ".".into(),
+            files: [
+                ("values.yaml".to_string(), Changed::Lines([4].into())),
+                ("t.yaml".to_string(), Changed::Lines([9].into())),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let mut own_line = finding("t.yaml", 9);
+        own_line.message = "own line".into();
+        let mut related_elsewhere = finding("t.yaml", 2);
+        related_elsewhere.message = "values line".into();
+        related_elsewhere.related_in(Arc::from("values.yaml"), at(4), "the value comes from here");
+        let mut related_here = finding("t.yaml", 3);
+        related_here.message = "same file".into();
+        related_here.related(at(9), "set here");
+        let mut untouched = finding("t.yaml", 5);
+        untouched.related_in(Arc::from("values.yaml"), at(5), "not changed");
+        let mut result = ScanResult {
+            findings: vec![own_line, related_elsewhere, related_here, untouched],
+            ..ScanResult::default()
+        };
+        assert_eq!(changed.filter(&mut result), 1);
+        let kept: Vec<&str> = result.findings.iter().map(|f| &*f.message).collect();
+        assert_eq!(kept, ["own line", "values line", "same file"]);
     }
 }

@@ -218,6 +218,10 @@ struct Item<'a> {
     last: u32,
     /// The file's text, to show a fix as a suggestion.
     text: Option<std::sync::Arc<str>>,
+    /// The related places in the repository (path, line): a finding a change made through
+    /// another line (the patch that removes a field, the values line a template reads) is
+    /// reported when that line changed.
+    related: Vec<(String, u32)>,
 }
 
 /// The first and last line a span covers: an end at column 0 of a later line ends on the
@@ -276,6 +280,15 @@ fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
         let n = seen.entry(key).or_insert(0);
         let fp = comment::fingerprint(f.rule.id, shown_path, line_hash, &f.message, *n);
         *n += 1;
+        let related = f
+            .related
+            .iter()
+            .filter_map(|r| {
+                let file = r.file.as_deref().unwrap_or(&f.file);
+                let p = crate::discover::paths::repo_relative(file, root)?;
+                Some((p, r.span.start.line.max(1)))
+            })
+            .collect();
         out.push(Item {
             finding: f,
             path: path.clone(),
@@ -283,6 +296,7 @@ fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
             first,
             last,
             text: text.clone(),
+            related,
         });
     }
     out
@@ -313,17 +327,24 @@ fn place(item: &Item<'_>, mode: FilterMode, changes: &Changes) -> Place {
         // Standard input or outside the repository: no line of the diff to comment on.
         return Place::Body;
     };
-    let in_file = changes.contains_key(path);
     let diff = changes.get(path).and_then(Option::as_ref);
     let (first, last) = (item.first, item.last);
-    let reported = match mode {
-        FilterMode::Added => diff.is_some_and(|d| d.is_added(first)),
-        FilterMode::DiffContext => diff.is_some_and(|d| d.in_hunk(first)),
-        FilterMode::File => in_file,
-        FilterMode::NoFilter => true,
+    let touched = |path: &str, line: u32| {
+        let diff = changes.get(path).and_then(Option::as_ref);
+        match mode {
+            FilterMode::Added => diff.is_some_and(|d| d.is_added(line)),
+            FilterMode::DiffContext => diff.is_some_and(|d| d.in_hunk(line)),
+            FilterMode::File => changes.contains_key(path),
+            FilterMode::NoFilter => true,
+        }
     };
-    if !reported {
-        return Place::Left;
+    if !touched(path, first) {
+        // Changed through a related line only: listed in the review's body.
+        return if item.related.iter().any(|(p, l)| touched(p, *l)) {
+            Place::Body
+        } else {
+            Place::Left
+        };
     }
     match diff {
         Some(d) if d.same_hunk(first, last) => Place::Inline {

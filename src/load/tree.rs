@@ -40,7 +40,7 @@ pub struct Entry {
 }
 
 /// One document of a file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Document {
     /// Position of the document in its file's stream (0-based, counting empty documents).
     pub index: u32,

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::helm::{Outline, TemplateHit};
+use super::kustomize::Judge;
 use super::{Place, Seg, place_of};
-use crate::finding::{Finding, Scope};
+use crate::finding::{Finding, RuleMeta, Scope};
 use crate::load::render::phase::{ChartRef, Rendered};
 use crate::load::render::{MappedFrom, RenderedFrom, Tool, helm, kustomize};
 use crate::load::{self, Document};
@@ -185,7 +186,7 @@ fn map_helm(
             if !about_comment && d.root.is_some_and(|r| d.span(r).start.line <= line) =>
         {
             let ordinal = di.map(|i| text.ordinals[i]).unwrap_or(0);
-            find_in_template(f, d, ordinal, t, templates)
+            find_in_template(f.span.start, d, ordinal, t, templates)
         }
         _ => None,
     };
@@ -223,16 +224,16 @@ fn template_source(text: &Text, doc: Option<&Document>, line: u32) -> Option<Str
 /// Where in the template (the `ordinal`-th document from it) the field the finding is on
 /// is written.
 fn find_in_template(
-    f: &Finding,
+    pos: Pos,
     d: &Document,
     ordinal: usize,
     template: &Path,
     templates: &mut Templates,
 ) -> Option<TemplateHit> {
     templates.get(template).and_then(|(_, outline)| {
-        let place = place_of(d, f.span.start);
+        let place = place_of(d, pos);
         let kind = d.root.and_then(|r| d.get_str(r, "kind"));
-        let occ = occurrence(d, &place, f.span.start);
+        let occ = occurrence(d, &place, pos);
         outline.find(kind, ordinal, &place, occ)
     })
 }
@@ -289,18 +290,8 @@ fn move_to_template_line(
     shown: String,
     templates: &mut Templates,
 ) {
-    let wanted = text
-        .lines
-        .get(line as usize - 1)
-        .map(|l| l.trim())
-        .unwrap_or("");
-    let at = templates.get(template).and_then(|(src, _)| {
-        (!wanted.is_empty())
-            .then(|| src.lines().position(|l| l.trim() == wanted))
-            .flatten()
-    });
-    let (l, exact) = match at {
-        Some(i) => (i as u32 + 1, true),
+    let (l, exact) = match same_line_in_template(text, line, template, templates) {
+        Some(l) => (l, true),
         None => (1, false),
     };
     f.file = Arc::from(shown);
@@ -310,6 +301,26 @@ fn move_to_template_line(
         !exact,
         " (approximate location: the rendered line was not found in the template)",
     );
+}
+
+/// The line of `template` with the same text as `line` of the render.
+fn same_line_in_template(
+    text: &Text,
+    line: u32,
+    template: &Path,
+    templates: &mut Templates,
+) -> Option<u32> {
+    let wanted = text
+        .lines
+        .get((line as usize).checked_sub(1)?)
+        .map(|l| l.trim())
+        .unwrap_or("");
+    templates.get(template).and_then(|(src, _)| {
+        (!wanted.is_empty())
+            .then(|| src.lines().position(|l| l.trim() == wanted))
+            .flatten()
+            .map(|i| i as u32 + 1)
+    })
 }
 
 fn set_mapped(f: &mut Finding, approximate: bool, note: &str) {
@@ -323,28 +334,37 @@ fn set_mapped(f: &mut Finding, approximate: bool, note: &str) {
     }
 }
 
+/// Maps a position of a Kustomize build to the base or patch line it comes from; `rule` (with
+/// the judge) when the position is a finding's, so that a removal can be found to cause it.
+fn locate_kustomize(
+    text: &Text,
+    r: &Rendered,
+    pos: Pos,
+    sources: &mut super::kustomize::Sources,
+    rule: Option<(&'static RuleMeta, Judge<'_>)>,
+) -> Option<super::kustomize::Mapped> {
+    let d = &text.docs[text.doc_at(pos.line)?];
+    let root = d.root?;
+    let base = r.origin_base.as_deref()?;
+    let origin = kustomize::origin_of(d, root, base);
+    let kind = d.get_str(root, "kind").unwrap_or("");
+    let name = d
+        .path(root, &["metadata", "name"])
+        .and_then(|n| d.scalar(n))
+        .unwrap_or("");
+    let place = place_of(d, pos);
+    super::kustomize::map(sources, &origin, kind, name, &place, rule)
+}
+
 fn map_kustomize(
     f: &mut Finding,
     text: &Text,
     r: &Rendered,
     sources: &mut super::kustomize::Sources,
     roots: &[(PathBuf, PathBuf)],
+    judge: Judge<'_>,
 ) {
-    let line = f.span.start.line;
-    let mapped = text.doc_at(line).and_then(|i| {
-        let d = &text.docs[i];
-        let root = d.root?;
-        let base = r.origin_base.as_deref()?;
-        let origin = kustomize::origin_of(d, root, base);
-        let kind = d.get_str(root, "kind").unwrap_or("");
-        let name = d
-            .path(root, &["metadata", "name"])
-            .and_then(|n| d.scalar(n))
-            .unwrap_or("");
-        let place = place_of(d, f.span.start);
-        super::kustomize::map(sources, &origin, kind, name, &place)
-    });
-    match mapped {
+    match locate_kustomize(text, r, f.span.start, sources, Some((f.rule, judge))) {
         Some(m) => {
             f.file = Arc::from(display_of(&m.file, roots).as_str());
             f.span = m.span;
@@ -353,6 +373,20 @@ fn map_kustomize(
                 !m.exact,
                 " (approximate location: no base or patch writes this field; this is the nearest key one does)",
             );
+            if let Some(base) = m.removed {
+                let mut msg = f.message.to_string();
+                msg.push_str(
+                    " (caused by this patch: it removes what the resource's own file sets)",
+                );
+                f.message = msg.into_boxed_str();
+                if let Some((file, span)) = base {
+                    f.related.push(crate::finding::Related {
+                        file: Some(Arc::from(display_of(&file, roots).as_str())),
+                        span,
+                        label: "the resource's own file sets it here; the patch removes it".into(),
+                    });
+                }
+            }
         }
         None => {
             let (file, shown) = r.kustomization.clone().unwrap_or_default();
@@ -378,16 +412,28 @@ fn committed_chart<'a>(f: &Finding, by_name: &HashMap<&str, &'a ChartRef>) -> Op
 }
 
 /// Maps every finding on rendered output; returns how many were mapped.
+///
+/// Related places that point into a render are mapped too (those of every finding: a finding
+/// on a plain file may name a rendered workload); `judge` runs a rule over a source document,
+/// to tell a problem the resource's own file has from one an overlay's patch made.
 pub fn map_all(
     findings: &mut Vec<Finding>,
     rendered: &[Rendered],
     charts: &[ChartRef],
     roots: &[(PathBuf, PathBuf)],
+    judge: Judge<'_>,
 ) -> usize {
     let by_display: HashMap<&str, &Rendered> =
         rendered.iter().map(|r| (r.display.as_str(), r)).collect();
     let by_name: HashMap<&str, &ChartRef> = charts.iter().map(|c| (c.name.as_str(), c)).collect();
     let groups = findings_to_map(findings, &by_display, &by_name);
+    // A related place in the finding's own file names it once the finding has moved.
+    for &i in groups.values().flatten() {
+        let f = &mut findings[i];
+        for r in f.related.iter_mut().filter(|r| r.file.is_none()) {
+            r.file = Some(f.file.clone());
+        }
+    }
     let mut templates = Templates {
         cache: HashMap::new(),
         values: HashMap::new(),
@@ -413,7 +459,7 @@ pub fn map_all(
             }));
             let done = match render {
                 Some(r) => {
-                    map_on_render(f, &text, r, &mut sources, &mut templates, roots);
+                    map_on_render(f, &text, r, &mut sources, &mut templates, roots, judge);
                     true
                 }
                 None => map_committed(f, &text, &by_name, &mut templates, roots),
@@ -427,10 +473,104 @@ pub fn map_all(
             mapped += 1;
         }
     }
+    map_related(findings, &by_display, &mut templates, roots);
     if mapped > 0 {
         dedup(findings);
     }
     mapped
+}
+
+/// Maps the related places that point into a render, as primary places are mapped; one that
+/// cannot be is dropped, and the finding's message says so. Places in the finding's own file
+/// are then named by `None` again, and each is kept once.
+fn map_related(
+    findings: &mut [Finding],
+    by_display: &HashMap<&str, &Rendered>,
+    templates: &mut Templates,
+    roots: &[(PathBuf, PathBuf)],
+) {
+    let mut texts: HashMap<&str, Text> = HashMap::new();
+    let mut sources = super::kustomize::Sources::default();
+    let on_render =
+        |r: &crate::finding::Related| r.file.as_deref().and_then(|x| by_display.get(x).copied());
+    for f in findings.iter_mut() {
+        if !f.related.iter().any(|r| on_render(r).is_some()) {
+            continue;
+        }
+        let mut dropped = 0;
+        f.related.retain_mut(|rel| {
+            let Some(render) = on_render(rel) else {
+                return true;
+            };
+            let text = texts
+                .entry(render.display.as_str())
+                .or_insert_with(|| Text::new(&render.text));
+            match locate(text, render, rel.span.start, &mut sources, templates, roots) {
+                Some((file, span)) => {
+                    rel.file = Some(file);
+                    rel.span = span;
+                    true
+                }
+                None => {
+                    dropped += 1;
+                    false
+                }
+            }
+        });
+        let own = f.file.clone();
+        let mut seen = HashSet::new();
+        f.related.retain_mut(|r| {
+            if r.file.as_deref() == Some(&*own) {
+                r.file = None;
+            }
+            seen.insert((r.file.clone(), r.span.start, r.label.clone()))
+        });
+        if dropped > 0 {
+            let mut m = f.message.to_string();
+            m.push_str(&format!(
+                " ({dropped} related place(s) in rendered output left out: their source line is not known)"
+            ));
+            f.message = m.into_boxed_str();
+        }
+    }
+}
+
+/// The source file and span a position of a render comes from.
+fn locate(
+    text: &Text,
+    render: &Rendered,
+    pos: Pos,
+    sources: &mut super::kustomize::Sources,
+    templates: &mut Templates,
+    roots: &[(PathBuf, PathBuf)],
+) -> Option<(Arc<str>, Span)> {
+    if render.from.tool == Tool::Kustomize {
+        let m = locate_kustomize(text, render, pos, sources, None)?;
+        return Some((Arc::from(display_of(&m.file, roots).as_str()), m.span));
+    }
+    let chart = render.chart.as_ref()?;
+    let di = text.doc_at(pos.line);
+    let doc = di.map(|i| &text.docs[i]);
+    let source = template_source(text, doc, pos.line)?;
+    let template = helm::template_path(&chart.dir, &source)?;
+    let (_, rest) = source.split_once('/')?;
+    let shown: Arc<str> = Arc::from(format!("{}/{rest}", chart.display_dir).as_str());
+    if let (Some(d), Some(i)) = (doc, di)
+        && d.root.is_some_and(|r| d.span(r).start.line <= pos.line)
+        && let Some(hit) = find_in_template(pos, d, text.ordinals[i], &template, templates)
+    {
+        let start = Pos {
+            line: hit.line,
+            col: hit.col,
+        };
+        let end = Pos {
+            line: hit.line,
+            col: hit.end_col.max(hit.col),
+        };
+        return Some((shown, Span { start, end }));
+    }
+    let line = same_line_in_template(text, pos.line, &template, templates)?;
+    Some((shown, Span::point(Pos { line, col: 0 })))
 }
 
 /// Which findings to map, grouped by the text they are on: those on a render, and those on
@@ -502,9 +642,10 @@ fn map_on_render(
     sources: &mut super::kustomize::Sources,
     templates: &mut Templates,
     roots: &[(PathBuf, PathBuf)],
+    judge: Judge<'_>,
 ) {
     if r.from.tool == Tool::Kustomize {
-        map_kustomize(f, text, r, sources, roots);
+        map_kustomize(f, text, r, sources, roots, judge);
         return;
     }
     if let Some(chart) = &r.chart

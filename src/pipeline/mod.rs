@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input, read};
 use crate::filter::suppress::{self, Suppression};
-use crate::finding::Finding;
 use crate::finding::result::{Notice, ScanResult, Stats};
+use crate::finding::{Finding, RuleMeta};
 use crate::index::{self, Index, NotAnObject};
 use crate::k8s::{pss, secret};
 use crate::load::render::phase::{Phase, ProblemKind, RenderProblem, Rendered};
@@ -332,8 +332,10 @@ fn render_problem_finding(p: &RenderProblem) -> Finding {
 /// snippets and fingerprints are then taken from that file.
 fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
     let roots = crate::mapback::run::roots_of(&opts.paths);
+    let judge = |doc: &Document, rule: &'static RuleMeta| judge_source(doc, rule, opts);
     for list in [&mut result.findings, &mut result.suppressed] {
-        let mapped = crate::mapback::run::map_all(list, &phase.rendered, &phase.charts, &roots);
+        let mapped =
+            crate::mapback::run::map_all(list, &phase.rendered, &phase.charts, &roots, &judge);
         if mapped > 0 && (opts.excerpts || opts.fingerprints) {
             let (mut moved, rest): (Vec<Finding>, Vec<Finding>) = list
                 .drain(..)
@@ -358,6 +360,38 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
     result
         .fixable_files
         .retain(|k, _| !names.contains(k.as_str()));
+}
+
+/// Where `rule` finds problems in a document of a source file (a base a Kustomize build read),
+/// checked alone: what mapping back needs to tell a base's own problem from one an overlay
+/// made.
+fn judge_source(doc: &Document, rule: &'static RuleMeta, opts: &ScanOptions) -> Vec<Span> {
+    let Some(r) = crate::rules::all()
+        .iter()
+        .copied()
+        .find(|r| std::ptr::eq(r.meta(), rule))
+    else {
+        return Vec::new();
+    };
+    let Ok(resources) = index::resources_of(doc, &opts.default_namespace) else {
+        return Vec::new();
+    };
+    let file: Arc<str> = Arc::from("");
+    let mut found = Vec::new();
+    // Cross-resource rules see the document alone.
+    let wanted = r.indexed_kinds();
+    let shared = (!wanted.is_empty()).then(|| Arc::new(doc.clone()));
+    let mut ix = Index::default();
+    for res in &resources {
+        check::check_resource(&[r], &opts.settings, &file, res, &mut found);
+        if let Some(d) = &shared {
+            ix.add(&file, d, res, wanted);
+        }
+    }
+    if shared.is_some() {
+        found.extend(check::check_index(&[r], &opts.settings, &ix));
+    }
+    found.into_iter().map(|f| f.span).collect()
 }
 
 /// Moves suppressed findings aside and adds the findings about the suppressions themselves

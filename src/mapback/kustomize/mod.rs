@@ -1,12 +1,17 @@
 //! Kustomize: a finding on a rendered resource goes to the file that wrote the field — the
 //! last patch (file or inline) that writes its whole path, else the resource's own file, else
 //! the deepest part of the path any of them writes (approximate). Fields Kustomize itself sets
-//! (`namespace:`, `namePrefix:`) go to the kustomization that set them.
+//! (`namespace:`, `namePrefix:`) go to the kustomization that set them. A finding that the
+//! resource's own file does not have, about something a patch took away, goes to that patch
+//! (`removal`).
+
+mod removal;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Place, Seg, follow_from};
+use crate::finding::RuleMeta;
 use crate::load::render::kustomize::{Patch, ResourceOrigin, patches_of};
 use crate::load::{self, Document, Loaded};
 use crate::span::{Pos, Span};
@@ -17,21 +22,44 @@ pub struct Mapped {
     pub file: PathBuf,
     pub span: Span,
     pub exact: bool,
+    /// Set when a patch's removal caused the finding: where the resource's own file sets
+    /// what the patch removed (when that file still shows it).
+    pub removed: Option<Option<(PathBuf, Span)>>,
 }
+
+/// Runs a rule over one document of a source file: the spans of its findings there. Tells
+/// a problem the resource's own file has from one an overlay made.
+pub type Judge<'a> = &'a dyn Fn(&Document, &'static RuleMeta) -> Vec<Span>;
 
 /// Source files read once per render.
 #[derive(Default)]
 pub struct Sources {
-    files: HashMap<PathBuf, Option<Loaded>>,
+    files: HashMap<PathBuf, Option<(String, Loaded)>>,
     patches: HashMap<PathBuf, Vec<(Patch, Loaded)>>,
 }
 
 impl Sources {
     fn file(&mut self, p: &Path) -> Option<&Loaded> {
-        self.files
-            .entry(p.to_path_buf())
-            .or_insert_with(|| std::fs::read_to_string(p).ok().map(|t| load::load_text(&t)))
-            .as_ref()
+        self.load_file(p);
+        self.loaded(p)
+    }
+
+    fn load_file(&mut self, p: &Path) {
+        self.files.entry(p.to_path_buf()).or_insert_with(|| {
+            let t = std::fs::read_to_string(p).ok()?;
+            let l = load::load_text(&t);
+            Some((t, l))
+        });
+    }
+
+    /// A file read before (`load_file`).
+    fn loaded(&self, p: &Path) -> Option<&Loaded> {
+        self.files.get(p)?.as_ref().map(|(_, l)| l)
+    }
+
+    /// The text of a file read before.
+    fn text(&self, p: &Path) -> Option<&str> {
+        self.files.get(p)?.as_ref().map(|(t, _)| t.as_str())
     }
 
     /// The span of a top-level key of a kustomization file (read once per render).
@@ -41,7 +69,7 @@ impl Sources {
         Some(d.span(d.entry(d.root?, key)?.key))
     }
 
-    fn patches(&mut self, kustomization: &Path) -> &[(Patch, Loaded)] {
+    fn load_patches(&mut self, kustomization: &Path) {
         self.patches
             .entry(kustomization.to_path_buf())
             .or_insert_with(|| {
@@ -52,7 +80,12 @@ impl Sources {
                         (p, l)
                     })
                     .collect()
-            })
+            });
+    }
+
+    /// Patches read before (`load_patches`).
+    fn loaded_patches(&self, kustomization: &Path) -> &[(Patch, Loaded)] {
+        self.patches.get(kustomization).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -62,6 +95,10 @@ struct Candidate {
     span: Span,
     depth: usize,
     patch: bool,
+    /// The patch replaces a node at or above the finding's place whole (a JSON 6902 `add`
+    /// or `replace` there, a strategic-merge `$patch: replace` on the way): what came before
+    /// it no longer counts.
+    owns: bool,
 }
 
 fn names_match(rendered: &str, written: &str) -> bool {
@@ -119,52 +156,153 @@ fn token_matches(token: &str, seg: &Seg) -> bool {
     }
 }
 
-/// Maps a finding at `place` on a rendered resource of `kind`/`name`.
+/// Maps a finding of `rule` at `place` on a rendered resource of `kind`/`name`.
 pub fn map(
     sources: &mut Sources,
     origin: &ResourceOrigin,
     kind: &str,
     name: &str,
     place: &Place,
+    rule: Option<(&'static RuleMeta, Judge<'_>)>,
 ) -> Option<Mapped> {
     if let Some(m) = set_by_kustomize(sources, origin, &place.path) {
         return Some(m);
     }
+    let kustomizations = patching_kustomizations(origin);
+    if let Some(f) = &origin.file {
+        sources.load_file(f);
+    }
+    for k in &kustomizations {
+        sources.load_patches(k);
+    }
+    let sources = &*sources;
+    let base = base_document(sources, origin, kind, name);
     let path = &place.path;
     let mut best = Best {
         best: None,
         path_len: path.len(),
         leaf: place.value.is_some(),
     };
-    if let Some(c) = resource_file_candidate(sources, origin, kind, name, place) {
-        best.consider(c);
+    if let Some(b) = base {
+        let (span, depth) = reach(b.doc, b.root, &place.path, place);
+        best.consider(Candidate {
+            file: b.file.clone(),
+            span,
+            depth,
+            patch: false,
+            owns: false,
+        });
     }
-    for k in patching_kustomizations(origin) {
-        for (patch, loaded) in sources.patches(&k) {
-            if patch.target_kind.as_deref().is_some_and(|t| t != kind)
-                || patch
-                    .target_name
-                    .as_deref()
-                    .is_some_and(|t| !names_match(name, t))
-            {
+    let mut removals = Vec::new();
+    for k in &kustomizations {
+        for (patch, loaded) in sources.loaded_patches(k) {
+            if !targets(patch, kind, name) {
                 continue;
             }
             for d in &loaded.docs {
                 let Some(root) = d.root else { continue };
                 if d.is_sequence(root) {
                     json6902_candidates(d, root, patch, place, &mut best);
-                } else if let Some(c) = strategic_merge_candidate(d, root, patch, kind, name, place)
-                {
-                    best.consider(c);
+                    removal::json6902(d, root, patch, &mut removals);
+                } else if patches_the_object(d, root, patch, kind, name) {
+                    best.consider_some(strategic_merge_candidate(d, root, patch, place));
+                    if let Some(b) = base {
+                        removal::strategic(d, root, patch, (b.doc, b.root), &mut removals);
+                    }
                 }
             }
         }
+    }
+    // A patch that writes the offending value itself is where the finding goes; otherwise a
+    // removal that made it, if one did.
+    let written = best.best.as_ref().is_some_and(|c| {
+        c.patch && c.depth == path.len() && best.leaf && removal::subject(place) == path
+    });
+    if !written
+        && let Some((rule, judge)) = rule
+        && let Some(m) = by_removal(base, &removals, place, rule, judge)
+    {
+        return Some(m);
     }
     best.best.map(|c| Mapped {
         exact: c.depth == path.len(),
         file: c.file,
         span: c.span,
+        removed: None,
     })
+}
+
+/// Whether a patch's target (when it names one) is the resource.
+fn targets(patch: &Patch, kind: &str, name: &str) -> bool {
+    patch.target_kind.as_deref().is_none_or(|t| t == kind)
+        && patch
+            .target_name
+            .as_deref()
+            .is_none_or(|t| names_match(name, t))
+}
+
+/// The finding at `place` goes to a removal when the resource's own file does not have it
+/// (the rule finds nothing in the node it is about there) and a patch removed part of that
+/// node, or of the object around it: the last removal that alone makes the rule find it in
+/// the resource's file, else the closest one.
+fn by_removal(
+    base: Option<Base<'_>>,
+    removals: &[removal::Removal],
+    place: &Place,
+    rule: &'static RuleMeta,
+    judge: Judge<'_>,
+) -> Option<Mapped> {
+    let subject = removal::subject(place);
+    let closest = removal::pick(removals, subject)?;
+    let b = base?;
+    if !found_at(b.doc, b.root, subject, rule, judge)? {
+        let cause = removals
+            .iter()
+            .filter(|r| removal::below_or_beside(r, subject))
+            .rfind(|r| {
+                removal::without(b.text, b.doc, b.root, r)
+                    .and_then(|t| {
+                        let l = load::load_text(&t);
+                        let d = l.docs.iter().find(|d| d.index == b.doc.index)?;
+                        found_at(d, d.root?, subject, rule, judge)
+                    })
+                    .unwrap_or(false)
+            });
+        let r = cause.unwrap_or(closest);
+        let at = Place {
+            path: r.path.clone(),
+            on_key: true,
+            value: None,
+        };
+        let (span, depth) = reach(b.doc, b.root, &r.path, &at);
+        return Some(Mapped {
+            file: r.file.clone(),
+            span: r.span,
+            exact: true,
+            removed: Some((depth == r.path.len()).then(|| (b.file.clone(), span))),
+        });
+    }
+    None
+}
+
+/// Whether `rule` finds a problem in the node at `subject` of `d` (or on the key that opens
+/// it); `None` when `d` has no such node (a patch added it, and wrote what it lacks).
+fn found_at(
+    d: &Document,
+    root: load::NodeId,
+    subject: &[Seg],
+    rule: &'static RuleMeta,
+    judge: Judge<'_>,
+) -> Option<bool> {
+    let (node, depth, key) = follow_from(d, root, subject);
+    if depth < subject.len() {
+        return None;
+    }
+    let within = Span {
+        start: key.map_or(d.span(node).start, |k| d.span(k).start),
+        end: d.span(node).end,
+    };
+    Some(judge(d, rule).iter().any(|s| within.contains_pos(s.start)))
 }
 
 /// Fields Kustomize sets itself (`metadata.namespace`, `metadata.name`) go to the key of the
@@ -202,6 +340,7 @@ fn set_by_kustomize(
                         file: k.clone(),
                         span,
                         exact: true,
+                        removed: None,
                     });
                 }
             }
@@ -222,32 +361,38 @@ struct Best {
 impl Best {
     /// Keeps `c` when it goes deeper than the best so far.
     fn consider(&mut self, c: Candidate) {
-        let better = match &self.best {
-            None => true,
-            // A patch wins a tie only for a value it sets: a mapping it adds a key to is
-            // still the resource file's.
-            Some(b) => {
-                c.depth > b.depth
-                    || (c.depth == b.depth && c.depth == self.path_len && c.patch && self.leaf)
-            }
-        };
+        let better = c.owns
+            || match &self.best {
+                None => true,
+                // A patch wins a tie only for a value it sets: a mapping it adds a key to is
+                // still the resource file's.
+                Some(b) => {
+                    c.depth > b.depth
+                        || (c.depth == b.depth && c.depth == self.path_len && c.patch && self.leaf)
+                }
+            };
         if better {
             self.best = Some(c);
         }
     }
+
+    fn consider_some(&mut self, c: Option<Candidate>) {
+        if let Some(c) = c {
+            self.consider(c);
+        }
+    }
 }
 
-/// The place in the resource's own file: in its document of the same kind whose name best
-/// matches the rendered name (Kustomize may have added a prefix or suffix).
-fn resource_file_candidate(
-    sources: &mut Sources,
-    origin: &ResourceOrigin,
+/// The resource's own document: in its file, the document of the same kind whose name
+/// best matches the rendered name (Kustomize may have added a prefix or suffix).
+fn base_document<'s>(
+    sources: &'s Sources,
+    origin: &'s ResourceOrigin,
     kind: &str,
     name: &str,
-    place: &Place,
-) -> Option<Candidate> {
+) -> Option<Base<'s>> {
     let file = origin.file.as_ref()?;
-    let l = sources.file(file)?;
+    let l = sources.loaded(file)?;
     let d = l
         .docs
         .iter()
@@ -260,14 +405,21 @@ fn resource_file_candidate(
                 .unwrap_or("");
             (written == name, names_match(name, written), written.len())
         })?;
-    let root = d.root?;
-    let (span, depth) = reach(d, root, &place.path, place);
-    Some(Candidate {
-        file: file.clone(),
-        span,
-        depth,
-        patch: false,
+    Some(Base {
+        file,
+        text: sources.text(file)?,
+        doc: d,
+        root: d.root?,
     })
+}
+
+/// The resource's own document, in its file.
+#[derive(Clone, Copy)]
+struct Base<'s> {
+    file: &'s PathBuf,
+    text: &'s str,
+    doc: &'s Document,
+    root: load::NodeId,
 }
 
 /// The kustomizations that patched the resource, each once, in order.
@@ -300,6 +452,10 @@ fn json6902_candidates(
         let Some(p) = d.get_str(op, "path") else {
             continue;
         };
+        let kind = d.get_str(op, "op");
+        if kind == Some("test") {
+            continue;
+        }
         let tokens = pointer(p);
         if tokens.len() > path.len() || !tokens.iter().zip(path).all(|(t, s)| token_matches(t, s)) {
             continue;
@@ -325,31 +481,38 @@ fn json6902_candidates(
             span: shift(span, patch),
             depth,
             patch: true,
+            owns: matches!(kind, Some("add" | "replace")),
         });
     }
 }
 
-/// A strategic-merge patch document: a candidate when it is of the same kind, names the
-/// resource (or the patch's target does) and writes part of the path beyond the fields that
-/// only say which object it patches.
-fn strategic_merge_candidate(
+/// Whether a strategic-merge patch document is about the resource: of its kind, naming
+/// it (or the patch's target does).
+fn patches_the_object(
     d: &Document,
     root: load::NodeId,
     patch: &Patch,
     kind: &str,
     name: &str,
-    place: &Place,
-) -> Option<Candidate> {
-    let path = &place.path;
+) -> bool {
     if d.get_str(root, "kind").is_some_and(|k| k != kind) {
-        return None;
+        return false;
     }
     let written = d
         .path(root, &["metadata", "name"])
         .and_then(|n| d.scalar(n));
-    if written.is_some_and(|w| !names_match(name, w)) && patch.target_name.is_none() {
-        return None;
-    }
+    !(written.is_some_and(|w| !names_match(name, w)) && patch.target_name.is_none())
+}
+
+/// A strategic-merge patch document about the resource: a candidate when it writes part of
+/// the path beyond the fields that only say which object it patches.
+fn strategic_merge_candidate(
+    d: &Document,
+    root: load::NodeId,
+    patch: &Patch,
+    place: &Place,
+) -> Option<Candidate> {
+    let path = &place.path;
     let (span, depth) = reach(d, root, path, place);
     if depth == 0 || names_the_target(path) {
         return None;
@@ -359,6 +522,25 @@ fn strategic_merge_candidate(
         span: shift(span, patch),
         depth,
         patch: true,
+        owns: replaced_on_the_way(d, root, &path[..depth]) || plain_list_at(d, root, path),
+    })
+}
+
+/// Whether the patch writes a list of plain values at `path`: such a list has no merge key,
+/// so it replaces the resource's list whole.
+fn plain_list_at(d: &Document, root: load::NodeId, path: &[Seg]) -> bool {
+    let (node, depth, _) = follow_from(d, root, path);
+    depth == path.len()
+        && d.is_sequence(node)
+        && d.items(node).iter().all(|&i| d.scalar(i).is_some())
+}
+
+/// Whether a node of the patch along `path` says `$patch: replace`: the patch then
+/// replaces that node whole.
+fn replaced_on_the_way(d: &Document, root: load::NodeId, path: &[Seg]) -> bool {
+    (0..=path.len()).any(|n| {
+        let (node, depth, _) = follow_from(d, root, &path[..n]);
+        depth == n && d.is_mapping(node) && d.get_str(node, "$patch") == Some("replace")
     })
 }
 
