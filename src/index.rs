@@ -386,3 +386,125 @@ impl Index {
             .sort_by_key(|w| (w.file.clone(), w.span.start));
     }
 }
+
+// Several definitions of one object. Files scanned together may define the same object
+// (kind, namespace, name) differently; a workload is then judged against the definition in
+// its own file, else the nearest one (in its overlay's or chart's directory, else the
+// closest directory), and when that is still not one definition it is ambiguous. The answer
+// depends on the workload's own place only, never on the order files were read in.
+
+/// Which definition a reference means.
+#[derive(Debug, PartialEq)]
+pub enum Picked<'a, T> {
+    None,
+    One(&'a T),
+    /// Definitions that disagree, at the same distance.
+    Ambiguous(Vec<&'a T>),
+}
+
+/// The directory a file as reports name it belongs to: a render (`overlays/prod [kubectl
+/// kustomize]`) belongs to its overlay's or chart's directory, a file to its own.
+pub fn unit_of(file: &str) -> &str {
+    match file.rsplit_once(" [") {
+        Some((dir, tool)) if tool.ends_with(']') => dir,
+        _ => file.rsplit_once('/').map_or("", |(dir, _)| dir),
+    }
+}
+
+/// Whether a file name is a render's (`dir [tool]`), not a file's.
+pub fn is_render(file: &str) -> bool {
+    file.rsplit_once(" [")
+        .is_some_and(|(_, t)| t.ends_with(']'))
+}
+
+/// How many leading directories two directories share.
+fn shared_dirs(a: &str, b: &str) -> usize {
+    fn parts(s: &str) -> impl Iterator<Item = &str> {
+        s.split('/').filter(|p| !p.is_empty() && *p != ".")
+    }
+    parts(a).zip(parts(b)).take_while(|(x, y)| x == y).count()
+}
+
+/// The definition among `defs` that a reference from an object in `from` means: when they
+/// all agree, the first; else those in `from` itself, else those nearest to it by directory,
+/// if they agree.
+pub fn pick_definition<'a, T>(
+    defs: &[&'a T],
+    file_of: impl Fn(&T) -> &str,
+    agree: impl Fn(&T, &T) -> bool,
+    from: &str,
+) -> Picked<'a, T> {
+    let Some(&first) = defs.first() else {
+        return Picked::None;
+    };
+    let all_agree = |set: &[&'a T]| set.iter().all(|d| agree(d, set[0]));
+    if all_agree(defs) {
+        return Picked::One(first);
+    }
+    let own: Vec<&'a T> = defs
+        .iter()
+        .copied()
+        .filter(|d| file_of(d) == from)
+        .collect();
+    let nearest: Vec<&'a T> = if own.is_empty() {
+        // Nearest: the most directories in common, then the fewest of its own below them.
+        let here = unit_of(from);
+        let closeness = |d: &T| {
+            let unit = unit_of(file_of(d));
+            let shared = shared_dirs(unit, here);
+            let depth = unit
+                .split('/')
+                .filter(|p| !p.is_empty() && *p != ".")
+                .count();
+            (shared, std::cmp::Reverse(depth - shared))
+        };
+        let best = defs.iter().map(|d| closeness(d)).max();
+        defs.iter()
+            .copied()
+            .filter(|d| Some(closeness(d)) == best)
+            .collect()
+    } else {
+        own
+    };
+    if all_agree(&nearest) {
+        Picked::One(nearest[0])
+    } else {
+        Picked::Ambiguous(nearest)
+    }
+}
+
+#[cfg(test)]
+mod definition_tests {
+    use super::*;
+
+    fn pick<'a>(defs: &[&'a (&'a str, u8)], from: &str) -> Picked<'a, (&'a str, u8)> {
+        pick_definition(defs, |d| d.0, |a, b| a.1 == b.1, from)
+    }
+
+    #[test]
+    fn a_reference_means_its_own_file_then_the_nearest_directory() {
+        let a = ("apps/a/sa.yaml", 1);
+        let a2 = ("apps/a/deploy.yaml", 1);
+        let b = ("apps/b/sa.yaml", 2);
+        let render = ("apps/b/overlays/prod [kubectl kustomize]", 3);
+        let defs = [&a, &a2, &b, &render];
+        assert_eq!(pick(&defs, "apps/a/deploy.yaml"), Picked::One(&a2));
+        assert_eq!(pick(&defs, "apps/a/other.yaml"), Picked::One(&a));
+        assert_eq!(pick(&defs, "apps/b/deploy.yaml"), Picked::One(&b));
+        assert_eq!(
+            pick(&defs, "apps/b/overlays/prod [kubectl kustomize]"),
+            Picked::One(&render)
+        );
+        assert_eq!(
+            pick(&defs, "apps/c/deploy.yaml"),
+            Picked::Ambiguous(vec![&a, &a2, &b]),
+            "the render is further away, in a directory below apps/b"
+        );
+        // Definitions that agree are one, wherever they are.
+        let same = ("x/sa.yaml", 1);
+        assert_eq!(pick(&[&a, &same], "elsewhere.yaml"), Picked::One(&a));
+        assert_eq!(pick(&[], "a.yaml"), Picked::None);
+        // The answer does not depend on the order the definitions were read in.
+        assert_eq!(pick(&[&b, &a, &a2], "apps/a/other.yaml"), Picked::One(&a));
+    }
+}

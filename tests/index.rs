@@ -1,6 +1,8 @@
 //! The cross-resource phase: rules declare what they need from the index, receive it from
 //! every scanned file in a stable order, and can report on any of it.
 
+mod common;
+
 use std::path::Path;
 
 use keelhaul::check::{Declared, Rule, Settings};
@@ -116,4 +118,139 @@ fn cross_resource_rules_see_what_they_asked_for() {
     assert!(!got.iter().any(|(_, _, m)| m.contains("pod-reader in")));
     // The same, in the same order, whatever the thread count.
     assert_eq!(got, probe(1));
+}
+
+/// KH114 findings as (file, line, message) of `keelhaul scan --format json` over `paths`
+/// in `dir`, with the notices.
+fn kh114(dir: &Path, paths: &[&str]) -> (Vec<(String, u64, String)>, Vec<String>) {
+    let out = common::keelhaul_in(dir)
+        .args(["scan", "--format", "json", "--select", "KH114"])
+        .args(paths)
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    let findings = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let notices = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            format!(
+                "{}: {}",
+                n["file"].as_str().unwrap(),
+                n["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (findings, notices)
+}
+
+#[test]
+fn an_object_defined_differently_in_two_files_is_judged_by_the_nearest_definition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let sa = |automount: bool| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: test\n  namespace: shop\nautomountServiceAccountToken: {automount}\n"
+        )
+    };
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  serviceAccountName: test\n  containers:\n  - name: c\n    image: c:1\n";
+    common::write(dir, "a/sa.yaml", sa(false));
+    common::write(dir, "a/pod.yaml", pod);
+    common::write(dir, "b/sa.yaml", sa(true));
+    common::write(dir, "b/pod.yaml", pod);
+    common::write(dir, "c/pod.yaml", pod);
+
+    // a's pod takes a's ServiceAccount (no token), whether or not b is scanned with it.
+    let (alone, notices) = kh114(dir, &["a"]);
+    assert!(alone.is_empty(), "{alone:?}");
+    assert!(notices.is_empty(), "{notices:?}");
+    let (all, notices) = kh114(dir, &["."]);
+    let got: Vec<(&str, u64)> = all.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
+    assert_eq!(got, [("./b/pod.yaml", 6), ("./c/pod.yaml", 6)], "{all:?}");
+    assert!(
+        all[0].2.contains("neither the pod nor the ServiceAccount"),
+        "{all:?}"
+    );
+    // c is as near to both: it says so.
+    assert!(
+        all[1].2.contains("ambiguous")
+            && all[1].2.contains("./a/sa.yaml")
+            && all[1].2.contains("./b/sa.yaml"),
+        "{all:?}"
+    );
+    // The conflict is a notice naming both files.
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].starts_with("./a/sa.yaml: ServiceAccount \"test\" (namespace \"shop\", its automountServiceAccountToken) is defined differently in ./b/sa.yaml:1"),
+        "{notices:?}"
+    );
+    // The same definition twice is no conflict.
+    common::write(dir, "b/sa.yaml", sa(false));
+    let (all, notices) = kh114(dir, &["."]);
+    assert!(all.is_empty() && notices.is_empty(), "{all:?} {notices:?}");
+}
+
+#[test]
+fn a_namespace_with_two_sets_of_pod_security_labels_is_judged_by_the_nearest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let ns = |level: &str| {
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: {level}\n"
+        )
+    };
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: c:1\n";
+    common::write(dir, "a/ns.yaml", ns("privileged"));
+    common::write(dir, "a/pod.yaml", pod);
+    common::write(dir, "b/ns.yaml", ns("baseline"));
+    common::write(dir, "b/pod.yaml", pod);
+    common::write(dir, "c/pod.yaml", pod);
+    let out = common::keelhaul_in(dir)
+        .args(["scan", ".", "--format", "json", "--select", "KH130"])
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    let got: Vec<(&str, u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // a's pod is admitted (privileged), b's is rejected at hostNetwork, c's cannot be told.
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!((got[0].0, got[0].1), ("./b/pod.yaml", 7), "{got:?}");
+    assert!(got[0].2.contains("rejects this pod"), "{got:?}");
+    assert_eq!((got[1].0, got[1].1), ("./c/pod.yaml", 6), "{got:?}");
+    assert!(got[1].2.contains("ambiguous"), "{got:?}");
+    let notices: Vec<&str> = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].starts_with(
+            "Namespace \"shop\" (its Pod Security labels) is defined differently in ./b/ns.yaml:6"
+        ),
+        "{notices:?}"
+    );
 }

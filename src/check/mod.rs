@@ -68,7 +68,9 @@ pub struct Settings {
     /// Judge workloads by this Pod Security level (`--pss`).
     pub pss: Option<Level>,
     /// Pod Security Admission labels of the Namespaces in the scanned files, by name.
-    pub namespaces: Arc<HashMap<String, NamespacePolicy>>,
+    /// Several files may define one Namespace: every definition, in input order
+    /// (`index::pick_definition` says which one an object refers to).
+    pub namespaces: Arc<HashMap<String, Vec<NamespacePolicy>>>,
     /// Egress destinations that pods must not reach (CIDRs); empty means the default, the
     /// instance metadata endpoint 169.254.169.254/32.
     pub metadata_endpoints: Vec<String>,

@@ -11,7 +11,7 @@ pub(super) fn namespace_policies(
     inputs: &[Work],
     stdin: Option<&[u8]>,
     opts: &ScanOptions,
-) -> HashMap<String, pss::NamespacePolicy> {
+) -> HashMap<String, Vec<pss::NamespacePolicy>> {
     let found: Vec<(String, pss::NamespacePolicy)> = inputs
         .par_iter()
         .flat_map_iter(|input| {
@@ -52,15 +52,15 @@ pub(super) fn namespace_policies(
             out
         })
         .collect();
-    // The first definition wins, in input order, as the report order does.
-    let mut map = HashMap::new();
+    // Every definition, in input order: a workload is judged by the one nearest to it.
+    let mut map: HashMap<String, Vec<pss::NamespacePolicy>> = HashMap::new();
     for (name, policy) in found {
-        map.entry(name).or_insert(policy);
+        map.entry(name).or_default().push(policy);
     }
     map
 }
 
-/// Adds the Namespaces with Pod Security labels that a text declares. Only the documents
+/// Adds the Namespaces a text declares, with their Pod Security labels. Only the documents
 /// that declare `kind: Namespace` are parsed here: an install bundle of ten megabytes must
 /// not be read twice for its one Namespace.
 fn namespaces_in(
@@ -86,9 +86,9 @@ fn namespaces_in(
                         m.label.start.line += first_line - 1;
                         m.label.end.line += first_line - 1;
                     }
-                    if !policy.modes.is_empty() {
-                        out.push((name.to_string(), policy));
-                    }
+                    // A Namespace without labels is kept too: it is a definition (no
+                    // Pod Security) that another file's labels may disagree with.
+                    out.push((name.to_string(), policy));
                 }
             }
         }

@@ -31,6 +31,7 @@ use crate::rules::input::*;
 use crate::span::{Pos, Span};
 
 mod clusters;
+mod conflicts;
 mod file;
 
 use file::{namespace_policies, scan_input, scan_text};
@@ -199,7 +200,12 @@ fn check_files(
         settings: &settings,
         stdin,
     };
-    work.par_iter().map(|w| check_work(w, &cx)).collect()
+    let mut outcomes: Vec<FileOutcome> = work.par_iter().map(|w| check_work(w, &cx)).collect();
+    outcomes.push(FileOutcome {
+        notices: conflicts::namespaces(&settings.namespaces),
+        ..FileOutcome::default()
+    });
+    outcomes
 }
 
 /// Checks one input or rendered text. Each file's findings are sorted by its worker and
@@ -292,6 +298,7 @@ fn check_across(
     opts: &ScanOptions,
     result: &mut ScanResult,
 ) {
+    result.notices.extend(conflicts::service_accounts(ix));
     let mut cross = check::check_index(&opts.rules, &opts.settings, ix);
     if (opts.excerpts || opts.fingerprints) && !cross.is_empty() {
         source_after_the_fact(

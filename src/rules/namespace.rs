@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, Severity};
-use crate::index::{Index, IndexedObject};
+use crate::index::{Index, IndexedObject, Picked, pick_definition};
 use crate::k8s::pod_view::PodView;
 use crate::k8s::pss::{self, LABEL_PREFIX, Level};
 use crate::k8s::version::KubeVersion;
@@ -68,8 +68,39 @@ impl Rule for NamespacePssViolation {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         let r = pod.workload.resource;
         let settings = out.settings;
-        let Some(policy) = settings.namespaces.get(r.namespace) else {
-            return;
+        let defs: Vec<&pss::NamespacePolicy> = settings
+            .namespaces
+            .get(r.namespace)
+            .map(|d| d.iter().collect())
+            .unwrap_or_default();
+        let same = |a: &pss::NamespacePolicy, b: &pss::NamespacePolicy| {
+            let modes = |p: &pss::NamespacePolicy| {
+                p.modes
+                    .iter()
+                    .map(|m| (m.mode, m.level, m.version))
+                    .collect::<Vec<_>>()
+            };
+            modes(a) == modes(b)
+        };
+        let policy = match pick_definition(&defs, |p| &p.file, same, out.file) {
+            Picked::One(p) => p,
+            Picked::None => return,
+            Picked::Ambiguous(defs) => {
+                let files: Vec<&str> = defs.iter().map(|p| &*p.file).collect();
+                let node = pod.workload.pod_spec_key;
+                out.report(
+                    &NAMESPACE_REJECTS,
+                    node,
+                    format!(
+                        "{}: namespace \"{}\" is defined with different Pod Security labels in {}, so whether Pod Security Admission admits its pods is ambiguous; keep one definition of the Namespace",
+                        r.describe(),
+                        r.namespace,
+                        files.join(", ")
+                    ),
+                )
+                .severity(Severity::Warning);
+                return;
+            }
         };
         // One finding per workload and mode, on the first violated field, with the other
         // violations as related locations; a violation caught by a stricter mode (enforce

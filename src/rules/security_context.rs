@@ -11,7 +11,7 @@ use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, Severity};
 use crate::index::Named;
-use crate::index::{Index, WORKLOADS};
+use crate::index::{Index, Picked, WORKLOADS, pick_definition};
 use crate::k8s::pod_view::{
     ContainerView, Field, PodView, bool_field, int_field, key_of, map_field,
 };
@@ -573,6 +573,14 @@ impl Rule for WindowsHostProcess {
     }
 }
 
+/// The files of ambiguous ServiceAccount definitions, for a message.
+fn ambiguous_files(picked: &Picked<'_, (&str, Option<bool>)>) -> String {
+    match picked {
+        Picked::Ambiguous(defs) => defs.iter().map(|d| d.0).collect::<Vec<_>>().join(", "),
+        _ => String::new(),
+    }
+}
+
 /// KH114. A pod that does not set `automountServiceAccountToken` takes its ServiceAccount's
 /// setting, so this rule looks at both, across files.
 impl Rule for ServiceAccountToken {
@@ -581,21 +589,36 @@ impl Rule for ServiceAccountToken {
     }
 
     fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
-        // namespace/name -> the ServiceAccount's own automountServiceAccountToken.
-        let mut accounts: HashMap<(&str, &str), Option<bool>> = HashMap::new();
+        // namespace/name -> every definition of the ServiceAccount: its file and its own
+        // automountServiceAccountToken.
+        type Account<'a> = (&'a str, Option<bool>);
+        let mut accounts: HashMap<(&str, &str), Vec<Account<'_>>> = HashMap::new();
         for sa in ix.of_kind("ServiceAccount") {
             let (Some(ns), Some(name)) = (sa.id.namespace.as_deref(), sa.id.name.as_deref()) else {
                 continue;
             };
             let automount =
                 bool_field(&sa.doc, Some(sa.node), "automountServiceAccountToken").get();
-            accounts.insert((ns, name), automount);
+            accounts
+                .entry((ns, name))
+                .or_default()
+                .push((&sa.file, automount));
         }
         for w in &ix.workloads {
             let ns = w.id.namespace.as_deref().unwrap_or_default();
             let sa = w.service_account.as_str();
-            let (span, message) = match (w.automount_token, accounts.get(&(ns, sa))) {
-                (Some((false, _)), _) | (None, Some(Some(false))) => continue,
+            let defs: Vec<&Account<'_>> = accounts
+                .get(&(ns, sa))
+                .map(|d| d.iter().collect())
+                .unwrap_or_default();
+            let picked = pick_definition(&defs, |d| d.0, |a, b| a.1 == b.1, &w.file);
+            let account = match &picked {
+                Picked::One(d) => Some(Some(d.1)),
+                Picked::None => None,
+                Picked::Ambiguous(_) => Some(None),
+            };
+            let (span, message) = match (w.automount_token, account) {
+                (Some((false, _)), _) | (None, Some(Some(Some(false)))) => continue,
                 (Some((true, span)), _) => (
                     span,
                     format!(
@@ -603,7 +626,15 @@ impl Rule for ServiceAccountToken {
                         w.id.describe()
                     ),
                 ),
-                (None, Some(_)) => (
+                (None, Some(None)) => (
+                    w.pod_spec_key,
+                    format!(
+                        "{} may mount a token of ServiceAccount \"{sa}\": the scanned files define that ServiceAccount differently ({}), so whether it sets automountServiceAccountToken: false is ambiguous; set it on the pod",
+                        w.id.describe(),
+                        ambiguous_files(&picked)
+                    ),
+                ),
+                (None, Some(Some(_))) => (
                     w.pod_spec_key,
                     format!(
                         "{} mounts a token of ServiceAccount \"{sa}\": neither the pod nor the ServiceAccount sets automountServiceAccountToken: false; set it unless the pod calls the API server",
