@@ -59,36 +59,32 @@ fn labels(o: &IndexedObject) -> BTreeMap<&str, (NodeId, NodeId, &str)> {
         .collect()
 }
 
-/// KH130.
-impl Rule for NamespacePssViolation {
-    fn reads_namespace_labels(&self) -> bool {
-        true
-    }
-
-    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
-        let r = pod.workload.resource;
-        let settings = out.settings;
-        let defs: Vec<&pss::NamespacePolicy> = settings
-            .namespaces
-            .get(r.namespace)
-            .map(|d| d.iter().collect())
-            .unwrap_or_default();
-        let same = |a: &pss::NamespacePolicy, b: &pss::NamespacePolicy| {
-            let modes = |p: &pss::NamespacePolicy| {
-                p.modes
-                    .iter()
-                    .map(|m| (m.mode, m.level, m.version))
-                    .collect::<Vec<_>>()
-            };
-            modes(a) == modes(b)
+/// The Pod Security labels of the workload's namespace: of the definition nearest to it.
+/// When the nearest definitions disagree, that is reported (and `None` returned).
+fn namespace_policy<'s>(pod: &PodView<'_>, out: &mut Sink<'s>) -> Option<&'s pss::NamespacePolicy> {
+    let r = pod.workload.resource;
+    let settings = out.settings;
+    let defs: Vec<&pss::NamespacePolicy> = settings
+        .namespaces
+        .get(r.namespace)
+        .map(|d| d.iter().collect())
+        .unwrap_or_default();
+    let same = |a: &pss::NamespacePolicy, b: &pss::NamespacePolicy| {
+        let modes = |p: &pss::NamespacePolicy| {
+            p.modes
+                .iter()
+                .map(|m| (m.mode, m.level, m.version))
+                .collect::<Vec<_>>()
         };
-        let policy = match pick_definition(&defs, |p| &p.file, same, out.file) {
-            Picked::One(p) => p,
-            Picked::None => return,
-            Picked::Ambiguous(defs) => {
-                let files: Vec<&str> = defs.iter().map(|p| &*p.file).collect();
-                let node = pod.workload.pod_spec_key;
-                out.report(
+        modes(a) == modes(b)
+    };
+    match pick_definition(&defs, |p| &p.file, same, out.file) {
+        Picked::One(p) => Some(p),
+        Picked::None => None,
+        Picked::Ambiguous(defs) => {
+            let files: Vec<&str> = defs.iter().map(|p| &*p.file).collect();
+            let node = pod.workload.pod_spec_key;
+            out.report(
                     &NAMESPACE_REJECTS,
                     node,
                     format!(
@@ -99,8 +95,21 @@ impl Rule for NamespacePssViolation {
                     ),
                 )
                 .severity(Severity::Warning);
-                return;
-            }
+            None
+        }
+    }
+}
+
+/// KH130.
+impl Rule for NamespacePssViolation {
+    fn reads_namespace_labels(&self) -> bool {
+        true
+    }
+
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let r = pod.workload.resource;
+        let Some(policy) = namespace_policy(pod, out) else {
+            return;
         };
         // One finding per workload and mode, on the first violated field, with the other
         // violations as related locations; a violation caught by a stricter mode (enforce
