@@ -355,3 +355,90 @@ fn init_writes_a_file_that_loads() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn rules_are_selected_by_family_and_tag_and_unknown_names_list_what_exists() {
+    let ids = |args: &[&str]| -> Vec<String> {
+        let out = common::keelhaul()
+            .args([
+                "scan",
+                "testdata/examples",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        let report = common::json_of(&out);
+        let mut ids: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let family = ids(&["--select", "KH1"]);
+    assert!(
+        !family.is_empty() && family.iter().all(|id| id.starts_with("KH1")),
+        "{family:?}"
+    );
+    assert_eq!(ids(&["--select", "kh1xx"]), family);
+    let tagged = ids(&["--select", "apparmor,KH50x"]);
+    assert!(
+        tagged
+            .iter()
+            .all(|id| id.starts_with("KH21") || id.starts_with("KH50")),
+        "{tagged:?}"
+    );
+    assert!(tagged.iter().any(|id| id.starts_with("KH21")), "{tagged:?}");
+    let without = ids(&["--ignore", "pod-security,input"]);
+    assert!(
+        without
+            .iter()
+            .all(|id| !id.starts_with("KH1") && !id.starts_with("KH0")),
+        "{without:?}"
+    );
+    let out = common::keelhaul()
+        .args(["scan", "testdata/examples", "--select", "KH9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown rule \"KH9\"") && err.contains("pod-security"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_configuration_sets_a_family_and_a_rule_named_alone_keeps_its_own_setting() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::write(tmp.path(), "pod.yaml", common::PRIVILEGED_POD);
+    common::write(
+        tmp.path(),
+        ".keelhaul.yaml",
+        "rules:\n  privileged: error\n  KH1: note\n  seccomp: off\n",
+    );
+    let out = common::keelhaul_in(tmp.path())
+        .args(["scan", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        let (rule, sev) = (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap());
+        assert!(!rule.starts_with("KH20"), "seccomp is off: {rule}");
+        if rule == "KH101" {
+            assert_eq!(sev, "error");
+        } else if rule.starts_with("KH1") {
+            assert_eq!(sev, "note", "{rule}");
+        }
+    }
+    assert!(findings.iter().any(|f| f["rule"] == "KH101"));
+}

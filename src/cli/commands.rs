@@ -25,17 +25,27 @@ fn rules_table() -> String {
         .map(|r| r.meta().slug.len())
         .max()
         .unwrap_or(0);
+    let tags_width = rules::all()
+        .iter()
+        .map(|r| r.meta().tags.join(",").len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for r in rules::all() {
         let m = r.meta();
         out.push_str(&format!(
-            "{}  {:<width$} {:<8} {}\n",
+            "{}  {:<width$} {:<8} {:<tags_width$}  {}\n",
             m.id,
             m.slug,
             m.severity.as_str(),
+            m.tags.join(","),
             m.title
         ));
     }
+    out.push_str(&format!(
+        "\n--select, --ignore and the configuration's rules take an id, a slug, a family (KH1, KH1xx, KH10) or a tag ({}).\n",
+        crate::finding::TAGS.join(", ")
+    ));
     out
 }
 
@@ -49,7 +59,7 @@ fn rules_json() -> String {
                 "title": m.title, "podSecurityControl": m.pss_control,
                 "family": m.family.as_str(), "precision": m.precision.as_str(),
                 "securitySeverity": m.security_severity, "scope": m.scope.as_str(),
-                "severityNote": m.severity_note,
+                "severityNote": m.severity_note, "tags": m.tags,
             })
         })
         .collect();
@@ -60,7 +70,8 @@ fn rules_json() -> String {
 
 /// The rules table of the README, one row a rule, linking each rule's page.
 pub fn rules_markdown() -> String {
-    let mut out = String::from("| id | slug | severity | what it finds |\n|---|---|---|---|\n");
+    let mut out =
+        String::from("| id | slug | severity | tags | what it finds |\n|---|---|---|---|---|\n");
     for r in rules::all() {
         let m = r.meta();
         let severity = match m.severity_note {
@@ -68,9 +79,10 @@ pub fn rules_markdown() -> String {
             None => m.severity.as_str().to_string(),
         };
         out.push_str(&format!(
-            "| [{id}](rules/{id}-{slug}.md) | {slug} | {severity} | {title} |\n",
+            "| [{id}](rules/{id}-{slug}.md) | {slug} | {severity} | {tags} | {title} |\n",
             id = m.id,
             slug = m.slug,
+            tags = m.tags.join(", "),
             title = m.title.replace('|', "\\|"),
         ));
     }

@@ -387,25 +387,34 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// `rules`: rule (id or slug) → setting.
+    /// `rules`: rule (id or slug, family or tag) → setting.
     fn rules(
         &self,
         v: NodeId,
         key: &str,
         out: &mut Vec<(&'static str, RuleSetting)>,
     ) -> Result<(), String> {
+        let mut specific: Vec<&'static str> = Vec::new();
         for t in self.map(v, key)? {
             let rule = self.doc.scalar(t.key).unwrap_or_default();
             let k = format!("{key}.{rule}");
-            let Some(found) = crate::rules::find(rule.trim()) else {
-                return Err(self.err(
-                    t.key,
-                    Some(&k),
-                    &format!("unknown rule {rule:?} (see `keelhaul rules`)"),
-                ));
-            };
+            let found = crate::rules::matching(rule).map_err(|e| self.err(t.key, Some(&k), &e))?;
             let setting = self.rule_setting(t.value, &k)?;
-            out.push((found.meta().id, setting));
+            // A family or tag sets each of its rules, except those named on their own, which
+            // keep their own setting wherever they are written.
+            let alone = found.len() == 1 && crate::rules::find(rule.trim()).is_some();
+            for r in found {
+                let id = r.meta().id;
+                if alone {
+                    out.retain(|(i, _)| *i != id);
+                    specific.push(id);
+                } else if specific.contains(&id) {
+                    continue;
+                } else {
+                    out.retain(|(i, _)| *i != id);
+                }
+                out.push((id, setting));
+            }
         }
         Ok(())
     }

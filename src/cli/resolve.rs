@@ -186,7 +186,9 @@ fn rule_selection(args: &mut ScanArgs, config: &Config) -> Result<RuleSelection,
     let selected_on_cli: Vec<&str> = args
         .select
         .iter()
-        .filter_map(|n| rules::find(n.trim()).map(|r| r.meta().id))
+        .filter_map(|n| rules::matching(n).ok())
+        .flatten()
+        .map(|r| r.meta().id)
         .collect();
     let mut severities = Vec::new();
     for (id, setting) in &config.rules {
@@ -203,18 +205,14 @@ fn rule_selection(args: &mut ScanArgs, config: &Config) -> Result<RuleSelection,
     Ok((rules, severities))
 }
 
-/// Resolves --select / --ignore into the enabled rules.
+/// Resolves --select / --ignore (ids, slugs, families, tags) into the enabled rules.
 fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, String> {
     let lookup = |names: &[String]| -> Result<Vec<&'static str>, String> {
-        names
-            .iter()
-            .filter(|n| !n.trim().is_empty())
-            .map(|n| {
-                rules::find(n.trim())
-                    .map(|r| r.meta().id)
-                    .ok_or_else(|| format!("unknown rule {n:?} (see `keelhaul rules`)"))
-            })
-            .collect()
+        let mut ids = Vec::new();
+        for n in names.iter().filter(|n| !n.trim().is_empty()) {
+            ids.extend(rules::matching(n)?.into_iter().map(|r| r.meta().id));
+        }
+        Ok(ids)
     };
     let selected = lookup(select)?;
     let ignored = lookup(ignore)?;

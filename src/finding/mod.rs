@@ -53,7 +53,41 @@ pub struct RuleMeta {
     pub scope: Scope,
     /// The Pod Security Standards control this rule implements, if any.
     pub pss_control: Option<&'static str>,
+    /// Names the rule is selected by with its family's (`--select pod-security`).
+    pub tags: &'static [&'static str],
     pub page: &'static str,
+}
+
+/// Every tag a rule may carry, in the order `keelhaul rules` explains them.
+pub const TAGS: &[&str] = &[
+    "input",
+    "pod-security",
+    "seccomp",
+    "apparmor",
+    "rbac",
+    "network",
+    "api-lifecycle",
+    "aks",
+];
+
+/// The tags of a rule by its id: its family's; seccomp and AppArmor rules (KH20x, KH21x)
+/// apart, and the rule about both kinds of annotation (KH205) in both.
+pub const fn default_tags(id: &str) -> &'static [&'static str] {
+    let b = id.as_bytes();
+    match b[2] {
+        b'0' => &["input"],
+        b'1' => &["pod-security"],
+        b'2' => match (b[3], b[4]) {
+            (b'0', b'5') => &["seccomp", "apparmor"],
+            (b'0', _) => &["seccomp"],
+            _ => &["apparmor"],
+        },
+        b'3' => &["rbac"],
+        b'4' => &["network"],
+        b'5' => &["api-lifecycle"],
+        b'6' => &["aks"],
+        _ => panic!("a rule id is KH followed by three digits"),
+    }
 }
 
 /// A rule with its page as documentation shows it (generated tables filled in): what reports

@@ -45,6 +45,7 @@ macro_rules! rule_meta {
             scope: rule_meta!(@or $crate::finding::Scope::Object $(, $crate::finding::Scope::$scope)?),
             severity_note: rule_meta!(@or None $(, Some($note))?),
             pss_control: rule_meta!(@or None $(, Some($pss))?),
+            tags: $crate::finding::default_tags($id),
             page: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, "-", $slug, ".md")),
         };
 
@@ -164,6 +165,46 @@ pub fn page(m: &RuleMeta) -> std::borrow::Cow<'static, str> {
 }
 
 /// A rule by id (`KH101`) or slug (`privileged`), case-insensitively.
+/// The rules a name selects: a rule's id or slug, a family (`KH1`, `KH1xx`, `KH10`: every
+/// id that starts so), or a tag (`pod-security`). Letter case does not matter.
+/// A tag wins over a slug of the same name (`pod-security` is KH120's slug, and the tag of
+/// every KH1xx rule, KH120 among them).
+pub fn matching(name: &str) -> Result<Vec<&'static dyn Rule>, String> {
+    let name = name.trim();
+    let is_tag = crate::finding::TAGS
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(name));
+    if !is_tag && let Some(r) = find(name) {
+        return Ok(vec![r]);
+    }
+    let upper = name.to_ascii_uppercase();
+    let prefix = upper.trim_end_matches('X');
+    let family = prefix.len() > 2
+        && prefix.len() < 5
+        && prefix.starts_with("KH")
+        && prefix[2..].bytes().all(|b| b.is_ascii_digit())
+        && upper.len() <= 5;
+    let found: Vec<&'static dyn Rule> = all()
+        .iter()
+        .copied()
+        .filter(|r| {
+            let m: &RuleMeta = r.meta();
+            if family {
+                m.id.starts_with(prefix)
+            } else {
+                m.tags.iter().any(|t| t.eq_ignore_ascii_case(name))
+            }
+        })
+        .collect();
+    if found.is_empty() {
+        return Err(format!(
+            "unknown rule {name:?}: name a rule by id (KH101) or slug (privileged), a family (KH1, KH1xx, KH10), or a tag ({}); `keelhaul rules` lists them",
+            crate::finding::TAGS.join(", ")
+        ));
+    }
+    Ok(found)
+}
+
 pub fn find(name: &str) -> Option<&'static dyn Rule> {
     all().iter().copied().find(|r| {
         let m: &RuleMeta = r.meta();
