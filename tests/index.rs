@@ -21,6 +21,7 @@ static PROBE: RuleMeta = RuleMeta {
     security_severity: None,
     scope: Scope::Object,
     pss_control: None,
+    tags: &[],
     page: "# KH999 index-probe\n",
 };
 
