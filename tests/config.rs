@@ -354,6 +354,21 @@ fn init_writes_a_file_that_loads() {
         ])
         .assert()
         .code(0);
+
+    // A directory gets the file inside it, and --force overwrites that file, not the
+    // directory.
+    keelhaul_in(dir.path())
+        .args(["init", "k8s"])
+        .assert()
+        .code(0);
+    let inside = dir.path().join("k8s/.keelhaul.yaml");
+    assert_eq!(std::fs::read_to_string(&inside).unwrap(), text);
+    write(dir.path(), "k8s/.keelhaul.yaml", "failOn: never\n");
+    keelhaul_in(dir.path())
+        .args(["init", "k8s", "--force"])
+        .assert()
+        .code(0);
+    assert_eq!(std::fs::read_to_string(&inside).unwrap(), text);
 }
 
 #[test]

@@ -103,8 +103,18 @@ pub fn explain(rule: &str) -> Result<Exit, Error> {
 }
 
 /// `keelhaul init`: writes the starter configuration file.
+/// A directory (one that exists, or a path written with a trailing `/`) gets `.keelhaul.yaml`
+/// inside it.
 pub fn init(path: &std::path::Path, force: bool) -> Result<Exit, Error> {
     let text = super::config::starter();
+    let dir_named = path.as_os_str().to_string_lossy().ends_with('/');
+    let file;
+    let path = if path.is_dir() || dir_named {
+        file = path.join(".keelhaul.yaml");
+        file.as_path()
+    } else {
+        path
+    };
     let written = if force {
         std::fs::write(path, text)
     } else {

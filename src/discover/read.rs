@@ -13,6 +13,29 @@ pub fn over_limit(path: &Path, max: u64) -> Option<u64> {
         .filter(|&n| n > max)
 }
 
+/// A size and a limit it is over, in the unit that shows the limit (`2.7 KiB`, `1 KiB`),
+/// with as many decimals as it takes for the two to read differently (else in bytes).
+pub fn sizes(size: u64, limit: u64) -> (String, String) {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    let Some((unit, scale)) = UNITS.iter().copied().find(|(_, s)| limit >= *s) else {
+        return (format!("{size} bytes"), format!("{limit} bytes"));
+    };
+    let fmt = |n: u64, decimals: usize| {
+        if n % scale == 0 {
+            format!("{} {unit}", n / scale)
+        } else {
+            format!("{:.decimals$} {unit}", n as f64 / scale as f64)
+        }
+    };
+    let rounded = |n: u64, decimals: i32| (n as f64 / scale as f64 * 10f64.powi(decimals)).round();
+    for decimals in 1..=3 {
+        if rounded(size, decimals as i32) != rounded(limit, decimals as i32) {
+            return (fmt(size, decimals), fmt(limit, decimals));
+        }
+    }
+    (format!("{size} bytes"), format!("{limit} bytes"))
+}
+
 /// Whether the file at `path` has a size that can be read and is at most `max` bytes.
 pub fn within_limit(path: &Path, max: u64) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.len() <= max)
@@ -41,4 +64,26 @@ pub fn with_file_bytes<T>(path: &Path, f: impl FnOnce(std::io::Result<&[u8]>) ->
         }
         result
     })
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::sizes;
+
+    #[test]
+    fn sizes_read_in_their_own_unit_and_differ() {
+        let s = |a, b| {
+            let (x, y) = sizes(a, b);
+            format!("{x} > {y}")
+        };
+        assert_eq!(s(2765, 1024), "2.7 KiB > 1 KiB");
+        assert_eq!(s(17 << 20, 16 << 20), "17 MiB > 16 MiB");
+        assert_eq!(
+            s((16 << 20) + 1, 16 << 20),
+            "16777217 bytes > 16777216 bytes"
+        );
+        assert_eq!(s((16 << 20) + 200_000, 16 << 20), "16.2 MiB > 16 MiB");
+        assert_eq!(s((16 << 20) + 20_000, 16 << 20), "16.02 MiB > 16 MiB");
+        assert_eq!(s(900, 512), "900 bytes > 512 bytes");
+    }
 }

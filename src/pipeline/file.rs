@@ -138,16 +138,12 @@ fn scan_file(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
     let opts = cx.opts;
     let mut out = FileOutcome::default();
     match read::over_limit(path, opts.max_file_size) {
-        Some(n) => out.findings.push(file_finding(
-            &SKIPPED_FILE,
-            display,
-            FILE_START,
-            format!(
-                "not scanned: the file is {} MiB, over the {} MiB limit (--max-file-size)",
-                n.div_ceil(1024 * 1024),
-                opts.max_file_size / (1024 * 1024)
-            ),
-        )),
+        Some(n) => out
+            .findings
+            .push(file_finding(&SKIPPED_FILE, display, FILE_START, {
+                let (size, limit) = read::sizes(n, opts.max_file_size);
+                format!("not scanned: the file is {size}, over the {limit} limit (--max-file-size)")
+            })),
         None => {
             match read::with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx))) {
                 Ok(mut outcome) => {
