@@ -43,8 +43,9 @@ pub fn is_resolved(body: &str) -> bool {
     body.trim_start().starts_with(RESOLVED_PREFIX)
 }
 
-/// A finding's fingerprint (shared with the baseline: see [`crate::finding::fingerprint::fingerprint`]).
-pub use crate::finding::fingerprint::fingerprint;
+/// A finding's fingerprint (as version 1 baselines had it: see
+/// [`crate::finding::fingerprint::fingerprint_v1`]).
+pub use crate::finding::fingerprint::fingerprint_v1 as fingerprint;
 #[cfg(test)]
 use crate::finding::fingerprint::fnv1a;
 
