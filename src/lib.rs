@@ -14,7 +14,8 @@
 //! - `index`: resources and the cross-resource index.
 //! - `k8s`: Kubernetes and AKS semantics (versions, pod views, Pod Security, API lifecycle,
 //!   NetworkPolicy, where a Secret's values are, the AKS cluster model and release calendar).
-//! - `finding`: findings, rule metadata, fixes (the model), fingerprints, the scan result.
+//! - `finding`: findings, rule metadata, fixes (the model), anchors and fingerprints, the scan
+//!   result.
 //! - `check`: the `Rule` trait and the sink rules report into; `rules`: one file per family.
 //! - `mapback`: rendered output back to templates, bases and patches.
 //! - `filter`: rule selection and severities, suppressions, baseline, changed lines.

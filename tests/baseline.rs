@@ -62,7 +62,7 @@ fn a_baseline_hides_what_it_recorded_and_only_that() {
     assert!(stderr.contains("recorded"), "{stderr}");
     let text = std::fs::read_to_string(root.join("keelhaul-baseline.json")).unwrap();
     let b: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(b["version"], 1);
+    assert_eq!(b["version"], 2);
     assert_eq!(b["tool"], "keelhaul");
     let entries = b["findings"].as_array().unwrap();
     assert!(entries.len() > 10);
@@ -223,14 +223,14 @@ fn a_bad_baseline_is_a_usage_error() {
         .stderr(contains("missing.json"));
     std::fs::write(
         root.join("v2.json"),
-        "{\"version\": 2, \"tool\": \"keelhaul\", \"findings\": []}",
+        "{\"version\": 3, \"tool\": \"keelhaul\", \"findings\": []}",
     )
     .unwrap();
     keelhaul_in(root)
         .args(["scan", "examples", "--baseline", "v2.json"])
         .assert()
         .code(2)
-        .stderr(contains("v2.json"));
+        .stderr(contains("v2.json").and(contains("version 3")));
 }
 
 use predicates::prelude::PredicateBooleanExt;
@@ -436,4 +436,311 @@ fn the_baseline_file_is_not_scanned_as_a_manifest() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(!text.contains("keelhaul-baseline.json:"), "{text}");
     assert!(!text.contains("not checked"), "{text}");
+}
+
+/// A repository with the build agent of testdata/examples at `k8s/agent.yaml`: on line 24
+/// (`securityContext:`) KH103 (may run as root) and KH106 (writable root filesystem), KH101
+/// on 25, KH104 on 28 and 29 (`- SYS_ADMIN`, `- NET_RAW`), KH108 on 36, and more above.
+fn build_agent() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(common::root().join("testdata/examples/insecure-deployment.yaml"))
+            .unwrap();
+    common::write(dir.path(), "k8s/agent.yaml", text);
+    dir
+}
+
+const AGENT_SCAN: [&str; 4] = ["scan", "k8s", "--format", "json"];
+
+/// Writes the baseline of the agent repository; returns how many findings it recorded.
+fn write_agent_baseline(root: &Path) -> usize {
+    let out = keelhaul_in(root)
+        .args(AGENT_SCAN)
+        .args(["--write-baseline", "keelhaul-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(root.join("keelhaul-baseline.json")).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&text).unwrap();
+    b["findings"].as_array().unwrap().len()
+}
+
+/// A scan against the baseline: (findings, exit code, standard error).
+fn against_baseline(root: &Path) -> (Vec<(String, String, u64)>, Option<i32>, String) {
+    let out = keelhaul_in(root)
+        .args(AGENT_SCAN)
+        .args(["--baseline", "keelhaul-baseline.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (findings(&out), out.status.code(), stderr)
+}
+
+/// The line of `path` that contains `what` (1-based).
+fn line_of(path: &Path, what: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains(what))
+        .unwrap() as u64
+        + 1
+}
+
+/// Issue 15, item 7: a finding is recognised by what it is (rule, object, field path, the
+/// text of its own line), not by the lines after it.
+#[test]
+fn edits_above_below_and_inside_the_block_keep_baselined_findings() {
+    let dir = build_agent();
+    let root = dir.path();
+    let recorded = write_agent_baseline(root);
+    assert_eq!(recorded, 10);
+    let agent = root.join("k8s/agent.yaml");
+    let still_baselined = |what: &str, baselined: usize| {
+        let (found, code, stderr) = against_baseline(root);
+        assert_eq!(found, vec![], "{what}: {stderr}");
+        assert_eq!(code, Some(0), "{what}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{baselined} finding(s) baselined, 0 new")),
+            "{what}: {stderr}"
+        );
+    };
+
+    // Above the object.
+    edit(&agent, |t| {
+        format!("# Reviewed in the security review.\n\n{t}")
+    });
+    still_baselined("a comment above", recorded);
+    // Inside the block (the issue's case): KH106 fixed under the `securityContext:` line
+    // that KH103 is on. KH103 stays baselined; KH106 is listed as fixed.
+    edit(&agent, |t| {
+        t.replace(
+            "          securityContext:\n",
+            "          securityContext:\n            readOnlyRootFilesystem: true\n",
+        )
+    });
+    let (found, code, stderr) = against_baseline(root);
+    assert_eq!(found, vec![], "{stderr}");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} finding(s) baselined, 0 new", recorded - 1)),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 baseline entry no longer occur")
+            && stderr.contains("k8s/agent.yaml: KH106: "),
+        "{stderr}"
+    );
+    // Below every finding: a volume more, after the hostPath of KH108.
+    edit(&agent, |t| {
+        format!("{t}        - name: cache\n          emptyDir: {{}}\n")
+    });
+    still_baselined("a volume below", recorded - 1);
+    // Lines inside the container moved, and a line between two findings of one list.
+    edit(&agent, |t| {
+        t.replace(
+            "          image: example.azurecr.io/build-agent:2.3.1\n",
+            "          imagePullPolicy: Always\n          image: example.azurecr.io/build-agent:2.3.1\n",
+        )
+        .replace(
+            "                - SYS_ADMIN\n",
+            "                - SYS_ADMIN\n                # for ping\n",
+        )
+    });
+    still_baselined("lines moved inside the container", recorded - 1);
+}
+
+#[test]
+fn an_object_moved_to_another_file_stays_baselined_once() {
+    let dir = build_agent();
+    let root = dir.path();
+    let recorded = write_agent_baseline(root);
+    let text = std::fs::read_to_string(root.join("k8s/agent.yaml")).unwrap();
+    std::fs::remove_file(root.join("k8s/agent.yaml")).unwrap();
+    // Into another file, after an object of its own.
+    let config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: agent-settings\n  namespace: ci\ndata:\n  mode: fast\n";
+    common::write(root, "k8s/ci/build.yaml", format!("{config}---\n{text}"));
+    let (found, code, stderr) = against_baseline(root);
+    assert_eq!(found, vec![], "{stderr}");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{recorded} finding(s) baselined, 0 new")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no longer occur"), "{stderr}");
+
+    // A copy of it besides: each entry matches one finding, so the copy's are new.
+    common::write(root, "k8s/copy.yaml", &text);
+    let (found, code, stderr) = against_baseline(root);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{recorded} finding(s) baselined")),
+        "{stderr}"
+    );
+    // The copy's own, and only those (KH401 speaks of the namespace, once, in the first file).
+    assert_eq!(found.len(), recorded - 1, "{found:?}");
+    assert!(
+        found.iter().all(|(_, p, _)| p == "k8s/copy.yaml"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn changing_the_offending_value_makes_a_new_finding() {
+    let dir = build_agent();
+    let root = dir.path();
+    write_agent_baseline(root);
+    let agent = root.join("k8s/agent.yaml");
+    // Another capability than the one recorded: still KH104, on the same line; the finding
+    // on the line above it stays baselined.
+    edit(&agent, |t| {
+        t.replace(
+            "                - NET_RAW\n",
+            "                - NET_ADMIN\n",
+        )
+    });
+    let line = line_of(&agent, "NET_ADMIN");
+    let (found, code, stderr) = against_baseline(root);
+    assert_eq!(
+        found,
+        vec![("KH104".into(), "k8s/agent.yaml".into(), line)],
+        "{stderr}"
+    );
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("9 finding(s) baselined, 1 new"), "{stderr}");
+    assert!(stderr.contains("k8s/agent.yaml: KH104: "), "{stderr}");
+    // The same message from another spelling of the value: the line changed, so it is new.
+    edit(&agent, |t| t.replace("privileged: true", "privileged: yes"));
+    let (found, _, stderr) = against_baseline(root);
+    let privileged = line_of(&agent, "privileged: yes");
+    assert!(
+        found.contains(&("KH101".into(), "k8s/agent.yaml".into(), privileged)),
+        "{found:?} {stderr}"
+    );
+    assert_eq!(found.len(), 2, "{found:?}");
+}
+
+/// Written by keelhaul before baselines had version 2, for `pod.yaml` (a privileged pod,
+/// `--select KH101,KH103`).
+const V1_BASELINE: &str = r#"{
+  "version": 1,
+  "tool": "keelhaul",
+  "findings": [
+    {
+      "rule": "KH101",
+      "path": "pod.yaml",
+      "fingerprint": "aa0c497d406e3c6a",
+      "message": "container \"c\" of Pod \"p\" runs privileged: it gets every capability and the host's devices, and can take over the node"
+    },
+    {
+      "rule": "KH103",
+      "path": "pod.yaml",
+      "fingerprint": "7c688ef855f53ef7",
+      "message": "container \"c\" of Pod \"p\" may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set, so the image's USER decides"
+    }
+  ]
+}
+"#;
+
+#[test]
+fn a_version_1_baseline_is_still_honoured() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    common::write(root, "pod.yaml", PRIVILEGED_POD);
+    common::write(root, "old-baseline.json", V1_BASELINE);
+    let scan = |what: &str, new: usize| {
+        let out = keelhaul_in(root)
+            .args([
+                "scan",
+                "pod.yaml",
+                "--select",
+                "KH101,KH103",
+                "--format",
+                "json",
+            ])
+            .args(["--baseline", "old-baseline.json"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(findings(&out).len(), new, "{what}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(i32::from(new > 0)),
+            "{what}: {stderr}"
+        );
+        assert!(
+            stderr.contains("the baseline is version 1") && stderr.contains("--write-baseline"),
+            "{what}: {stderr}"
+        );
+        stderr
+    };
+    let stderr = scan("as recorded", 0);
+    assert!(stderr.contains("2 finding(s) baselined, 0 new"), "{stderr}");
+    edit(&root.join("pod.yaml"), |t| format!("# a note\n{t}"));
+    scan("a line above", 0);
+    edit(&root.join("pod.yaml"), |t| {
+        t.replace("privileged: true", "privileged: yes")
+    });
+    // Matched as version 1 always did: its fingerprint of KH103, on the `securityContext:`
+    // line above, covers the changed line too.
+    let stderr = scan("the value changed", 2);
+    assert!(
+        stderr.contains("pod.yaml: KH101: ") && stderr.contains("pod.yaml: KH103: "),
+        "{stderr}"
+    );
+
+    // Writing it again gives version 2.
+    keelhaul_in(root)
+        .args(["scan", "pod.yaml", "--select", "KH101,KH103"])
+        .args(["--write-baseline", "old-baseline.json"])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(root.join("old-baseline.json")).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(b["version"], 2);
+    assert_eq!(b["findings"].as_array().unwrap().len(), 2);
+}
+
+/// Two containers inherit one pod-level `runAsUser: 0`: two KH103 findings on one line, of one
+/// object and field path. Fixing the second container's leaves its entry, not the first's,
+/// listed as gone: their messages (which name the container) decide between equal entries.
+#[test]
+fn findings_on_a_shared_line_are_told_apart_by_their_container() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext:\n    runAsUser: 0\n  containers:\n  - name: app\n    image: nginx\n  - name: sidecar\n    image: busybox\n";
+    common::write(root, "pod.yaml", pod);
+    let args = ["scan", "pod.yaml", "--select", "KH103", "--format", "json"];
+    let out = keelhaul_in(root).args(args).output().unwrap();
+    assert_eq!(
+        findings(&out),
+        vec![
+            ("KH103".into(), "pod.yaml".into(), 7),
+            ("KH103".into(), "pod.yaml".into(), 7)
+        ]
+    );
+    keelhaul_in(root)
+        .args(args)
+        .args(["--write-baseline", "b.json"])
+        .assert()
+        .code(0);
+    // The first container (first in the baseline too) gets a user of its own.
+    edit(&root.join("pod.yaml"), |t| {
+        t.replace(
+            "    image: nginx\n",
+            "    image: nginx\n    securityContext:\n      runAsUser: 1000\n",
+        )
+    });
+    let out = keelhaul_in(root)
+        .args(args)
+        .args(["--baseline", "b.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 finding(s) baselined, 0 new"), "{stderr}");
+    assert!(
+        stderr.contains("pod.yaml: KH103: container \"app\" of Pod \"p\" runs as root"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("container \"sidecar\""), "{stderr}");
 }

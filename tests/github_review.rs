@@ -79,6 +79,7 @@ impl Repo {
             paths: vec![self.root().join("k8s")],
             rules,
             excerpts: false,
+            fingerprints: true,
             threads: Some(1),
             ..ScanOptions::default()
         })
@@ -412,7 +413,7 @@ fn file_mode_lists_findings_off_the_diff_in_the_body() {
         listed[0].starts_with("- `k8s/deploy.yaml:14` **KH114 service-account-token** (note): "),
         "{body}"
     );
-    assert!(listed[0].contains("<!-- keelhaul:v1 fp="), "{body}");
+    assert!(listed[0].contains("<!-- keelhaul:v2 fp="), "{body}");
     // Not in the pull request: not reported at all.
     assert!(!body.contains("debug-pod.yaml"), "{body}");
 }
@@ -451,7 +452,7 @@ fn a_fix_on_the_findings_lines_becomes_a_suggestion() {
     );
     let marker = kh501.trim_end().lines().last().unwrap();
     assert!(
-        marker.starts_with("<!-- keelhaul:v1 fp=") && marker.ends_with(" -->"),
+        marker.starts_with("<!-- keelhaul:v2 fp=") && marker.ends_with(" -->"),
         "{marker}"
     );
     // No fix, no suggestion.
@@ -714,6 +715,132 @@ fn a_rerun_does_not_list_the_body_again() {
         (0, 0, 7)
     );
     assert!(gh.review().is_none());
+}
+
+/// Issue 15, item 7: a comment follows its finding by what the finding is (rule, object,
+/// field path, the text of its line), so a push that edits the lines around it (here a
+/// field added inside the same container, below `spec:` where KH114 is) does not resolve
+/// it and post it again.
+#[test]
+fn an_edit_around_findings_between_pushes_keeps_their_comments() {
+    let repo = Repo::new();
+    let first = GitHub::start();
+    first.serve(json!([]), json!([]));
+    let outcome = post_review(
+        &repo.scan(),
+        &options(&first.server.uri(), &repo.root(), FilterMode::NoFilter),
+    );
+    assert_eq!((outcome.posted, outcome.in_body), (5, 2));
+    let review = first.review().unwrap();
+    let mut earlier_review = fixture("review-created.json");
+    earlier_review["body"] = review["body"].clone();
+
+    let deploy = repo.root().join("k8s/deploy.yaml");
+    let text = std::fs::read_to_string(&deploy).unwrap();
+    let pushed = text.replace(
+        "          securityContext:\n",
+        "          securityContext:\n            readOnlyRootFilesystem: true\n",
+    );
+    assert_ne!(pushed, text);
+    std::fs::write(&deploy, pushed).unwrap();
+    let result = repo.scan();
+    assert!(
+        summary(&result).contains(&("deploy.yaml".into(), 20, "KH101")),
+        "{:?}",
+        summary(&result)
+    );
+
+    let gh = GitHub::start();
+    gh.serve(
+        earlier_comments(review["comments"].as_array().unwrap()),
+        json!([earlier_review]),
+    );
+    let outcome = post_review(
+        &result,
+        &options(&gh.server.uri(), &repo.root(), FilterMode::NoFilter),
+    );
+    assert_eq!(
+        (outcome.posted, outcome.in_body, outcome.unchanged),
+        (0, 0, 7),
+        "{outcome:?}"
+    );
+    assert!(gh.review().is_none());
+    // Only the fixture's stale comment is marked resolved.
+    assert_eq!(gh.edits().iter().map(|e| e.0).collect::<Vec<_>>(), [1002]);
+}
+
+/// Comments posted by a keelhaul whose markers were version 1 (GitHub's line hash) are
+/// still recognised: not posted again, not resolved, their marker brought to version 2.
+#[test]
+fn comments_with_version_1_markers_are_recognised_and_updated() {
+    use keelhaul::finding::fingerprint::{fingerprint_v1, line_hashes};
+    let repo = Repo::new();
+    let result = repo.scan();
+    let first = GitHub::start();
+    first.serve(json!([]), json!([]));
+    post_review(
+        &result,
+        &options(&first.server.uri(), &repo.root(), FilterMode::Added),
+    );
+    let posted = first.review().unwrap()["comments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(posted.len(), 4);
+    // The same comments as the earlier keelhaul marked them.
+    let older: Vec<Value> = posted
+        .iter()
+        .map(|c| {
+            let (path, line) = (c["path"].as_str().unwrap(), c["line"].as_u64().unwrap());
+            let body = c["body"].as_str().unwrap();
+            let f = result
+                .findings
+                .iter()
+                .find(|f| {
+                    f.file.ends_with(path)
+                        && u64::from(f.span.start.line) == line
+                        && body.starts_with(&format!("**{} ", f.rule.id))
+                })
+                .expect("the comment's finding");
+            let text = std::fs::read_to_string(repo.root().join(path)).unwrap();
+            let hash = &line_hashes(&text)[line as usize - 1];
+            let fp = fingerprint_v1(f.rule.id, path, Some(hash), &f.message, 0);
+            let (kept, marker) = body.rsplit_once("<!-- keelhaul:v2 fp=").unwrap();
+            assert!(marker.ends_with(" -->"), "{body}");
+            let mut c = c.clone();
+            c["body"] = json!(format!("{kept}<!-- keelhaul:v1 fp={fp} -->"));
+            c
+        })
+        .collect();
+
+    let gh = GitHub::start();
+    gh.serve(earlier_comments(&older), json!([]));
+    let outcome = post_review(
+        &result,
+        &options(&gh.server.uri(), &repo.root(), FilterMode::Added),
+    );
+    assert_eq!(
+        (outcome.posted, outcome.updated, outcome.unchanged),
+        (0, 5, 0),
+        "{outcome:?}"
+    );
+    assert!(gh.review().is_none());
+    let mut edits = gh.edits();
+    edits.sort();
+    let ids: Vec<u64> = edits.iter().map(|e| e.0).collect();
+    assert_eq!(ids, [1002, 2001, 2002, 2003, 2004]);
+    // Each comment of a current finding now reads as this version posts it.
+    for (i, c) in posted.iter().enumerate() {
+        assert_eq!(edits[i + 1].1, c["body"].as_str().unwrap());
+    }
+    // The stale one keeps its version 1 marker.
+    assert!(
+        edits[0]
+            .1
+            .ends_with("<!-- keelhaul:v1 fp=00000000deadbeef -->"),
+        "{}",
+        edits[0].1
+    );
 }
 
 #[test]

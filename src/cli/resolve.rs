@@ -119,7 +119,8 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         fingerprints: args.format == Format::Sarif
             || args.sarif.is_some()
             || args.baseline.is_some()
-            || args.write_baseline.is_some(),
+            || args.write_baseline.is_some()
+            || args.pr_review,
         rules,
         settings,
     };

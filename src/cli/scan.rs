@@ -133,6 +133,12 @@ fn say_filtered(filtered: &Filtered, result: &ScanResult, diff_ref: Option<&str>
             applied.baselined,
             result.findings.len()
         );
+        if applied.version < crate::filter::baseline::VERSION {
+            eprintln!(
+                "keelhaul: the baseline is version {}, whose fingerprints change with the lines below a finding: write it again with --write-baseline",
+                applied.version
+            );
+        }
         if !applied.gone.is_empty() {
             eprintln!(
                 "keelhaul: {} baseline entr{} no longer occur (fixed since the baseline):",

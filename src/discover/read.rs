@@ -21,7 +21,7 @@ pub fn sizes(size: u64, limit: u64) -> (String, String) {
         return (format!("{size} bytes"), format!("{limit} bytes"));
     };
     let fmt = |n: u64, decimals: usize| {
-        if n % scale == 0 {
+        if n.is_multiple_of(scale) {
             format!("{} {unit}", n / scale)
         } else {
             format!("{:.decimals$} {unit}", n as f64 / scale as f64)

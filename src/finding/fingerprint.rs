@@ -2,6 +2,13 @@
 //! rolling polynomial hash over the 100 non-blank characters (UTF-16 code units, spaces and
 //! tabs skipped, line ends normalised) that start at each line, numbered per file so equal
 //! lines stay distinct. A result keeps its alert while the code around it moves.
+//!
+//! And keelhaul's own fingerprints of findings, for baselines and review markers: a
+//! finding's [`identity`] (rule, object, field path, the text of its own line) and, for a
+//! unique name within a scan, [`fingerprint_in_file`]. Version 1 of both hashed GitHub's
+//! line hash instead ([`fingerprint_v1`]), which covers the lines after the finding's too.
+
+use super::{Anchor, ResourceId};
 
 const BLOCK_SIZE: usize = 100;
 const MOD: u64 = 37;
@@ -166,12 +173,12 @@ pub(crate) fn fnv1a(parts: &[&[u8]]) -> u64 {
     h
 }
 
-/// A finding's fingerprint: its rule, its file and the GitHub line hash of its start line
-/// (which hashes what the line and those after it say, not where they are), so it survives
-/// edits elsewhere in the file. `occurrence` tells apart findings that share all three.
-/// Without the file's text (standard input, an unreadable file) the message stands in for
-/// the line hash.
-pub fn fingerprint(
+/// A finding's fingerprint as version 1 of the baseline (and of the review markers) took
+/// it: its rule, its file and the GitHub line hash of its start line (which hashes what the
+/// line and those after it say, so an edit on the lines below changes it). `occurrence`
+/// tells apart findings that share all three. Without the file's text (standard input, an
+/// unreadable file) the message stands in for the line hash. Kept to read old baselines.
+pub fn fingerprint_v1(
     rule: &str,
     path: &str,
     line_hash: Option<&str>,
@@ -191,9 +198,122 @@ pub fn fingerprint(
     )
 }
 
+/// The digest of a line's text as an [`Anchor`] keeps it: trimmed, runs of blanks made one
+/// space, so reindenting the line (moving its object into a `List`) does not change it.
+pub fn line_digest(line: &str) -> u64 {
+    let words: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
+    fnv1a(&words)
+}
+
+/// What a finding is, wherever its file is and whatever its line number: its rule, the
+/// object it is about (API group, kind, namespace, name), the field path to where it starts
+/// (which names the container it is in) and the text of its start line, not the lines
+/// around it.
+/// Edits above, below and inside the same block keep it; changing the line (the offending
+/// value) changes it. Without an anchor (the scan had no text for the finding) the message
+/// stands in. The file is not part of it: a baseline keeps the path beside it, so that an
+/// object moved to another file is still recognised.
+pub fn identity(
+    rule: &str,
+    resource: Option<&ResourceId>,
+    anchor: Option<&Anchor>,
+    message: &str,
+) -> u64 {
+    // Each optional part is marked present or absent, so that no value can pass for another.
+    fn opt(s: Option<&str>) -> Vec<u8> {
+        s.map_or_else(|| vec![0], |s| [&[1], s.as_bytes()].concat())
+    }
+    let group = resource.map(|r| r.api_version.rsplit_once('/').map_or("", |(g, _)| g));
+    let kind = resource.map(|r| r.kind.as_str());
+    let namespace = resource.and_then(|r| r.namespace.as_deref());
+    let name = resource.and_then(|r| r.name.as_deref());
+    let (field_path, line) = match anchor {
+        Some(a) => (opt(a.field_path.as_deref()), a.line.to_le_bytes().to_vec()),
+        None => (vec![2], message.as_bytes().to_vec()),
+    };
+    fnv1a(&[
+        rule.as_bytes(),
+        &opt(group),
+        &opt(kind),
+        &opt(namespace),
+        &opt(name),
+        &field_path,
+        &line,
+    ])
+}
+
+/// A finding's fingerprint within its file: its [`identity`], the file's repository-relative
+/// path, and which of the file's findings with that identity it is (in output order). Unique
+/// within a scan: what a pull-request review marks its comments with.
+pub fn fingerprint_in_file(identity: u64, path: &str, occurrence: usize) -> String {
+    let n = occurrence.to_string();
+    format!(
+        "{:016x}",
+        fnv1a(&[&identity.to_le_bytes(), path.as_bytes(), n.as_bytes()])
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::line_hashes;
+    use super::*;
+
+    #[test]
+    fn identities_change_with_what_the_finding_is_only() {
+        let deployment = |api_version: &str, name: &str| ResourceId {
+            api_version: api_version.into(),
+            kind: "Deployment".into(),
+            namespace: Some("ci".into()),
+            name: Some(name.into()),
+        };
+        let anchor = |path: &str, line: &str| Anchor {
+            field_path: Some(path.into()),
+            line: line_digest(line),
+        };
+        let sc = "spec.template.spec.containers[name=app].securityContext";
+        let web = deployment("apps/v1", "web");
+        let at = anchor(sc, "securityContext:");
+        let id = identity("KH103", Some(&web), Some(&at), "may run as root");
+        // Not the message (when there is an anchor), the indentation or the API version.
+        assert_eq!(
+            id,
+            identity("KH103", Some(&web), Some(&at), "reworded message")
+        );
+        assert_eq!(
+            id,
+            identity(
+                "KH103",
+                Some(&web),
+                Some(&anchor(sc, "    securityContext:  ")),
+                "m"
+            )
+        );
+        let beta = deployment("apps/v1beta2", "web");
+        assert_eq!(id, identity("KH103", Some(&beta), Some(&at), "m"));
+        // The rule, the object, the field path and the line.
+        assert_ne!(id, identity("KH106", Some(&web), Some(&at), "m"));
+        let api = deployment("apps/v1", "api");
+        assert_ne!(id, identity("KH103", Some(&api), Some(&at), "m"));
+        let other = deployment("extensions/v1beta1", "web");
+        assert_ne!(id, identity("KH103", Some(&other), Some(&at), "m"));
+        assert_ne!(id, identity("KH103", None, Some(&at), "m"));
+        let sidecar = anchor(
+            "spec.template.spec.containers[name=sidecar].securityContext",
+            "securityContext:",
+        );
+        assert_ne!(id, identity("KH103", Some(&web), Some(&sidecar), "m"));
+        let changed = anchor(sc, "securityContext: {}");
+        assert_ne!(id, identity("KH103", Some(&web), Some(&changed), "m"));
+        // Without an anchor, the message.
+        let bare = identity("KH103", Some(&web), None, "m");
+        assert_ne!(bare, identity("KH103", Some(&web), None, "n"));
+        assert_ne!(bare, id);
+        // In a file: by path and occurrence.
+        let fp = fingerprint_in_file(id, "k8s/a.yaml", 0);
+        assert_eq!(fp.len(), 16);
+        assert_eq!(fp, fingerprint_in_file(id, "k8s/a.yaml", 0));
+        assert_ne!(fp, fingerprint_in_file(id, "k8s/b.yaml", 0));
+        assert_ne!(fp, fingerprint_in_file(id, "k8s/a.yaml", 1));
+    }
 
     #[test]
     fn github_test_vectors() {

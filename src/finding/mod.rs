@@ -1,5 +1,6 @@
 //! Findings and rule metadata: what every stage after `check` passes along.
 
+pub mod anchor;
 pub mod fingerprint;
 pub mod fix;
 pub mod result;
@@ -10,6 +11,7 @@ use serde::Serialize;
 
 pub use crate::index::ResourceId;
 use crate::span::Span;
+pub use anchor::Anchor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -248,6 +250,9 @@ pub struct Finding {
     /// GitHub's fingerprint of the line the finding starts on (`primaryLocationLineHash`),
     /// when the scan was asked for fingerprints.
     pub line_hash: Option<Box<str>>,
+    /// Where the finding is, in words that survive lines moving (for baselines and review
+    /// markers), when the scan was asked for fingerprints.
+    pub anchor: Option<Box<Anchor>>,
     /// Set when a suppression silenced the finding: its justification (empty when none was
     /// given). Suppressed findings are kept apart from the report, for SARIF.
     pub suppressed: Option<Box<str>>,
@@ -271,6 +276,7 @@ impl Finding {
             excerpt: None,
             fix: None,
             line_hash: None,
+            anchor: None,
             suppressed: None,
             rendered: None,
         }

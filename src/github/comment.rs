@@ -7,35 +7,83 @@ use crate::finding::Finding;
 use crate::finding::fix::Edit;
 use crate::report::apply_fix::apply;
 
-/// The start of every marker; the version lets a later format change tell old markers apart.
-const MARKER_PREFIX: &str = "<!-- keelhaul:v1 fp=";
+/// The start of a marker; the version tells the fingerprints apart: version 2 fingerprints
+/// a finding by what it is ([`crate::finding::fingerprint::fingerprint_in_file`]), version 1
+/// by GitHub's line hash ([`crate::finding::fingerprint::fingerprint_v1`]). keelhaul writes
+/// version 2 and still recognises comments it posted with version 1 markers.
+const MARKER_PREFIX: &str = "<!-- keelhaul:v";
+const MARKER_FP: &str = " fp=";
 const MARKER_SUFFIX: &str = " -->";
+/// The version of the markers keelhaul writes.
+pub const MARKER_VERSION: u8 = 2;
 /// What a resolved comment starts with (its old text follows, struck through).
 pub const RESOLVED_PREFIX: &str = "**Resolved**";
 
-/// The hidden marker for a fingerprint.
+/// A fingerprint as a marker carries it, with the marker's version.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Marked {
+    pub version: u8,
+    pub fp: String,
+}
+
+impl Marked {
+    /// A fingerprint of the version keelhaul writes.
+    pub fn current(fp: &str) -> Marked {
+        Marked {
+            version: MARKER_VERSION,
+            fp: fp.to_string(),
+        }
+    }
+
+    /// The hidden marker that carries it.
+    pub fn marker(&self) -> String {
+        format!(
+            "{MARKER_PREFIX}{}{MARKER_FP}{}{MARKER_SUFFIX}",
+            self.version, self.fp
+        )
+    }
+}
+
+/// The hidden marker for a fingerprint of the current version.
 pub fn marker(fp: &str) -> String {
-    format!("{MARKER_PREFIX}{fp}{MARKER_SUFFIX}")
+    Marked::current(fp).marker()
+}
+
+/// The marked fingerprint `text` starts with (the prefix already taken off): a known
+/// version, then a non-empty hexadecimal fingerprint, then the end of the marker.
+fn parse_marker(text: &str) -> Option<(Marked, &str)> {
+    let (version, rest) = text.split_once(MARKER_FP)?;
+    let version = match version {
+        "1" => 1,
+        "2" => 2,
+        _ => return None,
+    };
+    let (fp, rest) = rest.split_once(MARKER_SUFFIX)?;
+    let fp_ok = !fp.is_empty() && fp.bytes().all(|b| b.is_ascii_hexdigit());
+    fp_ok.then(|| {
+        (
+            Marked {
+                version,
+                fp: fp.to_string(),
+            },
+            rest,
+        )
+    })
 }
 
 /// The fingerprint in `body`'s marker. The marker must be the body's last line, as keelhaul
 /// writes it: a reply that quotes a keelhaul comment is not taken for one.
-pub fn marker_in(body: &str) -> Option<&str> {
+pub fn marker_in(body: &str) -> Option<Marked> {
     let last = body.trim_end().lines().last()?.trim();
-    let fp = last
-        .strip_prefix(MARKER_PREFIX)?
-        .strip_suffix(MARKER_SUFFIX)?;
-    (!fp.is_empty() && fp.bytes().all(|b| b.is_ascii_hexdigit())).then_some(fp)
+    let (marked, rest) = parse_marker(last.strip_prefix(MARKER_PREFIX)?)?;
+    rest.is_empty().then_some(marked)
 }
 
 /// Every fingerprint marked anywhere in `text` (a review body lists several findings, each
 /// with its marker).
-pub fn markers_in_text(text: &str) -> impl Iterator<Item = &str> {
-    text.match_indices(MARKER_PREFIX).filter_map(move |(i, _)| {
-        let rest = &text[i + MARKER_PREFIX.len()..];
-        let fp = &rest[..rest.find(MARKER_SUFFIX)?];
-        (!fp.is_empty() && fp.bytes().all(|b| b.is_ascii_hexdigit())).then_some(fp)
-    })
+pub fn markers_in_text(text: &str) -> impl Iterator<Item = Marked> + '_ {
+    text.match_indices(MARKER_PREFIX)
+        .filter_map(move |(i, _)| parse_marker(&text[i + MARKER_PREFIX.len()..]).map(|m| m.0))
 }
 
 /// Whether a keelhaul comment says its finding is resolved.
@@ -43,10 +91,8 @@ pub fn is_resolved(body: &str) -> bool {
     body.trim_start().starts_with(RESOLVED_PREFIX)
 }
 
-/// A finding's fingerprint (shared with the baseline: see [`crate::finding::fingerprint::fingerprint`]).
-pub use crate::finding::fingerprint::fingerprint;
 #[cfg(test)]
-use crate::finding::fingerprint::fnv1a;
+use crate::finding::fingerprint::{fingerprint_v1, fnv1a};
 
 /// Escapes what GitHub's Markdown would take for HTML (`<stdin>` would vanish as a tag, and a
 /// message must never be able to close or forge a marker), outside code spans.
@@ -130,7 +176,7 @@ pub fn suggestion_block(lines: &str) -> String {
     }
 }
 
-/// The body of the review comment on `f`.
+/// The body of the review comment on `f`, marked with `fp` (current version).
 pub fn comment_body(f: &Finding, suggestion: Option<&str>, fp: &str) -> String {
     let mut out = headline(f);
     out.push_str("\n\n");
@@ -149,8 +195,9 @@ pub fn comment_body(f: &Finding, suggestion: Option<&str>, fp: &str) -> String {
 }
 
 /// The text of a comment whose finding is gone: a note, then the old headline struck
-/// through (the rest of the old text dropped, the marker kept so later runs leave it be).
-pub fn resolved_body(old: &str, fp: &str) -> String {
+/// through (the rest of the old text dropped, the marker kept as it was, version included, so
+/// later runs leave it be).
+pub fn resolved_body(old: &str, marked: &Marked) -> String {
     let first = old
         .lines()
         .map(str::trim)
@@ -163,7 +210,7 @@ pub fn resolved_body(old: &str, fp: &str) -> String {
         out.push_str(&format!("\n\n~~{struck}~~"));
     }
     out.push_str("\n\n");
-    out.push_str(&marker(fp));
+    out.push_str(&marked.marker());
     out
 }
 
@@ -175,27 +222,53 @@ mod tests {
     #[test]
     fn markers_round_trip_and_only_as_the_last_line() {
         let body = format!("text\n\n{}\n", marker("00ff12"));
-        assert_eq!(marker_in(&body), Some("00ff12"));
+        assert!(body.contains("<!-- keelhaul:v2 fp=00ff12 -->"), "{body}");
+        assert_eq!(marker_in(&body), Some(Marked::current("00ff12")));
         assert_eq!(
             marker_in(&format!("> {}\n\nI disagree", marker("ab"))),
             None
         );
+        // Markers of version 1 are read with their version; unknown versions are not.
+        assert_eq!(
+            marker_in("old\n<!-- keelhaul:v1 fp=0a -->"),
+            Some(Marked {
+                version: 1,
+                fp: "0a".into()
+            })
+        );
+        assert_eq!(marker_in("<!-- keelhaul:v3 fp=0a -->"), None);
         assert_eq!(marker_in("<!-- keelhaul:v1 fp= -->"), None);
         assert_eq!(marker_in("<!-- keelhaul:v1 fp=zz -->"), None);
+        assert_eq!(marker_in("<!-- keelhaul:v2 fp=0a --> and more"), None);
         assert_eq!(marker_in(""), None);
         let review = format!(
-            "- a {}\n- b {}\n<!-- keelhaul:v1 fp=x y -->",
+            "- a {}\n- b {}\n- c <!-- keelhaul:v1 fp=03 -->\n<!-- keelhaul:v1 fp=x y -->",
             marker("01"),
             marker("02")
         );
+        let fps: Vec<(u8, String)> = markers_in_text(&review)
+            .map(|m| (m.version, m.fp))
+            .collect();
         assert_eq!(
-            markers_in_text(&review).collect::<Vec<_>>(),
-            vec!["01", "02"]
+            fps,
+            vec![(2, "01".into()), (2, "02".into()), (1, "03".into())]
+        );
+        let resolved = resolved_body(
+            &format!("**KH101** x\n\n{}", marker("0b")),
+            &Marked {
+                version: 1,
+                fp: "0b".into(),
+            },
+        );
+        assert!(
+            resolved.ends_with("<!-- keelhaul:v1 fp=0b -->"),
+            "{resolved}"
         );
     }
 
     #[test]
     fn fingerprints_are_stable_and_distinct() {
+        let fingerprint = fingerprint_v1;
         let a = fingerprint("KH101", "k8s/a.yaml", Some("abc:1"), "m", 0);
         assert_eq!(
             a,

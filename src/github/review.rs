@@ -14,6 +14,7 @@ use super::client::{Api, ApiError};
 use super::comment;
 use super::event::{self, PullRequest};
 use crate::filter::unified_diff::{self as diff, FileDiff};
+use crate::finding::fingerprint::{fingerprint_in_file, fingerprint_v1, identity};
 use crate::finding::result::ScanResult;
 use crate::finding::{Finding, Severity};
 
@@ -143,6 +144,8 @@ const TOTAL_TIMEOUT: Duration = Duration::from_secs(300);
 /// Posts the findings of `result` as a review on the pull request of the current GitHub
 /// Actions run. Never panics, never fails: what could not be done is in `skipped`. It runs
 /// a Tokio runtime of its own, so it is called from synchronous code, not from a task.
+/// `result` comes from a scan asked for fingerprints (`ScanOptions::fingerprints`): a
+/// finding's marker is made of its anchor, without which its message stands in.
 pub fn post_review(result: &ScanResult, opts: &ReviewOptions) -> ReviewOutcome {
     let run = std::panic::AssertUnwindSafe(|| post_review_inner(result, opts));
     std::panic::catch_unwind(run).unwrap_or_else(|_| ReviewOutcome {
@@ -212,7 +215,11 @@ struct Item<'a> {
     finding: &'a Finding,
     /// Relative to the repository root; `None` for standard input or a file outside it.
     path: Option<String>,
+    /// Its fingerprint, as this version marks comments with.
     fp: String,
+    /// Its fingerprint as version 1 markers had it, to recognise comments posted by an
+    /// earlier keelhaul.
+    fp_v1: String,
     /// The lines it covers (1-based, inclusive).
     first: u32,
     last: u32,
@@ -222,6 +229,19 @@ struct Item<'a> {
     /// another line (the patch that removes a field, the values line a template reads) is
     /// reported when that line changed.
     related: Vec<(String, u32)>,
+}
+
+impl Item<'_> {
+    /// The finding's marked fingerprints, current first.
+    fn marks(&self) -> [comment::Marked; 2] {
+        [
+            comment::Marked::current(&self.fp),
+            comment::Marked {
+                version: 1,
+                fp: self.fp_v1.clone(),
+            },
+        ]
+    }
 }
 
 /// The first and last line a span covers: an end at column 0 of a later line ends on the
@@ -235,7 +255,10 @@ fn line_range(f: &Finding) -> (u32, u32) {
     (first, last.max(first))
 }
 
-/// Repository paths, fingerprints and file texts for every finding, in output order.
+/// Repository paths, fingerprints and file texts for every finding, in output order. A
+/// finding's fingerprint is its identity (rule, object, field path, the text of its line)
+/// with its file, numbered among the file's findings of that identity: an edit around it
+/// between two pushes keeps its comment.
 fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
     // file name in reports → (repo-relative path, text, GitHub line hashes)
     type FileInfo = (
@@ -245,6 +268,7 @@ fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
     );
     let mut files: HashMap<&str, FileInfo> = HashMap::new();
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut seen_ids: HashMap<(String, u64), usize> = HashMap::new();
     let mut out = Vec::with_capacity(result.findings.len());
     for f in &result.findings {
         let (path, text, hashes) = files.entry(&f.file).or_insert_with(|| {
@@ -278,7 +302,16 @@ fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
             line_hash.unwrap_or(&f.message).to_string(),
         );
         let n = seen.entry(key).or_insert(0);
-        let fp = comment::fingerprint(f.rule.id, shown_path, line_hash, &f.message, *n);
+        let fp_v1 = fingerprint_v1(f.rule.id, shown_path, line_hash, &f.message, *n);
+        *n += 1;
+        let id = identity(
+            f.rule.id,
+            f.resource.as_deref(),
+            f.anchor.as_deref(),
+            &f.message,
+        );
+        let n = seen_ids.entry((shown_path.to_string(), id)).or_insert(0);
+        let fp = fingerprint_in_file(id, shown_path, *n);
         *n += 1;
         let related = f
             .related
@@ -293,6 +326,7 @@ fn prepare<'a>(result: &'a ScanResult, root: &Path) -> Vec<Item<'a>> {
             finding: f,
             path: path.clone(),
             fp,
+            fp_v1,
             first,
             last,
             text: text.clone(),
@@ -418,7 +452,7 @@ async fn review(
     // Findings listed in an earlier review's body are not listed again.
     let before = plan.body_items.len();
     plan.body_items
-        .retain(|i| !listed_before.contains(&items[*i].fp));
+        .retain(|i| !items[*i].marks().iter().any(|m| listed_before.contains(m)));
     outcome.unchanged += before - plan.body_items.len();
 
     plan.patches.extend(stale_patches(items, &earlier));
@@ -508,12 +542,12 @@ async fn earlier_comments(
     pull: &str,
     pr: &PullRequest,
     api_url: &str,
-) -> Result<HashMap<String, Earlier>, String> {
+) -> Result<HashMap<comment::Marked, Earlier>, String> {
     let (comments, _) = api
         .list(&format!("{pull}/comments"), MAX_COMMENT_PAGES)
         .await
         .map_err(|e| describe("cannot list the review comments", &e, pr, api_url))?;
-    let mut earlier: HashMap<String, Earlier> = HashMap::new();
+    let mut earlier: HashMap<comment::Marked, Earlier> = HashMap::new();
     for c in &comments {
         if c.get("in_reply_to_id").is_some_and(|v| !v.is_null()) {
             continue;
@@ -524,8 +558,8 @@ async fn earlier_comments(
         ) else {
             continue;
         };
-        if let Some(fp) = comment::marker_in(body) {
-            earlier.entry(fp.to_string()).or_insert(Earlier {
+        if let Some(marked) = comment::marker_in(body) {
+            earlier.entry(marked).or_insert(Earlier {
                 id,
                 body: body.to_string(),
             });
@@ -536,7 +570,7 @@ async fn earlier_comments(
 
 /// The fingerprints of findings listed in earlier reviews' bodies. Only to avoid listing a
 /// finding twice: when the reviews cannot be read, a finding is listed again.
-async fn listed_in_earlier_reviews(api: &Api, pull: &str) -> HashSet<String> {
+async fn listed_in_earlier_reviews(api: &Api, pull: &str) -> HashSet<comment::Marked> {
     match api
         .list(&format!("{pull}/reviews"), MAX_COMMENT_PAGES)
         .await
@@ -545,7 +579,6 @@ async fn listed_in_earlier_reviews(api: &Api, pull: &str) -> HashSet<String> {
             .iter()
             .filter_map(|r| r.get("body").and_then(Value::as_str))
             .flat_map(comment::markers_in_text)
-            .map(str::to_string)
             .collect(),
         Err(_) => HashSet::new(),
     }
@@ -570,7 +603,7 @@ fn plan_review(
     items: &[Item<'_>],
     mode: FilterMode,
     changes: &Changes,
-    earlier: &HashMap<String, Earlier>,
+    earlier: &HashMap<comment::Marked, Earlier>,
     outcome: &mut ReviewOutcome,
 ) -> Plan {
     let mut plan = Plan {
@@ -585,7 +618,8 @@ fn plan_review(
             continue;
         }
         plan.reported += 1;
-        if let Some(old) = earlier.get(&item.fp) {
+        // A comment with a version 1 marker is brought to the current one (its body differs).
+        if let Some(old) = item.marks().iter().find_map(|m| earlier.get(m)) {
             if let Place::Inline { whole, .. } = p {
                 let new = inline_body(item, whole);
                 if new.trim() != old.body.trim() {
@@ -633,16 +667,19 @@ fn cap_inline(items: &[Item<'_>], plan: &mut Plan) -> usize {
 
 /// Earlier comments whose finding is gone, marked resolved (those already marked are left
 /// alone), oldest first.
-fn stale_patches(items: &[Item<'_>], earlier: &HashMap<String, Earlier>) -> Vec<(u64, String)> {
-    let current: HashSet<&str> = items.iter().map(|i| i.fp.as_str()).collect();
-    let mut stale: Vec<(&String, &Earlier)> = earlier
+fn stale_patches(
+    items: &[Item<'_>],
+    earlier: &HashMap<comment::Marked, Earlier>,
+) -> Vec<(u64, String)> {
+    let current: HashSet<comment::Marked> = items.iter().flat_map(Item::marks).collect();
+    let mut stale: Vec<(&comment::Marked, &Earlier)> = earlier
         .iter()
-        .filter(|(fp, c)| !current.contains(fp.as_str()) && !comment::is_resolved(&c.body))
+        .filter(|(m, c)| !current.contains(m) && !comment::is_resolved(&c.body))
         .collect();
     stale.sort_by_key(|(_, c)| c.id);
     stale
         .into_iter()
-        .map(|(fp, c)| (c.id, comment::resolved_body(&c.body, fp)))
+        .map(|(m, c)| (c.id, comment::resolved_body(&c.body, m)))
         .collect()
 }
 

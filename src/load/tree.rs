@@ -151,3 +151,187 @@ impl Document {
         }
     }
 }
+
+/// How deep `Document::field_path_at` goes at most: far beyond any manifest, and a bound on
+/// the walk whatever the tree.
+const MAX_PATH_DEPTH: usize = 256;
+
+impl Document {
+    /// The field path from the root to the deepest node at `pos`
+    /// (`spec.template.spec.containers[name=app].securityContext`): where a finding is, in
+    /// words that do not change when lines move or the block around it grows. A sequence item
+    /// is named by its `name` (or its `metadata.name`, for the items of a `List`), so
+    /// reordering containers keeps the path; a scalar item by its value (`add[=NET_RAW]`);
+    /// any other item is `[]`, not its index, so removing an item above it keeps the path too
+    /// (the line's text tells such items apart).
+    /// A key that a dot would make ambiguous is quoted (`labels["app.kubernetes.io/name"]`).
+    /// `None` when `pos` is not inside the document.
+    pub fn field_path_at(&self, pos: Pos) -> Option<String> {
+        let mut node = self.root?;
+        if !self.span(node).contains_pos(pos) {
+            return None;
+        }
+        let mut path = String::new();
+        for _ in 0..MAX_PATH_DEPTH {
+            let next = match self.node(node).kind {
+                NodeKind::Mapping { .. } => self.entry_at(node, pos).map(|e| {
+                    push_key(&mut path, self.scalar(e.key).unwrap_or("?"));
+                    e.value
+                }),
+                NodeKind::Sequence { .. } => self
+                    .item_at(node, pos)
+                    .inspect(|&item| self.push_item(&mut path, item)),
+                NodeKind::Scalar { .. } => None,
+            };
+            match next {
+                Some(n) if self.span(n).contains_pos(pos) => node = n,
+                _ => break,
+            }
+        }
+        Some(path)
+    }
+
+    /// The entry of `map` that `pos` falls in: from its key's start to its value's end (or
+    /// its key's end, for an empty value).
+    fn entry_at(&self, map: NodeId, pos: Pos) -> Option<Entry> {
+        self.entries(map).find(|e| {
+            let (k, v) = (self.span(e.key), self.span(e.value));
+            k.start <= pos && (pos < v.end || pos < k.end)
+        })
+    }
+
+    /// The item of `seq` that `pos` falls in, or whose first line it is on (the `- ` before
+    /// an item is not part of it).
+    fn item_at(&self, seq: NodeId, pos: Pos) -> Option<NodeId> {
+        self.items(seq).iter().copied().find(|&i| {
+            let s = self.span(i);
+            s.contains_pos(pos) || (s.start.line == pos.line && pos <= s.start)
+        })
+    }
+
+    /// Appends a sequence item to a field path: `[name=app]`, `[=NET_RAW]` or `[]`.
+    fn push_item(&self, path: &mut String, item: NodeId) {
+        path.push('[');
+        if let Some(name) = self.item_name(item) {
+            path.push_str("name=");
+            path.push_str(name);
+        } else if let Some(value) = self.scalar(item) {
+            path.push('=');
+            path.push_str(value);
+        }
+        path.push(']');
+    }
+
+    /// A sequence item's name: its `name`, else its `metadata.name`, when a scalar.
+    fn item_name(&self, item: NodeId) -> Option<&str> {
+        if !self.is_mapping(item) {
+            return None;
+        }
+        self.get(item, "name")
+            .or_else(|| self.path(item, &["metadata", "name"]))
+            .and_then(|n| self.scalar(n))
+    }
+}
+
+/// Appends a mapping key to a field path: `.key`, or `["key"]` when the key holds a character
+/// that would make the path ambiguous.
+fn push_key(path: &mut String, key: &str) {
+    if key.is_empty() || key.contains(['.', '[', ']', '"']) {
+        path.push_str(&format!("[{key:?}]"));
+        return;
+    }
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(key);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::load_text;
+    use crate::span::Pos;
+
+    /// The field path at `line`, column `col` (1-based line, 0-based column), in the
+    /// document that holds it.
+    fn at(text: &str, line: u32, col: u32) -> Option<String> {
+        let pos = Pos { line, col };
+        load_text(text)
+            .docs
+            .iter()
+            .find_map(|d| d.field_path_at(pos))
+    }
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    app.kubernetes.io/name: p\nspec:\n  containers:\n    - name: app\n      image: nginx\n      securityContext:\n        privileged: true\n        capabilities:\n          add: [NET_RAW, SYS_ADMIN]\n      ports:\n        - containerPort: 80\n";
+
+    #[test]
+    fn keys_values_and_named_items() {
+        let sc = "spec.containers[name=app].securityContext";
+        // On the key, on the value, and on the line of the `- ` before an item.
+        assert_eq!(at(POD, 11, 6).as_deref(), Some(sc));
+        assert_eq!(
+            at(POD, 12, 20).as_deref(),
+            Some(&*format!("{sc}.privileged"))
+        );
+        assert_eq!(at(POD, 9, 4).as_deref(), Some("spec.containers[name=app]"));
+        assert_eq!(
+            at(POD, 9, 6).as_deref(),
+            Some("spec.containers[name=app].name")
+        );
+        // Scalar items are named by their value; other items without a name are not
+        // numbered.
+        assert_eq!(
+            at(POD, 14, 25).as_deref(),
+            Some(&*format!("{sc}.capabilities.add[=SYS_ADMIN]"))
+        );
+        assert_eq!(
+            at(POD, 14, 16).as_deref(),
+            Some(&*format!("{sc}.capabilities.add[=NET_RAW]"))
+        );
+        assert_eq!(
+            at(POD, 16, 10).as_deref(),
+            Some("spec.containers[name=app].ports[].containerPort")
+        );
+        assert_eq!(
+            at(POD, 6, 4).as_deref(),
+            Some("metadata.labels[\"app.kubernetes.io/name\"]")
+        );
+        assert_eq!(at(POD, 40, 0), None);
+    }
+
+    #[test]
+    fn moving_lines_and_reordering_containers_keep_the_path() {
+        let moved = format!(
+            "# a note\n\n{}",
+            POD.replace(
+                "    - name: app\n",
+                "    - name: sidecar\n      image: busybox\n    - name: app\n",
+            )
+        );
+        assert_eq!(
+            at(&moved, 16, 20).as_deref(),
+            Some("spec.containers[name=app].securityContext.privileged")
+        );
+        assert_eq!(
+            at(&moved, 11, 12).as_deref(),
+            Some("spec.containers[name=sidecar].name")
+        );
+        assert_eq!(
+            at(&moved, 13, 8).as_deref(),
+            Some("spec.containers[name=app].name")
+        );
+    }
+
+    #[test]
+    fn list_items_json_and_documents() {
+        let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: web\n  spec:\n    hostNetwork: true\n";
+        assert_eq!(
+            at(list, 9, 17).as_deref(),
+            Some("items[name=web].spec.hostNetwork")
+        );
+        let json = "{\"kind\": \"Pod\", \"spec\": {\"hostPID\": true}}";
+        assert_eq!(at(json, 1, 37).as_deref(), Some("spec.hostPID"));
+        let two = "a: 1\n---\nb:\n  c: 2\n";
+        assert_eq!(at(two, 4, 5).as_deref(), Some("b.c"));
+        assert_eq!(at(two, 1, 3).as_deref(), Some("a"));
+    }
+}

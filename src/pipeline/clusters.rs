@@ -105,6 +105,7 @@ pub(super) fn check_clusters(
     }
     if cx.opts.fingerprints {
         attach_line_hashes(text, &mut found);
+        attach_anchors(text, &[], &mut found);
     }
     out.findings.extend(found);
 }

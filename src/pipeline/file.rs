@@ -217,12 +217,15 @@ pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mu
             out.suppressions = Some((file.clone(), sups));
         }
     }
+    let trees = opts.fingerprints.then(|| docs.clone());
     let masks = check_documents(&file, text, docs, cx, out);
     if opts.excerpts && !out.findings.is_empty() {
         attach_excerpts(text, &masks, &mut out.findings);
     }
     if opts.fingerprints && !out.findings.is_empty() {
         attach_line_hashes(text, &mut out.findings);
+        let trees: Vec<&Document> = trees.iter().flatten().map(|d| &**d).collect();
+        attach_anchors(text, &trees, &mut out.findings);
     }
     // A workflow's `run:` steps (or any YAML) may create clusters with `az aks`.
     if has(text, "az aks") && opts.rules.iter().any(|r| r.reads_clusters()) {

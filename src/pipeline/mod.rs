@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input, read};
 use crate::filter::suppress::{self, Suppression};
+use crate::finding::anchor::attach_anchors;
 use crate::finding::result::{Notice, ScanResult, Stats};
 use crate::finding::{Finding, RuleMeta};
 use crate::index::{self, Index, NotAnObject};
@@ -50,7 +51,8 @@ pub struct ScanOptions {
     pub rules: Vec<&'static dyn Rule>,
     /// Keep the source lines of each finding (for snippets).
     pub excerpts: bool,
-    /// Compute GitHub's line fingerprint of each finding (for SARIF).
+    /// Compute GitHub's line fingerprint of each finding (for SARIF) and its anchor (for
+    /// baselines and pull-request reviews).
     pub fingerprints: bool,
     pub settings: Settings,
     /// Rendering of Helm charts and Kustomize overlays (off unless asked for; the command
@@ -469,6 +471,14 @@ fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opt
         let Some(text) = text else { continue };
         if opts.fingerprints {
             attach_line_hashes(text, group);
+            // Read again for the field paths; a finding moved to a template keeps the one
+            // its render gave it (a template is no tree).
+            let loaded = group
+                .iter()
+                .any(|f| f.rendered.is_none())
+                .then(|| load::load_text(text));
+            let docs: Vec<&Document> = loaded.iter().flat_map(|l| &l.docs).collect();
+            attach_anchors(text, &docs, group);
         }
         if !opts.excerpts {
             continue;
