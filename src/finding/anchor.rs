@@ -69,6 +69,7 @@ mod tests {
         security_severity: None,
         scope: Scope::Object,
         pss_control: None,
+        tags: &[],
         page: "",
     };
 
