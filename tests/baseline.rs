@@ -744,3 +744,73 @@ fn findings_on_a_shared_line_are_told_apart_by_their_container() {
     );
     assert!(!stderr.contains("container \"sidecar\""), "{stderr}");
 }
+
+fn kustomize_available() -> bool {
+    ["kubectl", "kustomize"].iter().any(|t| {
+        std::process::Command::new(t)
+            .args(["version", "--client"])
+            .output()
+            .is_ok()
+    })
+}
+
+/// Issue 15, item 1: a baselined finding is new again when one of its places changes, not
+/// only its own line: here the base line a patch's removal is reported with.
+#[test]
+fn a_baselined_finding_is_new_when_a_related_line_changes() {
+    if !kustomize_available() {
+        eprintln!("SKIPPED: needs kubectl or kustomize");
+        assert!(std::env::var_os("CI").is_none(), "CI must have kubectl");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let base = std::fs::read_to_string(
+        common::root().join("testdata/render/kustomize-removals/base/api.yaml"),
+    )
+    .unwrap();
+    common::write(root, "base/api.yaml", &base);
+    common::write(root, "base/kustomization.yaml", "resources:\n- api.yaml\n");
+    common::write(
+        root,
+        "overlay/kustomization.yaml",
+        "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: api}\n  patch: |\n    - op: remove\n      path: /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem\n",
+    );
+    let scan = |extra: &[&str]| {
+        keelhaul_in(root)
+            .args(["scan", ".", "--format", "json", "--select", "KH106"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = scan(&["--write-baseline", "keelhaul-baseline.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let (got, code) = {
+        let out = scan(&["--baseline", "keelhaul-baseline.json"]);
+        (findings(&out), out.status.code())
+    };
+    assert!(got.is_empty(), "baselined: {got:?}");
+    assert_eq!(code, Some(0));
+    // Edits elsewhere in the base keep it baselined.
+    edit(&root.join("base/api.yaml"), |t| format!("# the api\n{t}"));
+    let out = scan(&["--baseline", "keelhaul-baseline.json"]);
+    assert!(findings(&out).is_empty(), "{:?}", findings(&out));
+    // The base line the removal is reported with changes: a new finding, on the patch.
+    edit(&root.join("base/api.yaml"), |t| {
+        t.replace(
+            "readOnlyRootFilesystem: true",
+            "readOnlyRootFilesystem: true # hardened",
+        )
+    });
+    let out = scan(&["--baseline", "keelhaul-baseline.json"]);
+    assert_eq!(
+        findings(&out),
+        [(
+            "KH106".to_string(),
+            "./overlay/kustomization.yaml".to_string(),
+            6
+        )],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -20,6 +20,39 @@ pub struct Anchor {
     /// The start line's text, trimmed, blanks collapsed, as a digest
     /// ([`super::fingerprint::line_digest`]): a line can be a whole minified JSON file.
     pub line: u64,
+    /// The texts of the lines of its related places (the base line a patch removes, the
+    /// values line a template reads), as one digest; 0 when it has none. A finding made
+    /// through another line is a new finding when that line changes.
+    pub related: u64,
+}
+
+/// Adds to each finding's anchor the digest of its related places' lines, read with `text_of`
+/// (a file name as reports give it → its text).
+pub fn attach_related(findings: &mut [Finding], text_of: &mut dyn FnMut(&str) -> Option<String>) {
+    let mut texts: HashMap<std::sync::Arc<str>, Option<Vec<u64>>> = HashMap::new();
+    for f in findings.iter_mut() {
+        if f.related.is_empty() || f.anchor.is_none() {
+            continue;
+        }
+        let mut lines = Vec::with_capacity(f.related.len());
+        for r in &f.related {
+            let file = r.file.clone().unwrap_or_else(|| f.file.clone());
+            let digests = texts
+                .entry(file.clone())
+                .or_insert_with(|| text_of(&file).map(|t| t.lines().map(line_digest).collect()));
+            let at = r.span.start.line.max(1) as usize - 1;
+            let d = digests
+                .as_ref()
+                .and_then(|d| d.get(at))
+                .copied()
+                .unwrap_or(0);
+            lines.push(d.to_le_bytes());
+        }
+        let parts: Vec<&[u8]> = lines.iter().map(|b| b.as_slice()).collect();
+        if let Some(a) = f.anchor.as_mut() {
+            a.related = super::fingerprint::fnv1a(&parts);
+        }
+    }
 }
 
 /// Gives each finding its anchor: the field path to where it starts, in the document of
@@ -46,7 +79,11 @@ pub fn attach_anchors(text: &str, docs: &[&Document], findings: &mut [Finding]) 
                 .find_map(|d| d.field_path_at(pos))
                 .map(String::into_boxed_str),
         };
-        f.anchor = Some(Box::new(Anchor { field_path, line }));
+        f.anchor = Some(Box::new(Anchor {
+            field_path,
+            line,
+            related: 0,
+        }));
     }
 }
 

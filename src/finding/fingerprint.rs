@@ -231,7 +231,7 @@ pub fn identity(
         Some(a) => (opt(a.field_path.as_deref()), a.line.to_le_bytes().to_vec()),
         None => (vec![2], message.as_bytes().to_vec()),
     };
-    fnv1a(&[
+    let parts: [&[u8]; 7] = [
         rule.as_bytes(),
         &opt(group),
         &opt(kind),
@@ -239,7 +239,18 @@ pub fn identity(
         &opt(name),
         &field_path,
         &line,
-    ])
+    ];
+    // The lines of related places count only when there are some: fingerprints of findings
+    // without them are what they were.
+    match anchor.map(|a| a.related).filter(|&r| r != 0) {
+        Some(r) => {
+            let r = r.to_le_bytes();
+            let mut all = parts.to_vec();
+            all.push(&r);
+            fnv1a(&all)
+        }
+        None => fnv1a(&parts),
+    }
 }
 
 /// A finding's fingerprint within its file: its [`identity`], the file's repository-relative
@@ -268,6 +279,7 @@ mod tests {
         let anchor = |path: &str, line: &str| Anchor {
             field_path: Some(path.into()),
             line: line_digest(line),
+            related: 0,
         };
         let sc = "spec.template.spec.containers[name=app].securityContext";
         let web = deployment("apps/v1", "web");

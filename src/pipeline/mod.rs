@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use crate::check::{self, Rule, Settings};
 use crate::discover::{self, DiscoverOptions, Input, read};
 use crate::filter::suppress::{self, Suppression};
-use crate::finding::anchor::attach_anchors;
+use crate::finding::anchor::{attach_anchors, attach_related};
 use crate::finding::result::{Notice, ScanResult, Stats};
 use crate::finding::{Finding, RuleMeta};
 use crate::index::{self, Index, NotAnObject};
@@ -119,6 +119,20 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     }
     if !phase.rendered.is_empty() || !phase.charts.is_empty() {
         map_back(&mut result, &phase, opts);
+    }
+    if opts.fingerprints {
+        // A finding made through another line (a patch's removal, a values line) is a new
+        // one when that line changes.
+        let mut text_of = |file: &str| -> Option<String> {
+            if file == "<stdin>" {
+                return stdin_bytes
+                    .and_then(|b| load::decode(b).ok())
+                    .map(str::to_string);
+            }
+            let bytes = std::fs::read(file).ok()?;
+            load::decode(&bytes).ok().map(str::to_string)
+        };
+        attach_related(&mut result.findings, &mut text_of);
     }
     order(&mut result);
     Ok(result)
