@@ -82,11 +82,14 @@ impl<'d> Resource<'d> {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
     }
 
+    /// Who the object is; a cluster-scoped kind has no namespace (the API server ignores one
+    /// written on it).
     pub fn id(&self) -> ResourceId {
         ResourceId {
             api_version: self.api_version.to_string(),
             kind: self.kind.to_string(),
-            namespace: Some(self.namespace.to_string()),
+            namespace: (!is_cluster_scoped(self.group(), self.kind))
+                .then(|| self.namespace.to_string()),
             name: self.name.map(str::to_string),
         }
     }
@@ -99,6 +102,60 @@ impl<'d> Resource<'d> {
     pub fn metadata(&self) -> Option<NodeId> {
         self.doc.get(self.node, "metadata")
     }
+}
+
+/// Kinds that live outside namespaces, by API group: Kubernetes' own, and those of the
+/// well-known components whose manifests keelhaul reads.
+const CLUSTER_SCOPED: &[(&str, &[&str])] = &[
+    (
+        "",
+        &["Namespace", "Node", "PersistentVolume", "ComponentStatus"],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &["ClusterRole", "ClusterRoleBinding"],
+    ),
+    ("apiextensions.k8s.io", &["CustomResourceDefinition"]),
+    ("apiregistration.k8s.io", &["APIService"]),
+    (
+        "admissionregistration.k8s.io",
+        &[
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "MutatingAdmissionPolicy",
+            "MutatingAdmissionPolicyBinding",
+        ],
+    ),
+    (
+        "storage.k8s.io",
+        &[
+            "StorageClass",
+            "CSIDriver",
+            "CSINode",
+            "VolumeAttachment",
+            "VolumeAttributesClass",
+        ],
+    ),
+    ("scheduling.k8s.io", &["PriorityClass"]),
+    ("node.k8s.io", &["RuntimeClass"]),
+    ("networking.k8s.io", &["IngressClass", "IPAddress", "ServiceCIDR"]),
+    ("policy", &["PodSecurityPolicy"]),
+    ("certificates.k8s.io", &["CertificateSigningRequest", "ClusterTrustBundle"]),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        &["FlowSchema", "PriorityLevelConfiguration"],
+    ),
+    ("cert-manager.io", &["ClusterIssuer"]),
+    ("snapshot.storage.k8s.io", &["VolumeSnapshotClass", "VolumeSnapshotContent"]),
+];
+
+/// Whether objects of a kind live outside namespaces.
+pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
+    CLUSTER_SCOPED
+        .iter()
+        .any(|(g, kinds)| *g == group && kinds.contains(&kind))
 }
 
 /// Why a document was not read as a Kubernetes object.

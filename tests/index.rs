@@ -255,3 +255,46 @@ fn a_namespace_with_two_sets_of_pod_security_labels_is_judged_by_the_nearest() {
         "{notices:?}"
     );
 }
+
+#[test]
+fn cluster_scoped_objects_have_no_namespace_in_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::write(
+        tmp.path(),
+        "rbac.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: admins\n  namespace: ignored\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- kind: User\n  name: alice@example.com\n  apiGroup: rbac.authorization.k8s.io\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: edit\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\nsubjects:\n- kind: User\n  name: bob@example.com\n  apiGroup: rbac.authorization.k8s.io\n",
+    );
+    for format in ["json", "sarif"] {
+        let out = common::keelhaul_in(tmp.path())
+            .args(["scan", ".", "--format", format, "--select", "rbac"])
+            .output()
+            .unwrap();
+        let report = common::json_of(&out);
+        let text = report.to_string();
+        assert!(text.contains("ClusterRoleBinding"), "{format}: {text}");
+        let resources: Vec<&serde_json::Value> = if format == "json" {
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| &f["resource"])
+                .collect()
+        } else {
+            report["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| &r["properties"]["resource"])
+                .collect()
+        };
+        for r in resources {
+            match r["kind"].as_str() {
+                Some("ClusterRoleBinding") => {
+                    assert!(r["namespace"].is_null(), "{format}: {r}")
+                }
+                Some("RoleBinding") => assert_eq!(r["namespace"], "default", "{format}: {r}"),
+                other => panic!("{format}: unexpected resource {other:?} in {r}"),
+            }
+        }
+    }
+}
