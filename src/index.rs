@@ -140,15 +140,24 @@ const CLUSTER_SCOPED: &[(&str, &[&str])] = &[
     ),
     ("scheduling.k8s.io", &["PriorityClass"]),
     ("node.k8s.io", &["RuntimeClass"]),
-    ("networking.k8s.io", &["IngressClass", "IPAddress", "ServiceCIDR"]),
+    (
+        "networking.k8s.io",
+        &["IngressClass", "IPAddress", "ServiceCIDR"],
+    ),
     ("policy", &["PodSecurityPolicy"]),
-    ("certificates.k8s.io", &["CertificateSigningRequest", "ClusterTrustBundle"]),
+    (
+        "certificates.k8s.io",
+        &["CertificateSigningRequest", "ClusterTrustBundle"],
+    ),
     (
         "flowcontrol.apiserver.k8s.io",
         &["FlowSchema", "PriorityLevelConfiguration"],
     ),
     ("cert-manager.io", &["ClusterIssuer"]),
-    ("snapshot.storage.k8s.io", &["VolumeSnapshotClass", "VolumeSnapshotContent"]),
+    (
+        "snapshot.storage.k8s.io",
+        &["VolumeSnapshotClass", "VolumeSnapshotContent"],
+    ),
 ];
 
 /// Whether objects of a kind live outside namespaces.

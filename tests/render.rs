@@ -851,9 +851,28 @@ fn kustomize_overlays_map_to_base_patch_and_kustomization_lines() {
     let ln = line_of(&patch, "privileged: true");
     let f = findings(&report)
         .iter()
-        .find(|f| rule(f) == "KH101")
-        .unwrap_or_else(|| panic!("no KH101 in the kustomize scan"));
+        .find(|f| rule(f) == "KH101" && file(f) == patch)
+        .unwrap_or_else(|| panic!("no KH101 on the prod patch"));
     assert_eq!((file(f), line(f)), (patch.as_str(), ln), "{}", describe(f));
+
+    // A JSON 6902 operation's `value: true` is the finding's place, not its `value` key.
+    let debug = format!("{KUSTOMIZE}/overlays/debug/kustomization.yaml");
+    let g = findings(&report)
+        .iter()
+        .find(|f| rule(f) == "KH101" && file(f) == debug)
+        .unwrap_or_else(|| panic!("no KH101 on the debug overlay's operation"));
+    let at = read(&debug)
+        .lines()
+        .nth(line(g) as usize - 1)
+        .unwrap()
+        .find("true")
+        .unwrap();
+    assert_eq!(
+        g["start"]["column"].as_u64(),
+        Some(at as u64 + 1),
+        "{}",
+        describe(g)
+    );
     let input = rendered(f).unwrap()["input"].as_str().unwrap_or("");
     assert!(
         same_path(input, &format!("{KUSTOMIZE}/overlays/prod")),
@@ -969,6 +988,13 @@ fn a_pull_request_that_only_adds_a_removal_fails_the_diff_gate() {
         .collect();
     let at = |r: &str| (format!("{r} ./overlay/kustomization.yaml"), 6);
     assert_eq!(got, [at("KH102"), at("KH105"), at("KH106")], "{report}");
+    // The base's kustomization.yaml is read by the overlay's build: no "not checked" notice.
+    assert!(
+        !report["notices"]
+            .to_string()
+            .contains("not a Kubernetes object"),
+        "{report}"
+    );
     assert_eq!(
         out.status.code(),
         Some(1),

@@ -333,8 +333,9 @@ fn check_documents(
         }
         let resources = match index::resources_of(&doc, &opts.default_namespace) {
             Ok(r) => r,
-            // keelhaul's own baseline file is no manifest, and no news either.
-            Err(_) if is_keelhaul_baseline(&doc) => continue,
+            // keelhaul's own baseline file is no manifest, and no news either; nor is a
+            // kustomization file (its overlay is rendered, or KH007 says why not).
+            Err(_) if is_keelhaul_baseline(&doc) || is_kustomization_file(file) => continue,
             Err(why) => {
                 out.notices.push(not_an_object(file, &doc, why));
                 continue;
@@ -352,6 +353,15 @@ fn check_documents(
         }
     }
     masks
+}
+
+/// Whether a file is a Kustomize kustomization file, by its name.
+fn is_kustomization_file(file: &str) -> bool {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
 }
 
 /// Whether a document is a findings baseline keelhaul wrote (`--write-baseline`).

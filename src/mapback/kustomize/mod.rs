@@ -464,7 +464,13 @@ fn json6902_candidates(
             Some(v) => {
                 let rest = &path[tokens.len()..];
                 if rest.is_empty() {
-                    (d.span(v.key), tokens.len())
+                    // The operation's value itself (`value: true`) when it is one, else its key.
+                    let at = if d.scalar(v.value).is_some() {
+                        v.value
+                    } else {
+                        v.key
+                    };
+                    (d.span(at), tokens.len())
                 } else {
                     let (span, depth) = reach(d, v.value, rest, place);
                     let span = if depth == 0 { d.span(v.key) } else { span };
