@@ -269,7 +269,7 @@ fn github_annotations_are_escaped_and_most_severe_first() {
     }
     let out = keelhaul()
         .args(["scan", "-", "--format", "github", "--select", "KH101,KH106"])
-        .write_stdin(pods)
+        .write_stdin(pods.clone())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -296,6 +296,37 @@ fn github_annotations_are_escaped_and_most_severe_first() {
     assert!(kinds[first_warning..].iter().all(|k| *k == "warning"));
     assert!(
         text.contains("not displayed as annotations: 2 error(s), 2 warning(s), 0 note(s)"),
+        "{text}"
+    );
+    // No job summary or SARIF report was written: the last line names none.
+    assert!(
+        text.trim_end().ends_with("(all are listed above)"),
+        "{text}"
+    );
+
+    // With a SARIF file, in an Actions step with a job summary, it names both.
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("k.sarif");
+    let out = keelhaul()
+        .args([
+            "scan",
+            "-",
+            "--format",
+            "github",
+            "--select",
+            "KH101,KH106",
+            "--sarif",
+        ])
+        .arg(&sarif)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", dir.path().join("summary.md"))
+        .write_stdin(pods)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.trim_end()
+            .ends_with("(all are listed above, in the job summary and in the SARIF report)"),
         "{text}"
     );
 }

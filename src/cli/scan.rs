@@ -39,11 +39,12 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     }
     let filtered = filter::apply(&mut result, &plan.filter, &root, Steps::All);
     say_filtered(&filtered, &result, plan.diff_ref.as_deref());
-    failed |= !write_side_outputs(&result, &plan, &root);
+    let side = write_side_outputs(&result, &plan, &root);
+    failed |= side.failed;
     if let Some(mode) = plan.output.pr_review {
         post_review(&result, mode);
     }
-    write_report(&result, &plan.output, &root)?;
+    write_report(&result, &plan.output, &root, &side)?;
     if failed {
         return Ok(Exit::Failed);
     }
@@ -158,11 +159,19 @@ fn say_filtered(filtered: &Filtered, result: &ScanResult, diff_ref: Option<&str>
     }
 }
 
+/// What the outputs besides the report came to.
+#[derive(Default)]
+struct SideOutputs {
+    /// One could not be written (said on standard error); the report is still written.
+    failed: bool,
+    sarif: bool,
+    job_summary: bool,
+}
+
 /// The outputs besides the report: the `--sarif` file and, in a GitHub Actions step, the job
-/// summary and step outputs. Returns false when one could not be written (said on standard
-/// error); the report is still written.
-fn write_side_outputs(result: &ScanResult, plan: &ScanPlan, root: &Path) -> bool {
-    let mut ok = true;
+/// summary and step outputs.
+fn write_side_outputs(result: &ScanResult, plan: &ScanPlan, root: &Path) -> SideOutputs {
+    let mut side = SideOutputs::default();
     if let Some(path) = &plan.output.sarif {
         let written = std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
@@ -173,18 +182,21 @@ fn write_side_outputs(result: &ScanResult, plan: &ScanPlan, root: &Path) -> bool
             )?;
             w.flush()
         });
-        if let Err(e) = written {
-            eprintln!(
-                "keelhaul: cannot write the SARIF report {}: {e}",
-                path.display()
-            );
-            ok = false;
+        match written {
+            Ok(()) => side.sarif = true,
+            Err(e) => {
+                eprintln!(
+                    "keelhaul: cannot write the SARIF report {}: {e}",
+                    path.display()
+                );
+                side.failed = true;
+            }
         }
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        ok &= github_step_files(result, root, plan);
+        github_step_files(result, root, plan, &mut side);
     }
-    ok
+    side
 }
 
 fn sarif_options<'a>(
@@ -200,9 +212,8 @@ fn sarif_options<'a>(
 }
 
 /// In a GitHub Actions step: the job summary and the step outputs, when the runner names
-/// their files. Returns false when one could not be written (said on standard error).
-fn github_step_files(result: &ScanResult, root: &Path, plan: &ScanPlan) -> bool {
-    let mut ok = true;
+/// their files.
+fn github_step_files(result: &ScanResult, root: &Path, plan: &ScanPlan, side: &mut SideOutputs) {
     let file = |k: &str| {
         std::env::var_os(k)
             .filter(|v| !v.is_empty())
@@ -211,9 +222,12 @@ fn github_step_files(result: &ScanResult, root: &Path, plan: &ScanPlan) -> bool 
     if let Some(path) = file("GITHUB_STEP_SUMMARY") {
         let context = format!(" at Kubernetes {}", plan.scan.settings.kube_version);
         let text = gh::job_summary(result, root, &gh::SummaryLinks::from_env(), &context);
-        if let Err(e) = gh::append_to(&path, &text) {
-            eprintln!("keelhaul: cannot write the job summary: {e}");
-            ok = false;
+        match gh::append_to(&path, &text) {
+            Ok(()) => side.job_summary = true,
+            Err(e) => {
+                eprintln!("keelhaul: cannot write the job summary: {e}");
+                side.failed = true;
+            }
         }
     }
     if let Some(path) = file("GITHUB_OUTPUT") {
@@ -221,10 +235,9 @@ fn github_step_files(result: &ScanResult, root: &Path, plan: &ScanPlan) -> bool 
         let text = gh::outputs(result, sarif.as_deref());
         if let Err(e) = gh::append_to(&path, &text) {
             eprintln!("keelhaul: cannot write the step outputs: {e}");
-            ok = false;
+            side.failed = true;
         }
     }
-    ok
 }
 
 /// `--pr-review`: one review on the pull request. One that cannot be posted is said in one
@@ -241,7 +254,12 @@ fn post_review(result: &ScanResult, mode: crate::github::FilterMode) {
 }
 
 /// The report, on standard output, in the format asked for.
-fn write_report(result: &ScanResult, output: &Output, root: &Path) -> Result<(), Error> {
+fn write_report(
+    result: &ScanResult,
+    output: &Output,
+    root: &Path,
+    side: &SideOutputs,
+) -> Result<(), Error> {
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = match output.format {
@@ -255,7 +273,16 @@ fn write_report(result: &ScanResult, output: &Output, root: &Path) -> Result<(),
         ),
         Format::Json => report::write_json(result, &mut w),
         Format::Sarif => write_sarif(result, &sarif_options(output, root, &rules::docs()), &mut w),
-        Format::Github => gh::write_workflow_commands(result, root, &mut w),
+        Format::Github => {
+            let mut also = Vec::new();
+            if side.job_summary {
+                also.push("the job summary");
+            }
+            if side.sarif {
+                also.push("the SARIF report");
+            }
+            gh::write_workflow_commands(result, root, &also, &mut w)
+        }
     };
     match written.and_then(|_| w.flush()) {
         Ok(()) => Ok(()),

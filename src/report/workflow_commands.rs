@@ -38,9 +38,12 @@ fn annotation_path(f: &Finding, root: &Path) -> String {
 
 /// One workflow command per finding, the most severe first (GitHub displays only the first
 /// ten of each kind), then a line saying how many were not displayed.
+/// `also` names the other reports written with the findings (the job summary, the SARIF
+/// report), which the last line points to.
 pub fn write_workflow_commands<W: Write>(
     result: &ScanResult,
     root: &Path,
+    also: &[&str],
     w: &mut W,
 ) -> io::Result<()> {
     let mut order: Vec<&Finding> = result.findings.iter().collect();
@@ -75,9 +78,27 @@ pub fn write_workflow_commands<W: Write>(
     )?;
     let (he, hw, hn) = (hidden(c.errors), hidden(c.warnings), hidden(c.notes));
     if he + hw + hn > 0 {
+        let mut places = vec!["above"];
+        places.extend(also.iter().map(|a| &a[..]));
+        let listed = match places.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                let rest: Vec<String> = rest
+                    .iter()
+                    .map(|p| {
+                        if *p == "above" {
+                            "above".to_string()
+                        } else {
+                            format!("in {p}")
+                        }
+                    })
+                    .collect();
+                format!("{} and in {last}", rest.join(", "))
+            }
+            _ => "above".to_string(),
+        };
         writeln!(
             w,
-            "keelhaul: GitHub displays {SHOWN_PER_KIND} annotations of each kind per step; not displayed as annotations: {he} error(s), {hw} warning(s), {hn} note(s) (all are listed above, in the job summary and in the SARIF report)"
+            "keelhaul: GitHub displays {SHOWN_PER_KIND} annotations of each kind per step; not displayed as annotations: {he} error(s), {hw} warning(s), {hn} note(s) (all are listed {listed})"
         )?;
     }
     Ok(())
