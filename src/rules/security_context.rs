@@ -56,7 +56,7 @@ rule_meta!(
     Warning,
     "A container adds Linux capabilities beyond the baseline set.",
     pss = "capabilities_baseline",
-    severity_note = "error for dangerous ones"
+    severity_note = "error for those enough to escape the container"
 );
 rule_meta!(
     CapabilitiesNotDropped,
@@ -93,7 +93,7 @@ rule_meta!(
     Warning,
     "A pod mounts a directory of the host.",
     pss = "hostPathVolumes",
-    severity_note = "error for sensitive paths"
+    severity_note = "error for sensitive paths mounted writable, and runtime sockets"
 );
 rule_meta!(
     HostPort,
@@ -279,23 +279,77 @@ impl Rule for RunAsRoot {
     }
 }
 
-/// Capabilities that on their own open a way out of the container or into the node.
-const DANGEROUS_CAPABILITIES: &[&str] = &[
-    "ALL",
-    "SYS_ADMIN",
-    "NET_ADMIN",
-    "NET_RAW",
-    "SYS_PTRACE",
-    "SYS_MODULE",
-    "SYS_RAWIO",
-    "SYS_BOOT",
-    "DAC_READ_SEARCH",
-    "BPF",
-    "PERFMON",
-    "MAC_ADMIN",
-    "MAC_OVERRIDE",
-    "SYS_TIME",
-    "SYSLOG",
+/// Capabilities that matter beyond the Pod Security baseline set: what each one lets a
+/// container do, and whether that is enough to escape it or take over the node (an error)
+/// or "only" reaches beyond it (a warning).
+const CAPABILITY_RISKS: &[(&str, bool, &str)] = &[
+    (
+        "ALL",
+        true,
+        "it is every capability, root's full power over the kernel: enough to escape the container",
+    ),
+    (
+        "SYS_ADMIN",
+        true,
+        "it allows mounts, namespaces and many kernel operations: close to full root, and enough to escape the container",
+    ),
+    (
+        "SYS_MODULE",
+        true,
+        "it loads kernel modules: full control of the node",
+    ),
+    (
+        "SYS_RAWIO",
+        true,
+        "it gives raw access to the node's devices and I/O ports",
+    ),
+    (
+        "DAC_READ_SEARCH",
+        true,
+        "it reads any file it can reach whatever its permissions, a known way out of the container (open_by_handle_at)",
+    ),
+    (
+        "SYS_PTRACE",
+        true,
+        "it traces and injects code into the processes it can see (the node's, with hostPID)",
+    ),
+    ("BPF", true, "it loads eBPF programs into the node's kernel"),
+    (
+        "MAC_ADMIN",
+        true,
+        "it changes the node's AppArmor or SELinux policy",
+    ),
+    ("MAC_OVERRIDE", true, "it bypasses AppArmor and SELinux"),
+    (
+        "NET_ADMIN",
+        false,
+        "it reconfigures the pod's network (interfaces, routes, firewall rules) and can intercept its traffic",
+    ),
+    (
+        "NET_RAW",
+        false,
+        "it crafts raw packets: spoofing and attacks on the pod's network neighbours",
+    ),
+    (
+        "SYS_BOOT",
+        false,
+        "it reboots the node (or loads a new kernel)",
+    ),
+    (
+        "SYS_TIME",
+        false,
+        "it sets the node's clock, which every pod on the node shares",
+    ),
+    (
+        "PERFMON",
+        false,
+        "it watches the performance data of the kernel and of other processes",
+    ),
+    (
+        "SYSLOG",
+        false,
+        "it reads the kernel log, which reveals kernel addresses",
+    ),
 ];
 
 /// The container runtime's reading of a capability name: case-insensitive, `CAP_` optional.
@@ -325,18 +379,17 @@ impl Rule for AddedCapabilities {
                 if pss::BASELINE_CAPABILITIES.contains(&norm.as_str()) {
                     continue;
                 }
-                let dangerous = DANGEROUS_CAPABILITIES.contains(&norm.as_str());
-                let why = if dangerous {
-                    ": it is enough to break out of the container or attack the node and its network"
-                } else {
-                    ", outside the Pod Security baseline set"
+                let risk = CAPABILITY_RISKS.iter().find(|(cap, _, _)| *cap == norm);
+                let why = match risk {
+                    Some((_, _, what)) => format!(": {what}"),
+                    None => ", outside the Pod Security baseline set".to_string(),
                 };
                 out.report(
                     &ADDED_CAPABILITIES,
                     node,
                     format!("{} adds the capability {name}{why}", who(c, pod)),
                 )
-                .severity(if dangerous {
+                .severity(if risk.is_some_and(|(_, escape, _)| *escape) {
                     Severity::Error
                 } else {
                     Severity::Warning
@@ -467,10 +520,27 @@ impl Rule for HostPathVolume {
                 .scalar(v.node)
                 .filter(|_| !pod.doc.is_mapping(v.node));
             let sensitive = path.is_some_and(is_sensitive_host_path);
-            let why = if sensitive {
-                ": this path gives control over the node or its container runtime"
-            } else {
-                ": the pod can read, and unless mounted read-only change, the node's files"
+            // A socket is as open read-only as writable: connecting to it needs no write.
+            let socket = path.is_some_and(|p| p.trim_end_matches('/').ends_with(".sock"));
+            let read_only = read_only_everywhere(pod, v.node);
+            let (why, error) = match (sensitive, read_only) {
+                (true, _) if socket => (
+                    ": through this socket the pod can drive the node's container runtime, and start privileged containers (read-only or not)",
+                    true,
+                ),
+                (true, false) => (
+                    ": writable, this path gives control over the node or its container runtime",
+                    true,
+                ),
+                (true, true) => (
+                    ": mounted read-only, it still lets the pod read the node's configuration, credentials or kernel state",
+                    false,
+                ),
+                (false, false) => (": the pod can read and change the node's files", false),
+                (false, true) => (
+                    ": mounted read-only, the pod can read the node's files",
+                    false,
+                ),
             };
             out.report(
                 &HOST_PATH_VOLUME,
@@ -482,13 +552,36 @@ impl Rule for HostPathVolume {
                     path.unwrap_or("(no path)")
                 ),
             )
-            .severity(if sensitive {
+            .severity(if error {
                 Severity::Error
             } else {
                 Severity::Warning
             });
         }
     }
+}
+
+/// Whether every container that mounts the volume whose `hostPath.path` (or `hostPath`) is
+/// `node` mounts it `readOnly: true` (a volume no container mounts counts as read-only).
+fn read_only_everywhere(pod: &PodView<'_>, node: NodeId) -> bool {
+    let doc = pod.doc;
+    let Some(volumes) = doc.get(pod.spec(), "volumes") else {
+        return false;
+    };
+    let name = doc.items(volumes).iter().find_map(|&v| {
+        let host = doc.get(v, "hostPath")?;
+        (host == node || doc.get(host, "path") == Some(node))
+            .then(|| doc.get_str(v, "name"))
+            .flatten()
+    });
+    let Some(name) = name else { return false };
+    pod.containers().iter().all(|c| {
+        let mounts = doc.get(c.node, "volumeMounts");
+        mounts.map_or(&[][..], |m| doc.items(m)).iter().all(|&m| {
+            doc.get_str(m, "name") != Some(name)
+                || bool_field(doc, Some(m), "readOnly").get() == Some(true)
+        })
+    })
 }
 
 /// KH109: the Pod Security control `hostPorts`.

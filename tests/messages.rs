@@ -1,0 +1,84 @@
+//! Severity and words match the risk (issue 16, item 5): a capability or a host path is an
+//! error when it is enough to escape the container or take over the node, a warning when
+//! it reaches beyond the container without that, and the message says which.
+
+mod common;
+
+use serde_json::Value;
+
+/// (line, severity, message) of the findings of `rule` in `yaml`.
+fn findings_of(rule: &str, yaml: &str) -> Vec<(u64, String, String)> {
+    let out = common::keelhaul()
+        .args(["scan", "-", "--format", "json", "--select", rule])
+        .write_stdin(yaml.to_string())
+        .output()
+        .unwrap();
+    let report: Value = common::json_of(&out);
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["start"]["line"].as_u64().unwrap(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn capabilities_are_errors_only_when_they_are_enough_to_escape() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: c:1\n    securityContext:\n      capabilities:\n        add: [SYS_TIME, SYS_ADMIN, NET_ADMIN, cap_sys_module, SYSLOG]\n";
+    let got = findings_of("KH104", pod);
+    let sev: Vec<&str> = got.iter().map(|(_, s, _)| s.as_str()).collect();
+    assert_eq!(
+        sev,
+        ["warning", "error", "warning", "error", "warning"],
+        "{got:?}"
+    );
+    assert!(got[0].2.contains("the node's clock"), "{got:?}");
+    assert!(
+        !got[0].2.contains("escape"),
+        "SYS_TIME does not escape: {got:?}"
+    );
+    assert!(got[1].2.contains("escape the container"), "{got:?}");
+}
+
+#[test]
+fn a_sensitive_host_path_is_an_error_when_writable_and_a_warning_when_read_only() {
+    let pod = "apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+  - name: c
+    image: c:1
+    volumeMounts:
+    - {name: sys, mountPath: /host/sys, readOnly: true}
+    - {name: etc, mountPath: /host/etc}
+    - {name: sock, mountPath: /var/run/docker.sock, readOnly: true}
+  - name: d
+    image: d:1
+    volumeMounts:
+    - {name: sys, mountPath: /sys2, readOnly: true}
+  volumes:
+  - name: sys
+    hostPath: {path: /sys}
+  - name: etc
+    hostPath: {path: /etc}
+  - name: sock
+    hostPath: {path: /var/run/docker.sock}
+";
+    let got = findings_of("KH108", pod);
+    let sev: Vec<(u64, &str)> = got.iter().map(|(l, s, _)| (*l, s.as_str())).collect();
+    assert_eq!(
+        sev,
+        [(19, "warning"), (21, "error"), (23, "error")],
+        "{got:?}"
+    );
+    assert!(got[0].2.contains("read-only"), "{got:?}");
+    assert!(got[2].2.contains("socket"), "{got:?}");
+}
