@@ -82,3 +82,28 @@ spec:
     assert!(got[0].2.contains("read-only"), "{got:?}");
     assert!(got[2].2.contains("socket"), "{got:?}");
 }
+
+#[test]
+fn kh105_says_which_default_capabilities_are_kept() {
+    let pod = |drop: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: c:1\n    securityContext:\n      capabilities:\n        drop: [{drop}]\n"
+        )
+    };
+    let every = "AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, NET_RAW, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT";
+    let got = findings_of("KH105", &pod(every));
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].2.contains("by name, but not ALL"), "{got:?}");
+    let got = findings_of("KH105", &pod("NET_RAW, cap_chown"));
+    assert!(
+        got[0]
+            .2
+            .contains("keeps 12 of the runtime's default capabilities"),
+        "{got:?}"
+    );
+    assert!(
+        !got[0].2.contains("NET_RAW,"),
+        "NET_RAW is dropped: {got:?}"
+    );
+    assert!(findings_of("KH105", &pod("ALL")).is_empty());
+}

@@ -352,6 +352,24 @@ const CAPABILITY_RISKS: &[(&str, bool, &str)] = &[
     ),
 ];
 
+/// The capabilities containerd and CRI-O give a container unless it drops them.
+const RUNTIME_DEFAULT_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "NET_RAW",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
 /// The container runtime's reading of a capability name: case-insensitive, `CAP_` optional.
 fn normalize_capability(name: &str) -> String {
     let up = name.trim().to_ascii_uppercase();
@@ -417,10 +435,34 @@ impl Rule for CapabilitiesNotDropped {
             let at = key_of(c.doc, caps, "drop")
                 .or_else(|| key_of(c.doc, sc, "capabilities"))
                 .unwrap_or_else(|| c.anchor());
-            out.report(&CAPABILITIES_NOT_DROPPED, at, format!(
-                "{} keeps the runtime's default capabilities (NET_RAW among them): add `drop: [ALL]` and add back only what it needs",
-                who(c, pod)
-            ));
+            let dropped: Vec<String> = capability_items(c, "drop")
+                .iter()
+                .map(|(_, n)| normalize_capability(n))
+                .collect();
+            let kept: Vec<&str> = RUNTIME_DEFAULT_CAPABILITIES
+                .iter()
+                .copied()
+                .filter(|d| !dropped.iter().any(|x| x == d))
+                .collect();
+            let message = if kept.is_empty() {
+                format!(
+                    "{} drops each of the runtime's default capabilities by name, but not ALL: Pod Security's restricted level asks for `drop: [ALL]`, which also covers capabilities a runtime adds to its defaults later; write `drop: [ALL]`",
+                    who(c, pod)
+                )
+            } else if dropped.is_empty() {
+                format!(
+                    "{} keeps the runtime's default capabilities (NET_RAW among them): add `drop: [ALL]` and add back only what it needs",
+                    who(c, pod)
+                )
+            } else {
+                format!(
+                    "{} keeps {} of the runtime's default capabilities ({}): drop ALL instead, and add back only what it needs",
+                    who(c, pod),
+                    kept.len(),
+                    kept.join(", ")
+                )
+            };
+            out.report(&CAPABILITIES_NOT_DROPPED, at, message);
         }
     }
 }
