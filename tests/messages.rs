@@ -107,3 +107,36 @@ fn kh105_says_which_default_capabilities_are_kept() {
     );
     assert!(findings_of("KH105", &pod("ALL")).is_empty());
 }
+
+#[test]
+fn every_verb_on_a_roles_own_custom_resources_is_a_warning_not_a_cluster_wide_wildcard() {
+    let role = |groups: &str, resources: &str| {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- apiGroups: [{groups}]\n  resources: [{resources}]\n  verbs: ['*']\n"
+        )
+    };
+    let got = findings_of(
+        "KH305",
+        &role("widgets.example.com", "widgets, widgets/status"),
+    );
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].1, "warning", "{got:?}");
+    assert!(
+        got[0]
+            .2
+            .contains("widgets, widgets/status in widgets.example.com"),
+        "{got:?}"
+    );
+    for (groups, resources) in [
+        ("apps", "deployments"),
+        ("''", "pods"),
+        ("example.com", "'*'"),
+    ] {
+        let got = findings_of("KH305", &role(groups, resources));
+        assert!(!got.is_empty(), "{groups} {resources}");
+        assert!(
+            got.iter().all(|f| f.1 == "error"),
+            "{groups} {resources}: {got:?}"
+        );
+    }
+}

@@ -54,7 +54,8 @@ rule_meta!(
     "KH305",
     "wildcard-permissions",
     Error,
-    "A role grants `*` verbs, resources or API groups."
+    "A role grants `*` verbs, resources or API groups.",
+    severity_note = "warning for every verb on its own custom resources"
 );
 rule_meta!(
     EscalationVerbs,
@@ -259,6 +260,22 @@ fn rule_view(doc: &Document, rule: NodeId) -> RuleView<'_> {
     }
 }
 
+/// The resources a rule names, when they are all named (no `*`) and all in API groups that
+/// are not Kubernetes' own (no core group, nothing ending in `k8s.io`): `widgets, gadgets
+/// in example.com`.
+fn own_custom_resources(rule: &RuleView<'_>) -> Option<String> {
+    let groups: Vec<&str> = rule.groups.iter().map(|(_, g)| *g).collect();
+    let resources: Vec<&str> = rule.resources.iter().map(|(_, r)| *r).collect();
+    let custom = |g: &str| g.contains('.') && !g.ends_with("k8s.io") && g != "*";
+    if groups.is_empty() || resources.is_empty() || !groups.iter().all(|g| custom(g)) {
+        return None;
+    }
+    if resources.contains(&"*") {
+        return None;
+    }
+    Some(format!("{} in {}", resources.join(", "), groups.join(", ")))
+}
+
 /// KH305.
 impl Rule for WildcardPermissions {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
@@ -269,12 +286,31 @@ impl Rule for WildcardPermissions {
                 ("apiGroups", &rule.groups),
             ] {
                 for (n, v) in list {
-                    if *v == "*" {
-                        out.report(&WILDCARD_PERMISSIONS, *n, format!(
-                            "{} grants every {} (`*` in {what}): it also covers whatever is added to the cluster later; list what is needed",
-                            r.describe(),
-                            match what { "verbs" => "verb", "resources" => "resource", _ => "API group" }
-                        ));
+                    if *v != "*" {
+                        continue;
+                    }
+                    // Every verb on a few resources of the role's own API groups (its
+                    // operator's custom resources) is narrower than a wildcard over
+                    // Kubernetes' own resources, or over every resource.
+                    let own = (what == "verbs")
+                        .then(|| own_custom_resources(&rule))
+                        .flatten();
+                    match own {
+                        Some(res) => {
+                            out
+                            .report(&WILDCARD_PERMISSIONS, *n, format!(
+                                "{} grants every verb (`*`) on {res}: delete and any verb added later included; narrower than a wildcard over Kubernetes' own resources, but list the verbs that are needed",
+                                r.describe()
+                            ))
+                            .severity(Severity::Warning);
+                        }
+                        None => {
+                            out.report(&WILDCARD_PERMISSIONS, *n, format!(
+                                "{} grants every {} (`*` in {what}): it also covers whatever is added to the cluster later; list what is needed",
+                                r.describe(),
+                                match what { "verbs" => "verb", "resources" => "resource", _ => "API group" }
+                            ));
+                        }
                     }
                 }
             }
