@@ -922,3 +922,50 @@ fn templates_and_broken_yaml_are_told_apart() {
     let message = v["findings"][0]["message"].as_str().unwrap_or_default();
     assert!(!message.contains("helm"), "{message}");
 }
+
+#[test]
+fn min_severity_trims_the_report_but_fail_on_judges_every_finding() {
+    let run = |args: &[&str]| {
+        let out = common::keelhaul()
+            .args(["scan", "testdata/examples", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let report = common::json_of(&out);
+        let severities: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect();
+        (
+            severities,
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (all, _, _) = run(&[]);
+    assert!(all.iter().any(|s| s == "note") && all.iter().any(|s| s == "warning"));
+    let (errors, code, err) = run(&["--min-severity", "error", "--fail-on", "note"]);
+    assert!(
+        !errors.is_empty() && errors.iter().all(|s| s == "error"),
+        "{errors:?}"
+    );
+    assert_eq!(code, Some(1));
+    let hidden = all.len() - errors.len();
+    assert!(
+        err.contains(&format!("{hidden} finding(s) below error left out")),
+        "{err}"
+    );
+    // Only notes and warnings, hidden: still a failure under --fail-on note.
+    let (shown, code, _) = run(&[
+        "--select",
+        "KH114",
+        "--min-severity",
+        "error",
+        "--fail-on",
+        "note",
+    ]);
+    assert!(shown.is_empty());
+    assert_eq!(code, Some(1));
+}

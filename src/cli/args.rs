@@ -76,6 +76,11 @@ pub struct ScanArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
 
+    /// Leave findings below this severity out of the report (every format, the SARIF file and
+    /// the job summary); --fail-on still judges every finding.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<MinSeverity>,
+
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -257,6 +262,23 @@ pub enum ListFormat {
     Json,
     // The rules table of the README.
     Markdown,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MinSeverity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl MinSeverity {
+    pub fn severity(self) -> Severity {
+        match self {
+            MinSeverity::Error => Severity::Error,
+            MinSeverity::Warning => Severity::Warning,
+            MinSeverity::Note => Severity::Note,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

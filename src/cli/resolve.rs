@@ -51,6 +51,8 @@ pub struct Output {
     pub write_baseline: Option<PathBuf>,
     /// `--pr-review` and its filter mode.
     pub pr_review: Option<crate::github::FilterMode>,
+    /// `--min-severity`: findings below it are left out of every report.
+    pub min_severity: Option<Severity>,
 }
 
 /// Resolves the flags of `keelhaul scan` and the configuration they lead to.
@@ -304,5 +306,6 @@ fn output(args: ScanArgs) -> Output {
         sarif_category: args.sarif_category,
         write_baseline: args.write_baseline,
         pr_review: args.pr_review.then_some(args.filter_mode),
+        min_severity: args.min_severity.map(|m| m.severity()),
     }
 }

@@ -39,6 +39,19 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     }
     let filtered = filter::apply(&mut result, &plan.filter, &root, Steps::All);
     say_filtered(&filtered, &result, plan.diff_ref.as_deref());
+    // --fail-on judges every finding; --min-severity only trims what is shown.
+    let exit = exit_for(&result, plan.fail_on);
+    if let Some(min) = plan.output.min_severity {
+        let before = result.findings.len();
+        result.findings.retain(|f| f.severity >= min);
+        let hidden = before - result.findings.len();
+        if hidden > 0 {
+            eprintln!(
+                "keelhaul: {hidden} finding(s) below {} left out of the report (--min-severity)",
+                min.as_str()
+            );
+        }
+    }
     let side = write_side_outputs(&result, &plan, &root);
     failed |= side.failed;
     if let Some(mode) = plan.output.pr_review {
@@ -48,7 +61,7 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     if failed {
         return Ok(Exit::Failed);
     }
-    Ok(exit_for(&result, plan.fail_on))
+    Ok(exit)
 }
 
 /// Scans, then keeps the findings of the enabled rules with their configured severities.
