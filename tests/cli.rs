@@ -969,3 +969,33 @@ fn min_severity_trims_the_report_but_fail_on_judges_every_finding() {
     assert!(shown.is_empty());
     assert_eq!(code, Some(1));
 }
+
+#[test]
+fn concise_output_is_one_line_per_finding() {
+    let out = common::keelhaul()
+        .args(["scan", "testdata/examples", "--format", "concise"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let json = common::json_of(
+        &common::keelhaul()
+            .args(["scan", "testdata/examples", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    let findings = json["findings"].as_array().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), findings.len());
+    for (l, f) in lines.iter().zip(findings) {
+        let want = format!(
+            "{}:{}:{}: {} {} ",
+            f["file"].as_str().unwrap(),
+            f["start"]["line"],
+            f["start"]["column"],
+            f["severity"].as_str().unwrap(),
+            f["rule"].as_str().unwrap()
+        );
+        assert!(l.starts_with(&want), "{l}\n{want}");
+    }
+}

@@ -254,6 +254,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: annotations on the lines of the findings.
     Github,
+    /// One line per finding: `path:line:col: severity RULE message` (for editors and grep).
+    Concise,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

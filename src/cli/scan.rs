@@ -285,6 +285,7 @@ fn write_report(
             &mut w,
         ),
         Format::Json => report::write_json(result, &mut w),
+        Format::Concise => report::concise::write_concise(result, &mut w),
         Format::Sarif => write_sarif(result, &sarif_options(output, root, &rules::docs()), &mut w),
         Format::Github => {
             let mut also = Vec::new();
