@@ -999,3 +999,43 @@ fn concise_output_is_one_line_per_finding() {
         assert!(l.starts_with(&want), "{l}\n{want}");
     }
 }
+
+#[test]
+fn azure_output_logs_issues_and_attaches_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::keelhaul()
+        .args(["scan", "testdata/examples", "--format", "azure"])
+        .env("AGENT_TEMPDIRECTORY", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let issues = text
+        .lines()
+        .filter(|l| l.starts_with("##vso[task.logissue type="))
+        .count();
+    let json = common::json_of(
+        &common::keelhaul()
+            .args(["scan", "testdata/examples", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    let errors_and_warnings = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "note")
+        .count();
+    assert_eq!(issues, errors_and_warnings, "{text}");
+    assert!(
+        text.contains("##vso[task.logissue type=error;sourcepath=testdata/examples/"),
+        "{text}"
+    );
+    let summary = dir.path().join("keelhaul-summary.md");
+    assert!(
+        text.trim_end()
+            .ends_with(&format!("##vso[task.uploadsummary]{}", summary.display())),
+        "{text}"
+    );
+    assert!(std::fs::read_to_string(summary).unwrap().contains("KH101"));
+}

@@ -256,6 +256,9 @@ pub enum Format {
     Github,
     /// One line per finding: `path:line:col: severity RULE message` (for editors and grep).
     Concise,
+    /// Azure Pipelines logging commands: issues on the lines of the findings, and a summary
+    /// attached to the run.
+    Azure,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -286,6 +286,10 @@ fn write_report(
         ),
         Format::Json => report::write_json(result, &mut w),
         Format::Concise => report::concise::write_concise(result, &mut w),
+        Format::Azure => {
+            let summary = azure_summary(result, root);
+            report::azure::write_logging_commands(result, root, summary.as_deref(), &mut w)
+        }
         Format::Sarif => write_sarif(result, &sarif_options(output, root, &rules::docs()), &mut w),
         Format::Github => {
             let mut also = Vec::new();
@@ -303,6 +307,25 @@ fn write_report(
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::Io(format!("cannot write the report: {e}"))),
+    }
+}
+
+/// In an Azure Pipelines job (`AGENT_TEMPDIRECTORY` set): the run's Markdown summary, written
+/// to the agent's temporary directory; its path, for `task.uploadsummary`.
+fn azure_summary(result: &ScanResult, root: &Path) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("AGENT_TEMPDIRECTORY").filter(|d| !d.is_empty())?;
+    let path = std::path::Path::new(&dir).join("keelhaul-summary.md");
+    let links = gh::SummaryLinks { blob_base: None };
+    let text = gh::job_summary(result, root, &links, "");
+    match std::fs::write(&path, text) {
+        Ok(()) => Some(path),
+        Err(e) => {
+            eprintln!(
+                "keelhaul: cannot write the run summary {}: {e}",
+                path.display()
+            );
+            None
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! (`excerpt`).
 
 pub mod apply_fix;
+pub mod azure;
 pub mod concise;
 pub mod excerpt;
 pub mod sarif;
