@@ -1039,3 +1039,44 @@ fn azure_output_logs_issues_and_attaches_a_summary() {
     );
     assert!(std::fs::read_to_string(summary).unwrap().contains("KH101"));
 }
+
+#[test]
+fn gitlab_code_quality_fingerprints_survive_lines_moving() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "k8s/pod.yaml", PRIVILEGED_POD);
+    let run = || {
+        let out = common::keelhaul_in(dir.path())
+            .args(["scan", ".", "--format", "gitlab"])
+            .output()
+            .unwrap();
+        let v = common::json_of(&out);
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                assert_eq!(i["location"]["path"].as_str().unwrap(), "k8s/pod.yaml");
+                assert!(
+                    ["info", "minor", "major", "critical", "blocker"]
+                        .contains(&i["severity"].as_str().unwrap())
+                );
+                (
+                    i["fingerprint"].as_str().unwrap().to_string(),
+                    i["location"]["lines"]["begin"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = run();
+    assert!(!before.is_empty());
+    write(
+        dir.path(),
+        "k8s/pod.yaml",
+        format!("# moved down\n{PRIVILEGED_POD}"),
+    );
+    let after = run();
+    assert_eq!(before.len(), after.len());
+    for ((fa, la), (fb, lb)) in before.iter().zip(&after) {
+        assert_eq!(fa, fb);
+        assert_eq!(la + 1, *lb);
+    }
+}

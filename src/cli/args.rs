@@ -259,6 +259,8 @@ pub enum Format {
     /// Azure Pipelines logging commands: issues on the lines of the findings, and a summary
     /// attached to the run.
     Azure,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality`), with stable fingerprints.
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

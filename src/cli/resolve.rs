@@ -118,7 +118,7 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         max_file_size: args.max_file_size,
         threads: args.threads,
         excerpts: args.format == Format::Human,
-        fingerprints: args.format == Format::Sarif
+        fingerprints: matches!(args.format, Format::Sarif | Format::Gitlab)
             || args.sarif.is_some()
             || args.baseline.is_some()
             || args.write_baseline.is_some()

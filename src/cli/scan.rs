@@ -286,6 +286,7 @@ fn write_report(
         ),
         Format::Json => report::write_json(result, &mut w),
         Format::Concise => report::concise::write_concise(result, &mut w),
+        Format::Gitlab => report::gitlab::write_gitlab(result, root, &mut w),
         Format::Azure => {
             let summary = azure_summary(result, root);
             report::azure::write_logging_commands(result, root, summary.as_deref(), &mut w)

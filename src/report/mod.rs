@@ -7,6 +7,7 @@ pub mod apply_fix;
 pub mod azure;
 pub mod concise;
 pub mod excerpt;
+pub mod gitlab;
 pub mod sarif;
 pub mod workflow_commands;
 
