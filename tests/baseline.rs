@@ -590,15 +590,12 @@ fn changing_the_offending_value_makes_a_new_finding() {
     let root = dir.path();
     write_agent_baseline(root);
     let agent = root.join("k8s/agent.yaml");
-    // Another capability than the one recorded: still KH104, on the same line; the finding
-    // on the line above it stays baselined.
+    // Another capability than the one recorded (one that is an error): still KH104, on the
+    // same line; the finding on the line above it stays baselined.
     edit(&agent, |t| {
-        t.replace(
-            "                - NET_RAW\n",
-            "                - NET_ADMIN\n",
-        )
+        t.replace("                - NET_RAW\n", "                - BPF\n")
     });
-    let line = line_of(&agent, "NET_ADMIN");
+    let line = line_of(&agent, "BPF");
     let (found, code, stderr) = against_baseline(root);
     assert_eq!(
         found,

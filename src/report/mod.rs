@@ -8,6 +8,7 @@ pub mod azure;
 pub mod concise;
 pub mod excerpt;
 pub mod gitlab;
+pub mod overview;
 pub mod sarif;
 pub mod workflow_commands;
 
@@ -100,6 +101,7 @@ fn human_trailer(result: &ScanResult, opts: &HumanOptions) -> String {
             plural(quiet.len(), "document was", "documents were")
         );
     }
+    out.push_str(&overview::overview(&result.findings));
     let c = counts(&result.findings);
     let s = result.stats;
     let _ = writeln!(
