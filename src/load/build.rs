@@ -199,9 +199,20 @@ impl Builder {
                 self.doc.complex_key = Some(self.doc.nodes[k as usize].span.start);
             }
             if kids.chunks_exact(2).any(|kv| self.is_merge_key(kv[0])) {
-                let merged = self.apply_merges(kids);
-                self.pending.truncate(base);
-                self.pending.extend_from_slice(&merged);
+                match self.apply_merges(kids) {
+                    Ok(merged) => {
+                        self.pending.truncate(base);
+                        self.pending.extend_from_slice(&merged);
+                    }
+                    Err(at) => {
+                        problems.push(LoadProblem::Syntax {
+                            pos: at,
+                            message: "a merge (`<<`) takes a mapping or a list of mappings: Kubernetes' YAML reader refuses anything else".into(),
+                        });
+                        self.refused = true;
+                        return;
+                    }
+                }
             }
         }
         let kids = &self.pending[base..];
@@ -282,42 +293,74 @@ impl Builder {
         }
     }
 
-    /// `<<: *base` / `<<: [*a, *b]`: keys of the merged mappings that the mapping does not
-    /// set itself are added, earlier sources winning, as go-yaml does.
-    fn apply_merges(&self, kids: &[NodeId]) -> Vec<NodeId> {
-        let mut out: Vec<NodeId> = Vec::with_capacity(kids.len());
-        let mut sources: Vec<NodeId> = Vec::new();
+    /// `<<: *base` / `<<: [*a, *b]`, as go-yaml v2 applies them: in order with the mapping's
+    /// own keys, each setting a key over what came before it (a key written before the merge
+    /// loses to the merged one, a key written after it wins), and of a list of sources the
+    /// earlier wins. What a later key replaces is dropped; the mapping's own duplicate keys
+    /// stay, as in a mapping without merges (the loader reports them). A merge of anything but
+    /// a mapping or a list of mappings is an error, where it is.
+    fn apply_merges(&self, kids: &[NodeId]) -> Result<Vec<NodeId>, Pos> {
+        // Key, value, and whether the mapping writes the entry itself.
+        let mut all: Vec<(NodeId, NodeId, bool)> = Vec::with_capacity(kids.len());
         for kv in kids.chunks_exact(2) {
-            if self.is_merge_key(kv[0]) {
-                let v = kv[1];
-                match self.doc.nodes[v as usize].kind {
-                    NodeKind::Mapping { .. } => sources.push(v),
-                    NodeKind::Sequence { .. } => sources.extend(
-                        self.doc
-                            .items(v)
-                            .iter()
-                            .copied()
-                            .filter(|&m| self.doc.is_mapping(m)),
-                    ),
-                    _ => {}
+            if !self.is_merge_key(kv[0]) {
+                all.push((kv[0], kv[1], true));
+                continue;
+            }
+            let v = kv[1];
+            let not_a_map = |n: NodeId| self.doc.nodes[n as usize].span.start;
+            let sources: Vec<NodeId> = match self.doc.nodes[v as usize].kind {
+                NodeKind::Mapping { .. } => vec![v],
+                NodeKind::Sequence { .. } => {
+                    let items = self.doc.items(v);
+                    if let Some(&bad) = items.iter().find(|&&m| !self.doc.is_mapping(m)) {
+                        return Err(not_a_map(bad));
+                    }
+                    items.iter().rev().copied().collect()
                 }
-            } else {
-                out.extend_from_slice(kv);
+                NodeKind::Scalar { .. } => return Err(not_a_map(v)),
+            };
+            for src in sources {
+                all.extend(self.doc.entries(src).map(|e| (e.key, e.value, false)));
             }
         }
-        for src in sources {
-            for e in self.doc.entries(src) {
-                let key = self.doc.scalar(e.key);
-                let present = out
-                    .chunks_exact(2)
-                    .any(|kv| key.is_some() && self.doc.scalar(kv[0]) == key);
-                if !present {
-                    out.push(e.key);
-                    out.push(e.value);
-                }
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(all.len());
+        for (i, &(k, _, _)) in all.iter().enumerate() {
+            if let Some(t) = self.doc.scalar(k) {
+                last.insert(t, i);
             }
         }
-        out
+        let kept = |i: usize, key: NodeId, own: bool| match self.doc.scalar(key) {
+            Some(t) => {
+                let j = last[t];
+                j == i || (own && all[j].2)
+            }
+            None => true,
+        };
+        Ok(all
+            .iter()
+            .enumerate()
+            .filter(|&(i, &(k, _, own))| kept(i, k, own))
+            .flat_map(|(_, &(k, v, _))| [k, v])
+            .collect())
+    }
+
+    /// Whether every collection opened has been closed.
+    pub fn is_complete(&self) -> bool {
+        self.stack.is_empty()
+    }
+
+    /// Where the document's root starts, while it is a collection still open.
+    pub fn open_root(&self) -> Option<Pos> {
+        let frame = self.stack.first()?;
+        Some(self.doc.nodes[frame.node as usize].span.start)
+    }
+
+    /// Closes every collection still open, at `end`: the parser will not.
+    pub fn close_all(&mut self, end: Pos, problems: &mut Vec<LoadProblem>) {
+        while !self.stack.is_empty() && !self.refused {
+            self.end_collection(end, problems);
+        }
     }
 
     /// The finished document, copied out of the scratch buffers at its exact size.

@@ -240,10 +240,13 @@ impl Reader<'_> {
                     self.scratch.push(ch);
                 }
                 b'\n' => return self.fail("a closing '\"' before the end of the line"),
+                // JSON strings hold control characters only as escapes (Go's decoder, and so
+                // kubectl, refuses a raw one).
+                0..0x20 => return self.fail("an escape for a control character"),
                 _ => {
                     let s = self.i;
                     while self.i < self.bytes.len()
-                        && !matches!(self.bytes[self.i], b'"' | b'\\' | b'\n')
+                        && !matches!(self.bytes[self.i], b'"' | b'\\' | 0..0x20)
                     {
                         self.bump();
                     }

@@ -6,15 +6,19 @@
 mod build;
 pub mod iac;
 mod json;
+mod kube_json;
+mod kube_text;
 mod lenient;
 pub mod render;
 pub mod scalar;
 pub mod split;
+mod strict;
 pub mod tree;
 mod yaml;
 
 use crate::span::{Pos, Span};
 pub use build::ALIAS_EXPANSION_BUDGET;
+pub use kube_json::Unconvertible;
 pub use scalar::ScalarStyle;
 pub use tree::{Document, Entry, NodeId, NodeKind};
 
@@ -71,21 +75,47 @@ pub fn decode(bytes: &[u8]) -> Result<&str, TextProblem> {
 }
 
 /// Parses a text into documents. A stream that starts with `{` is JSON, as Kubernetes'
-/// decoder decides; everything else is YAML.
+/// decoder decides; everything else is YAML, read as Kubernetes' YAML reader reads it.
 pub fn load_text(text: &str) -> Loaded {
     let mut out = Loaded::default();
     if text.trim_start().starts_with('{') {
         json::read_stream(text, &mut out.docs, &mut out.problems);
     } else {
-        yaml::read_stream(text, &mut out.docs, &mut out.problems);
-        if out.problems.iter().any(|p| {
-            matches!(p, LoadProblem::Syntax { message, .. } if message.contains(lenient::QUOTED_INDENTATION))
-        }) {
-            lenient::reread(text, &mut out.docs, &mut out.problems);
-        }
-        record_origins(text, &mut out.docs);
+        read_yaml(text, &mut out);
     }
+    refuse_unconvertible(&mut out);
     out
+}
+
+/// YAML as Kubernetes reads it (go-yaml v2, YAML 1.1), through a YAML 1.2 parser: the
+/// characters YAML 1.1 reads otherwise are handed over as the parser reads them the same way
+/// (`kube_text`), what Kubernetes accepts and the parser does not is re-read (`lenient`), and
+/// what Kubernetes refuses and the parser accepts is refused (`strict`).
+fn read_yaml(text: &str, out: &mut Loaded) {
+    let prepared = kube_text::prepare(text);
+    let t: &str = &prepared.text;
+    yaml::read_stream(t, &mut out.docs, &mut out.problems);
+    if lenient::applies(&out.problems) {
+        lenient::reread(t, &mut out.docs, &mut out.problems);
+    }
+    strict::refuse(t, out);
+    record_origins(t, &mut out.docs);
+    prepared.restore(&mut out.docs, &mut out.problems);
+}
+
+/// Kubernetes reads a document only once it has turned it into JSON: a document it cannot
+/// turn into JSON (a null key, an infinite number) is refused as a syntax error is.
+fn refuse_unconvertible(out: &mut Loaded) {
+    out.docs.retain(|d| match d.unconvertible_node() {
+        None => true,
+        Some(u) => {
+            out.problems.push(LoadProblem::Syntax {
+                pos: u.span.start,
+                message: format!("Kubernetes cannot read this document: {}", u.reason),
+            });
+            false
+        }
+    });
 }
 
 /// Rendered Helm output names each document's template in a `# Source: chart/templates/x.yaml`
@@ -195,6 +225,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // The document is read as kubectl reads it: the last one wins.
+        let d = &l.docs[0];
+        let a = d.get(d.root.unwrap(), "a").unwrap();
+        assert_eq!(d.value(a), Some(scalar::Value::Int(3)));
+    }
+
+    #[test]
+    fn documents_kubernetes_cannot_turn_into_json_are_refused() {
+        let l = load_text(
+            "a: 1
+---
+b:
+  ~: x
+---
+c: .inf
+---
+d: \".inf\"
+",
+        );
+        let kept: Vec<u32> = l.docs.iter().map(|d| d.index).collect();
+        assert_eq!(kept, vec![0, 3]);
+        let at: Vec<(u32, u32)> = l
+            .problems
+            .iter()
+            .map(|p| match p {
+                LoadProblem::Syntax { pos, message } => {
+                    assert!(message.starts_with("Kubernetes cannot read this document"));
+                    (pos.line, pos.col)
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(at, vec![(4, 2), (6, 3)]);
     }
 
     #[test]
@@ -206,6 +269,90 @@ mod tests {
         assert_eq!(d.value(d.get(m, "x").unwrap()), Some(scalar::Value::Int(1)));
         assert_eq!(d.value(d.get(m, "y").unwrap()), Some(scalar::Value::Int(3)));
         assert!(l.problems.is_empty());
+    }
+
+    #[test]
+    fn merge_keys_apply_in_order_as_kubernetes_applies_them() {
+        // kubectl reads `{y: 3, <<: *b}` with y = 2: a merge sets keys over those before it.
+        // Of a list of sources, the first wins.
+        let l = load_text(
+            "b: &b {x: 1, y: 2}
+c: &c {y: 4, z: 5}
+m: {y: 3, <<: *b, x: 0}
+n: {<<: [*c, *b]}
+",
+        );
+        let d = &l.docs[0];
+        let int = |map: &str, k: &str| {
+            let m = d.get(d.root.unwrap(), map).unwrap();
+            d.value(d.get(m, k).unwrap())
+        };
+        assert_eq!(int("m", "y"), Some(scalar::Value::Int(2)));
+        assert_eq!(int("m", "x"), Some(scalar::Value::Int(0)));
+        assert_eq!(int("n", "y"), Some(scalar::Value::Int(4)));
+        assert_eq!(int("n", "x"), Some(scalar::Value::Int(1)));
+        // What a later key replaced is gone: each key once.
+        let m = d.get(d.root.unwrap(), "m").unwrap();
+        assert_eq!(d.entries(m).count(), 2);
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+    }
+
+    #[test]
+    fn anchors_and_tags_kubernetes_reads_otherwise_are_refused() {
+        // go-yaml ends a name at `:` or `.`: `&name: storage` is an anchored empty key to it.
+        for text in [
+            "a: &name: x\n",
+            "a: &x.y 1\nb: *x.y\n",
+            "a: !!str &x:y 1\n",
+            "a: !#x 1\n",
+            "a: [!x, y]\n",
+        ] {
+            let l = load_text(text);
+            assert!(l.docs.is_empty(), "{text}");
+            assert!(
+                matches!(&l.problems[..], [LoadProblem::Syntax { message, .. }]
+                    if message.contains("anchor") || message.contains("tag")),
+                "{text}: {:?}",
+                l.problems
+            );
+        }
+        let l = load_text("a: &x-1_b {c: 1}\nd: !!map &y\n  e: *x-1_b\nf: [!!str 1, !<tag:x> y]\n");
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+    }
+
+    #[test]
+    fn what_follows_a_document_before_the_next_marker_is_not_read() {
+        // kubectl reads the first document of each part and nothing after it: `{a: 1}` here
+        // each time, then `{c: 3}`.
+        for text in [
+            "a: 1\n...\nb: 2\n---\nc: 3\n",
+            "a: 1\n...\n  ]\n---\nc: 3\n",
+            "a: 1\n%TAG ! tag:x,2000:\nb: 2\n---\nc: 3\n",
+            "  a: 1\n}\nb: [\n---\nc: 3\n",
+            "  a: 1\nb: 2\n---\nc: 3\n",
+        ] {
+            let l = load_text(text);
+            assert!(l.problems.is_empty(), "{text:?}: {:?}", l.problems);
+            let keys: Vec<Vec<&str>> = l
+                .docs
+                .iter()
+                .map(|d| {
+                    d.entries(d.root.unwrap())
+                        .filter_map(|e| d.scalar(e.key))
+                        .collect()
+                })
+                .collect();
+            assert_eq!(keys, vec![vec!["a"], vec!["c"]], "{text:?}");
+        }
+        // What go-yaml cannot scan there, or a directive it does not know, fails the part.
+        for text in ["  a: 1\n@x\n", "a: 1\n%FOO bar\n"] {
+            let l = load_text(text);
+            assert!(
+                l.docs.is_empty() && l.problems.len() == 1,
+                "{text:?}: {:?}",
+                l.problems
+            );
+        }
     }
 
     #[test]
@@ -232,6 +379,17 @@ mod tests {
         let a = d.path(d.root.unwrap(), &["spec", "a"]).unwrap();
         assert!(matches!(d.node(a).kind, NodeKind::Sequence { len: 2, .. }));
         assert_eq!(d.span(d.items(a)[1]).start, Pos { line: 3, col: 19 });
+    }
+
+    #[test]
+    fn json_strings_hold_control_characters_only_as_escapes() {
+        // kubectl: "invalid character '\t' in string literal".
+        let l = load_text("{\"a\": \"b\\tc\td\"}");
+        assert!(l.docs.is_empty());
+        match &l.problems[..] {
+            [LoadProblem::Syntax { pos, .. }] => assert_eq!((pos.line, pos.col), (1, 11)),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

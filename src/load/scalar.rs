@@ -65,6 +65,18 @@ pub fn resolve(text: &str, style: ScalarStyle, tag: Tag) -> Value<'_> {
     resolve_plain(text)
 }
 
+/// Whether a scalar with an explicit core tag holds what its tag says (`!!int 12`, not
+/// `!!int twelve`): go-yaml refuses the document when it does not.
+pub fn fits_tag(text: &str, tag: Tag) -> bool {
+    match tag {
+        Tag::Null => matches!(text, "" | "~" | "null" | "Null" | "NULL"),
+        Tag::Bool => bool_of(text).is_some(),
+        Tag::Int => int_of(text).is_some(),
+        Tag::Float => float_of(text).is_some() || int_of(text).is_some(),
+        Tag::None | Tag::Str | Tag::Other => true,
+    }
+}
+
 fn resolve_plain(text: &str) -> Value<'_> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -235,6 +247,22 @@ mod tests {
         assert_eq!(plain("1.5"), Value::Float(1.5));
         assert_eq!(plain("1.2.3"), Value::Str("1.2.3"));
         assert_eq!(plain("-"), Value::Str("-"));
+    }
+
+    #[test]
+    fn tags_that_do_not_fit() {
+        assert!(fits_tag("0x1F", Tag::Int) && fits_tag("1", Tag::Float));
+        assert!(fits_tag("yes", Tag::Bool) && fits_tag("~", Tag::Null));
+        assert!(fits_tag("anything", Tag::Str) && fits_tag("x", Tag::Other));
+        for (t, tag) in [
+            ("x", Tag::Null),
+            ("1", Tag::Bool),
+            ("1.5", Tag::Int),
+            ("08", Tag::Int),
+            ("x", Tag::Float),
+        ] {
+            assert!(!fits_tag(t, tag), "{t} {tag:?}");
+        }
     }
 
     #[test]

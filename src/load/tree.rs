@@ -104,7 +104,7 @@ impl Document {
     }
 
     /// Entries of a mapping (empty for anything else).
-    pub fn entries(&self, id: NodeId) -> impl Iterator<Item = Entry> + '_ {
+    pub fn entries(&self, id: NodeId) -> impl DoubleEndedIterator<Item = Entry> + '_ {
         let slice: &[NodeId] = match self.node(id).kind {
             NodeKind::Mapping { start, len } => {
                 &self.children[start as usize..(start + len) as usize]
@@ -127,10 +127,13 @@ impl Document {
         }
     }
 
-    /// The entry of `map` whose key is the scalar `key`. Later duplicates lose to the first
-    /// one here; duplicates themselves are reported by the loader.
+    /// The entry of `map` whose key is the scalar `key`. A later duplicate replaces an earlier
+    /// one, as in Kubernetes' decoder (kubectl keeps the last); duplicates themselves are
+    /// reported by the loader.
     pub fn entry(&self, map: NodeId, key: &str) -> Option<Entry> {
-        self.entries(map).find(|e| self.scalar(e.key) == Some(key))
+        self.entries(map)
+            .rev()
+            .find(|e| self.scalar(e.key) == Some(key))
     }
 
     pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {

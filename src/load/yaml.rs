@@ -1,5 +1,11 @@
 //! YAML streams through saphyr-parser's events. A syntax error ends the document it is in;
 //! reading resumes at the next `---` line, so one broken document does not hide the rest.
+//!
+//! Kubernetes splits a stream at its `---` lines and reads one YAML document from each part
+//! (go-yaml's `Unmarshal`): what follows the end of that document before the next `---` line
+//! (after a `...`, a directive, or a root collection that ended early) is never read. The
+//! parser calls that trailing content an error, or a document of its own; here it is skipped
+//! as Kubernetes skips it.
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
 
@@ -38,109 +44,327 @@ fn read_from(
     docs: &mut Vec<Document>,
     problems: &mut Vec<LoadProblem>,
 ) -> Option<u32> {
-    let pos = |m: &Marker| Pos {
-        line: m.line() as u32 + base_line - 1,
-        col: m.col() as u32,
+    let mut run = Run {
+        text,
+        base_line,
+        doc_index,
+        docs,
+        problems,
+        builder: None,
+        source: QuotedEnds::default(),
+        ended_at: None,
     };
     let mut parser = Parser::new_from_str(text);
-    let mut builder: Option<Builder> = None;
-    let mut quoted = QuotedEnds::default();
     while let Some(next) = parser.next_event() {
-        let (event, span) = match next {
-            Ok(ev) => ev,
-            Err(e) => {
-                let at = pos(e.marker());
-                problems.push(LoadProblem::Syntax {
-                    pos: at,
-                    message: e.info().to_string(),
-                });
-                return Some(at.line);
-            }
-        };
-        let sp = Span {
-            start: pos(&span.start),
-            end: pos(&span.end),
-        };
-        match event {
-            Event::DocumentStart(_) => {
-                builder = Some(Builder::new(*doc_index));
-                *doc_index += 1;
-            }
-            Event::DocumentEnd => {
-                if let Some(doc) = builder.take().and_then(Builder::finish) {
-                    docs.push(doc);
+        match next {
+            Ok((event, span)) => {
+                let sp = Span {
+                    start: run.pos(&span.start),
+                    end: run.pos(&span.end),
+                };
+                if let Some(stop) = run.event(event, sp) {
+                    return Some(stop);
                 }
             }
-            Event::Scalar(value, style, anchor, tag) => {
-                if let Some(b) = builder.as_mut() {
-                    let style = style_of(style);
-                    let sp = match style {
-                        // The parser's end of a quoted scalar runs on over the spaces and the
-                        // comment after it: end it at its closing quote.
-                        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Span {
-                            start: sp.start,
-                            end: quoted
-                                .end(
-                                    text,
-                                    base_line,
-                                    sp.start,
-                                    style == ScalarStyle::DoubleQuoted,
-                                )
-                                .unwrap_or(sp.end),
-                        },
-                        _ => sp,
-                    };
-                    b.scalar(&value, style, tag_of(tag.as_deref()), anchor, sp);
-                }
-            }
-            Event::Alias(anchor) => {
-                if let Some(b) = builder.as_mut()
-                    && let Some(p) = b.alias(anchor, sp)
-                {
-                    problems.push(p);
-                }
-            }
-            Event::SequenceStart(anchor, _) => {
-                if let Some(b) = builder.as_mut() {
-                    b.start_collection(false, anchor, sp.start);
-                }
-            }
-            Event::MappingStart(anchor, _) => {
-                if let Some(b) = builder.as_mut() {
-                    b.start_collection(true, anchor, sp.start);
-                }
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some(b) = builder.as_mut() {
-                    b.end_collection(sp.end, problems);
-                }
-            }
-            Event::StreamEnd => break,
-            Event::StreamStart | Event::Nothing => {}
+            Err(e) => return Some(run.error(run.pos(e.marker()), e.info())),
         }
     }
     None
 }
 
-/// Finds where quoted scalars end, from the source text; the line index is built on the first
-/// quoted scalar of a stream.
+/// One run of the parser over (the rest of) a stream.
+struct Run<'t, 'o> {
+    text: &'t str,
+    base_line: u32,
+    doc_index: &'o mut u32,
+    docs: &'o mut Vec<Document>,
+    problems: &'o mut Vec<LoadProblem>,
+    builder: Option<Builder>,
+    source: QuotedEnds,
+    /// The line where the document of the current part ended, until the next `---`:
+    /// Kubernetes reads nothing after it.
+    ended_at: Option<u32>,
+}
+
+impl Run<'_, '_> {
+    fn pos(&self, m: &Marker) -> Pos {
+        Pos {
+            line: m.line() as u32 + self.base_line - 1,
+            col: m.col() as u32,
+        }
+    }
+
+    fn problem(&mut self, pos: Pos, message: &str) -> u32 {
+        self.problems.push(LoadProblem::Syntax {
+            pos,
+            message: message.to_string(),
+        });
+        pos.line
+    }
+
+    /// The parser's error at `at`: a syntax problem, unless it is in content Kubernetes never
+    /// reads. Returns the line to resume after.
+    fn error(&mut self, at: Pos, message: &str) -> u32 {
+        let after_end = self.builder.is_none()
+            && self
+                .ended_at
+                .is_some_and(|l| !separator_between(self.text, self.base_line, l, at.line));
+        let complete = self.builder.as_ref().is_none_or(Builder::is_complete);
+        if after_end {
+            return at.line;
+        }
+        if self.root_ended_before(at) {
+            // The error is in what follows the root: Kubernetes never reads it.
+            if let Some(mut b) = self.builder.take() {
+                b.close_all(at, self.problems);
+                self.docs.extend(b.finish());
+            }
+            return at.line;
+        }
+        if complete && TRAILING_CONTENT.contains(&message) {
+            if message == DIRECTIVE_IN_DOCUMENT && !self.directive_ok(at) {
+                return self.problem(at, MALFORMED_DIRECTIVE);
+            }
+            // The document is complete, only its end event is missing.
+            if let Some(doc) = self.builder.take().and_then(Builder::finish) {
+                self.docs.push(doc);
+            }
+            return at.line;
+        }
+        self.problem(at, message)
+    }
+
+    /// Whether the document's root is a block collection indented past the line of `at`, so
+    /// that it ended before that line (the parser reports the error before it closes the
+    /// root), and go-yaml reads the line's first token as the one after the document, which
+    /// it does not look into.
+    fn root_ended_before(&mut self, at: Pos) -> bool {
+        let Some(root) = self.builder.as_ref().and_then(Builder::open_root) else {
+            return false;
+        };
+        let Some(line_start) = self
+            .source
+            .offset(self.text, self.base_line, Pos { col: 0, ..at })
+        else {
+            return false;
+        };
+        let line = self.text[line_start..].lines().next().unwrap_or("");
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if at.line <= root.line || indent as u32 >= root.col {
+            return false;
+        }
+        let root_char = (self.source.offset(self.text, self.base_line, root))
+            .and_then(|i| self.text[i..].chars().next());
+        if matches!(root_char, Some('[' | '{')) {
+            return false;
+        }
+        // What go-yaml cannot scan as a token (or as a directive) fails it all the same.
+        match line[indent..].chars().next() {
+            Some('@' | '`' | '\t') | None => false,
+            Some('%') => self.directive_ok(Pos { col: 0, ..at }),
+            Some(_) => true,
+        }
+    }
+
+    /// Whether the directive at `at` is one go-yaml scans (`%YAML 1.1`, `%TAG ! prefix`).
+    fn directive_ok(&mut self, at: Pos) -> bool {
+        let Some(i) = self.source.offset(self.text, self.base_line, at) else {
+            return true;
+        };
+        let line = self.text[i..].lines().next().unwrap_or("");
+        let line = line.split(" #").next().unwrap_or(line);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        match words[..] {
+            ["%YAML", version] => version
+                .split_once('.')
+                .is_some_and(|(a, b)| digits(a) && digits(b)),
+            ["%TAG", handle, _] => {
+                handle.starts_with('!')
+                    && handle.ends_with('!')
+                    && (handle.trim_matches('!').bytes())
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            }
+            _ => false,
+        }
+    }
+
+    /// Handles one event; returns a line to resume after when this part is done.
+    fn event(&mut self, event: Event<'_>, sp: Span) -> Option<u32> {
+        let properties = match &event {
+            Event::Scalar(_, _, a, t) => *a != 0 || t.is_some(),
+            Event::SequenceStart(a, t) | Event::MappingStart(a, t) => *a != 0 || t.is_some(),
+            Event::Alias(_) => true,
+            _ => false,
+        };
+        if properties
+            && let Some(message) =
+                self.source
+                    .properties_problem(self.text, self.base_line, sp.start)
+        {
+            return Some(self.problem(sp.start, message));
+        }
+        match event {
+            Event::DocumentStart(explicit) => {
+                if !explicit && self.ended_at.is_some() {
+                    // A bare document after `...`: Kubernetes reads no further.
+                    return Some(sp.start.line);
+                }
+                self.ended_at = None;
+                self.builder = Some(Builder::new(*self.doc_index));
+                *self.doc_index += 1;
+            }
+            Event::DocumentEnd => {
+                self.ended_at = Some(sp.start.line);
+                if let Some(doc) = self.builder.take().and_then(Builder::finish) {
+                    self.docs.push(doc);
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = style_of(style);
+                let double = style == ScalarStyle::DoubleQuoted;
+                let sp = match style {
+                    // The parser's end of a quoted scalar runs on over the spaces and the
+                    // comment after it: end it at its closing quote.
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Span {
+                        start: sp.start,
+                        end: (self.source)
+                            .end(self.text, self.base_line, sp.start, double)
+                            .unwrap_or(sp.end),
+                    },
+                    _ => sp,
+                };
+                if let Some(b) = self.builder.as_mut() {
+                    b.scalar(&value, style, tag_of(tag.as_deref()), anchor, sp);
+                }
+            }
+            Event::Alias(anchor) => {
+                if let Some(p) = self.builder.as_mut().and_then(|b| b.alias(anchor, sp)) {
+                    self.problems.push(p);
+                }
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let is_map = matches!(event, Event::MappingStart(..));
+                if let Some(b) = self.builder.as_mut() {
+                    b.start_collection(is_map, anchor, sp.start);
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(b) = self.builder.as_mut() {
+                    b.end_collection(sp.end, self.problems);
+                }
+            }
+            Event::StreamEnd | Event::StreamStart | Event::Nothing => {}
+        }
+        None
+    }
+}
+
+/// Whether a `---` line (a part's end to Kubernetes) lies after line `after` and up to line
+/// `to` (absolute lines of a text that starts at `base_line`).
+fn separator_between(text: &str, base_line: u32, after: u32, to: u32) -> bool {
+    let skip = (after + 1).saturating_sub(base_line) as usize;
+    let take = (to + 1).saturating_sub(after + 1) as usize;
+    text.split('\n').skip(skip).take(take).any(|l| {
+        l.strip_prefix("---").is_some_and(|rest| {
+            let rest = rest.trim();
+            rest.is_empty() || rest.starts_with('#')
+        })
+    })
+}
+
+/// The parser's errors on content after a complete document (a directive, or a node where
+/// only `---` may follow): Kubernetes never reads that content.
+const TRAILING_CONTENT: &[&str] = &[
+    "did not find expected <document start>",
+    DIRECTIVE_IN_DOCUMENT,
+    "invalid content after document end marker",
+];
+
+/// The parser's error on a directive where a document goes on: go-yaml ends the document
+/// there, if it can scan the directive.
+const DIRECTIVE_IN_DOCUMENT: &str = "missing explicit document end marker before directive";
+
+const MALFORMED_DIRECTIVE: &str = "a directive that is not `%YAML <version>` or `%TAG <handle> <prefix>`: Kubernetes' YAML reader refuses it; remove it";
+
+/// Reads the source text around events: where quoted scalars end, what anchors are called.
+/// The line index is built on first use in a stream.
 #[derive(Default)]
 struct QuotedEnds {
     line_starts: Option<Vec<usize>>,
 }
 
+/// The message on a tag go-yaml cannot scan, or scans into another one.
+const TAG_NAME: &str = "a tag that Kubernetes' YAML reader (YAML 1.1) reads otherwise: it ends a tag only at white space, reads `,`, `[` and `]` into it and refuses other characters than a URI's; put a space after the tag, or rename it";
+
+/// The message on an anchor or alias name that YAML 1.1 reads otherwise.
+const ANCHOR_NAME: &str = "an anchor or alias name of other characters than letters, digits, `_` and `-`: Kubernetes' YAML reader (YAML 1.1) ends the name at the first other one, and reads something else or refuses the document; rename it";
+
 impl QuotedEnds {
-    /// The position just after the closing quote of the scalar that opens at `start`.
-    fn end(&mut self, text: &str, base_line: u32, start: Pos, double: bool) -> Option<Pos> {
-        let starts = self.line_starts.get_or_insert_with(|| {
+    fn line_starts(&mut self, text: &str) -> &[usize] {
+        self.line_starts.get_or_insert_with(|| {
             std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect()
-        });
-        let rel_line = (start.line + 1).checked_sub(base_line)? as usize;
-        let line_start = *starts.get(rel_line - 1)?;
-        let (open, _) = text[line_start..].char_indices().nth(start.col as usize)?;
-        let open = line_start + open;
+        })
+    }
+
+    /// The byte offset of a position.
+    fn offset(&mut self, text: &str, base_line: u32, at: Pos) -> Option<usize> {
+        let rel_line = (at.line + 1).checked_sub(base_line)? as usize;
+        let line_start = *self.line_starts(text).get(rel_line - 1)?;
+        let (i, _) = text[line_start..].char_indices().nth(at.col as usize)?;
+        Some(line_start + i)
+    }
+
+    /// What go-yaml reads otherwise among the properties that start at `at` (`!tag &name`) or
+    /// in the alias there (`*name`): an anchor or alias name of other characters than
+    /// letters, digits, `_` and `-` (YAML 1.2 allows any but white space and `,[]{}`), or a
+    /// tag of characters a URI does not hold (`#`, `"`, …) or not followed by white space.
+    fn properties_problem(&mut self, text: &str, base_line: u32, at: Pos) -> Option<&'static str> {
+        let mut i = self.offset(text, base_line, at)?;
+        let token_end = |from: usize| {
+            text[from..]
+                .find(|c: char| c.is_whitespace() || ",[]{}".contains(c))
+                .map_or(text.len(), |n| from + n)
+        };
+        let name_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        loop {
+            match text.as_bytes().get(i) {
+                Some(b'!') => {
+                    let end = token_end(i);
+                    let tag = &text[i..end];
+                    let verbatim = tag.starts_with("!<") && tag.ends_with('>');
+                    let body = if verbatim {
+                        &tag[2..tag.len() - 1]
+                    } else {
+                        tag
+                    };
+                    // go-yaml also reads `,[]` into a tag, and needs white space after it.
+                    let ended = text[end..].chars().next().is_none_or(char::is_whitespace);
+                    if !ended
+                        || !body
+                            .bytes()
+                            .all(|b| name_char(b) || b";/?:@&=+$.!~*'()%".contains(&b))
+                    {
+                        return Some(TAG_NAME);
+                    }
+                    i = end;
+                }
+                Some(b' ' | b'\t') => i += 1,
+                Some(b'&' | b'*') => {
+                    let name = &text[i + 1..token_end(i + 1)];
+                    return (!name.bytes().all(name_char)).then_some(ANCHOR_NAME);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The position just after the closing quote of the scalar that opens at `start`.
+    fn end(&mut self, text: &str, base_line: u32, start: Pos, double: bool) -> Option<Pos> {
+        let open = self.offset(text, base_line, start)?;
+        let starts = self.line_starts(text);
         let quote = if double { b'"' } else { b'\'' };
         let bytes = text.as_bytes();
         if bytes.get(open) != Some(&quote) {

@@ -432,10 +432,10 @@ mod tests {
             assert_eq!(out.text, want);
             assert_eq!((out.applied(), out.skipped()), (1, 0));
         }
-        // Escapes: the text on the page is not the value.
+        // Escapes: the text on the page is not the value (`\x2F` is `/`).
         assert!(
             edit_for(
-                "apiVersion: \"batch\\/v1beta1\"\n",
+                "apiVersion: \"batch\\x2Fv1beta1\"\n",
                 "apiVersion",
                 "batch/v1"
             )
