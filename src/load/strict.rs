@@ -393,7 +393,18 @@ fn misplaced_tabs(text: &str, loaded: &Loaded, parts: &Parts) -> Vec<(Pos, Strin
             }
             let body = l.trim();
             if line > d.span(root).end.line && !body.is_empty() && !body.starts_with('#') {
-                // Content after the document: Kubernetes reads no further in this part.
+                // Content after the document: Kubernetes reads no further in this part than
+                // its first token, which a tab before it keeps go-yaml from reading.
+                let lead = &l[..l.len() - l.trim_start_matches([' ', '\t']).len()];
+                if let Some(col) = lead.find('\t') {
+                    out.push((
+                        Pos {
+                            line,
+                            col: col as u32,
+                        },
+                        MISPLACED_TAB.to_string(),
+                    ));
+                }
                 break;
             }
             if let Some(col) = misplaced_tab_on(d, &lines, line, l) {
@@ -580,6 +591,7 @@ mod tests {
             ("# c\n\t# d\n---\na: 1\n", (2, 0)),
             ("a: |\n    x\n\t\nb: 1\n", (3, 0)),
             ("a:\n- b\n  c\n\t\n  d\n", (4, 0)),
+            ("  a: [1]\n\t- b\n", (2, 0)),
         ] {
             assert_eq!(refused_at(text), vec![at], "{text:?}");
         }
@@ -594,6 +606,7 @@ mod tests {
             "a: 1\t\n",
             "a:\n  b: c\n   \t\n",
             "  a: 1\nb:\n\t- c\n",
+            "  a: 1\nb: 2\n",
         ] {
             assert!(refused_at(text).is_empty(), "{text:?}");
         }
