@@ -352,23 +352,14 @@ const CAPABILITY_RISKS: &[(&str, bool, &str)] = &[
     ),
 ];
 
-/// The capabilities containerd and CRI-O give a container unless it drops them.
-const RUNTIME_DEFAULT_CAPABILITIES: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "NET_RAW",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
+/// The capabilities containerd and CRI-O give a container unless it drops them: the Pod
+/// Security baseline set, which was drawn from them, and NET_RAW, which it leaves out.
+fn runtime_default_capabilities() -> impl Iterator<Item = &'static str> {
+    pss::BASELINE_CAPABILITIES
+        .iter()
+        .copied()
+        .chain(std::iter::once("NET_RAW"))
+}
 
 /// The container runtime's reading of a capability name: case-insensitive, `CAP_` optional.
 fn normalize_capability(name: &str) -> String {
@@ -439,11 +430,10 @@ impl Rule for CapabilitiesNotDropped {
                 .iter()
                 .map(|(_, n)| normalize_capability(n))
                 .collect();
-            let kept: Vec<&str> = RUNTIME_DEFAULT_CAPABILITIES
-                .iter()
-                .copied()
+            let mut kept: Vec<&str> = runtime_default_capabilities()
                 .filter(|d| !dropped.iter().any(|x| x == d))
                 .collect();
+            kept.sort_unstable();
             let message = if kept.is_empty() {
                 format!(
                     "{} drops each of the runtime's default capabilities by name, but not ALL: Pod Security's restricted level asks for `drop: [ALL]`, which also covers capabilities a runtime adds to its defaults later; write `drop: [ALL]`",
