@@ -2,7 +2,7 @@
 //! anchors, aliases with an expansion budget, merge keys, and duplicate-key detection.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::LoadProblem;
 use super::scalar::{ScalarStyle, Tag};
@@ -305,13 +305,16 @@ impl Builder {
                 out.extend_from_slice(kv);
             }
         }
+        // The keys set so far, looked up by text: a merged anchor may have many thousands.
+        let mut present: HashSet<&str> = out
+            .iter()
+            .step_by(2)
+            .filter_map(|&k| self.doc.scalar(k))
+            .collect();
         for src in sources {
             for e in self.doc.entries(src) {
-                let key = self.doc.scalar(e.key);
-                let present = out
-                    .chunks_exact(2)
-                    .any(|kv| key.is_some() && self.doc.scalar(kv[0]) == key);
-                if !present {
+                // A key that is not a scalar is never the same key as another.
+                if self.doc.scalar(e.key).is_none_or(|key| present.insert(key)) {
                     out.push(e.key);
                     out.push(e.value);
                 }

@@ -13,7 +13,9 @@
 //! those lines further does not change its value: the text is re-read with them indented, and
 //! every position on an indented line is moved back by what was added.
 
-use super::{Document, LoadProblem};
+use std::borrow::Cow;
+
+use super::{Document, Empty, LoadProblem, Loaded};
 use crate::span::Pos;
 
 /// The parser's message for the case this module handles.
@@ -22,10 +24,29 @@ pub const QUOTED_INDENTATION: &str = "invalid indentation in quoted scalar";
 /// Spaces added at the start of lines: 1-based line → how many.
 pub type Padding = std::collections::HashMap<u32, u32>;
 
-/// `text` with the continuation lines of the quoted scalar that starts at `at` indented past
-/// its opening quote, and what was added; `None` when `at` is no quoted scalar's start.
-pub fn indent_continuations(text: &str, at: Pos) -> Option<(String, Padding)> {
-    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+/// Indents the continuation lines of the quoted scalar that starts at `at` past its opening
+/// quote, in `lines` (the text's lines, each with its line end), and adds what was added to
+/// `padding`; false (and nothing changed) when `at` is no quoted scalar's start or none of its
+/// lines needed it. The lines are changed in place so that a text with many such scalars is
+/// not copied once per scalar.
+fn indent_continuations(lines: &mut [Cow<'_, str>], at: Pos, padding: &mut Padding) -> bool {
+    let Some((added, pads)) = continuations(lines, at) else {
+        return false;
+    };
+    // Replace the scalar's continuation lines with their indented copies.
+    let start = at.line as usize;
+    for (i, l) in added.into_iter().enumerate() {
+        lines[start + i] = Cow::Owned(l);
+    }
+    for (line, pad) in pads {
+        *padding.entry(line).or_insert(0) += pad;
+    }
+    true
+}
+
+/// The continuation lines of the quoted scalar that starts at `at`, indented past its opening
+/// quote, and what each indented line was given.
+fn continuations(lines: &[Cow<'_, str>], at: Pos) -> Option<(Vec<String>, Padding)> {
     let first = lines.get(at.line.checked_sub(1)? as usize)?;
     let (quote_byte, quote) = first.char_indices().nth(at.col as usize)?;
     if quote != '"' && quote != '\'' {
@@ -60,7 +81,7 @@ pub fn indent_continuations(text: &str, at: Pos) -> Option<(String, Padding)> {
             break;
         }
         line_no += 1;
-        let next = lines.get(line_no as usize - 1).copied()?;
+        let next: &str = lines.get(line_no as usize - 1)?;
         let indent = next.len() - next.trim_start_matches(' ').len();
         let blank = next.trim().is_empty();
         if !blank && (indent as u32) < want {
@@ -75,12 +96,7 @@ pub fn indent_continuations(text: &str, at: Pos) -> Option<(String, Padding)> {
     if padding.is_empty() {
         return None;
     }
-    // Replace the scalar's continuation lines with their indented copies.
-    let start = at.line as usize;
-    for (i, l) in added.iter().enumerate() {
-        lines[start + i] = l.as_str();
-    }
-    Some((lines.concat(), padding))
+    Some((added, padding))
 }
 
 /// Moves positions on indented lines back to where they are in the original text.
@@ -120,41 +136,36 @@ pub fn unpad(docs: &mut [Document], problems: &mut [LoadProblem], padding: &Padd
 /// indented (a few rounds: a document stops at its first error, so each round can uncover
 /// another), then moves positions back. Leaves `docs` and `problems` as they are when that
 /// does not help.
-pub fn reread(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<LoadProblem>) {
+pub fn reread(text: &str, empty: Empty, out: &mut Loaded) {
     const ROUNDS: usize = 8;
     let mut current = text.to_string();
     let mut padding = Padding::new();
-    let mut best: Option<(Vec<Document>, Vec<LoadProblem>)> = None;
-    let mut pending: Vec<Pos> = refused(problems);
+    let mut best: Option<Loaded> = None;
+    let mut pending: Vec<Pos> = refused(&out.problems);
     for _ in 0..ROUNDS {
         if pending.is_empty() {
             break;
         }
         // From the last scalar up, so that earlier positions stay where they are.
         pending.sort_by(|a, b| b.cmp(a));
+        let mut lines: Vec<Cow<'_, str>> =
+            current.split_inclusive('\n').map(Cow::Borrowed).collect();
         let mut changed = false;
         for at in &pending {
-            if let Some((next, added)) = indent_continuations(&current, *at) {
-                current = next;
-                for (line, pad) in added {
-                    *padding.entry(line).or_insert(0) += pad;
-                }
-                changed = true;
-            }
+            changed |= indent_continuations(&mut lines, *at, &mut padding);
         }
         if !changed {
             break;
         }
-        let mut d = Vec::new();
-        let mut p = Vec::new();
-        super::yaml::read_stream(&current, &mut d, &mut p);
-        pending = refused(&p);
-        best = Some((d, p));
+        current = lines.concat();
+        let mut again = Loaded::default();
+        super::yaml::read_stream(&current, empty, &mut again);
+        pending = refused(&again.problems);
+        best = Some(again);
     }
-    if let Some((mut d, mut p)) = best {
-        unpad(&mut d, &mut p, &padding);
-        *docs = d;
-        *problems = p;
+    if let Some(mut again) = best {
+        unpad(&mut again.docs, &mut again.problems, &padding);
+        *out = again;
     }
 }
 

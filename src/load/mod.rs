@@ -38,8 +38,24 @@ pub enum LoadProblem {
 /// What loading one text produced.
 #[derive(Debug, Default)]
 pub struct Loaded {
+    /// The documents, in the order of the text; those with nothing in them only when asked
+    /// for (`Empty::Keep`).
     pub docs: Vec<Document>,
     pub problems: Vec<LoadProblem>,
+    /// The line of each document with nothing in it (a `---` line alone; the line is the one
+    /// where the document ends) that was counted rather than kept (`Empty::Count`).
+    pub empty: Vec<u32>,
+}
+
+/// What to do with documents that have nothing in them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Note their line in `Loaded::empty`: a text of many `---` lines costs four bytes a
+    /// document, not a document apiece.
+    Count,
+    /// Keep them in `Loaded::docs`, for a reader that needs each document's place in the
+    /// stream.
+    Keep,
 }
 
 /// Why a file's bytes cannot be read as text.
@@ -71,48 +87,74 @@ pub fn decode(bytes: &[u8]) -> Result<&str, TextProblem> {
 }
 
 /// Parses a text into documents. A stream that starts with `{` is JSON, as Kubernetes'
-/// decoder decides; everything else is YAML.
+/// decoder decides; everything else is YAML. Documents with nothing in them are counted
+/// (`Loaded::empty`), not kept.
 pub fn load_text(text: &str) -> Loaded {
+    load_text_with(text, Empty::Count)
+}
+
+/// `load_text`, saying what to do with documents that have nothing in them.
+pub fn load_text_with(text: &str, empty: Empty) -> Loaded {
     let mut out = Loaded::default();
     if text.trim_start().starts_with('{') {
         json::read_stream(text, &mut out.docs, &mut out.problems);
     } else {
-        yaml::read_stream(text, &mut out.docs, &mut out.problems);
+        yaml::read_stream(text, empty, &mut out);
         if out.problems.iter().any(|p| {
             matches!(p, LoadProblem::Syntax { message, .. } if message.contains(lenient::QUOTED_INDENTATION))
         }) {
-            lenient::reread(text, &mut out.docs, &mut out.problems);
+            lenient::reread(text, empty, &mut out);
         }
-        record_origins(text, &mut out.docs);
     }
     out
 }
 
 /// Rendered Helm output names each document's template in a `# Source: chart/templates/x.yaml`
-/// comment just before it.
-fn record_origins(text: &str, docs: &mut [Document]) {
-    if memchr::memmem::find(text.as_bytes(), b"# Source: ").is_none() {
-        return;
+/// comment just before it. The comments of a text, handed to its documents as they are read
+/// (empty ones too, which are not all kept: where one ends matters to the next).
+struct Origins<'t> {
+    /// (line, template), in the order of the text.
+    sources: Vec<(u32, &'t str)>,
+    /// The last line of the document read before.
+    prev_end: u32,
+}
+
+impl<'t> Origins<'t> {
+    fn of(text: &'t str) -> Origins<'t> {
+        let sources = if memchr::memmem::find(text.as_bytes(), b"# Source: ").is_none() {
+            Vec::new()
+        } else {
+            text.lines()
+                .enumerate()
+                .filter_map(|(i, l)| {
+                    l.strip_prefix("# Source: ")
+                        .map(|s| (i as u32 + 1, s.trim()))
+                })
+                .collect()
+        };
+        Origins {
+            sources,
+            prev_end: 0,
+        }
     }
-    let sources: Vec<(u32, &str)> = text
-        .lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            l.strip_prefix("# Source: ")
-                .map(|s| (i as u32 + 1, s.trim()))
-        })
-        .collect();
-    let mut prev_end = 0u32;
-    for doc in docs.iter_mut() {
-        let Some(root) = doc.root else { continue };
+
+    /// Gives `doc` the template of the last comment at or before its first line, unless that
+    /// comment is inside or before the document read before it.
+    fn assign(&mut self, doc: &mut Document) {
+        if self.sources.is_empty() {
+            return;
+        }
+        let Some(root) = doc.root else { return };
         let span = doc.span(root);
         let start = span.start.line;
-        doc.origin = sources
-            .iter()
-            .rev()
-            .find(|(l, _)| *l > prev_end && *l <= start)
-            .map(|(_, s)| std::sync::Arc::from(*s));
-        prev_end = span.end.line.max(start);
+        // The lines are in order: a search, not a scan, whatever the number of documents.
+        let at_or_before = self.sources.partition_point(|(l, _)| *l <= start);
+        doc.origin = at_or_before
+            .checked_sub(1)
+            .map(|i| self.sources[i])
+            .filter(|(l, _)| *l > self.prev_end)
+            .map(|(_, s)| std::sync::Arc::from(s));
+        self.prev_end = span.end.line.max(start);
     }
 }
 
@@ -249,6 +291,47 @@ mod tests {
         let l = load_text(t);
         assert_eq!(l.docs[0].origin.as_deref(), Some("c/templates/a.yaml"));
         assert_eq!(l.docs[1].origin.as_deref(), Some("c/templates/b.yaml"));
+    }
+
+    #[test]
+    fn helm_origins_across_empty_documents() {
+        // An empty template renders as its comment alone: the next document has its own.
+        let t =
+            "---\n# Source: c/templates/empty.yaml\n---\n# Source: c/templates/b.yaml\nkind: B\n";
+        let l = load_text(t);
+        assert_eq!(l.docs.len(), 1);
+        assert_eq!(l.empty, vec![3]);
+        assert_eq!(l.docs[0].origin.as_deref(), Some("c/templates/b.yaml"));
+        // A comment before an empty document is not the next one's, whether the empty one
+        // is kept or not.
+        let t = "# Source: c/templates/a.yaml\n---\n---\nkind: B\n";
+        for empty in [Empty::Count, Empty::Keep] {
+            let l = load_text_with(t, empty);
+            let b = l.docs.last().unwrap();
+            assert_eq!(b.get_str(b.root.unwrap(), "kind"), Some("B"));
+            assert_eq!(b.origin, None);
+        }
+    }
+
+    #[test]
+    fn empty_documents_are_counted_or_kept() {
+        let t = "a: 1\n---\n---\n# c\n---\nb: 2\n---\n~\n---\n";
+        let counted = load_text(t);
+        let kinds: Vec<bool> = counted
+            .docs
+            .iter()
+            .map(|d| d.is_mapping(d.root.unwrap()))
+            .collect();
+        // `~` is written: a null, kept.
+        assert_eq!(kinds, vec![true, true, false]);
+        assert_eq!(counted.empty, vec![3, 5, 10]);
+        let kept = load_text_with(t, Empty::Keep);
+        assert_eq!(kept.docs.len(), 6);
+        assert!(kept.empty.is_empty());
+        let indexes: Vec<u32> = kept.docs.iter().map(|d| d.index).collect();
+        assert_eq!(indexes, vec![0, 1, 2, 3, 4, 5]);
+        let indexes: Vec<u32> = counted.docs.iter().map(|d| d.index).collect();
+        assert_eq!(indexes, vec![0, 3, 4]);
     }
 
     #[test]

@@ -3,18 +3,26 @@
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
 
-use super::LoadProblem;
 use super::build::Builder;
 use super::scalar::{ScalarStyle, Tag};
-use super::tree::Document;
+use super::tree::{Document, NodeKind};
+use super::{Empty, LoadProblem, Loaded, Origins};
 use crate::span::{Pos, Span};
 
-pub fn read_stream(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<LoadProblem>) {
+/// Reads the documents of a YAML stream into `out`, each with the template its `# Source:`
+/// comment names, if any.
+pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) {
+    let mut reader = Reader {
+        empty,
+        origins: Origins::of(text),
+        quoted: QuotedEnds::new(text),
+        out,
+    };
     let mut base_line: u32 = 1;
     let mut rest = text;
     let mut doc_index: u32 = 0;
     loop {
-        match read_from(rest, base_line, &mut doc_index, docs, problems) {
+        match read_events(rest, base_line, &mut doc_index, &mut reader) {
             None => return,
             Some(err_line) => {
                 // Resume at the first `---` line from the error on (an unclosed collection is
@@ -30,13 +38,51 @@ pub fn read_stream(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<Load
     }
 }
 
-/// Reads documents from `text`; on a syntax error returns the (absolute) line of the error.
-fn read_from(
+/// What reading a stream keeps from one part of it to the next (reading starts again after a
+/// syntax error), and where its documents go.
+struct Reader<'a, 't> {
+    empty: Empty,
+    origins: Origins<'t>,
+    quoted: QuotedEnds<'t>,
+    out: &'a mut Loaded,
+}
+
+impl Reader<'_, '_> {
+    /// A finished document: given its origin, then kept, or counted when it has nothing in it.
+    fn end_document(&mut self, builder: Option<Builder>) {
+        let Some(mut doc) = builder.and_then(Builder::finish) else {
+            return;
+        };
+        self.origins.assign(&mut doc);
+        match (self.empty, doc.root) {
+            (Empty::Count, Some(root)) if is_nothing(&doc, root) => {
+                self.out.empty.push(doc.span(root).end.line);
+            }
+            _ => self.out.docs.push(doc),
+        }
+    }
+}
+
+/// The node the parser gives a document with nothing in it: an empty plain scalar, untagged.
+fn is_nothing(doc: &Document, root: u32) -> bool {
+    matches!(
+        doc.node(root).kind,
+        NodeKind::Scalar {
+            len: 0,
+            style: ScalarStyle::Plain,
+            tag: Tag::None,
+            ..
+        }
+    )
+}
+
+/// Reads documents from `text` (the stream from line `base_line` on) into `reader`; on a
+/// syntax error returns the (absolute) line of the error.
+fn read_events(
     text: &str,
     base_line: u32,
     doc_index: &mut u32,
-    docs: &mut Vec<Document>,
-    problems: &mut Vec<LoadProblem>,
+    reader: &mut Reader<'_, '_>,
 ) -> Option<u32> {
     let pos = |m: &Marker| Pos {
         line: m.line() as u32 + base_line - 1,
@@ -44,13 +90,12 @@ fn read_from(
     };
     let mut parser = Parser::new_from_str(text);
     let mut builder: Option<Builder> = None;
-    let mut quoted = QuotedEnds::default();
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(ev) => ev,
             Err(e) => {
                 let at = pos(e.marker());
-                problems.push(LoadProblem::Syntax {
+                reader.out.problems.push(LoadProblem::Syntax {
                     pos: at,
                     message: e.info().to_string(),
                 });
@@ -67,9 +112,7 @@ fn read_from(
                 *doc_index += 1;
             }
             Event::DocumentEnd => {
-                if let Some(doc) = builder.take().and_then(Builder::finish) {
-                    docs.push(doc);
-                }
+                reader.end_document(builder.take());
             }
             Event::Scalar(value, style, anchor, tag) => {
                 if let Some(b) = builder.as_mut() {
@@ -79,13 +122,9 @@ fn read_from(
                         // comment after it: end it at its closing quote.
                         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Span {
                             start: sp.start,
-                            end: quoted
-                                .end(
-                                    text,
-                                    base_line,
-                                    sp.start,
-                                    style == ScalarStyle::DoubleQuoted,
-                                )
+                            end: reader
+                                .quoted
+                                .end(sp.start, style == ScalarStyle::DoubleQuoted)
                                 .unwrap_or(sp.end),
                         },
                         _ => sp,
@@ -97,7 +136,7 @@ fn read_from(
                 if let Some(b) = builder.as_mut()
                     && let Some(p) = b.alias(anchor, sp)
                 {
-                    problems.push(p);
+                    reader.out.problems.push(p);
                 }
             }
             Event::SequenceStart(anchor, _) => {
@@ -112,7 +151,7 @@ fn read_from(
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some(b) = builder.as_mut() {
-                    b.end_collection(sp.end, problems);
+                    b.end_collection(sp.end, &mut reader.out.problems);
                 }
             }
             Event::StreamEnd => break,
@@ -122,25 +161,48 @@ fn read_from(
     None
 }
 
-/// Finds where quoted scalars end, from the source text; the line index is built on the first
-/// quoted scalar of a stream.
-#[derive(Default)]
-struct QuotedEnds {
+/// Finds where quoted scalars end, from the text of the whole stream; its line index is built
+/// on the first quoted scalar, once for the stream whatever the number of syntax errors that
+/// make reading start again. Scalars come in text order, so the column count resumes from
+/// where the last one left off on the same line: a line of many quoted scalars is read once,
+/// not once per scalar.
+struct QuotedEnds<'t> {
+    text: &'t str,
     line_starts: Option<Vec<usize>>,
+    /// A place already counted: (byte, column in code points), on the line that holds it.
+    mark: Option<(usize, usize)>,
 }
 
-impl QuotedEnds {
+impl<'t> QuotedEnds<'t> {
+    fn new(text: &'t str) -> QuotedEnds<'t> {
+        QuotedEnds {
+            text,
+            line_starts: None,
+            mark: None,
+        }
+    }
+
     /// The position just after the closing quote of the scalar that opens at `start`.
-    fn end(&mut self, text: &str, base_line: u32, start: Pos, double: bool) -> Option<Pos> {
+    fn end(&mut self, start: Pos, double: bool) -> Option<Pos> {
+        let text = self.text;
         let starts = self.line_starts.get_or_insert_with(|| {
             std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect()
         });
-        let rel_line = (start.line + 1).checked_sub(base_line)? as usize;
-        let line_start = *starts.get(rel_line - 1)?;
-        let (open, _) = text[line_start..].char_indices().nth(start.col as usize)?;
-        let open = line_start + open;
+        let line = start.line as usize;
+        let line_start = *starts.get(line.checked_sub(1)?)?;
+        let line_end = starts.get(line).copied().unwrap_or(text.len());
+        // Resume from the mark when it is on this line, at or before the column wanted.
+        let (from, from_col) = match self.mark {
+            Some((b, c)) if b >= line_start && b < line_end && c <= start.col as usize => (b, c),
+            _ => (line_start, 0),
+        };
+        let (open, _) = text[from..]
+            .char_indices()
+            .nth(start.col as usize - from_col)?;
+        let open = from + open;
+        self.mark = Some((open, start.col as usize));
         let quote = if double { b'"' } else { b'\'' };
         let bytes = text.as_bytes();
         if bytes.get(open) != Some(&quote) {
@@ -158,10 +220,15 @@ impl QuotedEnds {
         let after = close + 1;
         // The line holding the closing quote, and the column after it, in code points.
         let line_ix = starts.partition_point(|&s| s <= close) - 1;
-        let col = text[starts[line_ix]..after].chars().count() as u32;
+        let col = if starts[line_ix] <= open {
+            start.col as usize + text[open..after].chars().count()
+        } else {
+            text[starts[line_ix]..after].chars().count()
+        };
+        self.mark = Some((after, col));
         Some(Pos {
-            line: line_ix as u32 + base_line,
-            col,
+            line: line_ix as u32 + 1,
+            col: col as u32,
         })
     }
 }
