@@ -6,6 +6,7 @@
 
 pub mod baseline;
 pub mod changed_lines;
+mod covering;
 pub mod suppress;
 pub mod unified_diff;
 

@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::covering::{Cover, Covering};
 use crate::finding::Finding;
 use crate::finding::result::ScanResult;
 use crate::index::{self, workload_of};
@@ -54,17 +55,6 @@ pub struct Suppression {
     /// How it was written, for messages (`comment`, `annotation keelhaul.dev/ignore.app`).
     pub form: String,
     pub used: bool,
-}
-
-impl Suppression {
-    fn covers(&self, f: &Finding) -> bool {
-        let line = f.span.start.line;
-        let in_scope = match self.scope {
-            Scope::File => true,
-            Scope::Lines(a, b) => a <= line && line <= b,
-        };
-        in_scope && (self.rules.is_empty() || self.rules.contains(&f.rule.id))
-    }
 }
 
 /// Rule ids or slugs, separated by commas or spaces; `(known ids, unknown names)`.
@@ -117,10 +107,16 @@ fn comment_start(line: &str, slashes: bool) -> Option<(usize, usize, usize)> {
 }
 
 /// Every suppression written in `text` (comments) and in its objects (annotations).
-pub fn find(text: &str, docs: &[Arc<Document>], default_namespace: &str) -> Vec<Suppression> {
+/// `empty`: the lines of the documents with nothing in them (`load::Loaded::empty`).
+pub fn find(
+    text: &str,
+    docs: &[Arc<Document>],
+    empty: &[u32],
+    default_namespace: &str,
+) -> Vec<Suppression> {
     let mut out = Vec::new();
     if text.contains(COMMENT) {
-        comments(text, docs, false, &mut out);
+        comments(text, docs, empty, false, &mut out);
     }
     if text.contains(ANNOTATION) {
         for doc in docs {
@@ -135,22 +131,32 @@ pub fn find(text: &str, docs: &[Arc<Document>], default_namespace: &str) -> Vec<
 pub fn find_comments(text: &str, slashes: bool) -> Vec<Suppression> {
     let mut out = Vec::new();
     if text.contains(COMMENT) {
-        comments(text, &[], slashes, &mut out);
+        comments(text, &[], &[], slashes, &mut out);
     }
     out
 }
 
-fn comments(text: &str, docs: &[Arc<Document>], slashes: bool, out: &mut Vec<Suppression>) {
+fn comments(
+    text: &str,
+    docs: &[Arc<Document>],
+    empty: &[u32],
+    slashes: bool,
+    out: &mut Vec<Suppression>,
+) {
     let lines: Vec<&str> = text.lines().collect();
-    // The first line of each document's content, to tell "the top of a document".
-    let doc_starts: Vec<(u32, u32)> = docs
+    // The first line of each document's content, to tell "the top of a document" (an empty
+    // document's is where it ends: a comment above it is not at the top of the next one).
+    let mut doc_starts: Vec<(u32, u32)> = docs
         .iter()
         .filter_map(|d| {
             let r = d.root?;
             let s = d.span(r);
             Some((s.start.line, s.end.line))
         })
+        .chain(empty.iter().map(|&l| (l, l)))
         .collect();
+    doc_starts.sort_unstable();
+    let around = Surroundings::new(&lines);
     for (i, line) in lines.iter().enumerate() {
         let Some((col, byte, marker)) = comment_start(line, slashes) else {
             continue;
@@ -175,24 +181,16 @@ fn comments(text: &str, docs: &[Arc<Document>], slashes: bool, out: &mut Vec<Sup
             Scope::Lines(n, n)
         } else {
             // Alone at the top of a document: everything up to its first content line is
-            // comments, blanks or the `---` marker.
-            let top = doc_starts.iter().find(|(start, _)| {
-                *start > n
-                    && lines[i + 1..(*start as usize - 1).min(lines.len())]
-                        .iter()
-                        .all(|l| {
-                            let t = l.trim();
-                            t.is_empty() || t.starts_with('#') || t.starts_with("---")
-                        })
-                    && (n == 1
-                        || lines[..i]
-                            .iter()
-                            .rev()
-                            .map(|l| l.trim())
-                            .find(|t| !t.is_empty() && !t.starts_with('#'))
-                            .is_none_or(|t| t.starts_with("---")))
-            });
-            match top {
+            // comments, blanks or the `---` marker, and so is everything above it back to
+            // the marker (or the start of the file). The first document below is the only
+            // candidate: lines before a later one include that document's content.
+            let next_doc = doc_starts[doc_starts.partition_point(|(start, _)| *start <= n)..]
+                .first()
+                .filter(|(start, _)| {
+                    around.only_trivia(i + 1, (*start as usize - 1).min(lines.len()))
+                        && (n == 1 || around.after_marker(i))
+                });
+            match next_doc {
                 Some(&(start, end)) => Scope::Lines(start, end),
                 None => Scope::Lines(n + 1, n + 1),
             }
@@ -226,6 +224,50 @@ fn comments(text: &str, docs: &[Arc<Document>], slashes: bool, out: &mut Vec<Sup
     }
 }
 
+/// What surrounds each line of a text, worked out once, so that telling whether a comment
+/// stands at the top of a document does not read the lines around it again for each comment.
+struct Surroundings {
+    /// For each line index, the index of the first line at or after it that is not blank, a
+    /// comment or a `---` marker (the number of lines when there is none).
+    next_content: Vec<usize>,
+    /// For each line index, whether the last line before it that is not blank or a comment
+    /// is a `---` marker (true when there is none).
+    after_marker: Vec<bool>,
+}
+
+impl Surroundings {
+    fn new(lines: &[&str]) -> Surroundings {
+        let mut next_content = vec![lines.len(); lines.len() + 1];
+        for (i, l) in lines.iter().enumerate().rev() {
+            let t = l.trim();
+            let trivia = t.is_empty() || t.starts_with('#') || t.starts_with("---");
+            next_content[i] = if trivia { next_content[i + 1] } else { i };
+        }
+        let mut after_marker = Vec::with_capacity(lines.len());
+        let mut last_was_marker = true;
+        for l in lines {
+            after_marker.push(last_was_marker);
+            let t = l.trim();
+            if !t.is_empty() && !t.starts_with('#') {
+                last_was_marker = t.starts_with("---");
+            }
+        }
+        Surroundings {
+            next_content,
+            after_marker,
+        }
+    }
+
+    /// Whether lines `from..to` (indices) are all blanks, comments or markers.
+    fn only_trivia(&self, from: usize, to: usize) -> bool {
+        from >= to || self.next_content[from] >= to
+    }
+
+    fn after_marker(&self, i: usize) -> bool {
+        self.after_marker[i]
+    }
+}
+
 fn annotations(doc: &Document, default_namespace: &str, out: &mut Vec<Suppression>) {
     for r in index::resources_of(doc, default_namespace).unwrap_or_default() {
         let object = doc.span(r.node);
@@ -242,6 +284,21 @@ fn annotations(doc: &Document, default_namespace: &str, out: &mut Vec<Suppressio
             .and_then(|m| doc.get(m, "annotations"))
         {
             maps.push(a);
+        }
+        // The pod's containers by name (the first of a name, in the order of the lists), so
+        // that many container annotations do not each look through every container.
+        let mut containers: HashMap<&str, load::NodeId> = HashMap::new();
+        if let Some(w) = workload.as_ref() {
+            for list in ["initContainers", "containers", "ephemeralContainers"] {
+                let Some(l) = doc.get(w.pod_spec, list) else {
+                    continue;
+                };
+                for &c in doc.items(l) {
+                    if let Some(name) = doc.get_str(c, "name") {
+                        containers.entry(name).or_insert(c);
+                    }
+                }
+            }
         }
         for map in maps {
             let shared_reason = doc
@@ -260,14 +317,7 @@ fn annotations(doc: &Document, default_namespace: &str, out: &mut Vec<Suppressio
                     .and_then(|k| k.strip_prefix('.'))
                 {
                     // The container's item in the pod spec, whichever list it is in.
-                    let node = workload.as_ref().and_then(|w| {
-                        ["initContainers", "containers", "ephemeralContainers"]
-                            .iter()
-                            .filter_map(|l| doc.get(w.pod_spec, l))
-                            .flat_map(|l| doc.items(l).iter().copied())
-                            .find(|&c| doc.get_str(c, "name") == Some(container))
-                    });
-                    match node {
+                    match containers.get(container).copied() {
                         Some(c) => {
                             let s = doc.span(c);
                             Scope::Lines(s.start.line, s.end.line)
@@ -318,32 +368,40 @@ pub fn apply(
     suppressed: &mut Vec<Finding>,
     enabled: &[&'static str],
 ) {
+    // What each finding is looked up by; none for findings about suppressions themselves,
+    // which are not suppressible by them, and for those of other files.
+    let lines: Vec<Option<(u32, &'static str)>> = findings
+        .iter()
+        .map(|f| {
+            let meta = std::ptr::eq(f.rule, &SUPPRESSION_INVALID)
+                || std::ptr::eq(f.rule, &SUPPRESSION_UNUSED);
+            (!meta && *f.file == **file).then_some((f.span.start.line, f.rule.id))
+        })
+        .collect();
+    let covers: Vec<Cover<'_>> = sups
+        .iter()
+        .map(|s| Cover {
+            lines: match s.scope {
+                Scope::File => (0, u32::MAX),
+                Scope::Lines(a, b) => (a, b),
+            },
+            rules: &s.rules,
+            reason: s.reason.as_deref(),
+        })
+        .collect();
+    let (verdicts, used) = Covering::new(&covers).apply(&lines);
+    for (s, used) in sups.iter_mut().zip(used) {
+        s.used |= used;
+    }
     let mut kept = Vec::with_capacity(findings.len());
-    for mut f in findings.drain(..) {
-        // Findings about suppressions themselves are not suppressible by them.
-        let meta =
-            std::ptr::eq(f.rule, &SUPPRESSION_INVALID) || std::ptr::eq(f.rule, &SUPPRESSION_UNUSED);
-        let hit: Vec<&mut Suppression> = if meta || *f.file != **file {
-            Vec::new()
-        } else {
-            sups.iter_mut().filter(|s| s.covers(&f)).collect()
-        };
-        if hit.is_empty() {
-            kept.push(f);
-            continue;
-        }
-        let mut why = Vec::new();
-        for s in hit {
-            s.used = true;
-            if let Some(r) = &s.reason
-                && !r.is_empty()
-                && !why.contains(r)
-            {
-                why.push(r.clone());
+    for (mut f, why) in findings.drain(..).zip(verdicts) {
+        match why {
+            Some(why) => {
+                f.suppressed = Some(why.into_boxed_str());
+                suppressed.push(f);
             }
+            None => kept.push(f),
         }
-        f.suppressed = Some(why.join("; ").into_boxed_str());
-        suppressed.push(f);
     }
     *findings = kept;
     for s in &sups {
@@ -467,9 +525,9 @@ pub fn in_kustomize_sources<'a>(
             .and_then(|b| load::decode(&b).ok().map(str::to_string))
             .filter(|t| t.contains(COMMENT))
             .map(|t| {
-                let docs: Vec<Arc<Document>> =
-                    load::load_text(&t).docs.into_iter().map(Arc::new).collect();
-                find(&t, &docs, default_namespace)
+                let loaded = load::load_text(&t);
+                let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
+                find(&t, &docs, &loaded.empty, default_namespace)
                     .into_iter()
                     .filter(|s| !s.form.starts_with("annotation"))
                     .collect()
@@ -504,5 +562,37 @@ mod tests {
         assert_eq!(parse_rules("KH999 nosuch").1, vec!["KH999", "nosuch"]);
         assert_eq!(split_reason("KH101").1, None);
         assert_eq!(split_reason("KH101 --  ").1, None);
+    }
+
+    fn scopes(text: &str) -> Vec<Scope> {
+        let loaded = load::load_text(text);
+        let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
+        find(text, &docs, &loaded.empty, "default")
+            .into_iter()
+            .map(|s| s.scope)
+            .collect()
+    }
+
+    #[test]
+    fn a_comment_at_the_top_of_a_document_covers_it() {
+        let text =
+            "a: 1\n---\n# keelhaul:ignore KH101 -- r\n\n# more\nkind: Pod\nb: 2\n---\nc: 3\n";
+        assert_eq!(scopes(text), vec![Scope::Lines(6, 7)]);
+        // Not at the top: content above it in its document.
+        let text = "a: 1\n# keelhaul:ignore KH101 -- r\n---\nkind: Pod\n";
+        assert_eq!(scopes(text), vec![Scope::Lines(3, 3)]);
+        // The first line of a file.
+        let text = "# keelhaul:ignore KH101 -- r\n---\nkind: Pod\n";
+        assert_eq!(scopes(text), vec![Scope::Lines(3, 3)]);
+    }
+
+    /// Documents with nothing in them are not kept by the loader, yet a comment in one is in
+    /// that document, not at the top of the next.
+    #[test]
+    fn a_comment_in_an_empty_document_stays_in_it() {
+        let text = "---\n# keelhaul:ignore KH101 -- r\n---\nkind: Pod\n";
+        assert_eq!(scopes(text), vec![Scope::Lines(3, 3)]);
+        let text = "---\n---\n# keelhaul:ignore KH101 -- r\n---\nkind: Pod\n";
+        assert_eq!(scopes(text), vec![Scope::Lines(4, 4)]);
     }
 }

@@ -226,6 +226,19 @@ pub struct Related {
 pub struct Excerpt {
     pub first_line: u32,
     pub text: String,
+    /// For each line of `text`, how many characters of the source line were left out before
+    /// it (a very long line is cut to a window); empty when no line was cut.
+    pub cut: Vec<u32>,
+}
+
+impl Excerpt {
+    /// Characters of source line `line` left out before its text in the excerpt.
+    pub fn cut_before(&self, line: u32) -> u32 {
+        line.checked_sub(self.first_line)
+            .and_then(|i| self.cut.get(i as usize))
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -6,6 +6,9 @@
 //! structs: one mistyped field would fail a whole typed `PodSpec`, and a linter must still
 //! judge the rest of the object (the mistyped field itself is reported by KH004).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::index::{Named, ResourceId, Workload};
 use crate::load::scalar::Value;
 use crate::load::{Document, NodeId};
@@ -115,6 +118,10 @@ pub struct PodView<'d> {
     /// Init containers, containers and ephemeral containers, in that order; found once,
     /// read by every rule.
     containers: Vec<ContainerView<'d>>,
+    /// Index in `containers` of the first container of each name, made when first asked for:
+    /// a pod with many containers and an annotation for each must not look through them all
+    /// for each annotation.
+    by_name: OnceLock<HashMap<&'d str, usize>>,
     security_context: Option<NodeId>,
 }
 
@@ -141,8 +148,23 @@ impl<'d> PodView<'d> {
             doc,
             workload,
             containers,
+            by_name: OnceLock::new(),
             security_context: map_field(doc, Some(workload.pod_spec), "securityContext"),
         }
+    }
+
+    /// The first container (of any kind, in the order of `containers()`) named `name`.
+    pub fn container_named(&self, name: &str) -> Option<&ContainerView<'d>> {
+        let by_name = self.by_name.get_or_init(|| {
+            let mut m = HashMap::with_capacity(self.containers.len());
+            for (i, c) in self.containers.iter().enumerate() {
+                if let Some(n) = c.name() {
+                    m.entry(n).or_insert(i);
+                }
+            }
+            m
+        });
+        by_name.get(name).map(|&i| &self.containers[i])
     }
 
     pub fn spec(&self) -> NodeId {

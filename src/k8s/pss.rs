@@ -679,12 +679,11 @@ fn seccomp_baseline(pod: &PodView<'_>, version: KubeVersion, out: &mut Vec<Viola
         let valid = |val: &str| {
             val == "runtime/default" || val == "docker/default" || val.starts_with("localhost/")
         };
-        let names: Vec<&str> = pod.containers().iter().filter_map(|c| c.name()).collect();
         for (key, value, n) in pod_annotations(pod) {
             let applies = key == SECCOMP_POD_ANNOTATION
                 || key
                     .strip_prefix(SECCOMP_CONTAINER_ANNOTATION_PREFIX)
-                    .is_some_and(|c| names.contains(&c));
+                    .is_some_and(|c| pod.container_named(c).is_some());
             if applies && !valid(value) {
                 bad(
                     out,

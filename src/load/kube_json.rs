@@ -210,10 +210,10 @@ mod tests {
     /// The documents of a YAML text as the parser builds them, before `load_text` drops those
     /// Kubernetes cannot convert.
     fn parsed(text: &str) -> Vec<Document> {
-        let (mut docs, mut problems) = (Vec::new(), Vec::new());
-        crate::load::yaml::read_stream(text, &mut docs, &mut problems);
-        assert!(problems.is_empty(), "{problems:?}");
-        docs
+        let mut out = crate::load::Loaded::default();
+        crate::load::yaml::read_stream(text, crate::load::Empty::Keep, &mut out);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        out.docs
     }
 
     #[test]

@@ -20,7 +20,7 @@
 
 use std::borrow::Cow;
 
-use super::{Document, LoadProblem};
+use super::{LoadProblem, Loaded};
 use crate::span::Pos;
 
 const BOM: char = '\u{FEFF}';
@@ -151,7 +151,12 @@ fn is_separator(line: &str) -> bool {
 
 impl KubeText<'_> {
     /// Turns what the parser read of `self.text` back into the original text's terms.
-    pub fn restore(&self, docs: &mut [Document], problems: &mut [LoadProblem]) {
+    pub fn restore(&self, loaded: &mut Loaded) {
+        let Loaded {
+            docs,
+            problems,
+            empty,
+        } = loaded;
         if let Some(stand_in) = self.bom_stand_in {
             let mut buf = [0u8; 4];
             let s: &str = stand_in.encode_utf8(&mut buf);
@@ -167,6 +172,11 @@ impl KubeText<'_> {
             }
         }
         if !self.moved_lines.is_empty() {
+            for line in empty.iter_mut() {
+                if let Some(&(moved, _)) = self.moved_lines.get(*line as usize - 1) {
+                    *line = moved;
+                }
+            }
             super::lenient::each_position(docs, problems, |p| {
                 if let Some(&(line, before)) = self.moved_lines.get(p.line as usize - 1) {
                     *p = Pos {

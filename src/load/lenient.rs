@@ -21,7 +21,9 @@
 //! - `\'` in a double-quoted scalar (an escape in YAML 1.1, not in 1.2): `\x27`, the same
 //!   quote written another way.
 
-use super::{Document, LoadProblem};
+use std::borrow::Cow;
+
+use super::{Document, Empty, LoadProblem, Loaded};
 use crate::span::Pos;
 
 /// The parser's message for a quoted scalar's continuation indented less than its block.
@@ -58,27 +60,27 @@ pub fn applies(problems: &[LoadProblem]) -> bool {
     !refused(problems).is_empty()
 }
 
-/// The lines of `text`, each with its line break.
-fn lines_of(text: &str) -> Vec<&str> {
-    text.split_inclusive('\n').collect()
-}
+/// The lines of a text being rewritten, each with its line break. A rewrite changes the lines
+/// it touches in place, so that a text with many places to rewrite is not copied once per
+/// place.
+type Lines<'a> = Vec<Cow<'a, str>>;
 
-/// The rewritten text for the parser's error at `at`, with the characters it adds; `None`
-/// when the error is not one this module reads.
-fn rewrite(text: &str, at: Pos, message: &str) -> Option<(String, Vec<Edit>)> {
-    if message.contains(QUOTED_INDENTATION) {
-        indent_continuations(text, at)
+/// Rewrites `lines` for the parser's error at `at`, adding the characters it adds to `edits`;
+/// false (and nothing changed) when the error is not one this module reads.
+fn rewrite(lines: &mut Lines<'_>, at: Pos, message: &str, edits: &mut Vec<Edit>) -> bool {
+    let added = if message.contains(QUOTED_INDENTATION) {
+        indent_continuations(lines, at)
     } else if message.contains(FLOW_INDENTATION) || message == TOKEN_INDENTATION {
-        indent_flow_line(text, at.line)
+        indent_flow_line(lines, at.line)
     } else if message.contains(QUOTED_TAB) || message.contains(INDENTATION_TAB) {
-        replace_on_line(text, at.line, |line| {
+        replace_on_line(lines, at.line, |line| {
             let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
             let lead = &line[..indent];
             lead.contains('\t')
                 .then(|| format!("{}{}", " ".repeat(indent), &line[indent..]))
         })
     } else if message.contains(TAB_AFTER_COLON) {
-        replace_on_line(text, at.line, |line| {
+        replace_on_line(lines, at.line, |line| {
             let (byte, _) = line.char_indices().nth(at.col as usize)?;
             let colon = line[..byte].rfind(':')?;
             let gap = &line[colon + 1..byte];
@@ -92,34 +94,34 @@ fn rewrite(text: &str, at: Pos, message: &str) -> Option<(String, Vec<Edit>)> {
             })
         })
     } else if message.contains(UNKNOWN_ESCAPE) {
-        quote_escapes(text, at)
+        quote_escapes(lines, at)
     } else if message.contains(COMMENT_SPACE) {
-        space_before_comment(text, at)
+        space_before_comment(lines, at)
     } else if message.contains(NOT_A_KEY) {
-        indent_lone_headers(text)
+        indent_lone_headers(lines)
     } else {
         None
-    }
+    };
+    let changed = added.is_some();
+    edits.extend(added.into_iter().flatten());
+    changed
 }
 
-/// `text` with line `line` (1-based) replaced by what `f` makes of it, the same length in
-/// characters.
+/// Replaces line `line` (1-based) by what `f` makes of it, the same length in characters.
 fn replace_on_line(
-    text: &str,
+    lines: &mut Lines<'_>,
     line: u32,
     f: impl FnOnce(&str) -> Option<String>,
-) -> Option<(String, Vec<Edit>)> {
-    let mut lines = lines_of(text);
-    let old = *lines.get(line.checked_sub(1)? as usize)?;
+) -> Option<Vec<Edit>> {
+    let old = lines.get(line.checked_sub(1)? as usize)?;
     let new = f(old)?;
-    lines[line as usize - 1] = &new;
-    Some((lines.concat(), Vec::new()))
+    lines[line as usize - 1] = Cow::Owned(new);
+    Some(Vec::new())
 }
 
-/// `text` with line `line` of a flow collection indented one column past where the content
-/// of the line before it starts.
-fn indent_flow_line(text: &str, line: u32) -> Option<(String, Vec<Edit>)> {
-    let mut lines = lines_of(text);
+/// Indents line `line` of a flow collection one column past where the content of the line
+/// before it starts.
+fn indent_flow_line(lines: &mut Lines<'_>, line: u32) -> Option<Vec<Edit>> {
     let ix = line.checked_sub(1)? as usize;
     let indent_of = |l: &str| l.len() - l.trim_start_matches(' ').len();
     let before = lines
@@ -129,43 +131,40 @@ fn indent_flow_line(text: &str, line: u32) -> Option<(String, Vec<Edit>)> {
         .find(|l| !l.trim().is_empty())?;
     let content = before.len() - before.trim_start_matches([' ', '-']).len();
     let want = content + 1;
-    let current = *lines.get(ix)?;
+    let current = lines.get(ix)?;
     let have = indent_of(current);
     if have >= want {
         return None;
     }
-    let padded = format!("{}{current}", " ".repeat(want - have));
-    lines[ix] = &padded;
+    lines[ix] = Cow::Owned(format!("{}{}", " ".repeat(want - have), lines[ix]));
     let edit = Edit {
         line,
         at: 0,
         added: (want - have) as u32,
     };
-    Some((lines.concat(), vec![edit]))
+    Some(vec![edit])
 }
 
-/// `text` with each block scalar header that stands alone on the line after its key, indented
-/// no more than the key, indented one column past the key.
-fn indent_lone_headers(text: &str) -> Option<(String, Vec<Edit>)> {
-    let mut lines: Vec<String> = lines_of(text).into_iter().map(str::to_string).collect();
+/// Indents each block scalar header that stands alone on the line after its key, indented no
+/// more than the key, one column past the key.
+fn indent_lone_headers(lines: &mut Lines<'_>) -> Option<Vec<Edit>> {
     let mut edits = Vec::new();
-    for i in 1..lines.len() {
-        // The header without its comment: `|`, `>` and the indicators after it.
+    // The last line with content that is not a comment, before the one looked at.
+    let mut key_line: Option<usize> = None;
+    for i in 0..lines.len() {
         let t = lines[i].trim();
+        let prev = key_line;
+        if !t.is_empty() && !t.starts_with('#') {
+            key_line = Some(i);
+        }
+        // The header without its comment: `|`, `>` and the indicators after it.
         let header = t.split(" #").next().unwrap_or(t).trim_end();
         let is_header = header.starts_with(['|', '>'])
             && (header[1..].chars()).all(|c| c.is_ascii_digit() || c == '+' || c == '-');
-        if !is_header {
-            continue;
-        }
-        let Some(key_line) = lines[..i]
-            .iter()
-            .rev()
-            .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        else {
+        let Some(k) = prev.filter(|_| is_header) else {
             continue;
         };
-        let body = key_line.trim_end();
+        let body = lines[k].trim_end();
         if !body.ends_with(':') {
             continue;
         }
@@ -173,7 +172,7 @@ fn indent_lone_headers(text: &str) -> Option<(String, Vec<Edit>)> {
         let indent = lines[i].len() - lines[i].trim_start_matches(' ').len();
         if indent <= key_col {
             let added = key_col + 1 - indent;
-            lines[i] = format!("{}{}", " ".repeat(added), lines[i]);
+            lines[i] = Cow::Owned(format!("{}{}", " ".repeat(added), lines[i]));
             edits.push(Edit {
                 line: i as u32 + 1,
                 at: 0,
@@ -181,30 +180,28 @@ fn indent_lone_headers(text: &str) -> Option<(String, Vec<Edit>)> {
             });
         }
     }
-    (!edits.is_empty()).then(|| (lines.concat(), edits))
+    (!edits.is_empty()).then_some(edits)
 }
 
-/// `text` with a space before the `#` at `at`.
-fn space_before_comment(text: &str, at: Pos) -> Option<(String, Vec<Edit>)> {
-    let mut lines = lines_of(text);
-    let line = *lines.get(at.line.checked_sub(1)? as usize)?;
+/// Puts a space before the `#` at `at`.
+fn space_before_comment(lines: &mut Lines<'_>, at: Pos) -> Option<Vec<Edit>> {
+    let line = lines.get(at.line.checked_sub(1)? as usize)?;
     let (i, c) = line.char_indices().nth(at.col as usize)?;
     if c != '#' {
         return None;
     }
     let spaced = format!("{} {}", &line[..i], &line[i..]);
-    lines[at.line as usize - 1] = &spaced;
+    lines[at.line as usize - 1] = Cow::Owned(spaced);
     let edit = Edit {
         line: at.line,
         at: at.col,
         added: 1,
     };
-    Some((lines.concat(), vec![edit]))
+    Some(vec![edit])
 }
 
-/// `text` with each `\'` of the double-quoted scalar that opens at `at` written `\x27`.
-fn quote_escapes(text: &str, at: Pos) -> Option<(String, Vec<Edit>)> {
-    let mut lines: Vec<String> = lines_of(text).into_iter().map(str::to_string).collect();
+/// Writes each `\'` of the double-quoted scalar that opens at `at` as `\x27`.
+fn quote_escapes(lines: &mut Lines<'_>, at: Pos) -> Option<Vec<Edit>> {
     let first = lines.get(at.line.checked_sub(1)? as usize)?;
     let (open, quote) = first.char_indices().nth(at.col as usize)?;
     if quote != '"' {
@@ -220,7 +217,7 @@ fn quote_escapes(text: &str, at: Pos) -> Option<(String, Vec<Edit>)> {
                 '"' => break 'lines,
                 '\\' if line[i + 1..].starts_with('\'') => {
                     let col = line[..i].chars().count() as u32;
-                    line.replace_range(i..i + 2, "\\x27");
+                    line.to_mut().replace_range(i..i + 2, "\\x27");
                     edits.push(Edit {
                         line: line_ix as u32 + 1,
                         at: col + 2,
@@ -235,13 +232,13 @@ fn quote_escapes(text: &str, at: Pos) -> Option<(String, Vec<Edit>)> {
         line_ix += 1;
         from = 0;
     }
-    (!edits.is_empty()).then(|| (lines.concat(), edits))
+    (!edits.is_empty()).then_some(edits)
 }
 
-/// `text` with the continuation lines of the quoted scalar that starts at `at` indented past
-/// its opening quote, and what was added; `None` when `at` is no quoted scalar's start.
-pub fn indent_continuations(text: &str, at: Pos) -> Option<(String, Vec<Edit>)> {
-    let mut lines = lines_of(text);
+/// Indents the continuation lines of the quoted scalar that starts at `at` past its opening
+/// quote; `None` (and nothing changed) when `at` is no quoted scalar's start or no line
+/// needed it.
+fn indent_continuations(lines: &mut Lines<'_>, at: Pos) -> Option<Vec<Edit>> {
     let first = lines.get(at.line.checked_sub(1)? as usize)?;
     let (quote_byte, quote) = first.char_indices().nth(at.col as usize)?;
     if quote != '"' && quote != '\'' {
@@ -253,7 +250,7 @@ pub fn indent_continuations(text: &str, at: Pos) -> Option<(String, Vec<Edit>)> 
     let mut in_escape = false;
     let mut closed = false;
     // Scan the rest of the opening line, then each following line, for the closing quote.
-    let mut rest = &first[quote_byte + quote.len_utf8()..];
+    let mut rest: &str = &first[quote_byte + quote.len_utf8()..];
     let mut line_no = at.line;
     loop {
         let mut chars = rest.chars().peekable();
@@ -276,7 +273,7 @@ pub fn indent_continuations(text: &str, at: Pos) -> Option<(String, Vec<Edit>)> 
             break;
         }
         line_no += 1;
-        let next = lines.get(line_no as usize - 1).copied()?;
+        let next: &str = lines.get(line_no as usize - 1)?;
         let indent = next.len() - next.trim_start_matches(' ').len();
         let blank = next.trim().is_empty();
         if !blank && (indent as u32) < want {
@@ -297,10 +294,10 @@ pub fn indent_continuations(text: &str, at: Pos) -> Option<(String, Vec<Edit>)> 
     }
     // Replace the scalar's continuation lines with their indented copies.
     let start = at.line as usize;
-    for (i, l) in added.iter().enumerate() {
-        lines[start + i] = l.as_str();
+    for (i, l) in added.into_iter().enumerate() {
+        lines[start + i] = Cow::Owned(l);
     }
-    Some((lines.concat(), edits))
+    Some(edits)
 }
 
 /// Calls `f` on every position the documents and problems hold.
@@ -338,8 +335,16 @@ pub fn each_position(
 /// Moves positions on rewritten lines back to where they are in the original text, undoing
 /// the edits last first. A position inside added characters goes to where they were added.
 pub fn undo_edits(docs: &mut [Document], problems: &mut [LoadProblem], edits: &[Edit]) {
+    // The edits of each line, looked up by line: a text may have many rewritten lines.
+    let mut by_line: std::collections::HashMap<u32, Vec<Edit>> = Default::default();
+    for e in edits {
+        by_line.entry(e.line).or_default().push(*e);
+    }
     each_position(docs, problems, |p| {
-        for e in edits.iter().rev().filter(|e| e.line == p.line) {
+        let Some(on_line) = by_line.get(&p.line) else {
+            return;
+        };
+        for e in on_line.iter().rev() {
             if p.col >= e.at + e.added {
                 p.col -= e.added;
             } else if p.col > e.at {
@@ -351,50 +356,55 @@ pub fn undo_edits(docs: &mut [Document], problems: &mut [LoadProblem], edits: &[
 
 /// Re-reads `text` with the places the parser refused rewritten (a few rounds: a document
 /// stops at its first error, so each round can uncover another), then moves positions back.
-/// Leaves `docs` and `problems` as they are when that reads no more documents and leaves as
-/// many syntax problems.
-pub fn reread(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<LoadProblem>) {
+/// Leaves `out` as it is when that reads no more documents and leaves as many syntax
+/// problems.
+pub fn reread(text: &str, empty: Empty, out: &mut Loaded) {
     const ROUNDS: usize = 16;
     let mut current = text.to_string();
     let mut edits: Vec<Edit> = Vec::new();
-    let mut best: Option<(Vec<Document>, Vec<LoadProblem>)> = None;
-    let mut pending = refused(problems);
+    let mut best: Option<Loaded> = None;
+    let mut pending = refused(&out.problems);
     for _ in 0..ROUNDS {
         if pending.is_empty() {
             break;
         }
         // From the last place up, so that earlier positions stay where they are.
         pending.sort_by_key(|p| std::cmp::Reverse(p.0));
+        let mut lines: Lines<'_> = current.split_inclusive('\n').map(Cow::Borrowed).collect();
         let mut changed = false;
+        // Lone block scalar headers are all indented at once, the first time one is refused.
+        let mut headers_done = false;
         for (at, message) in &pending {
-            if let Some((next, added)) = rewrite(&current, *at, message) {
-                current = next;
-                edits.extend(added);
-                changed = true;
+            if message.contains(NOT_A_KEY) {
+                if headers_done {
+                    continue;
+                }
+                headers_done = true;
             }
+            changed |= rewrite(&mut lines, *at, message, &mut edits);
         }
         if !changed {
             break;
         }
-        let mut d = Vec::new();
-        let mut p = Vec::new();
-        super::yaml::read_stream(&current, &mut d, &mut p);
-        pending = refused(&p);
-        best = Some((d, p));
+        current = lines.concat();
+        let mut again = Loaded::default();
+        super::yaml::read_stream(&current, empty, &mut again);
+        pending = refused(&again.problems);
+        best = Some(again);
     }
     let syntax = |ps: &[LoadProblem]| {
         ps.iter()
             .filter(|p| matches!(p, LoadProblem::Syntax { .. }))
             .count()
     };
+    let read = |l: &Loaded| l.docs.len() + l.empty.len();
     // A re-reading that reads no more than the first one is not kept: the parser's own
     // message says best what is wrong.
-    if let Some((mut d, mut p)) = best
-        && (d.len() > docs.len() || syntax(&p) < syntax(problems))
+    if let Some(mut again) = best
+        && (read(&again) > read(out) || syntax(&again.problems) < syntax(&out.problems))
     {
-        undo_edits(&mut d, &mut p, &edits);
-        *docs = d;
-        *problems = p;
+        undo_edits(&mut again.docs, &mut again.problems, &edits);
+        *out = again;
     }
 }
 

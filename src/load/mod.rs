@@ -42,8 +42,24 @@ pub enum LoadProblem {
 /// What loading one text produced.
 #[derive(Debug, Default)]
 pub struct Loaded {
+    /// The documents, in the order of the text; those with nothing in them only when asked
+    /// for (`Empty::Keep`).
     pub docs: Vec<Document>,
     pub problems: Vec<LoadProblem>,
+    /// The line of each document with nothing in it (a `---` line alone; the line is the one
+    /// where the document ends) that was counted rather than kept (`Empty::Count`).
+    pub empty: Vec<u32>,
+}
+
+/// What to do with documents that have nothing in them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Note their line in `Loaded::empty`: a text of many `---` lines costs four bytes a
+    /// document, not a document apiece.
+    Count,
+    /// Keep them in `Loaded::docs`, for a reader that needs each document's place in the
+    /// stream.
+    Keep,
 }
 
 /// Why a file's bytes cannot be read as text.
@@ -76,12 +92,18 @@ pub fn decode(bytes: &[u8]) -> Result<&str, TextProblem> {
 
 /// Parses a text into documents. A stream that starts with `{` is JSON, as Kubernetes'
 /// decoder decides; everything else is YAML, read as Kubernetes' YAML reader reads it.
+/// Documents with nothing in them are counted (`Loaded::empty`), not kept.
 pub fn load_text(text: &str) -> Loaded {
+    load_text_with(text, Empty::Count)
+}
+
+/// `load_text`, saying what to do with documents that have nothing in them.
+pub fn load_text_with(text: &str, empty: Empty) -> Loaded {
     let mut out = Loaded::default();
     if text.trim_start().starts_with('{') {
         json::read_stream(text, &mut out.docs, &mut out.problems);
     } else {
-        read_yaml(text, &mut out);
+        read_yaml(text, empty, &mut out);
     }
     refuse_unconvertible(&mut out);
     out
@@ -91,16 +113,16 @@ pub fn load_text(text: &str) -> Loaded {
 /// characters YAML 1.1 reads otherwise are handed over as the parser reads them the same way
 /// (`kube_text`), what Kubernetes accepts and the parser does not is re-read (`lenient`), and
 /// what Kubernetes refuses and the parser accepts is refused (`strict`).
-fn read_yaml(text: &str, out: &mut Loaded) {
+fn read_yaml(text: &str, empty: Empty, out: &mut Loaded) {
     let prepared = kube_text::prepare(text);
     let t: &str = &prepared.text;
-    yaml::read_stream(t, &mut out.docs, &mut out.problems);
+    yaml::read_stream(t, empty, out);
     if lenient::applies(&out.problems) {
-        lenient::reread(t, &mut out.docs, &mut out.problems);
+        lenient::reread(t, empty, out);
     }
     strict::refuse(t, out);
-    record_origins(t, &mut out.docs);
-    prepared.restore(&mut out.docs, &mut out.problems);
+    record_origins(t, &mut out.docs, &out.empty);
+    prepared.restore(out);
 }
 
 /// Kubernetes reads a document only once it has turned it into JSON: a document it cannot
@@ -119,8 +141,10 @@ fn refuse_unconvertible(out: &mut Loaded) {
 }
 
 /// Rendered Helm output names each document's template in a `# Source: chart/templates/x.yaml`
-/// comment just before it.
-fn record_origins(text: &str, docs: &mut [Document]) {
+/// comment just before it: the last such comment at or before a document's first line, unless
+/// it is inside or before the document before it (an empty one too: an empty template renders
+/// as its comment alone).
+fn record_origins(text: &str, docs: &mut [Document], empty: &[u32]) {
     if memchr::memmem::find(text.as_bytes(), b"# Source: ").is_none() {
         return;
     }
@@ -133,15 +157,25 @@ fn record_origins(text: &str, docs: &mut [Document]) {
         })
         .collect();
     let mut prev_end = 0u32;
+    let mut empties = empty.iter().peekable();
     for doc in docs.iter_mut() {
         let Some(root) = doc.root else { continue };
         let span = doc.span(root);
         let start = span.start.line;
-        doc.origin = sources
-            .iter()
-            .rev()
-            .find(|(l, _)| *l > prev_end && *l <= start)
-            .map(|(_, s)| std::sync::Arc::from(*s));
+        while let Some(&&e) = empties.peek() {
+            if e > start {
+                break;
+            }
+            prev_end = prev_end.max(e);
+            empties.next();
+        }
+        // The lines are in order: a search, not a scan, whatever the number of documents.
+        let at_or_before = sources.partition_point(|(l, _)| *l <= start);
+        doc.origin = at_or_before
+            .checked_sub(1)
+            .map(|i| sources[i])
+            .filter(|(l, _)| *l > prev_end)
+            .map(|(_, s)| std::sync::Arc::from(s));
         prev_end = span.end.line.max(start);
     }
 }
@@ -407,6 +441,47 @@ n: {<<: [*c, *b]}
         let l = load_text(t);
         assert_eq!(l.docs[0].origin.as_deref(), Some("c/templates/a.yaml"));
         assert_eq!(l.docs[1].origin.as_deref(), Some("c/templates/b.yaml"));
+    }
+
+    #[test]
+    fn helm_origins_across_empty_documents() {
+        // An empty template renders as its comment alone: the next document has its own.
+        let t =
+            "---\n# Source: c/templates/empty.yaml\n---\n# Source: c/templates/b.yaml\nkind: B\n";
+        let l = load_text(t);
+        assert_eq!(l.docs.len(), 1);
+        assert_eq!(l.empty, vec![3]);
+        assert_eq!(l.docs[0].origin.as_deref(), Some("c/templates/b.yaml"));
+        // A comment before an empty document is not the next one's, whether the empty one
+        // is kept or not.
+        let t = "# Source: c/templates/a.yaml\n---\n---\nkind: B\n";
+        for empty in [Empty::Count, Empty::Keep] {
+            let l = load_text_with(t, empty);
+            let b = l.docs.last().unwrap();
+            assert_eq!(b.get_str(b.root.unwrap(), "kind"), Some("B"));
+            assert_eq!(b.origin, None);
+        }
+    }
+
+    #[test]
+    fn empty_documents_are_counted_or_kept() {
+        let t = "a: 1\n---\n---\n# c\n---\nb: 2\n---\n~\n---\n";
+        let counted = load_text(t);
+        let kinds: Vec<bool> = counted
+            .docs
+            .iter()
+            .map(|d| d.is_mapping(d.root.unwrap()))
+            .collect();
+        // `~` is written: a null, kept.
+        assert_eq!(kinds, vec![true, true, false]);
+        assert_eq!(counted.empty, vec![3, 5, 10]);
+        let kept = load_text_with(t, Empty::Keep);
+        assert_eq!(kept.docs.len(), 6);
+        assert!(kept.empty.is_empty());
+        let indexes: Vec<u32> = kept.docs.iter().map(|d| d.index).collect();
+        assert_eq!(indexes, vec![0, 1, 2, 3, 4, 5]);
+        let indexes: Vec<u32> = counted.docs.iter().map(|d| d.index).collect();
+        assert_eq!(indexes, vec![0, 3, 4]);
     }
 
     #[test]

@@ -308,22 +308,24 @@ pub fn refuse(text: &str, loaded: &mut Loaded) {
     if found.is_empty() {
         return;
     }
+    // The parts refused, in the order of the text (each once, for its first problem).
     let mut refused: Vec<(u32, u32)> = Vec::new();
     found.sort_by_key(|(p, _)| *p);
     for (pos, message) in found {
         let range = parts.of(pos.line);
-        if refused.contains(&range) {
+        if refused.last() == Some(&range) {
             continue;
         }
         refused.push(range);
         loaded.problems.push(LoadProblem::Syntax { pos, message });
     }
+    // A document goes when a refused part overlaps its lines: the parts are in order, so the
+    // first that ends at or after its first line is the one to look at.
     loaded.docs.retain(|d| {
         let Some(root) = d.root else { return true };
         let s = d.span(root);
-        !refused
-            .iter()
-            .any(|&(first, last)| s.start.line <= last && s.end.line >= first)
+        let i = refused.partition_point(|&(_, last)| last < s.start.line);
+        refused.get(i).is_none_or(|&(first, _)| s.end.line < first)
     });
 }
 
@@ -338,7 +340,7 @@ fn misplaced_tabs(text: &str, loaded: &Loaded, parts: &Parts) -> Vec<(Pos, Strin
     let mut out = Vec::new();
     // Parts with neither a document nor a syntax problem hold only comments and blank
     // lines: a tab in their indentation is refused all the same.
-    let mut taken: Vec<(u32, u32)> = loaded
+    let mut taken: std::collections::HashSet<(u32, u32)> = loaded
         .docs
         .iter()
         .filter_map(|d| Some(parts.of(d.span(d.root?).start.line)))

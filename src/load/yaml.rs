@@ -9,18 +9,27 @@
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
 
-use super::LoadProblem;
 use super::build::Builder;
 use super::scalar::{ScalarStyle, Tag};
-use super::tree::Document;
+use super::tree::{Document, NodeKind};
+use super::{Empty, LoadProblem, Loaded};
 use crate::span::{Pos, Span};
 
-pub fn read_stream(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<LoadProblem>) {
+/// Reads the documents of a YAML stream into `out`; those with nothing in them are kept or
+/// counted as `empty` says.
+pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) {
     let mut base_line: u32 = 1;
     let mut rest = text;
     let mut doc_index: u32 = 0;
+    // One for the stream, whatever the number of syntax errors that make reading start again.
+    let mut source = Source::new(text);
     loop {
-        match read_from(rest, base_line, &mut doc_index, docs, problems) {
+        let stream = Stream {
+            empty,
+            out: &mut *out,
+            source: &mut source,
+        };
+        match read_from(rest, base_line, &mut doc_index, stream) {
             None => return,
             Some(err_line) => {
                 // Resume at the first `---` line from the error on (an unclosed collection is
@@ -36,22 +45,30 @@ pub fn read_stream(text: &str, docs: &mut Vec<Document>, problems: &mut Vec<Load
     }
 }
 
-/// Reads documents from `text`; on a syntax error returns the (absolute) line of the error.
-fn read_from(
-    text: &str,
+/// What reading a stream keeps from one run of the parser to the next, and where its
+/// documents go.
+struct Stream<'t, 'o> {
+    empty: Empty,
+    out: &'o mut Loaded,
+    source: &'o mut Source<'t>,
+}
+
+/// Reads documents from `text` (the stream from line `base_line` on); on a syntax error
+/// returns the (absolute) line of the error.
+fn read_from<'t>(
+    text: &'t str,
     base_line: u32,
     doc_index: &mut u32,
-    docs: &mut Vec<Document>,
-    problems: &mut Vec<LoadProblem>,
+    stream: Stream<'t, '_>,
 ) -> Option<u32> {
     let mut run = Run {
         text,
         base_line,
         doc_index,
-        docs,
-        problems,
+        empty: stream.empty,
+        out: stream.out,
         builder: None,
-        source: QuotedEnds::default(),
+        source: stream.source,
         ended_at: None,
     };
     let mut parser = Parser::new_from_str(text);
@@ -77,10 +94,10 @@ struct Run<'t, 'o> {
     text: &'t str,
     base_line: u32,
     doc_index: &'o mut u32,
-    docs: &'o mut Vec<Document>,
-    problems: &'o mut Vec<LoadProblem>,
+    empty: Empty,
+    out: &'o mut Loaded,
     builder: Option<Builder>,
-    source: QuotedEnds,
+    source: &'o mut Source<'t>,
     /// The line where the document of the current part ended, until the next `---`:
     /// Kubernetes reads nothing after it.
     ended_at: Option<u32>,
@@ -94,8 +111,19 @@ impl Run<'_, '_> {
         }
     }
 
+    /// A finished document: kept, or counted when it has nothing in it and `empty` says so.
+    fn keep(&mut self, doc: Option<Document>) {
+        let Some(doc) = doc else { return };
+        match (self.empty, doc.root) {
+            (Empty::Count, Some(root)) if is_nothing(&doc, root) => {
+                self.out.empty.push(doc.span(root).end.line);
+            }
+            _ => self.out.docs.push(doc),
+        }
+    }
+
     fn problem(&mut self, pos: Pos, message: &str) -> u32 {
-        self.problems.push(LoadProblem::Syntax {
+        self.out.problems.push(LoadProblem::Syntax {
             pos,
             message: message.to_string(),
         });
@@ -116,8 +144,8 @@ impl Run<'_, '_> {
         if self.root_ended_before(at) {
             // The error is in what follows the root: Kubernetes never reads it.
             if let Some(mut b) = self.builder.take() {
-                b.close_all(at, self.problems);
-                self.docs.extend(b.finish());
+                b.close_all(at, &mut self.out.problems);
+                self.keep(b.finish());
             }
             return at.line;
         }
@@ -126,9 +154,8 @@ impl Run<'_, '_> {
                 return self.problem(at, MALFORMED_DIRECTIVE);
             }
             // The document is complete, only its end event is missing.
-            if let Some(doc) = self.builder.take().and_then(Builder::finish) {
-                self.docs.push(doc);
-            }
+            let doc = self.builder.take().and_then(Builder::finish);
+            self.keep(doc);
             return at.line;
         }
         self.problem(at, message)
@@ -142,19 +169,14 @@ impl Run<'_, '_> {
         let Some(root) = self.builder.as_ref().and_then(Builder::open_root) else {
             return false;
         };
-        let Some(line_start) = self
-            .source
-            .offset(self.text, self.base_line, Pos { col: 0, ..at })
-        else {
+        let Some(line) = self.source.line_from(Pos { col: 0, ..at }) else {
             return false;
         };
-        let line = self.text[line_start..].lines().next().unwrap_or("");
         let indent = line.len() - line.trim_start_matches(' ').len();
         if at.line <= root.line || indent as u32 >= root.col {
             return false;
         }
-        let root_char = (self.source.offset(self.text, self.base_line, root))
-            .and_then(|i| self.text[i..].chars().next());
+        let root_char = (self.source.line_from(root)).and_then(|l| l.chars().next());
         if matches!(root_char, Some('[' | '{')) {
             return false;
         }
@@ -168,10 +190,9 @@ impl Run<'_, '_> {
 
     /// Whether the directive at `at` is one go-yaml scans (`%YAML 1.1`, `%TAG ! prefix`).
     fn directive_ok(&mut self, at: Pos) -> bool {
-        let Some(i) = self.source.offset(self.text, self.base_line, at) else {
+        let Some(line) = self.source.line_from(at) else {
             return true;
         };
-        let line = self.text[i..].lines().next().unwrap_or("");
         let line = line.split(" #").next().unwrap_or(line);
         let words: Vec<&str> = line.split_whitespace().collect();
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -197,11 +218,7 @@ impl Run<'_, '_> {
             Event::Alias(_) => true,
             _ => false,
         };
-        if properties
-            && let Some(message) =
-                self.source
-                    .properties_problem(self.text, self.base_line, sp.start)
-        {
+        if properties && let Some(message) = self.source.properties_problem(sp.start) {
             return Some(self.problem(sp.start, message));
         }
         match event {
@@ -216,9 +233,8 @@ impl Run<'_, '_> {
             }
             Event::DocumentEnd => {
                 self.ended_at = Some(sp.start.line);
-                if let Some(doc) = self.builder.take().and_then(Builder::finish) {
-                    self.docs.push(doc);
-                }
+                let doc = self.builder.take().and_then(Builder::finish);
+                self.keep(doc);
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let style = style_of(style);
@@ -228,9 +244,7 @@ impl Run<'_, '_> {
                     // comment after it: end it at its closing quote.
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Span {
                         start: sp.start,
-                        end: (self.source)
-                            .end(self.text, self.base_line, sp.start, double)
-                            .unwrap_or(sp.end),
+                        end: self.source.end(sp.start, double).unwrap_or(sp.end),
                     },
                     _ => sp,
                 };
@@ -240,7 +254,7 @@ impl Run<'_, '_> {
             }
             Event::Alias(anchor) => {
                 if let Some(p) = self.builder.as_mut().and_then(|b| b.alias(anchor, sp)) {
-                    self.problems.push(p);
+                    self.out.problems.push(p);
                 }
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -251,7 +265,7 @@ impl Run<'_, '_> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some(b) = self.builder.as_mut() {
-                    b.end_collection(sp.end, self.problems);
+                    b.end_collection(sp.end, &mut self.out.problems);
                 }
             }
             Event::StreamEnd | Event::StreamStart | Event::Nothing => {}
@@ -287,11 +301,15 @@ const DIRECTIVE_IN_DOCUMENT: &str = "missing explicit document end marker before
 
 const MALFORMED_DIRECTIVE: &str = "a directive that is not `%YAML <version>` or `%TAG <handle> <prefix>`: Kubernetes' YAML reader refuses it; remove it";
 
-/// Reads the source text around events: where quoted scalars end, what anchors are called.
-/// The line index is built on first use in a stream.
-#[derive(Default)]
-struct QuotedEnds {
+/// Reads the text of the whole stream around events: where quoted scalars end, what anchors
+/// are called. Its line index is built on first use, once for the stream. Events come in text
+/// order, so a column is counted on from the last place counted on the same line: a line of
+/// many scalars is read once, not once per scalar.
+struct Source<'t> {
+    text: &'t str,
     line_starts: Option<Vec<usize>>,
+    /// A place already counted: (byte, column in code points), on the line that holds it.
+    mark: Option<(usize, usize)>,
 }
 
 /// The message on a tag go-yaml cannot scan, or scans into another one.
@@ -300,8 +318,17 @@ const TAG_NAME: &str = "a tag that Kubernetes' YAML reader (YAML 1.1) reads othe
 /// The message on an anchor or alias name that YAML 1.1 reads otherwise.
 const ANCHOR_NAME: &str = "an anchor or alias name of other characters than letters, digits, `_` and `-`: Kubernetes' YAML reader (YAML 1.1) ends the name at the first other one, and reads something else or refuses the document; rename it";
 
-impl QuotedEnds {
-    fn line_starts(&mut self, text: &str) -> &[usize] {
+impl<'t> Source<'t> {
+    fn new(text: &'t str) -> Source<'t> {
+        Source {
+            text,
+            line_starts: None,
+            mark: None,
+        }
+    }
+
+    fn line_starts(&mut self) -> &[usize] {
+        let text = self.text;
         self.line_starts.get_or_insert_with(|| {
             std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
@@ -309,20 +336,38 @@ impl QuotedEnds {
         })
     }
 
-    /// The byte offset of a position.
-    fn offset(&mut self, text: &str, base_line: u32, at: Pos) -> Option<usize> {
-        let rel_line = (at.line + 1).checked_sub(base_line)? as usize;
-        let line_start = *self.line_starts(text).get(rel_line - 1)?;
-        let (i, _) = text[line_start..].char_indices().nth(at.col as usize)?;
-        Some(line_start + i)
+    /// The byte offset of a position (an absolute line of the stream).
+    fn offset(&mut self, at: Pos) -> Option<usize> {
+        let line = at.line as usize;
+        let text = self.text;
+        let starts = self.line_starts();
+        let line_start = *starts.get(line.checked_sub(1)?)?;
+        let line_end = starts.get(line).copied().unwrap_or(text.len());
+        let col = at.col as usize;
+        // Count on from the mark when it is on this line, at or before the column wanted.
+        let (from, from_col) = match self.mark {
+            Some((b, c)) if b >= line_start && b < line_end && c <= col => (b, c),
+            _ => (line_start, 0),
+        };
+        let (i, _) = text[from..].char_indices().nth(col - from_col)?;
+        self.mark = Some((from + i, col));
+        Some(from + i)
+    }
+
+    /// The rest of the line from `at`, without its line end.
+    fn line_from(&mut self, at: Pos) -> Option<&'t str> {
+        let i = self.offset(at)?;
+        let text = self.text;
+        Some(text[i..].lines().next().unwrap_or(""))
     }
 
     /// What go-yaml reads otherwise among the properties that start at `at` (`!tag &name`) or
     /// in the alias there (`*name`): an anchor or alias name of other characters than
     /// letters, digits, `_` and `-` (YAML 1.2 allows any but white space and `,[]{}`), or a
     /// tag of characters a URI does not hold (`#`, `"`, …) or not followed by white space.
-    fn properties_problem(&mut self, text: &str, base_line: u32, at: Pos) -> Option<&'static str> {
-        let mut i = self.offset(text, base_line, at)?;
+    fn properties_problem(&mut self, at: Pos) -> Option<&'static str> {
+        let text = self.text;
+        let mut i = self.offset(at)?;
         let token_end = |from: usize| {
             text[from..]
                 .find(|c: char| c.is_whitespace() || ",[]{}".contains(c))
@@ -362,9 +407,9 @@ impl QuotedEnds {
     }
 
     /// The position just after the closing quote of the scalar that opens at `start`.
-    fn end(&mut self, text: &str, base_line: u32, start: Pos, double: bool) -> Option<Pos> {
-        let open = self.offset(text, base_line, start)?;
-        let starts = self.line_starts(text);
+    fn end(&mut self, start: Pos, double: bool) -> Option<Pos> {
+        let open = self.offset(start)?;
+        let text = self.text;
         let quote = if double { b'"' } else { b'\'' };
         let bytes = text.as_bytes();
         if bytes.get(open) != Some(&quote) {
@@ -380,12 +425,19 @@ impl QuotedEnds {
             }
         };
         let after = close + 1;
-        // The line holding the closing quote, and the column after it, in code points.
+        // The line holding the closing quote, and the column after it, in code points,
+        // counted from the opening quote when both are on one line.
+        let starts = self.line_starts();
         let line_ix = starts.partition_point(|&s| s <= close) - 1;
-        let col = text[starts[line_ix]..after].chars().count() as u32;
+        let col = if starts[line_ix] <= open {
+            start.col as usize + text[open..after].chars().count()
+        } else {
+            text[starts[line_ix]..after].chars().count()
+        };
+        self.mark = Some((after, col));
         Some(Pos {
-            line: line_ix as u32 + base_line,
-            col,
+            line: line_ix as u32 + 1,
+            col: col as u32,
         })
     }
 }
@@ -430,4 +482,17 @@ fn next_document_marker(text: &str, from_line: u32) -> Option<(usize, u32)> {
         offset += line.len();
     }
     None
+}
+
+/// The node the parser gives a document with nothing in it: an empty plain scalar, untagged.
+fn is_nothing(doc: &Document, root: u32) -> bool {
+    matches!(
+        doc.node(root).kind,
+        NodeKind::Scalar {
+            len: 0,
+            style: ScalarStyle::Plain,
+            tag: Tag::None,
+            ..
+        }
+    )
 }

@@ -43,12 +43,17 @@ struct Text<'a> {
     ordinals: Vec<usize>,
     /// `# Source:` lines (line, source), for findings outside any document.
     sources: Vec<(u32, String)>,
+    /// The first line of each document that has content, with its index in `docs`, in the
+    /// order of the text.
+    starts: Vec<(u32, usize)>,
     lines: Vec<&'a str>,
 }
 
 impl<'a> Text<'a> {
     fn new(text: &'a str) -> Text<'a> {
-        let docs = load::load_text(text).docs;
+        // Empty documents too: their origins count in the ordinals, and a line after one
+        // belongs to it.
+        let docs = load::load_text_with(text, load::Empty::Keep).docs;
         let mut count: HashMap<Option<Arc<str>>, usize> = HashMap::new();
         let ordinals = docs
             .iter()
@@ -66,22 +71,27 @@ impl<'a> Text<'a> {
                     .map(|s| (i as u32 + 1, s.trim().to_string()))
             })
             .collect();
+        let mut starts: Vec<(u32, usize)> = docs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Some((d.span(d.root?).start.line, i)))
+            .collect();
+        // Documents come in the order of the text, so this changes nothing; it keeps the
+        // search below sound should that ever change.
+        starts.sort_by_key(|&(line, i)| (line, i));
         Text {
             docs,
             ordinals,
             sources,
+            starts,
             lines: text.lines().collect(),
         }
     }
 
     /// The document a line belongs to: the last one starting at or before it.
     fn doc_at(&self, line: u32) -> Option<usize> {
-        self.docs
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.root.is_some_and(|r| d.span(r).start.line <= line))
-            .map(|(i, _)| i)
-            .next_back()
+        let at_or_before = self.starts.partition_point(|(start, _)| *start <= line);
+        at_or_before.checked_sub(1).map(|i| self.starts[i].1)
     }
 }
 
@@ -213,11 +223,10 @@ fn map_helm(
 fn template_source(text: &Text, doc: Option<&Document>, line: u32) -> Option<String> {
     doc.and_then(|d| d.origin.as_deref().map(str::to_string))
         .or_else(|| {
-            text.sources
-                .iter()
-                .rev()
-                .find(|(l, _)| *l <= line)
-                .map(|(_, s)| s.clone())
+            let at_or_before = text.sources.partition_point(|(l, _)| *l <= line);
+            at_or_before
+                .checked_sub(1)
+                .map(|i| text.sources[i].1.clone())
         })
 }
 

@@ -210,9 +210,10 @@ pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mu
     for p in loaded.problems {
         out.findings.push(problem_finding(&file, p));
     }
+    out.stats.documents += loaded.empty.len();
     let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
     if has(text, "keelhaul:ignore") || has(text, suppress::ANNOTATION) {
-        let sups = suppress::find(text, &docs, &opts.default_namespace);
+        let sups = suppress::find(text, &docs, &loaded.empty, &opts.default_namespace);
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::finding::ResourceId;
 use crate::finding::result::{Notice, ScanResult};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Excerpt, Finding, Severity};
 use crate::span::{Pos, Span};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -126,16 +126,18 @@ fn human_trailer(result: &ScanResult, opts: &HumanOptions) -> String {
     out
 }
 
-/// Byte offset in `text` (which starts at `first_line`) of a position; clamped to the text.
-fn offset_in(text: &str, first_line: u32, p: Pos) -> usize {
+/// Byte offset in an excerpt's text of a position; clamped to the text.
+fn offset_in(ex: &Excerpt, p: Pos) -> usize {
+    let text = ex.text.as_str();
+    let col = p.col.saturating_sub(ex.cut_before(p.line));
     let mut offset = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
-        if i as u32 + first_line == p.line {
+        if i as u32 + ex.first_line == p.line {
             let body = line.trim_end_matches(['\n', '\r']);
             return offset
                 + body
                     .char_indices()
-                    .nth(p.col as usize)
+                    .nth(col as usize)
                     .map_or(body.len(), |(b, _)| b);
         }
         offset += line.len();
@@ -143,9 +145,10 @@ fn offset_in(text: &str, first_line: u32, p: Pos) -> usize {
     text.trim_end_matches(['\n', '\r']).len()
 }
 
-fn range_in(text: &str, first_line: u32, span: Span) -> std::ops::Range<usize> {
-    let s = offset_in(text, first_line, span.start);
-    let mut e = offset_in(text, first_line, span.end).max(s);
+fn range_in(ex: &Excerpt, span: Span) -> std::ops::Range<usize> {
+    let text = ex.text.as_str();
+    let s = offset_in(ex, span.start);
+    let mut e = offset_in(ex, span.end).max(s);
     if e == s {
         // A point: underline the character there, if any.
         e = text[s..]
@@ -175,7 +178,7 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
                 .fold(false)
                 .annotation(
                     AnnotationKind::Primary
-                        .span(range_in(&ex.text, ex.first_line, f.span))
+                        .span(range_in(ex, f.span))
                         .label(f.label.unwrap_or("")),
                 );
             let last_line = ex.first_line + ex.text.lines().count() as u32 - 1;
@@ -184,7 +187,7 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
                 if here && r.span.start.line >= ex.first_line && r.span.start.line <= last_line {
                     snippet = snippet.annotation(
                         AnnotationKind::Context
-                            .span(range_in(&ex.text, ex.first_line, r.span))
+                            .span(range_in(ex, r.span))
                             .label(&*r.label),
                     );
                 } else {
@@ -227,7 +230,38 @@ fn render_finding(renderer: &Renderer, f: &Finding) -> String {
     if let Some(h) = &help {
         report.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));
     }
-    renderer.render(&report)
+    let rendered = renderer.render(&report);
+    match f.excerpt.as_deref() {
+        Some(ex) if ex.cut_before(ex.first_line) > 0 => {
+            restore_column(rendered, &path, ex.first_line, ex.cut_before(ex.first_line))
+        }
+        _ => rendered,
+    }
+}
+
+/// The renderer names the finding's place (`--> file:line:column`) by counting columns in
+/// the text it was given; when the excerpt's first line was cut, that text starts `cut`
+/// characters into the line, and the column is moved back to where it is in the file.
+fn restore_column(rendered: String, path: &str, line: u32, cut: u32) -> String {
+    let head = format!("{path}:{line}:");
+    // After the title line, which holds the message.
+    let from = rendered.find('\n').unwrap_or(0);
+    let Some(at) = rendered[from..].find(&head).map(|i| from + i + head.len()) else {
+        return rendered;
+    };
+    let digits = rendered[at..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    let Ok(col) = rendered[at..at + digits].parse::<u64>() else {
+        return rendered;
+    };
+    format!(
+        "{}{}{}",
+        &rendered[..at],
+        col + u64::from(cut),
+        &rendered[at + digits..]
+    )
 }
 
 // ---- JSON ----------------------------------------------------------------------------
@@ -432,4 +466,68 @@ pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
     };
     serde_json::to_writer(&mut *w, &summary)?;
     w.write_all(b"}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::excerpt::attach_excerpts;
+    use crate::rules::input::INVALID_YAML;
+
+    /// The snippet of a finding on a long line, from the cut excerpt, and from one holding
+    /// the whole line.
+    fn both_ways(text: &str, span: Span, related: Option<Span>) -> (String, String) {
+        let mut f = Finding::new(&INVALID_YAML, "list.json".into(), span, "m".into());
+        if let Some(r) = related {
+            f.related(r, "here too");
+        }
+        let mut cut = [f.clone()];
+        attach_excerpts(text, &[], &mut cut);
+        assert!(!cut[0].excerpt.as_deref().unwrap().cut.is_empty());
+        let line = text.lines().nth(span.start.line as usize - 1).unwrap();
+        f.excerpt = Some(Box::new(Excerpt {
+            first_line: span.start.line,
+            text: format!("{line}\n"),
+            cut: Vec::new(),
+        }));
+        let r = Renderer::plain();
+        (render_finding(&r, &cut[0]), render_finding(&r, &f))
+    }
+
+    fn on_line(line: u32, from: u32, to: u32) -> Span {
+        Span {
+            start: Pos { line, col: from },
+            end: Pos { line, col: to },
+        }
+    }
+
+    #[test]
+    fn a_finding_on_a_cut_line_shows_as_on_the_whole_line() {
+        let json: String = (0..800)
+            .map(|i| format!(r#"{{"name":"p{i}","securityContext":{{"privileged":true}}}},"#))
+            .collect();
+        let text = format!("[\n{json}\n]\n");
+        for (span, related) in [
+            (on_line(2, 20_000, 20_004), None),
+            (on_line(2, 31_000, 31_017), Some(on_line(2, 30_950, 30_960))),
+            (on_line(2, 5_000, 5_000), None),
+            (on_line(2, 1_500, 2_000), None),
+        ] {
+            let (cut, whole) = both_ways(&text, span, related);
+            assert_eq!(cut, whole);
+            assert!(
+                cut.contains(&format!("list.json:2:{}", span.start.col + 1)),
+                "{cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_column_named_is_the_column_in_the_file() {
+        let rendered = "error[KH001]: list.json:1:3 in the message\n --> list.json:1:7\n  |\n";
+        assert_eq!(
+            restore_column(rendered.to_string(), "list.json", 1, 100),
+            "error[KH001]: list.json:1:3 in the message\n --> list.json:1:107\n  |\n"
+        );
+    }
 }

@@ -6,12 +6,12 @@
 //! egress-isolated, which destinations and ports the union of its egress rules allows) lives
 //! in `crate::k8s::network_policy`, CIDR arithmetic in `crate::k8s::cidr`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, Severity};
-use crate::index::{Index, Resource, WORKLOADS, WorkloadSummary};
+use crate::index::{Index, IndexedObject, Resource, WORKLOADS, WorkloadSummary};
 use crate::k8s::cidr::{Cidr, parse_cidr};
 use crate::k8s::network_policy::{
     CidrProblem, CidrProblemKind, ExceptOutside, IpBlockField, Policy, Why, ip_block_problems,
@@ -207,9 +207,17 @@ impl Rule for MetadataEgressOpen {
                 open.entry(ns).or_default().push((w, reached, why));
             }
         }
+        // Each namespace's object (the first of that name), looked up once per namespace.
+        let mut namespaces: HashMap<&str, &IndexedObject> = HashMap::new();
+        for o in ix.of_kind("Namespace") {
+            if let Some(name) = o.id.name.as_deref() {
+                namespaces.entry(name).or_insert(o);
+            }
+        }
         for (ns, reachers) in open {
             let ps = policies.get(ns).map_or(&[][..], Vec::as_slice);
-            out.push(namespace_finding(ix, ns, ps, &reachers));
+            let object = namespaces.get(ns).copied();
+            out.push(namespace_finding(object, ns, ps, &reachers));
         }
     }
 }
@@ -275,7 +283,12 @@ fn explain(ps: &[Policy<'_>], why: &Why, endpoint: &str) -> String {
 }
 
 /// The KH401 finding of a namespace whose workloads `reachers` reach an endpoint.
-fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reacher<'_>]) -> Finding {
+fn namespace_finding(
+    namespace: Option<&IndexedObject>,
+    ns: &str,
+    ps: &[Policy<'_>],
+    reachers: &[Reacher<'_>],
+) -> Finding {
     let reached = reached_endpoints(reachers);
     let described: Vec<String> = reached.iter().map(describe_endpoint).collect();
     let first_endpoint = reached.first().map(endpoint_text).unwrap_or_default();
@@ -288,7 +301,7 @@ fn namespace_finding(ix: &Index, ns: &str, ps: &[Policy<'_>], reachers: &[Reache
         parts.join("; ")
     );
 
-    let mut f = anchored_finding(ix, ns, reachers, &named, &first_endpoint, message);
+    let mut f = anchored_finding(namespace, reachers, &named, &first_endpoint, message);
     f.label("pods here can reach the metadata endpoint");
     // With no NetworkPolicy of the namespace among the scanned files, the policies may live
     // in another repository: a warning. With policies here that still let traffic out, the
@@ -423,16 +436,12 @@ fn advice(groups: &Groups<'_>, reached: &[Cidr]) -> String {
 /// The finding, on the Namespace's name when the Namespace is among the scanned files (with
 /// the named workloads related), else on the first workload.
 fn anchored_finding(
-    ix: &Index,
-    ns: &str,
+    namespace: Option<&IndexedObject>,
     reachers: &[Reacher<'_>],
     named: &[&WorkloadSummary],
     first_endpoint: &str,
     message: String,
 ) -> Finding {
-    let namespace = ix
-        .of_kind("Namespace")
-        .find(|o| o.id.name.as_deref() == Some(ns));
     match namespace {
         Some(o) => {
             let doc: &Document = &o.doc;

@@ -2,6 +2,8 @@
 //! and the legacy annotations, judged at the target Kubernetes version: seccomp annotations
 //! stop working in 1.27, AppArmor's are deprecated from 1.30, when its field arrives.
 
+use std::collections::HashSet;
+
 use super::rule_meta;
 use crate::check::{Rule, Sink};
 use crate::finding::{RuleMeta, Severity};
@@ -203,7 +205,7 @@ fn pod_annotations<'d>(pod: &PodView<'d>) -> Vec<Annotation<'d>> {
 }
 
 fn container_named<'a, 'd>(pod: &'a PodView<'d>, name: &str) -> Option<&'a ContainerView<'d>> {
-    pod.containers().iter().find(|c| c.name() == Some(name))
+    pod.container_named(name)
 }
 
 /// Checks the `type` / `localhostProfile` pair of a profile field; shared by KH203 and KH212.
@@ -288,6 +290,10 @@ impl Rule for SeccompMissing {
         }
         let ann = pod_annotations(pod);
         let pod_annotated = ann.iter().any(|a| a.key == SECCOMP_POD);
+        let annotated_containers: HashSet<&str> = ann
+            .iter()
+            .filter_map(|a| a.key.strip_prefix(SECCOMP_CONTAINER))
+            .collect();
         for c in pod.containers() {
             if map_field(c.doc, c.security_context(), "seccompProfile").is_some()
                 || crate::k8s::pod_view::bool_field(c.doc, c.security_context(), "privileged").get()
@@ -295,12 +301,8 @@ impl Rule for SeccompMissing {
             {
                 continue;
             }
-            let annotated = pod_annotated
-                || ann.iter().any(|a| {
-                    a.key
-                        .strip_prefix(SECCOMP_CONTAINER)
-                        .is_some_and(|n| Some(n) == c.name())
-                });
+            let annotated =
+                pod_annotated || c.name().is_some_and(|n| annotated_containers.contains(n));
             // Up to 1.26 the annotation confines the container; from 1.27 it does not, and
             // KH204 reports that annotation as the one thing to fix. Either way, not twice.
             if annotated {
