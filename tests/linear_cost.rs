@@ -377,6 +377,32 @@ fn findings_on_one_long_json_line() {
 }
 
 #[test]
+fn fingerprints_of_many_items_of_one_list() {
+    // Fingerprints (SARIF, baselines) take each finding's field path: each looked through
+    // the list's items before its own.
+    assert_linear(
+        "the fingerprinted scan of a List of n privileged pods",
+        1_000,
+        |n| {
+            let pods: String = (0..n)
+                .map(|i| format!("- apiVersion: v1\n  kind: Pod\n  metadata: {{name: p{i}}}\n  spec:\n    containers:\n    - name: c\n      image: nginx:1.25\n      securityContext: {{privileged: true}}\n"))
+                .collect();
+            input(format!("apiVersion: v1\nkind: List\nitems:\n{pods}"))
+        },
+        |input: &Input| {
+            let opts = ScanOptions {
+                paths: vec![input.file.clone()],
+                threads: Some(1),
+                fingerprints: true,
+                ..ScanOptions::default()
+            };
+            let result = scan(&opts).unwrap();
+            assert!(result.findings.iter().all(|f| f.anchor.is_some()));
+        },
+    );
+}
+
+#[test]
 fn many_suppression_comments() {
     assert_linear(
         "n `# keelhaul:ignore` comments alone on their lines",

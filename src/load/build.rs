@@ -150,6 +150,7 @@ impl Builder {
             self.refused = true;
             return Some(LoadProblem::AliasBudget { span });
         }
+        self.doc.out_of_order = true;
         self.attach(target, size);
         None
     }
@@ -201,6 +202,7 @@ impl Builder {
             if kids.chunks_exact(2).any(|kv| self.is_merge_key(kv[0])) {
                 match self.apply_merges(kids) {
                     Ok(merged) => {
+                        self.doc.out_of_order = true;
                         self.pending.truncate(base);
                         self.pending.extend_from_slice(&merged);
                     }
@@ -377,6 +379,7 @@ impl Builder {
             root: d.root,
             origin: d.origin.clone(),
             complex_key: d.complex_key,
+            out_of_order: d.out_of_order,
         })
     }
 }

@@ -53,6 +53,10 @@ pub struct Document {
     /// Where a mapping key that is itself a collection first appears. Manifests never have
     /// one; `name: {{ .Values.x }}` (a template that happens to parse) does.
     pub complex_key: Option<Pos>,
+    /// Whether an alias or a merge key put a node from elsewhere in the text among a
+    /// collection's children. Otherwise the children of every collection are in text order
+    /// and do not overlap, and the child at a position is found by search.
+    pub out_of_order: bool,
 }
 
 impl Document {
@@ -197,19 +201,72 @@ impl Document {
     /// The entry of `map` that `pos` falls in: from its key's start to its value's end (or
     /// its key's end, for an empty value).
     fn entry_at(&self, map: NodeId, pos: Pos) -> Option<Entry> {
-        self.entries(map).find(|e| {
+        let matches = |e: &Entry| {
             let (k, v) = (self.span(e.key), self.span(e.value));
             k.start <= pos && (pos < v.end || pos < k.end)
-        })
+        };
+        if self.out_of_order {
+            return self.entries(map).find(matches);
+        }
+        // In text order: the entries that end at or before `pos` cannot hold it, and none
+        // that starts after it can.
+        let kids: &[NodeId] = match self.node(map).kind {
+            NodeKind::Mapping { start, len } => {
+                &self.children[start as usize..(start + len) as usize]
+            }
+            _ => &[],
+        };
+        let end = |i: usize| {
+            self.span(kids[2 * i])
+                .end
+                .max(self.span(kids[2 * i + 1]).end)
+        };
+        let n = kids.len() / 2;
+        // The first entry that ends after `pos` (ends only grow in text order).
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if end(mid) <= pos {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo..n)
+            .map(|i| Entry {
+                key: kids[2 * i],
+                value: kids[2 * i + 1],
+            })
+            .take_while(|e| self.span(e.key).start <= pos)
+            .find(matches)
     }
 
     /// The item of `seq` that `pos` falls in, or whose first line it is on (the `- ` before
     /// an item is not part of it).
     fn item_at(&self, seq: NodeId, pos: Pos) -> Option<NodeId> {
-        self.items(seq).iter().copied().find(|&i| {
+        let matches = |&i: &NodeId| {
             let s = self.span(i);
             s.contains_pos(pos) || (s.start.line == pos.line && pos <= s.start)
-        })
+        };
+        let items = self.items(seq);
+        if self.out_of_order {
+            return items.iter().copied().find(matches);
+        }
+        // In text order: the items that end before `pos` cannot hold it, and after the first
+        // item that starts past it nothing can.
+        let lo = items.partition_point(|&i| self.span(i).end < pos);
+        let mut rest = items[lo..].iter().copied();
+        let mut found = None;
+        for i in rest.by_ref() {
+            if matches(&i) {
+                found = Some(i);
+                break;
+            }
+            if self.span(i).start > pos {
+                break;
+            }
+        }
+        found
     }
 
     /// Appends a sequence item to a field path: `[name=app]`, `[=NET_RAW]` or `[]`.
