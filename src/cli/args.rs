@@ -37,6 +37,13 @@ pub enum Command {
         /// Rule id or slug.
         rule: String,
     },
+    /// Print a reference generated from the binary itself (the documentation under docs/).
+    #[command(hide = true)]
+    Reference {
+        /// What to print.
+        #[arg(value_enum)]
+        what: Reference,
+    },
     /// Write a commented starter configuration file (every setting, commented out).
     Init {
         /// Overwrite the file if it exists.
@@ -93,15 +100,18 @@ pub struct ScanArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// Run only these rules (ids or slugs, comma-separated or repeated).
+    /// Run only these rules, comma-separated or repeated: ids or slugs (KH101, privileged),
+    /// families (KH1, KH1xx, KH10) or tags (input, pod-security, seccomp, apparmor, rbac,
+    /// network, api-lifecycle, aks; `keelhaul rules` lists each rule's).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
 
-    /// Do not run these rules (ids or slugs, comma-separated or repeated).
+    /// Do not run these rules: ids, slugs, families or tags, as --select.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
 
-    /// Skip files larger than this (bytes, or with a K, M or G suffix).
+    /// Skip files larger than this (bytes, or with a K, M or G suffix); a skipped file is
+    /// reported (KH006).
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_file_size: u64,
 
@@ -201,7 +211,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_helm_set)]
     pub helm_set: Vec<String>,
 
-    /// Also list documents that were not checked because they are not Kubernetes objects.
+    /// Also list the documents that were not checked because they are not Kubernetes
+    /// objects.
     #[arg(long, short = 'v')]
     pub verbose: bool,
 }
@@ -248,7 +259,9 @@ pub fn parse_target(s: &str) -> Result<(String, crate::k8s::api_lifecycle::Versi
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
+    /// For a person at a terminal: each finding with its source lines, then totals.
     Human,
+    /// The JSON report (schema 1, see docs/json-report.md).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
@@ -265,10 +278,21 @@ pub enum Format {
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum ListFormat {
+    /// A table for the terminal.
     Human,
+    /// Every rule's metadata (id, slug, severity, title, family, tags, precision, …).
     Json,
-    // The rules table of the README.
+    /// The rules table of docs/rules.md.
     Markdown,
+}
+
+/// What `keelhaul reference` prints.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Reference {
+    /// Every command and option (docs/cli.md).
+    Cli,
+    /// Every rule, with its page, severity and tags (docs/rules.md).
+    Rules,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

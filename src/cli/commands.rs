@@ -68,8 +68,60 @@ fn rules_json() -> String {
     out
 }
 
-/// The rules table of the README, one row a rule, linking each rule's page.
+/// The rules table, one row a rule, linking each rule's page (`rules/ID-slug.md`, from the
+/// repository's root).
 pub fn rules_markdown() -> String {
+    rules_table_linking("rules")
+}
+
+/// `keelhaul reference`: a page of docs/, written from the binary.
+pub fn reference(what: super::args::Reference) -> Result<Exit, Error> {
+    let out = match what {
+        super::args::Reference::Cli => super::reference::cli_markdown(),
+        super::args::Reference::Rules => rules_page(),
+    };
+    print_stdout(&out)?;
+    Ok(Exit::Clean)
+}
+
+/// docs/rules.md: how rules are named and selected, and the table.
+fn rules_page() -> String {
+    let mut families = String::new();
+    for f in crate::finding::Family::ALL {
+        let ids: Vec<&str> = rules::all()
+            .iter()
+            .map(|r| r.meta())
+            .filter(|m| m.family == *f)
+            .map(|m| m.id)
+            .collect();
+        if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+            let prefix = &first[..3];
+            families.push_str(&format!(
+                "| {} | `{prefix}`, `{prefix}xx` | {first}–{last} | {} |\n",
+                f.as_str(),
+                ids.len()
+            ));
+        }
+    }
+    format!(
+        "# Rules\n\n\
+         <!-- `keelhaul reference rules` writes this file; tests/docs.rs checks it. -->\n\n\
+         Each rule has an id (`KH101`), a slug (`privileged`), a default severity and tags. \
+         `--select`, `--ignore` and the `rules` setting of `.keelhaul.yaml` take any of: an id or a \
+         slug, a family (`KH1` or `KH1xx` for KH100–KH199, `KH10` for KH100–KH109), or a tag \
+         ({tags}). `keelhaul rules` lists them in the terminal, `keelhaul explain ID` prints a \
+         rule's page.\n\n\
+         | family | select as | ids | rules |\n|---|---|---|---|\n{families}\n{table}",
+        tags = crate::finding::TAGS
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        table = rules_table_linking("../rules"),
+    )
+}
+
+fn rules_table_linking(pages: &str) -> String {
     let mut out =
         String::from("| id | slug | severity | tags | what it finds |\n|---|---|---|---|---|\n");
     for r in rules::all() {
@@ -79,7 +131,7 @@ pub fn rules_markdown() -> String {
             None => m.severity.as_str().to_string(),
         };
         out.push_str(&format!(
-            "| [{id}](rules/{id}-{slug}.md) | {slug} | {severity} | {tags} | {title} |\n",
+            "| [{id}]({pages}/{id}-{slug}.md) | {slug} | {severity} | {tags} | {title} |\n",
             id = m.id,
             slug = m.slug,
             tags = m.tags.join(", "),

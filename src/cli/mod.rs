@@ -11,6 +11,7 @@
 pub mod args;
 mod commands;
 pub mod config;
+mod reference;
 mod resolve;
 mod scan;
 
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Init { force, path } => commands::init(&path, force),
         Command::Rules { format } => commands::list_rules(format),
         Command::Explain { rule } => commands::explain(&rule),
+        Command::Reference { what } => commands::reference(what),
     };
     match outcome {
         Ok(Exit::Clean) => EXIT_OK,

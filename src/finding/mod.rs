@@ -120,6 +120,17 @@ pub enum Family {
 }
 
 impl Family {
+    /// Every family, in id order.
+    pub const ALL: &'static [Family] = &[
+        Family::Input,
+        Family::SecurityContext,
+        Family::SeccompAppArmor,
+        Family::Rbac,
+        Family::NetworkPolicy,
+        Family::ApiLifecycle,
+        Family::Aks,
+    ];
+
     /// The family an id belongs to, by its hundreds digit.
     pub const fn of_id(id: &str) -> Family {
         match id.as_bytes()[2] {
