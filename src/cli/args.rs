@@ -15,7 +15,7 @@ use crate::k8s::version::KubeVersion;
     name = "keelhaul",
     version,
     about = "Static analysis for Kubernetes manifests: security context, Pod Security, RBAC, network and API lifecycle problems, on the exact line.",
-    after_help = "Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, configuration or I/O error.\n\nExamples:\n  keelhaul scan .\n  keelhaul scan k8s/ --format json\n  helm template my-release ./chart | keelhaul scan -\n  keelhaul explain KH101"
+    after_help = "Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, configuration or I/O error.\n\nExamples:\n  keelhaul scan .\n  keelhaul scan k8s/ --format json\n  keelhaul scan . --format azure --junit keelhaul-junit.xml\n  helm template my-release ./chart | keelhaul scan -\n  keelhaul explain KH101"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -79,12 +79,27 @@ pub struct ScanArgs {
     #[arg(long, value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
 
+    /// Also write a JUnit XML report to this file (whatever --format is), for the Tests tab of
+    /// Azure Pipelines and GitLab.
+    ///
+    /// One test case per rule and file, the rule as its class name (`KH101 privileged`) and
+    /// the file's path from the scan root as its name. A case fails when one of its findings
+    /// is at or above --fail-on, so that the tests agree with the exit code; its failure's
+    /// message is the first such finding (`path:line:col severity RULE message`) and its text
+    /// every finding of the rule in that file. Findings below --fail-on fail no test: they are
+    /// listed in the suite's system-out. A rule that ran and failed in no file is one passing
+    /// case named `(all files)`. Publish the file with PublishTestResults@2
+    /// (`testResultsFormat: JUnit`) in Azure Pipelines, or `artifacts: reports: junit` in
+    /// GitLab CI.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
     /// Exit with 1 when a finding has this severity or a higher one [default: error].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
 
-    /// Leave findings below this severity out of the report (every format, the SARIF file and
-    /// the job summary); --fail-on still judges every finding.
+    /// Leave findings below this severity out of the report (every format, the SARIF and
+    /// JUnit files and the job summary); --fail-on still judges every finding.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub min_severity: Option<MinSeverity>,
 
@@ -270,9 +285,10 @@ pub enum Format {
     /// One line per finding: `path:line:col: severity RULE message` (for editors and grep).
     Concise,
     /// Azure Pipelines logging commands: issues on the lines of the findings, and a summary
-    /// attached to the run.
+    /// attached to the run (add --junit FILE for the run's Tests tab).
     Azure,
-    /// GitLab Code Quality JSON (`artifacts: reports: codequality`), with stable fingerprints.
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality`), with stable fingerprints
+    /// (add --junit FILE for `artifacts: reports: junit`).
     Gitlab,
 }
 

@@ -47,6 +47,8 @@ pub struct Output {
     /// `--sarif FILE`: a SARIF report besides the output.
     pub sarif: Option<PathBuf>,
     pub sarif_category: Option<String>,
+    /// `--junit FILE`: a JUnit XML report besides the output.
+    pub junit: Option<PathBuf>,
     /// `--write-baseline FILE`: record the findings instead of reporting them.
     pub write_baseline: Option<PathBuf>,
     /// `--pr-review` and its filter mode.
@@ -304,6 +306,7 @@ fn output(args: ScanArgs) -> Output {
         verbose: args.verbose,
         sarif: args.sarif,
         sarif_category: args.sarif_category,
+        junit: args.junit,
         write_baseline: args.write_baseline,
         pr_review: args.pr_review.then_some(args.filter_mode),
         min_severity: args.min_severity.map(|m| m.severity()),

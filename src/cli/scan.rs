@@ -10,12 +10,14 @@ use super::resolve::{self, FixMode, Output, ScanPlan};
 use super::{Error, Exit};
 use crate::filter::{self, Filtered, Steps};
 use crate::finding::result::ScanResult;
+use crate::report::junit;
 use crate::report::sarif::{SarifOptions, write_sarif};
 use crate::report::workflow_commands as gh;
 use crate::report::{self, HumanOptions};
 use crate::rules;
 
 pub fn run(args: ScanArgs) -> Result<Exit, Error> {
+    let started = Started::now();
     let plan = resolve::resolve(args)?;
     if let Some(n) = plan.scan.threads {
         // The report renders in parallel too: the whole run keeps to the number asked for.
@@ -52,7 +54,7 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
             );
         }
     }
-    let side = write_side_outputs(&result, &plan, &root);
+    let side = write_side_outputs(&result, &plan, &root, &started);
     failed |= side.failed;
     if let Some(mode) = plan.output.pr_review {
         post_review(&result, mode);
@@ -181,19 +183,22 @@ struct SideOutputs {
     job_summary: bool,
 }
 
-/// The outputs besides the report: the `--sarif` file and, in a GitHub Actions step, the job
-/// summary and step outputs.
-fn write_side_outputs(result: &ScanResult, plan: &ScanPlan, root: &Path) -> SideOutputs {
+/// The outputs besides the report: the `--sarif` and `--junit` files and, in a GitHub Actions
+/// step, the job summary and step outputs.
+fn write_side_outputs(
+    result: &ScanResult,
+    plan: &ScanPlan,
+    root: &Path,
+    started: &Started,
+) -> SideOutputs {
     let mut side = SideOutputs::default();
     if let Some(path) = &plan.output.sarif {
-        let written = std::fs::File::create(path).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
+        let written = write_file(path, |w| {
             write_sarif(
                 result,
                 &sarif_options(&plan.output, root, &rules::docs()),
-                &mut w,
-            )?;
-            w.flush()
+                w,
+            )
         });
         match written {
             Ok(()) => side.sarif = true,
@@ -206,10 +211,112 @@ fn write_side_outputs(result: &ScanResult, plan: &ScanPlan, root: &Path) -> Side
             }
         }
     }
+    if let Some(path) = &plan.output.junit
+        && let Err(e) = write_file(path, |w| write_junit_report(result, plan, root, started, w))
+    {
+        eprintln!(
+            "keelhaul: cannot write the JUnit report {}: {e}",
+            path.display()
+        );
+        side.failed = true;
+    }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         github_step_files(result, root, plan, &mut side);
     }
     side
+}
+
+/// Creates `path` and writes it through a buffer.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    write(&mut w)?;
+    w.flush()
+}
+
+/// When the scan started: the JUnit report's timestamp and duration.
+struct Started {
+    at: std::time::SystemTime,
+    clock: std::time::Instant,
+}
+
+impl Started {
+    fn now() -> Started {
+        Started {
+            at: std::time::SystemTime::now(),
+            clock: std::time::Instant::now(),
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS`, in UTC.
+    fn timestamp(&self) -> String {
+        let secs = self
+            .at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let days = i64::try_from(secs / 86_400).unwrap_or(0);
+        let date = crate::k8s::aks_versions::Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        }
+        .add_days(days);
+        let s = secs % 86_400;
+        format!("{date}T{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+    }
+}
+
+/// `--junit`: the scan as test results, with the rules that ran and the settings that judge
+/// them.
+fn write_junit_report<W: Write>(
+    result: &ScanResult,
+    plan: &ScanPlan,
+    root: &Path,
+    started: &Started,
+    w: &mut W,
+) -> std::io::Result<()> {
+    let ran: Vec<&'static crate::finding::RuleMeta> =
+        plan.scan.rules.iter().map(|r| r.meta()).collect();
+    let threshold = plan.fail_on.threshold();
+    let mut properties = vec![
+        ("keelhaul-version", env!("CARGO_PKG_VERSION").to_string()),
+        ("kube-version", plan.scan.settings.kube_version.to_string()),
+        (
+            "fail-on",
+            threshold.map_or("never", |t| t.as_str()).to_string(),
+        ),
+        ("files", result.stats.files.to_string()),
+    ];
+    if let Some(min) = plan.output.min_severity {
+        properties.push(("min-severity", min.as_str().to_string()));
+    }
+    let run = junit::JunitRun {
+        root,
+        rules: &ran,
+        fail_on: threshold,
+        timestamp: &started.timestamp(),
+        duration: started.clock.elapsed(),
+        hostname: &hostname(),
+        properties: &properties,
+    };
+    junit::write_junit(result, &run, w)
+}
+
+/// The machine's name, for the JUnit report; `localhost` when it cannot be told.
+fn hostname() -> String {
+    ["HOSTNAME", "COMPUTERNAME"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(|v| v.to_string_lossy().trim().to_string())
+        .chain(
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|s| s.trim().to_string()),
+        )
+        .find(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 fn sarif_options<'a>(

@@ -44,7 +44,13 @@ pub fn write_gitlab<W: Write>(result: &ScanResult, root: &Path, w: &mut W) -> io
             let end = f.span.end.line.max(begin);
             json!({
                 "type": "issue",
-                "description": format!("{} {}: {}", f.rule.id, f.rule.slug, f.message),
+                // One line, as the Code Climate format GitLab reads asks of a description.
+                "description": format!(
+                    "{} {}: {}",
+                    f.rule.id,
+                    f.rule.slug,
+                    f.message.replace(['\r', '\n'], " ")
+                ),
                 "check_name": f.rule.id,
                 "fingerprint": fingerprint,
                 "severity": severity(f.severity),
@@ -69,7 +75,14 @@ mod tests {
     #[test]
     fn issues_carry_severity_lines_and_distinct_fingerprints() {
         let at = |line| Span::point(Pos { line, col: 0 });
-        let f = |line| Finding::new(&PRIVILEGED, Arc::from("k8s/a.yaml"), at(line), "m".into());
+        let f = |line| {
+            Finding::new(
+                &PRIVILEGED,
+                Arc::from("k8s/a.yaml"),
+                at(line),
+                "m\nn".into(),
+            )
+        };
         let result = ScanResult {
             findings: vec![f(3), f(3)],
             ..ScanResult::default()
@@ -81,6 +94,7 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!(a[0]["severity"], "major");
         assert_eq!(a[0]["check_name"], "KH101");
+        assert_eq!(a[0]["description"], "KH101 privileged: m n");
         assert_eq!(a[0]["location"]["path"], "k8s/a.yaml");
         assert_eq!(a[0]["location"]["lines"]["begin"], 3);
         assert_ne!(a[0]["fingerprint"], a[1]["fingerprint"]);

@@ -8,6 +8,7 @@ pub mod azure;
 pub mod concise;
 pub mod excerpt;
 pub mod gitlab;
+pub mod junit;
 pub mod overview;
 pub mod sarif;
 pub mod workflow_commands;
