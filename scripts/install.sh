@@ -13,7 +13,7 @@
 #   KEELHAUL_TARGET          a target triple, instead of the one detected from RUNNER_OS and
 #                            RUNNER_ARCH (when set) or uname -s / uname -m.
 #   KEELHAUL_REPOSITORY      owner/name of the GitHub repository whose releases hold the
-#                            binaries (default OWNER/keelhaul).
+#                            binaries (default keelhaul-dev/keelhaul).
 #   KEELHAUL_RELEASE_BASE    the URL of the directory holding the archives and SHA256SUMS
 #                            (default https://github.com/$KEELHAUL_REPOSITORY/releases/download/v$VERSION);
 #                            https:// or file://, e.g. an internal mirror.
@@ -33,7 +33,7 @@
 set -euo pipefail
 
 readonly SUPPORTED_TARGETS="x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-msvc"
-readonly DEFAULT_REPOSITORY="OWNER/keelhaul"
+readonly DEFAULT_REPOSITORY="keelhaul-dev/keelhaul"
 
 say() {
   printf 'keelhaul-install: %s\n' "$*"
@@ -132,7 +132,7 @@ if [ "$version" = "latest" ]; then
   [ -z "${KEELHAUL_RELEASE_BASE:-}" ] ||
     die "KEELHAUL_VERSION=latest cannot be used with KEELHAUL_RELEASE_BASE; name the version"
   have curl || die "curl is needed to find the latest release"
-  # github.com/OWNER/NAME/releases/latest redirects to .../releases/tag/vX.Y.Z (no API call,
+  # github.com/<owner>/<name>/releases/latest redirects to .../releases/tag/vX.Y.Z (no API call,
   # so no rate limit and no token).
   latest_url=$(curl --fail --silent --show-error --location --proto '=https' --proto-redir '=https' \
     --retry 3 --connect-timeout 30 --output /dev/null --write-out '%{url_effective}' \

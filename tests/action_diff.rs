@@ -1,6 +1,7 @@
 //! The action's scan step with `diff` set, in the checkout a CI job has: a shallow clone that
 //! lacks the base commit. The step fetches it and the scan reports only the changed lines.
-//! The step's script is taken from action.yml itself, so this tests what ships.
+//! The step's script is taken from action.yml itself, so this tests what ships. With
+//! `baseline` set, the findings the committed baseline records are left out.
 
 mod common;
 
@@ -100,6 +101,7 @@ fn diff_input_fetches_the_base_of_a_shallow_checkout() {
         .env("KEELHAUL_FILTER_MODE", "")
         .env("KEELHAUL_REQUIRE_RENDER", "false")
         .env("KEELHAUL_DIFF", &base)
+        .env("KEELHAUL_BASELINE", "")
         .env("KEELHAUL_ARGS", "--select KH101")
         .output()
         .unwrap();
@@ -114,4 +116,65 @@ fn diff_input_fetches_the_base_of_a_shallow_checkout() {
         stderr.contains("1 finding(s) on lines not changed"),
         "{stdout}\n{stderr}"
     );
+}
+
+#[test]
+fn baseline_input_leaves_out_the_recorded_findings() {
+    if Command::new("bash").arg("--version").output().is_err() {
+        eprintln!("bash missing: skipping the action's baseline test");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    common::write(&repo, "pods.yaml", common::PRIVILEGED_POD);
+    let bin = assert_cmd::cargo::cargo_bin("keelhaul");
+    // The baseline is written once, before the second pod is added.
+    let written = Command::new(&bin)
+        .args(["scan", "--write-baseline", "keelhaul-baseline.json", "."])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(written.status.success());
+    let two = format!(
+        "{}---\n{}",
+        common::PRIVILEGED_POD,
+        common::PRIVILEGED_POD.replace("name: p", "name: q")
+    );
+    common::write(&repo, "pods.yaml", &two);
+    let script = d.path().join("scan-step.sh");
+    std::fs::write(&script, scan_step_script()).unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script).current_dir(&repo);
+    for k in common::CLEARED_VARS {
+        cmd.env_remove(k);
+    }
+    for (k, v) in [
+        ("KEELHAUL_PATHS", "."),
+        ("KEELHAUL_KUBE_VERSION", ""),
+        ("KEELHAUL_PSS", ""),
+        ("KEELHAUL_FAIL_ON", "error"),
+        ("KEELHAUL_SARIF_FILE", ""),
+        ("KEELHAUL_SARIF_CATEGORY", ""),
+        ("KEELHAUL_ANNOTATIONS", "false"),
+        ("KEELHAUL_PR_REVIEW", "false"),
+        ("KEELHAUL_FILTER_MODE", ""),
+        ("KEELHAUL_REQUIRE_RENDER", "false"),
+        ("KEELHAUL_DIFF", ""),
+        ("KEELHAUL_BASELINE", "keelhaul-baseline.json"),
+        ("KEELHAUL_ARGS", "--select KH101"),
+    ] {
+        cmd.env(k, v);
+    }
+    let out = cmd.env("KEELHAUL_BIN", &bin).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("--baseline keelhaul-baseline.json"),
+        "{stdout}\n{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    // The new pod's privileged container (line 21) is reported; the recorded one is not.
+    assert!(stdout.contains("pods.yaml:21:"), "{stdout}\n{stderr}");
+    assert!(!stdout.contains("pods.yaml:10:"), "{stdout}\n{stderr}");
 }

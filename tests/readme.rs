@@ -1,33 +1,64 @@
-//! The README's rules table is the binary's: `keelhaul rules --format markdown` writes it,
-//! and this test fails when the two differ (a rule added, renamed, or its severity changed
-//! without the README following).
+//! The README's first screen: what keelhaul is, then the two commands a newcomer runs from a
+//! clone, exactly as `.ci/run` runs them; and the rules table `keelhaul rules --format
+//! markdown` writes links each rule's page.
 
 mod common;
 
-const BEGIN: &str = "<!-- rules table: `keelhaul rules --format markdown` writes it; tests/readme.rs checks it -->\n";
-const END: &str = "<!-- end of rules table -->\n";
+fn read(path: &str) -> String {
+    std::fs::read_to_string(common::root().join(path)).unwrap()
+}
 
 #[test]
-fn readme_rules_table_is_the_binarys() {
-    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
-    let start = readme
-        .find(BEGIN)
-        .expect("the README marks where its rules table starts")
-        + BEGIN.len();
-    let end = start
-        + readme[start..]
-            .find(END)
-            .expect("the README marks where its rules table ends");
-    let out = common::keelhaul()
-        .args(["rules", "--format", "markdown"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let generated = String::from_utf8(out.stdout).unwrap();
+fn the_readme_starts_with_the_two_commands_ci_runs() {
+    let readme = read("README.md");
+    let block = readme
+        .find("```sh\n")
+        .map(|i| &readme[i + 6..])
+        .and_then(|b| b.find("```").map(|end| &b[..end]))
+        .expect("a first shell block");
+    let commands: Vec<&str> = block
+        .lines()
+        .map(|l| l.split(" #").next().unwrap().trim())
+        .collect();
     assert_eq!(
-        &readme[start..end],
-        generated,
-        "the README's rules table differs from `keelhaul rules --format markdown`: paste its output between the markers"
+        commands,
+        [
+            "cargo run --release -- scan testdata/examples",
+            "cargo test"
+        ],
+        "the README's first block is the scan of the examples and the tests"
+    );
+    // It is the first block, right after one paragraph of what keelhaul is.
+    let before = &readme[..readme.find("```sh\n").unwrap()];
+    assert!(before.contains("static analyser for Kubernetes manifests"));
+    assert!(
+        before.lines().count() < 20,
+        "the commands are on the first screen"
+    );
+    let ci = read(".ci/run");
+    assert!(ci.lines().any(|l| l.trim() == "cargo test"));
+    assert!(ci.contains("cargo run --release -- scan testdata/examples"));
+}
+
+#[test]
+fn the_readme_says_how_to_install_and_where_the_reference_is() {
+    let readme = read("README.md");
+    for needed in [
+        "## Install",
+        "SHA256SUMS",
+        "cargo install --locked",
+        "docker run",
+        "uses: keelhaul-dev/keelhaul@v1",
+        "## Quickstart",
+        "## In CI",
+        "docs/cli.md",
+        "docs/rules.md",
+    ] {
+        assert!(readme.contains(needed), "the README has no {needed:?}");
+    }
+    assert!(
+        readme.lines().count() < 150,
+        "the README stays a first screen and a map; the reference lives in docs/"
     );
 }
 
