@@ -140,3 +140,49 @@ fn every_verb_on_a_roles_own_custom_resources_is_a_warning_not_a_cluster_wide_wi
         );
     }
 }
+
+/// Issue 16, item 4: a KH401 message names each workload and policy once, a few of each, and
+/// says how many more; the related locations hold every workload.
+#[test]
+fn kh401_names_each_workload_once_and_a_few_of_many() {
+    let mut yaml = String::from("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+    for i in 0..7 {
+        yaml.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc{i}\n  namespace: shop\nspec:\n  selector: {{matchLabels: {{app: svc{i}}}}}\n  template:\n    metadata: {{labels: {{app: svc{i}}}}}\n    spec:\n      containers: [{{name: c, image: c:1}}]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: svc{i}-policy\n  namespace: shop\nspec:\n  podSelector: {{matchLabels: {{app: svc{i}}}}}\n  policyTypes: [Egress]\n  egress:\n  - {{}}\n"
+        ));
+    }
+    // The same Deployment a second time (another file, an overlay's copy): named once.
+    yaml.push_str("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc0\n  namespace: shop\nspec:\n  selector: {matchLabels: {app: svc0}}\n  template:\n    metadata: {labels: {app: svc0}}\n    spec:\n      containers: [{name: c, image: c:1}]\n");
+    let out = common::keelhaul()
+        .args(["scan", "-", "--format", "json", "--select", "KH401"])
+        .write_stdin(yaml)
+        .output()
+        .unwrap();
+    let report: Value = common::json_of(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let f = &findings[0];
+    let m = f["message"].as_str().unwrap();
+    assert_eq!(f["start"]["line"], 4, "on the Namespace's name");
+    assert_eq!(m.matches("Deployment \"svc0\"").count(), 1, "{m}");
+    assert!(
+        m.contains("Deployment \"svc0\", Deployment \"svc1\", Deployment \"svc2\" and 4 more:"),
+        "{m}"
+    );
+    assert!(
+        m.contains("egress rules without `to` (every destination) in NetworkPolicies \"svc0-policy\", \"svc1-policy\", \"svc2-policy\" and 4 more allow it on every port"),
+        "{m}"
+    );
+    assert!(m.len() < 500, "{} characters: {m}", m.len());
+    // Every workload (both copies of svc0) and every rule is a related location.
+    let related = f["related"].as_array().unwrap();
+    let can_reach = related
+        .iter()
+        .filter(|r| r["label"].as_str().unwrap().contains("can reach"))
+        .count();
+    let rules = related
+        .iter()
+        .filter(|r| r["label"].as_str().unwrap().starts_with("egress rule"))
+        .count();
+    assert_eq!((can_reach, rules), (8, 7), "{related:?}");
+}

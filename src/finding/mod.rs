@@ -369,3 +369,33 @@ impl Finding {
         })
     }
 }
+
+/// Items of a message's list: the first `shown` of them, then how many more: `a, b, c and 4
+/// more` (a message names a few; its related locations, or the object itself, hold them all).
+pub fn listed<S: AsRef<str>>(items: &[S], shown: usize) -> String {
+    let shown = items.len().min(shown.max(1));
+    let mut parts: Vec<&str> = items[..shown].iter().map(AsRef::as_ref).collect();
+    let more = (items.len() > shown).then(|| format!("{} more", items.len() - shown));
+    if let Some(m) = &more {
+        parts.push(m);
+    }
+    match parts.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod listed_tests {
+    use super::listed;
+
+    #[test]
+    fn a_few_then_how_many_more() {
+        assert_eq!(listed::<&str>(&[], 3), "");
+        assert_eq!(listed(&["a"], 3), "a");
+        assert_eq!(listed(&["a", "b"], 3), "a and b");
+        assert_eq!(listed(&["a", "b", "c"], 3), "a, b and c");
+        assert_eq!(listed(&["a", "b", "c", "d", "e"], 3), "a, b, c and 2 more");
+    }
+}

@@ -55,8 +55,6 @@ const KNOWN_ENDPOINTS: &[(&str, &str)] = &[("168.63.129.16/32", "Azure's WireSer
 /// Namespaces that belong to the cluster itself.
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
-/// How many workloads a KH401 message names before it says "and N more".
-const NAMED_WORKLOADS: usize = 5;
 
 // ---------------------------------------------------------------------------------------
 // Wording of ipBlock problems
@@ -222,63 +220,181 @@ impl Rule for MetadataEgressOpen {
     }
 }
 
-fn names(ps: &[Policy<'_>], idx: &[usize]) -> String {
-    idx.iter()
-        .map(|&i| format!("\"{}\"", ps[i].name))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// How many workloads, or policies, a KH401 message names in one list before it says "and N
+/// more"; the related locations hold them all.
+const NAMED: usize = 3;
+
+/// Names in a list: the first `NAMED`, then how many more: `"a", "b", "c" and 4 more`.
+fn name_list(names: &[String]) -> String {
+    crate::finding::listed(names, NAMED)
 }
 
-fn explain(ps: &[Policy<'_>], why: &Why, endpoint: &str) -> String {
-    match why {
-        Why::NotIsolated {
-            ingress_only,
-            rejected,
-        } => {
+/// Policies by name, each once: `NetworkPolicy "a"` or `NetworkPolicies "a", "b" and 2 more`.
+fn policy_list(ps: &[Policy<'_>], idx: &[usize]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for &i in idx {
+        let n = format!("\"{}\"", ps[i].name);
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let noun = if names.len() == 1 {
+        "NetworkPolicy"
+    } else {
+        "NetworkPolicies"
+    };
+    format!("{noun} {}", name_list(&names))
+}
+
+/// Why the workloads of a group reach the endpoint, whatever policy or rule it is: the groups
+/// of a message.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    NotIsolated,
+    HostNetwork,
+    /// A rule without `to`: every destination.
+    EveryDestination { every_port: bool },
+    /// A rule whose ipBlock does not except the endpoint.
+    IpBlock { every_port: bool },
+}
+
+impl Cause {
+    fn of(why: &Why) -> Cause {
+        match why {
+            Why::NotIsolated { .. } => Cause::NotIsolated,
+            Why::HostNetwork => Cause::HostNetwork,
+            Why::Rule {
+                every_port,
+                ip_block: None,
+                ..
+            } => Cause::EveryDestination {
+                every_port: *every_port,
+            },
+            Why::Rule { every_port, .. } => Cause::IpBlock {
+                every_port: *every_port,
+            },
+        }
+    }
+}
+
+/// The workloads that reach the endpoint for one cause, and the policies that make it so.
+struct Group<'r> {
+    cause: Cause,
+    workloads: Vec<&'r WorkloadSummary>,
+    whys: Vec<&'r Why>,
+}
+
+/// The workloads grouped by cause, in order of first appearance.
+fn group_by_cause<'r>(reachers: &'r [Reacher<'_>]) -> Vec<Group<'r>> {
+    let mut groups: Vec<Group<'r>> = Vec::new();
+    for (w, _, why) in reachers {
+        let cause = Cause::of(why);
+        let g = match groups.iter().position(|g| g.cause == cause) {
+            Some(i) => &mut groups[i],
+            None => {
+                groups.push(Group {
+                    cause,
+                    workloads: Vec::new(),
+                    whys: Vec::new(),
+                });
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        g.workloads.push(w);
+        if !g.whys.contains(&why) {
+            g.whys.push(why);
+        }
+    }
+    groups
+}
+
+/// The workloads of a group by name, each name once (the same workload may be in several
+/// scanned files).
+fn who(ws: &[&WorkloadSummary]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for w in ws {
+        let n = w.id.describe().to_string();
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    name_list(&names)
+}
+
+/// What lets a group's workloads reach the endpoint.
+fn explain(ps: &[Policy<'_>], g: &Group<'_>, endpoint: &str) -> String {
+    let ports = |every_port: bool| {
+        if every_port {
+            "on every port"
+        } else {
+            "on TCP port 80"
+        }
+    };
+    // The policies of the group's rules, and of its ingress-only and rejected policies.
+    let mut rules: Vec<usize> = Vec::new();
+    let mut ingress_only: Vec<usize> = Vec::new();
+    let mut rejected: Vec<usize> = Vec::new();
+    let mut blocks: Vec<String> = Vec::new();
+    for why in &g.whys {
+        match why {
+            Why::Rule {
+                policy, ip_block, ..
+            } => {
+                rules.push(*policy);
+                if let Some(n) = ip_block {
+                    let cidr = ps[*policy].obj.doc.scalar(*n).unwrap_or_default();
+                    let b = format!("{cidr} (NetworkPolicy \"{}\")", ps[*policy].name);
+                    if !blocks.contains(&b) {
+                        blocks.push(b);
+                    }
+                }
+            }
+            Why::NotIsolated {
+                ingress_only: i,
+                rejected: r,
+            } => {
+                ingress_only.extend(i);
+                rejected.extend(r);
+            }
+            Why::HostNetwork => {}
+        }
+    }
+    match g.cause {
+        Cause::NotIsolated => {
             let mut s = "no NetworkPolicy isolates their egress".to_string();
             if !ingress_only.is_empty() {
                 s.push_str(&format!(
-                    " (NetworkPolicy {} selects them for Ingress only: list Egress in policyTypes)",
-                    names(ps, ingress_only)
+                    " ({} select them for Ingress only: list Egress in policyTypes)",
+                    policy_list(ps, &ingress_only)
                 ));
             }
             if !rejected.is_empty() {
                 s.push_str(&format!(
-                    " (NetworkPolicy {} would, but the API server rejects it: see KH402)",
-                    names(ps, rejected)
+                    " ({} would, but the API server rejects it: see KH402)",
+                    policy_list(ps, &rejected)
                 ));
             }
             s
         }
-        Why::HostNetwork => {
+        Cause::HostNetwork => {
             "they use the node's network (hostNetwork: true), which no NetworkPolicy governs"
                 .to_string()
         }
-        Why::Rule {
-            policy,
-            rule,
-            every_port,
-            ip_block,
-        } => {
-            let p = &ps[*policy];
-            let ports = if *every_port {
-                "on every port"
-            } else {
-                "on TCP port 80"
-            };
-            let how = match ip_block {
-                Some(n) => format!(
-                    "its ipBlock {} does not except {endpoint}",
-                    p.obj.doc.scalar(*n).unwrap_or_default()
-                ),
-                None => "it has no `to`, so it allows every destination".to_string(),
-            };
-            format!(
-                "egress rule {} of NetworkPolicy \"{}\" allows it {ports} ({how})",
-                rule + 1,
-                p.name
-            )
-        }
+        Cause::EveryDestination { every_port } if g.whys.len() == 1 => format!(
+            "an egress rule without `to` (every destination) in {} allows it {}",
+            policy_list(ps, &rules),
+            ports(every_port)
+        ),
+        Cause::EveryDestination { every_port } => format!(
+            "egress rules without `to` (every destination) in {} allow it {}",
+            policy_list(ps, &rules),
+            ports(every_port)
+        ),
+        Cause::IpBlock { every_port } => format!(
+            "the ipBlock {} does not except {endpoint}, so it is allowed {}",
+            name_list(&blocks),
+            ports(every_port)
+        ),
     }
 }
 
@@ -292,8 +408,11 @@ fn namespace_finding(
     let reached = reached_endpoints(reachers);
     let described: Vec<String> = reached.iter().map(describe_endpoint).collect();
     let first_endpoint = reached.first().map(endpoint_text).unwrap_or_default();
-    let groups = group_by_why(reachers);
-    let (parts, named) = explain_groups(ps, &groups, &first_endpoint);
+    let groups = group_by_cause(reachers);
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|g| format!("{}: {}", who(&g.workloads), explain(ps, g, &first_endpoint)))
+        .collect();
     let advice = advice(&groups, &reached);
     let message = format!(
         "pods in namespace \"{ns}\" can reach {} on TCP port 80: {}. {advice}",
@@ -301,7 +420,7 @@ fn namespace_finding(
         parts.join("; ")
     );
 
-    let mut f = anchored_finding(namespace, reachers, &named, &first_endpoint, message);
+    let mut f = anchored_finding(namespace, reachers, &first_endpoint, message);
     f.label("pods here can reach the metadata endpoint");
     // With no NetworkPolicy of the namespace among the scanned files, the policies may live
     // in another repository: a warning. With policies here that still let traffic out, the
@@ -351,78 +470,15 @@ fn describe_endpoint(c: &Cidr) -> String {
     format!("{what} {}", endpoint_text(c))
 }
 
-/// The workloads grouped by why they reach the endpoint, in order of first appearance.
-type Groups<'r> = Vec<(&'r Why, Vec<&'r WorkloadSummary>)>;
-
-fn group_by_why<'r>(reachers: &'r [Reacher<'_>]) -> Groups<'r> {
-    let mut groups: Groups<'r> = Vec::new();
-    for (w, _, why) in reachers {
-        match groups.iter_mut().find(|(g, _)| *g == why) {
-            Some((_, ws)) => ws.push(w),
-            None => groups.push((why, vec![w])),
-        }
-    }
-    groups
-}
-
-/// One part of the message per group (who, and why), and the workloads named in them: at
-/// most `NAMED_WORKLOADS` over all groups, the rest counted.
-fn explain_groups<'r>(
-    ps: &[Policy<'_>],
-    groups: &Groups<'r>,
-    endpoint: &str,
-) -> (Vec<String>, Vec<&'r WorkloadSummary>) {
-    let mut budget = NAMED_WORKLOADS;
-    let mut named: Vec<&WorkloadSummary> = Vec::new();
-    let mut parts = Vec::new();
-    for (why, ws) in groups {
-        let shown = ws.len().min(budget);
-        budget -= shown;
-        named.extend(&ws[..shown]);
-        parts.push(format!(
-            "{}: {}",
-            who(ws, shown),
-            explain(ps, why, endpoint)
-        ));
-    }
-    (parts, named)
-}
-
-/// The first `shown` of `ws` by name and the rest counted: "a, b and 3 more", or
-/// "4 workloads" when none is named.
-fn who(ws: &[&WorkloadSummary], shown: usize) -> String {
-    let mut who: Vec<String> = ws[..shown]
-        .iter()
-        .map(|w| w.id.describe().to_string())
-        .collect();
-    let rest = ws.len() - shown;
-    if rest > 0 {
-        who.push(if shown == 0 {
-            format!("{rest} workload{}", if rest == 1 { "" } else { "s" })
-        } else {
-            format!("{rest} more")
-        });
-    }
-    match who.len() {
-        1 => who.remove(0),
-        _ => {
-            let last = who.pop().unwrap_or_default();
-            format!("{} and {last}", who.join(", "))
-        }
-    }
-}
-
 /// How to close the endpoint: off hostNetwork, or with an Egress policy excepting it.
-fn advice(groups: &Groups<'_>, reached: &[Cidr]) -> String {
+fn advice(groups: &[Group<'_>], reached: &[Cidr]) -> String {
     let block = reached.first().map_or_else(String::new, |c| {
         format!(
             "ipBlock {} with except [{c}]",
             if c.v6 { "::/0" } else { "0.0.0.0/0" }
         )
     });
-    if groups
-        .iter()
-        .all(|(why, _)| matches!(why, Why::HostNetwork))
+    if groups.iter().all(|g| g.cause == Cause::HostNetwork)
     {
         "Run these pods without hostNetwork, or block the endpoint on the nodes themselves"
             .to_string()
@@ -433,50 +489,55 @@ fn advice(groups: &Groups<'_>, reached: &[Cidr]) -> String {
     }
 }
 
-/// The finding, on the Namespace's name when the Namespace is among the scanned files (with
-/// the named workloads related), else on the first workload.
+/// The finding, on the Namespace's name when the Namespace is among the scanned files, else on
+/// the first workload; every other workload that reaches the endpoint is a related location.
 fn anchored_finding(
     namespace: Option<&IndexedObject>,
     reachers: &[Reacher<'_>],
-    named: &[&WorkloadSummary],
     first_endpoint: &str,
     message: String,
 ) -> Finding {
-    match namespace {
+    let mut f = match namespace {
         Some(o) => {
             let doc: &Document = &o.doc;
             let at = doc
                 .path(o.node, &["metadata", "name"])
                 .or_else(|| doc.entry(o.node, "metadata").map(|e| e.key))
                 .unwrap_or(o.node);
-            let mut f = o.finding(&METADATA_EGRESS_OPEN, doc.span(at), message);
-            for w in named {
-                f.related_in(
-                    w.file.clone(),
-                    w.span,
-                    format!("{} can reach {first_endpoint}", w.id.describe()),
-                );
-            }
-            f
+            o.finding(&METADATA_EGRESS_OPEN, doc.span(at), message)
         }
         None => {
             let w = reachers[0].0;
             w.finding(&METADATA_EGRESS_OPEN, w.span, message)
         }
+    };
+    // On a Namespace, every workload that reaches the endpoint is related (the message names
+    // a few); on a workload, the finding stands for the namespace's first one alone.
+    let related = if namespace.is_some() { reachers } else { &[] };
+    for (w, _, _) in related {
+        f.related_in(
+            w.file.clone(),
+            w.span,
+            format!("{} can reach {first_endpoint}", w.id.describe()),
+        );
     }
+    f
 }
 
 /// Relates the egress rules that let the traffic out, each at the ipBlock that admits the
 /// endpoint or at the rule.
-fn relate_rules(f: &mut Finding, ps: &[Policy<'_>], groups: &Groups<'_>, first_endpoint: &str) {
-    for (why, _) in groups {
-        if let Why::Rule {
-            policy,
-            rule,
-            ip_block,
-            ..
-        } = why
-        {
+fn relate_rules(f: &mut Finding, ps: &[Policy<'_>], groups: &[Group<'_>], first_endpoint: &str) {
+    for g in groups {
+        for why in &g.whys {
+            let Why::Rule {
+                policy,
+                rule,
+                ip_block,
+                ..
+            } = why
+            else {
+                continue;
+            };
             let p = &ps[*policy];
             let node = ip_block.unwrap_or(p.egress[*rule].node);
             f.related_in(

@@ -273,7 +273,12 @@ fn own_custom_resources(rule: &RuleView<'_>) -> Option<String> {
     if resources.contains(&"*") {
         return None;
     }
-    Some(format!("{} in {}", resources.join(", "), groups.join(", ")))
+    // A few by name: the rule itself lists them all.
+    Some(format!(
+        "{} in {}",
+        crate::finding::listed(&resources, 5),
+        groups.join(", ")
+    ))
 }
 
 /// KH305.
