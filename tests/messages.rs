@@ -124,7 +124,7 @@ fn every_verb_on_a_roles_own_custom_resources_is_a_warning_not_a_cluster_wide_wi
     assert!(
         got[0]
             .2
-            .contains("widgets, widgets/status in widgets.example.com"),
+            .contains("widgets and widgets/status in widgets.example.com"),
         "{got:?}"
     );
     for (groups, resources) in [

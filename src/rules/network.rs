@@ -55,7 +55,6 @@ const KNOWN_ENDPOINTS: &[(&str, &str)] = &[("168.63.129.16/32", "Azure's WireSer
 /// Namespaces that belong to the cluster itself.
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
-
 // ---------------------------------------------------------------------------------------
 // Wording of ipBlock problems
 // ---------------------------------------------------------------------------------------
@@ -253,9 +252,13 @@ enum Cause {
     NotIsolated,
     HostNetwork,
     /// A rule without `to`: every destination.
-    EveryDestination { every_port: bool },
+    EveryDestination {
+        every_port: bool,
+    },
     /// A rule whose ipBlock does not except the endpoint.
-    IpBlock { every_port: bool },
+    IpBlock {
+        every_port: bool,
+    },
 }
 
 impl Cause {
@@ -478,8 +481,7 @@ fn advice(groups: &[Group<'_>], reached: &[Cidr]) -> String {
             if c.v6 { "::/0" } else { "0.0.0.0/0" }
         )
     });
-    if groups.iter().all(|g| g.cause == Cause::HostNetwork)
-    {
+    if groups.iter().all(|g| g.cause == Cause::HostNetwork) {
         "Run these pods without hostNetwork, or block the endpoint on the nodes themselves"
             .to_string()
     } else {
