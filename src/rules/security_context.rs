@@ -488,11 +488,11 @@ impl Rule for HostNamespaces {
     fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
         for v in pss::check_control("hostNamespaces", pod, out.settings.kube_version) {
             let what = if v.detail.contains("hostNetwork") {
-                "the node's network: it sees all traffic of the node and reaches services bound to localhost"
+                "the node's network: it reaches services bound to the node's localhost, NetworkPolicies do not apply to it, and with NET_RAW it can capture the node's traffic"
             } else if v.detail.contains("hostPID") {
-                "the node's process namespace: it sees and can signal every process on the node"
+                "the node's process namespace: it sees every process on the node, and as root can signal them and read their environment"
             } else {
-                "the node's IPC namespace: it can read other processes' shared memory"
+                "the node's IPC namespace: it can use the shared memory and semaphores of the node's processes"
             };
             out.report(
                 &HOST_NAMESPACES,
@@ -622,7 +622,7 @@ impl Rule for HostPort {
         for v in pss::check_control("hostPorts", pod, out.settings.kube_version) {
             let port = pod.doc.scalar(v.node).unwrap_or("?");
             out.report(&HOST_PORT, v.node, format!(
-                "{} of {} binds port {port} of the node: it bypasses network policies and limits where the pod can be scheduled",
+                "{} of {} binds port {port} of the node: the pod is reachable on the node's address, where NetworkPolicies may not apply (it depends on the network plugin), and only one such pod fits on each node",
                 v.subject,
                 pod.describe()
             ));
@@ -656,7 +656,7 @@ impl Rule for UnsafeSysctl {
         for v in pss::check_control("sysctls", pod, version) {
             let name = pod.doc.scalar(v.node).unwrap_or("?");
             out.report(&UNSAFE_SYSCTL, v.node, format!(
-                "{} sets the sysctl {name}, which is not in the safe set of Kubernetes {version}: it can affect the whole node",
+                "{} sets the sysctl {name}, which is not in the safe set of Kubernetes {version}: the kubelet refuses the pod unless it is started with this sysctl allowed, and where it is, the setting can affect other pods or the node",
                 pod.describe()
             ));
         }
