@@ -23,6 +23,41 @@ fn scan_step_script() -> String {
         .join("\n")
 }
 
+/// Runs the action's scan step in `dir` with its inputs at their defaults but for `inputs`
+/// (as the `env:` of the step in action.yml names them).
+fn run_scan_step(dir: &Path, home: &Path, inputs: &[(&str, &str)]) -> std::process::Output {
+    let script = home.join("scan-step.sh");
+    std::fs::write(&script, scan_step_script()).unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script).current_dir(dir);
+    for k in common::CLEARED_VARS {
+        cmd.env_remove(k);
+    }
+    let defaults = [
+        ("KEELHAUL_PATHS", "."),
+        ("KEELHAUL_KUBE_VERSION", ""),
+        ("KEELHAUL_PSS", ""),
+        ("KEELHAUL_FAIL_ON", "error"),
+        ("KEELHAUL_SARIF_FILE", ""),
+        ("KEELHAUL_SARIF_CATEGORY", ""),
+        ("KEELHAUL_ANNOTATIONS", "false"),
+        ("KEELHAUL_PR_REVIEW", "false"),
+        ("KEELHAUL_FILTER_MODE", ""),
+        ("KEELHAUL_REQUIRE_RENDER", "false"),
+        ("KEELHAUL_DIFF", ""),
+        ("KEELHAUL_BASELINE", ""),
+        ("KEELHAUL_ARGS", ""),
+    ];
+    for (k, v) in defaults.iter().chain(inputs) {
+        cmd.env(k, v);
+    }
+    cmd.env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("KEELHAUL_BIN", assert_cmd::cargo::cargo_bin("keelhaul"))
+        .output()
+        .unwrap()
+}
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
@@ -78,33 +113,14 @@ fn diff_input_fetches_the_base_of_a_shallow_checkout() {
     git(d.path(), &["clone", "-q", "--depth", "1", &url, "clone"]);
     let clone = d.path().join("clone");
 
-    let script = d.path().join("scan-step.sh");
-    std::fs::write(&script, scan_step_script()).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("keelhaul");
-    let mut cmd = Command::new("bash");
-    cmd.arg(&script).current_dir(&clone);
-    for k in common::CLEARED_VARS {
-        cmd.env_remove(k);
-    }
-    let out = cmd
-        .env("HOME", d.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("KEELHAUL_BIN", &bin)
-        .env("KEELHAUL_PATHS", ".")
-        .env("KEELHAUL_KUBE_VERSION", "")
-        .env("KEELHAUL_PSS", "")
-        .env("KEELHAUL_FAIL_ON", "error")
-        .env("KEELHAUL_SARIF_FILE", "")
-        .env("KEELHAUL_SARIF_CATEGORY", "")
-        .env("KEELHAUL_ANNOTATIONS", "false")
-        .env("KEELHAUL_PR_REVIEW", "false")
-        .env("KEELHAUL_FILTER_MODE", "")
-        .env("KEELHAUL_REQUIRE_RENDER", "false")
-        .env("KEELHAUL_DIFF", &base)
-        .env("KEELHAUL_BASELINE", "")
-        .env("KEELHAUL_ARGS", "--select KH101")
-        .output()
-        .unwrap();
+    let out = run_scan_step(
+        &clone,
+        d.path(),
+        &[
+            ("KEELHAUL_DIFF", &base),
+            ("KEELHAUL_ARGS", "--select KH101"),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stdout.contains("fetching"), "{stdout}\n{stderr}");
@@ -142,31 +158,14 @@ fn baseline_input_leaves_out_the_recorded_findings() {
         common::PRIVILEGED_POD.replace("name: p", "name: q")
     );
     common::write(&repo, "pods.yaml", &two);
-    let script = d.path().join("scan-step.sh");
-    std::fs::write(&script, scan_step_script()).unwrap();
-    let mut cmd = Command::new("bash");
-    cmd.arg(&script).current_dir(&repo);
-    for k in common::CLEARED_VARS {
-        cmd.env_remove(k);
-    }
-    for (k, v) in [
-        ("KEELHAUL_PATHS", "."),
-        ("KEELHAUL_KUBE_VERSION", ""),
-        ("KEELHAUL_PSS", ""),
-        ("KEELHAUL_FAIL_ON", "error"),
-        ("KEELHAUL_SARIF_FILE", ""),
-        ("KEELHAUL_SARIF_CATEGORY", ""),
-        ("KEELHAUL_ANNOTATIONS", "false"),
-        ("KEELHAUL_PR_REVIEW", "false"),
-        ("KEELHAUL_FILTER_MODE", ""),
-        ("KEELHAUL_REQUIRE_RENDER", "false"),
-        ("KEELHAUL_DIFF", ""),
-        ("KEELHAUL_BASELINE", "keelhaul-baseline.json"),
-        ("KEELHAUL_ARGS", "--select KH101"),
-    ] {
-        cmd.env(k, v);
-    }
-    let out = cmd.env("KEELHAUL_BIN", &bin).output().unwrap();
+    let out = run_scan_step(
+        &repo,
+        d.path(),
+        &[
+            ("KEELHAUL_BASELINE", "keelhaul-baseline.json"),
+            ("KEELHAUL_ARGS", "--select KH101"),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
