@@ -751,6 +751,98 @@ fn as_of_must_be_a_date() {
         .stderr(predicates::str::contains("not a date"));
 }
 
+/// `--as-of` judges against the AKS calendar as it stood on that date: in September 2023,
+/// 1.27 was AKS's newest minor, not one "older than every version AKS still lists".
+#[test]
+fn as_of_judges_against_the_calendar_of_that_date() {
+    const FIXTURE: &str =
+        "testdata/rules/KH613-kubernetes-version-unsupported/fail-as-of-2023.bicep";
+    let scan_at = |date: &str| -> Vec<(u64, u64, String, String)> {
+        let out = keelhaul()
+            .args(["scan", FIXTURE, "--format", "json", "--select", "KH613"])
+            .args(["--as-of", date])
+            .output()
+            .unwrap();
+        let v = json_of(&out);
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["start"]["line"].as_u64().unwrap(),
+                    f["start"]["column"].as_u64().unwrap(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let lines = |found: &[(u64, u64, String, String)]| -> Vec<(u64, String)> {
+        found.iter().map(|(l, _, s, _)| (*l, s.clone())).collect()
+    };
+
+    // 2023-09-01: 1.27 (line 24, and its pool on line 62) and 1.26 (line 70) are supported;
+    // 1.24 (line 85) ended on 2023-07-31 and is in platform support until 1.28's GA; 1.18
+    // (line 97) is older than the calendar.
+    let found = scan_at("2023-09-01");
+    assert_eq!(
+        lines(&found),
+        [(85, "error".to_string()), (97, "error".to_string())],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].1, 26, "on the version value: {found:#?}");
+    assert!(
+        found[0]
+            .3
+            .contains("left AKS community support on 2023-07-31 (judged at 2023-09-01)")
+            && found[0].3.contains("until 1.28 is GA (2023-11-30)"),
+        "{found:#?}"
+    );
+    assert!(
+        found[1]
+            .3
+            .contains("older than every version in keelhaul's AKS calendar, which starts at 1.19"),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().all(|f| !f.3.contains("still lists")),
+        "{found:#?}"
+    );
+
+    // 2024-06-15: 1.27 is 46 days from its end of life (a warning on the version value),
+    // 1.26 has ended, and 1.24's platform support ended with 1.28's GA.
+    let found = scan_at("2024-06-15");
+    assert_eq!(
+        lines(&found),
+        [
+            (24, "warning".to_string()),
+            (62, "warning".to_string()),
+            (70, "error".to_string()),
+            (85, "error".to_string()),
+            (97, "error".to_string())
+        ],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].1, 24, "on the version value: {found:#?}");
+    assert!(
+        found[0]
+            .3
+            .contains("Kubernetes 1.27 leaves AKS community support on 2024-07-31, 46 day(s)"),
+        "{found:#?}"
+    );
+    assert!(
+        found[3]
+            .3
+            .contains("platform support ended too, when 1.28 became GA (2023-11-30)"),
+        "{found:#?}"
+    );
+
+    // 2021-03-01: 1.24-1.27 were not GA yet, and 1.19 was still supported, so the calendar
+    // cannot say whether 1.18 was: nothing to report.
+    assert_eq!(scan_at("2021-03-01"), []);
+}
+
 #[test]
 fn an_unparsable_terraform_file_is_a_notice_at_its_line_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,9 +2,10 @@
 //! `orchestratorVersion` minor is still inside AKS support on a given date.
 //!
 //! The dates are data, not code: `rules/aks-kubernetes-versions.yaml` (taken from the AKS
-//! "Supported Kubernetes versions" page; see its header) is embedded at build time and read
-//! once with the crate's own YAML loader. Microsoft moves these dates, so every message that
-//! uses them should name [`retrieved`].
+//! "Supported Kubernetes versions" page and its history; see its header) is embedded at build
+//! time and read once with the crate's own YAML loader. Microsoft moves these dates, so every
+//! message that uses them should name [`retrieved`]. The calendar keeps the minors AKS no longer
+//! lists (from 1.19 on), so a past date is judged against the rows as they stood then.
 //!
 //! The judgement follows the AKS policy: a minor is supported up to and including its end-of-life
 //! day (community EOL, or the LTS EOL for a Premium-tier cluster on `AKSLongTermSupport`), then
@@ -244,10 +245,17 @@ pub enum Support {
     Grace { ended: Date, lts: bool },
     /// Past end of support (and grace): platform support at best, no security patches.
     OutOfSupport { ended: Date, lts: bool },
-    /// Older than every row of the calendar: out of support, date unknown. Also a row that has
-    /// no end-of-life date at all while newer rows have one (1.27 has only an LTS date: judged
-    /// without LTS it is older than the community calendar).
-    BeforeCalendar,
+    /// No end-of-life date of its own (older than every row of the calendar, or a row without a
+    /// date for the support plan asked), but `newer`, the next minor that has a community end of
+    /// life, had left support on `newer_ended`, before `as_of`. AKS retires minors oldest first,
+    /// so this one was out of support too, since a date the calendar does not give.
+    BeforeCalendar {
+        newer: (u32, u32),
+        newer_ended: Date,
+    },
+    /// No end-of-life date of its own, and no newer minor had left support at `as_of` (for
+    /// example 1.18 judged in 2021, when 1.19 was still supported): the calendar cannot tell.
+    Unknown,
     /// Newer than every row, or not GA at `as_of` (a planned row, or any row before its GA
     /// date): preview or unknown.
     NotYetGa,
@@ -260,11 +268,21 @@ pub enum Support {
 /// support. With `lts` the LTS end of life applies; a row without one falls back to the
 /// community date (and reports `lts: false`). A row counts as GA from its `ga` date (a
 /// month-only GA means the last day of that month); a planned row without one never does.
+///
+/// Everything is read against `as_of`, and the calendar keeps the rows of minors AKS no longer
+/// lists, so a past date gets the verdict the calendar gave on that date. A minor older than the
+/// first row is out of support only once the first row's community support has ended
+/// ([`Support::BeforeCalendar`]); before that the calendar cannot tell ([`Support::Unknown`]).
 pub fn judge(version: (u32, u32), as_of: Date, lts: bool) -> Support {
-    let rows = &calendar().rows;
+    judge_in(calendar(), version, as_of, lts)
+}
+
+/// [`judge`] against a given calendar (the tests judge calendars of their own).
+fn judge_in(cal: &Calendar, version: (u32, u32), as_of: Date, lts: bool) -> Support {
+    let rows = &cal.rows;
     let Some(i) = rows.iter().position(|r| r.version == version) else {
         return match rows.first() {
-            Some(first) if version < first.version => Support::BeforeCalendar,
+            Some(first) if version < first.version => ended_before(rows, as_of),
             // Newer than every row (rows are contiguous, so nothing lies in between), or no
             // calendar at all.
             _ => Support::NotYetGa,
@@ -279,13 +297,7 @@ pub fn judge(version: (u32, u32), as_of: Date, lts: bool) -> Support {
     let (eol, lts) = match (lts, row.lts_eol, row.community_eol) {
         (true, Some(d), _) => (d, true),
         (_, _, Some(d)) => (d, false),
-        _ => {
-            return if rows[i + 1..].iter().any(|r| r.community_eol.is_some()) {
-                Support::BeforeCalendar
-            } else {
-                Support::NotYetGa
-            };
-        }
+        _ => return ended_before(&rows[i + 1..], as_of),
     };
     if as_of <= eol {
         Support::Supported {
@@ -300,9 +312,29 @@ pub fn judge(version: (u32, u32), as_of: Date, lts: bool) -> Support {
     }
 }
 
+/// A minor without an end-of-life date of its own, judged by the first of `newer` (rows of
+/// later minors, oldest first) that has a community end of life: once that one has ended, so
+/// has every older minor.
+fn ended_before(newer: &[Row], as_of: Date) -> Support {
+    match newer
+        .iter()
+        .find_map(|r| Some((r.version, r.community_eol?)))
+    {
+        Some((newer, newer_ended)) if as_of > newer_ended => {
+            Support::BeforeCalendar { newer, newer_ended }
+        }
+        _ => Support::Unknown,
+    }
+}
+
 /// The calendar's retrieval date (for messages): when the AKS page was read.
 pub fn retrieved() -> Date {
     calendar().retrieved
+}
+
+/// The oldest minor of the calendar (for messages).
+pub fn first_minor() -> Option<(u32, u32)> {
+    calendar().rows.first().map(|r| r.version)
 }
 
 /// The minor whose AKS GA ends platform support for `version`, when the calendar gives it.
@@ -314,6 +346,33 @@ pub fn platform_support_until(version: (u32, u32)) -> Option<(u32, u32)> {
         .platform_until
 }
 
+/// Platform support (N-3: Azure-platform issues only) of a minor at a given date, as the
+/// calendar's "Until 1.NN GA" gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformSupport {
+    /// Still in platform support: it lasts until `minor` is GA, on `ga` when the calendar has
+    /// that date (a planned one included).
+    Until { minor: (u32, u32), ga: Option<Date> },
+    /// Platform support ended when `minor` became GA on `ga`, on or before `as_of`.
+    Ended { minor: (u32, u32), ga: Date },
+}
+
+/// Where `version` stands in platform support at `as_of`, when the calendar says how long it
+/// lasts; the end is the GA date of the named minor as the calendar gives it, compared with
+/// `as_of` (not today). Whether the version is past its end of life is [`judge`]'s business.
+pub fn platform_support(version: (u32, u32), as_of: Date) -> Option<PlatformSupport> {
+    let minor = platform_support_until(version)?;
+    let ga = calendar()
+        .rows
+        .iter()
+        .find(|r| r.version == minor)
+        .and_then(|r| r.ga);
+    Some(match ga {
+        Some(ga) if as_of >= ga => PlatformSupport::Ended { minor, ga },
+        ga => PlatformSupport::Until { minor, ga },
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // The embedded calendar
 // ---------------------------------------------------------------------------------------------
@@ -322,7 +381,10 @@ pub fn platform_support_until(version: (u32, u32)) -> Option<(u32, u32)> {
 struct Row {
     version: (u32, u32),
     ga: Option<Date>,
+    /// As written, or resolved from `community_eol_at_ga_of` when the calendar is read.
     community_eol: Option<Date>,
+    /// The page's "1.NN GA" end of life: the minor whose GA ends community support.
+    community_eol_at_ga_of: Option<(u32, u32)>,
     lts_eol: Option<Date>,
     platform_until: Option<(u32, u32)>,
     planned: bool,
@@ -361,6 +423,7 @@ const ROW_KEYS: &[&str] = &[
     "minor",
     "ga",
     "communityEol",
+    "communityEolAtGaOf",
     "ltsEol",
     "platformSupportUntil",
     "planned",
@@ -389,8 +452,10 @@ fn read_calendar(text: &str) -> Result<Calendar, String> {
         return Err("versions: a list is expected".into());
     }
     let mut rows: Vec<Row> = Vec::new();
+    let mut lines = Vec::new();
     for &item in doc.items(list) {
         let line = doc.span(item).start.line;
+        lines.push(line);
         let row = read_row(doc, item).map_err(|e| format!("line {line}: {e}"))?;
         if let Some(prev) = rows.last() {
             let (major, minor) = prev.version;
@@ -405,6 +470,21 @@ fn read_calendar(text: &str) -> Result<Calendar, String> {
     }
     if rows.is_empty() {
         return Err("versions: no rows".into());
+    }
+    // "End of life: 1.NN GA" becomes the GA date of that minor's row.
+    let ga_of: Vec<((u32, u32), Option<Date>)> = rows.iter().map(|r| (r.version, r.ga)).collect();
+    for (row, line) in rows.iter_mut().zip(&lines) {
+        if let Some(m) = row.community_eol_at_ga_of {
+            let ga = ga_of.iter().find(|(v, _)| *v == m).and_then(|(_, ga)| *ga);
+            let Some(ga) = ga else {
+                return Err(format!(
+                    "line {line}: communityEolAtGaOf: {}.{} has no row with a `ga` date",
+                    m.0, m.1
+                ));
+            };
+            row.community_eol = Some(ga);
+        }
+        check_row(row).map_err(|e| format!("line {line}: {e}"))?;
     }
     Ok(Calendar { retrieved, rows })
 }
@@ -442,6 +522,7 @@ fn read_row(doc: &Document, item: NodeId) -> Result<Row, String> {
             .ok_or_else(|| format!("{key}: not YYYY-MM or YYYY-MM-DD: {s:?}"))
     };
     let version = minor("minor")?.ok_or("no `minor:`")?;
+    let community_eol_at_ga_of = minor("communityEolAtGaOf")?;
     let planned = match doc.get(item, "planned").map(|n| doc.value(n)) {
         None => false,
         Some(Some(Value::Bool(b))) => b,
@@ -451,10 +532,28 @@ fn read_row(doc: &Document, item: NodeId) -> Result<Row, String> {
         version,
         ga: date("ga")?,
         community_eol: date("communityEol")?,
+        community_eol_at_ga_of,
         lts_eol: date("ltsEol")?,
         platform_until: minor("platformSupportUntil")?,
         planned,
     };
+    if row.community_eol.is_some() && community_eol_at_ga_of.is_some() {
+        return Err("communityEol and communityEolAtGaOf: give one of them".into());
+    }
+    if community_eol_at_ga_of.is_some_and(|m| m <= version) {
+        return Err("communityEolAtGaOf must name a later minor".into());
+    }
+    if row.platform_until.is_some_and(|p| p <= version) {
+        return Err("platformSupportUntil must name a later minor".into());
+    }
+    if row.community_eol.is_none() && community_eol_at_ga_of.is_none() && row.lts_eol.is_none() {
+        return Err("no end-of-life date at all".into());
+    }
+    Ok(row)
+}
+
+/// The checks that need the row's dates resolved (`communityEolAtGaOf`).
+fn check_row(row: &Row) -> Result<(), String> {
     let ordered = |a: Option<Date>, b: Option<Date>| match (a, b) {
         (Some(a), Some(b)) => a <= b,
         _ => true,
@@ -465,13 +564,7 @@ fn read_row(doc: &Document, item: NodeId) -> Result<Row, String> {
     {
         return Err("dates out of order (ga <= communityEol <= ltsEol)".into());
     }
-    if row.platform_until.is_some_and(|p| p <= version) {
-        return Err("platformSupportUntil must name a later minor".into());
-    }
-    if row.community_eol.is_none() && row.lts_eol.is_none() {
-        return Err("no end-of-life date at all".into());
-    }
-    Ok(row)
+    Ok(())
 }
 
 #[cfg(test)]

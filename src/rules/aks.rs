@@ -7,7 +7,7 @@ use super::rule_meta;
 use crate::check::{Rule, Settings};
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::k8s::aks_cluster::{ClusterDef, Form, Op, Setting};
-use crate::k8s::aks_versions::{self as versions, Support};
+use crate::k8s::aks_versions::{self as versions, PlatformSupport, Support};
 use crate::span::Span;
 
 rule_meta!(
@@ -563,25 +563,56 @@ cluster_rule!(VersionUnsupported, VERSION_UNSUPPORTED, |d, s, out| {
         } if days_left <= versions::WARN_DAYS => (
             Severity::Warning,
             format!(
-                "Kubernetes {}.{} leaves AKS {plan} on {until}, {days_left} day(s) after {as_of}: plan the upgrade now (AKS release calendar of {cal})",
+                "Kubernetes {}.{} leaves AKS {plan} on {until}, {days_left} day(s) after {as_of}: plan the upgrade now (AKS release calendar read on {cal})",
                 v.0, v.1
             ),
         ),
-        Support::Grace { ended, .. } | Support::OutOfSupport { ended, .. } => (
+        Support::Grace { ended, .. } => (
             Severity::Error,
             format!(
-                "Kubernetes {}.{} left AKS {plan} on {ended} (judged at {as_of}): no security patches, and new clusters cannot be created on it; upgrade to a supported minor (AKS release calendar of {cal})",
+                "Kubernetes {}.{} left AKS {plan} on {ended} (judged at {as_of}): no security patches, and new clusters cannot be created on it; upgrade to a supported minor (AKS release calendar read on {cal})",
                 v.0, v.1
             ),
         ),
-        Support::BeforeCalendar => (
-            Severity::Error,
-            format!(
-                "Kubernetes {}.{} is older than every version AKS still lists (calendar of {cal}): it is out of support; upgrade to a supported minor",
-                v.0, v.1
-            ),
-        ),
-        _ => return,
+        Support::OutOfSupport { ended, lts: by_lts } => {
+            // Platform support follows the community calendar; an LTS end of life has none.
+            let platform = match versions::platform_support(v, as_of).filter(|_| !by_lts) {
+                Some(PlatformSupport::Until { minor, ga }) => format!(
+                    "; it has platform support only (Azure infrastructure issues) until {}.{} is GA{}",
+                    minor.0,
+                    minor.1,
+                    ga.map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+                Some(PlatformSupport::Ended { minor, ga }) => format!(
+                    "; its platform support ended too, when {}.{} became GA ({ga})",
+                    minor.0, minor.1
+                ),
+                None => String::new(),
+            };
+            (
+                Severity::Error,
+                format!(
+                    "Kubernetes {}.{} left AKS {plan} on {ended} (judged at {as_of}): no security patches, and new clusters cannot be created on it{platform}; upgrade to a supported minor (AKS release calendar read on {cal})",
+                    v.0, v.1
+                ),
+            )
+        }
+        Support::BeforeCalendar { newer, newer_ended } => {
+            let first = versions::first_minor().unwrap_or(newer);
+            let message = if v < first {
+                format!(
+                    "Kubernetes {}.{} is older than every version in keelhaul's AKS calendar, which starts at {}.{}, and {}.{} left AKS community support on {newer_ended}: at {as_of} it is out of support; upgrade to a supported minor (AKS release calendar read on {cal})",
+                    v.0, v.1, first.0, first.1, newer.0, newer.1
+                )
+            } else {
+                format!(
+                    "keelhaul's AKS calendar gives no {plan} end of life for Kubernetes {}.{}, but the newer {}.{} left AKS community support on {newer_ended}: at {as_of} {}.{} is out of support too; upgrade to a supported minor (AKS release calendar read on {cal})",
+                    v.0, v.1, newer.0, newer.1, v.0, v.1
+                )
+            };
+            (Severity::Error, message)
+        }
+        Support::Supported { .. } | Support::Unknown | Support::NotYetGa => return,
     };
     let mut fnd = finding_at(&VERSION_UNSUPPORTED, d, f, message);
     fnd.severity(severity);

@@ -18,8 +18,9 @@ fn supported(until: &str, days_left: i64, lts: bool) -> Support {
 fn embedded_calendar_parses_with_every_minor() {
     let cal = loaded().as_ref().expect("embedded calendar");
     let minors: Vec<(u32, u32)> = cal.rows.iter().map(|r| r.version).collect();
-    let expected: Vec<(u32, u32)> = (27..=37).map(|m| (1, m)).collect();
+    let expected: Vec<(u32, u32)> = (19..=37).map(|m| (1, m)).collect();
     assert_eq!(minors, expected);
+    assert_eq!(first_minor(), Some((1, 19)));
     assert_eq!(cal.retrieved, d("2026-08-21"));
     assert_eq!(retrieved(), d("2026-08-21"));
     for r in &cal.rows {
@@ -29,9 +30,25 @@ fn embedded_calendar_parses_with_every_minor() {
             "planned flag of {:?}",
             r.version
         );
-        assert!(
+        // LTS began with 1.27.
+        assert_eq!(
             r.lts_eol.is_some(),
-            "every row has an LTS EOL: {:?}",
+            r.version >= (1, 27),
+            "LTS EOL of {:?}",
+            r.version
+        );
+        // Every row has a GA and a community end of life.
+        assert!(r.ga.is_some(), "GA of {:?}", r.version);
+        assert!(
+            r.community_eol.is_some(),
+            "community EOL of {:?}",
+            r.version
+        );
+        // The page had no platform-support column while 1.19-1.23 were listed.
+        assert_eq!(
+            r.platform_until.is_some(),
+            r.version >= (1, 24),
+            "platform support of {:?}",
             r.version
         );
     }
@@ -48,14 +65,33 @@ fn embedded_calendar_values() {
     assert_eq!(row(31).community_eol, Some(d("2025-11-01")));
     assert_eq!(row(28).lts_eol, Some(d("2026-02-28")));
     assert_eq!(row(29).lts_eol, Some(d("2026-04-30")));
-    // What the sheet does not give is absent.
-    assert_eq!(row(27).community_eol, None);
-    assert_eq!(row(27).ga, None);
-    assert_eq!(row(28).ga, None);
-    assert_eq!(row(28).platform_until, None);
+    // The historical rows, from the page's past revisions.
+    assert_eq!(row(27).ga, Some(d("2023-07-31")));
+    assert_eq!(row(27).community_eol, Some(d("2024-07-31")));
+    assert_eq!(row(27).lts_eol, Some(d("2025-07-31")));
+    assert_eq!(row(28).ga, Some(d("2023-11-30")));
+    assert_eq!(row(28).community_eol, Some(d("2025-01-31")));
+    assert_eq!(row(25).community_eol, Some(d("2024-01-14")));
+    assert_eq!(row(22).community_eol, Some(d("2022-12-31")));
+    // "End of life: 1.22 GA" is the GA date of 1.22's row (Dec 2021), and so on.
+    assert_eq!(row(19).community_eol_at_ga_of, Some((1, 22)));
+    assert_eq!(row(19).ga, Some(d("2020-11-30")));
+    assert_eq!(row(19).community_eol, Some(d("2021-12-31")));
+    assert_eq!(row(20).community_eol, Some(d("2022-04-30")));
+    assert_eq!(row(21).community_eol, Some(d("2022-07-31")));
+    for r in &cal.rows {
+        if let Some(m) = r.community_eol_at_ga_of {
+            assert_eq!(r.community_eol, row(m.1).ga, "{:?}", r.version);
+        }
+    }
+    // What the page does not give is absent.
+    assert_eq!(row(26).lts_eol, None);
+    assert_eq!(row(23).platform_until, None);
     assert_eq!(platform_support_until((1, 33)), Some((1, 37)));
     assert_eq!(platform_support_until((1, 29)), Some((1, 33)));
-    assert_eq!(platform_support_until((1, 27)), None);
+    assert_eq!(platform_support_until((1, 28)), Some((1, 32)));
+    assert_eq!(platform_support_until((1, 24)), Some((1, 28)));
+    assert_eq!(platform_support_until((1, 22)), None);
     assert_eq!(platform_support_until((1, 50)), None);
     // Platform support of N ends with the GA of N+4 for every row that has it.
     for r in &cal.rows {
@@ -89,6 +125,14 @@ fn calendar_reader_refuses_bad_data() {
         "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2026-08\"\n  - minor: \"1.30\"\n    communityEol: \"2027-08\"\n",
         "retrieved: \"2026-08-21\"\nextra: 1\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2025-08\"\n",
         "retrieved: \"2026-08-21\"\nversions:\n  - [1, 2]\n",
+        // communityEolAtGaOf: both forms, a minor not later, a minor without a row or a GA,
+        // a resolved date before the row's own GA
+        "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEol: \"2025-08\"\n    communityEolAtGaOf: \"1.31\"\n  - minor: \"1.31\"\n    ga: \"2025-01\"\n    communityEol: \"2026-01\"\n",
+        "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEolAtGaOf: \"1.30\"\n    ga: \"2025-01\"\n",
+        "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEolAtGaOf: \"1.33\"\n  - minor: \"1.31\"\n    ga: \"2025-01\"\n    communityEol: \"2026-01\"\n",
+        "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEolAtGaOf: \"1.31\"\n  - minor: \"1.31\"\n    communityEol: \"2026-01\"\n",
+        "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    ga: \"2025-06\"\n    communityEolAtGaOf: \"1.31\"\n  - minor: \"1.31\"\n    ga: \"2025-01\"\n    communityEol: \"2026-01\"\n",
+        "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.30\"\n    communityEolAtGaOf: 1.31\n  - minor: \"1.31\"\n    ga: \"2025-01\"\n    communityEol: \"2026-01\"\n",
         "{\"retrieved\": \"2026-08-21\", \"versions\": {}}",
         ": : :\n\t- [",
     ] {
@@ -221,52 +265,242 @@ fn current_rows_on_2026_11_29() {
 
 #[test]
 fn rows_with_missing_dates() {
-    // 1.27 has only an LTS EOL (Jul 2025).
+    // A calendar of its own: 1.27 has only an LTS end of life, 1.28 a community one.
+    let cal = read_calendar(
+        "retrieved: \"2026-08-21\"\nversions:\n  - minor: \"1.27\"\n    ltsEol: \"2025-07\"\n  - minor: \"1.28\"\n    communityEol: \"2025-01\"\n    ltsEol: \"2026-02\"\n",
+    )
+    .expect("test calendar");
+    let judge = |v, day: &str, lts| judge_in(&cal, v, d(day), lts);
     assert_eq!(
-        judge((1, 27), d("2025-07-31"), true),
+        judge((1, 27), "2025-07-31", true),
         supported("2025-07-31", 0, true)
     );
     assert_eq!(
-        judge((1, 27), d("2025-09-01"), true),
+        judge((1, 27), "2025-09-01", true),
         Support::OutOfSupport {
             ended: d("2025-07-31"),
             lts: true
         }
     );
+    // Without LTS 1.27 has no date of its own: out of support once 1.28's support has ended,
+    // undecided before.
     assert_eq!(
-        judge((1, 27), d("2025-07-01"), false),
-        Support::BeforeCalendar
+        judge((1, 27), "2025-07-01", false),
+        Support::BeforeCalendar {
+            newer: (1, 28),
+            newer_ended: d("2025-01-31")
+        }
     );
-    // 1.28: no GA date, so it is GA whatever the date.
+    assert_eq!(judge((1, 27), "2025-01-31", false), Support::Unknown);
+    assert_eq!(judge((1, 27), "2024-06-01", false), Support::Unknown);
+    // No GA date: GA whatever the date.
     assert_eq!(
-        judge((1, 28), d("2025-01-31"), false),
+        judge((1, 28), "2025-01-31", false),
         supported("2025-01-31", 0, false)
     );
     assert_eq!(
-        judge((1, 28), d("2026-02-28"), true),
+        judge((1, 28), "2026-02-28", true),
         supported("2026-02-28", 0, true)
     );
     assert_eq!(
-        judge((1, 28), d("2026-03-01"), true),
+        judge((1, 28), "2026-03-01", true),
         Support::Grace {
             ended: d("2026-02-28"),
             lts: true
         }
     );
+    // Older than the first row.
+    assert_eq!(
+        judge((1, 26), "2025-02-01", false),
+        Support::BeforeCalendar {
+            newer: (1, 28),
+            newer_ended: d("2025-01-31")
+        }
+    );
+    assert_eq!(judge((1, 26), "2025-01-31", true), Support::Unknown);
 }
 
 #[test]
 fn outside_the_calendar() {
+    let ended_1_19 = Support::BeforeCalendar {
+        newer: (1, 19),
+        newer_ended: d("2021-12-31"),
+    };
     for lts in [false, true] {
+        for day in ["2026-11-29", "2040-01-01", "2022-01-01"] {
+            assert_eq!(judge((1, 18), d(day), lts), ended_1_19);
+            assert_eq!(judge((1, 0), d(day), lts), ended_1_19);
+            assert_eq!(judge((0, 99), d(day), lts), ended_1_19);
+        }
+        // While 1.19 was still supported, the calendar cannot say whether 1.18 was.
+        for day in ["2020-01-01", "2021-03-01", "2021-12-31"] {
+            assert_eq!(judge((1, 18), d(day), lts), Support::Unknown);
+            assert_eq!(judge((0, 99), d(day), lts), Support::Unknown);
+        }
         for day in ["2020-01-01", "2026-11-29", "2040-01-01"] {
-            assert_eq!(judge((1, 26), d(day), lts), Support::BeforeCalendar);
-            assert_eq!(judge((1, 0), d(day), lts), Support::BeforeCalendar);
-            assert_eq!(judge((0, 99), d(day), lts), Support::BeforeCalendar);
             assert_eq!(judge((1, 38), d(day), lts), Support::NotYetGa);
             assert_eq!(judge((2, 0), d(day), lts), Support::NotYetGa);
             assert_eq!(judge((u32::MAX, u32::MAX), d(day), lts), Support::NotYetGa);
         }
     }
+}
+
+// --- past dates: the calendar as it stood then ---
+
+#[test]
+fn past_dates_in_2023() {
+    let day = d("2023-09-01");
+    // 1.27: GA Jul 2023, community support until Jul 2024 (the page today lists 1.27 only
+    // in its LTS table).
+    assert_eq!(
+        judge((1, 27), day, false),
+        supported("2024-07-31", 334, false)
+    );
+    assert_eq!(
+        judge((1, 27), day, true),
+        supported("2025-07-31", 699, true)
+    );
+    // 1.24 ended Jul 2023; its 30 days of grace ran out on 2023-08-30.
+    assert_eq!(
+        judge((1, 24), day, false),
+        Support::OutOfSupport {
+            ended: d("2023-07-31"),
+            lts: false
+        }
+    );
+    assert_eq!(
+        judge((1, 24), d("2023-08-30"), false),
+        Support::Grace {
+            ended: d("2023-07-31"),
+            lts: false
+        }
+    );
+    // No LTS for 1.24: the community date decides.
+    assert_eq!(
+        judge((1, 24), day, true),
+        Support::OutOfSupport {
+            ended: d("2023-07-31"),
+            lts: false
+        }
+    );
+    assert_eq!(
+        judge((1, 25), day, false),
+        supported("2024-01-14", 135, false)
+    );
+    assert_eq!(
+        judge((1, 26), day, false),
+        supported("2024-03-31", 212, false)
+    );
+    // 1.28 was GA in Nov 2023.
+    assert_eq!(judge((1, 28), day, false), Support::NotYetGa);
+    assert_eq!(
+        judge((1, 28), d("2023-11-30"), false),
+        supported("2025-01-31", 428, false)
+    );
+    // 1.23 ended Apr 2023; 1.19 long before.
+    assert_eq!(
+        judge((1, 23), day, false),
+        Support::OutOfSupport {
+            ended: d("2023-04-30"),
+            lts: false
+        }
+    );
+    assert_eq!(
+        judge((1, 19), day, false),
+        Support::OutOfSupport {
+            ended: d("2021-12-31"),
+            lts: false
+        }
+    );
+    // 1.18 is older than the calendar, and 1.19 had ended.
+    assert_eq!(
+        judge((1, 18), day, false),
+        Support::BeforeCalendar {
+            newer: (1, 19),
+            newer_ended: d("2021-12-31")
+        }
+    );
+}
+
+#[test]
+fn past_dates_in_2020_to_2022() {
+    // 1.19: GA Nov 2020, end of life "1.22 GA" (Dec 2021).
+    assert_eq!(judge((1, 19), d("2020-11-29"), false), Support::NotYetGa);
+    assert_eq!(
+        judge((1, 19), d("2020-11-30"), false),
+        supported("2021-12-31", 396, false)
+    );
+    assert_eq!(
+        judge((1, 19), d("2021-03-01"), false),
+        supported("2021-12-31", 305, false)
+    );
+    assert_eq!(
+        judge((1, 19), d("2022-01-30"), false),
+        Support::Grace {
+            ended: d("2021-12-31"),
+            lts: false
+        }
+    );
+    // 1.20 ("1.23 GA", Apr 2022) and 1.21 ("1.24 GA", Jul 2022).
+    assert_eq!(judge((1, 20), d("2021-03-01"), false), Support::NotYetGa);
+    assert_eq!(
+        judge((1, 20), d("2022-03-01"), false),
+        supported("2022-04-30", 60, false)
+    );
+    assert_eq!(
+        judge((1, 21), d("2022-08-31"), false),
+        Support::OutOfSupport {
+            ended: d("2022-07-31"),
+            lts: false
+        }
+    );
+    // 1.18 in 2021: 1.19 was still supported, so the calendar cannot tell.
+    assert_eq!(judge((1, 18), d("2021-03-01"), false), Support::Unknown);
+}
+
+#[test]
+fn platform_support_is_judged_at_the_date_given() {
+    // 1.24: platform support "Until 1.28 GA" (Nov 2023).
+    let until_1_28 = PlatformSupport::Until {
+        minor: (1, 28),
+        ga: Some(d("2023-11-30")),
+    };
+    assert_eq!(platform_support((1, 24), d("2023-09-01")), Some(until_1_28));
+    assert_eq!(platform_support((1, 24), d("2023-11-29")), Some(until_1_28));
+    assert_eq!(
+        platform_support((1, 24), d("2023-11-30")),
+        Some(PlatformSupport::Ended {
+            minor: (1, 28),
+            ga: d("2023-11-30")
+        })
+    );
+    // 1.27: until 1.31 GA (Nov 2024).
+    assert_eq!(
+        platform_support((1, 27), d("2024-09-01")),
+        Some(PlatformSupport::Until {
+            minor: (1, 31),
+            ga: Some(d("2024-11-30"))
+        })
+    );
+    // Until a planned GA (1.37, Oct 2026), and until a minor the calendar does not list.
+    assert_eq!(
+        platform_support((1, 33), d("2026-09-01")),
+        Some(PlatformSupport::Until {
+            minor: (1, 37),
+            ga: Some(d("2026-10-31"))
+        })
+    );
+    assert_eq!(
+        platform_support((1, 34), d("2026-12-01")),
+        Some(PlatformSupport::Until {
+            minor: (1, 38),
+            ga: None
+        })
+    );
+    // No platform-support column for 1.19-1.23; nothing outside the calendar.
+    assert_eq!(platform_support((1, 22), d("2023-01-15")), None);
+    assert_eq!(platform_support((1, 18), d("2023-01-15")), None);
+    assert_eq!(platform_support((1, 40), d("2023-01-15")), None);
 }
 
 #[test]
