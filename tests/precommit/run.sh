@@ -8,11 +8,12 @@
 #
 # pre-commit clones this checkout at its HEAD commit, so uncommitted changes are not what is
 # tested, and builds keelhaul with `cargo install --path .` (the hook is `language: rust`).
-# That build cannot reuse the checkout's own release build: `cargo install` ignores Cargo.lock
-# and resolves the dependencies anew, and the clone's sources are newer than any artifact. So
-# the test makes the build cheap instead (no optimisation, no debug info: how fast the binary
-# runs is not under test) in a target directory of its own under target/, which a second run
-# reuses.
+# `cargo install` ignores Cargo.lock and resolves the dependencies anew. Offline, it can only
+# pick crates already downloaded: on a machine that holds just the locked versions (a fresh CI
+# machine) that resolution is the lockfile, checked below, and the build reuses the checkout's
+# release build (target/release) for every dependency, compiling keelhaul alone. Elsewhere the
+# test makes the build cheap instead (no optimisation, no debug info: how fast the binary runs
+# is not under test) in a target directory of its own under target/, which a second run reuses.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,10 +32,26 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export PRE_COMMIT_HOME="$work/pre-commit-home"
 export PRE_COMMIT_COLOR=never
-export CARGO_TARGET_DIR="${KEELHAUL_HOOK_TARGET_DIR:-$root/target/pre-commit-hook}"
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=0
-export CARGO_PROFILE_RELEASE_DEBUG=false
-export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256
+# Whether an offline resolution gives exactly Cargo.lock: the manifest and sources alone, in a
+# directory of their own, locked anew without the network.
+offline_is_locked() {
+  local probe="$work/resolution"
+  mkdir -p "$probe"
+  git -C "$root" archive HEAD Cargo.toml src | tar -x -C "$probe"
+  (cd "$root" && cargo fetch --locked --quiet) &&
+    (cd "$probe" && cargo generate-lockfile --offline --quiet) &&
+    cmp -s "$probe/Cargo.lock" "$root/Cargo.lock"
+}
+if [ -z "${KEELHAUL_HOOK_TARGET_DIR:-}" ] && offline_is_locked; then
+  echo "the hook's build resolves to Cargo.lock offline: it reuses target/release"
+  export CARGO_NET_OFFLINE=true
+  export CARGO_TARGET_DIR="$root/target"
+else
+  export CARGO_TARGET_DIR="${KEELHAUL_HOOK_TARGET_DIR:-$root/target/pre-commit-hook}"
+  export CARGO_PROFILE_RELEASE_OPT_LEVEL=0
+  export CARGO_PROFILE_RELEASE_DEBUG=false
+  export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256
+fi
 # Neither the user's git configuration nor the machine's (hooks paths, signing) may change
 # what the commits do.
 export GIT_CONFIG_GLOBAL=/dev/null
