@@ -255,3 +255,39 @@ fn the_workflow_example_is_the_one_the_docs_show_and_its_args_work() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn every_keelhaul_command_the_docs_show_is_one_the_binary_accepts() {
+    use clap::Parser;
+    let mut checked = 0;
+    let mut refused = Vec::new();
+    for page in published_files()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+    {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let mut in_shell = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with("```") {
+                in_shell = line == "```sh" || line == "```bash";
+                continue;
+            }
+            let command = line.split(" #").next().unwrap().trim();
+            // Usage lines with placeholders (`[PATH...]`, `<release>`) and pipelines are
+            // shapes, not commands.
+            if !in_shell
+                || !command.starts_with("keelhaul ")
+                || command.contains(['[', '<', '|', '$', '\\'])
+            {
+                continue;
+            }
+            let words: Vec<&str> = command.split_whitespace().collect();
+            checked += 1;
+            if let Err(e) = keelhaul::cli::Cli::try_parse_from(&words) {
+                refused.push(format!("{}:{}: {command}: {e}", page.display(), i + 1));
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} commands found");
+    assert!(refused.is_empty(), "{}", refused.join("\n"));
+}
