@@ -1172,3 +1172,38 @@ fn gitlab_code_quality_fingerprints_survive_lines_moving() {
         assert_eq!(la + 1, *lb);
     }
 }
+
+/// Issue 20, item 6: command-line values that cannot be meant are refused with what is
+/// wrong, not run as something else (exit 2, nothing on standard output).
+#[test]
+fn bad_command_line_values_say_what_is_wrong() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["-j", "100000"], "at most 512"),
+        (&["--config", "/dev/null"], "is not a regular file"),
+        (&["--config", "."], "is a directory"),
+        (&["--config", "no-such-file.yaml"], "does not exist"),
+        (&["--select", ""], "--select names no rule"),
+        (&["--select", ","], "--select names no rule"),
+    ];
+    for (args, said) in cases {
+        let out = common::keelhaul()
+            .arg("scan")
+            .args(args)
+            .arg("testdata/examples")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // At the limit, the scan runs.
+    let out = common::keelhaul()
+        .args([
+            "scan", "-j", "512", "--select", "KH101", "--format", "concise",
+        ])
+        .arg("testdata/examples")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -147,8 +147,13 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
 fn load_config(args: &ScanArgs) -> Result<Config, Error> {
     let path = match &args.config {
         Some(p) if !p.is_file() => {
+            let what = match std::fs::metadata(p) {
+                Err(_) => "does not exist",
+                Ok(m) if m.is_dir() => "is a directory: name the file (e.g. .keelhaul.yaml)",
+                Ok(_) => "is not a regular file (a device, a pipe or a socket)",
+            };
             return Err(Error::Usage(format!(
-                "the configuration file {} does not exist",
+                "the configuration file {} {what}",
                 p.display()
             )));
         }
@@ -206,6 +211,13 @@ fn rule_selection(args: &mut ScanArgs, config: &Config) -> Result<RuleSelection,
             _ => {}
         }
     }
+    // `--select ""` or `--select ,` is a mistake (an unset variable in a script), not "every
+    // rule": say so rather than run something else than was asked.
+    if !args.select.is_empty() && args.select.iter().all(|n| n.trim().is_empty()) {
+        return Err(Error::Usage(
+            "--select names no rule (it was given an empty value): name ids, slugs, families or tags (`keelhaul rules` lists them), or leave --select out to run every rule".into(),
+        ));
+    }
     let rules = select_rules(&args.select, &args.ignore).map_err(Error::Usage)?;
     Ok((rules, severities))
 }
@@ -229,10 +241,19 @@ fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn
         .collect())
 }
 
+/// The most worker threads `--threads` may ask for: far more than any machine's cores, and
+/// few enough that starting them cannot exhaust the process.
+const MAX_THREADS: usize = 512;
+
 /// Flags that cannot go together, or values clap cannot refuse by itself.
 fn check_combinations(args: &ScanArgs) -> Result<(), Error> {
     if args.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    if let Some(n) = args.threads.filter(|&n| n > MAX_THREADS) {
+        return Err(Error::Usage(format!(
+            "--threads {n} is more than keelhaul runs: at most {MAX_THREADS} (the default is one per core)"
+        )));
     }
     if args.fix && args.paths.iter().any(|p| p.as_os_str() == "-") {
         return Err(Error::Usage(
