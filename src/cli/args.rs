@@ -154,7 +154,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAMESPACE")]
     pub exempt_namespace: Vec<String>,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 512).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
