@@ -1207,3 +1207,27 @@ fn bad_command_line_values_say_what_is_wrong() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Issue 20, item 5: a resource name from the scanned files cannot put an escape sequence,
+/// a bell or another control character into a CI log through the logging commands, nor into
+/// a terminal through the one-line format.
+#[test]
+fn control_characters_of_resource_names_never_reach_ci_logs() {
+    // YAML's `\e` and `\a`: ESC and BEL in the Pod's name.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"p\\e[2J\\e]8;;x\\a\"\nspec:\n  containers:\n  - name: c\n    image: c:1\n    securityContext: {privileged: true}\n";
+    for format in ["github", "azure", "concise"] {
+        let out = common::keelhaul()
+            .args(["scan", "-", "--select", "KH101", "--format", format])
+            .write_stdin(pod)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let controls: Vec<char> = stdout
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect();
+        assert!(controls.is_empty(), "{format}: {controls:?} in {stdout:?}");
+        assert!(stdout.contains("%1B[2J"), "{format}: {stdout}");
+    }
+}

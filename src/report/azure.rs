@@ -17,9 +17,11 @@ fn escape_property(s: &str) -> String {
 
 /// A command's message: `%` and line ends escaped (the agent's own escapes).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%AZP25")
+    let s = s
+        .replace('%', "%AZP25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::percent_controls(&s).into_owned()
 }
 
 /// The logging commands of a scan; `summary` is the Markdown summary's file, when one was

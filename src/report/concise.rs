@@ -5,10 +5,13 @@ use std::io::{self, Write};
 
 use crate::finding::result::ScanResult;
 
-/// Writes each finding on one line (newlines in a message become spaces), and nothing else.
+/// Writes each finding on one line (newlines in a message become spaces, other control
+/// characters `%XX`), and nothing else.
 pub fn write_concise<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
     for f in &result.findings {
         let message = f.message.replace(['\n', '\r'], " ");
+        // No control character from the scanned files reaches the terminal.
+        let message = super::percent_controls(&message);
         writeln!(
             w,
             "{}:{}:{}: {} {} {}",

@@ -44,6 +44,26 @@ pub fn counts(findings: &[Finding]) -> Counts {
     c
 }
 
+/// `s` with every control character but tab, CR and LF written as `%XX` (its code point in
+/// hex), for the CI systems' logging commands: a resource name from the scanned files cannot
+/// put an escape sequence (ESC), a bell or any other control into the job's log. CR and LF are
+/// the formats' own to escape.
+pub(crate) fn percent_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| c.is_control() && !matches!(c, '\t' | '\r' | '\n');
+    if !s.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -13,9 +13,11 @@ pub const SHOWN_PER_KIND: usize = 10;
 
 /// Escapes a command's message (data).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::percent_controls(&s).into_owned()
 }
 
 /// Escapes a command's property value (also `:` and `,`, which separate properties).
@@ -239,6 +241,9 @@ mod tests {
     fn escaping_of_data_and_properties() {
         assert_eq!(escape_data("a%b\r\nc: d, e"), "a%25b%0D%0Ac: d, e");
         assert_eq!(escape_property("a%b\nc: d, e"), "a%25b%0Ac%3A d%2C e");
+        // No escape sequence, bell or other control reaches the log.
+        assert_eq!(escape_data("a\u{1b}[31mb\u{7}\tc"), "a%1B[31mb%07\tc");
+        assert_eq!(escape_property("x\u{9b}y"), "x%9By");
     }
 
     #[test]
