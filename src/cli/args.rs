@@ -217,6 +217,32 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "no_render")]
     pub require_render: bool,
 
+    /// The helm program to render charts with (default: `helm` on PATH). A configuration file
+    /// found in the scanned tree cannot choose it.
+    #[arg(long, value_name = "PATH", env = "KEELHAUL_HELM")]
+    pub helm_binary: Option<PathBuf>,
+
+    /// The kustomize (or kubectl) program to build overlays with (default: `kustomize` on
+    /// PATH, else `kubectl`). A configuration file found in the scanned tree cannot choose it.
+    #[arg(long, value_name = "PATH", env = "KEELHAUL_KUSTOMIZE")]
+    pub kustomize_binary: Option<PathBuf>,
+
+    /// Seconds a render may take before it is stopped (default 120). A configuration file
+    /// found in the scanned tree may lower the limit, not raise it.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub render_timeout: Option<u64>,
+
+    /// Let Kustomize fetch the remote bases an overlay names (git repositories, URLs); by
+    /// default renders have no network and such an overlay fails with KH010.
+    #[arg(long)]
+    pub allow_remote_bases: bool,
+
+    /// Trust the .keelhaul.yaml found in the scanned tree as if it were named with --config:
+    /// let it choose the helm and kustomize programs, raise renderTimeout and run `helm
+    /// dependency build`. Only for trees whose files you trust (never a pull request's).
+    #[arg(long)]
+    pub trust_config: bool,
+
     /// A values file for every Helm chart rendered (as `helm template --values`); repeatable,
     /// later files win.
     #[arg(long, value_name = "FILE")]

@@ -41,6 +41,30 @@ pub struct Config {
     /// `kustomize.render`, `kustomize.binary`.
     pub kustomize_render: Option<bool>,
     pub kustomize_binary: Option<PathBuf>,
+    /// The settings only a trusted configuration may make (one named with `--config`, or
+    /// with `--trust-config`): they run a program, let a render wait longer or reach the
+    /// network. Each with the line it is set on.
+    pub guarded: Vec<(Guarded, u32)>,
+}
+
+/// A setting a configuration found in the scanned tree may not make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guarded {
+    HelmBinary,
+    KustomizeBinary,
+    RenderTimeout,
+    DependencyBuild,
+}
+
+impl Guarded {
+    pub fn key(self) -> &'static str {
+        match self {
+            Guarded::HelmBinary => "helm.binary",
+            Guarded::KustomizeBinary => "kustomize.binary",
+            Guarded::RenderTimeout => "renderTimeout",
+            Guarded::DependencyBuild => "helm.dependencyBuild",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,8 +337,11 @@ impl Reader<'_> {
                         })?);
                 }
             }
-            "renderTimeout" => cfg.render_timeout = Some(self.render_timeout(v, key)?),
-            "helm" => self.helm(v, key, &mut cfg.helm)?,
+            "renderTimeout" => {
+                cfg.render_timeout = Some(self.render_timeout(v, key)?);
+                cfg.guarded.push((Guarded::RenderTimeout, self.line(v)));
+            }
+            "helm" => self.helm(v, key, cfg)?,
             "kustomize" => self.kustomize(v, key, cfg)?,
             _ => {
                 return Err(self.err(
@@ -442,13 +469,14 @@ impl Reader<'_> {
             .ok_or_else(|| self.err(v, Some(key), "expected a number of seconds (at least 1)"))
     }
 
+    /// The line `node` is on.
+    fn line(&self, node: NodeId) -> u32 {
+        self.doc.span(node).start.line
+    }
+
     /// The `helm` section.
-    fn helm(
-        &self,
-        v: NodeId,
-        key: &str,
-        helm: &mut crate::load::render::HelmOptions,
-    ) -> Result<(), String> {
+    fn helm(&self, v: NodeId, key: &str, cfg: &mut Config) -> Result<(), String> {
+        let helm = &mut cfg.helm;
         for h in self.map(v, key)? {
             let sub = self.doc.scalar(h.key).unwrap_or_default();
             let k = format!("helm.{sub}");
@@ -457,10 +485,18 @@ impl Reader<'_> {
                 continue;
             }
             match sub {
-                "binary" => helm.binary = Some(PathBuf::from(self.string(hv, &k)?)),
+                "binary" => {
+                    helm.binary = Some(PathBuf::from(self.string(hv, &k)?));
+                    cfg.guarded.push((Guarded::HelmBinary, self.line(hv)));
+                }
                 "releaseName" => helm.release_name = Some(self.string(hv, &k)?.to_string()),
                 "namespace" => helm.namespace = Some(self.string(hv, &k)?.to_string()),
-                "dependencyBuild" => helm.dependency_build = self.bool(hv, &k)?,
+                "dependencyBuild" => {
+                    helm.dependency_build = self.bool(hv, &k)?;
+                    if helm.dependency_build {
+                        cfg.guarded.push((Guarded::DependencyBuild, self.line(hv)));
+                    }
+                }
                 "values" => {
                     helm.values = self
                         .strings(hv, &k)?
@@ -519,7 +555,11 @@ impl Reader<'_> {
             }
             match sub {
                 "render" => cfg.kustomize_render = Some(self.bool(h.value, &k)?),
-                "binary" => cfg.kustomize_binary = Some(PathBuf::from(self.string(h.value, &k)?)),
+                "binary" => {
+                    cfg.kustomize_binary = Some(PathBuf::from(self.string(h.value, &k)?));
+                    cfg.guarded
+                        .push((Guarded::KustomizeBinary, self.line(h.value)));
+                }
                 _ => {
                     return Err(self.err(h.key, Some(&k), "unknown key (known: render, binary)"));
                 }

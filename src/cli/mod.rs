@@ -14,6 +14,7 @@ pub mod config;
 mod reference;
 mod resolve;
 mod scan;
+mod trust;
 
 pub use args::{Cli, Command};
 

@@ -15,7 +15,7 @@ use crate::filter::FilterPlan;
 use crate::finding::Severity;
 use crate::k8s::api_lifecycle::Version;
 use crate::k8s::version::KubeVersion;
-use crate::load::render::{KustomizeOptions, RenderOptions};
+use crate::load::render::{DEFAULT_TIMEOUT, KustomizeOptions, RenderOptions};
 use crate::pipeline::ScanOptions;
 use crate::rules;
 use crate::rules::input::NOT_RENDERED;
@@ -30,6 +30,9 @@ pub struct ScanPlan {
     pub fix: Option<FixMode>,
     /// The ref `--diff` compares with, for messages.
     pub diff_ref: Option<String>,
+    /// What was said about the configuration before the scan (settings a file found in the
+    /// scanned tree may not make), added to the result's notices.
+    pub notices: Vec<crate::finding::result::Notice>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +62,11 @@ pub struct Output {
 
 /// Resolves the flags of `keelhaul scan` and the configuration they lead to.
 pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
-    let config = load_config(&args)?;
+    let (mut config, found) = load_config(&args)?;
+    let notices = match found {
+        Some(file) if !args.trust_config => super::trust::restrain(&mut config, &file),
+        _ => Vec::new(),
+    };
     merge_lists(&mut args, &config);
     let (rules, mut severities) = rule_selection(&mut args, &config)?;
     if args.require_render || config.require_render {
@@ -138,13 +145,14 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
             FixMode::Write
         }),
         diff_ref: args.diff.take(),
+        notices,
         output: output(args),
     })
 }
 
 /// The configuration of a scan: the --config file, else the one found from the scanned
-/// directory upward, else none.
-fn load_config(args: &ScanArgs) -> Result<Config, Error> {
+/// directory upward (with its path: a file of the scanned tree), else none.
+fn load_config(args: &ScanArgs) -> Result<(Config, Option<PathBuf>), Error> {
     let path = match &args.config {
         Some(p) if !p.is_file() => {
             let what = match std::fs::metadata(p) {
@@ -165,10 +173,11 @@ fn load_config(args: &ScanArgs) -> Result<Config, Error> {
                 .and_then(|d| std::fs::canonicalize(d).ok())
                 .and_then(|d| p.strip_prefix(&d).ok().map(PathBuf::from))
                 .unwrap_or(p),
-            None => return Ok(Config::default()),
+            None => return Ok((Config::default(), None)),
         },
     };
-    config::load_file(&path).map_err(Error::Config)
+    let cfg = config::load_file(&path).map_err(Error::Config)?;
+    Ok((cfg, args.config.is_none().then_some(path)))
 }
 
 /// The file's lists come first; the command line's are added to them. The default
@@ -302,14 +311,19 @@ fn render_options(args: &mut ScanArgs, config: Config) -> RenderOptions {
     let mut helm = config.helm;
     helm.values.append(&mut args.helm_values);
     helm.set.append(&mut args.helm_set);
+    if let Some(b) = args.helm_binary.take() {
+        helm.binary = Some(b);
+    }
+    let timeout = args.render_timeout.or(config.render_timeout);
     RenderOptions {
         enabled: !args.no_render && config.render != Some(false),
         helm,
         kustomize: KustomizeOptions {
             enabled: config.kustomize_render != Some(false),
-            binary: config.kustomize_binary,
+            binary: args.kustomize_binary.take().or(config.kustomize_binary),
         },
-        timeout: std::time::Duration::from_secs(config.render_timeout.unwrap_or(120)),
+        timeout: timeout.map_or(DEFAULT_TIMEOUT, std::time::Duration::from_secs),
+        allow_remote_bases: args.allow_remote_bases,
     }
 }
 

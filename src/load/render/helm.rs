@@ -95,6 +95,7 @@ pub struct HelmRun<'a> {
     pub kube_version: &'a str,
     pub default_namespace: &'a str,
     pub timeout: Duration,
+    pub sandbox: &'a super::Sandbox,
 }
 
 /// Renders one chart one way. Err: helm's message.
@@ -110,18 +111,21 @@ pub fn render(
         kube_version,
         default_namespace,
         timeout,
+        sandbox,
     } = *cx;
+    // One limit for the render, dependencies included.
+    let deadline = std::time::Instant::now() + timeout;
     if opts.dependency_build && info.has_dependencies {
         let args = vec![
             "dependency".to_string(),
             "build".into(),
             chart_dir.display().to_string(),
         ];
-        super::run(helm, &args, None, timeout)
+        super::run(sandbox, helm, &args, deadline)
             .map_err(|e| format!("`helm dependency build` failed: {e}"))?;
     }
     let args = template_args(chart_dir, render, opts, kube_version, default_namespace);
-    match super::run(helm, &args, None, timeout) {
+    match super::run(sandbox, helm, &args, deadline) {
         Ok(out) => Ok(out.stdout),
         Err(e)
             if info.has_dependencies

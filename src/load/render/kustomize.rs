@@ -7,9 +7,9 @@
 //! (`alpha.config.kubernetes.io/transformations`). The user's files are never touched.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::TempDir;
+use super::{Sandbox, TempDir};
 use crate::load::{self, Document, NodeId, ScalarStyle};
 
 pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
@@ -48,9 +48,18 @@ impl Kustomizer {
         })
     }
 
+    /// The build of `dir`, with the defaults that keep it inside the repository said out
+    /// loud (a build reads no file outside its kustomization's directory, runs no plugin and
+    /// no `helm`), whatever a newer tool's defaults become.
     fn args(&self, dir: &Path) -> Vec<String> {
         let verb = if self.kubectl { "kustomize" } else { "build" };
-        vec![verb.to_string(), dir.display().to_string()]
+        vec![
+            verb.to_string(),
+            "--load-restrictor=LoadRestrictionsRootOnly".into(),
+            "--enable-alpha-plugins=false".into(),
+            "--enable-helm=false".into(),
+            dir.display().to_string(),
+        ]
     }
 
     pub fn describe(&self) -> &'static str {
@@ -85,35 +94,55 @@ pub fn is_component(file: &Path) -> bool {
     })
 }
 
-/// Builds the overlay in `dir`. Err: the tool's message.
-pub fn build(k: &Kustomizer, dir: &Path, timeout: Duration) -> Result<Built, String> {
+/// Builds the overlay in `dir` within `timeout` (one limit for the whole build). Err: the
+/// tool's message.
+pub fn build(
+    k: &Kustomizer,
+    dir: &Path,
+    sandbox: &Sandbox,
+    timeout: Duration,
+) -> Result<Built, String> {
+    let deadline = Instant::now() + timeout;
     let canonical = dir
         .canonicalize()
         .map_err(|e| format!("{}: {e}", dir.display()))?;
-    if let Ok(tmp) = TempDir::new()
-        && let Ok(wrapper) = tmp.path().canonicalize()
-        && let Some(rel) = super::relative_path(&wrapper, &canonical)
-    {
-        let rel = rel.display().to_string().replace('\\', "/");
-        let text = format!(
-            "# Written by keelhaul to record where each resource comes from.\nresources:\n- {}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n",
-            yaml_quote(&rel)
-        );
-        if std::fs::write(wrapper.join("kustomization.yaml"), text).is_ok()
-            && let Ok(out) = super::run(&k.program, &k.args(&wrapper), None, timeout)
-        {
+    let wrapped = wrapper(&canonical).map(|(tmp, wrapper)| {
+        let out = super::run(sandbox, &k.program, &k.args(&wrapper), deadline);
+        (tmp, wrapper, out)
+    });
+    match wrapped {
+        Some((_tmp, wrapper, Ok(out))) => {
             return Ok(Built {
                 text: out.stdout,
                 base: Some(wrapper),
             });
         }
+        // Only a Kustomize too old for build metadata is given a second, plain build; any
+        // other failure (or the time limit) would fail the same way again.
+        Some((_, _, Err(e))) if !e.contains("buildMetadata") => return Err(e),
+        _ => {}
     }
-    // No temporary directory, or a Kustomize without build metadata: build it as it is.
-    let out = super::run(&k.program, &k.args(dir), None, timeout)?;
+    let out = super::run(sandbox, &k.program, &k.args(dir), deadline)?;
     Ok(Built {
         text: out.stdout,
         base: None,
     })
+}
+
+/// A wrapper kustomization in a temporary directory that builds `canonical` with build
+/// metadata: the directory (kept while it exists) and its canonical path. None: it could not
+/// be written.
+fn wrapper(canonical: &Path) -> Option<(TempDir, PathBuf)> {
+    let tmp = TempDir::new().ok()?;
+    let wrapper = tmp.path().canonicalize().ok()?;
+    let rel = super::relative_path(&wrapper, canonical)?;
+    let rel = rel.display().to_string().replace('\\', "/");
+    let text = format!(
+        "# Written by keelhaul to record where each resource comes from.\nresources:\n- {}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n",
+        yaml_quote(&rel)
+    );
+    std::fs::write(wrapper.join("kustomization.yaml"), text).ok()?;
+    Some((tmp, wrapper))
 }
 
 fn yaml_quote(s: &str) -> String {

@@ -6,12 +6,19 @@
 pub mod helm;
 pub mod kustomize;
 pub mod phase;
+pub mod sandbox;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+pub use sandbox::Sandbox;
+
+/// How long a render may take unless the command line (or a trusted configuration) says
+/// otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How charts and overlays are rendered.
 #[derive(Debug, Clone)]
@@ -22,6 +29,9 @@ pub struct RenderOptions {
     pub kustomize: KustomizeOptions,
     /// A render that runs longer is stopped and reported.
     pub timeout: Duration,
+    /// Kustomize may fetch remote bases (`--allow-remote-bases`); otherwise render
+    /// processes have no network.
+    pub allow_remote_bases: bool,
 }
 
 impl Default for RenderOptions {
@@ -30,7 +40,8 @@ impl Default for RenderOptions {
             enabled: false,
             helm: HelmOptions::default(),
             kustomize: KustomizeOptions::default(),
-            timeout: Duration::from_secs(120),
+            timeout: DEFAULT_TIMEOUT,
+            allow_remote_bases: false,
         }
     }
 }
@@ -145,10 +156,10 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Finds `name` on PATH (with `.exe` on Windows).
+/// Finds `name` on PATH (with `.exe` on Windows), in its absolute directories only: a
+/// relative entry (`.`, or an empty one) would find a program in the scanned tree.
 pub fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
+    for dir in sandbox::search_path() {
         for candidate in [dir.join(name), dir.join(format!("{name}.exe"))] {
             if is_executable(&candidate) {
                 return Some(candidate);
@@ -176,59 +187,99 @@ fn is_executable(p: &Path) -> bool {
     }
 }
 
-/// Runs a program to completion within `timeout`, reading its output as it goes (so a large
-/// render never blocks on a full pipe). Err: a message for the report.
+/// The most a render may print: a chart that renders more is stopped and reported rather
+/// than read into memory without end.
+pub const MAX_OUTPUT: u64 = 256 << 20;
+
+/// Runs a program in the sandbox to completion before `deadline`, reading its output as it
+/// goes (so a large render never blocks on a full pipe). On the deadline the tool and every
+/// process it started are stopped; so is anything it left running when it exits. Err: a
+/// message for the report.
 pub fn run(
+    sandbox: &Sandbox,
     program: &Path,
     args: &[String],
-    cwd: Option<&Path>,
-    timeout: Duration,
+    deadline: Instant,
 ) -> Result<Output, String> {
-    let mut cmd = Command::new(program);
+    let mut cmd = sandbox.command(program);
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(d) = cwd {
-        cmd.current_dir(d);
-    }
+    let started = Instant::now();
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
-    let mut out = child.stdout.take();
-    let mut err = child.stderr.take();
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut bytes);
+            if let Some(p) = pipe {
+                let _ = p.take(MAX_OUTPUT + 1).read_to_end(&mut bytes);
             }
             bytes
         })
     };
-    let out_thread = reader(out.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err_thread = reader(err.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + timeout;
+    let out_thread = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err_thread = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break s,
             Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
+                stop(&mut child);
+                let _ = (out_thread.join(), err_thread.join());
                 return Err(format!(
                     "{} did not finish within {} s and was stopped",
                     program.display(),
-                    timeout.as_secs()
+                    deadline.saturating_duration_since(started).as_secs().max(1)
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(format!("waiting for {}: {e}", program.display())),
+            Err(e) => {
+                stop(&mut child);
+                return Err(format!("waiting for {}: {e}", program.display()));
+            }
         }
     };
+    // Whatever the tool left running (and holding its pipes) goes with it.
+    sandbox::kill_group(&child);
     let stdout = out_thread.join().unwrap_or_default();
     let stderr = err_thread.join().unwrap_or_default();
+    if stdout.len() as u64 > MAX_OUTPUT {
+        return Err(format!(
+            "{} printed more than {} MiB, which is not read",
+            program.display(),
+            MAX_OUTPUT >> 20
+        ));
+    }
+    finish(program, status, stdout, &stderr)
+}
+
+/// Stops the tool and everything it started, and reaps it.
+fn stop(child: &mut std::process::Child) {
+    sandbox::kill_group(child);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The outcome of a tool that exited.
+fn finish(
+    program: &Path,
+    status: std::process::ExitStatus,
+    stdout: Vec<u8>,
+    stderr: &[u8],
+) -> Result<Output, String> {
     let stdout = String::from_utf8_lossy(&stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr).trim().to_string();
+    let stderr = String::from_utf8_lossy(stderr).trim().to_string();
     if status.success() {
         Ok(Output { stdout, stderr })
     } else {
@@ -405,33 +456,44 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn run_reports_failure_and_timeout() {
+        let sb = Sandbox::new(false).unwrap();
         let sh = Path::new("/bin/sh");
+        let soon = |ms| Instant::now() + Duration::from_millis(ms);
         let ok = run(
+            &sb,
             sh,
             &["-c".into(), "echo out; echo err >&2".into()],
-            None,
-            Duration::from_secs(10),
+            soon(10_000),
         )
         .unwrap();
         assert_eq!(ok.stdout, "out\n");
         let e = run(
+            &sb,
             sh,
             &["-c".into(), "echo 'Error: bad chart' >&2; exit 1".into()],
-            None,
-            Duration::from_secs(10),
+            soon(10_000),
         )
         .unwrap_err();
         assert!(
             e.contains("Error: bad chart") && e.contains("exit status 1"),
             "{e}"
         );
+        let e = run(&sb, sh, &["-c".into(), "sleep 5".into()], soon(100)).unwrap_err();
+        assert!(e.contains("did not finish"), "{e}");
+    }
+
+    /// A tool that prints without end is stopped at the limit, not read into memory.
+    #[cfg(unix)]
+    #[test]
+    fn run_stops_a_tool_that_prints_without_end() {
+        let sb = Sandbox::new(false).unwrap();
         let e = run(
-            sh,
-            &["-c".into(), "sleep 5".into()],
-            None,
-            Duration::from_millis(100),
+            &sb,
+            Path::new("/bin/sh"),
+            &["-c".into(), "exec cat /dev/zero".into()],
+            Instant::now() + Duration::from_secs(60),
         )
         .unwrap_err();
-        assert!(e.contains("did not finish"), "{e}");
+        assert!(e.contains("printed more than 256 MiB"), "{e}");
     }
 }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::helm::{self, ChartInfo, HelmRun};
 use super::kustomize::{self, Kustomizer};
-use super::{HelmRender, RenderOptions, RenderedFrom, Tool};
+use super::{HelmRender, RenderOptions, RenderedFrom, Sandbox, Tool};
 use crate::discover::Input;
 use crate::load;
 use crate::span::Pos;
@@ -193,19 +193,34 @@ pub fn run(
     let tools = Tools::find(opts);
     let jobs = plan(inputs, opts, &tools, &mut phase);
     let started = std::time::Instant::now();
-    let cx = HelmRun {
-        opts: &opts.helm,
-        kube_version,
-        default_namespace,
-        timeout: opts.timeout,
+    let sandbox = match (jobs.is_empty(), Sandbox::new(opts.allow_remote_bases)) {
+        (true, _) => None,
+        (false, Ok(s)) => Some(s),
+        (false, Err(e)) => {
+            for job in &jobs {
+                phase.problems.push(not_started(job, &e));
+            }
+            return phase;
+        }
     };
-    let outcomes: Vec<Result<Rendered, RenderProblem>> = jobs
-        .par_iter()
-        .map(|job| match job {
-            Job::Helm(job) => render_chart(job, &cx, opts),
-            Job::Kustomize(job) => build_overlay(job, opts.timeout),
-        })
-        .collect();
+    let outcomes: Vec<Result<Rendered, RenderProblem>> = match &sandbox {
+        None => Vec::new(),
+        Some(sandbox) => {
+            let cx = HelmRun {
+                opts: &opts.helm,
+                kube_version,
+                default_namespace,
+                timeout: opts.timeout,
+                sandbox,
+            };
+            jobs.par_iter()
+                .map(|job| match job {
+                    Job::Helm(job) => render_chart(job, &cx, opts),
+                    Job::Kustomize(job) => build_overlay(job, sandbox, opts.timeout),
+                })
+                .collect()
+        }
+    };
     phase.took = (!jobs.is_empty()).then(|| (jobs.len(), started.elapsed()));
     for o in outcomes {
         match o {
@@ -447,9 +462,24 @@ fn render_chart(
     }
 }
 
+/// A render that could not start: no directory could be made for it.
+fn not_started(job: &Job<'_>, e: &std::io::Error) -> RenderProblem {
+    let message = format!("not rendered: no temporary directory could be made for it ({e})");
+    match job {
+        Job::Helm(j) => problem(
+            ProblemKind::Failed,
+            &j.chart.chart_yaml_display,
+            j.chart.name_at,
+            message,
+        ),
+        Job::Kustomize(j) => problem(ProblemKind::Failed, j.display, first_key(j.file), message),
+    }
+}
+
 /// One build of an overlay.
 fn build_overlay(
     job: &OverlayJob<'_>,
+    sandbox: &Sandbox,
     timeout: std::time::Duration,
 ) -> Result<Rendered, RenderProblem> {
     let OverlayJob {
@@ -458,7 +488,7 @@ fn build_overlay(
         display,
         tool,
     } = job;
-    match kustomize::build(tool, dir, timeout) {
+    match kustomize::build(tool, dir, sandbox, timeout) {
         Ok(built) => {
             let d = dir_display(
                 display,
@@ -483,10 +513,25 @@ fn build_overlay(
             display,
             first_key(file),
             format!(
-                "`{}` failed, so this overlay was checked file by file only: {e}",
-                tool.describe()
+                "`{}` failed, so this overlay was checked file by file only: {}{e}",
+                tool.describe(),
+                remote_hint(&e, sandbox)
             ),
         )),
+    }
+}
+
+/// What to say first when a build failed because it tried the network, which renders do not
+/// have unless `--allow-remote-bases` is given.
+fn remote_hint(message: &str, sandbox: &Sandbox) -> &'static str {
+    let proxy = super::sandbox::NO_NETWORK_PROXY.trim_start_matches("http://");
+    let tried = message.contains(proxy)
+        || message.contains("keelhaul-no-network")
+        || (message.contains("transport") && message.contains("not allowed"));
+    if tried && !sandbox.allow_network {
+        "it names a remote base or resource, which is not fetched (renders have no network; `--allow-remote-bases` lets Kustomize fetch it): "
+    } else {
+        ""
     }
 }
 
