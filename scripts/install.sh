@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the keelhaul binary for this machine from a release, verified against the release's
-# SHA256SUMS, or builds it from this checkout with cargo when there is no prebuilt binary.
+# SHA256SUMS and, where the GitHub CLI can do it, against the release's build provenance
+# attestation; or builds it from this checkout with cargo when there is no prebuilt binary.
 # The GitHub Action (action.yml) runs it; it works the same on a workstation:
 #
 #   bash scripts/install.sh                       # the version in ./Cargo.toml
@@ -23,14 +24,39 @@
 #                            1: always build with `cargo install --locked` from this checkout;
 #                            0: never (fail when there is no prebuilt binary);
 #                            unset or "auto": build only when the release has no binary for
-#                            this target and version. A checksum failure never falls back.
+#                            this target and version. A checksum or attestation failure never
+#                            falls back.
+#   KEELHAUL_VERIFY_ATTESTATION
+#                            1: the build provenance attestation must be verified: fail when gh
+#                            is missing, cannot reach GitHub (no GH_TOKEN and not logged in) or
+#                            has no `attestation` command;
+#                            0: do not check it (the checksum alone);
+#                            unset or "auto": check it when gh is installed and has a token
+#                            (GH_TOKEN, GITHUB_TOKEN or `gh auth login`), else say it was not.
+#                            Whenever it is checked, a failure stops the install.
+#   GH_TOKEN, GITHUB_TOKEN   given to gh alone, for the attestation; removed from the
+#                            environment of everything else the script runs.
+#
+# What is verified (docs/github.md, "What the install verifies"):
+# - the archive's SHA-256 against SHA256SUMS. Both come from the same place, so this proves the
+#   download is whole, not who made it: whoever can replace the archive can replace the sums;
+# - the archive's build provenance attestation, with `gh attestation verify ARCHIVE --repo
+#   $KEELHAUL_REPOSITORY --signer-workflow $KEELHAUL_REPOSITORY/.github/workflows/release.yml`:
+#   the archive, byte for byte, was built by that repository's release workflow on GitHub
+#   Actions, and signed by Sigstore for it. This holds wherever the archive was downloaded from
+#   (a mirror named by KEELHAUL_RELEASE_BASE too), since the attestation is fetched from GitHub.
+# The last lines say which of the two were verified.
 #
 # The archive is keelhaul-$VERSION-$TARGET.tar.gz (.zip for Windows). The script downloads it
-# to a file, checks its SHA-256 and only then unpacks it: nothing downloaded is ever run by a
-# shell. The binary is checked to run (--version) before it is put in place. The directory is
+# to a file, verifies it and only then unpacks it: nothing downloaded is ever run by a shell.
+# The binary is checked to run (--version) before it is put in place. The directory is
 # appended to $GITHUB_PATH when that is set (later steps find `keelhaul` on PATH), and the
 # binary's path is written to $GITHUB_OUTPUT as `bin` when that is set.
 set -euo pipefail
+
+# The token is for gh alone: nothing else the script runs (curl, tar, cargo, the binary) sees it.
+gh_token=${GH_TOKEN:-${GITHUB_TOKEN:-}}
+unset GH_TOKEN GITHUB_TOKEN
 
 readonly SUPPORTED_TARGETS="x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-msvc"
 readonly DEFAULT_REPOSITORY="keelhaul-dev/keelhaul"
@@ -113,6 +139,13 @@ package_version() { # CARGO_TOML: the version of its [package] section
 repository=${KEELHAUL_REPOSITORY:-$DEFAULT_REPOSITORY}
 [[ "$repository" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]] ||
   die "KEELHAUL_REPOSITORY must be owner/name, got '$repository'"
+
+case "${KEELHAUL_VERIFY_ATTESTATION:-auto}" in
+  1 | true | yes | require) attestation_mode=require ;;
+  0 | false | no | never) attestation_mode=never ;;
+  auto | "") attestation_mode=auto ;;
+  *) die "KEELHAUL_VERIFY_ATTESTATION must be 1, 0 or auto, got '${KEELHAUL_VERIFY_ATTESTATION}'" ;;
+esac
 
 version=${KEELHAUL_VERSION:-}
 if [ -z "$version" ]; then
@@ -214,6 +247,7 @@ build_from_source() {
   local name
   name=keelhaul$(exe_suffix "$host_os")
   put_in_place "$work/cargo-root/bin/$name" "$name"
+  say "built from the source in $action_dir: no release archive was downloaded, so there was no checksum or attestation to verify (cargo checks the crates against Cargo.lock)"
 }
 
 # Called when no prebuilt binary can be had; builds from source unless that is turned off.
@@ -225,6 +259,47 @@ no_prebuilt() { # REASON
       build_from_source
       ;;
   esac
+}
+
+# Runs gh with the token, when there is one.
+run_gh() {
+  if [ -n "$gh_token" ]; then
+    GH_TOKEN=$gh_token gh "$@"
+  else
+    gh "$@"
+  fi
+}
+
+# Sets `attestation` to what was verified, or dies when a check that was to be made fails.
+verify_attestation() { # ARCHIVE
+  local asset=$1 why_not=""
+  attestation=""
+  if [ "$attestation_mode" = never ]; then
+    attestation="not verified (KEELHAUL_VERIFY_ATTESTATION=${KEELHAUL_VERIFY_ATTESTATION})"
+    return
+  fi
+  if ! have gh; then
+    why_not="the GitHub CLI (gh) is not installed"
+  elif [ -z "$gh_token" ] && ! gh auth token >/dev/null 2>&1; then
+    why_not="gh has no token (set GH_TOKEN, or run gh auth login)"
+  elif ! gh attestation verify --help >/dev/null 2>&1; then
+    why_not="this gh has no attestation command (gh 2.49 or later has)"
+  fi
+  if [ -n "$why_not" ]; then
+    if [ "$attestation_mode" = require ]; then
+      die "KEELHAUL_VERIFY_ATTESTATION=${KEELHAUL_VERIFY_ATTESTATION} but $why_not: nothing was installed"
+    fi
+    attestation="not verified: $why_not"
+    return
+  fi
+  local workflow="$repository/.github/workflows/release.yml" out
+  say "verifying the build provenance attestation of $asset (gh attestation verify)"
+  if ! out=$(run_gh attestation verify "$asset" --repo "$repository" --signer-workflow "$workflow" 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "the build provenance attestation of $asset does not verify: it was not built by $workflow, or GitHub could not be asked. Nothing was installed (KEELHAUL_VERIFY_ATTESTATION=0 skips this check)."
+  fi
+  attestation="verified: built by $workflow (gh attestation verify)"
+  say "attestation $attestation"
 }
 
 sha256_of() { # FILE
@@ -264,6 +339,7 @@ install_prebuilt() {
     die "checksum mismatch for $asset: SHA256SUMS says $expected, the download is $actual. The file is corrupt or was altered; nothing was installed."
   fi
   say "checksum verified: $asset $actual"
+  verify_attestation "$asset"
 
   mkdir unpacked
   case "$ext" in
@@ -285,6 +361,8 @@ install_prebuilt() {
   [ -n "$bin" ] || die "$asset holds no file named $name"
   chmod +x "$bin"
   put_in_place "$work/$bin" "$name"
+  say "SHA-256: verified against SHA256SUMS from $base (the download is whole; the sums came from the same place)"
+  say "build provenance attestation: $attestation"
 }
 
 case "${KEELHAUL_BUILD_FROM_SOURCE:-auto}" in

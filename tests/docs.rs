@@ -221,7 +221,9 @@ fn the_workflow_example_is_the_one_the_docs_show_and_its_args_work() {
     // Every input the example sets is one the action has.
     let action = committed("action.yml");
     let inputs = &action[action.find("inputs:").unwrap()..action.find("outputs:").unwrap()];
-    let with = &example[example.find("        with:\n").unwrap()..];
+    // The `with:` of the keelhaul step (the checkout step has one too).
+    let step = example.find("/keelhaul@").expect("the keelhaul step");
+    let with = &example[step + example[step..].find("        with:\n").unwrap()..];
     for line in with
         .lines()
         .skip(1)

@@ -1,9 +1,12 @@
 //! `scripts/install.sh`, the installer the GitHub Action runs, against fake releases in a
 //! temporary directory served as `file://` URLs: it installs a verified binary and puts its
-//! directory on `$GITHUB_PATH`, refuses an archive whose checksum does not match, and fails
-//! clearly on a target with no prebuilt binary. The "binary" is a small shell script that prints
-//! a version, so the tests run on any Unix with bash, curl and tar (they are skipped, loudly,
-//! where one of those is missing).
+//! directory on `$GITHUB_PATH`, refuses an archive whose checksum does not match, checks the
+//! build provenance attestation with `gh` when it can and refuses the archive when that check
+//! fails (a stand-in `gh` that passes or fails), says what it verified, and fails clearly on a
+//! target with no prebuilt binary. The "binary" is a small shell script that prints a version,
+//! so the tests run on any Unix with bash, curl and tar (they are skipped, loudly, where one of
+//! those is missing). The script runs with a PATH that holds no real `gh`, so what it verifies
+//! does not depend on the machine.
 
 #[cfg(unix)]
 mod unix {
@@ -51,9 +54,10 @@ mod unix {
             let s = Sandbox {
                 dir: tempfile::tempdir().unwrap(),
             };
-            for d in ["release", "stage", "tmp", "home", "fakebin"] {
+            for d in ["release", "stage", "tmp", "home", "fakebin", "tools"] {
                 fs::create_dir_all(s.path(d)).unwrap();
             }
+            s.link_tools_but_gh();
             fs::write(s.path("github_path"), "").unwrap();
             fs::write(s.path("github_output"), "").unwrap();
             s
@@ -71,6 +75,49 @@ mod unix {
             self.path("bin")
         }
 
+        /// `tools/`: a link to every program on this PATH but `gh`, so that the script finds
+        /// a `gh` only when a test puts one in `fakebin/`.
+        fn link_tools_but_gh(&self) {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            for dir in std::env::split_paths(&path) {
+                for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let name = entry.file_name();
+                    let link = self.path("tools").join(&name);
+                    if name == "gh" || link.symlink_metadata().is_ok() {
+                        continue;
+                    }
+                    let _ = std::os::unix::fs::symlink(entry.path(), link);
+                }
+            }
+        }
+
+        /// A stand-in for the GitHub CLI in `fakebin/`: it logs each call with the GH_TOKEN it
+        /// was given; `auth token` succeeds when FAKE_GH_LOGGED_IN is set; `attestation verify`
+        /// succeeds when FAKE_GH_VERIFY is `ok` and fails otherwise.
+        fn fake_gh(&self) -> PathBuf {
+            let log = self.path("gh-calls");
+            let script = r#"#!/bin/sh
+printf '%s | GH_TOKEN=%s\n' "$*" "${GH_TOKEN:-}" >> '@LOG@'
+case "$1 $2" in
+  'auth token')
+    [ -n "${FAKE_GH_LOGGED_IN:-}" ] && echo stored-token && exit 0
+    exit 1 ;;
+  'attestation verify')
+    case " $* " in *' --help '*) exit 0 ;; esac
+    if [ "${FAKE_GH_VERIFY:-}" = ok ]; then echo 'Verification succeeded!'; exit 0; fi
+    echo 'Error: no matching attestations found' >&2
+    exit 1 ;;
+esac
+echo "fake gh: unexpected call: $*" >&2
+exit 2
+"#;
+            write_executable(
+                &self.path("fakebin/gh"),
+                &script.replace("@LOG@", &log.display().to_string()),
+            );
+            log
+        }
+
         /// Adds `keelhaul-VERSION-TARGET.tar.gz` (a directory holding the fake binary, as the
         /// release workflow packs it) to the release and rewrites SHA256SUMS for every archive.
         fn publish(&self, version: &str, target: &str) -> PathBuf {
@@ -82,9 +129,13 @@ mod unix {
             };
             let staged = self.path("stage").join(&name);
             fs::create_dir_all(&staged).unwrap();
+            // It writes its environment to $KEELHAUL_ENV_DUMP when that is set.
             write_executable(
                 &staged.join(exe),
-                &format!("#!/bin/sh\necho \"keelhaul {version} ({target}, fake)\"\n"),
+                &format!(
+                    "#!/bin/sh\n[ -z \"$KEELHAUL_ENV_DUMP\" ] || env > \"$KEELHAUL_ENV_DUMP\"\n\
+                     echo \"keelhaul {version} ({target}, fake)\"\n"
+                ),
             );
             fs::write(staged.join("README.md"), "keelhaul\n").unwrap();
 
@@ -133,13 +184,13 @@ mod unix {
             fs::write(self.path("release/SHA256SUMS"), sums).unwrap();
         }
 
-        /// Runs the script with a clean environment: only PATH, HOME, TMPDIR, the release base,
-        /// the install directory, the runner's files and `vars`.
+        /// Runs the script with a clean environment: only PATH (`fakebin/`, then `tools/`),
+        /// HOME, TMPDIR, the release base, the install directory, the runner's files and `vars`.
         fn install(&self, vars: &[(&str, &str)]) -> Output {
             let path = format!(
                 "{}:{}",
                 self.path("fakebin").display(),
-                std::env::var("PATH").unwrap_or_default()
+                self.path("tools").display()
             );
             let mut cmd = Command::new("bash");
             cmd.arg(script())
@@ -444,6 +495,216 @@ mod unix {
         ]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(run_installed(&bin), "keelhaul from source");
+    }
+
+    const ATTESTED_ARCHIVE: &str = "keelhaul-1.2.3-x86_64-unknown-linux-musl.tar.gz";
+
+    fn stdout(out: &Output) -> String {
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn with_gh_and_a_token_the_attestation_is_verified_and_the_token_reaches_gh_alone() {
+        require_tools!();
+        let sb = Sandbox::new();
+        sb.publish("1.2.3", LINUX_X64);
+        let log = sb.fake_gh();
+        let dump = sb.path("binary-env");
+
+        let out = sb.install(&[
+            ("KEELHAUL_VERSION", "1.2.3"),
+            ("KEELHAUL_TARGET", LINUX_X64),
+            ("GH_TOKEN", "token-for-gh-only"),
+            ("FAKE_GH_VERIFY", "ok"),
+            ("KEELHAUL_ENV_DUMP", dump.to_str().unwrap()),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let calls = fs::read_to_string(&log).unwrap();
+        let verify = format!(
+            "attestation verify {ATTESTED_ARCHIVE} --repo keelhaul-dev/keelhaul \
+             --signer-workflow keelhaul-dev/keelhaul/.github/workflows/release.yml \
+             | GH_TOKEN=token-for-gh-only"
+        );
+        assert!(calls.lines().any(|l| l == verify), "{calls}");
+        let said = stdout(&out);
+        assert!(said.contains("checksum verified"), "{said}");
+        assert!(
+            said.contains("build provenance attestation: verified: built by keelhaul-dev/keelhaul/.github/workflows/release.yml"),
+            "{said}"
+        );
+        // The binary ran (--version, before it was put in place) without the token.
+        let env = fs::read_to_string(&dump).unwrap();
+        assert!(env.contains("KEELHAUL_ENV_DUMP="), "{env}");
+        assert!(!env.contains("token-for-gh-only"), "{env}");
+        assert_eq!(
+            run_installed(&sb.install_dir().join("keelhaul")),
+            "keelhaul 1.2.3 (x86_64-unknown-linux-musl, fake)"
+        );
+
+        // Logged in with `gh auth login` and no GH_TOKEN: verified too.
+        let out = sb.install(&[
+            ("KEELHAUL_VERSION", "1.2.3"),
+            ("KEELHAUL_TARGET", LINUX_X64),
+            ("FAKE_GH_LOGGED_IN", "1"),
+            ("FAKE_GH_VERIFY", "ok"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("build provenance attestation: verified"),
+            "{}",
+            stdout(&out)
+        );
+    }
+
+    #[test]
+    fn an_attestation_that_does_not_verify_stops_the_install() {
+        require_tools!();
+        let sb = Sandbox::new();
+        sb.publish("1.2.3", LINUX_X64);
+        sb.fake_gh();
+
+        // The checksum matches (SHA256SUMS comes from the same place as the archive), but the
+        // attestation does not: nothing is installed, by default as when it is required.
+        for mode in ["auto", "1"] {
+            let out = sb.install(&[
+                ("KEELHAUL_VERSION", "1.2.3"),
+                ("KEELHAUL_TARGET", LINUX_X64),
+                ("GH_TOKEN", "t"),
+                ("FAKE_GH_VERIFY", "fail"),
+                ("KEELHAUL_VERIFY_ATTESTATION", mode),
+            ]);
+            assert!(!out.status.success(), "{mode}");
+            let err = stderr(&out);
+            assert!(
+                err.contains(&format!(
+                    "the build provenance attestation of {ATTESTED_ARCHIVE} does not verify"
+                )),
+                "{err}"
+            );
+            assert!(
+                err.contains("no matching attestations found"),
+                "gh's reason: {err}"
+            );
+            assert!(err.contains("Nothing was installed"), "{err}");
+            assert!(stdout(&out).contains("checksum verified"));
+            sb.assert_nothing_installed();
+        }
+    }
+
+    #[test]
+    fn without_gh_only_the_checksum_is_verified_and_the_install_says_so() {
+        require_tools!();
+        let sb = Sandbox::new();
+        sb.publish("1.2.3", LINUX_X64);
+
+        let out = sb.install(&[
+            ("KEELHAUL_VERSION", "1.2.3"),
+            ("KEELHAUL_TARGET", LINUX_X64),
+            ("GH_TOKEN", "t"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let said = stdout(&out);
+        assert!(
+            said.contains("SHA-256: verified against SHA256SUMS"),
+            "{said}"
+        );
+        assert!(
+            said.contains(
+                "build provenance attestation: not verified: the GitHub CLI (gh) is not installed"
+            ),
+            "{said}"
+        );
+
+        // KEELHAUL_VERIFY_ATTESTATION=1 requires it: refused.
+        fs::remove_file(sb.install_dir().join("keelhaul")).unwrap();
+        fs::write(sb.path("github_path"), "").unwrap();
+        let out = sb.install(&[
+            ("KEELHAUL_VERSION", "1.2.3"),
+            ("KEELHAUL_TARGET", LINUX_X64),
+            ("KEELHAUL_VERIFY_ATTESTATION", "1"),
+        ]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains(
+                "KEELHAUL_VERIFY_ATTESTATION=1 but the GitHub CLI (gh) is not installed: nothing was installed"
+            ),
+            "{err}"
+        );
+        sb.assert_nothing_installed();
+    }
+
+    #[test]
+    fn gh_without_a_token_is_not_asked_unless_the_attestation_is_required() {
+        require_tools!();
+        let sb = Sandbox::new();
+        sb.publish("1.2.3", LINUX_X64);
+        let log = sb.fake_gh();
+
+        let out = sb.install(&[
+            ("KEELHAUL_VERSION", "1.2.3"),
+            ("KEELHAUL_TARGET", LINUX_X64),
+            ("FAKE_GH_VERIFY", "ok"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("build provenance attestation: not verified: gh has no token"),
+            "{}",
+            stdout(&out)
+        );
+        let calls = fs::read_to_string(&log).unwrap();
+        assert!(!calls.contains(ATTESTED_ARCHIVE), "{calls}");
+
+        fs::remove_file(sb.install_dir().join("keelhaul")).unwrap();
+        fs::write(sb.path("github_path"), "").unwrap();
+        let out = sb.install(&[
+            ("KEELHAUL_VERSION", "1.2.3"),
+            ("KEELHAUL_TARGET", LINUX_X64),
+            ("KEELHAUL_VERIFY_ATTESTATION", "1"),
+        ]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("gh has no token"), "{}", stderr(&out));
+        sb.assert_nothing_installed();
+    }
+
+    #[test]
+    fn the_attestation_check_can_be_turned_off_and_bad_values_are_refused() {
+        require_tools!();
+        let sb = Sandbox::new();
+        sb.publish("1.2.3", LINUX_X64);
+        let log = sb.fake_gh();
+
+        let out = sb.install(&[
+            ("KEELHAUL_VERSION", "1.2.3"),
+            ("KEELHAUL_TARGET", LINUX_X64),
+            ("GH_TOKEN", "t"),
+            ("FAKE_GH_VERIFY", "fail"),
+            ("KEELHAUL_VERIFY_ATTESTATION", "0"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains(
+                "build provenance attestation: not verified (KEELHAUL_VERIFY_ATTESTATION=0)"
+            ),
+            "{}",
+            stdout(&out)
+        );
+        assert!(!log.exists(), "gh was run");
+
+        fs::remove_file(sb.install_dir().join("keelhaul")).unwrap();
+        fs::write(sb.path("github_path"), "").unwrap();
+        let out = sb.install(&[
+            ("KEELHAUL_VERSION", "1.2.3"),
+            ("KEELHAUL_TARGET", LINUX_X64),
+            ("KEELHAUL_VERIFY_ATTESTATION", "maybe"),
+        ]);
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("KEELHAUL_VERIFY_ATTESTATION must be 1, 0 or auto"),
+            "{}",
+            stderr(&out)
+        );
+        sb.assert_nothing_installed();
     }
 
     #[test]
