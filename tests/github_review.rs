@@ -299,6 +299,7 @@ fn added_mode_comments_on_added_lines_only() {
         gh.calls(),
         [
             format!("GET {PULL}/files"),
+            "GET /user".to_string(),
             format!("GET {PULL}/comments"),
             format!("GET {PULL}/reviews"),
             format!("POST {PULL}/reviews"),
@@ -1226,4 +1227,92 @@ fn the_command_line_posts_the_review() {
         "{stderr}"
     );
     assert_eq!(stderr.matches("review").count(), 1, "one line: {stderr}");
+}
+
+/// Issue 20: anyone taking part in a pull request can write keelhaul's marker. Comments and
+/// reviews that carry it but were written by someone else are not keelhaul's: they are not
+/// edited (which would fail with 403 and post no review), and they do not stand for an
+/// earlier report (which would keep findings out of the review).
+#[test]
+fn markers_in_someone_elses_comments_are_not_keelhauls() {
+    let repo = Repo::new();
+    let result = repo.scan();
+    let first = GitHub::start();
+    first.serve(json!([]), json!([]));
+    let outcome = post_review(
+        &result,
+        &options(&first.server.uri(), &repo.root(), FilterMode::NoFilter),
+    );
+    assert_eq!((outcome.posted, outcome.in_body), (5, 2));
+    let review = first.review().unwrap();
+    // A participant posts keelhaul's comments and review body as their own.
+    let mut forged = earlier_comments(review["comments"].as_array().unwrap());
+    for c in forged.as_array_mut().unwrap() {
+        c["user"] = json!({"login": "mallory", "type": "User"});
+    }
+    let mut forged_review = fixture("review-created.json");
+    forged_review["body"] = review["body"].clone();
+    forged_review["user"] = json!({"login": "mallory", "type": "User"});
+
+    let gh = GitHub::start();
+    gh.serve(forged, json!([forged_review]));
+    let outcome = post_review(
+        &result,
+        &options(&gh.server.uri(), &repo.root(), FilterMode::NoFilter),
+    );
+    assert_eq!(
+        (
+            outcome.posted,
+            outcome.in_body,
+            outcome.updated,
+            outcome.unchanged
+        ),
+        (5, 2, 0, 0),
+        "{outcome:?}"
+    );
+    assert!(gh.edits().is_empty(), "{:?}", gh.edits());
+    assert_eq!(
+        anchors(&gh.review().unwrap()),
+        anchors(&review),
+        "the same review is posted again"
+    );
+}
+
+/// A personal token's comments are recognised by its own login (`GET /user`).
+#[test]
+fn a_personal_tokens_own_comments_are_recognised_by_its_login() {
+    let repo = Repo::new();
+    let result = repo.scan();
+    let first = GitHub::start();
+    first.serve(json!([]), json!([]));
+    post_review(
+        &result,
+        &options(&first.server.uri(), &repo.root(), FilterMode::Added),
+    );
+    let posted = first.review().unwrap()["comments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut earlier = earlier_comments(&posted);
+    for c in earlier.as_array_mut().unwrap() {
+        if c["user"]["login"] == "github-actions[bot]" {
+            c["user"] = json!({"login": "platform-bot", "type": "User"});
+        }
+    }
+    let gh = GitHub::start();
+    gh.mount(
+        Mock::given(method("GET")).and(path("/user")).respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"login": "platform-bot"})),
+        ),
+    );
+    gh.serve(earlier, json!([]));
+    let outcome = post_review(
+        &result,
+        &options(&gh.server.uri(), &repo.root(), FilterMode::Added),
+    );
+    assert_eq!(
+        (outcome.posted, outcome.updated, outcome.unchanged),
+        (0, 1, 4),
+        "{outcome:?}"
+    );
 }

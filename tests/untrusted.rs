@@ -346,3 +346,226 @@ fn a_remote_base_is_not_fetched_and_says_how_to_allow_it() {
     assert_eq!(kh010[0]["file"], "./o/kustomization.yaml");
     assert_eq!(kh010[0]["start"]["line"], 1);
 }
+
+// ---------------------------------------------------------------------------------------
+// Findings stay where the problem is; nothing outside the repository is read (item 2)
+// ---------------------------------------------------------------------------------------
+
+/// Runs git in `dir`; panics when it fails.
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+/// A repository holding a chart `web` (a ConfigMap template, and a Deployment template that
+/// writes `privileged` from a value), committed.
+fn repo_with_chart() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(
+        r,
+        "web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(r, "web/values.yaml", "privileged: false\n");
+    write(
+        r,
+        "web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  a: b\n",
+    );
+    write(
+        r,
+        "web/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n        securityContext:\n          privileged: {{ .Values.privileged }}\n",
+    );
+    git(r, &["init", "-q"]);
+    git(r, &["add", "-A"]);
+    git(r, &["commit", "-qm", "base"]);
+    dir
+}
+
+#[test]
+fn a_source_header_cannot_move_a_new_files_findings_out_of_the_diff() {
+    let repo = repo_with_chart();
+    let r = repo.path();
+    // Naming a template of another kind: the findings stay on the new file.
+    write(
+        r,
+        "rendered/pod.yaml",
+        format!("# Source: web/templates/cm.yaml\n{PRIVILEGED_POD}"),
+    );
+    // Naming the template that does write the field: the finding may be shown there, but the
+    // new file's line stays one of its places, so the diff keeps it.
+    write(
+        r,
+        "rendered/deploy.yaml",
+        "# Source: web/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n        securityContext:\n          privileged: true\n",
+    );
+    let out = keelhaul_in(r)
+        .args([
+            "scan",
+            ".",
+            "--no-render",
+            "--diff",
+            "HEAD",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = common::json_of(&out);
+    let kh101 = of_rule(&report, "KH101");
+    assert_eq!(kh101.len(), 2, "{report:#}");
+    let pod = kh101
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("rendered/pod.yaml"))
+        .unwrap_or_else(|| panic!("the pod's finding left its file: {report:#}"));
+    assert_eq!(pod["start"]["line"], 11);
+    let deploy = kh101.iter().find(|f| *f != pod).unwrap();
+    let places: Vec<(String, u64)> = std::iter::once(&**deploy)
+        .chain(deploy["related"].as_array().unwrap())
+        .map(|p| {
+            (
+                p["file"].as_str().unwrap_or_default().to_string(),
+                p["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        places
+            .iter()
+            .any(|(f, l)| f.ends_with("rendered/deploy.yaml") && *l == 13),
+        "{places:?}"
+    );
+}
+
+#[test]
+fn a_source_header_cannot_make_keelhaul_read_outside_the_repository() {
+    let repo = repo_with_chart();
+    let r = repo.path();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.yaml");
+    std::fs::write(&secret, "OUTSIDE-SECRET-LINE: 1\n").unwrap();
+    write(
+        r,
+        "rendered/pod.yaml",
+        format!("# Source: web/{}\n{PRIVILEGED_POD}", secret.display()),
+    );
+    for format in ["human", "json", "sarif", "github"] {
+        let out = keelhaul_in(r)
+            .args(["scan", ".", "--no-render", "--format", format])
+            .output()
+            .unwrap();
+        let all = stderr(&out);
+        assert!(!all.contains("OUTSIDE-SECRET"), "{format}:\n{all}");
+        assert!(all.contains("KH101"), "{format}:\n{all}");
+    }
+}
+
+#[test]
+fn an_annotation_naming_a_file_outside_the_repository_is_not_read() {
+    if !["kustomize", "kubectl"].iter().any(|t| {
+        common::root()
+            .join("Cargo.toml")
+            .exists()
+            .then(|| std::env::var_os("PATH"))
+            .flatten()
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(t).is_file()))
+    }) {
+        eprintln!("SKIPPED: needs kustomize or kubectl on PATH");
+        return;
+    }
+    let repo = tempfile::tempdir().unwrap();
+    let r = repo.path();
+    std::fs::create_dir(r.join(".git")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let o = outside.path();
+    write(
+        o,
+        "kustomization.yaml",
+        "namespace: OUTSIDE-SECRET-NS\npatches:\n- path: patch.yaml\n",
+    );
+    write(
+        o,
+        "patch.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    securityContext:\n      privileged: true # OUTSIDE-SECRET-PATCH\n",
+    );
+    write(r, "o/kustomization.yaml", "resources:\n- pod.yaml\n");
+    let annotated = PRIVILEGED_POD.replace(
+        "  name: p\n",
+        &format!(
+            "  name: p\n  annotations:\n    alpha.config.kubernetes.io/transformations: |\n      - configuredIn: {}\n        configuredBy:\n          apiVersion: builtin\n          kind: PatchTransformer\n",
+            o.join("kustomization.yaml").display()
+        ),
+    );
+    write(r, "o/pod.yaml", &annotated);
+    for format in ["human", "json", "sarif"] {
+        let out = keelhaul_in(r)
+            .args(["scan", ".", "--format", format])
+            .output()
+            .unwrap();
+        let all = stderr(&out);
+        assert!(!all.contains("OUTSIDE-SECRET"), "{format}:\n{all}");
+        assert!(all.contains("KH101"), "{format}:\n{all}");
+    }
+    let out = keelhaul_in(r)
+        .args(["scan", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    let kh101 = of_rule(&report, "KH101");
+    assert_eq!(kh101.len(), 1, "{report:#}");
+    assert_eq!(kh101[0]["file"], "./o/pod.yaml", "{report:#}");
+    assert_eq!(kh101[0]["start"]["line"], 16, "{report:#}");
+}
+
+#[test]
+fn a_chart_with_a_link_out_of_the_repository_is_not_rendered() {
+    let repo = tempfile::tempdir().unwrap();
+    let r = repo.path();
+    std::fs::create_dir(r.join(".git")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("id_rsa"), "OUTSIDE-SECRET-KEY\n").unwrap();
+    write(
+        r,
+        "web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(r, "web/templates/pod.yaml", PRIVILEGED_POD);
+    std::fs::create_dir_all(r.join("web/files")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("id_rsa"), r.join("web/files/key")).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let calls = t.path().join("calls");
+    let helm = script(
+        t.path(),
+        "helm",
+        &format!("echo call >> '{}'\ncat \"$2/files/key\"\n", calls.display()),
+    );
+    let out = keelhaul_in(r)
+        .args(["scan", ".", "--format", "json"])
+        .arg("--helm-binary")
+        .arg(&helm)
+        .output()
+        .unwrap();
+    assert!(
+        !calls.exists(),
+        "helm ran on a chart with a link out of the repository"
+    );
+    let report = common::json_of(&out);
+    let kh010 = of_rule(&report, "KH010");
+    assert_eq!(kh010.len(), 1, "{report:#}");
+    let m = kh010[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("symbolic link") && m.contains("files/key"),
+        "{m}"
+    );
+    assert_eq!(kh010[0]["file"], "./web/Chart.yaml");
+    assert_eq!(kh010[0]["start"]["line"], 2);
+}

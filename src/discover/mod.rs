@@ -4,6 +4,7 @@
 //! aside (they are not YAML until rendered), and reading an input's bytes within the size
 //! limit (`read`).
 
+pub mod confine;
 pub mod paths;
 pub mod read;
 

@@ -141,6 +141,10 @@ impl Api {
         Ok((items, false))
     }
 
+    pub async fn get(&self, route: &str) -> Result<Value, ApiError> {
+        Ok(self.gh.get(route, None::<&()>).await?)
+    }
+
     pub async fn post<B: Serialize>(&self, route: &str, body: &B) -> Result<Value, ApiError> {
         Ok(self.gh.post(route, Some(body)).await?)
     }

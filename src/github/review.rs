@@ -443,8 +443,9 @@ async fn review(
     let pull = format!("{base}/{}", pr.number);
 
     let changes = changed_files(&api, &pull, pr, &opts.api_url).await?;
-    let earlier = earlier_comments(&api, &pull, pr, &opts.api_url).await?;
-    let listed_before = listed_in_earlier_reviews(&api, &pull).await;
+    let me = own_login(&api).await;
+    let earlier = earlier_comments(&api, &pull, pr, &opts.api_url, &me).await?;
+    let listed_before = listed_in_earlier_reviews(&api, &pull, &me).await;
 
     let mode = opts.filter_mode;
     let mut plan = plan_review(items, mode, &changes, &earlier, outcome);
@@ -535,13 +536,40 @@ async fn changed_files(
     Ok(changes)
 }
 
-/// What earlier runs said inline: their top-level comments by the fingerprint in their
-/// marker (replies are skipped; the first comment of a fingerprint wins).
+/// The login of the token's identity: `GET /user` for a personal token; the installation
+/// token of a workflow (`GITHUB_TOKEN`) cannot read that, and it is the GitHub Actions bot.
+async fn own_login(api: &Api) -> String {
+    match api.get("/user").await {
+        Ok(u) => u
+            .get("login")
+            .and_then(Value::as_str)
+            .unwrap_or(ACTIONS_BOT)
+            .to_string(),
+        Err(_) => ACTIONS_BOT.to_string(),
+    }
+}
+
+/// The login of the GitHub Actions bot, whose comments a workflow's token writes.
+const ACTIONS_BOT: &str = "github-actions[bot]";
+
+/// Whether a comment or review was written by `me`. Anyone taking part in a pull request
+/// can write keelhaul's marker; only keelhaul's own comments count as its own.
+fn written_by(item: &Value, me: &str) -> bool {
+    item.get("user")
+        .and_then(|u| u.get("login"))
+        .and_then(Value::as_str)
+        .is_some_and(|l| l == me)
+}
+
+/// What earlier runs said inline: their top-level comments (written by the token's identity)
+/// by the fingerprint in their marker (replies are skipped; the first comment of a
+/// fingerprint wins).
 async fn earlier_comments(
     api: &Api,
     pull: &str,
     pr: &PullRequest,
     api_url: &str,
+    me: &str,
 ) -> Result<HashMap<comment::Marked, Earlier>, String> {
     let (comments, _) = api
         .list(&format!("{pull}/comments"), MAX_COMMENT_PAGES)
@@ -549,7 +577,7 @@ async fn earlier_comments(
         .map_err(|e| describe("cannot list the review comments", &e, pr, api_url))?;
     let mut earlier: HashMap<comment::Marked, Earlier> = HashMap::new();
     for c in &comments {
-        if c.get("in_reply_to_id").is_some_and(|v| !v.is_null()) {
+        if c.get("in_reply_to_id").is_some_and(|v| !v.is_null()) || !written_by(c, me) {
             continue;
         }
         let (Some(id), Some(body)) = (
@@ -568,15 +596,17 @@ async fn earlier_comments(
     Ok(earlier)
 }
 
-/// The fingerprints of findings listed in earlier reviews' bodies. Only to avoid listing a
-/// finding twice: when the reviews cannot be read, a finding is listed again.
-async fn listed_in_earlier_reviews(api: &Api, pull: &str) -> HashSet<comment::Marked> {
+/// The fingerprints of findings listed in the bodies of earlier reviews keelhaul wrote (as
+/// `me`). Only to avoid listing a finding twice: when the reviews cannot be read, a finding is
+/// listed again.
+async fn listed_in_earlier_reviews(api: &Api, pull: &str, me: &str) -> HashSet<comment::Marked> {
     match api
         .list(&format!("{pull}/reviews"), MAX_COMMENT_PAGES)
         .await
     {
         Ok((reviews, _)) => reviews
             .iter()
+            .filter(|r| written_by(r, me))
             .filter_map(|r| r.get("body").and_then(Value::as_str))
             .flat_map(comment::markers_in_text)
             .collect(),

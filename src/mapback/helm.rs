@@ -1240,6 +1240,13 @@ impl Outline {
             .collect()
     }
 
+    /// Whether the template writes an object of `kind` literally (`kind: Deployment`).
+    pub fn writes_kind(&self, kind: &str) -> bool {
+        self.live_sections()
+            .iter()
+            .any(|&s| self.sections[s].kind.as_deref() == Some(kind))
+    }
+
     fn choose_sections(&self, kind: Option<&str>, doc_ordinal: usize) -> Vec<usize> {
         let live = self.live_sections();
         let mut pool = live.clone();

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::helm::{Outline, TemplateHit};
 use super::kustomize::Judge;
 use super::{Place, Seg, place_of};
+use crate::discover::confine::Confinement;
 use crate::finding::{Finding, RuleMeta, Scope};
 use crate::load::render::phase::{ChartRef, Rendered};
 use crate::load::render::{MappedFrom, RenderedFrom, Tool, helm, kustomize};
@@ -128,6 +129,8 @@ struct Templates {
     cache: HashMap<PathBuf, Option<(String, Outline)>>,
     /// Values files, read once per scan.
     values: HashMap<PathBuf, Option<load::Loaded>>,
+    /// Where they may be read: a template's path comes from a `# Source:` line.
+    inside: Confinement,
 }
 
 impl Templates {
@@ -135,7 +138,7 @@ impl Templates {
         self.cache
             .entry(p.to_path_buf())
             .or_insert_with(|| {
-                let t = std::fs::read_to_string(p).ok()?;
+                let t = self.inside.read_to_string(p)?;
                 let o = Outline::parse(&t);
                 Some((t, o))
             })
@@ -149,12 +152,13 @@ fn values_location(
     files: &[PathBuf],
     path: &[Seg],
     cache: &mut HashMap<PathBuf, Option<load::Loaded>>,
+    inside: &Confinement,
 ) -> Option<(PathBuf, Span, bool)> {
     let mut best: Option<(PathBuf, Span, usize)> = None;
     for f in files {
         let loaded = cache
             .entry(f.clone())
-            .or_insert_with(|| std::fs::read_to_string(f).ok().map(|t| load::load_text(&t)));
+            .or_insert_with(|| inside.read_to_string(f).map(|t| load::load_text(&t)));
         let Some(l) = loaded else { continue };
         let Some(d) = l.docs.first() else { continue };
         let Some(root) = d.root else { continue };
@@ -178,6 +182,7 @@ fn map_helm(
     values_files: &[PathBuf],
     templates: &mut Templates,
     roots: &[(PathBuf, PathBuf)],
+    committed: bool,
 ) -> bool {
     let line = f.span.start.line;
     let di = text.doc_at(line);
@@ -200,6 +205,20 @@ fn map_helm(
         }
         _ => None,
     };
+    // Committed output was written by whoever wrote the tree, its `# Source:` lines too: it
+    // is taken to come from a template only where that template writes the finding's field
+    // in an object of its kind.
+    if committed {
+        let kind = doc.and_then(|d| d.root.and_then(|r| d.get_str(r, "kind")));
+        let writes_kind = |t: &PathBuf| {
+            templates
+                .get(t)
+                .is_some_and(|(_, o)| kind.is_some_and(|k| o.writes_kind(k)))
+        };
+        if hit.is_none() || !template.as_ref().is_some_and(writes_kind) {
+            return false;
+        }
+    }
     match (hit, &template, display_template) {
         (Some(hit), Some(_), Some(shown)) => {
             move_to_hit(f, hit, shown, values_files, templates, roots);
@@ -274,7 +293,8 @@ fn move_to_hit(
         " (approximate location: the template does not write this field literally; this is the nearest key it does write)",
     );
     if let Some(vp) = hit.values_path
-        && let Some((file, span, exact)) = values_location(values_files, &vp, &mut templates.values)
+        && let Some((file, span, exact)) =
+            values_location(values_files, &vp, &mut templates.values, &templates.inside)
     {
         let label = if exact {
             "the value comes from here"
@@ -430,6 +450,7 @@ pub fn map_all(
     rendered: &[Rendered],
     charts: &[ChartRef],
     roots: &[(PathBuf, PathBuf)],
+    inside: &Confinement,
     judge: Judge<'_>,
 ) -> usize {
     let by_display: HashMap<&str, &Rendered> =
@@ -446,6 +467,7 @@ pub fn map_all(
     let mut templates = Templates {
         cache: HashMap::new(),
         values: HashMap::new(),
+        inside: inside.clone(),
     };
     let mut mapped = 0;
     let mut files: Vec<Arc<str>> = groups.keys().cloned().collect();
@@ -456,7 +478,7 @@ pub fn map_all(
             continue;
         };
         let text = Text::new(&text_str);
-        let mut sources = super::kustomize::Sources::default();
+        let mut sources = super::kustomize::Sources::new(inside.clone());
         for &i in idx {
             let f = &mut findings[i];
             let Some(from) = rendered_from(f, render, &by_name) else {
@@ -499,7 +521,7 @@ fn map_related(
     roots: &[(PathBuf, PathBuf)],
 ) {
     let mut texts: HashMap<&str, Text> = HashMap::new();
-    let mut sources = super::kustomize::Sources::default();
+    let mut sources = super::kustomize::Sources::new(templates.inside.clone());
     let on_render =
         |r: &crate::finding::Related| r.file.as_deref().and_then(|x| by_display.get(x).copied());
     for f in findings.iter_mut() {
@@ -658,7 +680,7 @@ fn map_on_render(
         return;
     }
     if let Some(chart) = &r.chart
-        && !map_helm(f, text, chart, &r.values_files, templates, roots)
+        && !map_helm(f, text, chart, &r.values_files, templates, roots, false)
     {
         f.file = Arc::from(chart.chart_yaml_display.as_str());
         f.span = Span::point(chart.name_at);
@@ -683,10 +705,18 @@ fn map_committed(
         return false;
     };
     let values = vec![chart.dir.join("values.yaml")];
-    if !map_helm(f, text, chart, &values, templates, roots) {
+    let committed_at = (f.file.clone(), f.span);
+    if !map_helm(f, text, chart, &values, templates, roots, true) {
         f.rendered = None;
         return false;
     }
+    // The committed line stays a place of the finding: a change there is a change to it
+    // (`--diff`, reviews), whatever its header says it was rendered from.
+    f.related.push(crate::finding::Related {
+        file: Some(committed_at.0),
+        span: committed_at.1,
+        label: "rendered output committed here".into(),
+    });
     true
 }
 

@@ -183,6 +183,7 @@ fn render(inputs: &[Input], opts: &ScanOptions) -> Phase {
         &opts.render,
         &opts.settings.kube_version.to_string(),
         &opts.default_namespace,
+        &crate::discover::confine::Confinement::of_scan(&opts.paths),
     )
 }
 
@@ -355,10 +356,17 @@ fn render_problem_finding(p: &RenderProblem) -> Finding {
 /// snippets and fingerprints are then taken from that file.
 fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
     let roots = crate::mapback::run::roots_of(&opts.paths);
+    let inside = crate::discover::confine::Confinement::of_scan(&opts.paths);
     let judge = |doc: &Document, rule: &'static RuleMeta| judge_source(doc, rule, opts);
     for list in [&mut result.findings, &mut result.suppressed] {
-        let mapped =
-            crate::mapback::run::map_all(list, &phase.rendered, &phase.charts, &roots, &judge);
+        let mapped = crate::mapback::run::map_all(
+            list,
+            &phase.rendered,
+            &phase.charts,
+            &roots,
+            &inside,
+            &judge,
+        );
         if mapped > 0 && (opts.excerpts || opts.fingerprints) {
             let (mut moved, rest): (Vec<Finding>, Vec<Finding>) = list
                 .drain(..)

@@ -145,7 +145,8 @@ pub fn render(
 /// `web/charts/redis/templates/x.yaml`).
 pub fn template_path(chart_dir: &Path, source: &str) -> Option<PathBuf> {
     let (_, rest) = source.split_once('/')?;
-    if rest.is_empty() || rest.split('/').any(|c| c == "..") {
+    // Written by whoever wrote the output: no root (`web//etc/passwd`), no drive, no `..`.
+    if !crate::discover::confine::is_plain_relative(rest) {
         return None;
     }
     Some(chart_dir.join(rest))
@@ -182,5 +183,6 @@ mod tests {
         );
         assert!(template_path(Path::new("c"), "web").is_none());
         assert!(template_path(Path::new("c"), "web/../../etc/passwd").is_none());
+        assert!(template_path(Path::new("c"), "web//etc/passwd").is_none());
     }
 }

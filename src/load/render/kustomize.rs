@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{Sandbox, TempDir};
+use crate::discover::confine::Confinement;
 use crate::load::{self, Document, NodeId, ScalarStyle};
 
 pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
@@ -192,7 +193,12 @@ pub fn origin_of(doc: &Document, resource: NodeId, base: &Path) -> ResourceOrigi
             && let Some(r) = d.root
         {
             for &item in d.items(r) {
-                let Some(c) = d.get_str(item, "configuredIn") else {
+                // Kustomize appends its own entries to what the input already carried, so an
+                // entry may be the tree's own writing: only a kustomization file counts.
+                let Some(c) = d
+                    .get_str(item, "configuredIn")
+                    .filter(|c| is_kustomization_name(c))
+                else {
                     continue;
                 };
                 let kind = d
@@ -205,6 +211,19 @@ pub fn origin_of(doc: &Document, resource: NodeId, base: &Path) -> ResourceOrigi
         }
     }
     o
+}
+
+/// Whether a path names a kustomization file (`kustomization.yaml`, `.yml`, `Kustomization`).
+pub fn is_kustomization_name(p: &str) -> bool {
+    Path::new(p)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| {
+            matches!(
+                n,
+                "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+            )
+        })
 }
 
 /// A patch a kustomization applies.
@@ -223,9 +242,10 @@ pub struct Patch {
 }
 
 /// The patches a kustomization file declares (`patches`, `patchesStrategicMerge`,
-/// `patchesJson6902`), in the order Kustomize applies them. Unreadable files are left out.
-pub fn patches_of(kustomization: &Path) -> Vec<Patch> {
-    let Ok(text) = std::fs::read_to_string(kustomization) else {
+/// `patchesJson6902`), in the order Kustomize applies them. Unreadable files, and files
+/// outside where the scan may read, are left out.
+pub fn patches_of(kustomization: &Path, inside: &Confinement) -> Vec<Patch> {
+    let Some(text) = inside.read_to_string(kustomization) else {
         return Vec::new();
     };
     let dir = kustomization.parent().unwrap_or(Path::new(""));
@@ -245,7 +265,7 @@ pub fn patches_of(kustomization: &Path) -> Vec<Patch> {
             let patch = if d.is_mapping(item) {
                 let (tk, tn) = patch_target(d, item);
                 if let Some(p) = d.get_str(item, "path") {
-                    patch_file(dir, p, tk, tn)
+                    patch_file(dir, p, tk, tn, inside)
                 } else if let Some(p) = d.get(item, "patch") {
                     inline_patch(kustomization, &text, d, p, tk, tn)
                 } else {
@@ -256,7 +276,7 @@ pub fn patches_of(kustomization: &Path) -> Vec<Patch> {
                 if s.contains('\n') || s.contains(':') {
                     inline_patch(kustomization, &text, d, item, None, None)
                 } else {
-                    patch_file(dir, s, None, None)
+                    patch_file(dir, s, None, None, inside)
                 }
             } else {
                 None
@@ -276,10 +296,17 @@ fn patch_target(d: &Document, item: NodeId) -> (Option<String>, Option<String>) 
     )
 }
 
-/// A patch in its own file, `rel` to the kustomization's directory (`None`: unreadable).
-fn patch_file(dir: &Path, rel: &str, tk: Option<String>, tn: Option<String>) -> Option<Patch> {
+/// A patch in its own file, `rel` to the kustomization's directory (`None`: unreadable, or
+/// outside where the scan may read).
+fn patch_file(
+    dir: &Path,
+    rel: &str,
+    tk: Option<String>,
+    tn: Option<String>,
+    inside: &Confinement,
+) -> Option<Patch> {
     let file = dir.join(rel);
-    std::fs::read_to_string(&file).ok().map(|text| Patch {
+    inside.read_to_string(&file).map(|text| Patch {
         file,
         text,
         line_offset: 0,
@@ -348,7 +375,10 @@ fn literal_block_offsets(text: &str, line: u32) -> (u32, u32) {
 /// Every file a build read that keelhaul knows of, from the origins of its resources:
 /// resource files, kustomization files and their patch files (each kustomization read
 /// once, however many resources it transformed).
-pub fn files_read<'a>(origins: impl Iterator<Item = &'a ResourceOrigin>) -> Vec<PathBuf> {
+pub fn files_read<'a>(
+    origins: impl Iterator<Item = &'a ResourceOrigin>,
+    inside: &Confinement,
+) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut kustomizations: Vec<&PathBuf> = Vec::new();
     for o in origins {
@@ -361,7 +391,7 @@ pub fn files_read<'a>(origins: impl Iterator<Item = &'a ResourceOrigin>) -> Vec<
     }
     for k in kustomizations {
         files.push(k.clone());
-        files.extend(patches_of(k).into_iter().map(|p| p.file));
+        files.extend(patches_of(k, inside).into_iter().map(|p| p.file));
     }
     files
 }

@@ -456,7 +456,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn run_reports_failure_and_timeout() {
-        let sb = Sandbox::new(false).unwrap();
+        let sb = Sandbox::new(false, crate::discover::confine::Confinement::anywhere()).unwrap();
         let sh = Path::new("/bin/sh");
         let soon = |ms| Instant::now() + Duration::from_millis(ms);
         let ok = run(
@@ -486,7 +486,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn run_stops_a_tool_that_prints_without_end() {
-        let sb = Sandbox::new(false).unwrap();
+        let sb = Sandbox::new(false, crate::discover::confine::Confinement::anywhere()).unwrap();
         let e = run(
             &sb,
             Path::new("/bin/sh"),

@@ -13,6 +13,7 @@ use super::helm::{self, ChartInfo, HelmRun};
 use super::kustomize::{self, Kustomizer};
 use super::{HelmRender, RenderOptions, RenderedFrom, Sandbox, Tool};
 use crate::discover::Input;
+use crate::discover::confine::Confinement;
 use crate::load;
 use crate::span::Pos;
 
@@ -188,12 +189,16 @@ pub fn run(
     opts: &RenderOptions,
     kube_version: &str,
     default_namespace: &str,
+    inside: &Confinement,
 ) -> Phase {
     let mut phase = Phase::default();
     let tools = Tools::find(opts);
     let jobs = plan(inputs, opts, &tools, &mut phase);
     let started = std::time::Instant::now();
-    let sandbox = match (jobs.is_empty(), Sandbox::new(opts.allow_remote_bases)) {
+    let sandbox = match (
+        jobs.is_empty(),
+        Sandbox::new(opts.allow_remote_bases, inside.clone()),
+    ) {
         (true, _) => None,
         (false, Ok(s)) => Some(s),
         (false, Err(e)) => {
@@ -226,7 +231,7 @@ pub fn run(
         match o {
             Ok(r) => {
                 if let Some(base) = &r.origin_base {
-                    consumed_files(&r, base, &mut phase.consumed);
+                    consumed_files(&r, base, inside, &mut phase.consumed);
                 }
                 phase.rendered.push(r);
             }
@@ -434,6 +439,14 @@ fn render_chart(
         Some(n) => format!("helm template: {n}"),
         None => "helm template".into(),
     };
+    if let Some(link) = cx.sandbox.inside.link_out_of(&chart.dir) {
+        return Err(problem(
+            ProblemKind::Failed,
+            &chart.chart_yaml_display,
+            chart.name_at,
+            link_refusal(&link, "helm"),
+        ));
+    }
     match helm::render(h, cx, &chart.dir, render, info) {
         Ok(text) => {
             let mut values_files = vec![chart.dir.join("values.yaml")];
@@ -462,6 +475,14 @@ fn render_chart(
     }
 }
 
+/// Why a chart or overlay holding a link out of the repository is not rendered.
+fn link_refusal(link: &Path, tool: &str) -> String {
+    format!(
+        "not rendered: {} is a symbolic link out of the scanned repository (or into .git), which {tool} would follow; its resources were not checked",
+        link.display()
+    )
+}
+
 /// A render that could not start: no directory could be made for it.
 fn not_started(job: &Job<'_>, e: &std::io::Error) -> RenderProblem {
     let message = format!("not rendered: no temporary directory could be made for it ({e})");
@@ -488,6 +509,14 @@ fn build_overlay(
         display,
         tool,
     } = job;
+    if let Some(link) = sandbox.inside.link_out_of(dir) {
+        return Err(problem(
+            ProblemKind::Failed,
+            display,
+            first_key(file),
+            link_refusal(&link, "kustomize"),
+        ));
+    }
     match kustomize::build(tool, dir, sandbox, timeout) {
         Ok(built) => {
             let d = dir_display(
@@ -582,19 +611,21 @@ fn renders_of(dir: &Path, opts: &RenderOptions) -> Vec<HelmRender> {
 }
 
 /// The files a Kustomize build read, from its origin annotations.
-fn consumed_files(r: &Rendered, base: &Path, out: &mut HashSet<PathBuf>) {
+fn consumed_files(r: &Rendered, base: &Path, inside: &Confinement, out: &mut HashSet<PathBuf>) {
     let loaded = load::load_text(&r.text);
     let origins: Vec<kustomize::ResourceOrigin> = loaded
         .docs
         .iter()
         .filter_map(|doc| Some(kustomize::origin_of(doc, doc.root?, base)))
         .collect();
-    let mut files = kustomize::files_read(origins.iter());
+    let mut files = kustomize::files_read(origins.iter(), inside);
     if let Some((k, _)) = &r.kustomization {
         files.push(k.clone());
     }
     for f in files {
-        if let Ok(c) = f.canonicalize() {
+        if let Ok(c) = f.canonicalize()
+            && inside.contains(&c)
+        {
             out.insert(c);
         }
     }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::TempDir;
+use crate::discover::confine::Confinement;
 
 /// Variables of keelhaul's own environment that a render process keeps. Everything else (a
 /// `GITHUB_TOKEN`, `ACTIONS_*`, `AZURE_*`, `ARM_*`, `AWS_*`, `GOOGLE_*`, `KUBECONFIG`, a
@@ -50,11 +51,13 @@ pub struct Sandbox {
     env: Vec<(OsString, OsString)>,
     /// Remote bases may be fetched (`--allow-remote-bases`).
     pub allow_network: bool,
+    /// Where the charts and overlays rendered may lead a tool (the scanned repository).
+    pub inside: Confinement,
 }
 
 impl Sandbox {
     /// A fresh sandbox. Err: its directory could not be made (then nothing is rendered).
-    pub fn new(allow_network: bool) -> std::io::Result<Sandbox> {
+    pub fn new(allow_network: bool, inside: Confinement) -> std::io::Result<Sandbox> {
         let dir = TempDir::new()?;
         let at = |p: &str| dir.path().join(p);
         for d in [
@@ -124,6 +127,7 @@ impl Sandbox {
             dir,
             env,
             allow_network,
+            inside,
         })
     }
 

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Place, Seg, follow_from};
+use crate::discover::confine::Confinement;
 use crate::finding::RuleMeta;
 use crate::load::render::kustomize::{Patch, ResourceOrigin, patches_of};
 use crate::load::{self, Document, Loaded};
@@ -31,14 +32,23 @@ pub struct Mapped {
 /// a problem the resource's own file has from one an overlay made.
 pub type Judge<'a> = &'a dyn Fn(&Document, &'static RuleMeta) -> Vec<Span>;
 
-/// Source files read once per render.
-#[derive(Default)]
+/// Source files read once per render (only where the scan may read: the paths come from the
+/// rendered output's annotations).
 pub struct Sources {
     files: HashMap<PathBuf, Option<(String, Loaded)>>,
     patches: HashMap<PathBuf, Vec<(Patch, Loaded)>>,
+    inside: Confinement,
 }
 
 impl Sources {
+    pub fn new(inside: Confinement) -> Sources {
+        Sources {
+            files: HashMap::new(),
+            patches: HashMap::new(),
+            inside,
+        }
+    }
+
     fn file(&mut self, p: &Path) -> Option<&Loaded> {
         self.load_file(p);
         self.loaded(p)
@@ -46,7 +56,7 @@ impl Sources {
 
     fn load_file(&mut self, p: &Path) {
         self.files.entry(p.to_path_buf()).or_insert_with(|| {
-            let t = std::fs::read_to_string(p).ok()?;
+            let t = self.inside.read_to_string(p)?;
             let l = load::load_text(&t);
             Some((t, l))
         });
@@ -73,7 +83,7 @@ impl Sources {
         self.patches
             .entry(kustomization.to_path_buf())
             .or_insert_with(|| {
-                patches_of(kustomization)
+                patches_of(kustomization, &self.inside)
                     .into_iter()
                     .map(|p| {
                         let l = load::load_text(&p.text);
