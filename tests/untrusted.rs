@@ -569,3 +569,135 @@ fn a_chart_with_a_link_out_of_the_repository_is_not_rendered() {
     assert_eq!(kh010[0]["file"], "./web/Chart.yaml");
     assert_eq!(kh010[0]["start"]["line"], 2);
 }
+
+// ---------------------------------------------------------------------------------------
+// A change is judged by the settings it is merged into
+// ---------------------------------------------------------------------------------------
+
+/// A committed repository with a configuration that turns nothing off.
+fn repo_with_config() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, ".keelhaul.yaml", "failOn: error\n");
+    write(
+        r,
+        "k8s/ok.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    );
+    git(r, &["init", "-q"]);
+    git(r, &["add", "-A"]);
+    git(r, &["commit", "-qm", "base"]);
+    dir
+}
+
+#[test]
+fn a_pull_request_cannot_loosen_the_settings_that_judge_it() {
+    for (name, loosened) in [
+        (
+            "turns the rule off",
+            "failOn: error\nrules:\n  KH101: off\n",
+        ),
+        (
+            "lowers its severity",
+            "failOn: error\nrules:\n  privileged: note\n",
+        ),
+        ("fails on nothing", "failOn: never\n"),
+    ] {
+        let repo = repo_with_config();
+        let r = repo.path();
+        write(r, ".keelhaul.yaml", loosened);
+        write(r, "k8s/pod.yaml", PRIVILEGED_POD);
+        let out = keelhaul_in(r)
+            .args([
+                "scan",
+                ".",
+                "--diff",
+                "HEAD",
+                "--no-render",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        let report = common::json_of(&out);
+        let kh101 = of_rule(&report, "KH101");
+        assert_eq!(kh101.len(), 1, "{name}: {report:#}");
+        assert_eq!(kh101[0]["severity"], "error");
+        assert_eq!(kh101[0]["start"]["line"], 10);
+        let notices = report["notices"].to_string();
+        assert!(
+            notices.contains("read as it is at HEAD"),
+            "{name}: {notices}"
+        );
+    }
+    // A configuration the change adds is not used to judge it either.
+    let repo = repo_with_config();
+    let r = repo.path();
+    std::fs::remove_file(r.join(".keelhaul.yaml")).unwrap();
+    git(r, &["commit", "-qam", "no configuration"]);
+    write(r, ".keelhaul.yaml", "failOn: never\n");
+    write(r, "k8s/pod.yaml", PRIVILEGED_POD);
+    let out = keelhaul_in(r)
+        .args(["scan", ".", "--diff", "HEAD", "--no-render"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not used: it is not in HEAD"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_pull_request_cannot_record_its_own_findings_in_the_baseline() {
+    let repo = repo_with_config();
+    let r = repo.path();
+    let ok = keelhaul_in(r)
+        .args([
+            "scan",
+            ".",
+            "--no-render",
+            "--write-baseline",
+            ".keelhaul-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    git(r, &["add", "-A"]);
+    git(r, &["commit", "-qm", "baseline"]);
+    // The change adds a privileged pod and writes its findings into the baseline.
+    write(r, "k8s/pod.yaml", PRIVILEGED_POD);
+    let ok = keelhaul_in(r)
+        .args([
+            "scan",
+            ".",
+            "--no-render",
+            "--write-baseline",
+            ".keelhaul-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let out = keelhaul_in(r)
+        .args(["scan", ".", "--no-render", "--format", "json"])
+        .args(["--diff", "HEAD", "--baseline", ".keelhaul-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = common::json_of(&out);
+    assert_eq!(of_rule(&report, "KH101").len(), 1, "{report:#}");
+    // Without --diff the baseline in the tree is the one read (a local run).
+    let out = keelhaul_in(r)
+        .args([
+            "scan",
+            ".",
+            "--no-render",
+            "--baseline",
+            ".keelhaul-baseline.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

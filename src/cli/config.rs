@@ -111,8 +111,13 @@ pub fn find(paths: &[PathBuf]) -> Option<PathBuf> {
 pub fn load_file(path: &Path) -> Result<Config, String> {
     let bytes = std::fs::read(path)
         .map_err(|e| format!("cannot read the configuration file {}: {e}", path.display()))?;
+    load_bytes(path, &bytes)
+}
+
+/// The configuration file at `path` whose content is `bytes` (read from disk, or from git).
+pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Config, String> {
     let name = path.display().to_string();
-    let text = load::decode(&bytes).map_err(|e| match e {
+    let text = load::decode(bytes).map_err(|e| match e {
         load::TextProblem::Binary => format!("{name}: the configuration file is binary"),
         load::TextProblem::InvalidUtf8 { line, col } => {
             format!("{name}:{line}:{}: not UTF-8", col + 1)

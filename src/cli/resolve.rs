@@ -62,11 +62,13 @@ pub struct Output {
 
 /// Resolves the flags of `keelhaul scan` and the configuration they lead to.
 pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
-    let (mut config, found) = load_config(&args)?;
-    let notices = match found {
-        Some(file) if !args.trust_config => super::trust::restrain(&mut config, &file),
-        _ => Vec::new(),
-    };
+    let (mut config, found, said) = load_config(&args)?;
+    let mut notices: Vec<_> = said.into_iter().collect();
+    if let Some(file) = found
+        && !args.trust_config
+    {
+        notices.extend(super::trust::restrain(&mut config, &file));
+    }
     merge_lists(&mut args, &config);
     let (rules, mut severities) = rule_selection(&mut args, &config)?;
     if args.require_render || config.require_render {
@@ -90,12 +92,18 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
             .collect(),
         severities,
         // Read before scanning: a bad baseline or ref is a usage error, found at once.
-        baseline: args
-            .baseline
-            .as_deref()
-            .map(crate::filter::baseline::read)
-            .transpose()
-            .map_err(Error::Usage)?,
+        baseline: match (args.baseline.as_deref(), args.diff.as_deref()) {
+            (Some(file), Some(reference)) => {
+                let (b, said) = super::trust::baseline_at(reference, file)?;
+                notices.extend(said);
+                b
+            }
+            (file, None) => file
+                .map(crate::filter::baseline::read)
+                .transpose()
+                .map_err(Error::Usage)?,
+            (None, Some(_)) => None,
+        },
         changed: args
             .diff
             .as_deref()
@@ -152,7 +160,16 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
 
 /// The configuration of a scan: the --config file, else the one found from the scanned
 /// directory upward (with its path: a file of the scanned tree), else none.
-fn load_config(args: &ScanArgs) -> Result<(Config, Option<PathBuf>), Error> {
+fn load_config(
+    args: &ScanArgs,
+) -> Result<
+    (
+        Config,
+        Option<PathBuf>,
+        Option<crate::finding::result::Notice>,
+    ),
+    Error,
+> {
     let path = match &args.config {
         Some(p) if !p.is_file() => {
             let what = match std::fs::metadata(p) {
@@ -173,11 +190,19 @@ fn load_config(args: &ScanArgs) -> Result<(Config, Option<PathBuf>), Error> {
                 .and_then(|d| std::fs::canonicalize(d).ok())
                 .and_then(|d| p.strip_prefix(&d).ok().map(PathBuf::from))
                 .unwrap_or(p),
-            None => return Ok((Config::default(), None)),
+            None => return Ok((Config::default(), None, None)),
         },
     };
+    if args.config.is_none()
+        && !args.trust_config
+        && let Some(reference) = &args.diff
+    {
+        // A change is judged by the settings it is merged into, not by its own.
+        let (cfg, notice) = super::trust::config_at(reference, &path)?;
+        return Ok((cfg, Some(path), notice));
+    }
     let cfg = config::load_file(&path).map_err(Error::Config)?;
-    Ok((cfg, args.config.is_none().then_some(path)))
+    Ok((cfg, args.config.is_none().then_some(path), None))
 }
 
 /// The file's lists come first; the command line's are added to them. The default

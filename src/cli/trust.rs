@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Error;
 use super::config::{Config, Guarded};
 use crate::finding::result::Notice;
 use crate::load::render::{DEFAULT_TIMEOUT, normalize};
@@ -65,6 +66,84 @@ pub fn restrain(cfg: &mut Config, file: &Path) -> Vec<Notice> {
     }
     confine_paths(cfg, file, &mut say);
     notices
+}
+
+/// The configuration found at `file`, as it was at `reference` (`--diff`): a pull request's
+/// change to its own settings takes effect once it is merged, not in the run that judges
+/// it. With a notice when the file in the tree differs. None at `reference`: the defaults.
+pub fn config_at(reference: &str, file: &Path) -> Result<(Config, Option<Notice>), Error> {
+    let then = crate::filter::changed_lines::file_at(reference, file).map_err(Error::Usage)?;
+    let now = std::fs::read(file).ok();
+    let notice = |message: String| Notice {
+        file: file.display().to_string(),
+        line: None,
+        message,
+        verbose: false,
+    };
+    match then {
+        Some(text) => {
+            let cfg = super::config::load_bytes(file, text.as_bytes()).map_err(|e| {
+                Error::Config(format!("{e} (the configuration as it is at {reference})"))
+            })?;
+            let changed = now.as_deref() != Some(text.as_bytes());
+            let said = changed.then(|| {
+                notice(format!(
+                    "read as it is at {reference}: with --diff, the changes to this file are not used to judge the change that makes them (they apply once merged)"
+                ))
+            });
+            Ok((cfg, said))
+        }
+        None => Ok((
+            Config::default(),
+            Some(notice(format!(
+                "not used: it is not in {reference}, and with --diff the change that adds it is judged by the default settings"
+            ))),
+        )),
+    }
+}
+
+/// The baseline `file` as it was at `reference` (`--diff`), when it is a file of the
+/// repository: a pull request cannot record its own findings as known. A baseline kept
+/// outside the repository is the caller's and read as it is.
+pub fn baseline_at(
+    reference: &str,
+    file: &Path,
+) -> Result<(Option<crate::filter::baseline::Baseline>, Option<Notice>), Error> {
+    use crate::filter::baseline;
+    let then = match crate::filter::changed_lines::file_at(reference, file) {
+        Ok(t) => t,
+        // Not in the repository (or no repository: --diff says so itself).
+        Err(_) => return Ok((Some(baseline::read(file).map_err(Error::Usage)?), None)),
+    };
+    let notice = |message: String| Notice {
+        file: file.display().to_string(),
+        line: None,
+        message,
+        verbose: false,
+    };
+    match then {
+        Some(text) => {
+            let b = baseline::parse(&text).map_err(|e| {
+                Error::Usage(format!(
+                    "the baseline {} (as it is at {reference}) {e}",
+                    file.display()
+                ))
+            })?;
+            let changed = std::fs::read(file).ok().as_deref() != Some(text.as_bytes());
+            let said = changed.then(|| {
+                notice(format!(
+                    "read as it is at {reference}: with --diff, findings the change itself adds to the baseline are still reported"
+                ))
+            });
+            Ok((Some(b), said))
+        }
+        None => Ok((
+            None,
+            Some(notice(format!(
+                "not used: it is not in {reference}, and with --diff a baseline added by the change does not hide that change's findings"
+            ))),
+        )),
+    }
 }
 
 /// Values files and chart directories the file names outside its own directory are

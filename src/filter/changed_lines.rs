@@ -99,6 +99,34 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     }
 }
 
+/// The text `file` had at `reference` in its repository; None when it did not exist there.
+/// Err: git failed (no repository, an unknown ref), in one line.
+pub fn file_at(reference: &str, file: &Path) -> Result<Option<String>, String> {
+    if reference.is_empty() || reference.starts_with('-') {
+        return Err(format!("--diff: not a git ref: {reference:?}"));
+    }
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let commit = format!("{reference}^{{commit}}");
+    git(dir, &["rev-parse", "--verify", "--quiet", &commit])
+        .map_err(|_| unknown_ref(dir, reference))?;
+    // `./name`: relative to the directory git runs in, wherever the repository's root is.
+    let spec = format!("{reference}:./{name}");
+    let listed = git(dir, &["ls-tree", "--name-only", reference, "--", &name])
+        .map_err(|e| format!("--diff: {e}"))?;
+    if listed.is_empty() {
+        return Ok(None);
+    }
+    let text = git(dir, &["show", &spec]).map_err(|e| format!("--diff: {e}"))?;
+    Ok(Some(String::from_utf8_lossy(&text).into_owned()))
+}
+
 /// The lines added or changed since `reference`, for the repository the current directory
 /// is in.
 pub fn changed_since(reference: &str) -> Result<ChangedLines, String> {
@@ -131,6 +159,7 @@ pub fn changed_since_in(dir: &Path, reference: &str) -> Result<ChangedLines, Str
             "--unified=0",
             "--no-color",
             "--no-ext-diff",
+            "--no-textconv",
             "--src-prefix=a/",
             "--dst-prefix=b/",
             reference,
