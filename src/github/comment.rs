@@ -129,7 +129,8 @@ pub fn headline(f: &Finding) -> String {
 }
 
 /// The lines `first..=last` of `text` as they read once the fix's edits are made, when the
-/// edits all lie on those lines and all apply. This is what a suggestion for a comment on
+/// edits all lie on those lines and all apply, and no secret value (`report::mask`) is on them:
+/// a suggestion cannot be masked, so there is none. This is what a suggestion for a comment on
 /// exactly those lines must contain.
 pub fn suggested_lines(text: &str, edits: &[Edit], first: u32, last: u32) -> Option<String> {
     if edits.is_empty()
@@ -160,6 +161,13 @@ pub fn suggested_lines(text: &str, edits: &[Edit], first: u32, last: u32) -> Opt
         .take((new_last - i64::from(first) + 1) as usize)
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
+    let shown = u64::from(first)..=new_last as u64;
+    if crate::report::mask::masks(&applied.text, &[])
+        .iter()
+        .any(|m| shown.contains(&u64::from(m.start.line)))
+    {
+        return None;
+    }
     Some(lines.join("\n"))
 }
 

@@ -1,6 +1,6 @@
 //! Kubernetes and AKS semantics, read from loaded documents: versions, typed views of pod
 //! specs, Pod Security Standards, API lifecycle, NetworkPolicy (with CIDRs and label
-//! selectors), where a Secret's values are,
+//! selectors), which resources are Secrets and where,
 //! the AKS cluster model and the AKS release calendar. Rules read these; nothing here words a
 //! finding.
 

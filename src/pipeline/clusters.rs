@@ -101,7 +101,11 @@ pub(super) fn check_clusters(
         return;
     }
     if cx.opts.excerpts {
-        attach_excerpts(text, &[], &mut found);
+        attach_excerpts(
+            text,
+            &mask::masks(text, &secret::lines_in(text)),
+            &mut found,
+        );
     }
     if cx.opts.fingerprints {
         attach_line_hashes(text, &mut found);

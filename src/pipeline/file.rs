@@ -219,9 +219,9 @@ pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mu
         }
     }
     let trees = opts.fingerprints.then(|| docs.clone());
-    let masks = check_documents(&file, text, docs, cx, out);
+    let secrets = check_documents(&file, text, docs, cx, out);
     if opts.excerpts && !out.findings.is_empty() {
-        attach_excerpts(text, &masks, &mut out.findings);
+        attach_excerpts(text, &mask::masks(text, &secrets), &mut out.findings);
     }
     if opts.fingerprints && !out.findings.is_empty() {
         attach_line_hashes(text, &mut out.findings);
@@ -300,16 +300,16 @@ fn is_helm_template(display: &str, text: &str, roots: &[std::path::PathBuf]) -> 
 }
 
 /// Checks each document of a text: an ARM template's clusters, or the Kubernetes objects it
-/// holds (indexed for the cross-resource rules). Returns the spans of its Secrets' values.
+/// holds (indexed for the cross-resource rules). Returns the lines of its Secrets.
 fn check_documents(
     file: &Arc<str>,
     text: &str,
     docs: Vec<Arc<Document>>,
     cx: &RunContext<'_>,
     out: &mut FileOutcome,
-) -> Vec<Span> {
+) -> Vec<(u32, u32)> {
     let opts = cx.opts;
-    let mut masks: Vec<Span> = Vec::new();
+    let mut secrets = Vec::new();
     let wanted: Vec<&str> = opts
         .rules
         .iter()
@@ -345,7 +345,7 @@ fn check_documents(
         for r in &resources {
             out.stats.resources += 1;
             if r.kind == "Secret" {
-                secret::value_spans(&doc, r.node, &mut masks);
+                secrets.push(secret::lines_of(&doc, r.node));
             }
             check::check_resource(&opts.rules, cx.settings, file, r, &mut out.findings);
             if !wanted.is_empty() {
@@ -353,7 +353,7 @@ fn check_documents(
             }
         }
     }
-    masks
+    secrets
 }
 
 /// Whether a file is a Kustomize kustomization file, by its name.

@@ -28,6 +28,7 @@ use crate::k8s::{pss, secret};
 use crate::load::render::phase::{Phase, ProblemKind, RenderProblem, Rendered};
 use crate::load::{self, Document, LoadProblem, TextProblem};
 use crate::report::excerpt::{attach_excerpts, attach_line_hashes};
+use crate::report::mask;
 use crate::rules::input::*;
 use crate::span::{Pos, Span};
 
@@ -477,8 +478,8 @@ struct RunContext<'a> {
 }
 
 /// Snippets and fingerprints for findings made once the files were closed (the
-/// cross-resource rules'): each file is read again, and its Secrets found again so their
-/// values stay masked.
+/// cross-resource rules', the suppressions', those mapped back to a template or a base):
+/// each file is read again, and its secret values found again so that they stay masked.
 fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opts: &ScanOptions) {
     findings.sort_by(|a, b| a.file.cmp(&b.file));
     for group in findings.chunk_by_mut(|a, b| a.file == b.file) {
@@ -505,6 +506,6 @@ fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opt
         if !opts.excerpts {
             continue;
         }
-        attach_excerpts(text, &secret::value_spans_in(text), group);
+        attach_excerpts(text, &mask::masks(text, &secret::lines_in(text)), group);
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::finding::fix::{Edit, Fix};
 use crate::finding::result::ScanResult;
+use crate::report::mask;
 use crate::span::Pos;
 
 /// Byte offset of `p` in `text` (`line_starts` from [`line_starts`]).
@@ -88,10 +89,15 @@ pub fn apply(text: &str, edits: &[&Edit]) -> Applied {
     Applied { text: out, done }
 }
 
-/// A unified diff of `old` → `new` for `name`, three lines of context.
+/// A unified diff of `old` → `new` for `name`, three lines of context. Lines are compared as
+/// they are and shown with their secret values masked (`mask`): a Secret's lines next to a fix
+/// are context, and masking keeps every line where it is.
 pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
+    let (old_shown, new_shown) = (mask::masked(old), mask::masked(new));
+    let a_shown: Vec<&str> = old_shown.split_inclusive('\n').collect();
+    let b_shown: Vec<&str> = new_shown.split_inclusive('\n').collect();
     let mut out = format!("--- a/{name}\n+++ b/{name}\n");
     // Changes are runs of lines; the common prefix and suffix frame them. Fixes replace text
     // within lines, so both sides usually have the same lines and each changed line is a run
@@ -149,18 +155,18 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
         };
         let mut i = ctx_start;
         for r in &runs[k..=end] {
-            for l in &a[i..r.0] {
+            for l in &a_shown[i..r.0] {
                 line(' ', l);
             }
-            for l in &a[r.0..r.1] {
+            for l in &a_shown[r.0..r.1] {
                 line('-', l);
             }
-            for l in &b[r.2..r.3] {
+            for l in &b_shown[r.2..r.3] {
                 line('+', l);
             }
             i = r.1;
         }
-        for l in &a[i..ctx_end] {
+        for l in &a_shown[i..ctx_end] {
             line(' ', l);
         }
         k = end + 1;

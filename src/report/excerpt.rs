@@ -1,7 +1,7 @@
-//! Excerpts: taking a finding's source lines for its snippet, with the values of Secrets
-//! masked, and GitHub's fingerprint of the line it starts on. Both are done while the file's
-//! text is in memory (during the scan, or when a file is read again for findings made after
-//! it was closed), so the sinks never read a file.
+//! Excerpts: taking a finding's source lines for its snippet, with secret values masked (the
+//! spans `mask::masks` finds), and GitHub's fingerprint of the line it starts on. Both
+//! are done while the file's text is in memory (during the scan, or when a file is read again
+//! for findings made after it was closed), so the sinks never read a file.
 //!
 //! A very long line (a one-line JSON list of a thousand pods) is not copied whole into each
 //! finding's excerpt: only a window around the places the finding marks on it is kept, wider
@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use crate::finding::fingerprint::LineHashes;
 use crate::finding::{Excerpt, Finding};
+use crate::report::mask;
 use crate::span::{Pos, Span};
 
 /// How many lines of source a finding's snippet shows at most.
@@ -213,16 +214,7 @@ fn mask_line(l: &str, line: u32, m: &Span, left: usize) -> String {
     } else {
         usize::MAX
     };
-    l.chars()
-        .enumerate()
-        .map(|(i, c)| {
-            if i >= from && i < to && !c.is_whitespace() {
-                '*'
-            } else {
-                c
-            }
-        })
-        .collect()
+    mask::mask_columns(l, from, to)
 }
 
 /// GitHub's fingerprint of the line each finding starts on.

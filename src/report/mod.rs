@@ -9,6 +9,7 @@ pub mod concise;
 pub mod excerpt;
 pub mod gitlab;
 pub mod junit;
+pub mod mask;
 pub mod overview;
 pub mod sarif;
 pub mod workflow_commands;
