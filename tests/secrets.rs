@@ -303,6 +303,62 @@ fn repo(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     dir
 }
 
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| {
+        std::env::split_paths(&p).any(|d| {
+            let f = d.join(name);
+            std::fs::metadata(&f).is_ok_and(|m| m.is_file())
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// a. The message of a failed Kustomize build
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_failed_secret_generator_keeps_its_values_out_of_the_message() {
+    if !on_path("kustomize") && !on_path("kubectl") {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("kubectl (or kustomize) is needed for this test, and CI=true");
+        }
+        eprintln!("SKIPPED: this test needs kustomize or kubectl on PATH");
+        return;
+    }
+    let dir = repo(&[
+        // A literal without `=` fails the build; the tool's message lists every literal.
+        (
+            "literals/kustomization.yaml",
+            b"secretGenerator:\n- name: db\n  literals:\n  - PASSWORD=Lit3ral-Passw0rd-Value\n  - Lit3ral-Without-Equals-Sign\n",
+        ),
+        // A base's env file with a line that is not UTF-8: the tool prints the line, as text
+        // and as bytes.
+        (
+            "base/kustomization.yaml",
+            b"secretGenerator:\n- name: db\n  envs:\n  - db.env\n",
+        ),
+        ("base/db.env", b"USER=admin\nPASSWORD=\xffEnvF1le-Passw0rd-Value\n"),
+        ("overlay/kustomization.yaml", b"resources:\n- ../base\n"),
+    ]);
+    let w = scan_everything(dir.path(), &["literals", "base", "overlay"]);
+    w.assert_nowhere(&[
+        "Lit3ral-Passw0rd-Value",
+        "Lit3ral-Without-Equals-Sign",
+        "EnvF1le-Passw0rd-Value",
+        // The env line's bytes, as Go prints a byte slice (`[80 65 83 ...`).
+        "[80 65 83 83 87 79 82 68 61 255 69 110 118",
+    ]);
+    w.assert_finding("KH010", "literals/kustomization.yaml", 1);
+    w.assert_finding("KH010", "overlay/kustomization.yaml", 1);
+    // The message still says what failed, without the value.
+    assert!(
+        w.get("stdout of --format concise")
+            .contains("invalid literal source"),
+        "{}",
+        w.get("stdout of --format concise")
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // b. The snippet of a syntax error in a Secret
 // ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ pub mod helm;
 pub mod kustomize;
 pub mod phase;
 pub mod sandbox;
+mod scrub;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -542,9 +542,10 @@ fn build_overlay(
             display,
             first_key(file),
             format!(
-                "`{}` failed, so this overlay was checked file by file only: {}{e}",
+                "`{}` failed, so this overlay was checked file by file only: {}{}",
                 tool.describe(),
-                remote_hint(&e, sandbox)
+                remote_hint(&e, sandbox),
+                super::scrub::kustomize_message(&e, dir)
             ),
         )),
     }
