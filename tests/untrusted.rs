@@ -467,6 +467,17 @@ fn a_source_header_cannot_make_keelhaul_read_outside_the_repository() {
         assert!(!all.contains("OUTSIDE-SECRET"), "{format}:\n{all}");
         assert!(all.contains("KH101"), "{format}:\n{all}");
     }
+    // The finding stays on the file: the header named no template of the chart.
+    let out = keelhaul_in(r)
+        .args(["scan", ".", "--no-render", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    let kh101 = of_rule(&report, "KH101");
+    assert_eq!(kh101.len(), 1, "{report:#}");
+    assert_eq!(kh101[0]["file"], "./rendered/pod.yaml", "{report:#}");
+    assert_eq!(kh101[0]["start"]["line"], 11, "{report:#}");
+    assert_eq!(kh101[0]["related"], serde_json::json!([]), "{report:#}");
 }
 
 #[test]
