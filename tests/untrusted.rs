@@ -168,20 +168,46 @@ fn render_tools_get_no_credentials_no_kubeconfig_and_a_home_of_their_own() {
     let kustomize = script(t, "kustomize", &dump("kustomize"));
     let kubeconfig = t.join("real-kubeconfig");
     std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
-    let mut cmd = keelhaul_in(r);
-    cmd.args(["scan", "."])
-        .arg("--helm-binary")
-        .arg(&helm)
-        .env("KEELHAUL_KUSTOMIZE", &kustomize)
-        .env("KUBECONFIG", &kubeconfig)
-        .env("HOME", t);
-    for (k, v) in CREDENTIALS {
-        cmd.env(k, v);
+    // The programs named by a trusted configuration file, then by the flag and the
+    // environment variable.
+    let config = t.join("keelhaul.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "helm:\n  binary: {}\nkustomize:\n  binary: {}\n",
+            helm.display(),
+            kustomize.display()
+        ),
+    )
+    .unwrap();
+    for by_flags in [false, true] {
+        for f in ["helm.env", "helm.args", "kustomize.env", "kustomize.args"] {
+            let _ = std::fs::remove_file(t.join(f));
+        }
+        let mut cmd = keelhaul_in(r);
+        cmd.args(["scan", "."]);
+        if by_flags {
+            cmd.arg("--helm-binary")
+                .arg(&helm)
+                .env("KEELHAUL_KUSTOMIZE", &kustomize);
+        } else {
+            cmd.arg("--config").arg(&config);
+        }
+        cmd.env("KUBECONFIG", &kubeconfig).env("HOME", t);
+        for (k, v) in CREDENTIALS {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_sandboxed(t, &kubeconfig, &out);
     }
-    let out = cmd.output().unwrap();
+}
+
+/// What the stand-ins in `t` saw: no credential, no kubeconfig, a home of their own, no
+/// network, and Kustomize's restrictions said out loud.
+fn assert_sandboxed(t: &Path, kubeconfig: &Path, out: &std::process::Output) {
     for name in ["helm", "kustomize"] {
         let env = std::fs::read_to_string(t.join(format!("{name}.env")))
-            .unwrap_or_else(|_| panic!("{name} did not run: {}", stderr(&out)));
+            .unwrap_or_else(|_| panic!("{name} did not run: {}", stderr(out)));
         let var = |k: &str| {
             env.lines()
                 .find_map(|l| l.strip_prefix(&format!("{k}=")))
@@ -243,10 +269,19 @@ fn the_time_limit_stops_everything_the_tool_started_and_is_not_given_twice() {
             pid = pid.display()
         ),
     );
+    // Named by a trusted configuration file, which also sets the limit.
+    let config = t.path().join("keelhaul.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "renderTimeout: 1\nkustomize:\n  binary: {}\n",
+            tool.display()
+        ),
+    )
+    .unwrap();
     let out = keelhaul_in(r)
-        .args(["scan", ".", "--format", "json", "--render-timeout", "1"])
-        .arg("--kustomize-binary")
-        .arg(&tool)
+        .args(["scan", ".", "--format", "json", "--config"])
+        .arg(&config)
         .output()
         .unwrap();
     let report = common::json_of(&out);
@@ -282,13 +317,18 @@ fn a_failed_build_is_not_run_a_second_time() {
             calls.display()
         ),
     );
+    let config = t.path().join("keelhaul.yaml");
+    std::fs::write(
+        &config,
+        format!("kustomize:\n  binary: {}\n", tool.display()),
+    )
+    .unwrap();
     let out = keelhaul_in(repo.path())
-        .args(["scan", "."])
-        .arg("--kustomize-binary")
-        .arg(&tool)
+        .args(["scan", ".", "--config"])
+        .arg(&config)
         .output()
         .unwrap();
-    assert!(stderr(&out).contains("KH010") || !out.stdout.is_empty());
+    assert!(stderr(&out).contains("KH010"), "{}", stderr(&out));
     let calls = std::fs::read_to_string(&calls).unwrap();
     assert_eq!(calls.lines().count(), 1, "the failed build ran again");
 }
@@ -559,10 +599,11 @@ fn a_chart_with_a_link_out_of_the_repository_is_not_rendered() {
         "helm",
         &format!("echo call >> '{}'\ncat \"$2/files/key\"\n", calls.display()),
     );
+    let config = t.path().join("keelhaul.yaml");
+    std::fs::write(&config, format!("helm:\n  binary: {}\n", helm.display())).unwrap();
     let out = keelhaul_in(r)
-        .args(["scan", ".", "--format", "json"])
-        .arg("--helm-binary")
-        .arg(&helm)
+        .args(["scan", ".", "--format", "json", "--config"])
+        .arg(&config)
         .output()
         .unwrap();
     assert!(
