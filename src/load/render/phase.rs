@@ -197,7 +197,14 @@ pub fn run(
     let started = std::time::Instant::now();
     let sandbox = match (
         jobs.is_empty(),
-        Sandbox::new(opts.allow_remote_bases, inside.clone()),
+        Sandbox::new(opts.allow_remote_bases, inside.clone()).map(|mut s| {
+            // `helm dependency build` (only a trusted configuration turns it on) downloads
+            // charts from the repositories the caller's helm knows.
+            if opts.helm.dependency_build {
+                s.use_helm_repositories();
+            }
+            s
+        }),
     ) {
         (true, _) => None,
         (false, Ok(s)) => Some(s),

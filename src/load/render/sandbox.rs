@@ -144,6 +144,48 @@ impl Sandbox {
         cmd
     }
 
+    /// Lets helm reach the network and the chart repositories the caller's helm knows
+    /// (`helm repo add`): for `helm dependency build`, which the caller turned on.
+    pub fn use_helm_repositories(&mut self) {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let config = std::env::var_os("HELM_REPOSITORY_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("XDG_CONFIG_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| home.as_ref().map(|h| h.join(".config")))
+                    .map(|c| c.join("helm/repositories.yaml"))
+            });
+        let cache = std::env::var_os("HELM_REPOSITORY_CACHE")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("XDG_CACHE_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| home.as_ref().map(|h| h.join(".cache")))
+                    .map(|c| c.join("helm/repository"))
+            });
+        self.env.retain(|(k, _)| {
+            !NETWORK.iter().any(|n| k == n)
+                && k != "GIT_ALLOW_PROTOCOL"
+                && k != "ALL_PROXY"
+                && k != "all_proxy"
+        });
+        for k in NETWORK {
+            if let Some(v) = std::env::var_os(k) {
+                self.env.push((k.into(), v));
+            }
+        }
+        if let Some(c) = config {
+            self.env
+                .push(("HELM_REPOSITORY_CONFIG".into(), c.into_os_string()));
+        }
+        if let Some(c) = cache {
+            self.env
+                .push(("HELM_REPOSITORY_CACHE".into(), c.into_os_string()));
+        }
+        self.allow_network = true;
+    }
+
     /// The sandbox's own directory (temporary; removed when the sandbox is dropped).
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -184,4 +226,30 @@ pub fn kill_group(child: &std::process::Child) {
 #[cfg(not(unix))]
 pub fn kill_group(child: &std::process::Child) {
     let _ = child;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn var<'a>(s: &'a Sandbox, k: &str) -> Option<&'a OsString> {
+        s.env.iter().find(|(n, _)| n == k).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn no_network_unless_helm_fetches_dependencies_for_the_caller() {
+        let mut s = Sandbox::new(false, Confinement::anywhere()).unwrap();
+        assert_eq!(var(&s, "HTTPS_PROXY").unwrap(), NO_NETWORK_PROXY);
+        assert!(var(&s, "GIT_ALLOW_PROTOCOL").is_some());
+        assert!(var(&s, "HELM_REPOSITORY_CONFIG").is_none());
+        s.use_helm_repositories();
+        assert!(s.allow_network);
+        assert_ne!(
+            var(&s, "HTTPS_PROXY").map(|v| v.as_os_str()),
+            Some(std::ffi::OsStr::new(NO_NETWORK_PROXY))
+        );
+        assert!(var(&s, "GIT_ALLOW_PROTOCOL").is_none());
+        // The sandbox's own home stays; only the repositories file is the caller's.
+        assert!(Path::new(var(&s, "HOME").unwrap()).starts_with(s.path()));
+    }
 }
