@@ -145,7 +145,7 @@ fn corpus_cases(root: &Path) -> (Vec<Case>, usize) {
             });
             continue;
         }
-        for (i, doc) in kube_documents(text).into_iter().enumerate() {
+        for (i, doc) in kube_documents(&text).into_iter().enumerate() {
             cases.push(Case {
                 origin: format!("{rel}#{i}"),
                 text: doc,
@@ -830,7 +830,7 @@ struct OurRead {
 fn our_read(case: &Case) -> OurRead {
     // As a file's bytes are read: a byte order mark that starts them goes.
     let text = load::decode(case.text.as_bytes()).expect("the cases are UTF-8 text");
-    let l = load::load_text(text);
+    let l = load::load_text(&text);
     let refused = l.problems.iter().find_map(|p| match p {
         LoadProblem::Syntax { pos, message } => {
             Some(format!("{}:{}: {message}", pos.line, pos.col))

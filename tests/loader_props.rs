@@ -8,7 +8,7 @@ fn check_everything(bytes: &[u8]) {
     let Ok(text) = load::decode(bytes) else {
         return;
     };
-    let loaded = load::load_text(text);
+    let loaded = load::load_text(&text);
     let file: std::sync::Arc<str> = std::sync::Arc::from("prop.yaml");
     let rules = keelhaul::rules::all();
     let wanted: Vec<&str> = rules

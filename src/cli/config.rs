@@ -119,11 +119,15 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Config, String> {
     let name = path.display().to_string();
     let text = load::decode(bytes).map_err(|e| match e {
         load::TextProblem::Binary => format!("{name}: the configuration file is binary"),
-        load::TextProblem::InvalidUtf8 { line, col } => {
-            format!("{name}:{line}:{}: not UTF-8", col + 1)
+        load::TextProblem::Invalid {
+            encoding,
+            line,
+            col,
+        } => {
+            format!("{name}:{line}:{}: not valid {}", col + 1, encoding.name())
         }
     })?;
-    let mut cfg = parse(text, &name)?;
+    let mut cfg = parse(&text, &name)?;
     // Paths in the file are relative to its directory.
     let dir = path.parent().unwrap_or(Path::new(""));
     let resolve = |p: &mut PathBuf| {

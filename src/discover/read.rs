@@ -1,5 +1,5 @@
-//! Reading an input's bytes: the size limit (`--max-file-size`), and one read buffer per
-//! worker, reused from file to file.
+//! Reading an input's bytes: the size limit (`--max-file-size`), one read buffer per
+//! worker, reused from file to file, and the encoding the bytes' byte order mark declares.
 
 use std::io::Read;
 use std::path::Path;
@@ -39,6 +39,44 @@ pub fn sizes(size: u64, limit: u64) -> (String, String) {
 /// Whether the file at `path` has a size that can be read and is at most `max` bytes.
 pub fn within_limit(path: &Path, max: u64) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.len() <= max)
+}
+
+/// The Unicode encoding a text is read in: UTF-8 unless a byte order mark says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+impl Encoding {
+    /// The encoding of `bytes` by their byte order mark (UTF-8 when there is none), and the
+    /// length of that mark. UTF-32 LE's mark starts with UTF-16 LE's: it is looked for first.
+    pub fn sniff(bytes: &[u8]) -> (Encoding, usize) {
+        const MARKS: [(&[u8], Encoding); 5] = [
+            (b"\xEF\xBB\xBF", Encoding::Utf8),
+            (b"\xFF\xFE\x00\x00", Encoding::Utf32Le),
+            (b"\x00\x00\xFE\xFF", Encoding::Utf32Be),
+            (b"\xFF\xFE", Encoding::Utf16Le),
+            (b"\xFE\xFF", Encoding::Utf16Be),
+        ];
+        MARKS
+            .iter()
+            .find(|(mark, _)| bytes.starts_with(mark))
+            .map_or((Encoding::Utf8, 0), |(mark, e)| (*e, mark.len()))
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf16Le => "UTF-16 (little-endian)",
+            Encoding::Utf16Be => "UTF-16 (big-endian)",
+            Encoding::Utf32Le => "UTF-32 (little-endian)",
+            Encoding::Utf32Be => "UTF-32 (big-endian)",
+        }
+    }
 }
 
 thread_local! {

@@ -522,7 +522,7 @@ pub fn in_kustomize_sources<'a>(
         }
         let found = std::fs::read(&*f.file)
             .ok()
-            .and_then(|b| load::decode(&b).ok().map(str::to_string))
+            .and_then(|b| load::decode(&b).ok().map(std::borrow::Cow::into_owned))
             .filter(|t| t.contains(COMMENT))
             .map(|t| {
                 let loaded = load::load_text(&t);

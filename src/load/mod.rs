@@ -16,6 +16,7 @@ mod strict;
 pub mod tree;
 mod yaml;
 
+pub use crate::discover::read::Encoding;
 use crate::span::{Pos, Span};
 pub use build::ALIAS_EXPANSION_BUDGET;
 pub use kube_json::Unconvertible;
@@ -65,29 +66,91 @@ pub enum Empty {
 /// Why a file's bytes cannot be read as text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TextProblem {
-    /// NUL bytes: a binary file.
+    /// NUL bytes (or a NUL character, once decoded): a binary file.
     Binary,
-    /// Not UTF-8; the position of the first bad byte.
-    InvalidUtf8 { line: u32, col: u32 },
+    /// Not valid in its encoding; the position of the first bad byte (line 1-based, column
+    /// 0-based in characters of what decoded before it).
+    Invalid {
+        encoding: Encoding,
+        line: u32,
+        col: u32,
+    },
 }
 
-/// Turns file bytes into text: refuses binary content and invalid UTF-8, strips a BOM.
-pub fn decode(bytes: &[u8]) -> Result<&str, TextProblem> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.contains(&0) {
+/// Turns file bytes into text: strips a byte order mark, decodes UTF-16 and UTF-32 when one
+/// says so (kubectl reads UTF-16 with a mark too), refuses binary content and invalid text.
+/// UTF-8 is borrowed; positions in a decoded text count its characters, as in UTF-8.
+pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, TextProblem> {
+    let (encoding, mark) = Encoding::sniff(bytes);
+    let bytes = &bytes[mark..];
+    let text: std::borrow::Cow<'_, str> = match encoding {
+        Encoding::Utf8 => {
+            if bytes.contains(&0) {
+                return Err(TextProblem::Binary);
+            }
+            match std::str::from_utf8(bytes) {
+                Ok(t) => t.into(),
+                Err(e) => {
+                    let good = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+                    return Err(invalid_after(encoding, good));
+                }
+            }
+        }
+        Encoding::Utf16Le | Encoding::Utf16Be => decode_utf16(bytes, encoding)?.into(),
+        Encoding::Utf32Le | Encoding::Utf32Be => decode_utf32(bytes, encoding)?.into(),
+    };
+    if encoding != Encoding::Utf8 && text.contains('\0') {
         return Err(TextProblem::Binary);
     }
-    match std::str::from_utf8(bytes) {
-        Ok(t) => Ok(t),
-        Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            let col =
-                std::str::from_utf8(&good[line_start..]).map_or(0, |s| s.chars().count()) as u32;
-            Err(TextProblem::InvalidUtf8 { line, col })
+    Ok(text)
+}
+
+/// The problem of a text that decoded well up to `good`, then did not.
+fn invalid_after(encoding: Encoding, good: &str) -> TextProblem {
+    let line = good.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
+    let line_start = good.rfind('\n').map_or(0, |p| p + 1);
+    let col = good[line_start..].chars().count() as u32;
+    TextProblem::Invalid {
+        encoding,
+        line,
+        col,
+    }
+}
+
+fn decode_utf16(bytes: &[u8], encoding: Encoding) -> Result<String, TextProblem> {
+    let units = bytes.chunks_exact(2).map(|u| match encoding {
+        Encoding::Utf16Le => u16::from_le_bytes([u[0], u[1]]),
+        _ => u16::from_be_bytes([u[0], u[1]]),
+    });
+    let mut out = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => out.push(c),
+            Err(_) => return Err(invalid_after(encoding, &out)),
         }
     }
+    if !bytes.len().is_multiple_of(2) {
+        // Cut in the middle of a unit.
+        return Err(invalid_after(encoding, &out));
+    }
+    Ok(out)
+}
+
+fn decode_utf32(bytes: &[u8], encoding: Encoding) -> Result<String, TextProblem> {
+    let mut out = String::with_capacity(bytes.len() / 4);
+    for u in bytes.chunks(4) {
+        let c = <[u8; 4]>::try_from(u).ok().and_then(|u| {
+            char::from_u32(match encoding {
+                Encoding::Utf32Le => u32::from_le_bytes(u),
+                _ => u32::from_be_bytes(u),
+            })
+        });
+        match c {
+            Some(c) => out.push(c),
+            None => return Err(invalid_after(encoding, &out)),
+        }
+    }
+    Ok(out)
 }
 
 /// Parses a text into documents. A stream that starts with `{` is JSON, as Kubernetes'
@@ -487,12 +550,60 @@ n: {<<: [*c, *b]}
     #[test]
     fn bom_crlf_and_invalid_utf8() {
         let t = decode(b"\xEF\xBB\xBFa: 1\r\nb: 2\r\n").unwrap();
-        let l = load_text(t);
+        let l = load_text(&t);
         assert_eq!(key_line(&l.docs[0], &["b"]), 2);
         assert_eq!(
             decode(b"a: 1\nb: \xff\n"),
-            Err(TextProblem::InvalidUtf8 { line: 2, col: 3 })
+            Err(TextProblem::Invalid {
+                encoding: Encoding::Utf8,
+                line: 2,
+                col: 3
+            })
         );
         assert_eq!(decode(b"a\0b"), Err(TextProblem::Binary));
+    }
+
+    #[test]
+    fn utf16_and_utf32_with_a_byte_order_mark() {
+        let text = "a: é🚀\r\nb: 2\n";
+        let le16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be16: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        let le32: Vec<u8> = [0xFF, 0xFE, 0, 0]
+            .into_iter()
+            .chain(text.chars().flat_map(|c| (c as u32).to_le_bytes()))
+            .collect();
+        let be32: Vec<u8> = [0, 0, 0xFE, 0xFF]
+            .into_iter()
+            .chain(text.chars().flat_map(|c| (c as u32).to_be_bytes()))
+            .collect();
+        for bytes in [&le16, &be16, &le32, &be32] {
+            assert_eq!(decode(bytes).as_deref(), Ok(text));
+        }
+        // A lone surrogate, half a unit, a value beyond Unicode, a NUL character.
+        let bad = |e, line, col| {
+            Err(TextProblem::Invalid {
+                encoding: e,
+                line,
+                col,
+            })
+        };
+        let mut lone = le16.clone();
+        lone.extend([0x00, 0xDC]);
+        assert_eq!(decode(&lone), bad(Encoding::Utf16Le, 3, 0));
+        assert_eq!(
+            decode(&be16[..be16.len() - 1]),
+            bad(Encoding::Utf16Be, 2, 4)
+        );
+        let mut beyond = be32.clone();
+        beyond.extend([0, 0x11, 0, 0]);
+        assert_eq!(decode(&beyond), bad(Encoding::Utf32Be, 3, 0));
+        assert_eq!(decode(b"\xFF\xFEa\0\0\0"), Err(TextProblem::Binary));
+        assert_eq!(Encoding::sniff(b"\xFF\xFE\0\0a"), (Encoding::Utf32Le, 4));
     }
 }

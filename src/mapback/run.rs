@@ -638,7 +638,7 @@ fn text_of<'a>(
         None => {
             let owned = std::fs::read(file)
                 .ok()
-                .and_then(|b| load::decode(&b).ok().map(str::to_string))?;
+                .and_then(|b| load::decode(&b).ok().map(Cow::into_owned))?;
             Some((Cow::Owned(owned), None))
         }
     }

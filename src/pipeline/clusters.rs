@@ -27,23 +27,39 @@ pub(super) fn scan_script(path: &Path, display: &str, cx: &RunContext<'_>) -> Fi
         "tf" => b"azurerm_kubernetes_cluster",
         _ => b"az aks",
     };
+    let names_a_cluster = |bytes: &[u8]| {
+        memchr::memmem::find(bytes, marker).is_some()
+            || (ext == "bicep" && memchr::memmem::find(bytes, b"ontainerservice/").is_some())
+    };
     read::with_file_bytes(path, |r| {
-        if let Ok(bytes) = r
-            && (memchr::memmem::find(bytes, marker).is_some()
-                || (ext == "bicep" && memchr::memmem::find(bytes, b"ontainerservice/").is_some()))
-        {
-            out.stats.files = 1;
-            match load::decode(bytes) {
-                Ok(text) if ext == "bicep" || ext == "tf" => {
-                    scan_iac(display, text, &ext, cx, &mut out);
-                }
-                Ok(text) => scan_commands(path, display, text, cx, &mut out),
-                Err(_) => out.findings.push(file_finding(
-                    &UNREADABLE_FILE,
-                    display,
-                    FILE_START,
-                    "this script names `az aks` but is not UTF-8 text: its commands were not checked".into(),
-                )),
+        let Ok(bytes) = r else { return };
+        // UTF-16 and UTF-32 (PowerShell's own encodings) are decoded before the search.
+        let wide = Encoding::sniff(bytes).0 != Encoding::Utf8;
+        if !wide && !names_a_cluster(bytes) {
+            return;
+        }
+        match load::decode(bytes) {
+            Ok(text) if !names_a_cluster(text.as_bytes()) => {}
+            Ok(text) if ext == "bicep" || ext == "tf" => {
+                out.stats.files = 1;
+                scan_iac(display, &text, &ext, cx, &mut out);
+            }
+            Ok(text) => {
+                out.stats.files = 1;
+                scan_commands(path, display, &text, cx, &mut out);
+            }
+            Err(_) => {
+                out.stats.files = 1;
+                let message = if wide {
+                    format!(
+                        "this file is not valid {}, as its byte order mark says it is: the AKS clusters it may define were not checked",
+                        Encoding::sniff(bytes).0.name()
+                    )
+                } else {
+                    "this script names `az aks` but is not UTF-8 text: its commands were not checked".into()
+                };
+                out.findings
+                    .push(file_finding(&UNREADABLE_FILE, display, FILE_START, message));
             }
         }
     });

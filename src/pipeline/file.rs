@@ -18,8 +18,10 @@ pub(super) fn namespace_policies(
             let mut out = Vec::new();
             let mut find = |bytes: &[u8]| {
                 // Most files name no Namespace at all: a byte search settles them before any
-                // decoding.
-                if memchr::memmem::find(bytes, b"Namespace").is_none() {
+                // decoding (of UTF-8; UTF-16 and UTF-32 are decoded first).
+                if Encoding::sniff(bytes).0 == Encoding::Utf8
+                    && memchr::memmem::find(bytes, b"Namespace").is_none()
+                {
                     return;
                 }
                 let Ok(text) = load::decode(bytes) else {
@@ -29,7 +31,7 @@ pub(super) fn namespace_policies(
                     Work::Input(i) => i.display(),
                     Work::Rendered(r) => r.display.as_str(),
                 });
-                namespaces_in(text, &file, opts, &mut out);
+                namespaces_in(&text, &file, opts, &mut out);
             };
             match input {
                 Work::Rendered(r) => find(r.text.as_bytes()),
@@ -168,22 +170,47 @@ fn scan_file(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
 fn scan_bytes(display: &str, bytes: &[u8], cx: &RunContext<'_>) -> FileOutcome {
     let mut out = FileOutcome::default();
     match load::decode(bytes) {
-        Ok(text) => scan_text(display, text, cx, &mut out),
-        Err(TextProblem::Binary) => out.findings.push(file_finding(
+        Ok(text) => scan_text(display, &text, cx, &mut out),
+        Err(problem) => out.findings.push(text_problem_finding(display, problem)),
+    }
+    out
+}
+
+/// The finding on bytes that are no text keelhaul can read: the file is not checked, and the
+/// gate must not pass it (both rules are errors by default).
+fn text_problem_finding(display: &str, problem: TextProblem) -> Finding {
+    match problem {
+        TextProblem::Binary => file_finding(
             &SKIPPED_FILE,
             display,
             FILE_START,
-            "not scanned: the file is binary (it contains NUL bytes)".into(),
-        )),
-        Err(TextProblem::InvalidUtf8 { line, col }) => out.findings.push(file_finding(
+            "not scanned: the file is binary (it contains NUL bytes; so does UTF-16 text without a byte order mark)".into(),
+        ),
+        TextProblem::Invalid {
+            encoding: Encoding::Utf8,
+            line,
+            col,
+        } => file_finding(
             &UNREADABLE_FILE,
             display,
             Pos { line, col },
             "the file is not valid UTF-8 (Kubernetes manifests must be UTF-8); save it as UTF-8"
                 .into(),
-        )),
+        ),
+        TextProblem::Invalid {
+            encoding,
+            line,
+            col,
+        } => file_finding(
+            &UNREADABLE_FILE,
+            display,
+            Pos { line, col },
+            format!(
+                "not scanned: the file is not valid {}, as its byte order mark says it is; save it as UTF-8",
+                encoding.name()
+            ),
+        ),
     }
-    out
 }
 
 /// Loads, indexes and checks one text (a file's, standard input's or a render's), and gives

@@ -26,7 +26,7 @@ use crate::finding::{Finding, RuleMeta};
 use crate::index::{self, Index, NotAnObject};
 use crate::k8s::{pss, secret};
 use crate::load::render::phase::{Phase, ProblemKind, RenderProblem, Rendered};
-use crate::load::{self, Document, LoadProblem, TextProblem};
+use crate::load::{self, Document, Encoding, LoadProblem, TextProblem};
 use crate::report::excerpt::{attach_excerpts, attach_line_hashes};
 use crate::report::mask;
 use crate::rules::input::*;
@@ -128,10 +128,10 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             if file == "<stdin>" {
                 return stdin_bytes
                     .and_then(|b| load::decode(b).ok())
-                    .map(str::to_string);
+                    .map(std::borrow::Cow::into_owned);
             }
             let bytes = std::fs::read(file).ok()?;
-            load::decode(&bytes).ok().map(str::to_string)
+            load::decode(&bytes).ok().map(std::borrow::Cow::into_owned)
         };
         attach_related(&mut result.findings, &mut text_of);
     }
@@ -319,11 +319,8 @@ fn check_across(
     result.notices.extend(conflicts::service_accounts(ix));
     let mut cross = check::check_index(&opts.rules, &opts.settings, ix);
     if (opts.excerpts || opts.fingerprints) && !cross.is_empty() {
-        source_after_the_fact(
-            &mut cross,
-            stdin_bytes.and_then(|b| load::decode(b).ok()),
-            opts,
-        );
+        let stdin_text = stdin_bytes.and_then(|b| load::decode(b).ok());
+        source_after_the_fact(&mut cross, stdin_text.as_deref(), opts);
     }
     result.findings.extend(cross);
 }
@@ -437,11 +434,8 @@ fn apply_suppressions(
     let enabled: Vec<&'static str> = opts.rules.iter().map(|r| r.meta().id).collect();
     let mut added = suppress::apply_all(result, by_file, &enabled);
     if (opts.excerpts || opts.fingerprints) && !added.is_empty() {
-        source_after_the_fact(
-            &mut added,
-            stdin_bytes.and_then(|b| load::decode(b).ok()),
-            opts,
-        );
+        let stdin_text = stdin_bytes.and_then(|b| load::decode(b).ok());
+        source_after_the_fact(&mut added, stdin_text.as_deref(), opts);
     }
     result.findings.extend(added);
 }
@@ -485,11 +479,13 @@ fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opt
     for group in findings.chunk_by_mut(|a, b| a.file == b.file) {
         let file = group[0].file.clone();
         let read;
+        let decoded;
         let text = if &*file == "<stdin>" {
             stdin_text
         } else {
             read = std::fs::read(&*file).ok();
-            read.as_deref().and_then(|b| load::decode(b).ok())
+            decoded = read.as_deref().and_then(|b| load::decode(b).ok());
+            decoded.as_deref()
         };
         let Some(text) = text else { continue };
         if opts.fingerprints {

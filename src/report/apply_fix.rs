@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::discover::read::Encoding;
 use crate::finding::fix::{Edit, Fix};
 use crate::finding::result::ScanResult;
 use crate::report::mask;
@@ -305,6 +306,15 @@ pub fn fix_files(result: &ScanResult, dry_run: bool, roots: &[std::path::PathBuf
 fn fix_file(real: &Path, file: &FileFixes<'_>, dry_run: bool, report: &mut FixReport) {
     let name = file.name;
     let old = match std::fs::read(real) {
+        // Edits are made on the text as UTF-8; writing it back so would change every byte
+        // of the file.
+        Ok(bytes) if Encoding::sniff(&bytes).0 != Encoding::Utf8 => {
+            report.errors.push(format!(
+                "{name}: not fixed: the file is {}, and --fix writes UTF-8 only; save it as UTF-8, then run --fix again",
+                Encoding::sniff(&bytes).0.name()
+            ));
+            return;
+        }
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {

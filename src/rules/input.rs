@@ -53,7 +53,7 @@ rule_meta!(
     SKIPPED_FILE,
     "KH006",
     "skipped-file",
-    Warning,
+    Error,
     "The file was not scanned: binary or over the size limit."
 );
 rule_meta!(

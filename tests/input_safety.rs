@@ -1,0 +1,220 @@
+//! Input a pull request controls must never turn into a pass: text in another Unicode
+//! encoding is read, or fails the gate.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use common::{PRIVILEGED_POD, json_of, keelhaul_in, write};
+
+/// A limit far above what any of these runs takes: a run that reaches it waited on input.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A finding of a JSON report: (file, rule, line, column, severity).
+type Seen = (String, String, u64, u64, String);
+
+fn findings(out: &Output) -> Vec<Seen> {
+    let v = json_of(out);
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["start"]["column"].as_u64().unwrap(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn scan_json(dir: &Path, args: &[&str]) -> Output {
+    keelhaul_in(dir)
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .timeout(PATIENCE)
+        .output()
+        .unwrap()
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn utf16(text: &str, little: bool) -> Vec<u8> {
+    let mut out = if little {
+        vec![0xFF, 0xFE]
+    } else {
+        vec![0xFE, 0xFF]
+    };
+    for u in text.encode_utf16() {
+        out.extend(if little {
+            u.to_le_bytes()
+        } else {
+            u.to_be_bytes()
+        });
+    }
+    out
+}
+
+fn utf32(text: &str, little: bool) -> Vec<u8> {
+    let mut out = if little {
+        vec![0xFF, 0xFE, 0, 0]
+    } else {
+        vec![0, 0, 0xFE, 0xFF]
+    };
+    for c in text.chars() {
+        let c = c as u32;
+        out.extend(if little {
+            c.to_le_bytes()
+        } else {
+            c.to_be_bytes()
+        });
+    }
+    out
+}
+
+/// A privileged pod whose line 10 has characters outside the Basic Multilingual Plane (two
+/// UTF-16 units each) before the `true` KH101 points at.
+const WIDE_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {note: \"é🚀\"}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {x: \"🚀é🚀\", privileged: true}\n";
+
+/// The 1-based column (in code points) of `needle` on line `line` of `text`.
+fn column_of(text: &str, line: usize, needle: &str) -> u64 {
+    let l = text.lines().nth(line - 1).unwrap();
+    l[..l.find(needle).unwrap()].chars().count() as u64 + 1
+}
+
+// Text in other encodings.
+
+#[test]
+fn utf16_and_utf32_manifests_are_scanned_on_their_lines_and_columns() {
+    let d = tempfile::tempdir().unwrap();
+    let crlf = WIDE_POD.replace('\n', "\r\n");
+    let files: [(&str, Vec<u8>); 6] = [
+        ("utf8.yaml", WIDE_POD.as_bytes().to_vec()),
+        (
+            "utf8-bom.yaml",
+            [b"\xEF\xBB\xBF", WIDE_POD.as_bytes()].concat(),
+        ),
+        // What Windows PowerShell 5.1 writes with `>`: UTF-16 LE, a BOM, CRLF.
+        ("utf16le.yaml", utf16(&crlf, true)),
+        ("utf16be.yaml", utf16(WIDE_POD, false)),
+        ("utf32le.yaml", utf32(WIDE_POD, true)),
+        ("utf32be.yaml", utf32(&crlf, false)),
+    ];
+    let col = column_of(WIDE_POD, 10, "true");
+    assert_eq!(col, 45);
+    for (name, bytes) in &files {
+        write(d.path(), name, bytes);
+        let out = scan_json(d.path(), &[name]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", show(&out));
+        let got: Vec<(String, u64, u64)> = findings(&out)
+            .into_iter()
+            .filter(|f| f.1.starts_with("KH0") || f.1 == "KH101")
+            .map(|f| (f.1, f.2, f.3))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("KH101".to_string(), 10, col)],
+            "{name}: {}",
+            show(&out)
+        );
+    }
+    // Every format reads the decoded text: the human report's excerpt shows the line.
+    let out = keelhaul_in(d.path())
+        .args(["scan", "--color", "never", "utf16le.yaml"])
+        .timeout(PATIENCE)
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        human.contains(&format!("utf16le.yaml:10:{col}"))
+            && human.contains("securityContext: {x: \"🚀é🚀\", privileged: true}"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn text_that_cannot_be_decoded_fails_the_gate() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    // Binary (NUL bytes), UTF-16 without a byte order mark (NUL bytes too), a lone UTF-16
+    // surrogate, a UTF-16 file cut in the middle of a unit, a UTF-32 value beyond Unicode.
+    write(p, "binary.yaml", b"apiVersion: v1\nkind: Pod\x00\x01\n");
+    let mut no_bom = utf16(PRIVILEGED_POD, true);
+    no_bom.drain(..2);
+    write(p, "no-bom.yaml", &no_bom);
+    let mut lone = utf16("a: 1\nb: x", true);
+    lone.extend([0x00, 0xD8]);
+    lone.extend(utf16("y\n", true).split_off(2));
+    write(p, "lone-surrogate.yaml", &lone);
+    let mut cut = utf16("a: 1\n", true);
+    cut.push(b'b');
+    write(p, "cut.yaml", &cut);
+    let mut beyond = utf32("a: 1\nb: cd", false);
+    beyond.extend([0x00, 0x11, 0x00, 0x00]);
+    write(p, "beyond.yaml", &beyond);
+    let expected = [
+        ("binary.yaml", "KH006", 1, 1),
+        ("no-bom.yaml", "KH006", 1, 1),
+        ("lone-surrogate.yaml", "KH005", 2, 5),
+        ("cut.yaml", "KH005", 2, 1),
+        ("beyond.yaml", "KH005", 2, 6),
+    ];
+    for (name, rule, line, col) in expected {
+        let out = scan_json(p, &[name]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", show(&out));
+        let got = findings(&out);
+        assert_eq!(
+            got,
+            vec![(
+                name.to_string(),
+                rule.to_string(),
+                line,
+                col,
+                "error".into()
+            )],
+            "{name}: {}",
+            show(&out)
+        );
+    }
+    let out = scan_json(p, &["lone-surrogate.yaml"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("UTF-16"),
+        "the message names the encoding: {}",
+        show(&out)
+    );
+}
+
+#[test]
+fn fix_leaves_a_utf16_file_whole_and_says_why() {
+    let d = tempfile::tempdir().unwrap();
+    // KH505 renames `serviceAccount`: a fix that would have to write the file.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  serviceAccount: builder\n  containers:\n  - name: c\n    image: x\n";
+    let bytes = utf16(&pod.replace('\n', "\r\n"), true);
+    write(d.path(), "p.yaml", &bytes);
+    let out = keelhaul_in(d.path())
+        .args(["scan", "--fix", "--select", "KH505", "p.yaml"])
+        .timeout(PATIENCE)
+        .output()
+        .unwrap();
+    assert_eq!(std::fs::read(d.path().join("p.yaml")).unwrap(), bytes);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("p.yaml") && err.contains("UTF-16"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+}
