@@ -1,5 +1,6 @@
 //! Input a pull request controls must never turn into a pass: text in another Unicode
-//! encoding is read, or fails the gate.
+//! encoding is read, or fails the gate; special files and standard input cannot make the
+//! scan wait or grow without bound.
 
 mod common;
 
@@ -217,4 +218,145 @@ fn fix_leaves_a_utf16_file_whole_and_says_why() {
         show(&out)
     );
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+}
+
+// Special files and standard input.
+
+/// A ConfigMap with `lines` keys under `data` (`lines` + 5 lines in all).
+fn config_map(name: &str, lines: usize) -> String {
+    let mut s = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n");
+    for i in 0..lines {
+        s.push_str(&format!(
+            "  key{i}: \"a value of some length, to fill it\"\n"
+        ));
+    }
+    s
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_named_on_the_command_line_are_not_read() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let status = std::process::Command::new("mkfifo")
+        .arg(p.join("pipe.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    write(p, "good.yaml", PRIVILEGED_POD);
+    for special in ["pipe.yaml", "/dev/zero", "/dev/urandom", "/dev/null"] {
+        let out = scan_json(p, &[special, "good.yaml", "--fail-on", "never"]);
+        assert_eq!(out.status.code(), Some(0), "{special}: {}", show(&out));
+        let got = findings(&out);
+        assert!(
+            got.contains(&(special.into(), "KH006".into(), 1, 1, "error".into())),
+            "{special}: {}",
+            show(&out)
+        );
+        assert!(
+            got.iter().any(|f| f.0 == "good.yaml" && f.1 == "KH101"),
+            "the scan goes on: {}",
+            show(&out)
+        );
+        let out = keelhaul_in(p)
+            .args(["scan", special])
+            .timeout(PATIENCE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{special}: {}", show(&out));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_special_file_found_by_walking_is_skipped() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let status = std::process::Command::new("mkfifo")
+        .arg(p.join("pipe.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    write(p, "good.yaml", PRIVILEGED_POD);
+    let out = scan_json(p, &["."]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        findings(&out).iter().all(|f| f.0.ends_with("good.yaml")),
+        "{}",
+        show(&out)
+    );
+}
+
+/// `keelhaul ARGS` in `dir` with standard input opened on `source` (an endless device: the
+/// test never reads it itself), killed if it runs past `PATIENCE`.
+#[cfg(unix)]
+fn with_stdin_from(dir: &Path, source: &str, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keelhaul"));
+    cmd.current_dir(dir)
+        .args(args)
+        .stdin(std::fs::File::open(source).unwrap())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, _) in std::env::vars_os() {
+        let name = k.to_string_lossy();
+        if common::CLEARED_VARS.contains(&&*name)
+            || common::CLEARED_PREFIXES.iter().any(|p| name.starts_with(p))
+        {
+            cmd.env_remove(&k);
+        }
+    }
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn standard_input_is_read_up_to_the_limit() {
+    let d = tempfile::tempdir().unwrap();
+    // An endless stream: read to the limit, reported, not waited on.
+    let args = ["scan", "-", "--format", "json", "--max-file-size", "1M"];
+    for source in ["/dev/zero", "/dev/urandom"] {
+        let out = with_stdin_from(d.path(), source, &args);
+        assert_eq!(out.status.code(), Some(1), "{source}: {}", show(&out));
+        assert_eq!(
+            findings(&out),
+            vec![("<stdin>".into(), "KH006".into(), 1, 1, "error".into())],
+            "{source}: {}",
+            show(&out)
+        );
+    }
+}
+
+#[test]
+fn standard_input_over_the_limit_fails_the_gate() {
+    let d = tempfile::tempdir().unwrap();
+    let text = config_map("clean", 60);
+    assert!(text.len() > 2048);
+    let out = keelhaul_in(d.path())
+        .args(["scan", "-", "--format", "json", "--max-file-size", "1K"])
+        .write_stdin(text)
+        .timeout(PATIENCE)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let got = findings(&out);
+    assert_eq!(
+        got,
+        vec![("<stdin>".into(), "KH006".into(), 1, 1, "error".into())],
+        "{}",
+        show(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("--max-file-size"),
+        "{}",
+        show(&out)
+    );
 }

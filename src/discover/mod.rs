@@ -25,6 +25,10 @@ pub enum Input {
     Unreadable { display: String, message: String },
     /// A link that leads out of the scanned root: not followed.
     OutsideRoot { display: String, target: String },
+    /// A path named on the command line that is no regular file and no directory (a FIFO, a
+    /// device, a socket): never opened, since that may wait or never end. `kind` says what
+    /// it is.
+    NotRegular { display: String, kind: &'static str },
     /// A Helm chart (a directory with `Chart.yaml`): rendered as a whole; its `templates/`
     /// files are set aside, never read as manifests. `display` names its `Chart.yaml`.
     Chart {
@@ -55,6 +59,7 @@ impl Input {
             Input::File { display, .. }
             | Input::Unreadable { display, .. }
             | Input::OutsideRoot { display, .. }
+            | Input::NotRegular { display, .. }
             | Input::Script { display, .. }
             | Input::Chart { display, .. }
             | Input::Kustomization { display, .. } => display,
@@ -112,6 +117,11 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Vec<Input>,
             std::fs::metadata(p).map_err(|e| DiscoverError(format!("{}: {}", p.display(), e)))?;
         if meta.is_dir() {
             walk(p, opts, &mut inputs)?;
+        } else if let Some(kind) = read::special_kind(&meta) {
+            inputs.push(Input::NotRegular {
+                display: p.display().to_string(),
+                kind,
+            });
         } else {
             // A file named on the command line is scanned whatever its extension; scripts
             // and Markdown are read for `az aks` commands.

@@ -4,19 +4,11 @@
 use std::io::Read;
 use std::path::Path;
 
-/// The size of the file at `path` when it is over `max` bytes (None when it is not, or its
-/// size cannot be read: the read then says why).
-pub fn over_limit(path: &Path, max: u64) -> Option<u64> {
-    std::fs::metadata(path)
-        .map(|m| m.len())
-        .ok()
-        .filter(|&n| n > max)
-}
+const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
 
 /// A size and a limit it is over, in the unit that shows the limit (`2.7 KiB`, `1 KiB`),
 /// with as many decimals as it takes for the two to read differently (else in bytes).
 pub fn sizes(size: u64, limit: u64) -> (String, String) {
-    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     let Some((unit, scale)) = UNITS.iter().copied().find(|(_, s)| limit >= *s) else {
         return (format!("{size} bytes"), format!("{limit} bytes"));
     };
@@ -34,11 +26,6 @@ pub fn sizes(size: u64, limit: u64) -> (String, String) {
         }
     }
     (format!("{size} bytes"), format!("{limit} bytes"))
-}
-
-/// Whether the file at `path` has a size that can be read and is at most `max` bytes.
-pub fn within_limit(path: &Path, max: u64) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.len() <= max)
 }
 
 /// The Unicode encoding a text is read in: UTF-8 unless a byte order mark says otherwise.
@@ -85,23 +72,141 @@ thread_local! {
     static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Reads a file into the worker's buffer and hands the bytes to `f`.
-pub fn with_file_bytes<T>(path: &Path, f: impl FnOnce(std::io::Result<&[u8]>) -> T) -> T {
+/// What a file holds, as far as it is read at once.
+pub enum Contents<'a> {
+    /// The whole file, within the limit.
+    Bytes(&'a [u8]),
+    /// A file over the limit, opened and not read (the caller may read it a part at a time).
+    OverLimit { file: std::fs::File, size: u64 },
+}
+
+/// What a path is when it is no regular file and no directory (`a named pipe (FIFO)`), in
+/// words for a message; None for a regular file or a directory. Such a file is never opened:
+/// opening a FIFO waits for a writer, and a device may never end.
+pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() || t.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// Opens a regular file for reading; anything else is refused before it is opened.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let refuse = |kind: &str| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{kind}, not a regular file: only regular files are read"),
+        )
+    };
+    if let Some(kind) = special_kind(&std::fs::metadata(path)?) {
+        return Err(refuse(kind));
+    }
+    let file = std::fs::File::open(path)?;
+    // Whatever the path named by the time it was opened, this is what will be read.
+    match special_kind(&file.metadata()?) {
+        Some(kind) => Err(refuse(kind)),
+        None => Ok(file),
+    }
+}
+
+/// Reads a regular file into the worker's buffer, if it is at most `max` bytes, and hands
+/// its contents to `f`: the bytes, or the file unread when it is over the limit (by its size,
+/// or by what a read found: no more than `max + 1` bytes are ever read at once).
+pub fn with_file_bytes<T>(
+    path: &Path,
+    max: u64,
+    f: impl FnOnce(std::io::Result<Contents<'_>>) -> T,
+) -> T {
+    let mut file = match open_regular(path) {
+        Ok(file) => file,
+        Err(e) => return f(Err(e)),
+    };
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return f(Err(e)),
+    };
+    if size > max {
+        return f(Ok(Contents::OverLimit { file, size }));
+    }
     READ_BUFFER.with(|cell| {
-        let Ok(mut buf) = cell.try_borrow_mut() else {
-            return f(std::fs::read(path)
-                .as_deref()
-                .map_err(|e| std::io::Error::new(e.kind(), e.to_string())));
+        let mut own = Vec::new();
+        let mut shared = cell.try_borrow_mut();
+        let buf = match shared.as_deref_mut() {
+            Ok(buf) => buf,
+            Err(_) => &mut own,
         };
         buf.clear();
-        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut buf));
+        let read = (&mut file).take(max.saturating_add(1)).read_to_end(buf);
+        let result = match read {
+            // The file grew since its size was read: over the limit after all.
+            Ok(n) if n as u64 > max => {
+                use std::io::Seek;
+                match file.rewind() {
+                    Ok(()) => f(Ok(Contents::OverLimit {
+                        file,
+                        size: n as u64,
+                    })),
+                    Err(e) => f(Err(e)),
+                }
+            }
+            Ok(_) => f(Ok(Contents::Bytes(buf.as_slice()))),
+            Err(e) => f(Err(e)),
+        };
         // Do not keep a buffer of a huge file around for the rest of the run.
-        let result = f(read.map(|_| buf.as_slice()));
         if buf.capacity() > 4 * 1024 * 1024 {
             *buf = Vec::new();
         }
         result
     })
+}
+
+/// Reads standard input, up to `max` bytes: more is an error of kind `FileTooLarge` (an
+/// endless stream is never read to its end).
+pub fn stdin_bytes(max: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "standard input is over the {} limit (--max-file-size)",
+                limit_text(max)
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A limit as messages give it: in the largest unit that divides it (`16 MiB`), else in
+/// bytes.
+pub fn limit_text(limit: u64) -> String {
+    match UNITS
+        .iter()
+        .find(|(_, s)| limit >= *s && limit.is_multiple_of(*s))
+    {
+        Some((unit, scale)) => format!("{} {unit}", limit / scale),
+        None => format!("{limit} bytes"),
+    }
 }
 
 #[cfg(test)]

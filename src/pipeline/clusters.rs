@@ -5,14 +5,11 @@
 use super::*;
 
 /// Checks the AKS clusters a script, Markdown, Bicep or Terraform file defines (when a
-/// cluster rule is enabled and the file is within the size limit).
+/// cluster rule is enabled); one over the size limit, or that cannot be read, is reported.
 pub(super) fn scan_script(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
     let opts = cx.opts;
     let mut out = FileOutcome::default();
     if !opts.rules.iter().any(|r| r.reads_clusters()) {
-        return out;
-    }
-    if !read::within_limit(path, opts.max_file_size) {
         return out;
     }
     let ext = path
@@ -31,8 +28,31 @@ pub(super) fn scan_script(path: &Path, display: &str, cx: &RunContext<'_>) -> Fi
         memchr::memmem::find(bytes, marker).is_some()
             || (ext == "bicep" && memchr::memmem::find(bytes, b"ontainerservice/").is_some())
     };
-    read::with_file_bytes(path, |r| {
-        let Ok(bytes) = r else { return };
+    read::with_file_bytes(path, opts.max_file_size, |r| {
+        let bytes = match r {
+            Ok(Contents::Bytes(bytes)) => bytes,
+            // A limit never passes a file unseen: one that may define clusters is said to be
+            // unchecked.
+            Ok(Contents::OverLimit { size, .. }) => {
+                let (size, limit) = read::sizes(size, opts.max_file_size);
+                out.findings.push(file_finding(
+                    &SKIPPED_FILE,
+                    display,
+                    FILE_START,
+                    format!("not scanned for AKS cluster definitions: the file is {size}, over the {limit} limit (--max-file-size)"),
+                ));
+                return;
+            }
+            Err(e) => {
+                out.findings.push(file_finding(
+                    &UNREADABLE_FILE,
+                    display,
+                    FILE_START,
+                    format!("cannot read the file: {e}"),
+                ));
+                return;
+            }
+        };
         // UTF-16 and UTF-32 (PowerShell's own encodings) are decoded before the search.
         let wide = Encoding::sniff(bytes).0 != Encoding::Utf8;
         if !wide && !names_a_cluster(bytes) {

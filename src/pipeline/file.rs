@@ -40,11 +40,9 @@ pub(super) fn namespace_policies(
                         find(b);
                     }
                 }
-                Work::Input(Input::File { path, .. })
-                    if read::within_limit(path, opts.max_file_size) =>
-                {
-                    read::with_file_bytes(path, |r| {
-                        if let Ok(b) = r {
+                Work::Input(Input::File { path, .. }) => {
+                    read::with_file_bytes(path, opts.max_file_size, |r| {
+                        if let Ok(Contents::Bytes(b)) = r {
                             find(b);
                         }
                     });
@@ -104,6 +102,15 @@ pub(super) fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
     match input {
         Input::Stdin => match cx.stdin {
             Some(Ok(bytes)) => return scan_bytes(display, bytes, cx),
+            // Standard input is read up to the limit, never further: it may never end.
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                out.findings.push(file_finding(
+                    &SKIPPED_FILE,
+                    display,
+                    FILE_START,
+                    format!("not scanned: {e}; raise the limit to scan it"),
+                ))
+            }
             Some(Err(e)) => out.findings.push(file_finding(
                 &UNREADABLE_FILE,
                 display,
@@ -127,6 +134,12 @@ pub(super) fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
             ),
             verbose: false,
         }),
+        Input::NotRegular { kind, .. } => out.findings.push(file_finding(
+            &SKIPPED_FILE,
+            display,
+            FILE_START,
+            format!("not read: this is {kind}, not a regular file; only regular files are scanned"),
+        )),
         // Rendered (or reported) by the render phase.
         Input::Chart { .. } | Input::Kustomization { .. } => {}
         Input::Script { path, .. } => return scan_script(path, display, cx),
@@ -137,33 +150,39 @@ pub(super) fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
 /// Checks a manifest file, unless it is over the size limit; notes its path when a finding
 /// of it carries a fix.
 fn scan_file(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
-    let opts = cx.opts;
-    let mut out = FileOutcome::default();
-    match read::over_limit(path, opts.max_file_size) {
-        Some(n) => out
-            .findings
-            .push(file_finding(&SKIPPED_FILE, display, FILE_START, {
-                let (size, limit) = read::sizes(n, opts.max_file_size);
-                format!("not scanned: the file is {size}, over the {limit} limit (--max-file-size)")
-            })),
-        None => {
-            match read::with_file_bytes(path, |r| r.map(|bytes| scan_bytes(display, bytes, cx))) {
-                Ok(mut outcome) => {
-                    if outcome.findings.iter().any(|f| f.fix.is_some()) {
-                        outcome.fixable = Some((display.to_string(), path.to_path_buf()));
-                    }
-                    return outcome;
-                }
-                Err(e) => out.findings.push(file_finding(
-                    &UNREADABLE_FILE,
-                    display,
-                    FILE_START,
-                    format!("cannot read the file: {e}"),
-                )),
+    let max = cx.opts.max_file_size;
+    read::with_file_bytes(path, max, |r| match r {
+        Ok(Contents::Bytes(bytes)) => {
+            let mut outcome = scan_bytes(display, bytes, cx);
+            if outcome.findings.iter().any(|f| f.fix.is_some()) {
+                outcome.fixable = Some((display.to_string(), path.to_path_buf()));
             }
+            outcome
         }
-    }
-    out
+        Ok(Contents::OverLimit { size, .. }) => {
+            let (size, limit) = read::sizes(size, max);
+            let mut out = FileOutcome::default();
+            out.findings.push(file_finding(
+                &SKIPPED_FILE,
+                display,
+                FILE_START,
+                format!(
+                    "not scanned: the file is {size}, over the {limit} limit (--max-file-size)"
+                ),
+            ));
+            out
+        }
+        Err(e) => {
+            let mut out = FileOutcome::default();
+            out.findings.push(file_finding(
+                &UNREADABLE_FILE,
+                display,
+                FILE_START,
+                format!("cannot read the file: {e}"),
+            ));
+            out
+        }
+    })
 }
 
 /// Scans the bytes of one file (or standard input).

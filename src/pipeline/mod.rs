@@ -9,7 +9,6 @@
 //! - `file`: one input through load → index → check (and the Namespaces read first);
 //! - `clusters`: AKS cluster definitions in scripts, Markdown, ARM, Bicep and Terraform.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,7 +17,8 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use crate::check::{self, Rule, Settings};
-use crate::discover::{self, DiscoverOptions, Input, read};
+use crate::discover::read::{self, Contents};
+use crate::discover::{self, DiscoverOptions, Input};
 use crate::filter::suppress::{self, Suppression};
 use crate::finding::anchor::{attach_anchors, attach_related};
 use crate::finding::result::{Notice, ScanResult, Stats};
@@ -102,7 +102,9 @@ struct FileOutcome {
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let inputs = discover_inputs(opts)?;
     // Standard input can be read once only: read it before anything needs it.
-    let stdin = inputs.contains(&Input::Stdin).then(read_stdin);
+    let stdin = inputs
+        .contains(&Input::Stdin)
+        .then(|| read::stdin_bytes(opts.max_file_size));
     let stdin_bytes = stdin
         .as_ref()
         .and_then(|r| r.as_ref().ok())
@@ -148,11 +150,6 @@ fn discover_inputs(opts: &ScanOptions) -> Result<Vec<Input>, ScanError> {
         },
     )
     .map_err(|e| ScanError(e.0))
-}
-
-fn read_stdin() -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
 }
 
 /// Runs `run` on a pool of `threads` workers, or on the global pool (one per core).

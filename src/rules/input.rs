@@ -54,7 +54,7 @@ rule_meta!(
     "KH006",
     "skipped-file",
     Error,
-    "The file was not scanned: binary or over the size limit."
+    "The file was not scanned: binary, over the size limit, or not a regular file."
 );
 rule_meta!(
     NotRendered,
