@@ -434,6 +434,31 @@ impl Index {
         }
     }
 
+    /// Moves what was indexed from a part of a file (one that starts on line `lines + 1`,
+    /// after `documents` others) to its place in the file. A document shared by several
+    /// objects (a `List`) is moved once.
+    pub fn shift(&mut self, lines: u32, documents: u32) {
+        let mut moved: Vec<(*const Document, Arc<Document>)> = Vec::new();
+        for o in &mut self.objects {
+            let old = Arc::as_ptr(&o.doc);
+            if let Some((_, d)) = moved.iter().find(|(p, _)| *p == old) {
+                o.doc = d.clone();
+                continue;
+            }
+            let mut doc = (*o.doc).clone();
+            doc.shift(lines, documents);
+            o.doc = Arc::new(doc);
+            moved.push((old, o.doc.clone()));
+        }
+        for w in &mut self.workloads {
+            w.span = w.span.shifted(lines);
+            w.pod_spec_key = w.pod_spec_key.shifted(lines);
+            if let Some((_, s)) = &mut w.automount_token {
+                *s = s.shifted(lines);
+            }
+        }
+    }
+
     pub fn merge(&mut self, other: Index) {
         self.objects.extend(other.objects);
         self.workloads.extend(other.workloads);

@@ -20,6 +20,19 @@ impl Span {
         Span { start: p, end: p }
     }
 
+    /// The span `by` lines further down: where a place in a part of a file that starts on
+    /// line `by + 1` is in the file.
+    pub fn shifted(self, by: u32) -> Span {
+        let down = |p: Pos| Pos {
+            line: p.line.saturating_add(by),
+            col: p.col,
+        };
+        Span {
+            start: down(self.start),
+            end: down(self.end),
+        }
+    }
+
     /// Whether `p` lies in the span (end exclusive).
     pub fn contains_pos(&self, p: Pos) -> bool {
         self.start <= p && p < self.end

@@ -1,6 +1,7 @@
 //! Input a pull request controls must never turn into a pass: text in another Unicode
-//! encoding is read, or fails the gate; special files and standard input cannot make the
-//! scan wait or grow without bound.
+//! encoding is read, or fails the gate; a file over `--max-file-size` is read a document at a
+//! time, or fails the gate; special files and standard input cannot make the scan wait or
+//! grow without bound.
 
 mod common;
 
@@ -218,6 +219,236 @@ fn fix_leaves_a_utf16_file_whole_and_says_why() {
         show(&out)
     );
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+}
+
+// Files over --max-file-size.
+
+#[test]
+fn a_file_over_the_limit_is_scanned_a_document_at_a_time() {
+    let d = tempfile::tempdir().unwrap();
+    // Every document is under 1 KiB, the file is over it.
+    let docs = [
+        config_map("a", 15),
+        PRIVILEGED_POD.to_string(),
+        config_map("b", 15),
+        PRIVILEGED_POD.replace("name: p", "name: q"),
+    ];
+    assert!(docs.iter().all(|d| d.len() < 1000));
+    let text = docs.join("---\n");
+    assert!(text.len() > 1024);
+    write(d.path(), "big.yaml", &text);
+    let pods: Vec<u64> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("privileged: true"))
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    assert_eq!(pods, vec![31, 63]);
+    let out = scan_json(
+        d.path(),
+        &["--max-file-size", "1K", "--select", "KH0,KH101", "big.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let got = findings(&out);
+    let want: Vec<Seen> = pods
+        .iter()
+        .map(|&l| ("big.yaml".into(), "KH101".into(), l, 19, "error".into()))
+        .collect();
+    assert_eq!(got, want, "{}", show(&out));
+    // The human report shows each finding's own line, numbered as in the file.
+    let out = keelhaul_in(d.path())
+        .args(["scan", "--color", "never", "--max-file-size", "1K"])
+        .args(["--select", "KH101", "big.yaml"])
+        .timeout(PATIENCE)
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&out.stdout);
+    for l in &pods {
+        assert!(
+            human.contains(&format!("big.yaml:{l}:19"))
+                && human.contains(&format!("{l} |       privileged: true")),
+            "{}",
+            show(&out)
+        );
+    }
+}
+
+#[test]
+fn a_document_over_the_limit_fails_the_gate() {
+    let d = tempfile::tempdir().unwrap();
+    let mut comment = String::new();
+    while comment.len() < 4096 {
+        comment.push_str("# a comment line of a very large file, nothing to see here\n");
+    }
+    let comment_lines = comment.lines().count() as u64;
+    // Without a marker the comment and the pod are one document over the limit; with one,
+    // the comment is, and the pod is checked.
+    write(d.path(), "one.yaml", format!("{comment}{PRIVILEGED_POD}"));
+    write(
+        d.path(),
+        "two.yaml",
+        format!("{comment}---\n{PRIVILEGED_POD}"),
+    );
+    // A document over the limit between two that are not.
+    write(
+        d.path(),
+        "middle.yaml",
+        format!(
+            "{PRIVILEGED_POD}---\n{}---\n{PRIVILEGED_POD}",
+            config_map("big", 80)
+        ),
+    );
+    let args = ["--max-file-size", "1K", "--select", "KH0,KH101"];
+    let out = scan_json(d.path(), &[&args[..], &["one.yaml"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(
+        findings(&out),
+        vec![("one.yaml".into(), "KH006".into(), 1, 1, "error".into())],
+        "{}",
+        show(&out)
+    );
+    let out = scan_json(d.path(), &[&args[..], &["two.yaml"]].concat());
+    assert_eq!(
+        findings(&out),
+        vec![
+            ("two.yaml".into(), "KH006".into(), 1, 1, "error".into()),
+            (
+                "two.yaml".into(),
+                "KH101".into(),
+                comment_lines + 11,
+                19,
+                "error".into()
+            ),
+        ],
+        "{}",
+        show(&out)
+    );
+    let out = scan_json(d.path(), &[&args[..], &["middle.yaml"]].concat());
+    assert_eq!(
+        findings(&out),
+        vec![
+            ("middle.yaml".into(), "KH101".into(), 10, 19, "error".into()),
+            ("middle.yaml".into(), "KH006".into(), 12, 1, "error".into()),
+            (
+                "middle.yaml".into(),
+                "KH101".into(),
+                107,
+                19,
+                "error".into()
+            ),
+        ],
+        "{}",
+        show(&out)
+    );
+    let message = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        message.contains("lines 12 to 96"),
+        "the message says which lines were not scanned: {}",
+        show(&out)
+    );
+}
+
+/// Extra documents for the file read a part at a time: a Namespace that enforces a Pod Security
+/// level (read before the scan, for every file), a workload in it, a suppression, a duplicate
+/// key and a document that is no YAML.
+const EXTRA: &[&str] = &[
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: locked\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n",
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: locked-pod\n  namespace: locked\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true # keelhaul:ignore KH101 -- tested elsewhere\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\ndata:\n  a: \"1\"\n  a: \"2\"\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n",
+];
+
+/// Reading a file a document at a time finds what reading it whole finds, on the same lines
+/// and columns, with the same messages and related places: the examples and a few more
+/// documents in one file.
+#[test]
+fn a_file_read_a_document_at_a_time_is_judged_as_a_whole_one() {
+    let d = tempfile::tempdir().unwrap();
+    let mut docs: Vec<String> = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(common::root().join("testdata/examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    names.sort();
+    for p in names {
+        let text = std::fs::read_to_string(p).unwrap();
+        docs.push(if text.ends_with('\n') {
+            text
+        } else {
+            text + "\n"
+        });
+    }
+    docs.extend(EXTRA.iter().map(|d| d.to_string()));
+    let text = docs.join("---\n");
+    // Each part (a document and its `---` line) is within the limit, the file is not.
+    let largest = text.split("\n---\n").map(str::len).max().unwrap() + 8;
+    assert!(text.len() > 4 * largest, "{} {largest}", text.len());
+    write(d.path(), "all.yaml", &text);
+    let limit = largest.to_string();
+    let whole = scan_json(d.path(), &["--fail-on", "never", "all.yaml"]);
+    let parts = scan_json(
+        d.path(),
+        &["--fail-on", "never", "--max-file-size", &limit, "all.yaml"],
+    );
+    let (mut whole, parts) = (json_of(&whole), json_of(&parts));
+    // A file over the limit is never held whole, so it is not fixed, and offers no fixes.
+    for f in whole["findings"].as_array_mut().unwrap() {
+        f.as_object_mut().unwrap().remove("fix");
+    }
+    assert!(
+        parts["notices"]
+            .to_string()
+            .contains("read a document at a time"),
+        "{parts}"
+    );
+    let rules: Vec<&str> = whole["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for expected in ["KH001", "KH002", "KH101", "KH130", "KH401", "KH501"] {
+        assert!(rules.contains(&expected), "{expected}: {whole}");
+    }
+    assert_eq!(
+        serde_json::to_string_pretty(&parts["findings"]).unwrap(),
+        serde_json::to_string_pretty(&whole["findings"]).unwrap()
+    );
+    assert_eq!(parts["summary"], whole["summary"]);
+}
+
+/// The attack as it was reported: 17 MB of comment in front of a privileged pod, at the
+/// default limit.
+#[test]
+fn a_large_comment_does_not_hide_a_privileged_pod() {
+    let d = tempfile::tempdir().unwrap();
+    let line = "# padding, padding, padding, padding, padding, padding, padding\n";
+    let n = 17 * 1024 * 1024 / line.len() + 1;
+    let mut text = String::with_capacity(n * line.len() + 200);
+    for _ in 0..n {
+        text.push_str(line);
+    }
+    text.push_str("---\n");
+    text.push_str(PRIVILEGED_POD);
+    write(d.path(), "padded.yaml", &text);
+    let out = scan_json(d.path(), &["--select", "KH0,KH101", "padded.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(
+        findings(&out),
+        vec![
+            ("padded.yaml".into(), "KH006".into(), 1, 1, "error".into()),
+            (
+                "padded.yaml".into(),
+                "KH101".into(),
+                n as u64 + 11,
+                19,
+                "error".into()
+            ),
+        ],
+        "{}",
+        show(&out)
+    );
 }
 
 // Special files and standard input.

@@ -125,9 +125,9 @@ pub struct ScanArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
 
-    /// Skip files larger than this (bytes, or with a K, M or G suffix); standard input is read
-    /// up to this much and no further. A skipped file, or standard input over the limit, is an
-    /// error (KH006).
+    /// The largest input read at once (bytes, or with a K, M or G suffix). A larger file is
+    /// read a document at a time; standard input is read up to this much and no further. A
+    /// document, or standard input, over the limit is not scanned, and is an error (KH006).
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_file_size: u64,
 

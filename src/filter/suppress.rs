@@ -57,6 +57,17 @@ pub struct Suppression {
     pub used: bool,
 }
 
+impl Suppression {
+    /// Moves a suppression found in a part of its file that starts on line `by + 1` to the
+    /// file's lines.
+    pub fn shift_lines(&mut self, by: u32) {
+        self.at = self.at.shifted(by);
+        if let Scope::Lines(a, b) = self.scope {
+            self.scope = Scope::Lines(a.saturating_add(by), b.saturating_add(by));
+        }
+    }
+}
+
 /// Rule ids or slugs, separated by commas or spaces; `(known ids, unknown names)`.
 fn parse_rules(list: &str) -> (Vec<&'static str>, Vec<String>) {
     let mut known = Vec::new();

@@ -225,7 +225,8 @@ pub const fn default_security_severity(family: Family, severity: Severity) -> Op
 /// A second place a finding refers to, with what it is.
 #[derive(Debug, Clone)]
 pub struct Related {
-    /// Another file than the finding's, when the place is elsewhere (a Namespace's label).
+    /// The file of a place elsewhere (a Namespace's label, which may be in the finding's own
+    /// file too); None for a place in the text the finding was made on.
     pub file: Option<Arc<str>>,
     pub span: Span,
     pub label: std::borrow::Cow<'static, str>,
@@ -343,6 +344,42 @@ impl Finding {
             label: label.into(),
         });
         self
+    }
+
+    /// A related place read before the scan, outside the text the finding is made on (a
+    /// Namespace's label): named by its file even when that is the finding's own, since its
+    /// span is already where it is in that file (a finding made on a part of a file is moved
+    /// to the file's lines, and such a place must not move with it).
+    pub fn related_elsewhere(
+        &mut self,
+        file: Arc<str>,
+        span: Span,
+        label: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> &mut Self {
+        self.related.push(Related {
+            file: Some(file),
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    /// Moves a finding made on a part of its file that starts on line `by + 1` to the
+    /// file's lines: its span, its related places in the same text (those without a file),
+    /// its fix and its excerpt.
+    pub fn shift_lines(&mut self, by: u32) {
+        self.span = self.span.shifted(by);
+        for r in self.related.iter_mut().filter(|r| r.file.is_none()) {
+            r.span = r.span.shifted(by);
+        }
+        if let Some(fix) = &mut self.fix {
+            for e in &mut fix.edits {
+                e.span = e.span.shifted(by);
+            }
+        }
+        if let Some(ex) = &mut self.excerpt {
+            ex.first_line = ex.first_line.saturating_add(by);
+        }
     }
 
     /// Output order: path, line, column, rule, message. Findings of one file share its

@@ -20,6 +20,7 @@
 
 use std::borrow::Cow;
 
+use super::split::is_separator;
 use super::{LoadProblem, Loaded};
 use crate::span::Pos;
 
@@ -138,15 +139,6 @@ pub fn prepare(text: &str) -> KubeText<'_> {
         moved_lines,
         bom_stand_in,
     }
-}
-
-/// Whether a line is one Kubernetes splits a stream at: `---` and nothing after it but white
-/// space or a comment.
-fn is_separator(line: &str) -> bool {
-    line.strip_prefix("---").is_some_and(|rest| {
-        let rest = rest.trim();
-        rest.is_empty() || rest.starts_with('#')
-    })
 }
 
 impl KubeText<'_> {

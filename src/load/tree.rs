@@ -60,6 +60,18 @@ pub struct Document {
 }
 
 impl Document {
+    /// Moves a document read from a part of a file (one that starts on line `lines + 1`,
+    /// after `documents` others) to its place in the file.
+    pub fn shift(&mut self, lines: u32, documents: u32) {
+        self.index = self.index.saturating_add(documents);
+        for n in &mut self.nodes {
+            n.span = n.span.shifted(lines);
+        }
+        if let Some(p) = &mut self.complex_key {
+            p.line = p.line.saturating_add(lines);
+        }
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
     }

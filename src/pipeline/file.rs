@@ -3,6 +3,7 @@
 //! labels). Scripts and cluster definitions go to `clusters`.
 
 use super::clusters::{check_clusters, scan_clusters, scan_script};
+use super::large;
 use super::*;
 
 /// The Pod Security labels of every Namespace in the inputs, read before the files are
@@ -16,7 +17,7 @@ pub(super) fn namespace_policies(
         .par_iter()
         .flat_map_iter(|input| {
             let mut out = Vec::new();
-            let mut find = |bytes: &[u8]| {
+            let find = |bytes: &[u8], out: &mut Vec<(String, pss::NamespacePolicy)>| {
                 // Most files name no Namespace at all: a byte search settles them before any
                 // decoding (of UTF-8; UTF-16 and UTF-32 are decoded first).
                 if Encoding::sniff(bytes).0 == Encoding::Utf8
@@ -31,20 +32,28 @@ pub(super) fn namespace_policies(
                     Work::Input(i) => i.display(),
                     Work::Rendered(r) => r.display.as_str(),
                 });
-                namespaces_in(&text, &file, opts, &mut out);
+                namespaces_in(&text, 0, &file, opts, out);
             };
             match input {
-                Work::Rendered(r) => find(r.text.as_bytes()),
+                Work::Rendered(r) => find(r.text.as_bytes(), &mut out),
                 Work::Input(Input::Stdin) => {
                     if let Some(b) = stdin {
-                        find(b);
+                        find(b, &mut out);
                     }
                 }
-                Work::Input(Input::File { path, .. }) => {
-                    read::with_file_bytes(path, opts.max_file_size, |r| {
-                        if let Ok(Contents::Bytes(b)) = r {
-                            find(b);
+                Work::Input(i @ Input::File { path, .. }) => {
+                    read::with_file_bytes(path, opts.max_file_size, |r| match r {
+                        Ok(Contents::Bytes(b)) => find(b, &mut out),
+                        // Read a part at a time, as the scan reads it.
+                        Ok(Contents::OverLimit { file, .. }) => {
+                            let name: Arc<str> = Arc::from(i.display());
+                            large::for_each_part_naming_namespace(
+                                file,
+                                opts.max_file_size,
+                                |text, lines| namespaces_in(text, lines, &name, opts, &mut out),
+                            )
                         }
+                        Err(_) => {}
                     });
                 }
                 _ => {}
@@ -65,6 +74,7 @@ pub(super) fn namespace_policies(
 /// not be read twice for its one Namespace.
 fn namespaces_in(
     text: &str,
+    lines_before: u32,
     file: &Arc<str>,
     opts: &ScanOptions,
     out: &mut Vec<(String, pss::NamespacePolicy)>,
@@ -83,8 +93,7 @@ fn namespaces_in(
                         opts.settings.kube_version,
                     );
                     for m in &mut policy.modes {
-                        m.label.start.line += first_line - 1;
-                        m.label.end.line += first_line - 1;
+                        m.label = m.label.shifted(lines_before + first_line - 1);
                     }
                     // A Namespace without labels is kept too: it is a definition (no
                     // Pod Security) that another file's labels may disagree with.
@@ -108,7 +117,7 @@ pub(super) fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
                     &SKIPPED_FILE,
                     display,
                     FILE_START,
-                    format!("not scanned: {e}; raise the limit to scan it"),
+                    format!("not scanned: {e}; raise the limit, or write the stream to a file and scan that (a file over the limit is read a document at a time)"),
                 ))
             }
             Some(Err(e)) => out.findings.push(file_finding(
@@ -147,8 +156,8 @@ pub(super) fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
     out
 }
 
-/// Checks a manifest file, unless it is over the size limit; notes its path when a finding
-/// of it carries a fix.
+/// Checks a manifest file (one over the size limit a document at a time); notes its path
+/// when a finding of it carries a fix.
 fn scan_file(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
     let max = cx.opts.max_file_size;
     read::with_file_bytes(path, max, |r| match r {
@@ -159,18 +168,10 @@ fn scan_file(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
             }
             outcome
         }
-        Ok(Contents::OverLimit { size, .. }) => {
-            let (size, limit) = read::sizes(size, max);
-            let mut out = FileOutcome::default();
-            out.findings.push(file_finding(
-                &SKIPPED_FILE,
-                display,
-                FILE_START,
-                format!(
-                    "not scanned: the file is {size}, over the {limit} limit (--max-file-size)"
-                ),
-            ));
-            out
+        Ok(Contents::OverLimit { file, size }) => {
+            large::scan_large_file(file, size, display, cx, |text, lines, out| {
+                scan_text(display, text, lines, cx, out)
+            })
         }
         Err(e) => {
             let mut out = FileOutcome::default();
@@ -189,52 +190,25 @@ fn scan_file(path: &Path, display: &str, cx: &RunContext<'_>) -> FileOutcome {
 fn scan_bytes(display: &str, bytes: &[u8], cx: &RunContext<'_>) -> FileOutcome {
     let mut out = FileOutcome::default();
     match load::decode(bytes) {
-        Ok(text) => scan_text(display, &text, cx, &mut out),
-        Err(problem) => out.findings.push(text_problem_finding(display, problem)),
+        Ok(text) => scan_text(display, &text, 0, cx, &mut out),
+        Err(problem) => out
+            .findings
+            .push(text_problem_finding(display, "the file", problem)),
     }
     out
 }
 
-/// The finding on bytes that are no text keelhaul can read: the file is not checked, and the
-/// gate must not pass it (both rules are errors by default).
-fn text_problem_finding(display: &str, problem: TextProblem) -> Finding {
-    match problem {
-        TextProblem::Binary => file_finding(
-            &SKIPPED_FILE,
-            display,
-            FILE_START,
-            "not scanned: the file is binary (it contains NUL bytes; so does UTF-16 text without a byte order mark)".into(),
-        ),
-        TextProblem::Invalid {
-            encoding: Encoding::Utf8,
-            line,
-            col,
-        } => file_finding(
-            &UNREADABLE_FILE,
-            display,
-            Pos { line, col },
-            "the file is not valid UTF-8 (Kubernetes manifests must be UTF-8); save it as UTF-8"
-                .into(),
-        ),
-        TextProblem::Invalid {
-            encoding,
-            line,
-            col,
-        } => file_finding(
-            &UNREADABLE_FILE,
-            display,
-            Pos { line, col },
-            format!(
-                "not scanned: the file is not valid {}, as its byte order mark says it is; save it as UTF-8",
-                encoding.name()
-            ),
-        ),
-    }
-}
-
-/// Loads, indexes and checks one text (a file's, standard input's or a render's), and gives
-/// its findings their snippets and fingerprints while the text is at hand.
-pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mut FileOutcome) {
+/// Loads, indexes and checks one text (a file's, standard input's or a render's, or a part of
+/// a file that has `lines_before` lines before it), and gives its findings their snippets
+/// and fingerprints while the text is at hand. Places stay in the text's own lines: the
+/// caller moves those of a part (messages that name a line name the file's).
+pub(super) fn scan_text(
+    display: &str,
+    text: &str,
+    lines_before: u32,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+) {
     let opts = cx.opts;
     let file: Arc<str> = Arc::from(display);
     out.stats.files = 1;
@@ -254,7 +228,7 @@ pub(super) fn scan_text(display: &str, text: &str, cx: &RunContext<'_>, out: &mu
         return;
     }
     for p in loaded.problems {
-        out.findings.push(problem_finding(&file, p));
+        out.findings.push(problem_finding(&file, p, lines_before));
     }
     out.stats.documents += loaded.empty.len();
     let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
@@ -439,7 +413,7 @@ fn not_an_object(file: &str, doc: &Document, why: NotAnObject) -> Notice {
     }
 }
 
-fn problem_finding(file: &Arc<str>, p: LoadProblem) -> Finding {
+fn problem_finding(file: &Arc<str>, p: LoadProblem, lines_before: u32) -> Finding {
     match p {
         LoadProblem::Syntax { pos, message } => Finding::new(
             &INVALID_YAML,
@@ -454,7 +428,7 @@ fn problem_finding(file: &Arc<str>, p: LoadProblem) -> Finding {
                 second,
                 format!(
                     "the key \"{key}\" is set twice in this mapping (first on line {}): the API server rejects it or keeps only one",
-                    first.start.line
+                    first.start.line + lines_before
                 ),
             );
             f.related(first, "first set here");

@@ -7,6 +7,7 @@
 //! YAML). Reporting is the caller's.
 //!
 //! - `file`: one input through load → index → check (and the Namespaces read first);
+//! - `large`: a file over the size limit, a document at a time;
 //! - `clusters`: AKS cluster definitions in scripts, Markdown, ARM, Bicep and Terraform.
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ use crate::span::{Pos, Span};
 mod clusters;
 mod conflicts;
 mod file;
+mod large;
 
 use file::{namespace_policies, scan_input, scan_text};
 
@@ -132,8 +134,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
                     .and_then(|b| load::decode(b).ok())
                     .map(std::borrow::Cow::into_owned);
             }
-            let bytes = std::fs::read(file).ok()?;
-            load::decode(&bytes).ok().map(std::borrow::Cow::into_owned)
+            text_within_limit(Path::new(file), opts.max_file_size)
         };
         attach_related(&mut result.findings, &mut text_of);
     }
@@ -231,7 +232,7 @@ fn check_work(w: &Work, cx: &RunContext<'_>) -> FileOutcome {
         Work::Input(i) => scan_input(i, cx),
         Work::Rendered(r) => {
             let mut o = FileOutcome::default();
-            scan_text(&r.display, &r.text, cx, &mut o);
+            scan_text(&r.display, &r.text, 0, cx, &mut o);
             o.stats.files = 0;
             o
         }
@@ -446,6 +447,47 @@ fn file_finding(
     Finding::new(rule, Arc::from(file), Span::point(pos), message)
 }
 
+/// The finding on bytes that are no text keelhaul can read (`what`: the file, or a document of
+/// it): they are not checked, and the gate must not pass them (both rules are errors by
+/// default).
+fn text_problem_finding(display: &str, what: &str, problem: TextProblem) -> Finding {
+    match problem {
+        TextProblem::Binary => file_finding(
+            &SKIPPED_FILE,
+            display,
+            FILE_START,
+            format!(
+                "not scanned: {what} is binary (it contains NUL bytes; so does UTF-16 text without a byte order mark)"
+            ),
+        ),
+        TextProblem::Invalid {
+            encoding: Encoding::Utf8,
+            line,
+            col,
+        } => file_finding(
+            &UNREADABLE_FILE,
+            display,
+            Pos { line, col },
+            format!(
+                "{what} is not valid UTF-8 (Kubernetes manifests must be UTF-8); save it as UTF-8"
+            ),
+        ),
+        TextProblem::Invalid {
+            encoding,
+            line,
+            col,
+        } => file_finding(
+            &UNREADABLE_FILE,
+            display,
+            Pos { line, col },
+            format!(
+                "not scanned: {what} is not valid {}, as its byte order mark says it is; save it as UTF-8",
+                encoding.name()
+            ),
+        ),
+    }
+}
+
 const FILE_START: Pos = Pos { line: 1, col: 0 };
 
 /// Whether `needle` occurs in `text` (memchr's SIMD search: every file's whole text is
@@ -468,21 +510,29 @@ struct RunContext<'a> {
     stdin: Option<&'a std::io::Result<Vec<u8>>>,
 }
 
+/// The text of a file, read again after the scan, when it is within the size limit (a file
+/// over it is never held whole: findings on it made after the scan have no snippet).
+fn text_within_limit(path: &Path, max: u64) -> Option<String> {
+    read::with_file_bytes(path, max, |r| match r {
+        Ok(Contents::Bytes(bytes)) => load::decode(bytes).ok().map(std::borrow::Cow::into_owned),
+        _ => None,
+    })
+}
+
 /// Snippets and fingerprints for findings made once the files were closed (the
 /// cross-resource rules', the suppressions', those mapped back to a template or a base):
-/// each file is read again, and its secret values found again so that they stay masked.
+/// each file is read again (within the size limit), and its secret values found again so
+/// that they stay masked.
 fn source_after_the_fact(findings: &mut [Finding], stdin_text: Option<&str>, opts: &ScanOptions) {
     findings.sort_by(|a, b| a.file.cmp(&b.file));
     for group in findings.chunk_by_mut(|a, b| a.file == b.file) {
         let file = group[0].file.clone();
         let read;
-        let decoded;
         let text = if &*file == "<stdin>" {
             stdin_text
         } else {
-            read = std::fs::read(&*file).ok();
-            decoded = read.as_deref().and_then(|b| load::decode(b).ok());
-            decoded.as_deref()
+            read = text_within_limit(Path::new(&*file), opts.max_file_size);
+            read.as_deref()
         };
         let Some(text) = text else { continue };
         if opts.fingerprints {

@@ -54,7 +54,7 @@ rule_meta!(
     "KH006",
     "skipped-file",
     Error,
-    "The file was not scanned: binary, over the size limit, or not a regular file."
+    "The file (or a document of it) was not scanned: binary, over the size limit, or not a regular file."
 );
 rule_meta!(
     NotRendered,

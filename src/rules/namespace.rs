@@ -172,7 +172,7 @@ impl Rule for NamespacePssViolation {
                     ),
                 )
                 .severity(severity)
-                .related_in(
+                .related_elsewhere(
                     policy.file.clone(),
                     m.label,
                     match (m.mode, m.level) {
