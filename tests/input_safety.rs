@@ -1,7 +1,8 @@
 //! Input a pull request controls must never turn into a pass: text in another Unicode
 //! encoding is read, or fails the gate; a file over `--max-file-size` is read a document at a
 //! time, or fails the gate; special files and standard input cannot make the scan wait or
-//! grow without bound.
+//! grow without bound; a link into `.git` or out of the scanned tree is reported, never
+//! read.
 
 mod common;
 
@@ -588,6 +589,81 @@ fn standard_input_over_the_limit_fails_the_gate() {
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("--max-file-size"),
         "{}",
+        show(&out)
+    );
+}
+
+// Symbolic links.
+
+/// What actions/checkout leaves in `.git/config` when it keeps the credentials (read as
+/// YAML, its second line is where the first error is, so a snippet would show it).
+const GIT_CONFIG: &str = "[http \"https://github.com/\"]\n\textraheader = AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX2xlYWtlZA==\n[core]\n\trepositoryformatversion = 0\n";
+const LEAKED: &str = "eC1hY2Nlc3MtdG9rZW46Z2hzX2xlYWtlZA";
+
+#[cfg(unix)]
+#[test]
+fn a_link_into_git_is_reported_and_never_read() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(p, ".git/config", GIT_CONFIG);
+    write(p, "k8s/pod.yaml", PRIVILEGED_POD);
+    std::os::unix::fs::symlink(".git/config", p.join("leak.yaml")).unwrap();
+    std::os::unix::fs::symlink("../.git", p.join("k8s/gitdir")).unwrap();
+    std::os::unix::fs::symlink("../.git/config", p.join("k8s/deep.yml")).unwrap();
+    // A link that stays in the tree and leads to a manifest is followed, as before.
+    std::os::unix::fs::symlink("k8s/pod.yaml", p.join("alias.yaml")).unwrap();
+    for (args, links) in [
+        (vec!["."], vec!["leak.yaml", "k8s/deep.yml", "k8s/gitdir"]),
+        (vec!["leak.yaml", "k8s/pod.yaml"], vec!["leak.yaml"]),
+    ] {
+        for format in [
+            "human", "concise", "json", "sarif", "github", "gitlab", "azure",
+        ] {
+            let out = keelhaul_in(p)
+                .args(["scan", "--color", "never", "--format", format])
+                .args(&args)
+                .timeout(PATIENCE)
+                .output()
+                .unwrap();
+            let all = show(&out);
+            assert!(!all.contains(LEAKED), "{format} {args:?}: {all}");
+            assert!(!all.contains("extraheader"), "{format} {args:?}: {all}");
+            // The privileged pod is still found: the link does not stop the scan.
+            assert_eq!(out.status.code(), Some(1), "{format} {args:?}: {all}");
+            for link in &links {
+                assert!(
+                    String::from_utf8_lossy(&out.stdout).contains(link),
+                    "{format} {args:?}: the link {link} is reported: {all}"
+                );
+            }
+        }
+        let out = scan_json(p, &args);
+        let got = findings(&out);
+        for link in &links {
+            let f = got
+                .iter()
+                .find(|f| f.0.ends_with(link))
+                .unwrap_or_else(|| panic!("{link}: {}", show(&out)));
+            assert_eq!(
+                (f.1.as_str(), f.2, f.4.as_str()),
+                ("KH006", 1, "warning"),
+                "{}",
+                show(&out)
+            );
+        }
+        if args == ["."] {
+            assert!(
+                got.iter()
+                    .any(|f| f.0.ends_with("alias.yaml") && f.1 == "KH101"),
+                "{}",
+                show(&out)
+            );
+        }
+    }
+    let out = scan_json(p, &["leak.yaml"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(".git"),
+        "the report says why the link is not read: {}",
         show(&out)
     );
 }

@@ -1,6 +1,6 @@
 //! discover: paths in, an ordered list of inputs out. Owns walking (gitignore and
 //! `.keelhaulignore` honoured, hidden directories included but `.git`, include/exclude
-//! globs, links never followed out of the scanned root), setting Helm chart templates
+//! globs, links never followed out of the scanned root or into a `.git` directory), setting Helm chart templates
 //! aside (they are not YAML until rendered), and reading an input's bytes within the size
 //! limit (`read`).
 
@@ -23,8 +23,12 @@ pub enum Input {
     Stdin,
     /// The walk could not read this path (a dangling link, a loop, permissions).
     Unreadable { display: String, message: String },
-    /// A link that leads out of the scanned root: not followed.
-    OutsideRoot { display: String, target: String },
+    /// A symbolic link that is not followed, and why; `target` is where it leads.
+    LinkNotFollowed {
+        display: String,
+        target: String,
+        why: NotFollowed,
+    },
     /// A path named on the command line that is no regular file and no directory (a FIFO, a
     /// device, a socket): never opened, since that may wait or never end. `kind` says what
     /// it is.
@@ -58,7 +62,7 @@ impl Input {
         match self {
             Input::File { display, .. }
             | Input::Unreadable { display, .. }
-            | Input::OutsideRoot { display, .. }
+            | Input::LinkNotFollowed { display, .. }
             | Input::NotRegular { display, .. }
             | Input::Script { display, .. }
             | Input::Chart { display, .. }
@@ -66,6 +70,56 @@ impl Input {
             Input::Stdin => "<stdin>",
         }
     }
+}
+
+/// Why a symbolic link is not followed. Every file of a pull request is its author's: a
+/// link that reads what the pull request does not hold could put that into a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NotFollowed {
+    /// It leads out of the directory being scanned.
+    OutOfRoot,
+    /// Named on the command line, it lies in the repository and leads out of it.
+    OutOfRepository,
+    /// It leads into a `.git` directory: git's own files (the repository's configuration,
+    /// credentials a checkout keeps among it), never a manifest.
+    IntoGit,
+}
+
+/// Why the link at a path whose target is `target` is not followed, when it is not: `root` is
+/// the directory being scanned (canonical). A path in a `.git` directory that holds the
+/// root itself does not count.
+fn link_refusal(target: &Path, root: &Path) -> Option<NotFollowed> {
+    match target.strip_prefix(root) {
+        Err(_) => Some(NotFollowed::OutOfRoot),
+        Ok(rel) if rel.components().any(paths::is_git) => Some(NotFollowed::IntoGit),
+        Ok(_) => None,
+    }
+}
+
+/// Why a path named on the command line that is a symbolic link is not followed, with where
+/// it leads: into a `.git` directory that does not hold the link, or out of the repository
+/// that holds it (see `paths::repository_root`).
+fn named_link_refusal(p: &Path) -> Option<(NotFollowed, PathBuf)> {
+    if !std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+        return None;
+    }
+    let target = p.canonicalize().ok()?;
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let dir = parent.canonicalize().ok()?;
+    let shared = dir
+        .components()
+        .zip(target.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    if target.components().skip(shared).any(paths::is_git) {
+        return Some((NotFollowed::IntoGit, target));
+    }
+    let repo = paths::repository_root().canonicalize().ok()?;
+    (dir.starts_with(&repo) && !target.starts_with(&repo))
+        .then_some((NotFollowed::OutOfRepository, target))
 }
 
 pub struct DiscoverOptions<'a> {
@@ -111,6 +165,14 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Vec<Input>,
     for p in paths {
         if p.as_os_str() == "-" {
             inputs.push(Input::Stdin);
+            continue;
+        }
+        if let Some((why, target)) = named_link_refusal(p) {
+            inputs.push(Input::LinkNotFollowed {
+                display: p.display().to_string(),
+                target: target.display().to_string(),
+                why,
+            });
             continue;
         }
         let meta =
@@ -179,16 +241,21 @@ fn walk(root: &Path, opts: &DiscoverOptions, out: &mut Vec<Input>) -> Result<(),
                         let is_file = e.file_type().is_some_and(|t| t.is_file());
                         if e.path_is_symlink() {
                             match path.canonicalize() {
-                                Ok(target) if !target.starts_with(canonical_root) => {
-                                    if is_file && !is_manifest_name(path) {
-                                        return WalkState::Continue;
+                                Ok(target) => {
+                                    if let Some(why) = link_refusal(&target, canonical_root) {
+                                        let item = not_followed(
+                                            path,
+                                            &target,
+                                            canonical_root,
+                                            why,
+                                            is_file,
+                                        );
+                                        if let Some(item) = item {
+                                            found.lock().map(|mut f| f.push(item)).ok();
+                                        }
+                                        return WalkState::Skip;
                                     }
-                                    let item = Input::OutsideRoot {
-                                        display: path.display().to_string(),
-                                        target: target.display().to_string(),
-                                    };
-                                    found.lock().map(|mut f| f.push(item)).ok();
-                                    return WalkState::Skip;
+                                    None
                                 }
                                 Err(err) if is_manifest_name(path) => Some(Input::Unreadable {
                                     display: path.display().to_string(),
@@ -227,6 +294,30 @@ fn walk(root: &Path, opts: &DiscoverOptions, out: &mut Vec<Input>) -> Result<(),
     found.sort();
     out.extend(found);
     Ok(())
+}
+
+/// The input that reports a link the walk does not follow: only one keelhaul would have read
+/// (a directory, a manifest or a kustomization) is worth a word. A link into `.git` shows its
+/// target from the scanned root.
+fn not_followed(
+    path: &Path,
+    target: &Path,
+    root: &Path,
+    why: NotFollowed,
+    is_file: bool,
+) -> Option<Input> {
+    if is_file && !is_manifest_name(path) && !is_kustomization_name(path) {
+        return None;
+    }
+    let shown = match why {
+        NotFollowed::IntoGit => target.strip_prefix(root).unwrap_or(target),
+        _ => target,
+    };
+    Some(Input::LinkNotFollowed {
+        display: path.display().to_string(),
+        target: shown.display().to_string(),
+        why,
+    })
 }
 
 fn walk_error(err: ignore::Error) -> Input {

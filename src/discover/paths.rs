@@ -28,14 +28,33 @@ pub fn repo_relative(path: &str, root: &Path) -> Option<String> {
         std::env::current_dir().ok()?.join(p)
     };
     // Links are resolved: code scanning does not show results in files reached through one.
-    let abs = std::fs::canonicalize(&abs).unwrap_or_else(|_| normalise(&abs));
+    // A link that is not followed (out of the root, into `.git`) is named as it is: what is
+    // said of it is said of the link.
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| normalise(root));
+    let abs = std::fs::canonicalize(&abs)
+        .ok()
+        .filter(|real| {
+            real.strip_prefix(&root)
+                .is_ok_and(|rel| !rel.components().any(is_git))
+        })
+        .or_else(|| {
+            let dir = std::fs::canonicalize(abs.parent()?).ok()?;
+            Some(dir.join(abs.file_name()?))
+        })
+        .unwrap_or_else(|| normalise(&abs));
     let rel = abs.strip_prefix(&root).ok()?;
     let parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Whether a path component is a `.git` (in any case: some file systems ignore it).
+pub fn is_git(c: Component<'_>) -> bool {
+    c.as_os_str()
+        .to_str()
+        .is_some_and(|n| n.eq_ignore_ascii_case(".git"))
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.

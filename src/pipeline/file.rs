@@ -135,14 +135,29 @@ pub(super) fn scan_input(input: &Input, cx: &RunContext<'_>) -> FileOutcome {
             FILE_START,
             format!("cannot read: {message}"),
         )),
-        Input::OutsideRoot { target, .. } => out.notices.push(Notice {
-            file: display.to_string(),
-            line: None,
-            message: format!(
-                "not followed: the link leads out of the scanned directory, to {target}"
-            ),
-            verbose: false,
-        }),
+        Input::LinkNotFollowed { target, why, .. } => {
+            let why = match why {
+                NotFollowed::OutOfRoot => {
+                    format!("it leads out of the scanned directory, to {target}")
+                }
+                NotFollowed::OutOfRepository => {
+                    format!("it leads out of the repository, to {target}")
+                }
+                NotFollowed::IntoGit => format!(
+                    "it leads into a .git directory ({target}), which holds git's own files (the repository's configuration, and credentials a checkout keeps there), never a manifest"
+                ),
+            };
+            let mut f = file_finding(
+                &SKIPPED_FILE,
+                display,
+                FILE_START,
+                format!("not read: this is a symbolic link, and {why}"),
+            );
+            // A warning: the link is suspicious on a pull request, but what it leads to is no
+            // file of the pull request, and nothing of it is read.
+            f.severity(Severity::Warning);
+            out.findings.push(f);
+        }
         Input::NotRegular { kind, .. } => out.findings.push(file_finding(
             &SKIPPED_FILE,
             display,

@@ -19,11 +19,11 @@ use std::collections::HashMap;
 
 use crate::check::{self, Rule, Settings};
 use crate::discover::read::{self, Contents};
-use crate::discover::{self, DiscoverOptions, Input};
+use crate::discover::{self, DiscoverOptions, Input, NotFollowed};
 use crate::filter::suppress::{self, Suppression};
 use crate::finding::anchor::{attach_anchors, attach_related};
 use crate::finding::result::{Notice, ScanResult, Stats};
-use crate::finding::{Finding, RuleMeta};
+use crate::finding::{Finding, RuleMeta, Severity};
 use crate::index::{self, Index, NotAnObject};
 use crate::k8s::{pss, secret};
 use crate::load::render::phase::{Phase, ProblemKind, RenderProblem, Rendered};

@@ -54,7 +54,8 @@ rule_meta!(
     "KH006",
     "skipped-file",
     Error,
-    "The file (or a document of it) was not scanned: binary, over the size limit, or not a regular file."
+    "The file (or a document of it) was not scanned: binary, over the size limit, not a regular file, or a symbolic link that is not followed.",
+    severity_note = "warning for a symbolic link that is not followed"
 );
 rule_meta!(
     NotRendered,
