@@ -753,3 +753,30 @@ fn a_pull_request_cannot_record_its_own_findings_in_the_baseline() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn a_configuration_that_links_into_git_is_not_read() {
+    let repo = repo_with_overlay();
+    let r = repo.path();
+    write(
+        r,
+        ".git/config",
+        "[remote \"origin\"]\n\turl = https://x-access-token:ghs_SECRETTOKEN@github.com/o/r\n",
+    );
+    std::os::unix::fs::symlink(".git/config", r.join(".keelhaul.yaml")).unwrap();
+    let out = keelhaul_in(r)
+        .args(["scan", ".", "--no-render"])
+        .output()
+        .unwrap();
+    let all = stderr(&out);
+    assert!(!all.contains("SECRETTOKEN"), "{all}");
+    assert!(
+        all.contains(".keelhaul.yaml: not read: it is a symbolic link"),
+        "{all}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the scan goes on with the defaults: {all}"
+    );
+}

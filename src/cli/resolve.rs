@@ -194,6 +194,20 @@ fn load_config(
         },
     };
     if args.config.is_none()
+        && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink())
+        && !crate::discover::confine::Confinement::of_scan(&args.paths).contains(&path)
+    {
+        // A link the tree made to a file it does not hold (`.git/config`, a file of the
+        // machine): not read, so that no line of it shows in a message.
+        let notice = crate::finding::result::Notice {
+            file: path.display().to_string(),
+            line: None,
+            message: "not read: it is a symbolic link out of the repository or into .git; the default settings apply".into(),
+            verbose: false,
+        };
+        return Ok((Config::default(), None, Some(notice)));
+    }
+    if args.config.is_none()
         && !args.trust_config
         && let Some(reference) = &args.diff
     {
