@@ -403,6 +403,13 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(ok, "git {args:?}");
 }
 
+/// Makes `dir` a git repository holding everything written so far, committed.
+fn commit_all(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", "base"]);
+}
+
 /// A repository holding a chart `web` (a ConfigMap template, and a Deployment template that
 /// writes `privileged` from a value), committed.
 fn repo_with_chart() -> tempfile::TempDir {
@@ -424,9 +431,7 @@ fn repo_with_chart() -> tempfile::TempDir {
         "web/templates/deployment.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n        securityContext:\n          privileged: {{ .Values.privileged }}\n",
     );
-    git(r, &["init", "-q"]);
-    git(r, &["add", "-A"]);
-    git(r, &["commit", "-qm", "base"]);
+    commit_all(r);
     dir
 }
 
@@ -636,9 +641,7 @@ fn repo_with_config() -> tempfile::TempDir {
         "k8s/ok.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
     );
-    git(r, &["init", "-q"]);
-    git(r, &["add", "-A"]);
-    git(r, &["commit", "-qm", "base"]);
+    commit_all(r);
     dir
 }
 

@@ -74,12 +74,7 @@ pub fn restrain(cfg: &mut Config, file: &Path) -> Vec<Notice> {
 pub fn config_at(reference: &str, file: &Path) -> Result<(Config, Option<Notice>), Error> {
     let then = crate::filter::changed_lines::file_at(reference, file).map_err(Error::Usage)?;
     let now = std::fs::read(file).ok();
-    let notice = |message: String| Notice {
-        file: file.display().to_string(),
-        line: None,
-        message,
-        verbose: false,
-    };
+    let notice = |message: String| file_notice(file, message);
     match then {
         Some(text) => {
             let cfg = super::config::load_bytes(file, text.as_bytes()).map_err(|e| {
@@ -115,12 +110,7 @@ pub fn baseline_at(
         // Not in the repository (or no repository: --diff says so itself).
         Err(_) => return Ok((Some(baseline::read(file).map_err(Error::Usage)?), None)),
     };
-    let notice = |message: String| Notice {
-        file: file.display().to_string(),
-        line: None,
-        message,
-        verbose: false,
-    };
+    let notice = |message: String| file_notice(file, message);
     match then {
         Some(text) => {
             let b = baseline::parse(&text).map_err(|e| {
@@ -143,6 +133,16 @@ pub fn baseline_at(
                 "not used: it is not in {reference}, and with --diff a baseline added by the change does not hide that change's findings"
             ))),
         )),
+    }
+}
+
+/// A notice about a whole file.
+fn file_notice(file: &Path, message: String) -> Notice {
+    Notice {
+        file: file.display().to_string(),
+        line: None,
+        message,
+        verbose: false,
     }
 }
 
