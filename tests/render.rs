@@ -29,7 +29,7 @@
 
 mod common;
 mod expect;
-use common::root;
+use common::{git_commit_all, root};
 use expect::parse_ids;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -924,31 +924,6 @@ fn a_patch_that_removes_a_field_is_where_its_findings_go() {
         "{}",
         describe(f)
     );
-}
-
-/// A git repository at `dir` holding everything written so far, committed.
-fn git_commit_all(dir: &Path) {
-    for args in [
-        &["init", "-q"][..],
-        &["add", "-A"],
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-qm",
-            "base",
-        ],
-    ] {
-        let ok = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::{PRIVILEGED_POD, keelhaul_in, write};
+use common::{PRIVILEGED_POD, git, git_commit_all, keelhaul_in, write};
 
 /// Writes an executable script at `dir/name`. Written under another name and copied into
 /// place by a child process: a file this multi-threaded process has had open for writing can
@@ -391,25 +391,6 @@ fn a_remote_base_is_not_fetched_and_says_how_to_allow_it() {
 // Findings stay where the problem is; nothing outside the repository is read (item 2)
 // ---------------------------------------------------------------------------------------
 
-/// Runs git in `dir`; panics when it fails.
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
-/// Makes `dir` a git repository holding everything written so far, committed.
-fn commit_all(dir: &Path) {
-    git(dir, &["init", "-q"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-qm", "base"]);
-}
-
 /// A repository holding a chart `web` (a ConfigMap template, and a Deployment template that
 /// writes `privileged` from a value), committed.
 fn repo_with_chart() -> tempfile::TempDir {
@@ -431,7 +412,7 @@ fn repo_with_chart() -> tempfile::TempDir {
         "web/templates/deployment.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n        securityContext:\n          privileged: {{ .Values.privileged }}\n",
     );
-    commit_all(r);
+    git_commit_all(r);
     dir
 }
 
@@ -641,7 +622,7 @@ fn repo_with_config() -> tempfile::TempDir {
         "k8s/ok.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
     );
-    commit_all(r);
+    git_commit_all(r);
     dir
 }
 
@@ -709,32 +690,20 @@ fn a_pull_request_cannot_loosen_the_settings_that_judge_it() {
 fn a_pull_request_cannot_record_its_own_findings_in_the_baseline() {
     let repo = repo_with_config();
     let r = repo.path();
-    let ok = keelhaul_in(r)
-        .args([
-            "scan",
-            ".",
-            "--no-render",
-            "--write-baseline",
-            ".keelhaul-baseline.json",
-        ])
-        .output()
-        .unwrap();
-    assert!(ok.status.success(), "{}", stderr(&ok));
+    let write_baseline = || {
+        let ok = keelhaul_in(r)
+            .args(["scan", ".", "--no-render"])
+            .args(["--write-baseline", ".keelhaul-baseline.json"])
+            .output()
+            .unwrap();
+        assert!(ok.status.success(), "{}", stderr(&ok));
+    };
+    write_baseline();
     git(r, &["add", "-A"]);
     git(r, &["commit", "-qm", "baseline"]);
     // The change adds a privileged pod and writes its findings into the baseline.
     write(r, "k8s/pod.yaml", PRIVILEGED_POD);
-    let ok = keelhaul_in(r)
-        .args([
-            "scan",
-            ".",
-            "--no-render",
-            "--write-baseline",
-            ".keelhaul-baseline.json",
-        ])
-        .output()
-        .unwrap();
-    assert!(ok.status.success(), "{}", stderr(&ok));
+    write_baseline();
     let out = keelhaul_in(r)
         .args(["scan", ".", "--no-render", "--format", "json"])
         .args(["--diff", "HEAD", "--baseline", ".keelhaul-baseline.json"])

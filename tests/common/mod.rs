@@ -91,6 +91,25 @@ pub fn keelhaul_in(dir: &Path) -> Command {
     c
 }
 
+/// Runs git in `dir` (with an author of its own); panics when it fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+/// Makes `dir` a git repository holding everything written so far, committed.
+pub fn git_commit_all(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", "base"]);
+}
+
 /// Writes `body` to `dir/name`, creating the directories between.
 pub fn write(dir: &Path, name: &str, body: impl AsRef<[u8]>) {
     let p = dir.join(name);
