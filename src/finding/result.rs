@@ -26,6 +26,8 @@ pub struct Stats {
     pub chart_templates: usize,
     /// Charts and overlays rendered (one per render).
     pub renders: usize,
+    /// Of those, how many were read from the render cache.
+    pub renders_from_cache: usize,
     /// What could not be rendered, so went unchecked.
     pub unrendered: crate::load::render::phase::Unrendered,
 }

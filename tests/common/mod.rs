@@ -81,6 +81,13 @@ pub fn keelhaul() -> Command {
             c.env_remove(k);
         }
     }
+    // Renders are kept in a cache of the test build's own (never the user's), shared by the
+    // tests and kept between runs, as a user's would be. Tests of the cache name their own.
+    c.env(
+        "KEELHAUL_CACHE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("render-cache"),
+    );
+    c.env_remove("KEELHAUL_NO_CACHE");
     c
 }
 

@@ -7,11 +7,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 
-use super::helm::{self, ChartInfo, HelmRun};
+use super::helm::{ChartInfo, HelmRun};
 use super::kustomize::{self, Kustomizer};
-use super::{HelmRender, RenderOptions, RenderedFrom, Sandbox, Tool};
+use super::{HelmRender, RenderOptions, RenderedFrom, Sandbox};
 use crate::discover::Input;
 use crate::discover::confine::Confinement;
 use crate::load;
@@ -66,31 +65,44 @@ pub struct Phase {
     /// Charts and overlays that were not rendered (tool missing, rendering off), for the
     /// summary: charts, their template files, overlays, and why.
     pub unrendered: Unrendered,
-    /// How many renders ran and how long they took together (wall time).
-    pub took: Option<(usize, std::time::Duration)>,
+    /// What rendering cost, when there was something to render.
+    pub cost: Option<RenderCost>,
 }
 
-enum Job<'a> {
+/// How many renders there were, how many ran a tool, how many came from the cache, and how
+/// long the phase took (wall time).
+#[derive(Debug, Default, Clone)]
+pub struct RenderCost {
+    pub renders: usize,
+    pub ran: usize,
+    pub from_cache: usize,
+    pub took: std::time::Duration,
+    /// Why renders were not kept in the cache, for `--verbose`: the chart or kustomization
+    /// file, the line and what is said.
+    pub notices: Vec<(String, u32, String)>,
+}
+
+pub(super) enum Job<'a> {
     /// Boxed: a chart's job carries its Chart.yaml facts and is much larger than an overlay's.
     Helm(Box<ChartJob<'a>>),
     Kustomize(OverlayJob<'a>),
 }
 
-struct ChartJob<'a> {
-    chart: ChartRef,
-    info: ChartInfo,
-    render: HelmRender,
-    helm: &'a Path,
+pub(super) struct ChartJob<'a> {
+    pub chart: ChartRef,
+    pub info: ChartInfo,
+    pub render: HelmRender,
+    pub helm: &'a Path,
 }
 
-struct OverlayJob<'a> {
-    dir: &'a Path,
-    file: &'a Path,
-    display: &'a str,
-    tool: &'a Kustomizer,
+pub(super) struct OverlayJob<'a> {
+    pub dir: &'a Path,
+    pub file: &'a Path,
+    pub display: &'a str,
+    pub tool: &'a Kustomizer,
 }
 
-fn dir_display(file_display: &str, file_name: &str) -> String {
+pub(super) fn dir_display(file_display: &str, file_name: &str) -> String {
     let d = file_display
         .strip_suffix(file_name)
         .unwrap_or(file_display)
@@ -161,7 +173,7 @@ pub struct RenderProblem {
     pub message: String,
 }
 
-fn problem(kind: ProblemKind, file: &str, at: Pos, message: String) -> RenderProblem {
+pub(super) fn problem(kind: ProblemKind, file: &str, at: Pos, message: String) -> RenderProblem {
     RenderProblem {
         kind,
         file: file.to_string(),
@@ -171,7 +183,7 @@ fn problem(kind: ProblemKind, file: &str, at: Pos, message: String) -> RenderPro
 }
 
 /// Where a kustomization's notes go: its first key.
-fn first_key(file: &Path) -> Pos {
+pub(super) fn first_key(file: &Path) -> Pos {
     std::fs::read_to_string(file)
         .ok()
         .and_then(|t| {
@@ -215,7 +227,7 @@ pub fn run(
             return phase;
         }
     };
-    let outcomes: Vec<Result<Rendered, RenderProblem>> = match &sandbox {
+    let outcomes = match &sandbox {
         None => Vec::new(),
         Some(sandbox) => {
             let cx = HelmRun {
@@ -225,15 +237,15 @@ pub fn run(
                 timeout: opts.timeout,
                 sandbox,
             };
-            jobs.par_iter()
-                .map(|job| match job {
-                    Job::Helm(job) => render_chart(job, &cx, opts),
-                    Job::Kustomize(job) => build_overlay(job, sandbox, opts.timeout),
-                })
-                .collect()
+            let (outcomes, cost) = super::batch::render_all(&jobs, &cx, opts, inside);
+            phase.notices.extend(cost.notices.iter().cloned());
+            phase.cost = Some(RenderCost {
+                took: started.elapsed(),
+                ..cost
+            });
+            outcomes
         }
     };
-    phase.took = (!jobs.is_empty()).then(|| (jobs.len(), started.elapsed()));
     for o in outcomes {
         match o {
             Ok(r) => {
@@ -429,61 +441,8 @@ fn plan_chart<'a>(
     }
 }
 
-/// One `helm template` of a chart.
-fn render_chart(
-    job: &ChartJob<'_>,
-    cx: &HelmRun<'_>,
-    opts: &RenderOptions,
-) -> Result<Rendered, RenderProblem> {
-    let ChartJob {
-        chart,
-        info,
-        render,
-        helm: h,
-    } = job;
-    let variant = render.name.as_deref().map(Arc::from);
-    let label = match &render.name {
-        Some(n) => format!("helm template: {n}"),
-        None => "helm template".into(),
-    };
-    if let Some(link) = cx.sandbox.inside.link_out_of(&chart.dir) {
-        return Err(problem(
-            ProblemKind::Failed,
-            &chart.chart_yaml_display,
-            chart.name_at,
-            link_refusal(&link, "helm"),
-        ));
-    }
-    match helm::render(h, cx, &chart.dir, render, info) {
-        Ok(text) => {
-            let mut values_files = vec![chart.dir.join("values.yaml")];
-            values_files.extend(render.values.iter().map(|v| chart.dir.join(v)));
-            values_files.extend(opts.helm.values.iter().cloned());
-            Ok(Rendered {
-                display: format!("{} [{label}]", chart.display_dir),
-                text,
-                from: Arc::new(RenderedFrom {
-                    tool: Tool::Helm,
-                    input: Arc::from(chart.display_dir.as_str()),
-                    variant,
-                }),
-                chart: Some(chart.clone()),
-                values_files,
-                kustomization: None,
-                origin_base: None,
-            })
-        }
-        Err(e) => Err(problem(
-            ProblemKind::Failed,
-            &chart.chart_yaml_display,
-            chart.name_at,
-            format!("`{label}` failed, so this chart's resources were not checked: {e}"),
-        )),
-    }
-}
-
 /// Why a chart or overlay holding a link out of the repository is not rendered.
-fn link_refusal(link: &Path, tool: &str) -> String {
+pub(super) fn link_refusal(link: &Path, tool: &str) -> String {
     format!(
         "not rendered: {} is a symbolic link out of the scanned repository (or into .git), which {tool} would follow; its resources were not checked",
         link.display()
@@ -504,63 +463,9 @@ fn not_started(job: &Job<'_>, e: &std::io::Error) -> RenderProblem {
     }
 }
 
-/// One build of an overlay.
-fn build_overlay(
-    job: &OverlayJob<'_>,
-    sandbox: &Sandbox,
-    timeout: std::time::Duration,
-) -> Result<Rendered, RenderProblem> {
-    let OverlayJob {
-        dir,
-        file,
-        display,
-        tool,
-    } = job;
-    if let Some(link) = sandbox.inside.link_out_of(dir) {
-        return Err(problem(
-            ProblemKind::Failed,
-            display,
-            first_key(file),
-            link_refusal(&link, "kustomize"),
-        ));
-    }
-    match kustomize::build(tool, dir, sandbox, timeout) {
-        Ok(built) => {
-            let d = dir_display(
-                display,
-                file.file_name().and_then(|n| n.to_str()).unwrap_or(""),
-            );
-            Ok(Rendered {
-                display: format!("{d} [{}]", tool.describe()),
-                text: built.text,
-                from: Arc::new(RenderedFrom {
-                    tool: Tool::Kustomize,
-                    input: Arc::from(d.as_str()),
-                    variant: None,
-                }),
-                chart: None,
-                values_files: Vec::new(),
-                kustomization: Some((file.to_path_buf(), display.to_string())),
-                origin_base: built.base,
-            })
-        }
-        Err(e) => Err(problem(
-            ProblemKind::Failed,
-            display,
-            first_key(file),
-            format!(
-                "`{}` failed, so this overlay was checked file by file only: {}{}",
-                tool.describe(),
-                remote_hint(&e, sandbox),
-                super::scrub::kustomize_message(&e, dir)
-            ),
-        )),
-    }
-}
-
 /// What to say first when a build failed because it tried the network, which renders do not
 /// have unless `--allow-remote-bases` is given.
-fn remote_hint(message: &str, sandbox: &Sandbox) -> &'static str {
+pub(super) fn remote_hint(message: &str, sandbox: &Sandbox) -> &'static str {
     let proxy = super::sandbox::NO_NETWORK_PROXY.trim_start_matches("http://");
     let tried = message.contains(proxy)
         || message.contains("keelhaul-no-network")
