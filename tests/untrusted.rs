@@ -6,30 +6,9 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::{PRIVILEGED_POD, git, git_commit_all, keelhaul_in, write};
-
-/// Writes an executable script at `dir/name`. Written under another name and copied into
-/// place by a child process: a file this multi-threaded process has had open for writing can
-/// still be open in a child another test forked meanwhile, and exec'ing it would then fail
-/// with ETXTBSY.
-fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let target = dir.join(name);
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    let draft = dir.join(format!(".{}.draft", name.replace('/', "_")));
-    std::fs::write(&draft, format!("#!/bin/sh\n{body}")).unwrap();
-    std::fs::set_permissions(&draft, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let ok = std::process::Command::new("/bin/cp")
-        .arg(&draft)
-        .arg(&target)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "could not install {name}");
-    target
-}
+use common::{PRIVILEGED_POD, git, git_commit_all, keelhaul_in, script, write};
 
 /// A repository with one overlay (`o/`) holding a privileged pod.
 fn repo_with_overlay() -> tempfile::TempDir {

@@ -141,7 +141,9 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     }
     if let Some(cost) = &phase.cost {
         result.stats.renders_from_cache = cost.from_cache;
-        result.notices.push(render_cost_notice(cost, started.elapsed()));
+        result
+            .notices
+            .push(render_cost_notice(cost, started.elapsed()));
     }
     order(&mut result);
     Ok(result)
@@ -149,7 +151,10 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
 
 /// What rendering cost: how long it took of the whole scan, and how many renders ran their
 /// tool or came from the cache. Said always with --verbose, and without when it was long.
-fn render_cost_notice(cost: &crate::load::render::phase::RenderCost, scan: std::time::Duration) -> Notice {
+fn render_cost_notice(
+    cost: &crate::load::render::phase::RenderCost,
+    scan: std::time::Duration,
+) -> Notice {
     let took = cost.took.as_secs_f64();
     let share = if scan.as_secs_f64() > 0.0 {
         (100.0 * took / scan.as_secs_f64()).min(100.0)
@@ -169,7 +174,9 @@ fn render_cost_notice(cost: &crate::load::render::phase::RenderCost, scan: std::
     }
     let long = cost.took.as_secs() >= 5;
     if long {
-        message.push_str("; `--no-render` (or `render: false` in .keelhaul.yaml) checks the files as they are");
+        message.push_str(
+            "; `--no-render` (or `render: false` in .keelhaul.yaml) checks the files as they are",
+        );
     }
     Notice {
         file: "<render>".into(),

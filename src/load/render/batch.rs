@@ -212,7 +212,12 @@ fn key_of(
 
 /// The values files of a chart's render beyond the chart's own, in the order helm reads them.
 fn values_files_of(j: &ChartJob<'_>, opts: &RenderOptions) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = j.render.values.iter().map(|v| j.chart.dir.join(v)).collect();
+    let mut v: Vec<PathBuf> = j
+        .render
+        .values
+        .iter()
+        .map(|v| j.chart.dir.join(v))
+        .collect();
     v.extend(opts.helm.values.iter().cloned());
     v
 }
@@ -329,12 +334,7 @@ fn finish_overlay(
                 origin_base: r.base,
             })
         }
-        Err(Failure::Refused(e)) => Err(problem(
-            ProblemKind::Failed,
-            display,
-            first_key(file),
-            e,
-        )),
+        Err(Failure::Refused(e)) => Err(problem(ProblemKind::Failed, display, first_key(file), e)),
         Err(Failure::Tool(e)) => Err(problem(
             ProblemKind::Failed,
             display,

@@ -48,15 +48,13 @@ pub struct CacheOptions {
 /// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows, `~/.cache` elsewhere. None
 /// when there is no home to put it in.
 pub fn default_dir() -> Option<PathBuf> {
-    let absolute = |v: Option<std::ffi::OsString>| {
-        v.map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-    };
+    let absolute = |v: Option<std::ffi::OsString>| v.map(PathBuf::from).filter(|p| p.is_absolute());
     if let Some(x) = absolute(std::env::var_os("XDG_CACHE_HOME")) {
         return Some(x.join("keelhaul"));
     }
     if cfg!(windows) {
-        return absolute(std::env::var_os("LOCALAPPDATA")).map(|d| d.join("keelhaul").join("cache"));
+        return absolute(std::env::var_os("LOCALAPPDATA"))
+            .map(|d| d.join("keelhaul").join("cache"));
     }
     let home = absolute(std::env::var_os("HOME"))?;
     Some(if cfg!(target_os = "macos") {
@@ -135,8 +133,8 @@ impl Cache {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
-        let written = write_private(&tmp, &bytes)
-            .and_then(|()| std::fs::rename(&tmp, self.path_of(key)));
+        let written =
+            write_private(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, self.path_of(key)));
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
         } else {
@@ -319,7 +317,10 @@ mod tests {
         c.put(&key(1), &Ok(r.clone()));
         assert_eq!(c.get(&key(1)), Some(Ok(r.clone())));
         c.put(&key(4), &Err("accumulating resources: no such file".into()));
-        assert_eq!(c.get(&key(4)), Some(Err("accumulating resources: no such file".into())));
+        assert_eq!(
+            c.get(&key(4)),
+            Some(Err("accumulating resources: no such file".into()))
+        );
         let mut other = key(1);
         other.inputs[0].1 = State::File([2; 32]);
         assert_eq!(c.get(&other), None, "another input state is a miss");
@@ -386,7 +387,11 @@ mod tests {
         assert!(c.get(&key(1)).is_some());
         trim_dir(&c.dir, size * 2);
         let left: Vec<u8> = (1..=4).filter(|&n| c.path_of(&key(n)).exists()).collect();
-        assert_eq!(left, vec![1], "down to nine tenths of two entries: the newest one");
+        assert_eq!(
+            left,
+            vec![1],
+            "down to nine tenths of two entries: the newest one"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -202,10 +202,7 @@ impl Reader {
                 let p = e.path();
                 let link = e.file_type().is_ok_and(|t| t.is_symlink());
                 if link && !self.inside.contains(&p) && p.canonicalize().is_ok() {
-                    tree.refused = Some(format!(
-                        "{} is a link out of the repository",
-                        p.display()
-                    ));
+                    tree.refused = Some(format!("{} is a link out of the repository", p.display()));
                     return tree;
                 }
                 let state = self.file(&p);
@@ -516,6 +513,10 @@ mod tests {
         let parent = dir.parent().unwrap();
         assert!(named.contains(&parent.join("base")));
         assert!(named.contains(&dir.join("conf/app.properties")));
-        assert!(!named.iter().any(|p| p.to_string_lossy().contains("example.com")));
+        assert!(
+            !named
+                .iter()
+                .any(|p| p.to_string_lossy().contains("example.com"))
+        );
     }
 }

@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-
 use super::helm::{ChartInfo, HelmRun};
 use super::kustomize::{self, Kustomizer};
 use super::{HelmRender, RenderOptions, RenderedFrom, Sandbox};
