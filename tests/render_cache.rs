@@ -516,3 +516,81 @@ fn the_standalone_kustomize_is_preferred_to_kubectl() {
     let ran = std::fs::read_to_string(bin.path().join("ran")).unwrap();
     assert_eq!(ran.lines().collect::<Vec<_>>(), vec!["kustomize"]);
 }
+
+#[test]
+fn an_overlay_nested_in_another_renders_alone_unless_the_outer_one_reads_it() {
+    let Some(tool) = logging_kubectl() else {
+        eprintln!("SKIPPED: needs kubectl on PATH");
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    let r = repo.path();
+    // `app` patches its pod through a transformer configuration that names a patch inside
+    // `app/sub`, a directory with a kustomization of its own; `app/other` is an overlay of
+    // its own that `app` never names.
+    write(
+        r,
+        "app/kustomization.yaml",
+        "resources:\n- pod.yaml\ntransformers:\n- patcher.yaml\n",
+    );
+    write(r, "app/pod.yaml", common::PRIVILEGED_POD);
+    write(
+        r,
+        "app/patcher.yaml",
+        "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\npath: sub/patch.yaml\ntarget:\n  kind: Pod\n",
+    );
+    write(
+        r,
+        "app/sub/kustomization.yaml",
+        "resources:\n- patch.yaml\n",
+    );
+    write(
+        r,
+        "app/sub/patch.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n",
+    );
+    write(
+        r,
+        "app/other/kustomization.yaml",
+        "resources:\n- pod.yaml\n",
+    );
+    write(
+        r,
+        "app/other/pod.yaml",
+        &common::PRIVILEGED_POD.replace("name: p\n", "name: q\n"),
+    );
+    git_commit_all(r);
+    let cache = tempfile::tempdir().unwrap();
+    let (first, runs) = tool.scan(r, cache.path(), &[]);
+    assert!(runs >= 2, "app and app/other (and app/sub) render: {runs}");
+    assert!(
+        places(&first)
+            .iter()
+            .any(|p| p.ends_with("./app/sub/patch.yaml:6")),
+        "{:?}",
+        places(&first)
+    );
+    // app/other changed: it alone renders again.
+    write(
+        r,
+        "app/other/pod.yaml",
+        &common::PRIVILEGED_POD.replace("name: p\n", "name: r\n"),
+    );
+    let (_, runs) = tool.scan(r, cache.path(), &[]);
+    assert_eq!(runs, 1, "only app/other renders again");
+    // The patch app reads through its transformer changed: app renders again (and app/sub,
+    // whose own resource it is).
+    write(
+        r,
+        "app/sub/patch.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostIPC: true\n",
+    );
+    let (report, runs) = tool.scan(r, cache.path(), &[]);
+    assert!(runs >= 1, "app reads app/sub/patch.yaml: rendered again");
+    let (fresh, _) = tool.scan(r, cache.path(), &["--no-cache"]);
+    assert_eq!(
+        places(&report),
+        places(&fresh),
+        "the cache gives what a fresh render gives"
+    );
+}

@@ -141,6 +141,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     }
     if let Some(cost) = &phase.cost {
         result.stats.renders_from_cache = cost.from_cache;
+        result.stats.renders_run = cost.ran;
         result
             .notices
             .push(render_cost_notice(cost, started.elapsed()));
@@ -171,6 +172,13 @@ fn render_cost_notice(
     );
     if shared > 0 {
         message.push_str(&format!(", {shared} the same as another"));
+    }
+    if let Some(cpu) = cost.tools_cpu.filter(|_| cost.ran > 0) {
+        message.push_str(&format!(
+            "; the tools used {:.1} s of CPU on {} thread(s)",
+            cpu.as_secs_f64(),
+            cost.threads
+        ));
     }
     let long = cost.took.as_secs() >= 5;
     if long {

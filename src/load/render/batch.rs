@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::cache::{Cache, Rendering};
 use super::helm::{self, HelmRun};
-use super::inputs::{self, Key, NoKey, Reader, ToolId};
+use super::inputs::{self, Key, NoKey, Reader, ToolId, Walk};
 use super::kustomize;
 use super::phase::{
     ChartJob, Job, OverlayJob, ProblemKind, RenderCost, RenderProblem, Rendered, dir_display,
@@ -190,7 +190,7 @@ fn key_of(
                 cx.kube_version,
                 cx.default_namespace,
             );
-            let mut key = reader.key(&identity, &[chart], &values)?;
+            let mut key = reader.key(&identity, &[chart], Walk::Chart, &values)?;
             if key.private.is_none() && !(j.render.set.is_empty() && cx.opts.set.is_empty()) {
                 key.private = Some("it is given values with --set".into());
             }
@@ -205,7 +205,7 @@ fn key_of(
             }
             let dir = j.dir.canonicalize().map_err(|e| e.to_string())?;
             let identity = inputs::kustomize_identity(tool, &j.tool.flags(), &dir);
-            reader.key(&identity, &[dir], &[])
+            reader.key(&identity, &[dir], Walk::Kustomization, &[])
         }
     }
 }

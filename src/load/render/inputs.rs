@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::kustomize::is_kustomization_name;
 use super::{HelmOptions, HelmRender, Sandbox};
 use crate::discover::confine::Confinement;
 use crate::load;
@@ -123,11 +122,32 @@ impl ToolId {
 #[derive(Default)]
 struct Tree {
     entries: Vec<(PathBuf, State)>,
-    /// The kustomization files and `Chart.yaml`s under it: the files that name other
-    /// directories.
+    /// The files that name other paths the render reads: a kustomization's own file (a
+    /// Kustomize tree), every `Chart.yaml` (a chart's).
     namers: Vec<PathBuf>,
+    /// Directories below the root with a kustomization of their own, left out of a Kustomize
+    /// tree: the build reads them only through a name, which makes them a root of their own.
+    pruned: Vec<PathBuf>,
     /// Why the tree cannot be an input (a link out of the repository, too many files).
     refused: Option<String>,
+}
+
+impl Tree {
+    /// Whether `p` is read as part of this tree (under its root, not under a pruned
+    /// directory).
+    fn covers(&self, root: &Path, p: &Path) -> bool {
+        p.starts_with(root) && !self.pruned.iter().any(|d| p.starts_with(d))
+    }
+}
+
+/// How a directory is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Walk {
+    /// A chart: every file (a template can read any of them).
+    Chart,
+    /// A kustomization: every file but those under a directory with a kustomization of its
+    /// own.
+    Kustomization,
 }
 
 /// The most entries a render's directories may hold to be keyed.
@@ -137,7 +157,7 @@ const MAX_ENTRIES: usize = 200_000;
 pub struct Reader {
     inside: Confinement,
     files: Mutex<HashMap<PathBuf, State>>,
-    trees: Mutex<HashMap<PathBuf, Arc<Tree>>>,
+    trees: Mutex<HashMap<(PathBuf, Walk), Arc<Tree>>>,
     /// The files git tracks in each repository scanned (None: not a repository, or git
     /// could not tell).
     tracked: OnceLock<Option<HashSet<PathBuf>>>,
@@ -170,20 +190,24 @@ impl Reader {
     }
 
     /// Every file and directory under `root` (canonical), `.git` left out.
-    fn tree(&self, root: &Path) -> Arc<Tree> {
-        if let Some(t) = self.trees.lock().ok().and_then(|m| m.get(root).cloned()) {
+    fn tree(&self, root: &Path, how: Walk) -> Arc<Tree> {
+        let at = (root.to_path_buf(), how);
+        if let Some(t) = self.trees.lock().ok().and_then(|m| m.get(&at).cloned()) {
             return t;
         }
-        let t = Arc::new(self.walk(root));
+        let t = Arc::new(self.walk(root, how));
         if let Ok(mut m) = self.trees.lock() {
-            m.insert(root.to_path_buf(), t.clone());
+            m.insert(at, t.clone());
         }
         t
     }
 
-    fn walk(&self, root: &Path) -> Tree {
+    fn walk(&self, root: &Path, how: Walk) -> Tree {
         let mut tree = Tree::default();
         tree.entries.push((root.to_path_buf(), State::Dir));
+        if how == Walk::Kustomization {
+            tree.namers.extend(kustomization_in(root));
+        }
         let mut seen: HashSet<PathBuf> = HashSet::from([root.to_path_buf()]);
         let mut stack = vec![(root.to_path_buf(), 0usize)];
         while let Some((dir, depth)) = stack.pop() {
@@ -207,16 +231,16 @@ impl Reader {
                 }
                 let state = self.file(&p);
                 if state == State::Dir {
-                    let real = if link { p.canonicalize().ok() } else { None };
-                    let new = real.is_none_or(|r| seen.insert(r));
-                    if new && depth < 64 {
-                        stack.push((p.clone(), depth + 1));
+                    if how == Walk::Kustomization && kustomization_in(&p).is_some() && !link {
+                        tree.pruned.push(p.clone());
+                    } else {
+                        let real = if link { p.canonicalize().ok() } else { None };
+                        let new = real.is_none_or(|r| seen.insert(r));
+                        if new && depth < 64 {
+                            stack.push((p.clone(), depth + 1));
+                        }
                     }
-                } else if e
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|n| is_kustomization_name(n) || n == "Chart.yaml")
-                {
+                } else if how == Walk::Chart && e.file_name() == "Chart.yaml" {
                     tree.namers.push(p.clone());
                 }
                 tree.entries.push((p, state));
@@ -244,58 +268,54 @@ impl Reader {
             .collect()
     }
 
-    /// The key of a render rooted in `dirs` (canonical), also reading `files` (values files:
-    /// inputs outside the trees), with `identity` (the tool and the arguments).
-    pub fn key(&self, identity: &str, dirs: &[PathBuf], files: &[PathBuf]) -> Result<Key, NoKey> {
+    /// The key of a render rooted in `dirs` (canonical) walked `how`, also reading `files`
+    /// (values files: inputs outside the trees), with `identity` (the tool and the
+    /// arguments).
+    pub fn key(
+        &self,
+        identity: &str,
+        dirs: &[PathBuf],
+        how: Walk,
+        files: &[PathBuf],
+    ) -> Result<Key, NoKey> {
         let mut inputs: BTreeMap<PathBuf, State> = BTreeMap::new();
-        let mut roots: Vec<PathBuf> = dirs.to_vec();
-        let mut i = 0;
-        while i < roots.len() {
-            if !self.inside.contains(&roots[i]) {
+        let mut roots: Vec<(PathBuf, Arc<Tree>)> = Vec::new();
+        let mut queue: Vec<PathBuf> = dirs.to_vec();
+        let mut namers_seen: HashSet<PathBuf> = HashSet::new();
+        while let Some(root) = queue.pop() {
+            if roots.iter().any(|(r, _)| *r == root) {
+                continue;
+            }
+            if !self.inside.contains(&root) {
                 return Err(format!(
                     "it reads {}, outside the repository",
-                    roots[i].display()
+                    root.display()
                 ));
             }
-            let tree = self.tree(&roots[i]);
+            let tree = self.tree(&root, how);
             if let Some(why) = &tree.refused {
                 return Err(why.clone());
             }
             inputs.extend(tree.entries.iter().cloned());
-            for namer in &tree.namers {
-                for named in named_paths(namer) {
-                    if roots.iter().any(|r| named.starts_with(r)) {
-                        continue;
-                    }
-                    if named
-                        .components()
-                        .any(|c| matches!(c, Component::Normal(n) if n == ".git"))
-                    {
-                        return Err(format!("{} names a path in .git", namer.display()));
-                    }
-                    match self.file(&named) {
-                        State::Dir => {
-                            if let Ok(real) = named.canonicalize()
-                                && !roots.contains(&real)
-                            {
-                                roots.push(real);
-                            }
-                        }
-                        State::File(h) if self.inside.contains(&named) => {
-                            inputs.insert(named, State::File(h));
-                        }
-                        State::File(_) => {
-                            return Err(format!(
-                                "{} names {}, outside the repository",
-                                namer.display(),
-                                named.display()
-                            ));
-                        }
-                        State::Other => {}
-                    }
+            roots.push((root.clone(), tree.clone()));
+            // The names in the tree's namers, and in the plugin configurations they name.
+            let mut namers: Vec<PathBuf> = tree.namers.clone();
+            while let Some(namer) = namers.pop() {
+                if !namers_seen.insert(namer.clone()) {
+                    continue;
+                }
+                inputs.insert(namer.clone(), self.file(&namer));
+                let named = named_paths(&namer, &root);
+                namers.extend(
+                    named
+                        .configs
+                        .into_iter()
+                        .filter(|c| self.file(c) != State::Other),
+                );
+                for p in named.paths {
+                    self.place(&namer, p, &roots, &mut queue, &mut inputs)?;
                 }
             }
-            i += 1;
         }
         let mut private = None;
         for f in files {
@@ -324,6 +344,52 @@ impl Reader {
             inputs,
             private,
         })
+    }
+
+    /// Makes `p`, a path `namer` names, an input: covered by a tree already, a new root
+    /// (a directory, or the pruned directory it is under), or a file of its own.
+    fn place(
+        &self,
+        namer: &Path,
+        p: PathBuf,
+        roots: &[(PathBuf, Arc<Tree>)],
+        queue: &mut Vec<PathBuf>,
+        inputs: &mut BTreeMap<PathBuf, State>,
+    ) -> Result<(), NoKey> {
+        if p.components()
+            .any(|c| matches!(c, Component::Normal(n) if n == ".git"))
+        {
+            return Err(format!("{} names a path in .git", namer.display()));
+        }
+        if roots.iter().any(|(r, t)| t.covers(r, &p)) {
+            return Ok(());
+        }
+        if let Some(d) = roots
+            .iter()
+            .find_map(|(_, t)| t.pruned.iter().find(|d| p.starts_with(d)))
+        {
+            queue.push(d.clone());
+            return Ok(());
+        }
+        match self.file(&p) {
+            State::Dir => {
+                if let Ok(real) = p.canonicalize() {
+                    queue.push(real);
+                }
+            }
+            State::File(h) if self.inside.contains(&p) => {
+                inputs.insert(p, State::File(h));
+            }
+            State::File(_) => {
+                return Err(format!(
+                    "{} names {}, outside the repository",
+                    namer.display(),
+                    p.display()
+                ));
+            }
+            State::Other => {}
+        }
+        Ok(())
     }
 
     /// Why the inputs must not be kept: a file among them that git does not track (written
@@ -377,37 +443,93 @@ fn tracked_files(inside: &Confinement) -> Option<HashSet<PathBuf>> {
     Some(out)
 }
 
-/// The paths a kustomization file or a `Chart.yaml` may name, resolved against its
-/// directory: every string in it, the part after `=` of `key=path` entries, and `file://`
-/// repositories. Most are no path at all (a name prefix, an image); those resolve to nothing
-/// and are dropped by the caller.
-fn named_paths(file: &Path) -> Vec<PathBuf> {
+/// The kustomization file of a directory, if it has one.
+fn kustomization_in(dir: &Path) -> Option<PathBuf> {
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
+
+/// What a namer names.
+#[derive(Default)]
+struct Named {
+    /// Every path it may name (most are no path at all: a name prefix, an image; those
+    /// resolve to nothing and are dropped).
+    paths: Vec<PathBuf>,
+    /// The files named as generator, transformer or validator configurations, which name
+    /// paths of their own (a PatchTransformer's `path`).
+    configs: Vec<PathBuf>,
+}
+
+/// The paths a kustomization file, a plugin configuration or a `Chart.yaml` may name: every
+/// string in it (block strings read as YAML in turn: an inline configuration or patch), the
+/// part after `=` of `key=path` entries, and `file://` repositories, each resolved against
+/// the file's directory and against `root` (the kustomization's directory, which plugin
+/// configurations resolve against).
+fn named_paths(file: &Path, root: &Path) -> Named {
+    let mut named = Named::default();
     let Ok(text) = std::fs::read_to_string(file) else {
-        return Vec::new();
+        return named;
     };
     let dir = file.parent().unwrap_or(Path::new(""));
-    let loaded = load::load_text(&text);
-    let mut out = Vec::new();
+    let bases: Vec<&Path> = if dir == root {
+        vec![dir]
+    } else {
+        vec![dir, root]
+    };
+    names_in_text(&text, &bases, 0, None, &mut named);
+    named
+}
+
+fn names_in_text(text: &str, bases: &[&Path], depth: u32, field: Option<&str>, out: &mut Named) {
+    let loaded = load::load_text(text);
     for d in &loaded.docs {
-        for id in 0..d.nodes.len() as u32 {
-            let Some(s) = d.scalar(id) else { continue };
-            let s = s.trim();
-            if s.is_empty() || s.len() > 4096 || s.contains('\n') {
-                continue;
-            }
-            let mut candidates = vec![s.strip_prefix("file://").unwrap_or(s)];
-            if let Some((_, after)) = s.split_once('=') {
-                candidates.push(after);
-            }
-            for c in candidates {
-                if c.is_empty() || c.contains("://") {
-                    continue;
+        let Some(root) = d.root else { continue };
+        let mut stack = vec![(root, field.map(str::to_string))];
+        while let Some((id, top)) = stack.pop() {
+            if let Some(s) = d.scalar(id) {
+                names_in_scalar(s, bases, depth, top.as_deref(), out);
+            } else if d.is_mapping(id) {
+                for e in d.entries(id) {
+                    let key = top.clone().or_else(|| d.scalar(e.key).map(str::to_string));
+                    stack.push((e.value, key));
                 }
-                out.push(super::normalize(&dir.join(c)));
+            } else {
+                stack.extend(d.items(id).iter().map(|&i| (i, top.clone())));
             }
         }
     }
-    out
+}
+
+fn names_in_scalar(s: &str, bases: &[&Path], depth: u32, field: Option<&str>, out: &mut Named) {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 64 * 1024 {
+        return;
+    }
+    if s.contains('\n') {
+        if depth < 4 {
+            names_in_text(s, bases, depth + 1, field, out);
+        }
+        return;
+    }
+    let config = matches!(field, Some("generators" | "transformers" | "validators"));
+    let mut candidates = vec![s.strip_prefix("file://").unwrap_or(s)];
+    if let Some((_, after)) = s.split_once('=') {
+        candidates.push(after);
+    }
+    for c in candidates {
+        if c.is_empty() || c.contains("://") {
+            continue;
+        }
+        for b in bases {
+            let p = super::normalize(&b.join(c));
+            if config && p.is_file() {
+                out.configs.push(p.clone());
+            }
+            out.paths.push(p);
+        }
+    }
 }
 
 fn hash_file(p: &Path) -> Option<Hash> {
@@ -499,24 +621,28 @@ mod tests {
     }
 
     #[test]
-    fn named_paths_take_every_string_and_key_value_pairs() {
+    fn named_paths_take_every_string_key_value_pairs_and_inline_configurations() {
         let dir = std::env::temp_dir().join(format!("kh-named-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("t.yaml"), "kind: PatchTransformer\n").unwrap();
         let k = dir.join("kustomization.yaml");
         std::fs::write(
             &k,
-            "resources:\n- ../base\n- https://example.com/x\nconfigMapGenerator:\n- name: c\n  files:\n  - app=conf/app.properties\n",
+            "resources:\n- ../base\n- https://example.com/x\nconfigMapGenerator:\n- name: c\n  files:\n  - app=conf/app.properties\ntransformers:\n- t.yaml\n- |\n  kind: PatchTransformer\n  path: inline/patch.yaml\n",
         )
         .unwrap();
-        let named = named_paths(&k);
+        let named = named_paths(&k, &dir);
         let _ = std::fs::remove_dir_all(&dir);
         let parent = dir.parent().unwrap();
-        assert!(named.contains(&parent.join("base")));
-        assert!(named.contains(&dir.join("conf/app.properties")));
+        assert!(named.paths.contains(&parent.join("base")));
+        assert!(named.paths.contains(&dir.join("conf/app.properties")));
+        assert!(named.paths.contains(&dir.join("inline/patch.yaml")));
         assert!(
             !named
+                .paths
                 .iter()
                 .any(|p| p.to_string_lossy().contains("example.com"))
         );
+        assert_eq!(named.configs, vec![dir.join("t.yaml")]);
     }
 }

@@ -76,6 +76,10 @@ pub struct RenderCost {
     pub ran: usize,
     pub from_cache: usize,
     pub took: std::time::Duration,
+    /// The CPU time the tools used (where the platform says).
+    pub tools_cpu: Option<std::time::Duration>,
+    /// The threads renders ran on.
+    pub threads: usize,
     /// Why renders were not kept in the cache, for `--verbose`: the chart or kustomization
     /// file, the line and what is said.
     pub notices: Vec<(String, u32, String)>,
@@ -236,10 +240,15 @@ pub fn run(
                 timeout: opts.timeout,
                 sandbox,
             };
+            let cpu_before = super::sandbox::children_cpu();
             let (outcomes, cost) = super::batch::render_all(&jobs, &cx, opts, inside);
             phase.notices.extend(cost.notices.iter().cloned());
             phase.cost = Some(RenderCost {
                 took: started.elapsed(),
+                tools_cpu: super::sandbox::children_cpu()
+                    .zip(cpu_before)
+                    .map(|(after, before)| after.saturating_sub(before)),
+                threads: rayon::current_num_threads(),
                 ..cost
             });
             outcomes
