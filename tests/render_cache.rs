@@ -557,7 +557,7 @@ fn an_overlay_nested_in_another_renders_alone_unless_the_outer_one_reads_it() {
     write(
         r,
         "app/other/pod.yaml",
-        &common::PRIVILEGED_POD.replace("name: p\n", "name: q\n"),
+        common::PRIVILEGED_POD.replace("name: p\n", "name: q\n"),
     );
     git_commit_all(r);
     let cache = tempfile::tempdir().unwrap();
@@ -574,7 +574,7 @@ fn an_overlay_nested_in_another_renders_alone_unless_the_outer_one_reads_it() {
     write(
         r,
         "app/other/pod.yaml",
-        &common::PRIVILEGED_POD.replace("name: p\n", "name: r\n"),
+        common::PRIVILEGED_POD.replace("name: p\n", "name: r\n"),
     );
     let (_, runs) = tool.scan(r, cache.path(), &[]);
     assert_eq!(runs, 1, "only app/other renders again");

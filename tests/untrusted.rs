@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::{PRIVILEGED_POD, git, git_commit_all, keelhaul_in, script, write};
 
