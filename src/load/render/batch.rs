@@ -12,11 +12,11 @@ use rayon::prelude::*;
 use super::cache::{Cache, Rendering};
 use super::helm::{self, HelmRun};
 use super::inputs::{self, Key, NoKey, Reader, ToolId, Walk};
-use super::kustomize;
-use super::phase::{
+use super::job::{
     ChartJob, Job, OverlayJob, ProblemKind, RenderCost, RenderProblem, Rendered, dir_display,
     first_key, link_refusal, problem, remote_hint,
 };
+use super::kustomize;
 use super::{RenderOptions, RenderedFrom, Tool};
 use crate::discover::confine::Confinement;
 

@@ -7,6 +7,7 @@ mod batch;
 pub mod cache;
 pub mod helm;
 pub mod inputs;
+mod job;
 pub mod kustomize;
 pub mod phase;
 pub mod sandbox;
