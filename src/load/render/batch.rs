@@ -153,7 +153,7 @@ fn tool_ids(jobs: &[Job<'_>], cx: &HelmRun<'_>, versions: bool) -> HashMap<PathB
         .into_par_iter()
         .filter_map(|(p, args)| {
             let id = if versions {
-                ToolId::probe(&p, args, cx.sandbox)?
+                ToolId::probe(&p, args, cx.sandbox, cx.timeout)?
             } else {
                 ToolId::path_only(&p)
             };

@@ -86,7 +86,12 @@ impl ToolId {
 
     /// Asks `program` for its version (`args`), within a few seconds. None: it did not say,
     /// so renders with it are not keyed.
-    pub fn probe(program: &Path, args: &[&str], sandbox: &Sandbox) -> Option<ToolId> {
+    pub fn probe(
+        program: &Path,
+        args: &[&str],
+        sandbox: &Sandbox,
+        limit: Duration,
+    ) -> Option<ToolId> {
         let real = program.canonicalize().ok()?;
         let meta = std::fs::metadata(&real).ok()?;
         let modified = meta
@@ -99,7 +104,7 @@ impl ToolId {
             sandbox,
             program,
             &args,
-            Instant::now() + Duration::from_secs(10),
+            Instant::now() + limit.min(Duration::from_secs(10)),
         )
         .ok()?;
         let version = out.stdout.trim();
