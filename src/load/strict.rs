@@ -37,32 +37,56 @@ fn printable(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// The 1-based lines of `text` that split it into parts, as the YAMLReader splits it.
-fn separator_lines(text: &str) -> Vec<u32> {
-    text.split('\n')
-        .enumerate()
-        .filter(|(_, l)| {
-            l.strip_prefix("---").is_some_and(|rest| {
-                let rest = rest.trim();
-                rest.is_empty() || rest.starts_with('#')
-            })
-        })
-        .map(|(i, _)| i as u32 + 1)
-        .collect()
+/// Whether a byte may be part of a character go-yaml refuses: a control byte other than tab
+/// and line ends, DEL, or any byte of a multi-byte character (looked at closer).
+fn suspect_byte(b: u8) -> bool {
+    (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b >= 0x7F
 }
 
-/// Where Kubernetes refuses the text, and why, found in the text itself.
-fn refusals_in_text(text: &str) -> Vec<(Pos, String)> {
+/// Whether any byte is suspect, a block at a time (the loop without an early exit in a block
+/// is one the compiler vectorises: this runs over every byte of every file).
+fn any_suspect(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(64)
+        .any(|c| c.iter().fold(false, |acc, &b| acc | suspect_byte(b)))
+}
+
+/// The text's lines, split once and only when a check needs them.
+struct Lines<'a> {
+    text: &'a str,
+    split: std::cell::OnceCell<Vec<&'a str>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        Lines {
+            text,
+            split: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> &[&'a str] {
+        self.split.get_or_init(|| self.text.split('\n').collect())
+    }
+}
+
+/// Where Kubernetes refuses the text, and why, found in the text itself; and the text's
+/// parts, found in the same pass over its lines.
+fn refusals_in_text(text: &str) -> (Vec<(Pos, String)>, Parts) {
     let mut out = Vec::new();
+    let mut separators = Vec::new();
+    let mut lines = 0;
     // Whether the current part has shown anything but comments and blank lines.
     let mut content = false;
     // Nearly every text is plain ASCII without control characters: one pass over the bytes.
-    let suspect = text
-        .bytes()
-        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b >= 0x7F);
+    let suspect = any_suspect(text.as_bytes());
     for (i, line) in text.split('\n').enumerate() {
         let line_no = i as u32 + 1;
-        if suspect && let Some((col, c)) = line.chars().enumerate().find(|&(_, c)| !printable(c)) {
+        lines = line_no;
+        if suspect
+            && any_suspect(line.as_bytes())
+            && let Some((col, c)) = line.chars().enumerate().find(|&(_, c)| !printable(c))
+        {
             out.push((
                 Pos {
                     line: line_no,
@@ -97,6 +121,7 @@ fn refusals_in_text(text: &str) -> Vec<(Pos, String)> {
             let trimmed = rest.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 content = false;
+                separators.push(line_no);
             } else {
                 let col = 3 + rest.chars().take_while(|c| c.is_whitespace()).count() as u32;
                 out.push((
@@ -106,18 +131,17 @@ fn refusals_in_text(text: &str) -> Vec<(Pos, String)> {
             }
         }
     }
-    out
+    (out, Parts { separators, lines })
 }
 
 /// Where a plain scalar in a flow collection begins with an indicator YAML 1.1 does not read
 /// as the start of a plain scalar there.
-fn flow_indicator_scalars(text: &str, loaded: &Loaded) -> Vec<(Pos, String)> {
+fn flow_indicator_scalars(text: &Lines, loaded: &Loaded) -> Vec<(Pos, String)> {
     // Without a flow collection there is nothing to look at.
-    if !text.contains(['[', '{']) {
+    if !text.text.contains(['[', '{']) {
         return Vec::new();
     }
-    let colon_before_end = [":,", ":]", ":}"].iter().any(|n| text.contains(n));
-    let lines: Vec<&str> = text.split('\n').collect();
+    let colon_before_end = [":,", ":]", ":}"].iter().any(|n| text.text.contains(n));
     let mut out = Vec::new();
     for d in &loaded.docs {
         for (i, n) in d.nodes.iter().enumerate() {
@@ -140,14 +164,14 @@ fn flow_indicator_scalars(text: &str, loaded: &Loaded) -> Vec<(Pos, String)> {
                 format!("begins with `{first}`")
             } else if t.contains('?') {
                 "holds a `?`".to_string()
-            } else if colon_before_end && colon_before_flow_end(&lines, n.span.end) {
+            } else if colon_before_end && colon_before_flow_end(text.get(), n.span.end) {
                 "has `:` right after it and then `,`, `]` or `}`".to_string()
             } else {
                 continue;
             };
             let in_flow = (0..d.nodes.len() as NodeId).any(|c| {
                 !matches!(d.node(c).kind, NodeKind::Scalar { .. })
-                    && is_flow(d, c, &lines)
+                    && is_flow(d, c, text.get())
                     && d.span(c).start < n.span.start
                     && d.span(c).end >= n.span.end
             });
@@ -163,8 +187,7 @@ fn flow_indicator_scalars(text: &str, loaded: &Loaded) -> Vec<(Pos, String)> {
 }
 
 /// Where a mapping key without `?` runs over more than one line.
-fn multi_line_keys(text: &str, loaded: &Loaded) -> Vec<(Pos, String)> {
-    let lines: Vec<&str> = text.split('\n').collect();
+fn multi_line_keys(text: &Lines, loaded: &Loaded) -> Vec<(Pos, String)> {
     let mut out = Vec::new();
     for d in &loaded.docs {
         for (i, n) in d.nodes.iter().enumerate() {
@@ -185,7 +208,8 @@ fn multi_line_keys(text: &str, loaded: &Loaded) -> Vec<(Pos, String)> {
                     continue;
                 }
                 // An explicit key: `?` before it, on its line.
-                let before: String = lines
+                let before: String = text
+                    .get()
                     .get(k.start.line as usize - 1)
                     .map(|l| l.chars().take(k.start.col as usize).collect())
                     .unwrap_or_default();
@@ -212,11 +236,11 @@ fn colon_before_flow_end(lines: &[&str], at: Pos) -> bool {
 }
 
 /// Where a double-quoted scalar of the documents holds `\/`.
-fn slash_escapes(text: &str, loaded: &Loaded) -> Vec<(Pos, String)> {
-    if !text.contains("\\/") {
+fn slash_escapes(text: &Lines, loaded: &Loaded) -> Vec<(Pos, String)> {
+    if !text.text.contains("\\/") {
         return Vec::new();
     }
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines = text.get();
     let mut out = Vec::new();
     for d in &loaded.docs {
         for n in &d.nodes {
@@ -266,13 +290,6 @@ struct Parts {
 }
 
 impl Parts {
-    fn new(text: &str) -> Parts {
-        Parts {
-            separators: separator_lines(text),
-            lines: text.split('\n').count() as u32,
-        }
-    }
-
     /// Every part, first and last line.
     fn all(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         let starts = std::iter::once(1).chain(self.separators.iter().map(|s| s + 1));
@@ -299,12 +316,12 @@ impl Parts {
 /// Drops the documents of every part of the text Kubernetes cannot read, with a syntax
 /// problem for each.
 pub fn refuse(text: &str, loaded: &mut Loaded) {
-    let parts = Parts::new(text);
-    let mut found = refusals_in_text(text);
-    found.extend(slash_escapes(text, loaded));
-    found.extend(flow_indicator_scalars(text, loaded));
-    found.extend(multi_line_keys(text, loaded));
-    found.extend(misplaced_tabs(text, loaded, &parts));
+    let (mut found, parts) = refusals_in_text(text);
+    let lines = Lines::new(text);
+    found.extend(slash_escapes(&lines, loaded));
+    found.extend(flow_indicator_scalars(&lines, loaded));
+    found.extend(multi_line_keys(&lines, loaded));
+    found.extend(misplaced_tabs(&lines, loaded, &parts));
     if found.is_empty() {
         return;
     }
@@ -332,11 +349,15 @@ pub fn refuse(text: &str, loaded: &mut Loaded) {
 const MISPLACED_TAB: &str = "a tab where Kubernetes' YAML reader allows only spaces (in indentation, on a line of white space, or after `- `): it refuses the document; use spaces";
 
 /// Where a tab stands where go-yaml skips only spaces (see the module's doc).
-fn misplaced_tabs(text: &str, loaded: &Loaded, parts: &Parts) -> Vec<(Pos, String)> {
-    if !text.contains('\t') {
+fn misplaced_tabs(text: &Lines, loaded: &Loaded, parts: &Parts) -> Vec<(Pos, String)> {
+    if !text.text.contains('\t') {
         return Vec::new();
     }
-    let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+    let lines: Vec<&str> = text
+        .get()
+        .iter()
+        .map(|l| l.trim_end_matches('\r'))
+        .collect();
     let mut out = Vec::new();
     // Parts with neither a document nor a syntax problem hold only comments and blank
     // lines: a tab in their indentation is refused all the same.
