@@ -77,7 +77,9 @@ RENDERERS=$( (command -v kustomize || command -v kubectl) 2> /dev/null | head -n
 
 # label | command (corpus paths substituted below). The corpus runs pass --no-render: they
 # measure the manifest scanner; rendering is measured on its own tree.
-LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif bare_real kh_real kh_small kh_quiet kh_quiet_small kh_norender kh_render)
+LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif bare_real kh_real kh_real_warm kh_real_cold kh_small kh_quiet kh_quiet_small kh_norender kh_render)
+# The render cache of the warm runs (filled once before the timed runs).
+RCACHE=$WORK/render-cache
 cmd_for() {
     case $1 in
         bare_syn)  echo "$BARE $CORPUS" ;;
@@ -87,6 +89,9 @@ cmd_for() {
         kh_sarif)  echo "$KH scan $CORPUS --format sarif --fail-on never --no-render" ;;
         bare_real) echo "$BARE $REAL" ;;
         kh_real)   echo "$KH scan $REAL --format json --fail-on never --no-render" ;;
+        # Rendering on: every overlay from a warm render cache, and with no cache at all.
+        kh_real_warm) echo "$KH scan $REAL --format json --fail-on never --cache-dir $RCACHE" ;;
+        kh_real_cold) echo "$KH scan $REAL --format json --fail-on never --no-cache" ;;
         kh_small)  echo "$KH scan $SMALL --format json --fail-on never --no-render" ;;
         # Only KH001 enabled: no findings to hold, so what remains is the per-file working set.
         kh_quiet)  echo "$KH scan $CORPUS --format json --fail-on never --select KH001 --no-render" ;;
@@ -100,12 +105,15 @@ if [[ ! -d $REAL ]]; then
     echo "== $REAL not found: skipping the real-corpus runs"
     LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif kh_small kh_quiet kh_quiet_small kh_norender kh_render)
 fi
+# Their reports are kept (the render notice says what the render phase and the tools took).
+SAVED=" kh_real_warm kh_real_cold "
 
 # Warm the page cache so the first timed run is not the only one reading from disk.
 echo "== warming up"
 $BARE "$CORPUS" > "$WORK/bare_syn.out" 2>&1
 $BARE "$SMALL" > /dev/null 2>&1
 [[ -d $REAL ]] && $BARE "$REAL" > "$WORK/bare_real.out" 2>&1
+[[ -d $REAL ]] && $KH scan "$REAL" --format json --fail-on never --cache-dir "$RCACHE" > /dev/null 2>&1
 
 # A stub or half-written binary can "pass" by doing nothing: check once that keelhaul accepts the
 # options and writes JSON (the timed runs send stdout to /dev/null).
@@ -132,8 +140,10 @@ echo "== measuring: ${#LABELS[@]} commands x $REPS runs, interleaved"
 for ((rep = 1; rep <= REPS; rep++)); do
     for label in "${LABELS[@]}"; do
         # shellcheck disable=SC2046  # word splitting of the command is intended (no spaces in paths)
+        out=/dev/null
+        [[ $SAVED == *" $label "* ]] && out=$WORK/$label.out.$rep
         $TIME -f '%e %U %S %M' -o "$WORK/$label.time.$rep" $(cmd_for "$label") \
-            > /dev/null 2> "$WORK/$label.err.$rep"
+            > "$out" 2> "$WORK/$label.err.$rep"
         echo $? > "$WORK/$label.rc.$rep"
         printf '   run %d %-10s %s\n' "$rep" "$label" "$(tail -n 1 "$WORK/$label.time.$rep")"
     done
@@ -142,7 +152,25 @@ done
 # What the rendered run rendered (its summary), for the report.
 env PATH="$WORK/bin:$PATH" $KH scan "$RT" --format json --fail-on never > "$WORK/kh_render.json" 2> /dev/null
 
-KH_NOTE=$KH_NOTE RENDERERS=$RENDERERS python3 - "$WORK" "$REPS" "$CORPUS" "$SMALL" "$REAL" "${LABELS[@]}" <<'PY'
+# A pull request that changes one overlay: a copy of the corpus with a warm cache, one
+# kustomization file changed (a comment added: new content), scanned once.
+PR_SIM=""
+if [[ -d $REAL && -n $RENDERERS ]]; then
+    cp -r "$REAL" "$WORK/pr-tree"
+    $KH scan "$WORK/pr-tree" --format json --fail-on never --cache-dir "$WORK/pr-cache" > /dev/null 2>&1
+    changed=$(cd "$WORK/pr-tree" && find . -name kustomization.yaml -path '*/kustomize/tests/*' | sort | head -n 1)
+    if [[ -n $changed ]]; then
+        printf '\n# changed by the benchmark\n' >> "$WORK/pr-tree/$changed"
+        PR_SIM=$($KH scan "$WORK/pr-tree" --format json --fail-on never --cache-dir "$WORK/pr-cache" 2> /dev/null |
+            python3 -c 'import json, re, sys
+rep = json.load(sys.stdin)
+m = [n["message"] for n in rep["notices"] if n["file"] == "<render>"]
+f = re.search(r"(\d+) chart and overlay render.*?(\d+) run, (\d+) from the render cache", m[0]) if m else None
+print(f"{sys.argv[1]}: {f.group(1)} renders, {f.group(2)} run, {f.group(3)} from the cache" if f else "no render notice")' "$changed")
+    fi
+fi
+
+KH_NOTE=$KH_NOTE RENDERERS=$RENDERERS PR_SIM=$PR_SIM python3 - "$WORK" "$REPS" "$CORPUS" "$SMALL" "$REAL" "${LABELS[@]}" <<'PY'
 import os, statistics, sys
 
 work, reps, corpus, small, real, labels = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
@@ -187,6 +215,8 @@ names = {
     "kh_sarif": "keelhaul    synthetic, --format sarif",
     "bare_real": "bare_parse  real, 1 thread",
     "kh_real": "keelhaul    real, default threads",
+    "kh_real_warm": "keelhaul    real, rendered, warm render cache",
+    "kh_real_cold": "keelhaul    real, rendered, --no-cache",
     "kh_small": "keelhaul    small synthetic, default threads",
     "kh_quiet": "keelhaul    synthetic, no findings (--select KH001)",
     "kh_quiet_small": "keelhaul    small synthetic, no findings",
@@ -263,6 +293,43 @@ if R.get("kh_render") and R.get("kh_norender") and not kh_note:
     a, b = R["kh_norender"], R["kh_render"]
     print(f"  rendered / --no-render: wall {b['wall'] / a['wall']:.1f}x, CPU {b['cpu'] / a['cpu']:.1f}x"
           f" ({a['wall']:.2f} s -> {b['wall']:.2f} s wall; the difference is the renders, mostly the tools' own processes)")
+
+print()
+print("render cache (../shared/corpus with rendering on)")
+import re
+def notice_figures(label):
+    """(render phase s, tools' CPU s, threads, run, from cache) of each saved report."""
+    out = []
+    for r in range(1, reps + 1):
+        try:
+            rep = json.load(open(f"{work}/{label}.out.{r}"))
+        except Exception:
+            continue
+        for n in rep.get("notices", []):
+            m = re.search(r"rendering took ([0-9.]+) s.*?(\d+) run, (\d+) from the render cache"
+                          r"(?:.*?the tools used ([0-9.]+) s of CPU on (\d+) thread)?", n["message"])
+            if n.get("file") == "<render>" and m:
+                took, ran, cached, cpu, threads = m.groups()
+                out.append((float(took), float(cpu) if cpu else None, int(threads or 0), int(ran), int(cached)))
+    return out
+import json
+if "kh_real_warm" in labels and not kh_note:
+    warm = notice_figures("kh_real_warm")
+    if warm:
+        print(f"  warm: {warm[0][3]} render(s) run, {warm[0][4]} from the cache")
+    w = R["kh_real_warm"]["wall"] if R.get("kh_real_warm") else None
+    row("real, warm render cache: wall, s", w, "<= 1.0", lambda v: v <= 1.0)
+    row("real, warm render cache: wall / --no-render wall", ratio("kh_real_warm", "kh_real", "wall"), "<= 1.5", lambda v: v <= 1.5)
+    cold = [c for c in notice_figures("kh_real_cold") if c[1]]
+    if cold:
+        ratios = [took / (cpu / threads) for took, cpu, threads, _, _ in cold if cpu > 0 and threads > 0]
+        med = statistics.median(ratios) if ratios else None
+        t = cold[len(cold) // 2]
+        print(f"  cold: render phase {t[0]:.1f} s wall, the tools {t[1]:.1f} s of CPU on {t[2]} threads, {t[3]} run")
+        row("real, no cache: render wall / (tools' CPU / threads)", med, "<= 1.1", lambda v: v <= 1.1)
+    pr = os.environ.get("PR_SIM", "")
+    if pr:
+        print(f"  a pull request changing one overlay ({pr})")
 
 print()
 print("memory scaling (information, not a target)")

@@ -471,14 +471,18 @@ impl StandIn {
         std::env::join_paths(dirs).unwrap()
     }
 
-    /// The argument lists helm was called with, in call order.
+    /// The argument lists helm was called with, in call order, without `helm version`:
+    /// keelhaul asks it once per scan, for the render cache's key.
     fn calls(&self) -> Vec<Vec<String>> {
         let text = std::fs::read_to_string(&self.log).unwrap();
         let mut calls = Vec::new();
         let mut cur = Vec::new();
         for l in text.lines() {
             if l == "<end>" {
-                calls.push(std::mem::take(&mut cur));
+                if cur != ["version"] {
+                    calls.push(std::mem::take(&mut cur));
+                }
+                cur.clear();
             } else {
                 cur.push(l.to_string());
             }

@@ -238,6 +238,21 @@ pub struct ScanArgs {
     #[arg(long)]
     pub allow_remote_bases: bool,
 
+    /// Where renders are kept between scans, so that a chart or overlay none of whose files
+    /// changed is not rendered again (default: `$XDG_CACHE_HOME/keelhaul`, else the
+    /// platform's cache directory, such as `~/.cache/keelhaul`).
+    #[arg(long, value_name = "DIR", env = "KEELHAUL_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Render every chart and overlay, neither reading nor writing the render cache.
+    #[arg(long, env = "KEELHAUL_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
+
+    /// The most the render cache may hold, in MiB (default 512): the renders used longest
+    /// ago are removed first.
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub cache_max_size: Option<u64>,
+
     /// Trust the .keelhaul.yaml found in the scanned tree as if it were named with --config:
     /// let it choose the helm and kustomize programs, raise renderTimeout and run `helm
     /// dependency build`. Only for trees whose files you trust (never a pull request's).

@@ -15,6 +15,7 @@ use crate::filter::FilterPlan;
 use crate::finding::Severity;
 use crate::k8s::api_lifecycle::Version;
 use crate::k8s::version::KubeVersion;
+use crate::load::render::cache::{self, CacheOptions};
 use crate::load::render::{DEFAULT_TIMEOUT, KustomizeOptions, RenderOptions};
 use crate::pipeline::ScanOptions;
 use crate::report::RecordFormat;
@@ -396,7 +397,24 @@ fn render_options(args: &mut ScanArgs, config: Config) -> RenderOptions {
         },
         timeout: timeout.map_or(DEFAULT_TIMEOUT, std::time::Duration::from_secs),
         allow_remote_bases: args.allow_remote_bases,
+        cache: cache_options(args),
     }
+}
+
+/// The render cache: `--cache-dir`, else the platform's cache directory, unless
+/// `--no-cache`. Only the command line and the environment choose it, never a file in the
+/// scanned tree.
+fn cache_options(args: &ScanArgs) -> Option<CacheOptions> {
+    if args.no_cache {
+        return None;
+    }
+    let dir = args.cache_dir.clone().or_else(cache::default_dir)?;
+    Some(CacheOptions {
+        dir,
+        max_bytes: args
+            .cache_max_size
+            .map_or(cache::DEFAULT_MAX_BYTES, |m| m.saturating_mul(1 << 20)),
+    })
 }
 
 fn output(args: ScanArgs) -> Output {

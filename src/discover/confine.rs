@@ -59,6 +59,11 @@ impl Confinement {
         }
     }
 
+    /// The directories (canonical; empty: anywhere).
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
     /// Whether `p` exists and resolves inside one of the directories, outside any `.git`.
     pub fn contains(&self, p: &Path) -> bool {
         if self.roots.is_empty() {

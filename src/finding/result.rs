@@ -26,6 +26,11 @@ pub struct Stats {
     pub chart_templates: usize,
     /// Charts and overlays rendered (one per render).
     pub renders: usize,
+    /// Of those, how many were read from the render cache.
+    pub renders_from_cache: usize,
+    /// How many renders ran their tool (failed ones included): what a shared render cache
+    /// gained in this scan.
+    pub renders_run: usize,
     /// What could not be rendered, so went unchecked.
     pub unrendered: crate::load::render::phase::Unrendered,
 }

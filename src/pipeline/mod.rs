@@ -132,6 +132,7 @@ impl FileOutcome {
 /// and check each file in parallel, check across resources, apply the suppressions, map
 /// findings on rendered output back to their sources, and put everything in order.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
+    let started = std::time::Instant::now();
     let inputs = discover_inputs(opts)?;
     // Standard input can be read once only: read it before anything needs it.
     let stdin = inputs
@@ -169,8 +170,59 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         };
         attach_related(&mut result.findings, &mut text_of);
     }
+    if let Some(cost) = &phase.cost {
+        result.stats.renders_from_cache = cost.from_cache;
+        result.stats.renders_run = cost.ran;
+        result
+            .notices
+            .push(render_cost_notice(cost, started.elapsed()));
+    }
     order(&mut result);
     Ok(result)
+}
+
+/// What rendering cost: how long it took of the whole scan, and how many renders ran their
+/// tool or came from the cache. Said always with --verbose, and without when it was long.
+fn render_cost_notice(
+    cost: &crate::load::render::phase::RenderCost,
+    scan: std::time::Duration,
+) -> Notice {
+    let took = cost.took.as_secs_f64();
+    let share = if scan.as_secs_f64() > 0.0 {
+        (100.0 * took / scan.as_secs_f64()).min(100.0)
+    } else {
+        0.0
+    };
+    let shared = cost.renders - cost.ran - cost.from_cache;
+    let mut message = format!(
+        "rendering took {took:.1} s of the scan's {:.1} s ({share:.0}%): {} chart and overlay render(s), {} run, {} from the render cache",
+        scan.as_secs_f64(),
+        cost.renders,
+        cost.ran,
+        cost.from_cache
+    );
+    if shared > 0 {
+        message.push_str(&format!(", {shared} the same as another"));
+    }
+    if let Some(cpu) = cost.tools_cpu.filter(|_| cost.ran > 0) {
+        message.push_str(&format!(
+            "; the tools used {:.1} s of CPU on {} thread(s)",
+            cpu.as_secs_f64(),
+            cost.threads
+        ));
+    }
+    let long = cost.took.as_secs() >= 5;
+    if long {
+        message.push_str(
+            "; `--no-render` (or `render: false` in .keelhaul.yaml) checks the files as they are",
+        );
+    }
+    Notice {
+        file: "<render>".into(),
+        line: None,
+        message,
+        verbose: !long,
+    }
 }
 
 fn discover_inputs(opts: &ScanOptions) -> Result<Vec<Input>, ScanError> {
@@ -401,20 +453,6 @@ fn render_result(phase: &Phase) -> ScanResult {
     result.stats.chart_templates = phase.chart_templates;
     result.stats.renders = phase.rendered.len();
     result.stats.unrendered = phase.unrendered;
-    if let Some((n, took)) = phase.took
-        && took.as_secs() >= 5
-    {
-        // Each render is a process of its own; say what it cost and how to avoid it.
-        result.notices.push(Notice {
-            file: "<render>".into(),
-            line: None,
-            message: format!(
-                "rendering {n} chart(s) and overlay(s) took {:.1} s; `--no-render` (or `render: false` in .keelhaul.yaml) checks the files as they are",
-                took.as_secs_f64()
-            ),
-            verbose: false,
-        });
-    }
     result
         .findings
         .extend(phase.problems.iter().map(render_problem_finding));

@@ -230,11 +230,17 @@ fn human_trailer(result: &ScanResult, opts: &HumanOptions, seen: &str, c: Counts
         let at = n.line.map(|l| format!(":{l}")).unwrap_or_default();
         let _ = writeln!(out, "notice: {}{at}: {}", n.file, n.message);
     }
-    if !opts.verbose && !quiet.is_empty() {
+    // The other quiet notices (how a file was read, why a render was not cached) are for
+    // --verbose only.
+    let not_objects = quiet
+        .iter()
+        .filter(|n| n.message.starts_with("not a Kubernetes object"))
+        .count();
+    if !opts.verbose && not_objects > 0 {
         let _ = writeln!(
             out,
             "notice: {} not checked because they are not Kubernetes objects (--verbose lists them)",
-            plural(quiet.len(), "document was", "documents were")
+            plural(not_objects, "document was", "documents were")
         );
     }
     out.push_str(seen);
@@ -492,6 +498,12 @@ struct JsonSummary {
     unrendered_charts: usize,
     #[serde(rename = "uncheckedTemplates", skip_serializing_if = "is_zero")]
     unchecked_templates: usize,
+    /// Charts and overlays rendered, and how many of those renders came from the render
+    /// cache (absent when nothing was rendered).
+    #[serde(skip_serializing_if = "is_zero")]
+    renders: usize,
+    #[serde(rename = "rendersFromCache", skip_serializing_if = "is_zero")]
+    renders_from_cache: usize,
     /// Overlays not rendered (checked file by file).
     #[serde(rename = "unrenderedOverlays", skip_serializing_if = "is_zero")]
     unrendered_overlays: usize,
@@ -619,6 +631,8 @@ fn json_trailer<W: Write>(result: &ScanResult, c: Counts, w: &mut W) -> io::Resu
         unrendered_charts: result.stats.unrendered.charts,
         unchecked_templates: result.stats.unrendered.templates,
         unrendered_overlays: result.stats.unrendered.overlays,
+        renders: result.stats.renders,
+        renders_from_cache: result.stats.renders_from_cache,
     };
     serde_json::to_writer(&mut *w, &summary)?;
     w.write_all(b"}\n")

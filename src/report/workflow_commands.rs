@@ -218,13 +218,15 @@ pub fn append_to(path: &Path, text: &str) -> io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
-/// The step outputs: `findings`, `errors` and, when one was written, `sarif-file`.
+/// The step outputs: `findings`, `errors`, `renders-run` (the renders that ran a tool, so
+/// the render cache has something new to keep) and, when one was written, `sarif-file`.
 pub fn outputs(result: &ScanResult, sarif_file: Option<&str>) -> String {
     let c = counts(&result.findings);
     let mut out = format!(
-        "findings={}\nerrors={}\n",
+        "findings={}\nerrors={}\nrenders-run={}\n",
         c.errors + c.warnings + c.notes,
-        c.errors
+        c.errors,
+        result.stats.renders_run
     );
     if let Some(s) = sarif_file {
         // A value with a line break would need the heredoc form; a path has none.

@@ -5,7 +5,7 @@
 //! Each test binary uses a different subset of these.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -81,6 +81,13 @@ pub fn keelhaul() -> Command {
             c.env_remove(k);
         }
     }
+    // Renders are kept in a cache of the test build's own (never the user's), shared by the
+    // tests and kept between runs, as a user's would be. Tests of the cache name their own.
+    c.env(
+        "KEELHAUL_CACHE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("render-cache"),
+    );
+    c.env_remove("KEELHAUL_NO_CACHE");
     c
 }
 
@@ -108,6 +115,31 @@ pub fn git_commit_all(dir: &Path) {
     git(dir, &["init", "-q"]);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-qm", "base"]);
+}
+
+#[cfg(unix)]
+/// Writes an executable script at `dir/name`. Written under another name and copied into
+/// place by a child process: a file this multi-threaded process has had open for writing can
+/// still be open in a child another test forked meanwhile, and exec'ing it would then fail
+/// with ETXTBSY.
+pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let target = dir.join(name);
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let draft = dir.join(format!(".{}.draft", name.replace('/', "_")));
+    std::fs::write(&draft, format!("#!/bin/sh\n{body}")).unwrap();
+    std::fs::set_permissions(
+        &draft,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .unwrap();
+    let ok = std::process::Command::new("/bin/cp")
+        .arg(&draft)
+        .arg(&target)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "could not install {name}");
+    target
 }
 
 /// Writes `body` to `dir/name`, creating the directories between.

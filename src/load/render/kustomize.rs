@@ -63,6 +63,13 @@ impl Kustomizer {
         ]
     }
 
+    /// The build's arguments but the directory: what, with the tool, decides its output.
+    pub fn flags(&self) -> Vec<String> {
+        let mut a = self.args(Path::new(""));
+        a.pop();
+        a
+    }
+
     pub fn describe(&self) -> &'static str {
         if self.kubectl {
             "kubectl kustomize"

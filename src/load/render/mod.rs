@@ -3,7 +3,11 @@
 //! run as external programs, found on PATH (or named in the configuration), with a time limit;
 //! a missing tool or a failed render is reported, never fatal.
 
+mod batch;
+pub mod cache;
 pub mod helm;
+pub mod inputs;
+mod job;
 pub mod kustomize;
 pub mod phase;
 pub mod sandbox;
@@ -33,6 +37,8 @@ pub struct RenderOptions {
     /// Kustomize may fetch remote bases (`--allow-remote-bases`); otherwise render
     /// processes have no network.
     pub allow_remote_bases: bool,
+    /// Where renders are kept between scans; None: nowhere (`--no-cache`).
+    pub cache: Option<cache::CacheOptions>,
 }
 
 impl Default for RenderOptions {
@@ -43,6 +49,7 @@ impl Default for RenderOptions {
             kustomize: KustomizeOptions::default(),
             timeout: DEFAULT_TIMEOUT,
             allow_remote_bases: false,
+            cache: None,
         }
     }
 }
@@ -263,6 +270,16 @@ pub fn run(
         ));
     }
     finish(program, status, stdout, &stderr)
+}
+
+/// Whether a tool's failure says more about the machine than about the chart or overlay (the
+/// time limit, a tool that could not start or was killed): it may not happen again with the
+/// same inputs, so it is not kept in the render cache.
+pub fn is_transient(message: &str) -> bool {
+    message.contains(" did not finish within ")
+        || message.starts_with("cannot run ")
+        || message.starts_with("waiting for ")
+        || message.contains("killed by a signal")
 }
 
 /// Stops the tool and everything it started, and reaps it.

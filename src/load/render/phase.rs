@@ -5,183 +5,17 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use rayon::prelude::*;
-
-use super::helm::{self, ChartInfo, HelmRun};
+use super::helm::{ChartInfo, HelmRun};
+use super::job::{ChartJob, Job, OverlayJob, dir_display, first_key, problem};
+pub use super::job::{
+    ChartRef, Phase, ProblemKind, RenderCost, RenderProblem, Rendered, Unrendered,
+};
 use super::kustomize::{self, Kustomizer};
-use super::{HelmRender, RenderOptions, RenderedFrom, Sandbox, Tool};
+use super::{HelmRender, RenderOptions, Sandbox};
 use crate::discover::Input;
 use crate::discover::confine::Confinement;
 use crate::load;
-use crate::span::Pos;
-
-/// A chart found in the scanned tree, by the name rendered output calls it.
-#[derive(Debug, Clone)]
-pub struct ChartRef {
-    pub name: String,
-    pub dir: PathBuf,
-    /// The directory as reports name it.
-    pub display_dir: String,
-    pub chart_yaml_display: String,
-    pub name_at: Pos,
-}
-
-/// One rendered text, scanned like a file under `display`.
-#[derive(Debug)]
-pub struct Rendered {
-    /// A name that is no file's (`<dir> [helm template: prod]`), so its findings can be told
-    /// apart until they are mapped.
-    pub display: String,
-    pub text: String,
-    pub from: Arc<RenderedFrom>,
-    /// Helm: the chart. Kustomize: None.
-    pub chart: Option<ChartRef>,
-    /// Helm: the values files of this render, in the order helm reads them (the chart's
-    /// `values.yaml` first), to point at the value a template line reads.
-    pub values_files: Vec<PathBuf>,
-    /// Kustomize: the kustomization file (the fallback place) and the directory origin paths
-    /// are relative to.
-    pub kustomization: Option<(PathBuf, String)>,
-    pub origin_base: Option<PathBuf>,
-}
-
-#[derive(Default)]
-pub struct Phase {
-    pub rendered: Vec<Rendered>,
-    /// What was not rendered (tool missing) or failed to render, on the chart or
-    /// kustomization file.
-    pub problems: Vec<RenderProblem>,
-    /// Canonical paths of files a successful Kustomize build read: not scanned as plain
-    /// files (a patch is not an object, a base is checked through the build).
-    pub consumed: HashSet<PathBuf>,
-    /// Every chart in the scanned tree (for committed rendered output).
-    pub charts: Vec<ChartRef>,
-    /// Template files of charts that were rendered or set aside (for the stats).
-    pub chart_templates: usize,
-    /// Things said about charts that are not rendered on their own (library charts), for
-    /// `--verbose`: the chart file, the line and what is said.
-    pub notices: Vec<(String, u32, String)>,
-    /// Charts and overlays that were not rendered (tool missing, rendering off), for the
-    /// summary: charts, their template files, overlays, and why.
-    pub unrendered: Unrendered,
-    /// How many renders ran and how long they took together (wall time).
-    pub took: Option<(usize, std::time::Duration)>,
-}
-
-enum Job<'a> {
-    /// Boxed: a chart's job carries its Chart.yaml facts and is much larger than an overlay's.
-    Helm(Box<ChartJob<'a>>),
-    Kustomize(OverlayJob<'a>),
-}
-
-struct ChartJob<'a> {
-    chart: ChartRef,
-    info: ChartInfo,
-    render: HelmRender,
-    helm: &'a Path,
-}
-
-struct OverlayJob<'a> {
-    dir: &'a Path,
-    file: &'a Path,
-    display: &'a str,
-    tool: &'a Kustomizer,
-}
-
-fn dir_display(file_display: &str, file_name: &str) -> String {
-    let d = file_display
-        .strip_suffix(file_name)
-        .unwrap_or(file_display)
-        .trim_end_matches(['/', '\\']);
-    if d.is_empty() {
-        ".".into()
-    } else {
-        d.to_string()
-    }
-}
-
-/// Charts and overlays that were not rendered (KH007), and why: said in the summary, since
-/// what they would produce was never checked.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Unrendered {
-    pub charts: usize,
-    /// The template files of those charts.
-    pub templates: usize,
-    pub overlays: usize,
-    /// Why the charts were not rendered (`helm not found`, `rendering is off`).
-    pub charts_why: Option<&'static str>,
-    /// Why the overlays were not rendered.
-    pub overlays_why: Option<&'static str>,
-}
-
-impl Unrendered {
-    /// `47 templates in 1 chart not checked: helm not found`, and the same of overlays;
-    /// `None` when everything was rendered.
-    pub fn describe(&self) -> Option<String> {
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let mut parts = Vec::new();
-        if self.charts > 0 {
-            parts.push(format!(
-                "{} in {} not checked: {}",
-                plural(self.templates, "template", "templates"),
-                plural(self.charts, "chart", "charts"),
-                self.charts_why.unwrap_or("not rendered")
-            ));
-        }
-        if self.overlays > 0 {
-            parts.push(format!(
-                "{} not rendered, checked file by file: {}",
-                plural(self.overlays, "overlay", "overlays"),
-                self.overlays_why.unwrap_or("not rendered")
-            ));
-        }
-        (!parts.is_empty()).then(|| parts.join("; "))
-    }
-}
-
-/// Why a chart or an overlay was not checked through its render. The pipeline reports it
-/// where it is declared (KH007 for one not rendered, KH010 for a render that failed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemKind {
-    /// Rendering is off, or the tool is missing.
-    NotRendered,
-    /// The tool ran and failed.
-    Failed,
-}
-
-#[derive(Debug, Clone)]
-pub struct RenderProblem {
-    pub kind: ProblemKind,
-    /// The chart or kustomization file, as displayed.
-    pub file: String,
-    pub at: Pos,
-    pub message: String,
-}
-
-fn problem(kind: ProblemKind, file: &str, at: Pos, message: String) -> RenderProblem {
-    RenderProblem {
-        kind,
-        file: file.to_string(),
-        at,
-        message,
-    }
-}
-
-/// Where a kustomization's notes go: its first key.
-fn first_key(file: &Path) -> Pos {
-    std::fs::read_to_string(file)
-        .ok()
-        .and_then(|t| {
-            let l = load::load_text(&t);
-            let d = l.docs.into_iter().find(|d| d.root.is_some())?;
-            let first = d.entries(d.root?).next()?;
-            Some(d.span(first.key).start)
-        })
-        .unwrap_or(Pos { line: 1, col: 0 })
-}
 
 /// Renders what can be rendered; reports the rest.
 pub fn run(
@@ -215,7 +49,7 @@ pub fn run(
             return phase;
         }
     };
-    let outcomes: Vec<Result<Rendered, RenderProblem>> = match &sandbox {
+    let outcomes = match &sandbox {
         None => Vec::new(),
         Some(sandbox) => {
             let cx = HelmRun {
@@ -225,15 +59,20 @@ pub fn run(
                 timeout: opts.timeout,
                 sandbox,
             };
-            jobs.par_iter()
-                .map(|job| match job {
-                    Job::Helm(job) => render_chart(job, &cx, opts),
-                    Job::Kustomize(job) => build_overlay(job, sandbox, opts.timeout),
-                })
-                .collect()
+            let cpu_before = super::sandbox::children_cpu();
+            let (outcomes, cost) = super::batch::render_all(&jobs, &cx, opts, inside);
+            phase.notices.extend(cost.notices.iter().cloned());
+            phase.cost = Some(RenderCost {
+                took: started.elapsed(),
+                tools_cpu: super::sandbox::children_cpu()
+                    .zip(cpu_before)
+                    .map(|(after, before)| after.saturating_sub(before)),
+                threads: rayon::current_num_threads(),
+                ..cost
+            });
+            outcomes
         }
     };
-    phase.took = (!jobs.is_empty()).then(|| (jobs.len(), started.elapsed()));
     for o in outcomes {
         match o {
             Ok(r) => {
@@ -429,67 +268,6 @@ fn plan_chart<'a>(
     }
 }
 
-/// One `helm template` of a chart.
-fn render_chart(
-    job: &ChartJob<'_>,
-    cx: &HelmRun<'_>,
-    opts: &RenderOptions,
-) -> Result<Rendered, RenderProblem> {
-    let ChartJob {
-        chart,
-        info,
-        render,
-        helm: h,
-    } = job;
-    let variant = render.name.as_deref().map(Arc::from);
-    let label = match &render.name {
-        Some(n) => format!("helm template: {n}"),
-        None => "helm template".into(),
-    };
-    if let Some(link) = cx.sandbox.inside.link_out_of(&chart.dir) {
-        return Err(problem(
-            ProblemKind::Failed,
-            &chart.chart_yaml_display,
-            chart.name_at,
-            link_refusal(&link, "helm"),
-        ));
-    }
-    match helm::render(h, cx, &chart.dir, render, info) {
-        Ok(text) => {
-            let mut values_files = vec![chart.dir.join("values.yaml")];
-            values_files.extend(render.values.iter().map(|v| chart.dir.join(v)));
-            values_files.extend(opts.helm.values.iter().cloned());
-            Ok(Rendered {
-                display: format!("{} [{label}]", chart.display_dir),
-                text,
-                from: Arc::new(RenderedFrom {
-                    tool: Tool::Helm,
-                    input: Arc::from(chart.display_dir.as_str()),
-                    variant,
-                }),
-                chart: Some(chart.clone()),
-                values_files,
-                kustomization: None,
-                origin_base: None,
-            })
-        }
-        Err(e) => Err(problem(
-            ProblemKind::Failed,
-            &chart.chart_yaml_display,
-            chart.name_at,
-            format!("`{label}` failed, so this chart's resources were not checked: {e}"),
-        )),
-    }
-}
-
-/// Why a chart or overlay holding a link out of the repository is not rendered.
-fn link_refusal(link: &Path, tool: &str) -> String {
-    format!(
-        "not rendered: {} is a symbolic link out of the scanned repository (or into .git), which {tool} would follow; its resources were not checked",
-        link.display()
-    )
-}
-
 /// A render that could not start: no directory could be made for it.
 fn not_started(job: &Job<'_>, e: &std::io::Error) -> RenderProblem {
     let message = format!("not rendered: no temporary directory could be made for it ({e})");
@@ -501,74 +279,6 @@ fn not_started(job: &Job<'_>, e: &std::io::Error) -> RenderProblem {
             message,
         ),
         Job::Kustomize(j) => problem(ProblemKind::Failed, j.display, first_key(j.file), message),
-    }
-}
-
-/// One build of an overlay.
-fn build_overlay(
-    job: &OverlayJob<'_>,
-    sandbox: &Sandbox,
-    timeout: std::time::Duration,
-) -> Result<Rendered, RenderProblem> {
-    let OverlayJob {
-        dir,
-        file,
-        display,
-        tool,
-    } = job;
-    if let Some(link) = sandbox.inside.link_out_of(dir) {
-        return Err(problem(
-            ProblemKind::Failed,
-            display,
-            first_key(file),
-            link_refusal(&link, "kustomize"),
-        ));
-    }
-    match kustomize::build(tool, dir, sandbox, timeout) {
-        Ok(built) => {
-            let d = dir_display(
-                display,
-                file.file_name().and_then(|n| n.to_str()).unwrap_or(""),
-            );
-            Ok(Rendered {
-                display: format!("{d} [{}]", tool.describe()),
-                text: built.text,
-                from: Arc::new(RenderedFrom {
-                    tool: Tool::Kustomize,
-                    input: Arc::from(d.as_str()),
-                    variant: None,
-                }),
-                chart: None,
-                values_files: Vec::new(),
-                kustomization: Some((file.to_path_buf(), display.to_string())),
-                origin_base: built.base,
-            })
-        }
-        Err(e) => Err(problem(
-            ProblemKind::Failed,
-            display,
-            first_key(file),
-            format!(
-                "`{}` failed, so this overlay was checked file by file only: {}{}",
-                tool.describe(),
-                remote_hint(&e, sandbox),
-                super::scrub::kustomize_message(&e, dir)
-            ),
-        )),
-    }
-}
-
-/// What to say first when a build failed because it tried the network, which renders do not
-/// have unless `--allow-remote-bases` is given.
-fn remote_hint(message: &str, sandbox: &Sandbox) -> &'static str {
-    let proxy = super::sandbox::NO_NETWORK_PROXY.trim_start_matches("http://");
-    let tried = message.contains(proxy)
-        || message.contains("keelhaul-no-network")
-        || (message.contains("transport") && message.contains("not allowed"));
-    if tried && !sandbox.allow_network {
-        "it names a remote base or resource, which is not fetched (renders have no network; `--allow-remote-bases` lets Kustomize fetch it): "
-    } else {
-        ""
     }
 }
 

@@ -228,6 +228,29 @@ pub fn kill_group(child: &std::process::Child) {
     let _ = child;
 }
 
+/// The CPU time (user and system) of every child process this one has waited for so far:
+/// what the render tools cost, read before and after the renders. None where the platform
+/// does not say.
+pub fn children_cpu() -> Option<std::time::Duration> {
+    #[cfg(unix)]
+    {
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: getrusage writes into the struct it is given, which outlives the call.
+        if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) } != 0 {
+            return None;
+        }
+        let t = |tv: libc::timeval| {
+            std::time::Duration::from_secs(tv.tv_sec.max(0) as u64)
+                + std::time::Duration::from_micros(tv.tv_usec.max(0) as u64)
+        };
+        Some(t(u.ru_utime) + t(u.ru_stime))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
