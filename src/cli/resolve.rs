@@ -18,6 +18,7 @@ use crate::k8s::version::KubeVersion;
 use crate::load::render::cache::{self, CacheOptions};
 use crate::load::render::{DEFAULT_TIMEOUT, KustomizeOptions, RenderOptions};
 use crate::pipeline::ScanOptions;
+use crate::report::RecordFormat;
 use crate::rules;
 use crate::rules::input::NOT_RENDERED;
 
@@ -143,8 +144,9 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
             || args.pr_review,
         rules,
         settings,
+        stream: None,
     };
-    Ok(ScanPlan {
+    let mut plan = ScanPlan {
         scan,
         filter,
         fail_on,
@@ -156,6 +158,37 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         diff_ref: args.diff.take(),
         notices,
         output: output(args),
+    };
+    plan.scan.stream = stream_spec(&plan);
+    Ok(plan)
+}
+
+/// Whether the report can be written as a stream (see `finding::spill`): when the findings
+/// go to the report on standard output and nowhere else (no fixes, baseline, changed lines,
+/// review, side reports or job summary, which read the whole list), in a format that writes
+/// each finding on its own and in order. Then the workers write each finding's record, with
+/// the rules that did not run left out and the configured severities applied.
+fn stream_spec(plan: &ScanPlan) -> Option<crate::pipeline::StreamSpec> {
+    let o = &plan.output;
+    let format = match o.format {
+        Format::Json => RecordFormat::Json,
+        Format::Concise => RecordFormat::Concise,
+        Format::Human => RecordFormat::Human { color: o.color },
+        _ => return None,
+    };
+    let whole_list_read = plan.fix.is_some()
+        || plan.scan.fingerprints
+        || plan.filter.baseline.is_some()
+        || plan.filter.changed.is_some()
+        || o.write_baseline.is_some()
+        || o.pr_review.is_some()
+        || o.sarif.is_some()
+        || o.junit.is_some()
+        || std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    (!whole_list_read).then(|| crate::pipeline::StreamSpec {
+        format,
+        disabled: plan.filter.disabled.clone(),
+        severities: plan.filter.severities.clone(),
     })
 }
 

@@ -46,7 +46,10 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     if let Some(min) = plan.output.min_severity {
         let before = result.findings.len();
         result.findings.retain(|f| f.severity >= min);
-        let hidden = before - result.findings.len();
+        let mut hidden = before - result.findings.len();
+        if let Some(spill) = &mut result.spilled {
+            hidden += spill.hide_below(min);
+        }
         if hidden > 0 {
             eprintln!(
                 "keelhaul: {hidden} finding(s) below {} left out of the report (--min-severity)",
@@ -451,8 +454,6 @@ pub fn print_stdout(s: &str) -> Result<(), Error> {
 
 /// Findings at or above `--fail-on` fail the scan.
 fn exit_for(result: &ScanResult, fail_on: FailOn) -> Exit {
-    let failing = fail_on
-        .threshold()
-        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    let failing = fail_on.threshold().is_some_and(|t| result.any_at_least(t));
     if failing { Exit::Findings } else { Exit::Clean }
 }

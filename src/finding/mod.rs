@@ -4,6 +4,7 @@ pub mod anchor;
 pub mod fingerprint;
 pub mod fix;
 pub mod result;
+pub mod spill;
 
 use std::sync::Arc;
 

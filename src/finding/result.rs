@@ -44,4 +44,33 @@ pub struct ScanResult {
     pub fixable_files: HashMap<String, PathBuf>,
     /// Findings a suppression silenced, with its justification (kept for SARIF).
     pub suppressed: Vec<Finding>,
+    /// When the scan was asked to stream the report: the findings of the files, as output
+    /// records, in output order (`findings` then holds those made after the files, and
+    /// those of files whose findings a later step may still change).
+    pub spilled: Option<super::spill::Spill>,
+}
+
+impl ScanResult {
+    /// How many findings there are, those spilled included.
+    pub fn len(&self) -> usize {
+        self.findings.len() + self.spilled.as_ref().map_or(0, |s| s.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether any finding is at least as severe as `s`.
+    pub fn any_at_least(&self, s: super::Severity) -> bool {
+        let spilled = self.spilled.as_ref().is_some_and(|sp| {
+            [
+                super::Severity::Note,
+                super::Severity::Warning,
+                super::Severity::Error,
+            ]
+            .iter()
+            .any(|&x| x >= s && sp.count(x) > 0)
+        });
+        spilled || self.findings.iter().any(|f| f.severity >= s)
+    }
 }

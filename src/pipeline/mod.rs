@@ -23,6 +23,7 @@ use crate::discover::{self, DiscoverOptions, Input, NotFollowed};
 use crate::filter::suppress::{self, Suppression};
 use crate::finding::anchor::{attach_anchors, attach_related};
 use crate::finding::result::{Notice, ScanResult, Stats};
+use crate::finding::spill::{Record, Spill};
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::index::{self, Index, NotAnObject};
 use crate::k8s::{pss, secret};
@@ -61,6 +62,18 @@ pub struct ScanOptions {
     /// Rendering of Helm charts and Kustomize overlays (off unless asked for; the command
     /// line turns it on).
     pub render: crate::load::render::RenderOptions,
+    /// Write each finding's output record in the worker and keep the records in a temporary
+    /// file until the report (`ScanResult::spilled`), when the report allows it.
+    pub stream: Option<StreamSpec>,
+}
+
+/// How the workers write the records of a streamed report: its format, and the filter steps
+/// known before the scan (rules that did not run, configured severities), applied first.
+#[derive(Debug, Clone)]
+pub struct StreamSpec {
+    pub format: crate::report::RecordFormat,
+    pub disabled: Vec<&'static str>,
+    pub severities: Vec<(&'static str, Severity)>,
 }
 
 impl Default for ScanOptions {
@@ -77,6 +90,7 @@ impl Default for ScanOptions {
             fingerprints: false,
             settings: Settings::default(),
             render: crate::load::render::RenderOptions::default(),
+            stream: None,
         }
     }
 }
@@ -93,9 +107,25 @@ struct FileOutcome {
     /// The file's path, when a finding of it carries a fix.
     fixable: Option<(String, PathBuf)>,
     findings: Vec<Finding>,
+    /// The records of the findings, when they are streamed (`findings` is then empty).
+    records: Vec<Record>,
     notices: Vec<Notice>,
     index: Index,
     stats: Stats,
+}
+
+impl FileOutcome {
+    /// Takes in another file's outcome, one without suppressions or fixes (those stay by
+    /// file).
+    fn gather(&mut self, o: FileOutcome) {
+        self.findings.extend(o.findings);
+        self.notices.extend(o.notices);
+        self.index.merge(o.index);
+        self.stats.files += o.stats.files;
+        self.stats.documents += o.stats.documents;
+        self.stats.resources += o.stats.resources;
+        self.stats.chart_templates += o.stats.chart_templates;
+    }
 }
 
 /// The scan, step by step: discover the inputs, render the charts and overlays, load, index
@@ -112,12 +142,13 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .as_ref()
         .and_then(|r| r.as_ref().ok())
         .map(Vec::as_slice);
-    let (phase, outcomes) = in_pool(opts.threads, || {
+    let (phase, (outcomes, spilled)) = in_pool(opts.threads, || {
         let phase = render(&inputs, opts);
         let outcomes = check_files(&inputs, &phase, stdin.as_ref(), opts);
         (phase, outcomes)
     })?;
     let mut result = render_result(&phase);
+    result.spilled = spilled;
     let (ix, suppressions) = merge(outcomes, &mut result);
     check_across(&ix, stdin_bytes, opts, &mut result);
     if !suppressions.is_empty() {
@@ -245,7 +276,7 @@ fn check_files(
     phase: &Phase,
     stdin: Option<&std::io::Result<Vec<u8>>>,
     opts: &ScanOptions,
-) -> Vec<FileOutcome> {
+) -> (Vec<FileOutcome>, Option<Spill>) {
     let consumed = |i: &Input| match i {
         Input::File { path, .. } if !phase.consumed.is_empty() => path
             .canonicalize()
@@ -263,17 +294,108 @@ fn check_files(
         let stdin_bytes = stdin.and_then(|r| r.as_ref().ok()).map(Vec::as_slice);
         settings.namespaces = Arc::new(namespace_policies(&work, stdin_bytes, opts));
     }
+    let stream = opts
+        .stream
+        .as_ref()
+        .filter(|_| phase.rendered.is_empty())
+        .and_then(|spec| Some((spec, Spill::new().ok()?)));
     let cx = RunContext {
         opts,
         settings: &settings,
         stdin,
+        stream: stream.as_ref().map(|(spec, _)| *spec),
     };
-    let mut outcomes: Vec<FileOutcome> = work.par_iter().map(|w| check_work(w, &cx)).collect();
+    let (mut outcomes, spill) = match stream {
+        None => (work.par_iter().map(|w| check_work(w, &cx)).collect(), None),
+        Some((_, spill)) => check_streamed(&work, &cx, spill),
+    };
     outcomes.push(FileOutcome {
         notices: conflicts::namespaces(&settings.namespaces),
         ..FileOutcome::default()
     });
-    outcomes
+    (outcomes, spill)
+}
+
+/// Files a batch at a time, in parallel, in the order of their names (the order of the
+/// report), each batch's records added to the spill in order: what waits for the report is
+/// on disk, and memory holds one batch's records.
+fn check_streamed(
+    work: &[Work],
+    cx: &RunContext<'_>,
+    mut spill: Spill,
+) -> (Vec<FileOutcome>, Option<Spill>) {
+    const BATCH: usize = 256;
+    let Some(work) = in_output_order(work) else {
+        let plain = RunContext {
+            stream: None,
+            ..*cx
+        };
+        return (
+            work.par_iter().map(|w| check_work(w, &plain)).collect(),
+            None,
+        );
+    };
+    let mut outcomes = Vec::new();
+    // What the files without suppressions or fixes leave, gathered as they are done (one
+    // outcome in all, rather than one per file).
+    let mut rest = FileOutcome::default();
+    let mut failed = false;
+    for batch in work.chunks(BATCH) {
+        let done: Vec<FileOutcome> = batch.par_iter().map(|w| check_work(w, cx)).collect();
+        for (w, mut o) in batch.iter().zip(done) {
+            let records = std::mem::take(&mut o.records);
+            if let Work::Input(i) = w
+                && !records.is_empty()
+                && !failed
+            {
+                failed = spill.push_file(Arc::from(i.display()), records).is_err();
+            }
+            if o.suppressions.is_some() || o.fixable.is_some() {
+                outcomes.push(o);
+            } else {
+                rest.gather(o);
+            }
+        }
+    }
+    outcomes.push(rest);
+    if failed || spill.flush().is_err() {
+        // The temporary file could not be written: nothing of it is used, and the scan
+        // starts again with the findings kept in memory.
+        let again = RunContext {
+            stream: None,
+            ..*cx
+        };
+        return (
+            work.par_iter().map(|w| check_work(w, &again)).collect(),
+            None,
+        );
+    }
+    (outcomes, Some(spill))
+}
+
+/// The inputs in output order (by name), so that their records can be written as the files
+/// are done; None when two share a name (their findings would interleave) or one is a render.
+/// Charts and overlays are left out: the render phase reported them, and their files (which
+/// are inputs too) are checked as files.
+fn in_output_order<'a>(work: &[Work<'a>]) -> Option<Vec<Work<'a>>> {
+    let mut inputs: Vec<&'a Input> = work
+        .iter()
+        .filter(|w| {
+            !matches!(
+                w,
+                Work::Input(Input::Chart { .. } | Input::Kustomization { .. })
+            )
+        })
+        .map(|w| match w {
+            Work::Input(i) => Some(*i),
+            Work::Rendered(_) => None,
+        })
+        .collect::<Option<_>>()?;
+    inputs.sort_by(|a, b| a.display().cmp(b.display()));
+    inputs
+        .windows(2)
+        .all(|p| p[0].display() < p[1].display())
+        .then(|| inputs.into_iter().map(Work::Input).collect())
 }
 
 /// Checks one input or rendered text. Each file's findings are sorted by its worker and
@@ -290,7 +412,38 @@ fn check_work(w: &Work, cx: &RunContext<'_>) -> FileOutcome {
         }
     };
     o.findings.sort_by(|a, b| a.output_order(b));
+    if let (Some(spec), Work::Input(i)) = (cx.stream, w) {
+        to_records(i.display(), spec, &mut o);
+    }
     o
+}
+
+/// Writes a file's findings as the report's records, unless a later step may still change
+/// them: the file's own suppressions apply to the findings made after the files too, and
+/// findings on committed Helm output (with a `# Source:`) may be mapped back to a chart's
+/// template, so a file with either keeps its findings.
+fn to_records(display: &str, spec: &StreamSpec, o: &mut FileOutcome) {
+    let kept = |f: &Finding| &*f.file != display || f.origin.is_some();
+    if o.suppressions.is_some() || o.findings.iter().any(kept) {
+        return;
+    }
+    o.findings.retain(|f| !spec.disabled.contains(&f.rule.id));
+    o.records = std::mem::take(&mut o.findings)
+        .into_iter()
+        .map(|mut f| {
+            if let Some((_, s)) = spec.severities.iter().find(|(id, _)| *id == f.rule.id) {
+                f.severity = *s;
+            }
+            Record {
+                rule: f.rule,
+                severity: f.severity,
+                line: f.span.start.line,
+                col: f.span.start.col,
+                bytes: crate::report::record(&f, spec.format),
+                message: f.message,
+            }
+        })
+        .collect();
 }
 
 /// What the render phase adds to the result: its counts, its problems as findings, its
@@ -542,10 +695,13 @@ enum Work<'a> {
 
 /// What every file's check shares: the options, the settings with the Namespaces read
 /// beforehand, and standard input's bytes.
+#[derive(Clone, Copy)]
 struct RunContext<'a> {
     opts: &'a ScanOptions,
     settings: &'a Settings,
     stdin: Option<&'a std::io::Result<Vec<u8>>>,
+    /// Set when the findings of files are written as records (see `check_streamed`).
+    stream: Option<&'a StreamSpec>,
 }
 
 /// The text of a file, read again after the scan, when it is within the size limit (a file

@@ -3,27 +3,32 @@
 
 use std::io::{self, Write};
 
+use crate::finding::Finding;
 use crate::finding::result::ScanResult;
 
 /// Writes each finding on one line (newlines in a message become spaces, other control
 /// characters `%XX`), and nothing else.
 pub fn write_concise<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
-    for f in &result.findings {
-        let message = f.message.replace(['\n', '\r'], " ");
-        // No control character from the scanned files reaches the terminal.
-        let message = super::percent_controls(&message);
-        writeln!(
-            w,
-            "{}:{}:{}: {} {} {}",
-            f.file,
-            f.span.start.line.max(1),
-            f.span.start.col + 1,
-            f.severity.as_str(),
-            f.rule.id,
-            message
-        )?;
-    }
-    Ok(())
+    super::each_in_order(result, |item| match item {
+        super::Item::Kept(f) => w.write_all(line(f).as_bytes()),
+        super::Item::Spilled(_, r) => w.write_all(&r.bytes),
+    })
+}
+
+/// The line of one finding.
+pub(super) fn line(f: &Finding) -> String {
+    let message = f.message.replace(['\n', '\r'], " ");
+    // No control character from the scanned files reaches the terminal.
+    let message = super::percent_controls(&message);
+    format!(
+        "{}:{}:{}: {} {} {}\n",
+        f.file,
+        f.span.start.line.max(1),
+        f.span.start.col + 1,
+        f.severity.as_str(),
+        f.rule.id,
+        message
+    )
 }
 
 #[cfg(test)]
@@ -31,7 +36,6 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::finding::Finding;
     use crate::rules::security_context::PRIVILEGED;
     use crate::span::{Pos, Span};
 

@@ -22,7 +22,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::finding::ResourceId;
+use std::sync::Arc;
+
 use crate::finding::result::{Notice, ScanResult};
+use crate::finding::spill::Record;
 use crate::finding::{Excerpt, Finding, Severity};
 use crate::span::{Pos, Span};
 
@@ -36,13 +39,19 @@ pub struct Counts {
 pub fn counts(findings: &[Finding]) -> Counts {
     let mut c = Counts::default();
     for f in findings {
-        match f.severity {
-            Severity::Error => c.errors += 1,
-            Severity::Warning => c.warnings += 1,
-            Severity::Note => c.notes += 1,
-        }
+        c.add(f.severity);
     }
     c
+}
+
+impl Counts {
+    pub fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Note => self.notes += 1,
+        }
+    }
 }
 
 /// `s` with every control character but tab, CR and LF written as `%XX` (its code point in
@@ -65,6 +74,95 @@ pub(crate) fn percent_controls(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+// ---- records: one finding as a format writes it ----------------------------------------
+
+/// The formats whose findings are written one by one, in order, each on its own: what a
+/// worker can write while the file is in memory, for the report to copy (`finding::spill`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordFormat {
+    Json,
+    Concise,
+    Human { color: bool },
+}
+
+/// The bytes `format` writes for one finding (JSON without the comma between findings).
+pub fn record(f: &Finding, format: RecordFormat) -> Vec<u8> {
+    match format {
+        RecordFormat::Json => json_findings(std::slice::from_ref(f)),
+        RecordFormat::Concise => concise::line(f).into_bytes(),
+        RecordFormat::Human { color } => {
+            let mut out = render_finding(&renderer(color), f);
+            out.push_str("\n\n");
+            out.into_bytes()
+        }
+    }
+}
+
+/// A finding to write: one held in memory, or the record of a spilled one.
+pub(crate) enum Item<'a> {
+    Kept(&'a Finding),
+    Spilled(&'a Arc<str>, Record),
+}
+
+impl Item<'_> {
+    pub(crate) fn severity(&self) -> Severity {
+        match self {
+            Item::Kept(f) => f.severity,
+            Item::Spilled(_, r) => r.severity,
+        }
+    }
+}
+
+/// Calls `each` on every finding of `result` in output order, the spilled ones (below the
+/// severity shown, `min`, left out) merged with those held in memory; at a tie the spilled
+/// one comes first, as a file's own findings come before those made after the files.
+pub(crate) fn each_in_order(
+    result: &ScanResult,
+    mut each: impl FnMut(Item<'_>) -> io::Result<()>,
+) -> io::Result<()> {
+    let Some(spill) = &result.spilled else {
+        return result.findings.iter().try_for_each(|f| each(Item::Kept(f)));
+    };
+    let mut kept = result.findings.iter().peekable();
+    let mut reader = spill.reader()?;
+    let mut next = reader.next_record()?;
+    loop {
+        let spilled_first = match (&next, kept.peek()) {
+            (None, None) => return Ok(()),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some((file, r)), Some(f)) => {
+                (&**file, r.line, r.col, r.rule.id, &*r.message)
+                    <= (
+                        &*f.file,
+                        f.span.start.line,
+                        f.span.start.col,
+                        f.rule.id,
+                        &*f.message,
+                    )
+            }
+        };
+        if spilled_first {
+            if let Some((file, r)) = next.take() {
+                if r.severity >= spill.shown_from() {
+                    each(Item::Spilled(&file, r))?;
+                }
+            }
+            next = reader.next_record()?;
+        } else if let Some(f) = kept.next() {
+            each(Item::Kept(f))?;
+        }
+    }
+}
+
+fn renderer(color: bool) -> Renderer {
+    if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -82,11 +180,26 @@ pub fn write_human<W: Write>(
     opts: &HumanOptions,
     w: &mut W,
 ) -> io::Result<()> {
-    let renderer = if opts.color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+    let renderer = renderer(opts.color);
+    if result.spilled.is_some() {
+        let mut seen = overview::Overview::default();
+        let mut c = Counts::default();
+        each_in_order(result, |item| {
+            c.add(item.severity());
+            match item {
+                Item::Kept(f) => {
+                    seen.add(f.rule, f.severity, &f.file);
+                    w.write_all(render_finding(&renderer, f).as_bytes())?;
+                    w.write_all(b"\n\n")
+                }
+                Item::Spilled(file, r) => {
+                    seen.add(r.rule, r.severity, file);
+                    w.write_all(&r.bytes)
+                }
+            }
+        })?;
+        return w.write_all(human_trailer(result, opts, &seen.finish(), c).as_bytes());
+    }
     // Rendered in parallel, a batch at a time, and written in order.
     for batch in result.findings.chunks(4096) {
         let rendered: Vec<String> = batch
@@ -104,11 +217,12 @@ pub fn write_human<W: Write>(
             w.write_all(text.as_bytes())?;
         }
     }
-    w.write_all(human_trailer(result, opts).as_bytes())
+    let seen = overview::overview(&result.findings);
+    w.write_all(human_trailer(result, opts, &seen, counts(&result.findings)).as_bytes())
 }
 
 /// The notices and the summary line.
-fn human_trailer(result: &ScanResult, opts: &HumanOptions) -> String {
+fn human_trailer(result: &ScanResult, opts: &HumanOptions, seen: &str, c: Counts) -> String {
     let mut out = String::new();
     let (loud, quiet): (Vec<&Notice>, Vec<&Notice>) =
         result.notices.iter().partition(|n| !n.verbose);
@@ -129,8 +243,7 @@ fn human_trailer(result: &ScanResult, opts: &HumanOptions) -> String {
             plural(not_objects, "document was", "documents were")
         );
     }
-    out.push_str(&overview::overview(&result.findings));
-    let c = counts(&result.findings);
+    out.push_str(seen);
     let s = result.stats;
     let _ = writeln!(
         out,
@@ -460,6 +573,22 @@ pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
         "{{\"schema\":1,\"tool\":\"keelhaul\",\"version\":\"{}\",\"findings\":[",
         env!("CARGO_PKG_VERSION")
     )?;
+    if result.spilled.is_some() {
+        let mut c = Counts::default();
+        let mut first = true;
+        each_in_order(result, |item| {
+            c.add(item.severity());
+            if !first {
+                w.write_all(b",")?;
+            }
+            first = false;
+            match item {
+                Item::Kept(f) => w.write_all(&json_findings(std::slice::from_ref(f))),
+                Item::Spilled(_, r) => w.write_all(&r.bytes),
+            }
+        })?;
+        return json_trailer(result, c, w);
+    }
     // Findings are serialised in parallel, a batch of chunks at a time (so the buffers in
     // flight stay small), and written in order.
     const CHUNK: usize = 512;
@@ -476,6 +605,11 @@ pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
             w.write_all(&bytes)?;
         }
     }
+    json_trailer(result, counts(&result.findings), w)
+}
+
+/// What follows the findings: the notices and the summary.
+fn json_trailer<W: Write>(result: &ScanResult, c: Counts, w: &mut W) -> io::Result<()> {
     w.write_all(b"],\"notices\":")?;
     let notices: Vec<JsonNotice> = result
         .notices
@@ -493,7 +627,7 @@ pub fn write_json<W: Write>(result: &ScanResult, w: &mut W) -> io::Result<()> {
         documents: result.stats.documents,
         resources: result.stats.resources,
         suppressed: result.suppressed.len(),
-        counts: counts(&result.findings),
+        counts: c,
         unrendered_charts: result.stats.unrendered.charts,
         unchecked_templates: result.stats.unrendered.templates,
         unrendered_overlays: result.stats.unrendered.overlays,

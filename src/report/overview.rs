@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, RuleMeta, Severity};
 
 /// Below this many findings the list itself is the overview.
 pub const FROM: usize = 10;
@@ -13,47 +14,71 @@ const FILES: usize = 5;
 
 /// The overview of `findings` (empty below [`FROM`]).
 pub fn overview(findings: &[Finding]) -> String {
-    if findings.len() < FROM {
-        return String::new();
-    }
-    // rule id → (slug, most severe severity, count)
-    let mut by_rule: HashMap<&str, (&str, crate::finding::Severity, usize)> = HashMap::new();
-    let mut by_file: HashMap<&str, usize> = HashMap::new();
+    let mut o = Overview::default();
     for f in findings {
-        let e = by_rule
-            .entry(f.rule.id)
-            .or_insert((f.rule.slug, f.severity, 0));
-        e.1 = e.1.max(f.severity);
+        o.add(f.rule, f.severity, &f.file);
+    }
+    o.finish()
+}
+
+/// The overview, gathered one finding at a time (a streamed report never holds them all).
+#[derive(Default)]
+pub struct Overview {
+    /// rule id → (slug, most severe severity, count)
+    by_rule: HashMap<&'static str, (&'static str, Severity, usize)>,
+    by_file: HashMap<Arc<str>, usize>,
+    findings: usize,
+}
+
+impl Overview {
+    pub fn add(&mut self, rule: &'static RuleMeta, severity: Severity, file: &Arc<str>) {
+        self.findings += 1;
+        let e = self
+            .by_rule
+            .entry(rule.id)
+            .or_insert((rule.slug, severity, 0));
+        e.1 = e.1.max(severity);
         e.2 += 1;
-        *by_file.entry(&f.file).or_default() += 1;
-    }
-    let mut rules: Vec<(&str, (&str, crate::finding::Severity, usize))> =
-        by_rule.into_iter().collect();
-    // The most severe first, then the most frequent, then by id.
-    rules.sort_by(|a, b| (b.1.1, b.1.2, a.0).cmp(&(a.1.1, a.1.2, b.0)));
-    let width = rules
-        .iter()
-        .map(|(_, (s, _, _))| s.len())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::from("findings by rule:\n");
-    for (id, (slug, sev, n)) in &rules {
-        let _ = writeln!(out, "  {n:>6}  {id}  {slug:<width$}  {}", sev.as_str());
-    }
-    let mut files: Vec<(&str, usize)> = by_file.into_iter().collect();
-    files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    if files.len() > 1 {
-        let shown = files.len().min(FILES);
-        let _ = writeln!(
-            out,
-            "files with the most findings ({shown} of {}):",
-            files.len()
-        );
-        for (file, n) in files.iter().take(FILES) {
-            let _ = writeln!(out, "  {n:>6}  {file}");
+        match self.by_file.get_mut(file) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_file.insert(file.clone(), 1);
+            }
         }
     }
-    out
+
+    /// The overview's text (empty below [`FROM`] findings).
+    pub fn finish(self) -> String {
+        if self.findings < FROM {
+            return String::new();
+        }
+        let mut rules: Vec<(&str, (&str, Severity, usize))> = self.by_rule.into_iter().collect();
+        // The most severe first, then the most frequent, then by id.
+        rules.sort_by(|a, b| (b.1.1, b.1.2, a.0).cmp(&(a.1.1, a.1.2, b.0)));
+        let width = rules
+            .iter()
+            .map(|(_, (s, _, _))| s.len())
+            .max()
+            .unwrap_or(0);
+        let mut out = String::from("findings by rule:\n");
+        for (id, (slug, sev, n)) in &rules {
+            let _ = writeln!(out, "  {n:>6}  {id}  {slug:<width$}  {}", sev.as_str());
+        }
+        let mut files: Vec<(&str, usize)> = self.by_file.iter().map(|(f, n)| (&**f, *n)).collect();
+        files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        if files.len() > 1 {
+            let shown = files.len().min(FILES);
+            let _ = writeln!(
+                out,
+                "files with the most findings ({shown} of {}):",
+                files.len()
+            );
+            for (file, n) in files.iter().take(FILES) {
+                let _ = writeln!(out, "  {n:>6}  {file}");
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
