@@ -10,21 +10,23 @@
 #     c. keelhaul scan --format json --fail-on never --threads 1
 #   real corpus (../shared/corpus from the repo root)
 #     d. bare_parse, and keelhaul scan (default threads)
-#   small synthetic corpus (SMALL_FILES files; bench/.corpus-small if present)
+#   half-size synthetic corpus (SMALL_FILES files; bench/.corpus-SMALL_FILES if present)
 #     e. keelhaul scan (default threads), to see whether memory grows with the number of files
+#        and of findings (half the files, half the findings)
 # and prints the raw figures and the ratios against the targets, each marked PASS or MISS.
 # It is a report, not a test: it exits 0 whether or not the targets are met (non-zero only if
 # the build or the corpus generation fails).
 #
-# Environment: REPS (3), FILES (20000), SMALL_FILES (5000), SEED (1),
-#              KEEP_CORPUS=1 to generate into bench/.corpus{,-small} (git-ignored) for reuse,
+# Environment: REPS (3), FILES (20000), SMALL_FILES (10000), SEED (1),
+#              KEEP_CORPUS=1 to generate into bench/.corpus and bench/.corpus-SMALL_FILES
+#              (git-ignored) for reuse,
 #              KH=PATH to time another keelhaul binary (an earlier build, to compare).
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 REPS=${REPS:-3}
 FILES=${FILES:-20000}
-SMALL_FILES=${SMALL_FILES:-5000}
+SMALL_FILES=${SMALL_FILES:-10000}
 SEED=${SEED:-1}
 REAL=../shared/corpus
 BARE=target/release/examples/bare_parse
@@ -59,7 +61,7 @@ corpus_for() { # $1 = reuse dir, $2 = files
 }
 
 CORPUS=$(corpus_for bench/.corpus "$FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
-SMALL=$(corpus_for bench/.corpus-small "$SMALL_FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
+SMALL=$(corpus_for "bench/.corpus-$SMALL_FILES" "$SMALL_FILES") || { echo "run.sh: corpus generation failed" >&2; exit 1; }
 
 # Charts and overlays: a 300-file slice of the synthetic monorepo (its overlays are rendered
 # with kustomize, or kubectl, when one is on PATH) plus ten copies of the test chart `web`,
@@ -217,9 +219,9 @@ names = {
     "kh_real": "keelhaul    real, default threads",
     "kh_real_warm": "keelhaul    real, rendered, warm render cache",
     "kh_real_cold": "keelhaul    real, rendered, --no-cache",
-    "kh_small": "keelhaul    small synthetic, default threads",
+    "kh_small": "keelhaul    half synthetic, default threads",
     "kh_quiet": "keelhaul    synthetic, no findings (--select KH001)",
-    "kh_quiet_small": "keelhaul    small synthetic, no findings",
+    "kh_quiet_small": "keelhaul    half synthetic, no findings",
     "kh_norender": "keelhaul    render tree, --no-render",
     "kh_render": "keelhaul    render tree, charts + overlays rendered",
 }
@@ -330,6 +332,14 @@ if "kh_real_warm" in labels and not kh_note:
     pr = os.environ.get("PR_SIM", "")
     if pr:
         print(f"  a pull request changing one overlay ({pr})")
+
+print()
+print("the cost of findings (issue 17: all rules on, the 20,000-file corpus, against the bare parse)")
+row("synthetic: keelhaul CPU / bare CPU (--threads 1)", ratio("kh_syn_t1", "bare_syn", "cpu"), "<= 1.3", lambda v: v <= 1.3)
+row("synthetic: keelhaul CPU / bare CPU (default threads)", ratio("kh_syn", "bare_syn", "cpu"), "<= 1.3", lambda v: v <= 1.3)
+row("synthetic: peak RSS, MB", R["kh_syn"]["rss_max_mb"] if R.get("kh_syn") else None, "<= 64", lambda v: v <= 64, "{:.1f}")
+row("synthetic: peak RSS / peak RSS of half the files (and findings)",
+    ratio("kh_syn", "kh_small", "rss_mb"), "<= 1.1 (flat)", lambda v: v <= 1.1)
 
 print()
 print("memory scaling (information, not a target)")
