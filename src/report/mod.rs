@@ -143,10 +143,10 @@ pub(crate) fn each_in_order(
             }
         };
         if spilled_first {
-            if let Some((file, r)) = next.take() {
-                if r.severity >= spill.shown_from() {
-                    each(Item::Spilled(&file, r))?;
-                }
+            if let Some((file, r)) = next.take()
+                && r.severity >= spill.shown_from()
+            {
+                each(Item::Spilled(&file, r))?;
             }
             next = reader.next_record()?;
         } else if let Some(f) = kept.next() {
