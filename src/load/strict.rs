@@ -144,6 +144,7 @@ fn flow_indicator_scalars(text: &Lines, loaded: &Loaded) -> Vec<(Pos, String)> {
     let colon_before_end = [":,", ":]", ":}"].iter().any(|n| text.text.contains(n));
     let mut out = Vec::new();
     for d in &loaded.docs {
+        let mut flows: Option<Vec<crate::span::Span>> = None;
         for (i, n) in d.nodes.iter().enumerate() {
             if !matches!(
                 n.kind,
@@ -169,12 +170,19 @@ fn flow_indicator_scalars(text: &Lines, loaded: &Loaded) -> Vec<(Pos, String)> {
             } else {
                 continue;
             };
-            let in_flow = (0..d.nodes.len() as NodeId).any(|c| {
-                !matches!(d.node(c).kind, NodeKind::Scalar { .. })
-                    && is_flow(d, c, text.get())
-                    && d.span(c).start < n.span.start
-                    && d.span(c).end >= n.span.end
+            // The document's flow collections, found once, when the first suspect is.
+            let flows = flows.get_or_insert_with(|| {
+                (0..d.nodes.len() as NodeId)
+                    .filter(|&c| {
+                        !matches!(d.node(c).kind, NodeKind::Scalar { .. })
+                            && is_flow(d, c, text.get())
+                    })
+                    .map(|c| d.span(c))
+                    .collect::<Vec<_>>()
             });
+            let in_flow = flows
+                .iter()
+                .any(|f| f.start < n.span.start && f.end >= n.span.end);
             if in_flow {
                 out.push((
                     n.span.start,

@@ -7,6 +7,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::helm::{Outline, TemplateHit};
 use super::kustomize::Judge;
 use super::{Place, Seg, place_of};
@@ -472,55 +474,93 @@ pub fn map_all(
     let mut mapped = 0;
     let mut files: Vec<Arc<str>> = groups.keys().cloned().collect();
     files.sort();
-    for file in files {
-        let idx = &groups[&file];
-        let Some((text_str, render)) = text_of(&file, &by_display) else {
+    // The renders with findings to map are loaded again, in parallel, once: the related
+    // places below are mapped on the same texts.
+    let mut texts: HashMap<&str, Text> = files
+        .iter()
+        .filter_map(|f| by_display.get(&**f).copied())
+        .collect::<Vec<&Rendered>>()
+        .into_par_iter()
+        .map(|r| (r.display.as_str(), Text::new(&r.text)))
+        .collect();
+    for file in &files {
+        let idx = &groups[file];
+        if let Some(r) = by_display.get(&**file) {
+            let text = &texts[r.display.as_str()];
+            let cx = (&by_name, &mut templates, roots, judge);
+            map_file(idx, Some(r), text, findings, cx, &mut mapped);
+            continue;
+        }
+        // Committed rendered output, read from its file.
+        let Some((text_str, None)) = text_of(file, &by_display) else {
             continue;
         };
         let text = Text::new(&text_str);
-        let mut sources = super::kustomize::Sources::new(inside.clone());
-        for &i in idx {
-            let f = &mut findings[i];
-            let Some(from) = rendered_from(f, render, &by_name) else {
-                continue;
-            };
-            f.rendered = Some(Box::new(MappedFrom {
-                from,
-                approximate: false,
-            }));
-            let done = match render {
-                Some(r) => {
-                    map_on_render(f, &text, r, &mut sources, &mut templates, roots, judge);
-                    true
-                }
-                None => map_committed(f, &text, &by_name, &mut templates, roots),
-            };
-            if !done {
-                continue;
-            }
-            f.fix = None;
-            f.excerpt = None;
-            f.line_hash = None;
-            mapped += 1;
-        }
+        let cx = (&by_name, &mut templates, roots, judge);
+        map_file(idx, None, &text, findings, cx, &mut mapped);
     }
-    map_related(findings, &by_display, &mut templates, roots);
+    map_related(findings, &by_display, &mut texts, &mut templates, roots);
     if mapped > 0 {
         dedup(findings);
     }
     mapped
 }
 
+/// What mapping a text's findings reads: the charts by name, the templates and sources read
+/// so far, the scanned roots, and the judge of source documents.
+type MapContext<'c, 'a> = (
+    &'c HashMap<&'a str, &'a ChartRef>,
+    &'c mut Templates,
+    &'c [(PathBuf, PathBuf)],
+    Judge<'c>,
+);
+
+/// Maps the findings `idx` of one text.
+fn map_file(
+    idx: &[usize],
+    render: Option<&Rendered>,
+    text: &Text<'_>,
+    findings: &mut [Finding],
+    (by_name, templates, roots, judge): MapContext<'_, '_>,
+    mapped: &mut usize,
+) {
+    let mut sources = super::kustomize::Sources::new(templates.inside.clone());
+    for &i in idx {
+        let f = &mut findings[i];
+        let Some(from) = rendered_from(f, render, by_name) else {
+            continue;
+        };
+        f.rendered = Some(Box::new(MappedFrom {
+            from,
+            approximate: false,
+        }));
+        let done = match render {
+            Some(r) => {
+                map_on_render(f, text, r, &mut sources, templates, roots, judge);
+                true
+            }
+            None => map_committed(f, text, by_name, templates, roots),
+        };
+        if !done {
+            continue;
+        }
+        f.fix = None;
+        f.excerpt = None;
+        f.line_hash = None;
+        *mapped += 1;
+    }
+}
+
 /// Maps the related places that point into a render, as primary places are mapped; one that
 /// cannot be is dropped, and the finding's message says so. Places in the finding's own file
 /// are then named by `None` again, and each is kept once.
-fn map_related(
+fn map_related<'r>(
     findings: &mut [Finding],
-    by_display: &HashMap<&str, &Rendered>,
+    by_display: &HashMap<&str, &'r Rendered>,
+    texts: &mut HashMap<&'r str, Text<'r>>,
     templates: &mut Templates,
     roots: &[(PathBuf, PathBuf)],
 ) {
-    let mut texts: HashMap<&str, Text> = HashMap::new();
     let mut sources = super::kustomize::Sources::new(templates.inside.clone());
     let on_render =
         |r: &crate::finding::Related| r.file.as_deref().and_then(|x| by_display.get(x).copied());

@@ -155,7 +155,8 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         apply_suppressions(&mut result, suppressions, opts, stdin_bytes);
     }
     if !phase.rendered.is_empty() || !phase.charts.is_empty() {
-        map_back(&mut result, &phase, opts);
+        // On the scan's threads: the rendered texts are loaded again in parallel.
+        in_pool(opts.threads, || map_back(&mut result, &phase, opts))?;
     }
     if opts.fingerprints {
         // A finding made through another line (a patch's removal, a values line) is a new

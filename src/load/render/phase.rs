@@ -6,6 +6,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::helm::{ChartInfo, HelmRun};
 use super::job::{ChartJob, Job, OverlayJob, dir_display, first_key, problem};
 pub use super::job::{
@@ -75,15 +77,17 @@ pub fn run(
     };
     for o in outcomes {
         match o {
-            Ok(r) => {
-                if let Some(base) = &r.origin_base {
-                    consumed_files(&r, base, inside, &mut phase.consumed);
-                }
-                phase.rendered.push(r);
-            }
+            Ok(r) => phase.rendered.push(r),
             Err(p) => phase.problems.push(p),
         }
     }
+    // What each build read, from its output (loaded in parallel).
+    let read: Vec<Vec<PathBuf>> = phase
+        .rendered
+        .par_iter()
+        .filter_map(|r| Some(consumed_files(r, r.origin_base.as_ref()?, inside)))
+        .collect();
+    phase.consumed.extend(read.into_iter().flatten());
     phase
 }
 
@@ -329,7 +333,7 @@ fn renders_of(dir: &Path, opts: &RenderOptions) -> Vec<HelmRender> {
 }
 
 /// The files a Kustomize build read, from its origin annotations.
-fn consumed_files(r: &Rendered, base: &Path, inside: &Confinement, out: &mut HashSet<PathBuf>) {
+fn consumed_files(r: &Rendered, base: &Path, inside: &Confinement) -> Vec<PathBuf> {
     let loaded = load::load_text(&r.text);
     let origins: Vec<kustomize::ResourceOrigin> = loaded
         .docs
@@ -340,11 +344,9 @@ fn consumed_files(r: &Rendered, base: &Path, inside: &Confinement, out: &mut Has
     if let Some((k, _)) = &r.kustomization {
         files.push(k.clone());
     }
-    for f in files {
-        if let Ok(c) = f.canonicalize()
-            && inside.contains(&c)
-        {
-            out.insert(c);
-        }
-    }
+    files
+        .into_iter()
+        .filter_map(|f| f.canonicalize().ok())
+        .filter(|c| inside.contains(c))
+        .collect()
 }
