@@ -37,6 +37,9 @@ enum Had {
     Shared,
 }
 
+/// A render's output (or why there is none), and how it was had.
+type Done = (Result<Rendering, Failure>, Had);
+
 /// Renders `jobs`, in order: each one's render (or why there is none), and the cost.
 pub(super) fn render_all(
     jobs: &[Job<'_>],
@@ -61,34 +64,24 @@ pub(super) fn render_all(
             Err(_) => i,
         })
         .collect();
-    let done: Vec<Option<(Result<Rendering, Failure>, Had)>> = (0..jobs.len())
-        .into_par_iter()
-        .map(|i| {
-            (leader[i] == i).then(|| {
-                let key = keys[i].as_ref().ok();
-                if let (Some(c), Some(k)) = (&cache, key)
-                    && let Some(hit) = c.get(k)
-                {
-                    return (hit.map_err(Failure::Tool), Had::Cached);
-                }
-                let out = execute(&jobs[i], cx);
-                if let (Some(c), Some(k)) = (&cache, key)
-                    && k.private.is_none()
-                {
-                    // A failure is kept too (the tool would fail the same way again), unless
-                    // it was the machine's: the time limit, a tool that did not start.
-                    match &out {
-                        Ok(r) => c.put(k, &Ok(r.clone())),
-                        Err(Failure::Tool(e)) if !super::is_transient(e) => {
-                            c.put(k, &Err(e.clone()))
-                        }
-                        Err(_) => {}
-                    }
-                }
-                (out, Had::Ran)
-            })
+    // The builds that read the most files first, each a task of its own: the last to finish
+    // is then a short one, and no thread waits long at the end for another.
+    let mut order: Vec<usize> = (0..jobs.len()).filter(|&i| leader[i] == i).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(keys[i].as_ref().map_or(0, |k| k.inputs.len())));
+    let ran: Vec<(usize, Done)> = order
+        .par_iter()
+        .with_max_len(1)
+        .map(|&i| {
+            (
+                i,
+                render_one(&jobs[i], keys[i].as_ref().ok(), cache.as_ref(), cx),
+            )
         })
         .collect();
+    let mut done: Vec<Option<Done>> = (0..jobs.len()).map(|_| None).collect();
+    for (i, r) in ran {
+        done[i] = Some(r);
+    }
     if let Some(c) = &cache {
         c.trim();
     }
@@ -125,6 +118,29 @@ pub(super) fn render_all(
         out.push(finish(job, result, cx, opts));
     }
     (out, cost)
+}
+
+/// One render: from the cache when it holds the key, else by the tool, its output (or its
+/// failure) then kept.
+fn render_one(job: &Job<'_>, key: Option<&Key>, cache: Option<&Cache>, cx: &HelmRun<'_>) -> Done {
+    if let (Some(c), Some(k)) = (cache, key)
+        && let Some(hit) = c.get(k)
+    {
+        return (hit.map_err(Failure::Tool), Had::Cached);
+    }
+    let out = execute(job, cx);
+    if let (Some(c), Some(k)) = (cache, key)
+        && k.private.is_none()
+    {
+        // A failure is kept too (the tool would fail the same way again), unless it was the
+        // machine's: the time limit, a tool that did not start.
+        match &out {
+            Ok(r) => c.put(k, &Ok(r.clone())),
+            Err(Failure::Tool(e)) if !super::is_transient(e) => c.put(k, &Err(e.clone())),
+            Err(_) => {}
+        }
+    }
+    (out, Had::Ran)
 }
 
 /// Where a job's notes go: the chart's `name:`, the kustomization's first key.
