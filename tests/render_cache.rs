@@ -163,6 +163,13 @@ fn an_overlay_renders_again_exactly_when_what_it_reads_or_its_tool_changes() {
         (0, 1),
         "nothing changed: from the cache"
     );
+    // The notice says so (with --verbose: rendering took little).
+    let said = render_notice(&second);
+    assert!(
+        said.contains(": 1 chart and overlay render(s), 0 run, 1 from the render cache"),
+        "{said}"
+    );
+    assert!(render_notice(&first).contains(", 1 run, 0 from the render cache"));
     assert_eq!(
         places(&second),
         expected,
@@ -599,6 +606,17 @@ fn an_overlay_nested_in_another_renders_alone_unless_the_outer_one_reads_it() {
         "app's render from before the patch changed was used: {:#?}",
         said(&report)
     );
+}
+
+/// The notice of what rendering cost.
+fn render_notice(report: &serde_json::Value) -> String {
+    report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["file"] == "<render>")
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no render notice: {report:#}"))
 }
 
 /// Every finding of a report with its message, in order.
