@@ -60,23 +60,32 @@ fn real_kubectl() -> Option<PathBuf> {
     })
 }
 
-/// `kubectl` that logs each build and answers `version` from a file.
-fn logging_kubectl() -> Option<Tool> {
-    let real = real_kubectl()?;
+/// A stand-in `name` in a directory of its own: it answers `version` from a file (first
+/// `version`), logs every other call, then runs the script `then` gives for its directory.
+fn logging_tool(name: &str, version: &str, then: impl FnOnce(&Path) -> String) -> Tool {
     let dir = tempfile::tempdir().unwrap();
+    let rest = then(dir.path());
     let program = script(
         dir.path(),
-        "bin/kubectl",
+        &format!("bin/{name}"),
         &format!(
-            "if [ \"$1\" = version ]; then cat '{v}'; exit 0; fi\necho \"$*\" >> '{r}'\nexec '{k}' \"$@\"\n",
+            "if [ \"$1\" = version ]; then cat '{v}'; exit 0; fi\necho \"$*\" >> '{r}'\n{rest}",
             v = dir.path().join("version").display(),
             r = dir.path().join("runs").display(),
-            k = real.display()
         ),
     );
     let t = Tool { dir, program };
-    t.set_version("Client Version: v1.32.0\nKustomize Version: v5.5.0\n");
-    Some(t)
+    t.set_version(version);
+    t
+}
+
+/// `kubectl` that logs each build and answers `version` from a file.
+fn logging_kubectl() -> Option<Tool> {
+    let real = real_kubectl()?;
+    let version = "Client Version: v1.32.0\nKustomize Version: v5.5.0\n";
+    Some(logging_tool("kubectl", version, |_| {
+        format!("exec '{}' \"$@\"\n", real.display())
+    }))
 }
 
 /// A committed repository: a base with a privileged pod, an overlay that patches it.
@@ -403,28 +412,18 @@ fn chart_repo() -> (tempfile::TempDir, Tool) {
         "helm:\n  charts:\n    web:\n      - name: a\n        values: [values-a.yaml]\n      - name: b\n        values: [values-b.yaml]\n",
     );
     git_commit_all(r);
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.yaml");
-    std::fs::write(
-        &out,
-        format!(
-            "---\n# Source: web/templates/pod.yaml\n{}",
-            common::PRIVILEGED_POD
-        ),
-    )
-    .unwrap();
-    let program = script(
-        dir.path(),
-        "bin/helm",
-        &format!(
-            "if [ \"$1\" = version ]; then cat '{v}'; exit 0; fi\necho \"$*\" >> '{r}'\ncat '{o}'\n",
-            v = dir.path().join("version").display(),
-            r = dir.path().join("runs").display(),
-            o = out.display()
-        ),
-    );
-    let tool = Tool { dir, program };
-    tool.set_version("v3.16.0\n");
+    let tool = logging_tool("helm", "v3.16.0\n", |dir| {
+        let out = dir.join("out.yaml");
+        std::fs::write(
+            &out,
+            format!(
+                "---\n# Source: web/templates/pod.yaml\n{}",
+                common::PRIVILEGED_POD
+            ),
+        )
+        .unwrap();
+        format!("cat '{}'\n", out.display())
+    });
     (repo, tool)
 }
 
