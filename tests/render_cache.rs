@@ -315,6 +315,47 @@ fn a_render_that_reads_an_uncommitted_file_is_not_kept() {
     assert!(!leaked, "the secret's value was written to the cache");
 }
 
+#[test]
+fn a_render_that_reads_outside_the_repository_is_not_kept() {
+    let Some(tool) = logging_kubectl() else {
+        eprintln!("SKIPPED: needs kubectl on PATH");
+        return;
+    };
+    // A base beside the repository, which Kustomize reads and the key cannot vouch for
+    // (nothing of the repository's changes when it does).
+    let outer = tempfile::tempdir().unwrap();
+    let r = outer.path().join("repo");
+    write(
+        outer.path(),
+        "shared/kustomization.yaml",
+        "resources:\n- pod.yaml\n",
+    );
+    write(outer.path(), "shared/pod.yaml", common::PRIVILEGED_POD);
+    write(
+        &r,
+        "prod/kustomization.yaml",
+        "resources:\n- ../../shared\n",
+    );
+    git_commit_all(&r);
+    let cache = tempfile::tempdir().unwrap();
+    let (report, runs) = tool.scan(&r, cache.path(), &[]);
+    assert_eq!(runs, 1);
+    let (_, runs) = tool.scan(&r, cache.path(), &[]);
+    assert_eq!(runs, 1, "not kept, so rendered every time");
+    let said: Vec<&str> = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["message"].as_str())
+        .filter(|m| m.contains("not kept in the render cache"))
+        .collect();
+    assert!(
+        said.iter()
+            .any(|m| m.contains("outside the repository") && m.contains("shared")),
+        "{said:?}"
+    );
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
