@@ -42,6 +42,14 @@ fn script_of(step: &str) -> String {
         .join("\n")
 }
 
+fn succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn the_cache_is_restored_before_the_scan_and_saved_after_it_under_one_key() {
     let a = action();
@@ -123,11 +131,7 @@ fn the_locate_step_names_the_directory_and_a_prefix_of_the_os_and_keelhauls_vers
         .env("GITHUB_OUTPUT", &outputs)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let text = std::fs::read_to_string(&outputs).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -169,11 +173,7 @@ fn scan_as_the_step(repo: &Path, cache: &Path, render_cache: bool, outputs: &Pat
         .env("GITHUB_OUTPUT", outputs)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     std::fs::read_to_string(outputs)
         .unwrap()
         .lines()

@@ -294,13 +294,7 @@ fn a_render_that_reads_an_uncommitted_file_is_not_kept() {
     assert_eq!(runs, 1);
     let (_, runs) = tool.scan(r, cache.path(), &[]);
     assert_eq!(runs, 1, "not kept, so rendered every time");
-    let said: Vec<&str> = report["notices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|n| n["message"].as_str())
-        .filter(|m| m.contains("not kept in the render cache"))
-        .collect();
+    let said = not_kept(&report);
     assert!(
         said.iter()
             .any(|m| m.contains("git does not track") && m.contains("db.env")),
@@ -342,13 +336,7 @@ fn a_render_that_reads_outside_the_repository_is_not_kept() {
     assert_eq!(runs, 1);
     let (_, runs) = tool.scan(&r, cache.path(), &[]);
     assert_eq!(runs, 1, "not kept, so rendered every time");
-    let said: Vec<&str> = report["notices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|n| n["message"].as_str())
-        .filter(|m| m.contains("not kept in the render cache"))
-        .collect();
+    let said = not_kept(&report);
     assert!(
         said.iter()
             .any(|m| m.contains("outside the repository") && m.contains("shared")),
@@ -646,6 +634,17 @@ fn an_overlay_nested_in_another_renders_alone_unless_the_outer_one_reads_it() {
         "app's render from before the patch changed was used: {:#?}",
         said(&report)
     );
+}
+
+/// What the report says of renders not kept in the render cache.
+fn not_kept(report: &serde_json::Value) -> Vec<&str> {
+    report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["message"].as_str())
+        .filter(|m| m.contains("not kept in the render cache"))
+        .collect()
 }
 
 /// The notice of what rendering cost.
