@@ -677,3 +677,35 @@ fn said(report: &serde_json::Value) -> Vec<String> {
     v.sort();
     v
 }
+
+#[test]
+fn a_configuration_in_the_scanned_tree_cannot_name_the_cache() {
+    // The pull request's own .keelhaul.yaml: a cache elsewhere would be written outside the
+    // repository, or one a later run reads could be planted. It is refused, and nothing is
+    // written there.
+    let repo = overlay_repo();
+    let r = repo.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let planted = elsewhere.path().join("cache");
+    for key in ["cacheDir", "cache-dir", "noCache", "cacheMaxSize"] {
+        write(
+            r,
+            ".keelhaul.yaml",
+            format!("{key}: {}\n", planted.display()),
+        );
+        let out = keelhaul_in(r)
+            .args(["scan", ".", "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{key}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(".keelhaul.yaml:1:1") && err.contains("unknown key"),
+            "{key}: {err}"
+        );
+        assert!(
+            !planted.exists(),
+            "{key}: the tree's configuration made a cache"
+        );
+    }
+}
