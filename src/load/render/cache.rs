@@ -296,20 +296,21 @@ mod tests {
         }
     }
 
-    fn temp(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("kh-cache-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
+    /// A new cache of `max_bytes` in a directory of its own, and the directory.
+    fn opened(name: &str, max_bytes: u64) -> (PathBuf, Cache) {
+        let dir = std::env::temp_dir().join(format!("kh-cache-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let c = Cache::open(&CacheOptions {
+            dir: dir.clone(),
+            max_bytes,
+        })
+        .unwrap();
+        (dir, c)
     }
 
     #[test]
     fn an_entry_comes_back_only_for_its_own_inputs() {
-        let dir = temp("inputs");
-        let c = Cache::open(&CacheOptions {
-            dir: dir.clone(),
-            max_bytes: DEFAULT_MAX_BYTES,
-        })
-        .unwrap();
+        let (dir, c) = opened("inputs", DEFAULT_MAX_BYTES);
         let r = Rendering {
             text: "kind: Pod\n".into(),
             base: Some(PathBuf::from("/tmp/w")),
@@ -330,12 +331,7 @@ mod tests {
 
     #[test]
     fn a_truncated_or_corrupt_entry_is_a_miss_and_goes() {
-        let dir = temp("corrupt");
-        let c = Cache::open(&CacheOptions {
-            dir: dir.clone(),
-            max_bytes: DEFAULT_MAX_BYTES,
-        })
-        .unwrap();
+        let (dir, c) = opened("corrupt", DEFAULT_MAX_BYTES);
         let r = Rendering {
             text: "kind: Pod\nmetadata: {name: a}\n".into(),
             base: None,
@@ -361,12 +357,7 @@ mod tests {
 
     #[test]
     fn the_entries_used_longest_ago_go_first() {
-        let dir = temp("trim");
-        let c = Cache::open(&CacheOptions {
-            dir: dir.clone(),
-            max_bytes: 1,
-        })
-        .unwrap();
+        let (dir, c) = opened("trim", 1);
         let r = Rendering {
             text: "x".repeat(1000),
             base: None,
