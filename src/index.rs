@@ -364,6 +364,70 @@ pub struct WorkloadSummary {
     /// `hostNetwork: true`: the pods use the node's network, which NetworkPolicy does not
     /// govern.
     pub host_network: bool,
+    /// `spec.replicas` of a kind that has it (Deployment, StatefulSet, ReplicaSet,
+    /// ReplicationController); None for other kinds.
+    pub replicas: Option<Replicas>,
+    /// `terminationGracePeriodSeconds` of the pod spec, when it is an integer, with its span.
+    pub grace_period: Option<(i64, Span)>,
+}
+
+/// The `replicas` of a scalable workload, as the API server reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replicas {
+    /// Not written: the API server's default, 1.
+    Unset,
+    Known(i64, Span),
+    /// Written as something the API server refuses, or a template expression.
+    Unknown(Span),
+}
+
+impl Replicas {
+    /// The count, the default when unset; None when it cannot be read.
+    pub fn count(self) -> Option<i64> {
+        match self {
+            Replicas::Unset => Some(1),
+            Replicas::Known(n, _) => Some(n),
+            Replicas::Unknown(_) => None,
+        }
+    }
+
+    pub fn span(self) -> Option<Span> {
+        match self {
+            Replicas::Known(_, s) | Replicas::Unknown(s) => Some(s),
+            Replicas::Unset => None,
+        }
+    }
+}
+
+/// Kinds whose `spec.replicas` says how many pods run, by API group.
+const SCALABLE: &[(&str, &str)] = &[
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "ReplicaSet"),
+    ("extensions", "Deployment"),
+    ("extensions", "ReplicaSet"),
+    ("", "ReplicationController"),
+];
+
+/// The `replicas` of a scalable kind (None for others).
+fn replicas_of(r: &Resource<'_>) -> Option<Replicas> {
+    let group = r.group();
+    if !SCALABLE.iter().any(|(g, k)| *g == group && *k == r.kind) {
+        return None;
+    }
+    let doc = r.doc;
+    let Some(n) = doc
+        .path(r.node, &["spec", "replicas"])
+        .filter(|&n| !doc.is_null(n))
+    else {
+        return Some(Replicas::Unset);
+    };
+    Some(match doc.value(n) {
+        Some(Value::Int(v)) if (0..=i64::from(i32::MAX)).contains(&v) => {
+            Replicas::Known(v, doc.span(n))
+        }
+        _ => Replicas::Unknown(doc.span(n)),
+    })
 }
 
 /// In `Rule::indexed_kinds`, asks for a summary of every workload (see `WorkloadSummary`).
@@ -430,6 +494,13 @@ impl Index {
                 host_network: doc
                     .get(w.pod_spec, "hostNetwork")
                     .is_some_and(|v| doc.value(v) == Some(Value::Bool(true))),
+                replicas: replicas_of(r),
+                grace_period: doc
+                    .get(w.pod_spec, "terminationGracePeriodSeconds")
+                    .and_then(|v| match doc.value(v) {
+                        Some(Value::Int(n)) => Some((n, doc.span(v))),
+                        _ => None,
+                    }),
             });
         }
     }
@@ -454,6 +525,12 @@ impl Index {
             w.span = w.span.shifted(lines);
             w.pod_spec_key = w.pod_spec_key.shifted(lines);
             if let Some((_, s)) = &mut w.automount_token {
+                *s = s.shifted(lines);
+            }
+            if let Some((_, s)) = &mut w.grace_period {
+                *s = s.shifted(lines);
+            }
+            if let Some(Replicas::Known(_, s) | Replicas::Unknown(s)) = &mut w.replicas {
                 *s = s.shifted(lines);
             }
         }

@@ -1,6 +1,6 @@
 //! Kubernetes and AKS semantics, read from loaded documents: versions, typed views of pod
 //! specs, Pod Security Standards, API lifecycle, NetworkPolicy (with CIDRs and label
-//! selectors), which resources are Secrets and where,
+//! selectors), PodDisruptionBudgets, which resources are Secrets and where,
 //! the AKS cluster model and the AKS release calendar. Rules read these; nothing here words a
 //! finding.
 
@@ -8,9 +8,13 @@ pub mod aks_cluster;
 pub mod aks_versions;
 pub mod api_lifecycle;
 pub mod cidr;
+pub mod disruption;
 pub mod network_policy;
 pub mod pod_view;
 pub mod pss;
 pub mod secret;
 pub mod selector;
 pub mod version;
+
+/// Namespaces that belong to the cluster itself.
+pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];

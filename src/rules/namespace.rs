@@ -9,6 +9,7 @@ use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, IndexedObject, Picked, pick_definition};
+use crate::k8s::SYSTEM_NAMESPACES;
 use crate::k8s::pod_view::PodView;
 use crate::k8s::pss::{self, LABEL_PREFIX, Level};
 use crate::k8s::version::KubeVersion;
@@ -44,9 +45,6 @@ rule_meta!(
     "A Pod Security Admission label of a Namespace has a value admission does not accept.",
     scope = Namespace
 );
-
-/// Namespaces that Pod Security Admission exempts or that belong to the cluster itself.
-const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
 /// A Namespace's labels: key → (key node, value node, value).
 fn labels(o: &IndexedObject) -> BTreeMap<&str, (NodeId, NodeId, &str)> {

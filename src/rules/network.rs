@@ -12,6 +12,7 @@ use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, IndexedObject, Resource, WORKLOADS, WorkloadSummary};
+use crate::k8s::SYSTEM_NAMESPACES;
 use crate::k8s::cidr::{Cidr, parse_cidr};
 use crate::k8s::network_policy::{
     CidrProblem, CidrProblemKind, ExceptOutside, IpBlockField, Policy, Why, ip_block_problems,
@@ -51,9 +52,6 @@ pub const METADATA_ENDPOINTS: &[(&str, &str)] =
 
 /// Other endpoints `--metadata-endpoint` may name, for messages.
 const KNOWN_ENDPOINTS: &[(&str, &str)] = &[("168.63.129.16/32", "Azure's WireServer")];
-
-/// Namespaces that belong to the cluster itself.
-const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
 // ---------------------------------------------------------------------------------------
 // Wording of ipBlock problems
