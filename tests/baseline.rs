@@ -604,7 +604,10 @@ fn changing_the_offending_value_makes_a_new_finding() {
         "{stderr}"
     );
     assert_eq!(code, Some(1));
-    assert!(stderr.contains("10 finding(s) baselined, 1 new"), "{stderr}");
+    assert!(
+        stderr.contains("10 finding(s) baselined, 1 new"),
+        "{stderr}"
+    );
     assert!(stderr.contains("k8s/agent.yaml: KH104: "), "{stderr}");
     // The same message from another spelling of the value: the line changed, so it is new.
     edit(&agent, |t| t.replace("privileged: true", "privileged: yes"));

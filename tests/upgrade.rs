@@ -1,0 +1,208 @@
+//! The upgrade rules' cross-resource reading (KH702–KH705): which workload definition a
+//! PodDisruptionBudget sees when several files define one object, how a
+//! HorizontalPodAutoscaler sets the count of pods, and that a label no selector reads never
+//! changes a verdict.
+
+mod common;
+
+use std::path::Path;
+
+use keelhaul::pipeline::{ScanOptions, scan};
+use proptest::prelude::*;
+
+/// (file, line, rule) of every KH7xx finding of a scan of `root`, sorted.
+fn upgrade_findings(root: &Path) -> Vec<(String, u32, String)> {
+    let result = scan(&ScanOptions {
+        paths: vec![root.to_path_buf()],
+        rules: keelhaul::rules::matching("KH7").expect("the upgrade family"),
+        threads: Some(2),
+        excerpts: false,
+        ..ScanOptions::default()
+    })
+    .expect("scan");
+    let mut out: Vec<(String, u32, String)> = result
+        .findings
+        .iter()
+        .map(|f| {
+            let file = Path::new(&*f.file)
+                .strip_prefix(root)
+                .map_or_else(|_| f.file.to_string(), |p| p.display().to_string());
+            (file, f.span.start.line, f.rule.id.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn deployment(name: &str, replicas: &str, labels: &[(&str, &str)]) -> String {
+    let labels: String = labels
+        .iter()
+        .map(|(k, v)| match *k {
+            // A line that holds no label, so that adding one moves no other line.
+            "#" => "        # no label\n".to_string(),
+            k => format!("        {k}: \"{v}\"\n"),
+        })
+        .collect();
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n{labels}    spec:\n      containers:\n        - name: app\n          image: example.azurecr.io/app:1.0.0\n"
+    )
+}
+
+fn budget(name: &str, bound: &str, selector: &str) -> String {
+    format!(
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  {bound}\n  selector:\n{selector}"
+    )
+}
+
+fn match_labels(labels: &[(&str, &str)]) -> String {
+    let mut s = "    matchLabels:\n".to_string();
+    for (k, v) in labels {
+        s.push_str(&format!("      {k}: \"{v}\"\n"));
+    }
+    s
+}
+
+/// Two overlays define the same Deployment with other replica counts, each with its own
+/// budget: each budget is judged against the definition next to it, and two budgets of other
+/// names in the two overlays are not an overlap (they never meet in one cluster).
+#[test]
+fn a_budget_sees_the_definition_nearest_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let web = [("app", "web")];
+    common::write(root, "dev/web.yaml", deployment("web", "1", &web));
+    common::write(
+        root,
+        "dev/pdb.yaml",
+        budget("web-dev", "minAvailable: 1", &match_labels(&web)),
+    );
+    common::write(root, "prod/web.yaml", deployment("web", "3", &web));
+    common::write(
+        root,
+        "prod/pdb.yaml",
+        budget("web-prod", "minAvailable: 1", &match_labels(&web)),
+    );
+    // dev keeps its one pod (KH702 on minAvailable, line 7); prod lets two of three move.
+    assert_eq!(
+        upgrade_findings(root),
+        vec![("dev/pdb.yaml".to_string(), 7, "KH702".to_string())]
+    );
+
+    // Two budgets of other names next to the one definition: they overlap.
+    common::write(
+        root,
+        "prod/pdb-2.yaml",
+        budget("web-prod-2", "maxUnavailable: 1", &match_labels(&web)),
+    );
+    let found = upgrade_findings(root);
+    assert!(
+        found.contains(&("prod/pdb.yaml".to_string(), 8, "KH704".to_string()))
+            || found.contains(&("prod/pdb-2.yaml".to_string(), 8, "KH704".to_string())),
+        "{found:?}"
+    );
+    assert_eq!(
+        found.iter().filter(|f| f.2 == "KH704").count(),
+        1,
+        "{found:?}"
+    );
+}
+
+/// An autoscaler's minReplicas (1 when unset) is the count of pods a budget is judged by; an
+/// autoscaler of another namespace, or of another target, is not.
+#[test]
+fn an_autoscaler_sets_the_count_of_pods() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let api = [("app", "api")];
+    let hpa = |ns: &str, target: &str, min: &str| {
+        format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: api\n  namespace: {ns}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {target}}}\n{min}  maxReplicas: 8\n"
+        )
+    };
+    common::write(root, "api.yaml", deployment("api", "4", &api));
+    common::write(
+        root,
+        "pdb.yaml",
+        budget("api", "minAvailable: 2", &match_labels(&api)),
+    );
+    // No autoscaler: 4 replicas, two may move.
+    assert_eq!(upgrade_findings(root), vec![]);
+    // minReplicas unset is 1: the budget of 2 then keeps every pod (KH705 stays quiet: a
+    // budget selects the single replica).
+    common::write(root, "hpa.yaml", hpa("shop", "api", ""));
+    assert_eq!(
+        upgrade_findings(root),
+        vec![("pdb.yaml".to_string(), 7, "KH702".to_string())]
+    );
+    // minReplicas: 3 leaves one pod free to move.
+    common::write(root, "hpa.yaml", hpa("shop", "api", "  minReplicas: 3\n"));
+    assert_eq!(upgrade_findings(root), vec![]);
+    // An autoscaler of another namespace or another target does not count.
+    common::write(root, "hpa.yaml", hpa("other", "api", "  minReplicas: 2\n"));
+    assert_eq!(upgrade_findings(root), vec![]);
+    common::write(
+        root,
+        "hpa.yaml",
+        hpa("shop", "worker", "  minReplicas: 2\n"),
+    );
+    assert_eq!(upgrade_findings(root), vec![]);
+}
+
+/// Label keys and values the generated workloads draw from.
+fn label_set() -> impl Strategy<Value = Vec<(usize, usize)>> {
+    prop::collection::btree_map(0usize..4, 0usize..3, 1..4)
+        .prop_map(|m| m.into_iter().collect::<Vec<_>>())
+}
+
+const KEYS: [&str; 4] = ["app", "tier", "team", "track"];
+const VALUES: [&str; 3] = ["a", "b", "c"];
+
+fn labels_of(set: &[(usize, usize)]) -> Vec<(&'static str, &'static str)> {
+    set.iter().map(|&(k, v)| (KEYS[k], VALUES[v])).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Adding to a pod template a label that no budget's selector reads never changes what
+    /// the upgrade rules find. Each budget selects by some of the labels of one workload, so
+    /// that budgets often select something.
+    #[test]
+    fn a_label_no_selector_reads_never_changes_a_verdict(
+        workloads in prop::collection::vec((label_set(), 0usize..4), 1..4),
+        budgets in prop::collection::vec((0usize..3, 1usize..8, 0usize..4), 1..4),
+        target in 0usize..3,
+    ) {
+        let bounds = ["minAvailable: 1", "minAvailable: 2", "minAvailable: 50%", "maxUnavailable: 1"];
+        let write_all = |root: &Path, extra: Option<usize>| {
+            let mut text = String::new();
+            for (i, (labels, replicas)) in workloads.iter().enumerate() {
+                let mut labels = labels_of(labels);
+                labels.push(if extra == Some(i) { ("unread-by-any-selector", "x") } else { ("#", "") });
+                text.push_str(&deployment(&format!("w{i}"), &replicas.to_string(), &labels));
+                text.push_str("---\n");
+            }
+            for (i, &(of, mask, bound)) in budgets.iter().enumerate() {
+                let labels = labels_of(&workloads[of % workloads.len()].0);
+                let mut chosen: Vec<(&str, &str)> = labels
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| mask & (1 << j) != 0)
+                    .map(|(_, l)| *l)
+                    .collect();
+                if chosen.is_empty() {
+                    chosen.push(labels[0]);
+                }
+                text.push_str(&budget(&format!("b{i}"), bounds[bound], &match_labels(&chosen)));
+                text.push_str("---\n");
+            }
+            common::write(root, "all.yaml", text);
+        };
+        let dir = tempfile::tempdir().unwrap();
+        write_all(dir.path(), None);
+        let before = upgrade_findings(dir.path());
+        write_all(dir.path(), Some(target % workloads.len()));
+        let after = upgrade_findings(dir.path());
+        prop_assert_eq!(before, after);
+    }
+}
