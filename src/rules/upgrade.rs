@@ -146,6 +146,8 @@ struct Model<'a> {
     pdbs: Vec<Pdb<'a>>,
     /// Namespace → (kind, name) → every definition, in index order.
     workloads: HashMap<&'a str, Vec<Vec<&'a WorkloadSummary>>>,
+    /// Namespace → the indices of its budgets in `pdbs`.
+    pdbs_by_namespace: HashMap<&'a str, Vec<usize>>,
     /// (namespace, kind, name) of a scale target → the HPA's `minReplicas` (None when it
     /// cannot be read).
     hpa_min: HashMap<(&'a str, &'a str, &'a str), Option<i64>>,
@@ -166,7 +168,7 @@ fn hpa_min_replicas(o: &IndexedObject) -> Option<i64> {
 
 impl<'a> Model<'a> {
     fn new(ix: &'a Index) -> Model<'a> {
-        let pdbs = ix
+        let pdbs: Vec<Pdb<'a>> = ix
             .of_kind("PodDisruptionBudget")
             .filter(|o| is_pdb(&o.id.api_version, &o.id.kind))
             .map(|o| Pdb {
@@ -174,6 +176,11 @@ impl<'a> Model<'a> {
                 budget: Budget::read(&o.doc, o.node, &o.id.api_version),
             })
             .collect();
+        let mut pdbs_by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, p) in pdbs.iter().enumerate() {
+            let ns = p.object.id.namespace.as_deref().unwrap_or_default();
+            pdbs_by_namespace.entry(ns).or_default().push(i);
+        }
         let mut by_id: HashMap<(&str, &str, &str), usize> = HashMap::new();
         let mut workloads: HashMap<&str, Vec<Vec<&WorkloadSummary>>> = HashMap::new();
         for w in &ix.workloads {
@@ -208,9 +215,19 @@ impl<'a> Model<'a> {
         }
         Model {
             pdbs,
+            pdbs_by_namespace,
             workloads,
             hpa_min,
         }
+    }
+
+    /// The budgets of a namespace, in index order.
+    fn pdbs_in<'m>(&'m self, ns: &'m str) -> impl Iterator<Item = &'m Pdb<'a>> + 'm {
+        self.pdbs_by_namespace
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.pdbs[i])
     }
 
     /// How many pods a workload runs at the least: its HPA's `minReplicas` when one scales
@@ -239,6 +256,10 @@ impl<'a> Model<'a> {
                 && a.replicas.and_then(|r| r.count()) == b.replicas.and_then(|r| r.count())
         };
         for defs in groups {
+            // Most workloads of a namespace are not selected at all: settled without picking.
+            if !defs.iter().any(|w| p.budget.selects(&w.pod_labels)) {
+                continue;
+            }
             match pick_definition(defs, |w| &w.file, agree, &p.object.file) {
                 Picked::One(w) if p.budget.selects(&w.pod_labels) => out.push(w),
                 Picked::Ambiguous(ds) if ds.iter().any(|w| p.budget.selects(&w.pod_labels)) => {
@@ -493,10 +514,7 @@ impl Rule for SingleReplicaWithoutPdb {
             if model.least_pods(w) != Some(1) {
                 continue;
             }
-            let covered = model
-                .pdbs
-                .iter()
-                .any(|p| p.namespace() == ns && p.budget.selects(&w.pod_labels));
+            let covered = model.pdbs_in(ns).any(|p| p.budget.selects(&w.pod_labels));
             if covered {
                 continue;
             }
