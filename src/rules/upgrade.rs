@@ -536,6 +536,9 @@ impl Rule for SingleReplicaWithoutPdb {
     }
 }
 
+/// Annotations that make a Pod a release tool's hook.
+const HOOK_ANNOTATIONS: &[&str] = &["helm.sh/hook", "argocd.argoproj.io/hook"];
+
 /// KH706.
 impl Rule for BarePod {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
@@ -547,7 +550,13 @@ impl Rule for BarePod {
             .metadata()
             .and_then(|m| doc.get(m, "ownerReferences"))
             .is_some_and(|o| doc.is_sequence(o) && !doc.items(o).is_empty());
-        if owned {
+        // A release hook (a Helm test, an Argo CD sync hook) runs once, on purpose, and is
+        // deleted by its tool: there is nothing to recreate.
+        let hook = r
+            .metadata()
+            .and_then(|m| doc.get(m, "annotations"))
+            .is_some_and(|a| HOOK_ANNOTATIONS.iter().any(|k| doc.get(a, k).is_some()));
+        if owned || hook {
             return;
         }
         let at = doc.entry(r.node, "kind").map_or(r.node, |e| e.key);
