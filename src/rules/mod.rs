@@ -153,6 +153,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &SingleReplicaWithoutPdb,
         &BarePod,
         &GracePeriodOverDrainTimeout,
+        &RetiredAddOn,
     ]
 }
 

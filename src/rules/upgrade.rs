@@ -15,12 +15,15 @@ use std::collections::HashMap;
 
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
+use crate::finding::Severity;
 use crate::finding::{Finding, listed};
 use crate::index::{
     Index, IndexedObject, Picked, Resource, WORKLOADS, WorkloadSummary, pick_definition,
 };
 use crate::k8s::SYSTEM_NAMESPACES;
+use crate::k8s::aks_retirements::{Retirement, Standing, retirements};
 use crate::k8s::disruption::{Amount, Budget, Selection};
+use crate::k8s::pod_view::PodView;
 use crate::load::Document;
 use crate::load::scalar::Value;
 use crate::span::Span;
@@ -84,6 +87,16 @@ rule_meta!(
     "grace-period-over-drain-timeout",
     Warning,
     "A pod's termination grace period is longer than the node drain timeout: its node cannot drain in time."
+);
+
+rule_meta!(
+    RetiredAddOn,
+    RETIRED_ADD_ON,
+    "KH713",
+    "retired-add-on",
+    Error,
+    "Objects of a retired Azure add-on (AAD Pod Identity): unsupported after its retirement date.",
+    severity_note = "warning while the add-on is deprecated but still supported (--as-of)"
 );
 
 /// AKS's node drain timeout when a node pool does not set `drainTimeoutInMinutes`.
@@ -591,6 +604,89 @@ impl Rule for GracePeriodOverDrainTimeout {
                     w.id.describe()
                 ),
             ));
+        }
+    }
+}
+
+/// The finding's severity and what the add-on's standing means, on the scan's date.
+fn retirement_words(r: &Retirement, standing: Standing) -> (Severity, String) {
+    match standing {
+        Standing::Unsupported => (
+            Severity::Error,
+            format!(
+                "{}, retired (deprecated on {}, unsupported after {})",
+                r.what, r.deprecated, r.support_ends
+            ),
+        ),
+        Standing::Deprecated => (
+            Severity::Warning,
+            format!(
+                "{}, deprecated on {} and supported until {}",
+                r.what, r.deprecated, r.support_ends
+            ),
+        ),
+    }
+}
+
+/// KH713.
+impl Rule for RetiredAddOn {
+    fn check_resource(&self, res: &Resource<'_>, out: &mut Sink<'_>) {
+        let group = res.group();
+        let Some(r) = retirements()
+            .iter()
+            .find(|r| r.groups.iter().any(|g| g == group))
+        else {
+            return;
+        };
+        let Some(standing) = r.standing(out.settings.as_of) else {
+            return;
+        };
+        let (severity, said) = retirement_words(r, standing);
+        let doc = res.doc;
+        let at = doc.get(res.node, "apiVersion").unwrap_or(res.node);
+        out.report(
+            &RETIRED_ADD_ON,
+            at,
+            format!(
+                "{} belongs to {said} ({}): move its pods to {}, then delete it",
+                res.describe(),
+                r.source,
+                r.replacement
+            ),
+        )
+        .severity(severity);
+    }
+
+    fn check_pod(&self, pod: &PodView<'_>, out: &mut Sink<'_>) {
+        let doc = pod.doc;
+        let Some(labels) = pod.workload.pod_meta.and_then(|m| doc.get(m, "labels")) else {
+            return;
+        };
+        for e in doc.entries(labels) {
+            let Some(key) = doc.scalar(e.key) else {
+                continue;
+            };
+            let Some(r) = retirements()
+                .iter()
+                .find(|r| r.pod_labels.iter().any(|l| l == key))
+            else {
+                continue;
+            };
+            let Some(standing) = r.standing(out.settings.as_of) else {
+                continue;
+            };
+            let (severity, said) = retirement_words(r, standing);
+            out.report(
+                &RETIRED_ADD_ON,
+                e.key,
+                format!(
+                    "{}: the pod label {key} binds its pods to {said} ({}): move them to {}",
+                    pod.workload.resource.describe(),
+                    r.source,
+                    r.replacement
+                ),
+            )
+            .severity(severity);
         }
     }
 }
