@@ -48,7 +48,7 @@ pub fn run(args: PlanArgs) -> Result<Exit, Error> {
         .count();
     if unreadable > 0 {
         eprintln!(
-            "keelhaul: {unreadable} input problem(s) (KH0xx) may hide objects from the plan: `keelhaul scan` shows them"
+            "keelhaul: {unreadable} input problem(s) (KH0xx) in the scanned files: an object they affect may be missing from the plan; `keelhaul scan` shows them"
         );
     }
     let plan = build(&path, &result.findings, as_of);

@@ -137,13 +137,19 @@ pub fn human(plan: &Plan<'_>) -> String {
         );
         human_entries(&h.entries, &mut out);
     }
+    let already = count(&plan.before, Change::Breaks);
     let _ = writeln!(
         out,
-        "\n{} object finding(s) break, {} deprecated, on the way from {} to {}.",
-        plan.count(Change::Breaks),
-        plan.count(Change::Deprecated),
+        "\nFrom {} to {}: {} break{}, {} deprecated.",
         plan.from,
-        plan.to
+        plan.to,
+        plan.count(Change::Breaks),
+        if already > 0 {
+            format!(" ({already} already at {})", plan.from)
+        } else {
+            String::new()
+        },
+        plan.count(Change::Deprecated),
     );
     out
 }
