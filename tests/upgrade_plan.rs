@@ -117,6 +117,8 @@ fn each_object_lands_on_the_hop_that_breaks_it() {
             e("before", "breaks", "ingress.yaml", 1, "KH501"),
             e("1.25", "breaks", "pdb.yaml", 1, "KH501"),
             e("1.26", "breaks", "hpa.yaml", 1, "KH501"),
+            // FlowSchema v1beta2 is deprecated from 1.26, three hops before it breaks.
+            e("1.26", "deprecated", "flowcontrol.yaml", 1, "KH501"),
             e("1.27", "breaks", "seccomp.yaml", 6, "KH204"),
             e("1.29", "breaks", "flowcontrol.yaml", 1, "KH501"),
             e("1.29", "deprecated", "flowcontrol.yaml", 8, "KH502"),
@@ -165,7 +167,16 @@ fn the_json_plan_has_one_object_per_hop() {
         (Some(1), Some(1))
     );
     assert_eq!(v["summary"]["breaks"], 5);
-    assert_eq!(v["summary"]["deprecated"], 2);
+    assert_eq!(v["summary"]["deprecated"], 3);
+    // The deprecation of what breaks later names the hop where it breaks.
+    let warned = &hops[1]["entries"][1];
+    assert_eq!(warned["change"], "deprecated");
+    assert_eq!(warned["version"], "1.26");
+    assert_eq!(
+        warned["breaksAt"],
+        serde_json::json!({"from": "1.28", "to": "1.29", "number": 5})
+    );
+    assert!(hops[1]["entries"][0].get("breaksAt").is_none());
     // An entry names its object and the version of its change.
     let pdb = &hops[0]["entries"][0];
     assert_eq!(pdb["version"], "1.25");
@@ -218,7 +229,11 @@ fn human_output_is_one_block_per_hop() {
     );
     let col = |l: &str| l.find("KH50").unwrap();
     assert_eq!(col(lines[0]), col(lines[2]), "{block}");
-    assert!(text.contains("From 1.24 to 1.30: 5 break (1 already at 1.24), 2 deprecated."));
+    assert!(text.contains("From 1.24 to 1.30: 5 break (1 already at 1.24), 3 deprecated."));
+    assert!(
+        text.contains("breaks later, at the hop 1.28 → 1.29 (upgrade 5 of 6): FlowSchema flowcontrol.apiserver.k8s.io/v1beta2 is not served"),
+        "{text}"
+    );
 }
 
 #[test]

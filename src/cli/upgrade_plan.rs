@@ -115,16 +115,34 @@ fn build<'a>(path: &UpgradePath, findings: &'a [crate::finding::Finding], as_of:
             change: placed.gate.change,
             version: placed.gate.at,
             finding: f,
+            breaks_at: None,
         };
         match placed.hop {
             Some(h) => hops[(h.number - 1) as usize].entries.push(entry),
             None => before.push(entry),
         }
+        // What breaks at a hop was deprecated first, maybe at an earlier hop: warned there.
+        if let (Some(breaks), Some(warn), Some(since)) = (
+            placed.hop,
+            path.warning_hop(placed.gate),
+            placed.gate.deprecated_from,
+        ) {
+            hops[(warn.number - 1) as usize].entries.push(Entry {
+                change: Change::Deprecated,
+                version: since,
+                finding: f,
+                breaks_at: Some(breaks),
+            });
+        }
     }
-    let breaks_first = |e: &Entry<'_>| e.change != Change::Breaks;
-    before.sort_by_key(breaks_first);
+    let in_order = |a: &Entry<'_>, b: &Entry<'_>| {
+        (a.change != Change::Breaks)
+            .cmp(&(b.change != Change::Breaks))
+            .then_with(|| a.finding.output_order(b.finding))
+    };
+    before.sort_by(in_order);
     for h in &mut hops {
-        h.entries.sort_by_key(breaks_first);
+        h.entries.sort_by(in_order);
     }
     Plan {
         from: path.from,

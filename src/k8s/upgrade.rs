@@ -32,6 +32,9 @@ impl Change {
 pub struct Gate {
     pub change: Change,
     pub at: KubeVersion,
+    /// For a change that breaks: the earlier minor that deprecated what breaks, when known
+    /// (an apiVersion is deprecated some releases before it is no longer served).
+    pub deprecated_from: Option<KubeVersion>,
 }
 
 impl Gate {
@@ -39,6 +42,7 @@ impl Gate {
         Gate {
             change: Change::Breaks,
             at,
+            deprecated_from: None,
         }
     }
 
@@ -46,6 +50,15 @@ impl Gate {
         Gate {
             change: Change::Deprecated,
             at,
+            deprecated_from: None,
+        }
+    }
+
+    /// The same change, known to have been deprecated from `since` (ignored unless earlier).
+    pub fn deprecated_from(self, since: Option<KubeVersion>) -> Gate {
+        Gate {
+            deprecated_from: since.filter(|&s| s < self.at),
+            ..self
         }
     }
 }
@@ -122,6 +135,15 @@ impl UpgradePath {
     }
 }
 
+impl UpgradePath {
+    /// For a gate that breaks: the earlier hop of the path at which what breaks was
+    /// deprecated, when that falls on the path (not before it).
+    pub fn warning_hop(&self, gate: Gate) -> Option<Hop> {
+        let since = gate.deprecated_from?;
+        self.hops().find(|h| h.to == since && since < gate.at)
+    }
+}
+
 impl Placement {
     /// The words a finding's message ends with: `breaks at the hop 1.31 → 1.32 (upgrade 3
     /// of 3)`, or that the change is already in effect at the start.
@@ -193,5 +215,19 @@ mod tests {
         );
         // Beyond the path's end: not on it.
         assert_eq!(p.place(Gate::breaks(KubeVersion(33))), None);
+    }
+
+    #[test]
+    fn a_deprecation_before_the_break_warns_at_its_own_hop() {
+        let p = path(28, 32);
+        let gate = Gate::breaks(KubeVersion(32)).deprecated_from(Some(KubeVersion(29)));
+        assert_eq!(p.warning_hop(gate).map(|h| h.number), Some(1));
+        // Deprecated before the path starts: nothing to warn of on it.
+        let old = Gate::breaks(KubeVersion(32)).deprecated_from(Some(KubeVersion(26)));
+        assert_eq!(p.warning_hop(old), None);
+        // A deprecation that is not earlier than the break is no warning.
+        let same = Gate::breaks(KubeVersion(30)).deprecated_from(Some(KubeVersion(30)));
+        assert_eq!(same.deprecated_from, None);
+        assert_eq!(p.warning_hop(Gate::deprecated(KubeVersion(30))), None);
     }
 }

@@ -32,6 +32,21 @@ pub struct Entry<'a> {
     /// The minor at which it takes effect.
     pub version: KubeVersion,
     pub finding: &'a Finding,
+    /// For a deprecation of something that breaks at a later hop of the path: that hop.
+    pub breaks_at: Option<Hop>,
+}
+
+impl Entry<'_> {
+    /// The finding's message, after what a deprecation entry adds to it.
+    fn what(&self) -> String {
+        match self.breaks_at {
+            Some(h) => format!(
+                "breaks later, at the hop {h} (upgrade {} of {}): {}",
+                h.number, h.of, self.finding.message
+            ),
+            None => self.finding.message.to_string(),
+        }
+    }
 }
 
 /// One hop, its target's AKS support, and what takes effect there.
@@ -175,7 +190,7 @@ fn human_entries(entries: &[Entry<'_>], out: &mut String) {
             "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
             row[0], row[1], row[2], row[3]
         );
-        let _ = writeln!(out, "  {:w0$}  {}", "", clean(&e.finding.message));
+        let _ = writeln!(out, "  {:w0$}  {}", "", clean(&e.what()));
     }
 }
 
@@ -257,7 +272,7 @@ fn markdown_entries(entries: &[Entry<'_>], out: &mut String) {
             place(f).replace('`', "'"),
             cell(&object(f.resource.as_deref())),
             f.rule.id,
-            cell(&f.message)
+            cell(&e.what())
         );
     }
 }
@@ -321,6 +336,16 @@ struct JsonEntry<'a> {
     column: u32,
     resource: Option<&'a ResourceId>,
     message: &'a str,
+    /// For a deprecation of something that breaks at a later hop: that hop.
+    #[serde(rename = "breaksAt", skip_serializing_if = "Option::is_none")]
+    breaks_at: Option<JsonHopRef>,
+}
+
+#[derive(Serialize)]
+struct JsonHopRef {
+    from: String,
+    to: String,
+    number: u32,
 }
 
 fn json_entries<'a>(entries: &[Entry<'a>]) -> Vec<JsonEntry<'a>> {
@@ -339,6 +364,11 @@ fn json_entries<'a>(entries: &[Entry<'a>]) -> Vec<JsonEntry<'a>> {
                 column: f.span.start.col + 1,
                 resource: f.resource.as_deref(),
                 message: &f.message,
+                breaks_at: e.breaks_at.map(|h| JsonHopRef {
+                    from: h.from.to_string(),
+                    to: h.to.to_string(),
+                    number: h.number,
+                }),
             }
         })
         .collect()

@@ -125,10 +125,18 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
         && let Some((change, v)) = gate
         && v.major == 1
     {
-        f.gate(Gate {
-            change,
-            at: KubeVersion(v.minor),
-        });
+        let deprecated = row
+            .deprecated
+            .filter(|d| d.major == 1)
+            .map(|d| KubeVersion(d.minor));
+        f.gate(
+            Gate {
+                change,
+                at: KubeVersion(v.minor),
+                deprecated_from: None,
+            }
+            .deprecated_from(deprecated),
+        );
     }
     for (span, list) in related_places(&trips) {
         let label: Cow<'static, str> = list.join("; ").into();

@@ -394,7 +394,10 @@ impl Rule for SeccompLegacyAnnotation {
                 ),
                 (None, true) => (
                     Severity::Error,
-                    Some(Gate::breaks(SECCOMP_ANNOTATIONS_GONE)),
+                    Some(
+                        Gate::breaks(SECCOMP_ANNOTATIONS_GONE)
+                            .deprecated_from(Some(SECCOMP_ANNOTATIONS_DEPRECATED)),
+                    ),
                     format!(
                         "the annotation {} has no effect from Kubernetes 1.27 (target {version}): the pod is not confined by it; set {use_field}",
                         a.key
