@@ -82,6 +82,9 @@ pub struct Settings {
     pub component_targets: Vec<(String, crate::k8s::api_lifecycle::Version)>,
     /// The date support is judged at (`--as-of`, default today).
     pub as_of: crate::k8s::aks_versions::Date,
+    /// `--from`: the upgrade path from that version to `kube_version`, one minor at a time;
+    /// version-gated findings then say at which hop they take effect.
+    pub upgrade: Option<crate::k8s::upgrade::UpgradePath>,
 }
 
 impl Default for Settings {
@@ -94,6 +97,7 @@ impl Default for Settings {
             exempt_namespaces: Vec::new(),
             as_of: crate::k8s::aks_versions::Date::today(),
             component_targets: Vec::new(),
+            upgrade: None,
         }
     }
 }
@@ -169,6 +173,7 @@ pub fn check_resource(
         settings,
         id: None,
     };
+    let first = sink.findings.len();
     for rule in rules {
         rule.check_resource(r, &mut sink);
     }
@@ -179,6 +184,22 @@ pub fn check_resource(
                 rule.check_pod(&pod, &mut sink);
             }
         }
+    }
+    if let Some(path) = settings.upgrade {
+        place_on_path(&path, &mut findings[first..]);
+    }
+}
+
+/// With `--from`: each version-gated finding says at which hop of the upgrade path its
+/// change takes effect, in its message and in its `hop`.
+fn place_on_path(path: &crate::k8s::upgrade::UpgradePath, findings: &mut [Finding]) {
+    for f in findings {
+        let Some(placed) = f.gate.and_then(|g| path.place(g)) else {
+            continue;
+        };
+        let message = format!("{}; {}", f.message, placed.describe());
+        f.message = message.into_boxed_str();
+        f.hop = Some(placed);
     }
 }
 

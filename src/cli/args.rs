@@ -26,6 +26,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan manifests (files, directories, or - for standard input).
     Scan(Box<ScanArgs>),
+    /// Plan an upgrade one minor at a time (as AKS upgrades): for each hop, the objects
+    /// that break or become deprecated there, and the AKS support of its target.
+    UpgradePlan(Box<PlanArgs>),
     /// List the rules.
     Rules {
         /// Output format.
@@ -139,6 +142,13 @@ pub struct ScanArgs {
     /// read it. Default: the newest released minor keelhaul knows.
     #[arg(long, value_name = "X.Y", value_parser = parse_kube_version)]
     pub kube_version: Option<KubeVersion>,
+
+    /// The Kubernetes version the cluster runs now, when it is to be upgraded to
+    /// --kube-version one minor at a time (as AKS upgrades): version-gated findings (removed
+    /// and deprecated APIs, legacy seccomp and AppArmor annotations) then say at which hop
+    /// they take effect. At most --kube-version.
+    #[arg(long, value_name = "X.Y", value_parser = parse_kube_version)]
+    pub from: Option<KubeVersion>,
 
     /// Judge workloads by this Pod Security Standards level, as Pod Security Admission would
     /// at --kube-version: every violated control is reported (KH120).
@@ -272,6 +282,60 @@ pub struct ScanArgs {
     /// objects.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+/// `keelhaul upgrade-plan`: the scan's inputs, the two ends of the path and the format.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 the plan was written and nothing breaks on the way (deprecations do not count), 1 an object breaks at a hop or is already broken at --from, 2 usage, configuration or I/O error."
+)]
+pub struct PlanArgs {
+    /// Files or directories to scan; - reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// The Kubernetes version the cluster runs now (X.Y).
+    #[arg(long, value_name = "X.Y", value_parser = parse_kube_version)]
+    pub from: KubeVersion,
+
+    /// The Kubernetes version to upgrade to (X.Y), newer than --from.
+    #[arg(long, value_name = "X.Y", value_parser = parse_kube_version)]
+    pub to: KubeVersion,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+
+    /// The date AKS support of each hop's target is judged at (YYYY-MM-DD; default: today).
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<crate::k8s::aks_versions::Date>,
+
+    /// Read the configuration from this file, as `scan --config`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Only scan files matching this glob, as `scan --include`; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip files matching this glob, as `scan --exclude`; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Do not render Helm charts or Kustomize overlays, as `scan --no-render`.
+    #[arg(long)]
+    pub no_render: bool,
+}
+
+/// How `keelhaul upgrade-plan` writes the plan.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    /// For a terminal: one block per hop.
+    Human,
+    /// One JSON object (see docs/upgrade-plan.md).
+    Json,
+    /// GitHub-flavoured Markdown tables, for a pull-request comment or a job summary.
+    Markdown,
 }
 
 fn parse_as_of(s: &str) -> Result<crate::k8s::aks_versions::Date, String> {

@@ -1,9 +1,11 @@
-//! The command line: `keelhaul scan`, `keelhaul rules`, `keelhaul explain`, `keelhaul init`.
+//! The command line: `keelhaul scan`, `keelhaul upgrade-plan`, `keelhaul rules`, `keelhaul
+//! explain`, `keelhaul init`.
 //!
 //! - `args`: the flags as clap reads them;
 //! - `config`: the `.keelhaul.yaml` configuration file;
 //! - `resolve`: flags and configuration → typed options, or a usage error;
-//! - `scan`: the scan command as a sequence of steps; `commands`: the others.
+//! - `scan`: the scan command as a sequence of steps; `upgrade_plan`: the plan of an upgrade
+//!   one minor at a time, from a scan; `commands`: the others.
 //!
 //! Exit codes: 0 when no finding is at or above `--fail-on`, 1 when one is, 2 for usage,
 //! configuration or I/O errors that stop the scan. They are decided here, in `run`, alone.
@@ -15,6 +17,7 @@ mod reference;
 mod resolve;
 mod scan;
 mod trust;
+mod upgrade_plan;
 
 pub use args::{Cli, Command};
 
@@ -58,6 +61,7 @@ impl std::fmt::Display for Error {
 pub fn run(cli: Cli) -> i32 {
     let outcome = match cli.command {
         Command::Scan(args) => scan::run(*args),
+        Command::UpgradePlan(args) => upgrade_plan::run(*args),
         Command::Init { force, path } => commands::init(&path, force),
         Command::Rules { format } => commands::list_rules(format),
         Command::Explain { rule } => commands::explain(&rule),

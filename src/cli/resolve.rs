@@ -14,6 +14,7 @@ use crate::check::{Rule, Settings};
 use crate::filter::FilterPlan;
 use crate::finding::Severity;
 use crate::k8s::api_lifecycle::Version;
+use crate::k8s::upgrade::UpgradePath;
 use crate::k8s::version::KubeVersion;
 use crate::load::render::cache::{self, CacheOptions};
 use crate::load::render::{DEFAULT_TIMEOUT, KustomizeOptions, RenderOptions};
@@ -114,8 +115,10 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
             .map_err(Error::Usage)?,
     };
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
+    let kube_version = kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED);
     let settings = Settings {
-        kube_version: kube_version.unwrap_or(KubeVersion::NEWEST_RELEASED),
+        kube_version,
+        upgrade: upgrade_path(args.from, kube_version)?,
         component_targets,
         pss: args.pss.or(config.pss),
         metadata_endpoints: std::mem::take(&mut args.metadata_endpoint),
@@ -377,6 +380,18 @@ fn versions(args: &mut ScanArgs, config: &Config) -> Result<Versions, Error> {
         }
     }
     Ok((kube_version.or(config.kube_version), component_targets))
+}
+
+/// `--from`: the upgrade path to the target version, which it may not be newer than.
+fn upgrade_path(from: Option<KubeVersion>, to: KubeVersion) -> Result<Option<UpgradePath>, Error> {
+    let Some(from) = from else {
+        return Ok(None);
+    };
+    UpgradePath::new(from, to).map(Some).ok_or_else(|| {
+        Error::Usage(format!(
+            "--from {from} is newer than the target version {to} (--kube-version): an upgrade goes from an older minor to a newer one"
+        ))
+    })
 }
 
 /// Rendering of charts and overlays: on unless `--no-render` or the file turns it off.

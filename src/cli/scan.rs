@@ -70,7 +70,7 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
 }
 
 /// Scans, then keeps the findings of the enabled rules with their configured severities.
-fn scan(plan: &ScanPlan, root: &Path) -> Result<ScanResult, Error> {
+pub(super) fn scan(plan: &ScanPlan, root: &Path) -> Result<ScanResult, Error> {
     let mut result = crate::pipeline::scan(&plan.scan).map_err(|e| Error::Usage(e.0))?;
     result.notices.extend(plan.notices.iter().cloned());
     result.notices.sort();

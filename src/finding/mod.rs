@@ -11,6 +11,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use crate::index::ResourceId;
+pub use crate::k8s::upgrade::{Change, Gate, Hop, Placement};
+pub use crate::k8s::version::KubeVersion;
 use crate::span::Span;
 pub use anchor::Anchor;
 
@@ -292,6 +294,11 @@ pub struct Finding {
     /// Set when the finding was made on rendered output (Helm, Kustomize) and mapped back to
     /// the source line: what rendered it, and whether the line is approximate.
     pub rendered: Option<Box<crate::load::render::MappedFrom>>,
+    /// For a version-gated finding: the version at which its change (breaks, deprecated)
+    /// takes effect, set by the rule.
+    pub gate: Option<Gate>,
+    /// With `--from`: the hop of the upgrade path at which the gate takes effect.
+    pub hop: Option<Placement>,
 }
 
 impl Finding {
@@ -312,7 +319,15 @@ impl Finding {
             anchor: None,
             suppressed: None,
             rendered: None,
+            gate: None,
+            hop: None,
         }
+    }
+
+    /// Marks the finding as version-gated: its change takes effect at `gate.at`.
+    pub fn gate(&mut self, gate: Gate) -> &mut Self {
+        self.gate = Some(gate);
+        self
     }
 
     pub fn severity(&mut self, s: Severity) -> &mut Self {

@@ -1,7 +1,8 @@
 //! Kubernetes and AKS semantics, read from loaded documents: versions, typed views of pod
 //! specs, Pod Security Standards, API lifecycle, NetworkPolicy (with CIDRs and label
-//! selectors), PodDisruptionBudgets, which resources are Secrets and where,
-//! the AKS cluster model and the AKS release calendar. Rules read these; nothing here words a
+//! selectors), PodDisruptionBudgets, which resources are Secrets and where, the AKS cluster
+//! model, the AKS release calendar and retirements, and upgrade paths one minor at a time. Rules
+//! read these; nothing here words a
 //! finding.
 
 pub mod aks_cluster;
@@ -15,6 +16,7 @@ pub mod pod_view;
 pub mod pss;
 pub mod secret;
 pub mod selector;
+pub mod upgrade;
 pub mod version;
 
 /// Namespaces that belong to the cluster itself.

@@ -12,6 +12,7 @@ pub mod junit;
 pub mod mask;
 pub mod overview;
 pub mod sarif;
+pub mod upgrade_plan;
 pub mod workflow_commands;
 
 use std::fmt::Write as _;
@@ -462,6 +463,49 @@ struct JsonFinding<'a> {
     related: Vec<JsonRelated<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<JsonFix<'a>>,
+    /// With `--from`: where on the upgrade path a version-gated finding takes effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hop: Option<JsonHop>,
+}
+
+/// A version-gated finding on the upgrade path `--from` → `--kube-version`.
+#[derive(Serialize)]
+pub(crate) struct JsonHop {
+    /// `breaks` or `deprecated`.
+    change: &'static str,
+    /// The minor at which the change takes effect.
+    version: String,
+    /// The path's start (`--from`).
+    #[serde(rename = "upgradeFrom")]
+    upgrade_from: String,
+    /// The hop whose target is `version`; null when the change is already in effect at
+    /// `upgradeFrom`.
+    step: Option<JsonStep>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonStep {
+    from: String,
+    to: String,
+    /// 1-based: the `number`th upgrade of `of`.
+    number: u32,
+    of: u32,
+}
+
+impl JsonHop {
+    pub(crate) fn of(p: &crate::finding::Placement) -> JsonHop {
+        JsonHop {
+            change: p.gate.change.as_str(),
+            version: p.gate.at.to_string(),
+            upgrade_from: p.start.to_string(),
+            step: p.hop.map(|h| JsonStep {
+                from: h.from.to_string(),
+                to: h.to.to_string(),
+                number: h.number,
+                of: h.of,
+            }),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -558,6 +602,7 @@ fn json_findings(findings: &[Finding]) -> Vec<u8> {
                     })
                     .collect(),
             }),
+            hop: f.hop.as_ref().map(JsonHop::of),
         };
         // Writing into a Vec cannot fail; the model has no maps with non-string keys.
         let _ = serde_json::to_writer(&mut out, &finding);

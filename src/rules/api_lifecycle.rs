@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::rule_meta;
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::fix::{Fix, scalar_edit};
-use crate::finding::{RuleMeta, Severity};
+use crate::finding::{Change, Gate, KubeVersion, RuleMeta, Severity};
 use crate::index::Resource;
 use crate::k8s::api_lifecycle::{Check, Row, Status, TABLE, Trip, Version};
 use crate::k8s::pod_view::PodView;
@@ -114,6 +114,29 @@ fn check_api_version(me: &'static RuleMeta, r: &Resource<'_>, out: &mut Sink<'_>
     }
     if let Some(fix) = fix {
         f.fix = Some(fix);
+    }
+    // Kubernetes' own APIs change with the cluster's minor, so an upgrade path can place
+    // them; a CRD's follow its component's releases instead.
+    let gate = match status {
+        Status::Removed => row.removed.map(|v| (Change::Breaks, v)),
+        _ => row.deprecated.map(|v| (Change::Deprecated, v)),
+    };
+    if row.component.is_none()
+        && let Some((change, v)) = gate
+        && v.major == 1
+    {
+        let deprecated = row
+            .deprecated
+            .filter(|d| d.major == 1)
+            .map(|d| KubeVersion(d.minor));
+        f.gate(
+            Gate {
+                change,
+                at: KubeVersion(v.minor),
+                deprecated_from: None,
+            }
+            .deprecated_from(deprecated),
+        );
     }
     for (span, list) in related_places(&trips) {
         let label: Cow<'static, str> = list.join("; ").into();

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::rule_meta;
 use crate::check::{Rule, Sink};
-use crate::finding::{RuleMeta, Severity};
+use crate::finding::{Gate, RuleMeta, Severity};
 use crate::k8s::pod_view::{ContainerView, Field, PodView, key_of, map_field, str_field};
 use crate::k8s::pss;
 use crate::k8s::version::KubeVersion;
@@ -105,6 +105,8 @@ const APPARMOR_CONTAINER: &str = pss::APPARMOR_ANNOTATION_PREFIX;
 
 /// Seccomp annotations work until 1.26: the API server turns them into fields; from 1.27 not.
 const SECCOMP_ANNOTATIONS_GONE: KubeVersion = KubeVersion(27);
+/// The seccompProfile field went GA in 1.19, which deprecated the annotations.
+const SECCOMP_ANNOTATIONS_DEPRECATED: KubeVersion = KubeVersion(19);
 /// The appArmorProfile field exists from 1.30, and the annotation is deprecated from then.
 const APPARMOR_FIELD_ARRIVES: KubeVersion = KubeVersion(30);
 
@@ -381,9 +383,10 @@ impl Rule for SeccompLegacyAnnotation {
             let use_field = wanted
                 .map(|p| p.as_field("seccompProfile"))
                 .unwrap_or_else(|| "securityContext.seccompProfile".into());
-            let (severity, message) = match (field, version >= SECCOMP_ANNOTATIONS_GONE) {
+            let (severity, gate, message) = match (field, version >= SECCOMP_ANNOTATIONS_GONE) {
                 (Some(f), _) if wanted.is_some_and(|w| !same_profile(w, f)) => (
                     Severity::Error,
+                    None,
                     format!(
                         "the annotation {} ({}) disagrees with the seccompProfile field ({}): only the field counts, and the API server rejects a mismatch",
                         a.key, a.value, f.kind
@@ -391,6 +394,10 @@ impl Rule for SeccompLegacyAnnotation {
                 ),
                 (None, true) => (
                     Severity::Error,
+                    Some(
+                        Gate::breaks(SECCOMP_ANNOTATIONS_GONE)
+                            .deprecated_from(Some(SECCOMP_ANNOTATIONS_DEPRECATED)),
+                    ),
                     format!(
                         "the annotation {} has no effect from Kubernetes 1.27 (target {version}): the pod is not confined by it; set {use_field}",
                         a.key
@@ -398,6 +405,7 @@ impl Rule for SeccompLegacyAnnotation {
                 ),
                 (Some(_), true) => (
                     Severity::Warning,
+                    None,
                     format!(
                         "the annotation {} has no effect from Kubernetes 1.27 and the seccompProfile field already sets the profile: remove it",
                         a.key
@@ -405,14 +413,19 @@ impl Rule for SeccompLegacyAnnotation {
                 ),
                 (_, false) => (
                     Severity::Warning,
+                    Some(Gate::deprecated(SECCOMP_ANNOTATIONS_DEPRECATED)),
                     format!(
                         "the annotation {} is deprecated since Kubernetes 1.19 and has no effect from 1.27: set {use_field}",
                         a.key
                     ),
                 ),
             };
-            out.report(&SECCOMP_LEGACY_ANNOTATION, a.key_node, message)
+            let f = out
+                .report(&SECCOMP_LEGACY_ANNOTATION, a.key_node, message)
                 .severity(severity);
+            if let Some(gate) = gate {
+                f.gate(gate);
+            }
         }
     }
 }
@@ -545,11 +558,14 @@ impl Rule for AppArmorLegacyAnnotation {
             let wanted = annotation_profile(a.value);
             match (field, wanted) {
                 (Some(f), Some(w)) if !same_profile(w, f) => {
+                    // Before 1.30 the API server drops the field; from then on it rejects
+                    // the pair.
                     out.report(&APPARMOR_LEGACY_ANNOTATION, a.key_node, format!(
                         "the annotation {} ({}) disagrees with the appArmorProfile field ({}) of {}: the API server rejects a mismatch",
                         a.key, a.value, f.kind, c.describe()
                     ))
-                    .severity(Severity::Error);
+                    .severity(Severity::Error)
+                    .gate(Gate::breaks(APPARMOR_FIELD_ARRIVES));
                 }
                 _ => {
                     let use_field = wanted
@@ -559,7 +575,8 @@ impl Rule for AppArmorLegacyAnnotation {
                         "the annotation {} is deprecated since Kubernetes 1.30 (target {version}): set {use_field} on {}",
                         a.key,
                         c.describe()
-                    ));
+                    ))
+                    .gate(Gate::deprecated(APPARMOR_FIELD_ARRIVES));
                 }
             }
         }
