@@ -71,6 +71,7 @@ pub const TAGS: &[&str] = &[
     "network",
     "api-lifecycle",
     "aks",
+    "upgrade",
 ];
 
 /// The tags of a rule by its id: its family's; seccomp and AppArmor rules (KH20x, KH21x)
@@ -89,6 +90,7 @@ pub const fn default_tags(id: &str) -> &'static [&'static str] {
         b'4' => &["network"],
         b'5' => &["api-lifecycle"],
         b'6' => &["aks"],
+        b'7' => &["upgrade"],
         _ => panic!("a rule id is KH followed by three digits"),
     }
 }
@@ -118,6 +120,8 @@ pub enum Family {
     ApiLifecycle,
     /// KH6xx: AKS cluster definitions.
     Aks,
+    /// KH7xx: what makes an AKS upgrade fail or stall.
+    Upgrade,
 }
 
 impl Family {
@@ -130,6 +134,7 @@ impl Family {
         Family::NetworkPolicy,
         Family::ApiLifecycle,
         Family::Aks,
+        Family::Upgrade,
     ];
 
     /// The family an id belongs to, by its hundreds digit.
@@ -142,6 +147,7 @@ impl Family {
             b'4' => Family::NetworkPolicy,
             b'5' => Family::ApiLifecycle,
             b'6' => Family::Aks,
+            b'7' => Family::Upgrade,
             _ => panic!("a rule id is KH followed by three digits"),
         }
     }
@@ -156,13 +162,14 @@ impl Family {
             Family::NetworkPolicy => "network-policy",
             Family::ApiLifecycle => "api-lifecycle",
             Family::Aks => "aks",
+            Family::Upgrade => "upgrade",
         }
     }
 
     /// Whether the family's rules find security problems (their results then carry a
     /// security severity).
     pub const fn is_security(self) -> bool {
-        !matches!(self, Family::Input | Family::ApiLifecycle)
+        !matches!(self, Family::Input | Family::ApiLifecycle | Family::Upgrade)
     }
 }
 

@@ -5,6 +5,7 @@
 //! finding.
 
 pub mod aks_cluster;
+pub mod aks_upgrade;
 pub mod aks_versions;
 pub mod api_lifecycle;
 pub mod cidr;

@@ -12,6 +12,7 @@ pub mod pod_security;
 pub mod rbac;
 pub mod seccomp_apparmor;
 pub mod security_context;
+pub mod upgrade_pools;
 
 /// Declares a rule: its unit struct and its metadata, a static the rule's findings name.
 /// The page `rules/<ID>-<slug>.md` is embedded in the binary. The struct then implements
@@ -74,6 +75,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     use rbac::*;
     use seccomp_apparmor::*;
     use security_context::*;
+    use upgrade_pools::*;
     &[
         &InvalidYaml,
         &DuplicateKey,
@@ -144,6 +146,11 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ApiServerUnrestricted,
         &ApiServerOpenRange,
         &VersionUnsupported,
+        &NodePoolUpgradeBlocked,
+        &NodePoolDefaultSurge,
+        &NodePoolUpgradeSettingInvalid,
+        &NodePoolVersionSkew,
+        &UpgradeSkipsMinor,
     ]
 }
 
