@@ -194,8 +194,10 @@ pool_rule!(NodePoolDefaultSurge, |d, _s, out| {
             continue;
         };
         let per_batch = nodes.div_ceil(10);
-        let written = if p.count.is_some() || p.min_count.is_some() || p.max_count.is_some() {
+        let written = if p.min_count.is_some() || p.max_count.is_some() {
             format!("up to {nodes} nodes")
+        } else if p.count.is_some() {
+            format!("{nodes} nodes")
         } else {
             format!("{nodes} nodes by default")
         };
