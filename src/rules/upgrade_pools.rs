@@ -168,7 +168,7 @@ pool_rule!(NodePoolUpgradeBlocked, |d, _s, out| {
             d,
             surge,
             format!(
-                "{} sets max surge to {written} and {unavailable}: an upgrade may neither add a surge node nor take a node out of service, so it cannot replace a single node (AKS requires one of the two to be above 0); set {} to 33% (or, short of surge capacity, {} to 1 with max surge 0)",
+                "{} sets max surge to {written} and {unavailable}: an upgrade may neither add a surge node nor take a node out of service, so it cannot replace a single node; set {} to 33% (or, short of surge capacity, {} to 1 with max surge 0)",
                 pool_name(d, p),
                 name(d, &MAX_SURGE),
                 name(d, &MAX_UNAVAILABLE),
@@ -307,7 +307,7 @@ pool_rule!(NodePoolUpgradeSettingInvalid, |d, _s, out| {
                 d,
                 f,
                 format!(
-                    "{}: {} is {v:?}, which is neither Cordon nor Schedule, the values the AKS API defines; the node pool is refused; use Cordon (quarantine nodes that cannot be drained) or Schedule",
+                    "{}: {} is {v:?}, which is neither Cordon nor Schedule, the only values the AKS API defines, so the node pool is refused or does not behave as meant; use Cordon (quarantine nodes that cannot be drained) or Schedule",
                     pool_name(d, p),
                     name(d, &UNDRAINABLE),
                 ),
