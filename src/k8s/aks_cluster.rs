@@ -918,6 +918,133 @@ mod tests {
     }
 
     #[test]
+    fn node_pools_of_commands_and_the_versions_a_script_sets() {
+        let t = "az aks create -g rg -n c1 -k 1.30\n\
+                 az aks nodepool add -g rg --cluster-name c1 -n user --max-surge 0 --drain-timeout 45\n\
+                 az aks upgrade -g rg -n c1 -k 1.31 --control-plane-only\n\
+                 az aks nodepool upgrade -g rg --cluster-name c1 -n user -k 1.31\n\
+                 az aks nodepool update -g other --cluster-name c1 -n user --drain-timeout abc\n";
+        let d = defs(t);
+        let default_pool = &d[0].node_pools[0];
+        assert_eq!(default_pool.name.as_deref(), Some("nodepool1"));
+        assert_eq!(default_pool.drain_timeout_minutes(), Some((30, None)));
+        let add = &d[1].node_pools[0];
+        assert!(add.creates);
+        assert_eq!(add.size(), Some(3));
+        assert_eq!(
+            add.upgrade.max_surge.as_ref().unwrap().known().unwrap(),
+            "0"
+        );
+        assert_eq!(add.drain_timeout_minutes().map(|m| m.0), Some(45));
+        assert_eq!(
+            add.cluster_version.as_ref().unwrap().known().unwrap(),
+            "1.30"
+        );
+        assert_eq!(
+            d[2].earlier_version.as_ref().unwrap().known().unwrap(),
+            "1.30"
+        );
+        // The pool stayed on 1.30 while the control plane alone moved.
+        assert_eq!(
+            d[3].earlier_version.as_ref().unwrap().known().unwrap(),
+            "1.30"
+        );
+        assert_eq!(
+            d[3].node_pools[0]
+                .cluster_version
+                .as_ref()
+                .unwrap()
+                .known()
+                .unwrap(),
+            "1.31"
+        );
+        // Another resource group: another cluster; an invalid timeout has no value.
+        let other = &d[4].node_pools[0];
+        assert!(other.cluster_version.is_none() && !other.creates);
+        assert_eq!(other.drain_timeout_minutes(), None);
+    }
+
+    #[test]
+    fn node_pools_of_terraform_and_bicep() {
+        use crate::load::iac::{bicep, terraform};
+        let tf = "variable \"drain\" {\n  default = 90\n}\n\
+                  resource \"azurerm_kubernetes_cluster\" \"aks\" {\n  kubernetes_version = \"1.31\"\n\
+                  default_node_pool {\n    name = \"system\"\n    node_count = 3\n\
+                  upgrade_settings {\n      max_surge = \"33%\"\n      drain_timeout_in_minutes = var.drain\n    }\n  }\n}\n\
+                  resource \"azurerm_kubernetes_cluster_node_pool\" \"user\" {\n\
+                  kubernetes_cluster_id = azurerm_kubernetes_cluster.aks.id\n  orchestrator_version = \"1.30\"\n\
+                  dynamic \"upgrade_settings\" {\n    for_each = var.s\n    content {}\n  }\n}\n";
+        let file: Arc<str> = Arc::from("t.tf");
+        let defs = from_terraform(&file, &terraform::read(tf).unwrap());
+        let all: Vec<&NodePool> = defs.iter().flat_map(|d| &d.node_pools).collect();
+        assert_eq!(all.len(), 2);
+        let system = all
+            .iter()
+            .find(|p| p.name.as_deref() == Some("system"))
+            .unwrap();
+        assert_eq!(system.count.as_ref().unwrap().known(), Some(&3));
+        assert_eq!(system.drain_timeout_minutes().map(|m| m.0), Some(90));
+        assert_eq!(
+            system
+                .upgrade
+                .drain_timeout_in_minutes
+                .as_ref()
+                .unwrap()
+                .param
+                .as_deref(),
+            Some("var.drain")
+        );
+        let user = all
+            .iter()
+            .find(|p| p.name.as_deref() == Some("user"))
+            .unwrap();
+        assert!(user.opaque);
+        assert_eq!(
+            user.cluster_version.as_ref().unwrap().known().unwrap(),
+            "1.31"
+        );
+
+        let b = "resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {\n\
+                 name: 'aks'\n  properties: {\n    kubernetesVersion: '1.31'\n    agentPoolProfiles: [\n\
+                 {\n        name: 'system'\n        count: 3\n        upgradeSettings: {\n\
+                 maxSurge: '0'\n          nodeSoakDurationInMinutes: 5\n        }\n      }\n    ]\n  }\n}\n\
+                 resource user 'Microsoft.ContainerService/managedClusters/agentPools@2025-05-01' = {\n\
+                 parent: aks\n  name: 'user'\n  properties: {\n    orchestratorVersion: '1.28'\n  }\n}\n";
+        let (bf, err) = bicep::read(b);
+        assert!(err.is_none());
+        let file: Arc<str> = Arc::from("t.bicep");
+        let defs = from_template(&file, Form::Bicep, &template_of_bicep(&bf));
+        let all: Vec<&NodePool> = defs.iter().flat_map(|d| &d.node_pools).collect();
+        let system = all
+            .iter()
+            .find(|p| p.name.as_deref() == Some("system"))
+            .unwrap();
+        assert_eq!(
+            system.upgrade.max_surge.as_ref().unwrap().span.start.line,
+            10
+        );
+        assert_eq!(
+            system
+                .upgrade
+                .node_soak_duration_in_minutes
+                .as_ref()
+                .unwrap()
+                .known()
+                .unwrap(),
+            "5"
+        );
+        let user = all
+            .iter()
+            .find(|p| p.name.as_deref() == Some("user"))
+            .unwrap();
+        assert_eq!(user.version.as_ref().unwrap().known().unwrap(), "1.28");
+        assert_eq!(
+            user.cluster_version.as_ref().unwrap().known().unwrap(),
+            "1.31"
+        );
+    }
+
+    #[test]
     fn arguments_passed_through_a_variable_make_absence_unknown() {
         for t in [
             "az aks create -g rg -n c1 $EXTRA_ARGS\n",
