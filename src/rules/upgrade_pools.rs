@@ -156,9 +156,9 @@ pool_rule!(NodePoolUpgradeBlocked, |d, _s, out| {
         }
         let unavailable = match &p.upgrade.max_unavailable {
             // Unset on a new pool: the default, 0. On an existing pool: left as it is.
-            None if p.creates && !p.opaque => "leaves maxUnavailable unset (default 0)",
+            None if p.creates && !p.opaque => "leaves max unavailable unset (default 0)",
             Some(_) if matches!(amount(&p.upgrade.max_unavailable), Some(Ok(a)) if a.is_zero()) => {
-                "sets maxUnavailable to 0 too"
+                "max unavailable to 0"
             }
             _ => continue,
         };
