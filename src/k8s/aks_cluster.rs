@@ -604,48 +604,56 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
             }
             out.push(d);
         } else if is(r, "Microsoft.ContainerService/managedClusters/agentPools") {
-            let v = get(&["orchestratorVersion"]);
-            let at = v.map_or(r.type_span, |v| v.key_span);
-            let mut pd = ClusterDef::new(form, Op::Version, file.clone(), at);
-            pd.name = r.parent.clone();
-            pd.kubernetes_version = v.map(|v| setting_of(&v.value, &t.params, &as_string));
-            let empty = Node {
-                span: r.type_span,
-                kind: Kind::Map(Vec::new()),
-            };
-            let mut pool =
-                pools::pool_of_tree(props.unwrap_or(&empty), &pools::ARM, &t.params, r.type_span);
-            // `cluster/pool` in ARM, the pool's own name in Bicep.
-            pool.name = r
-                .body
-                .get("name")
-                .and_then(Node::str)
-                .map(|n| n.rsplit('/').next().unwrap_or(n).to_string());
-            // The pool's cluster decides its support plan (long-term support or not).
-            let parent = t
-                .resources
-                .iter()
-                .find(|c| is(c, CLUSTERS) && c.name.is_some() && c.name == r.parent);
-            pool.cluster_version = parent.and_then(|c| {
-                c.body
-                    .entry_at(&["properties", "kubernetesVersion"])
-                    .map(|e| setting_of(&e.value, &t.params, &as_string))
-            });
-            pd.node_pools.push(pool);
-            if let Some(c) = parent {
-                pd.support_plan = c
-                    .body
-                    .entry_at(&["properties", "supportPlan"])
-                    .map(|e| setting_of(&e.value, &t.params, &as_string));
-                pd.tier = c
-                    .body
-                    .entry_at(&["sku", "tier"])
-                    .map(|e| setting_of(&e.value, &t.params, &as_string));
-            }
-            out.push(pd);
+            out.push(agent_pool_resource(file, form, t, r));
         }
     }
     out
+}
+
+/// An `agentPools` child resource: its node pool, read with its cluster when the file
+/// declares it, as a definition of its own (with the pool's version, for KH613).
+fn agent_pool_resource(file: &Arc<str>, form: Form, t: &Template, r: &Resource) -> ClusterDef {
+    let is = |r: &Resource, ty: &str| r.type_name.eq_ignore_ascii_case(ty);
+    let props = r.body.get("properties");
+    let v = props.and_then(|p| p.entry("orchestratorVersion"));
+    let at = v.map_or(r.type_span, |v| v.key_span);
+    let mut pd = ClusterDef::new(form, Op::Version, file.clone(), at);
+    pd.name = r.parent.clone();
+    pd.kubernetes_version = v.map(|v| setting_of(&v.value, &t.params, &as_string));
+    let empty = Node {
+        span: r.type_span,
+        kind: Kind::Map(Vec::new()),
+    };
+    let mut pool =
+        pools::pool_of_tree(props.unwrap_or(&empty), &pools::ARM, &t.params, r.type_span);
+    // `cluster/pool` in ARM, the pool's own name in Bicep.
+    pool.name = r
+        .body
+        .get("name")
+        .and_then(Node::str)
+        .map(|n| n.rsplit('/').next().unwrap_or(n).to_string());
+    // The pool's cluster decides its support plan (long-term support or not).
+    let parent = t
+        .resources
+        .iter()
+        .find(|c| is(c, CLUSTERS) && c.name.is_some() && c.name == r.parent);
+    pool.cluster_version = parent.and_then(|c| {
+        c.body
+            .entry_at(&["properties", "kubernetesVersion"])
+            .map(|e| setting_of(&e.value, &t.params, &as_string))
+    });
+    pd.node_pools.push(pool);
+    if let Some(c) = parent {
+        pd.support_plan = c
+            .body
+            .entry_at(&["properties", "supportPlan"])
+            .map(|e| setting_of(&e.value, &t.params, &as_string));
+        pd.tier = c
+            .body
+            .entry_at(&["sku", "tier"])
+            .map(|e| setting_of(&e.value, &t.params, &as_string));
+    }
+    pd
 }
 
 // ---- Bicep: the same shape as ARM -------------------------------------------------------
