@@ -213,7 +213,7 @@ pub struct ScanArgs {
     pub diff: Option<String>,
 
     /// The date AKS version support is judged at (YYYY-MM-DD; default: today), so that a
-    /// run can be repeated with the same result (KH613).
+    /// run can be repeated with the same result (KH613, KH712).
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<crate::k8s::aks_versions::Date>,
 

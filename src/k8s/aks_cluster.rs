@@ -1,9 +1,11 @@
 //! One AKS cluster definition, whatever form it is written in: the settings the KH6xx rules
 //! read, each with where it is written. A setting that is not written is `None`; one written
 //! as a computed value (a variable, a parameter, an expression) is `Val::Unknown` and is never
-//! judged.
+//! judged. A cluster's node pools, with their upgrade settings, are read in `pools`.
 
 use std::sync::Arc;
+
+mod pools;
 
 use crate::load::iac::az_command::{AzArg, AzCommand};
 use crate::span::Span;
@@ -80,6 +82,113 @@ pub struct ClusterDef {
     pub kubernetes_version: Option<Setting<String>>,
     pub support_plan: Option<Setting<String>>,
     pub tier: Option<Setting<String>>,
+    /// The node pools this definition creates or changes, with their upgrade settings.
+    pub node_pools: Vec<NodePool>,
+    /// For an upgrade in a script (`az aks upgrade -k`, `az aks nodepool upgrade -k`): the
+    /// version the same script set earlier for the same cluster (or node pool), from which
+    /// this definition upgrades.
+    pub earlier_version: Option<Setting<String>>,
+}
+
+/// One node pool as a definition writes it: an ARM / Bicep `agentPoolProfiles` item or
+/// `agentPools` child resource, a Terraform `default_node_pool` or
+/// `azurerm_kubernetes_cluster_node_pool`, an `az aks create` default pool or an
+/// `az aks nodepool add|update|upgrade` command.
+#[derive(Debug, Clone)]
+pub struct NodePool {
+    pub name: Option<String>,
+    /// The pool's entry, block, resource or command: where a missing setting is reported.
+    pub at: Span,
+    /// The definition creates the pool (an unset setting takes its default); otherwise it
+    /// changes an existing pool, and an unset setting is left as it is.
+    pub creates: bool,
+    /// Some of the pool's settings cannot be seen (a `dynamic` block, `$EXTRA_ARGS`): the
+    /// absence of a setting is not judged.
+    pub opaque: bool,
+    /// `System` or `User`.
+    pub mode: Option<Setting<String>>,
+    pub count: Option<Setting<u64>>,
+    pub min_count: Option<Setting<u64>>,
+    pub max_count: Option<Setting<u64>>,
+    /// The node count the form gives a created pool that writes none (`az aks nodepool add`:
+    /// 3), when it is documented.
+    pub default_count: Option<u64>,
+    /// The pool's own Kubernetes version (`orchestratorVersion`), when written.
+    pub version: Option<Setting<String>>,
+    /// The version of the control plane the pool runs under, as the same file or script
+    /// sets it (the cluster's `kubernetesVersion`, an earlier `az aks create|upgrade -k`).
+    pub cluster_version: Option<Setting<String>>,
+    pub upgrade: UpgradeSettings,
+}
+
+/// A node pool's `upgradeSettings` (`AgentPoolUpgradeSettings`), each value as written (a
+/// number as its text), so that a value the API refuses can be reported as it stands.
+#[derive(Debug, Clone, Default)]
+pub struct UpgradeSettings {
+    /// The `upgradeSettings` key / `upgrade_settings` block, when written.
+    pub at: Option<Span>,
+    pub max_surge: Option<Setting<String>>,
+    pub max_unavailable: Option<Setting<String>>,
+    /// Minutes a node's drain may take before the upgrade fails (default 30). Read it with
+    /// [`NodePool::drain_timeout_minutes`].
+    pub drain_timeout_in_minutes: Option<Setting<String>>,
+    pub node_soak_duration_in_minutes: Option<Setting<String>>,
+    pub undrainable_node_behavior: Option<Setting<String>>,
+}
+
+impl NodePool {
+    fn new(at: Span, creates: bool) -> NodePool {
+        NodePool {
+            name: None,
+            at,
+            creates,
+            opaque: false,
+            mode: None,
+            count: None,
+            min_count: None,
+            max_count: None,
+            default_count: None,
+            version: None,
+            cluster_version: None,
+            upgrade: UpgradeSettings::default(),
+        }
+    }
+
+    /// The drain timeout the pool's upgrades run with, in minutes, and where it is written:
+    /// the value when it is a valid one (1 to 1440), the default (30, no place) when a
+    /// created pool leaves it unset. `None` when it is computed, invalid, or left as it was.
+    pub fn drain_timeout_minutes(&self) -> Option<(u32, Option<Span>)> {
+        use super::aks_upgrade::{
+            DEFAULT_DRAIN_TIMEOUT_MINUTES, DRAIN_TIMEOUT_RANGE, in_range, parse_minutes,
+        };
+        match &self.upgrade.drain_timeout_in_minutes {
+            None if self.creates && !self.opaque => Some((DEFAULT_DRAIN_TIMEOUT_MINUTES, None)),
+            None => None,
+            Some(s) => {
+                let m = parse_minutes(s.known()?)?;
+                if !in_range(m, DRAIN_TIMEOUT_RANGE) {
+                    return None;
+                }
+                Some((u32::try_from(m).ok()?, Some(s.span)))
+            }
+        }
+    }
+
+    /// The largest node count the pool is written to reach (its count, autoscaling minimum
+    /// or maximum), or the form's default count for a created pool that writes none.
+    pub fn size(&self) -> Option<u64> {
+        let written = [&self.count, &self.min_count, &self.max_count]
+            .into_iter()
+            .filter_map(|c| c.as_ref().and_then(Setting::known).copied())
+            .max();
+        let any_written =
+            self.count.is_some() || self.min_count.is_some() || self.max_count.is_some();
+        match written {
+            Some(n) => Some(n),
+            None if !any_written && self.creates => self.default_count,
+            None => None,
+        }
+    }
 }
 
 impl ClusterDef {
@@ -105,6 +214,8 @@ impl ClusterDef {
             kubernetes_version: None,
             support_plan: None,
             tier: None,
+            node_pools: Vec::new(),
+            earlier_version: None,
         }
     }
 }
@@ -150,6 +261,30 @@ impl ClusterDef {
             &self.authorized_ranges,
         );
         one(&mut out, "the Kubernetes version", &self.kubernetes_version);
+        for p in &self.node_pools {
+            let u = &p.upgrade;
+            one(&mut out, "a node pool's max surge", &u.max_surge);
+            one(
+                &mut out,
+                "a node pool's max unavailable",
+                &u.max_unavailable,
+            );
+            one(
+                &mut out,
+                "a node pool's drain timeout",
+                &u.drain_timeout_in_minutes,
+            );
+            one(
+                &mut out,
+                "a node pool's soak duration",
+                &u.node_soak_duration_in_minutes,
+            );
+            one(
+                &mut out,
+                "a node pool's undrainable node behavior",
+                &u.undrainable_node_behavior,
+            );
+        }
         out
     }
 }
@@ -270,6 +405,7 @@ pub fn from_cli(file: &Arc<str>, text: &str, commands: &[AzCommand]) -> Vec<Clus
         })
         .collect();
     let mut out = Vec::new();
+    let mut tracks = Vec::new();
     for c in commands {
         let op = match c.subcommand.as_str() {
             "create" => Op::Create,
@@ -311,6 +447,13 @@ pub fn from_cli(file: &Arc<str>, text: &str, commands: &[AzCommand]) -> Vec<Clus
             // A configuration whose cluster is computed may well be this one.
             _ => true,
         });
+        if let Some(mut p) = pools::pool_of_command(c, d.opaque) {
+            if op == Op::Create {
+                p.cluster_version = d.kubernetes_version.clone();
+            }
+            d.node_pools.push(p);
+        }
+        pools::follow(c, &mut d, &mut tracks);
         out.push(d);
     }
     out
@@ -443,8 +586,12 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
                 ) && (m.parent.is_none() || m.parent == r.name)
             });
             // Inline node pools with a version of their own.
-            if let Some(pools) = get(&["agentPoolProfiles"]) {
-                for p in pools.value.items() {
+            if let Some(profiles) = get(&["agentPoolProfiles"]) {
+                for p in profiles.value.items() {
+                    let at = p.entry("name").map_or(p.span, |e| e.key_span);
+                    let mut pool = pools::pool_of_tree(p, &pools::ARM, &t.params, at);
+                    pool.cluster_version = d.kubernetes_version.clone();
+                    d.node_pools.push(pool);
                     if let Some(v) = p.entry("orchestratorVersion") {
                         let mut pd = ClusterDef::new(form, Op::Version, file.clone(), v.key_span);
                         pd.name = r.name.clone();
@@ -456,31 +603,57 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
                 }
             }
             out.push(d);
-        } else if is(r, "Microsoft.ContainerService/managedClusters/agentPools")
-            && let Some(v) = get(&["orchestratorVersion"])
-        {
-            let mut pd = ClusterDef::new(form, Op::Version, file.clone(), v.key_span);
-            pd.name = r.parent.clone();
-            pd.kubernetes_version = Some(setting_of(&v.value, &t.params, &as_string));
-            // The pool's cluster decides its support plan (long-term support or not).
-            if let Some(c) = t
-                .resources
-                .iter()
-                .find(|c| is(c, CLUSTERS) && c.name.is_some() && c.name == r.parent)
-            {
-                pd.support_plan = c
-                    .body
-                    .entry_at(&["properties", "supportPlan"])
-                    .map(|e| setting_of(&e.value, &t.params, &as_string));
-                pd.tier = c
-                    .body
-                    .entry_at(&["sku", "tier"])
-                    .map(|e| setting_of(&e.value, &t.params, &as_string));
-            }
-            out.push(pd);
+        } else if is(r, "Microsoft.ContainerService/managedClusters/agentPools") {
+            out.push(agent_pool_resource(file, form, t, r));
         }
     }
     out
+}
+
+/// An `agentPools` child resource: its node pool, read with its cluster when the file
+/// declares it, as a definition of its own (with the pool's version, for KH613).
+fn agent_pool_resource(file: &Arc<str>, form: Form, t: &Template, r: &Resource) -> ClusterDef {
+    let is = |r: &Resource, ty: &str| r.type_name.eq_ignore_ascii_case(ty);
+    let props = r.body.get("properties");
+    let v = props.and_then(|p| p.entry("orchestratorVersion"));
+    let at = v.map_or(r.type_span, |v| v.key_span);
+    let mut pd = ClusterDef::new(form, Op::Version, file.clone(), at);
+    pd.name = r.parent.clone();
+    pd.kubernetes_version = v.map(|v| setting_of(&v.value, &t.params, &as_string));
+    let empty = Node {
+        span: r.type_span,
+        kind: Kind::Map(Vec::new()),
+    };
+    let mut pool =
+        pools::pool_of_tree(props.unwrap_or(&empty), &pools::ARM, &t.params, r.type_span);
+    // `cluster/pool` in ARM, the pool's own name in Bicep.
+    pool.name = r
+        .body
+        .get("name")
+        .and_then(Node::str)
+        .map(|n| n.rsplit('/').next().unwrap_or(n).to_string());
+    // The pool's cluster decides its support plan (long-term support or not).
+    let parent = t
+        .resources
+        .iter()
+        .find(|c| is(c, CLUSTERS) && c.name.is_some() && c.name == r.parent);
+    pool.cluster_version = parent.and_then(|c| {
+        c.body
+            .entry_at(&["properties", "kubernetesVersion"])
+            .map(|e| setting_of(&e.value, &t.params, &as_string))
+    });
+    pd.node_pools.push(pool);
+    if let Some(c) = parent {
+        pd.support_plan = c
+            .body
+            .entry_at(&["properties", "supportPlan"])
+            .map(|e| setting_of(&e.value, &t.params, &as_string));
+        pd.tier = c
+            .body
+            .entry_at(&["sku", "tier"])
+            .map(|e| setting_of(&e.value, &t.params, &as_string));
+    }
+    pd
 }
 
 // ---- Bicep: the same shape as ARM -------------------------------------------------------
@@ -605,6 +778,18 @@ fn terraform_cluster(
     d.kubernetes_version = text(&["kubernetes_version"]);
     d.support_plan = text(&["support_plan"]);
     d.tier = text(&["sku_tier"]);
+    if let Some(e) = b.entry("default_node_pool") {
+        let body = match &e.value.kind {
+            Kind::List(items) => items.first(),
+            _ => Some(&e.value),
+        };
+        if let Some(body) = body {
+            let mut pool = pools::pool_of_tree(body, &pools::TERRAFORM, params, e.key_span);
+            pool.opaque |= matches!(e.value.kind, Kind::Expr { .. });
+            pool.cluster_version = d.kubernetes_version.clone();
+            d.node_pools.push(pool);
+        }
+    }
     if let Some(v) = b.entry_at(&["default_node_pool", "orchestrator_version"]) {
         let mut pd = ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
         pd.name = d.name.clone();
@@ -625,17 +810,28 @@ fn terraform_node_pool(
     params: &HashMap<String, Node>,
 ) -> Option<ClusterDef> {
     let b = &r.body;
-    let v = b.entry("orchestrator_version")?;
-    let mut pd = ClusterDef::new(Form::Terraform, Op::Version, file.clone(), v.key_span);
+    let v = b.entry("orchestrator_version");
+    let at = v.map_or(r.header_span, |v| v.key_span);
+    let mut pd = ClusterDef::new(Form::Terraform, Op::Version, file.clone(), at);
     pd.name = Some(r.name.clone());
-    pd.kubernetes_version = Some(setting_of(&v.value, params, &as_string));
-    // The pool's cluster decides its support plan.
-    if let Some(c) = node_pool_cluster(b)
-        && let Some(parent) = tf
-            .resources
+    pd.kubernetes_version = v.map(|v| setting_of(&v.value, params, &as_string));
+    let mut pool = pools::pool_of_tree(b, &pools::TERRAFORM, params, r.header_span);
+    if pool.name.is_none() {
+        pool.name = Some(r.name.clone());
+    }
+    // The pool's cluster decides its support plan, and the version it may run.
+    let parent = node_pool_cluster(b).and_then(|c| {
+        tf.resources
             .iter()
             .find(|x| x.type_name == "azurerm_kubernetes_cluster" && x.name == c)
-    {
+    });
+    pool.cluster_version = parent.and_then(|c| {
+        c.body
+            .entry("kubernetes_version")
+            .map(|e| setting_of(&e.value, params, &as_string))
+    });
+    pd.node_pools.push(pool);
+    if let Some(parent) = parent {
         let pb = &parent.body;
         pd.support_plan = pb
             .entry("support_plan")
@@ -681,6 +877,21 @@ fn rename_params(d: &mut ClusterDef, f: impl Fn(&str) -> String) {
     one(&mut d.kubernetes_version, f);
     one(&mut d.support_plan, f);
     one(&mut d.tier, f);
+    one(&mut d.earlier_version, f);
+    for p in &mut d.node_pools {
+        one(&mut p.mode, f);
+        one(&mut p.count, f);
+        one(&mut p.min_count, f);
+        one(&mut p.max_count, f);
+        one(&mut p.version, f);
+        one(&mut p.cluster_version, f);
+        let u = &mut p.upgrade;
+        one(&mut u.max_surge, f);
+        one(&mut u.max_unavailable, f);
+        one(&mut u.drain_timeout_in_minutes, f);
+        one(&mut u.node_soak_duration_in_minutes, f);
+        one(&mut u.undrainable_node_behavior, f);
+    }
 }
 
 #[cfg(test)]
@@ -712,6 +923,133 @@ mod tests {
             Val::Unknown(_)
         ));
         assert!(d.maintenance && !d.opaque);
+    }
+
+    #[test]
+    fn node_pools_of_commands_and_the_versions_a_script_sets() {
+        let t = "az aks create -g rg -n c1 -k 1.30\n\
+                 az aks nodepool add -g rg --cluster-name c1 -n user --max-surge 0 --drain-timeout 45\n\
+                 az aks upgrade -g rg -n c1 -k 1.31 --control-plane-only\n\
+                 az aks nodepool upgrade -g rg --cluster-name c1 -n user -k 1.31\n\
+                 az aks nodepool update -g other --cluster-name c1 -n user --drain-timeout abc\n";
+        let d = defs(t);
+        let default_pool = &d[0].node_pools[0];
+        assert_eq!(default_pool.name.as_deref(), Some("nodepool1"));
+        assert_eq!(default_pool.drain_timeout_minutes(), Some((30, None)));
+        let add = &d[1].node_pools[0];
+        assert!(add.creates);
+        assert_eq!(add.size(), Some(3));
+        assert_eq!(
+            add.upgrade.max_surge.as_ref().unwrap().known().unwrap(),
+            "0"
+        );
+        assert_eq!(add.drain_timeout_minutes().map(|m| m.0), Some(45));
+        assert_eq!(
+            add.cluster_version.as_ref().unwrap().known().unwrap(),
+            "1.30"
+        );
+        assert_eq!(
+            d[2].earlier_version.as_ref().unwrap().known().unwrap(),
+            "1.30"
+        );
+        // The pool stayed on 1.30 while the control plane alone moved.
+        assert_eq!(
+            d[3].earlier_version.as_ref().unwrap().known().unwrap(),
+            "1.30"
+        );
+        assert_eq!(
+            d[3].node_pools[0]
+                .cluster_version
+                .as_ref()
+                .unwrap()
+                .known()
+                .unwrap(),
+            "1.31"
+        );
+        // Another resource group: another cluster; an invalid timeout has no value.
+        let other = &d[4].node_pools[0];
+        assert!(other.cluster_version.is_none() && !other.creates);
+        assert_eq!(other.drain_timeout_minutes(), None);
+    }
+
+    #[test]
+    fn node_pools_of_terraform_and_bicep() {
+        use crate::load::iac::{bicep, terraform};
+        let tf = "variable \"drain\" {\n  default = 90\n}\n\
+                  resource \"azurerm_kubernetes_cluster\" \"aks\" {\n  kubernetes_version = \"1.31\"\n\
+                  default_node_pool {\n    name = \"system\"\n    node_count = 3\n\
+                  upgrade_settings {\n      max_surge = \"33%\"\n      drain_timeout_in_minutes = var.drain\n    }\n  }\n}\n\
+                  resource \"azurerm_kubernetes_cluster_node_pool\" \"user\" {\n\
+                  kubernetes_cluster_id = azurerm_kubernetes_cluster.aks.id\n  orchestrator_version = \"1.30\"\n\
+                  dynamic \"upgrade_settings\" {\n    for_each = var.s\n    content {}\n  }\n}\n";
+        let file: Arc<str> = Arc::from("t.tf");
+        let defs = from_terraform(&file, &terraform::read(tf).unwrap());
+        let all: Vec<&NodePool> = defs.iter().flat_map(|d| &d.node_pools).collect();
+        assert_eq!(all.len(), 2);
+        let system = all
+            .iter()
+            .find(|p| p.name.as_deref() == Some("system"))
+            .unwrap();
+        assert_eq!(system.count.as_ref().unwrap().known(), Some(&3));
+        assert_eq!(system.drain_timeout_minutes().map(|m| m.0), Some(90));
+        assert_eq!(
+            system
+                .upgrade
+                .drain_timeout_in_minutes
+                .as_ref()
+                .unwrap()
+                .param
+                .as_deref(),
+            Some("var.drain")
+        );
+        let user = all
+            .iter()
+            .find(|p| p.name.as_deref() == Some("user"))
+            .unwrap();
+        assert!(user.opaque);
+        assert_eq!(
+            user.cluster_version.as_ref().unwrap().known().unwrap(),
+            "1.31"
+        );
+
+        let b = "resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {\n\
+                 name: 'aks'\n  properties: {\n    kubernetesVersion: '1.31'\n    agentPoolProfiles: [\n\
+                 {\n        name: 'system'\n        count: 3\n        upgradeSettings: {\n\
+                 maxSurge: '0'\n          nodeSoakDurationInMinutes: 5\n        }\n      }\n    ]\n  }\n}\n\
+                 resource user 'Microsoft.ContainerService/managedClusters/agentPools@2025-05-01' = {\n\
+                 parent: aks\n  name: 'user'\n  properties: {\n    orchestratorVersion: '1.28'\n  }\n}\n";
+        let (bf, err) = bicep::read(b);
+        assert!(err.is_none());
+        let file: Arc<str> = Arc::from("t.bicep");
+        let defs = from_template(&file, Form::Bicep, &template_of_bicep(&bf));
+        let all: Vec<&NodePool> = defs.iter().flat_map(|d| &d.node_pools).collect();
+        let system = all
+            .iter()
+            .find(|p| p.name.as_deref() == Some("system"))
+            .unwrap();
+        assert_eq!(
+            system.upgrade.max_surge.as_ref().unwrap().span.start.line,
+            10
+        );
+        assert_eq!(
+            system
+                .upgrade
+                .node_soak_duration_in_minutes
+                .as_ref()
+                .unwrap()
+                .known()
+                .unwrap(),
+            "5"
+        );
+        let user = all
+            .iter()
+            .find(|p| p.name.as_deref() == Some("user"))
+            .unwrap();
+        assert_eq!(user.version.as_ref().unwrap().known().unwrap(), "1.28");
+        assert_eq!(
+            user.cluster_version.as_ref().unwrap().known().unwrap(),
+            "1.31"
+        );
     }
 
     #[test]

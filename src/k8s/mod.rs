@@ -7,6 +7,7 @@
 
 pub mod aks_cluster;
 pub mod aks_retirements;
+pub mod aks_upgrade;
 pub mod aks_versions;
 pub mod api_lifecycle;
 pub mod cidr;

@@ -13,6 +13,7 @@ pub mod rbac;
 pub mod seccomp_apparmor;
 pub mod security_context;
 pub mod upgrade;
+pub mod upgrade_pools;
 
 /// Declares a rule: its unit struct and its metadata, a static the rule's findings name.
 /// The page `rules/<ID>-<slug>.md` is embedded in the binary. The struct then implements
@@ -76,6 +77,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     use seccomp_apparmor::*;
     use security_context::*;
     use upgrade::*;
+    use upgrade_pools::*;
     &[
         &InvalidYaml,
         &DuplicateKey,
@@ -153,6 +155,11 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &SingleReplicaWithoutPdb,
         &BarePod,
         &GracePeriodOverDrainTimeout,
+        &NodePoolUpgradeBlocked,
+        &NodePoolDefaultSurge,
+        &NodePoolUpgradeSettingInvalid,
+        &NodePoolVersionSkew,
+        &UpgradeSkipsMinor,
         &RetiredAddOn,
     ]
 }

@@ -1,0 +1,34 @@
+resource "azurerm_kubernetes_cluster" "aks" {
+  name                = "aks-prod"
+  location            = "westeurope"
+  resource_group_name = "rg-aks-prod"
+  dns_prefix          = "aks-prod"
+  kubernetes_version  = "1.33"
+
+  default_node_pool {
+    name                 = "system"
+    vm_size              = "Standard_D4ds_v5"
+    node_count           = 3
+    orchestrator_version = "1.34"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_kubernetes_cluster_node_pool" "legacy" {
+  name                  = "legacy"
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.aks.id
+  vm_size               = "Standard_D4ds_v5"
+  node_count            = 3
+  orchestrator_version  = "1.30"
+}
+
+resource "azurerm_kubernetes_cluster_node_pool" "user" {
+  name                  = "user"
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.aks.id
+  vm_size               = "Standard_D4ds_v5"
+  node_count            = 3
+  orchestrator_version  = "1.32"
+}
