@@ -433,11 +433,26 @@ fn replicas_of(r: &Resource<'_>) -> Option<Replicas> {
 /// In `Rule::indexed_kinds`, asks for a summary of every workload (see `WorkloadSummary`).
 pub const WORKLOADS: &str = "*workloads";
 
+/// In `Rule::indexed_kinds`, asks for the drain timeout of every node pool that the scanned
+/// AKS cluster definitions create or configure (see `DrainTimeout`).
+pub const DRAIN_TIMEOUTS: &str = "*drain-timeouts";
+
+/// The drain timeout a node pool's upgrades run with, from a scanned AKS cluster definition.
+#[derive(Debug, Clone)]
+pub struct DrainTimeout {
+    pub file: Arc<str>,
+    /// Where the value is written; None for a pool that takes the default.
+    pub span: Option<Span>,
+    pub minutes: u32,
+    pub pool: Option<String>,
+}
+
 /// Everything the cross-resource rules look at, gathered from all files.
 #[derive(Debug, Default)]
 pub struct Index {
     pub objects: Vec<IndexedObject>,
     pub workloads: Vec<WorkloadSummary>,
+    pub drain_timeouts: Vec<DrainTimeout>,
 }
 
 impl Index {
@@ -539,6 +554,7 @@ impl Index {
     pub fn merge(&mut self, other: Index) {
         self.objects.extend(other.objects);
         self.workloads.extend(other.workloads);
+        self.drain_timeouts.extend(other.drain_timeouts);
     }
 
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a IndexedObject> + 'a {
@@ -552,6 +568,8 @@ impl Index {
             .sort_by_key(|o| (o.file.clone(), o.doc.index, o.doc.span(o.node).start));
         self.workloads
             .sort_by_key(|w| (w.file.clone(), w.span.start));
+        self.drain_timeouts
+            .sort_by_key(|d| (d.file.clone(), d.span.map(|s| s.start)));
     }
 }
 

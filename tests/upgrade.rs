@@ -206,3 +206,68 @@ proptest! {
         prop_assert_eq!(before, after);
     }
 }
+
+/// A node pool definition scanned with the manifests sets the drain timeout KH707 judges
+/// grace periods against: the shortest of the pools, named and pointed at; without one,
+/// AKS's default of 30 minutes.
+#[test]
+fn a_scanned_node_pool_sets_the_drain_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let db = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: shop\nspec:\n  serviceName: db\n  replicas: 3\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      terminationGracePeriodSeconds: 1500\n      containers:\n        - name: db\n          image: example.azurecr.io/db:15.4\n";
+    common::write(root, "k8s/db.yaml", db);
+    let pools = |system: &str, user: &str| {
+        format!(
+            "resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {{\n  name: 'aks'\n  location: 'westeurope'\n  properties: {{\n    kubernetesVersion: '1.33'\n    agentPoolProfiles: [\n      {{\n        name: 'system'\n        mode: 'System'\n        count: 3\n        upgradeSettings: {{\n          maxSurge: '33%'\n{system}        }}\n      }}\n      {{\n        name: 'user'\n        mode: 'User'\n        count: 3\n        upgradeSettings: {{\n          maxSurge: '33%'\n{user}        }}\n      }}\n    ]\n  }}\n}}\n"
+        )
+    };
+    let kh707 = |root: &Path| -> Vec<(String, u32, String)> {
+        upgrade_findings(root)
+            .into_iter()
+            .filter(|f| f.2 == "KH707")
+            .collect()
+    };
+    // 1500 s is under the default 30 minutes.
+    assert_eq!(kh707(root), vec![]);
+    // A pool that drains in 20 minutes: the grace period no longer fits.
+    common::write(
+        root,
+        "infra/aks.bicep",
+        pools(
+            "          drainTimeoutInMinutes: 60\n",
+            "          drainTimeoutInMinutes: 20\n",
+        ),
+    );
+    assert_eq!(
+        kh707(root),
+        vec![("k8s/db.yaml".to_string(), 15, "KH707".to_string())]
+    );
+    let result = scan(&ScanOptions {
+        paths: vec![root.to_path_buf()],
+        rules: vec![keelhaul::rules::find("KH707").unwrap()],
+        excerpts: false,
+        ..ScanOptions::default()
+    })
+    .unwrap();
+    let f = &result.findings[0];
+    assert!(
+        f.message.contains("20 minutes") && f.message.contains("node pool \"user\""),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.related.len(), 1);
+    assert_eq!(
+        f.related[0].span.start.line, 22,
+        "the user pool's drainTimeoutInMinutes"
+    );
+    // Both pools long enough.
+    common::write(
+        root,
+        "infra/aks.bicep",
+        pools(
+            "          drainTimeoutInMinutes: 60\n",
+            "          drainTimeoutInMinutes: 45\n",
+        ),
+    );
+    assert_eq!(kh707(root), vec![]);
+}

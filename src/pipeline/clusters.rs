@@ -3,6 +3,7 @@
 //! rules that read clusters.
 
 use super::*;
+use crate::index::{DRAIN_TIMEOUTS, DrainTimeout};
 
 /// Checks the AKS clusters a script, Markdown, Bicep or Terraform file defines (when a
 /// cluster rule is enabled); one over the size limit, or that cannot be read, is reported.
@@ -114,9 +115,26 @@ pub(super) fn check_clusters(
     out: &mut FileOutcome,
 ) {
     let mut found = Vec::new();
+    let drain_timeouts = cx
+        .opts
+        .rules
+        .iter()
+        .any(|r| r.indexed_kinds().contains(&DRAIN_TIMEOUTS));
     for def in defs {
         for r in &cx.opts.rules {
             r.check_cluster(def, cx.settings, &mut found);
+        }
+        if drain_timeouts {
+            for pool in &def.node_pools {
+                if let Some((minutes, span)) = pool.drain_timeout_minutes() {
+                    out.index.drain_timeouts.push(DrainTimeout {
+                        file: def.file.clone(),
+                        span,
+                        minutes,
+                        pool: pool.name.clone(),
+                    });
+                }
+            }
         }
         for (what, span, text) in def.unknowns() {
             let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");

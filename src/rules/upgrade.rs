@@ -18,10 +18,12 @@ use crate::check::{Rule, Settings, Sink};
 use crate::finding::Severity;
 use crate::finding::{Finding, listed};
 use crate::index::{
-    Index, IndexedObject, Picked, Resource, WORKLOADS, WorkloadSummary, pick_definition,
+    DRAIN_TIMEOUTS, DrainTimeout, Index, IndexedObject, Picked, Resource, WORKLOADS,
+    WorkloadSummary, pick_definition,
 };
 use crate::k8s::SYSTEM_NAMESPACES;
 use crate::k8s::aks_retirements::{Retirement, Standing, retirements};
+use crate::k8s::aks_upgrade::DEFAULT_DRAIN_TIMEOUT_MINUTES;
 use crate::k8s::disruption::{Amount, Budget, Selection};
 use crate::k8s::pod_view::PodView;
 use crate::load::Document;
@@ -98,9 +100,6 @@ rule_meta!(
     "Objects of a retired Azure add-on (AAD Pod Identity): unsupported after its retirement date.",
     severity_note = "warning while the add-on is deprecated but still supported (--as-of)"
 );
-
-/// AKS's node drain timeout when a node pool does not set `drainTimeoutInMinutes`.
-pub const DEFAULT_DRAIN_TIMEOUT_MINUTES: i64 = 30;
 
 /// Whether objects of this apiVersion and kind are PodDisruptionBudgets.
 fn is_pdb(api_version: &str, kind: &str) -> bool {
@@ -587,24 +586,69 @@ impl Rule for BarePod {
 /// KH707.
 impl Rule for GracePeriodOverDrainTimeout {
     fn indexed_kinds(&self) -> &'static [&'static str] {
-        &[WORKLOADS]
+        &[WORKLOADS, DRAIN_TIMEOUTS]
+    }
+
+    fn reads_clusters(&self) -> bool {
+        true
     }
 
     fn check_index(&self, ix: &Index, _settings: &Settings, out: &mut Vec<Finding>) {
-        let limit = DEFAULT_DRAIN_TIMEOUT_MINUTES * 60;
+        // The shortest drain timeout of the scanned node pools (a pod may land on any of
+        // them), else AKS's default.
+        let shortest = ix.drain_timeouts.iter().min_by_key(|d| d.minutes);
+        let minutes = shortest.map_or(DEFAULT_DRAIN_TIMEOUT_MINUTES, |d| d.minutes);
+        let limit = i64::from(minutes) * 60;
+        let whose = shortest.map_or_else(
+            || {
+                "AKS's default drainTimeoutInMinutes, as no node pool definition is scanned"
+                    .to_string()
+            },
+            |d| drain_timeout_source(d, ix.drain_timeouts.len()),
+        );
         for w in ix.workloads.iter().filter(|w| evicted_by_drains(w)) {
             let Some((seconds, span)) = w.grace_period.filter(|(s, _)| *s > limit) else {
                 continue;
             };
-            out.push(w.finding(
+            let mut f = w.finding(
                 &GRACE_PERIOD_OVER_DRAIN_TIMEOUT,
                 span,
                 format!(
-                    "{} gives its pods {seconds} s to stop (terminationGracePeriodSeconds), longer than the node drain timeout of {DEFAULT_DRAIN_TIMEOUT_MINUTES} minutes (AKS's default drainTimeoutInMinutes): a node that runs one cannot finish draining in time, and the AKS upgrade fails; keep the grace period under {limit} s or raise the node pool's drain timeout",
+                    "{} gives its pods {seconds} s to stop (terminationGracePeriodSeconds), longer than the node drain timeout of {minutes} minutes ({whose}): a node that runs one cannot finish draining in time, and the AKS upgrade fails; keep the grace period under {limit} s or raise the node pool's drain timeout",
                     w.id.describe()
                 ),
-            ));
+            );
+            if let Some(DrainTimeout {
+                file,
+                span: Some(at),
+                ..
+            }) = shortest
+            {
+                f.related_elsewhere(file.clone(), *at, "the node pool's drain timeout");
+            }
+            out.push(f);
         }
+    }
+}
+
+/// Where the drain timeout a grace period is judged against comes from, for messages.
+fn drain_timeout_source(d: &DrainTimeout, pools: usize) -> String {
+    let pool = d.pool.as_deref().map_or_else(
+        || "a node pool".to_string(),
+        |p| format!("node pool \"{p}\""),
+    );
+    let how = if d.span.is_some() {
+        format!("drainTimeoutInMinutes of {pool} in {}", d.file)
+    } else {
+        format!(
+            "the default of {pool} in {}, which does not set drainTimeoutInMinutes",
+            d.file
+        )
+    };
+    if pools > 1 {
+        format!("{how}, the shortest of the {pools} node pools scanned")
+    } else {
+        how
     }
 }
 
