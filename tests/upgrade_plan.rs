@@ -431,3 +431,64 @@ fn scan_from_in_human_and_concise_output() {
         "{line}"
     );
 }
+
+/// What stops every upgrade of the path (the upgrade rules, KH7xx) is listed once, before the
+/// hops, in every format; an error among it makes the plan exit 1.
+#[test]
+fn what_stops_every_upgrade_is_listed_once() {
+    let example = common::root().join("testdata/examples/upgrade-drains.yaml");
+    let run = |format: &str| {
+        common::keelhaul()
+            .args([
+                "upgrade-plan",
+                "--from",
+                "1.30",
+                "--to",
+                "1.31",
+                "--as-of",
+                "2026-12-01",
+            ])
+            .args(["--format", format])
+            .arg(&example)
+            .output()
+            .unwrap()
+    };
+    let out = run("json");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the budgets' errors stop the upgrade"
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let every: Vec<(String, u64)> = plan["everyUpgrade"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for expected in [("KH702", 65), ("KH704", 78), ("KH701", 119), ("KH707", 185)] {
+        assert!(
+            every.contains(&(expected.0.to_string(), expected.1)),
+            "{expected:?} in {every:?}"
+        );
+    }
+    // Listed once, not once per hop.
+    assert_eq!(plan["hops"][0]["entries"].as_array().unwrap().len(), 0);
+    let human = String::from_utf8(run("human").stdout).unwrap();
+    assert!(
+        human.contains("\nAt every upgrade (nodes are drained, node pools upgraded): "),
+        "{human}"
+    );
+    assert_eq!(human.matches("KH702").count(), 1, "{human}");
+    let markdown = String::from_utf8(run("markdown").stdout).unwrap();
+    assert!(markdown.contains("### At every upgrade: "), "{markdown}");
+    assert!(
+        markdown.contains("| error | `") && markdown.contains("| KH701 |"),
+        "{markdown}"
+    );
+}

@@ -3,8 +3,9 @@
 //! hop of the path FROM → TO at which it takes effect, with the AKS support of every hop's
 //! target from the calendar at `--as-of`. Writing the plan is `report::upgrade_plan`'s.
 //!
-//! Exit code: 1 when an object breaks on the way (at a hop, or already at FROM), 0 when only
-//! deprecations (or nothing) are found; usage errors are 2, as everywhere.
+//! Exit code: 1 when an object breaks on the way (at a hop, or already at FROM) or an upgrade
+//! rule (KH7xx) finds an error that stops every upgrade, 0 when only deprecations, warnings
+//! and notes (or nothing) are found; usage errors are 2, as everywhere.
 
 use std::ffi::OsString;
 
@@ -19,10 +20,11 @@ use crate::k8s::upgrade::UpgradePath;
 use crate::k8s::version::KubeVersion;
 use crate::report::upgrade_plan::{Entry, HopPlan, Plan, TargetSupport};
 
-/// The rules whose findings can be version-gated, selected by tag whatever the configuration
-/// turns off (a plan that skipped them would say that nothing breaks), with the input rules
-/// so that unreadable files are counted.
-const PLAN_RULES: &str = "api-lifecycle,seccomp,apparmor,input";
+/// The rules whose findings can be version-gated, and the upgrade rules (what stops every
+/// upgrade of the path), selected by tag whatever the configuration turns off (a plan that
+/// skipped them would say that nothing breaks), with the input rules so that unreadable files
+/// are counted.
+const PLAN_RULES: &str = "api-lifecycle,seccomp,apparmor,input,upgrade";
 
 pub fn run(args: PlanArgs) -> Result<Exit, Error> {
     let path = UpgradePath::new(args.from, args.to)
@@ -52,7 +54,11 @@ pub fn run(args: PlanArgs) -> Result<Exit, Error> {
         );
     }
     let plan = build(&path, &result.findings, as_of);
-    let breaks = plan.count(Change::Breaks) > 0;
+    let breaks = plan.count(Change::Breaks) > 0
+        || plan
+            .every_upgrade
+            .iter()
+            .any(|f| f.severity == crate::finding::Severity::Error);
     let text = match args.format {
         PlanFormat::Human => crate::report::upgrade_plan::human(&plan),
         PlanFormat::Markdown => crate::report::upgrade_plan::markdown(&plan),
@@ -107,7 +113,12 @@ fn build<'a>(path: &UpgradePath, findings: &'a [crate::finding::Finding], as_of:
             entries: Vec::new(),
         })
         .collect();
+    let mut every_upgrade = Vec::new();
     for f in findings {
+        if f.rule.family == crate::finding::Family::Upgrade {
+            every_upgrade.push(f);
+            continue;
+        }
         let Some(placed) = f.gate.and_then(|g| path.place(g)) else {
             continue;
         };
@@ -151,6 +162,7 @@ fn build<'a>(path: &UpgradePath, findings: &'a [crate::finding::Finding], as_of:
         calendar_read: aks_versions::retrieved().to_string(),
         before,
         hops,
+        every_upgrade,
     }
 }
 

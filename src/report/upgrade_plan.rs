@@ -69,6 +69,9 @@ pub struct Plan<'a> {
     /// What takes effect at or before `from`: already broken or deprecated there.
     pub before: Vec<Entry<'a>>,
     pub hops: Vec<HopPlan<'a>>,
+    /// What stops or stalls every one of the upgrades (the upgrade rules, KH7xx: budgets
+    /// that block node drains, node pool settings, version skew), in output order.
+    pub every_upgrade: Vec<&'a Finding>,
 }
 
 impl Plan<'_> {
@@ -84,6 +87,15 @@ impl Plan<'_> {
 
 fn count(entries: &[Entry<'_>], change: Change) -> usize {
     entries.iter().filter(|e| e.change == change).count()
+}
+
+/// `Deployment shop/web`; a cluster-scoped object without its namespace; `(cluster)` for a
+/// finding on an AKS cluster definition.
+fn object_of(f: &Finding) -> String {
+    if f.resource.is_none() && f.rule.scope == crate::finding::Scope::ClusterDefinition {
+        return "(cluster)".to_string();
+    }
+    object(f.resource.as_deref())
 }
 
 /// `Deployment shop/web`; a cluster-scoped object without its namespace.
@@ -132,6 +144,14 @@ pub fn human(plan: &Plan<'_>) -> String {
         plan.as_of,
         plan.calendar_read
     );
+    if !plan.every_upgrade.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nAt every upgrade (nodes are drained, node pools upgraded): {}",
+            severities(&plan.every_upgrade)
+        );
+        human_findings(&plan.every_upgrade, &mut out);
+    }
     if !plan.before.is_empty() {
         let _ = writeln!(
             out,
@@ -194,6 +214,50 @@ fn human_entries(entries: &[Entry<'_>], out: &mut String) {
     }
 }
 
+/// `1 error, 2 warnings`: how many findings of each severity.
+fn severities(fs: &[&Finding]) -> String {
+    use crate::finding::Severity;
+    let n = |s: Severity| fs.iter().filter(|f| f.severity == s).count();
+    [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Note, "note"),
+    ]
+    .iter()
+    .filter_map(|&(s, word)| match n(s) {
+        0 => None,
+        1 => Some(format!("1 {word}")),
+        k => Some(format!("{k} {word}s")),
+    })
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// One aligned line per finding (severity, place, object, rule), its message below it.
+fn human_findings(fs: &[&Finding], out: &mut String) {
+    let rows: Vec<[String; 4]> = fs
+        .iter()
+        .map(|f| {
+            [
+                f.severity.as_str().to_string(),
+                clean(&place(f)),
+                clean(&object_of(f)),
+                f.rule.id.to_string(),
+            ]
+        })
+        .collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    for (row, f) in rows.iter().zip(fs) {
+        let _ = writeln!(
+            out,
+            "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
+            row[0], row[1], row[2], row[3]
+        );
+        let _ = writeln!(out, "  {:w0$}  {}", "", clean(&f.message));
+    }
+}
+
 /// Text from the scanned files, without control characters that a terminal would obey.
 fn clean(s: &str) -> String {
     s.chars()
@@ -234,6 +298,24 @@ pub fn markdown(plan: &Plan<'_>) -> String {
             h.support.minor,
             cell(&h.support.text)
         );
+    }
+    if !plan.every_upgrade.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### At every upgrade: {}\n\nEach upgrade drains every node and upgrades every node pool.\n\n| severity | where | object | rule | what |\n|---|---|---|---|---|",
+            severities(&plan.every_upgrade)
+        );
+        for f in &plan.every_upgrade {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | {} | {} |",
+                f.severity.as_str(),
+                place(f).replace('`', "'"),
+                cell(&object_of(f)),
+                f.rule.id,
+                cell(&f.message)
+            );
+        }
     }
     if !plan.before.is_empty() {
         let _ = writeln!(
@@ -302,7 +384,22 @@ struct JsonPlan<'a> {
     #[serde(rename = "alreadyAtFrom")]
     already_at_from: Vec<JsonEntry<'a>>,
     hops: Vec<JsonHopPlan<'a>>,
+    /// What stops or stalls every upgrade of the path (KH7xx).
+    #[serde(rename = "everyUpgrade")]
+    every_upgrade: Vec<JsonFinding<'a>>,
     summary: JsonTally,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    slug: &'static str,
+    severity: crate::finding::Severity,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    resource: Option<&'a ResourceId>,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -403,6 +500,20 @@ pub fn json(plan: &Plan<'_>) -> String {
                 aks_support: &h.support,
                 tally: json_tally(&h.entries),
                 entries: json_entries(&h.entries),
+            })
+            .collect(),
+        every_upgrade: plan
+            .every_upgrade
+            .iter()
+            .map(|f| JsonFinding {
+                rule: f.rule.id,
+                slug: f.rule.slug,
+                severity: f.severity,
+                file: &f.file,
+                line: f.span.start.line,
+                column: f.span.start.col + 1,
+                resource: f.resource.as_deref(),
+                message: &f.message,
             })
             .collect(),
         summary: JsonTally {
