@@ -191,26 +191,35 @@ pub fn human(plan: &Plan<'_>) -> String {
 
 /// One aligned line per entry (change, place, object, rule), its message below it.
 fn human_entries(entries: &[Entry<'_>], out: &mut String) {
-    let rows: Vec<[String; 4]> = entries
+    let lines = entries.iter().map(|e| {
+        let f = e.finding;
+        let head = [
+            e.change.as_str().to_string(),
+            place(f),
+            object(f.resource.as_deref()),
+            f.rule.id.to_string(),
+        ];
+        (head, e.what())
+    });
+    aligned(lines.collect(), out);
+}
+
+/// Lines of four columns, aligned, each with its message below it; text from the scanned
+/// files is cleaned of control characters.
+fn aligned(lines: Vec<([String; 4], String)>, out: &mut String) {
+    let rows: Vec<[String; 4]> = lines
         .iter()
-        .map(|e| {
-            [
-                e.change.as_str().to_string(),
-                clean(&place(e.finding)),
-                clean(&object(e.finding.resource.as_deref())),
-                e.finding.rule.id.to_string(),
-            ]
-        })
+        .map(|(h, _)| [clean(&h[0]), clean(&h[1]), clean(&h[2]), clean(&h[3])])
         .collect();
     let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
     let (w0, w1, w2) = (width(0), width(1), width(2));
-    for (row, e) in rows.iter().zip(entries) {
+    for (row, (_, message)) in rows.iter().zip(&lines) {
         let _ = writeln!(
             out,
             "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
             row[0], row[1], row[2], row[3]
         );
-        let _ = writeln!(out, "  {:w0$}  {}", "", clean(&e.what()));
+        let _ = writeln!(out, "  {:w0$}  {}", "", clean(message));
     }
 }
 
@@ -235,27 +244,16 @@ fn severities(fs: &[&Finding]) -> String {
 
 /// One aligned line per finding (severity, place, object, rule), its message below it.
 fn human_findings(fs: &[&Finding], out: &mut String) {
-    let rows: Vec<[String; 4]> = fs
-        .iter()
-        .map(|f| {
-            [
-                f.severity.as_str().to_string(),
-                clean(&place(f)),
-                clean(&object_of(f)),
-                f.rule.id.to_string(),
-            ]
-        })
-        .collect();
-    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
-    let (w0, w1, w2) = (width(0), width(1), width(2));
-    for (row, f) in rows.iter().zip(fs) {
-        let _ = writeln!(
-            out,
-            "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
-            row[0], row[1], row[2], row[3]
-        );
-        let _ = writeln!(out, "  {:w0$}  {}", "", clean(&f.message));
-    }
+    let lines = fs.iter().map(|f| {
+        let head = [
+            f.severity.as_str().to_string(),
+            place(f),
+            object_of(f),
+            f.rule.id.to_string(),
+        ];
+        (head, f.message.to_string())
+    });
+    aligned(lines.collect(), out);
 }
 
 /// Text from the scanned files, without control characters that a terminal would obey.
@@ -425,14 +423,8 @@ struct JsonTally {
 struct JsonEntry<'a> {
     change: &'static str,
     version: String,
-    rule: &'static str,
-    slug: &'static str,
-    severity: crate::finding::Severity,
-    file: &'a str,
-    line: u32,
-    column: u32,
-    resource: Option<&'a ResourceId>,
-    message: &'a str,
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
     /// For a deprecation of something that breaks at a later hop: that hop.
     #[serde(rename = "breaksAt", skip_serializing_if = "Option::is_none")]
     breaks_at: Option<JsonHopRef>,
@@ -448,27 +440,30 @@ struct JsonHopRef {
 fn json_entries<'a>(entries: &[Entry<'a>]) -> Vec<JsonEntry<'a>> {
     entries
         .iter()
-        .map(|e| {
-            let f = e.finding;
-            JsonEntry {
-                change: e.change.as_str(),
-                version: e.version.to_string(),
-                rule: f.rule.id,
-                slug: f.rule.slug,
-                severity: f.severity,
-                file: &f.file,
-                line: f.span.start.line,
-                column: f.span.start.col + 1,
-                resource: f.resource.as_deref(),
-                message: &f.message,
-                breaks_at: e.breaks_at.map(|h| JsonHopRef {
-                    from: h.from.to_string(),
-                    to: h.to.to_string(),
-                    number: h.number,
-                }),
-            }
+        .map(|e| JsonEntry {
+            change: e.change.as_str(),
+            version: e.version.to_string(),
+            finding: json_finding(e.finding),
+            breaks_at: e.breaks_at.map(|h| JsonHopRef {
+                from: h.from.to_string(),
+                to: h.to.to_string(),
+                number: h.number,
+            }),
         })
         .collect()
+}
+
+fn json_finding(f: &Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        rule: f.rule.id,
+        slug: f.rule.slug,
+        severity: f.severity,
+        file: &f.file,
+        line: f.span.start.line,
+        column: f.span.start.col + 1,
+        resource: f.resource.as_deref(),
+        message: &f.message,
+    }
 }
 
 fn json_tally(entries: &[Entry<'_>]) -> JsonTally {
@@ -502,20 +497,7 @@ pub fn json(plan: &Plan<'_>) -> String {
                 entries: json_entries(&h.entries),
             })
             .collect(),
-        every_upgrade: plan
-            .every_upgrade
-            .iter()
-            .map(|f| JsonFinding {
-                rule: f.rule.id,
-                slug: f.rule.slug,
-                severity: f.severity,
-                file: &f.file,
-                line: f.span.start.line,
-                column: f.span.start.col + 1,
-                resource: f.resource.as_deref(),
-                message: &f.message,
-            })
-            .collect(),
+        every_upgrade: plan.every_upgrade.iter().map(|f| json_finding(f)).collect(),
         summary: JsonTally {
             breaks: plan.count(Change::Breaks),
             deprecated: plan.count(Change::Deprecated),
