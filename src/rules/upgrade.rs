@@ -463,21 +463,43 @@ impl Rule for PdbOverlap {
         let model = Model::new(ix);
         let selected: Vec<Vec<&WorkloadSummary>> =
             model.pdbs.iter().map(|p| model.selected(p).0).collect();
+        // For each workload definition, the first budget that selects it, and the first of
+        // another object after it: enough to find, in one pass, the first earlier budget of
+        // another object that a budget overlaps (pairs of budgets are never compared, so a
+        // tree of many budgets over one workload stays linear).
+        let mut first: HashMap<*const WorkloadSummary, (usize, Option<usize>)> = HashMap::new();
         for (j, q) in model.pdbs.iter().enumerate() {
-            // The first earlier budget, of another object in the namespace, that selects a
-            // workload definition this one selects too.
-            let earlier = (0..j).find_map(|i| {
-                let p = &model.pdbs[i];
-                if p.namespace() != q.namespace() || p.object.id == q.object.id {
-                    return None;
-                }
-                let both: Vec<&WorkloadSummary> = selected[j]
-                    .iter()
-                    .copied()
-                    .filter(|w| selected[i].iter().any(|x| std::ptr::eq(*x, *w)))
-                    .collect();
-                (!both.is_empty()).then_some((p, both))
-            });
+            let earlier = selected[j]
+                .iter()
+                .filter_map(|w| {
+                    let &(a, b) = first.get(&std::ptr::from_ref(*w))?;
+                    if model.pdbs[a].object.id != q.object.id {
+                        Some(a)
+                    } else {
+                        b.filter(|&b| model.pdbs[b].object.id != q.object.id)
+                    }
+                })
+                .min()
+                .map(|i| {
+                    let theirs: std::collections::HashSet<*const WorkloadSummary> =
+                        selected[i].iter().map(|w| std::ptr::from_ref(*w)).collect();
+                    let both: Vec<&WorkloadSummary> = selected[j]
+                        .iter()
+                        .copied()
+                        .filter(|w| theirs.contains(&std::ptr::from_ref(*w)))
+                        .collect();
+                    (&model.pdbs[i], both)
+                });
+            for w in &selected[j] {
+                first
+                    .entry(std::ptr::from_ref(*w))
+                    .and_modify(|(a, b)| {
+                        if b.is_none() && model.pdbs[*a].object.id != q.object.id {
+                            *b = Some(j);
+                        }
+                    })
+                    .or_insert((j, None));
+            }
             let Some((p, both)) = earlier else { continue };
             let mut f = q.object.finding(
                 &PDB_OVERLAP,
