@@ -492,3 +492,35 @@ fn what_stops_every_upgrade_is_listed_once() {
         "{markdown}"
     );
 }
+
+/// The scanned tree's own `.keelhaul.yaml` (written by whoever opened the pull request)
+/// cannot empty the plan by turning its rules off: the plan selects them by tag.
+#[test]
+fn a_configuration_in_the_scanned_tree_cannot_turn_the_plan_off() {
+    let dir = fixture();
+    std::fs::copy(
+        common::root().join("testdata/examples/upgrade-drains.yaml"),
+        dir.path().join("upgrade-drains.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".keelhaul.yaml"),
+        "rules:\n  KH501: off\n  KH502: off\n  KH702: off\n  upgrade: off\n",
+    )
+    .unwrap();
+    let out = plan(
+        dir.path(),
+        &["--from", "1.24", "--to", "1.30", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(entries(&v).iter().any(|e| e.4 == "KH501"), "{v}");
+    let every: Vec<&str> = v["everyUpgrade"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(every.contains(&"KH702"), "{every:?}");
+    assert_eq!(out.status.code(), Some(1));
+}
