@@ -271,3 +271,125 @@ fn a_scanned_node_pool_sets_the_drain_timeout() {
     );
     assert_eq!(kh707(root), vec![]);
 }
+
+/// The KH712 findings of `keelhaul scan --diff HEAD` in `dir`, as (file, line, message).
+fn skips_under_diff(dir: &Path) -> Vec<(String, u64, String)> {
+    let out = common::keelhaul_in(dir)
+        .args([
+            "scan",
+            ".",
+            "--diff",
+            "HEAD",
+            "--select",
+            "KH712",
+            "--as-of",
+            "2026-12-01",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    let mut found: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+const BICEP_CLUSTER: &str =
+    "resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {
+  name: 'prod'
+  location: 'westeurope'
+  properties: {
+    kubernetesVersion: 'VERSION'
+    agentPoolProfiles: [
+      {
+        name: 'system'
+        mode: 'System'
+        count: 3
+        orchestratorVersion: 'POOL'
+      }
+    ]
+  }
+}
+";
+
+const TF_POOL: &str = r#"resource "azurerm_kubernetes_cluster_node_pool" "user" {
+  name                  = "user"
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.prod.id
+  vm_size               = "Standard_D4s_v5"
+  node_count            = 3
+  orchestrator_version  = "POOL"
+}
+"#;
+
+#[test]
+fn a_version_change_under_diff_is_judged_as_the_upgrade_it_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let bicep = |cp: &str, pool: &str| BICEP_CLUSTER.replace("VERSION", cp).replace("POOL", pool);
+    common::write(root, "infra/aks.bicep", bicep("1.30.5", "1.30.5"));
+    common::write(root, "infra/pools.tf", TF_POOL.replace("POOL", "1.30"));
+    common::git_commit_all(root);
+
+    // One minor at a time: nothing to say.
+    common::write(root, "infra/aks.bicep", bicep("1.31.2", "1.31.2"));
+    common::write(root, "infra/pools.tf", TF_POOL.replace("POOL", "1.31"));
+    assert_eq!(skips_under_diff(root), vec![]);
+
+    // 1.30 to 1.32 skips 1.31 (the base had 1.30, the working tree 1.32), the control plane
+    // on its line 5, the pool on its line 11; the Terraform pool on its line 6.
+    common::write(root, "infra/aks.bicep", bicep("1.32.1", "1.32.1"));
+    common::write(root, "infra/pools.tf", TF_POOL.replace("POOL", "1.33"));
+    let found = skips_under_diff(root);
+    let lines: Vec<(&str, u64)> = found.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("infra/aks.bicep", 5),
+            ("infra/aks.bicep", 11),
+            ("infra/pools.tf", 6)
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        found[0]
+            .2
+            .contains("from 1.30 at HEAD (line 5 there) to 1.32, skipping 1.31"),
+        "{}",
+        found[0].2
+    );
+    assert!(
+        found[2].2.contains("skipping 1.31, 1.32") && found[2].2.contains("node pool \"user\""),
+        "{}",
+        found[2].2
+    );
+
+    // Without --diff the same files pin no earlier version: no finding.
+    let out = common::keelhaul_in(root)
+        .args(["scan", ".", "--select", "KH712", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        common::json_of(&out)["findings"].as_array().unwrap().len(),
+        0
+    );
+
+    // A file new since the base has nothing to compare with.
+    common::write(root, "infra/new.bicep", bicep("1.33.0", "1.33.0"));
+    assert_eq!(skips_under_diff(root).len(), 3);
+}

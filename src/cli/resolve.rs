@@ -148,6 +148,7 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         rules,
         settings,
         stream: None,
+        diff_base: args.diff.clone(),
     };
     let mut plan = ScanPlan {
         scan,

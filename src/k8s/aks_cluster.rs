@@ -86,8 +86,12 @@ pub struct ClusterDef {
     pub node_pools: Vec<NodePool>,
     /// For an upgrade in a script (`az aks upgrade -k`, `az aks nodepool upgrade -k`): the
     /// version the same script set earlier for the same cluster (or node pool), from which
-    /// this definition upgrades.
+    /// this definition upgrades. Under `--diff`, for a template: the version the file pinned
+    /// at the base revision (`earlier_ref` then names it).
     pub earlier_version: Option<Setting<String>>,
+    /// The git ref whose revision of this file set `earlier_version` (its span is then a
+    /// place in that revision); None when this text set it.
+    pub earlier_ref: Option<String>,
 }
 
 /// One node pool as a definition writes it: an ARM / Bicep `agentPoolProfiles` item or
@@ -118,6 +122,9 @@ pub struct NodePool {
     /// The version of the control plane the pool runs under, as the same file or script
     /// sets it (the cluster's `kubernetesVersion`, an earlier `az aks create|upgrade -k`).
     pub cluster_version: Option<Setting<String>>,
+    /// Under `--diff`: the version the same pool had at the base revision of its file (the
+    /// span is a place in that revision, named by the cluster's `earlier_ref`).
+    pub earlier_version: Option<Setting<String>>,
     pub upgrade: UpgradeSettings,
 }
 
@@ -150,6 +157,7 @@ impl NodePool {
             default_count: None,
             version: None,
             cluster_version: None,
+            earlier_version: None,
             upgrade: UpgradeSettings::default(),
         }
     }
@@ -216,6 +224,7 @@ impl ClusterDef {
             tier: None,
             node_pools: Vec::new(),
             earlier_version: None,
+            earlier_ref: None,
         }
     }
 }
@@ -469,6 +478,63 @@ const CLUSTERS: &str = "Microsoft.ContainerService/managedClusters";
 
 /// A value of the tree as a setting: literal values known, expressions unknown unless they are
 /// a parameter whose default is literal (then known, and said so).
+/// Under `--diff`: gives each definition of a file the versions the same definition pinned
+/// at the base revision `reference` (`base`, read from that revision), so that a change of
+/// version is judged as the upgrade it asks for. Definitions are paired by cluster name, in
+/// order (the n-th definition naming a cluster with the n-th at the base), node pools by
+/// name; a version that did not change, or one either side cannot read, pins nothing.
+pub fn pin_base_versions(defs: &mut [ClusterDef], base: &[ClusterDef], reference: &str) {
+    let changed = |now: &Option<Setting<String>>, then: &Option<Setting<String>>| match (now, then)
+    {
+        (Some(n), Some(t)) => match (n.known(), t.known()) {
+            (Some(a), Some(b)) if a.trim() != b.trim() => Some(t.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    // The version of an inline pool is also a definition of its own (for KH613), without
+    // the pool: the pool, in its cluster's definition, is judged instead.
+    let judged = |d: &ClusterDef| !(d.op == Op::Version && d.node_pools.is_empty());
+    let base: Vec<&ClusterDef> = base.iter().filter(|b| judged(b)).collect();
+    let mut seen: Vec<(Option<String>, usize)> = Vec::new();
+    for d in defs.iter_mut().filter(|d| judged(d)) {
+        let nth = match seen.iter_mut().find(|(n, _)| *n == d.name) {
+            Some((_, k)) => {
+                *k += 1;
+                *k - 1
+            }
+            None => {
+                seen.push((d.name.clone(), 1));
+                0
+            }
+        };
+        let Some(b) = base.iter().filter(|b| b.name == d.name).nth(nth) else {
+            continue;
+        };
+        if d.earlier_version.is_none()
+            && let Some(then) = changed(&d.kubernetes_version, &b.kubernetes_version)
+        {
+            d.earlier_version = Some(then);
+            d.earlier_ref = Some(reference.to_string());
+        }
+        // A definition of one pool (a Terraform node pool, an `agentPools` resource) writes
+        // its version once, as the definition's: judged once.
+        let own = d.kubernetes_version.as_ref().map(|v| v.span);
+        for p in d.node_pools.iter_mut().filter(|p| p.name.is_some()) {
+            if p.version.as_ref().map(|v| v.span) == own {
+                continue;
+            }
+            let Some(bp) = b.node_pools.iter().find(|bp| bp.name == p.name) else {
+                continue;
+            };
+            if let Some(then) = changed(&p.version, &bp.version) {
+                p.earlier_version = Some(then);
+                d.earlier_ref = Some(reference.to_string());
+            }
+        }
+    }
+}
+
 fn setting_of<T>(
     n: &Node,
     params: &HashMap<String, Node>,
@@ -885,6 +951,7 @@ fn rename_params(d: &mut ClusterDef, f: impl Fn(&str) -> String) {
         one(&mut p.max_count, f);
         one(&mut p.version, f);
         one(&mut p.cluster_version, f);
+        one(&mut p.earlier_version, f);
         let u = &mut p.upgrade;
         one(&mut u.max_surge, f);
         one(&mut u.max_unavailable, f);

@@ -174,7 +174,7 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
     use crate::k8s::aks_cluster::{Form, from_template, from_terraform, template_of_bicep};
     let file: Arc<str> = Arc::from(display);
 
-    let (defs, error) = if ext == "bicep" {
+    let (mut defs, error) = if ext == "bicep" {
         let (b, err) = crate::load::iac::bicep::read(text);
         let t = template_of_bicep(&b);
         (
@@ -215,7 +215,55 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
             verbose: false,
         });
     }
+    pin_base_versions(&mut defs, display, cx);
     check_clusters(&defs, text, cx, out);
+}
+
+/// Under `--diff`: the versions the definitions of `display` pinned at the base revision,
+/// read from git and parsed in the same form (a file new since then, or one git cannot
+/// give, pins nothing; `--diff` itself reports a ref git does not know).
+pub(super) fn pin_base_versions(
+    defs: &mut [crate::k8s::aks_cluster::ClusterDef],
+    display: &str,
+    cx: &RunContext<'_>,
+) {
+    use crate::k8s::aks_cluster::{Form, from_template, from_terraform, template_of_bicep};
+    let Some(reference) = cx.opts.diff_base.as_deref() else {
+        return;
+    };
+    let pins = |d: &crate::k8s::aks_cluster::ClusterDef| {
+        d.kubernetes_version.is_some() || d.node_pools.iter().any(|p| p.version.is_some())
+    };
+    let Some(form) = defs.iter().find(|d| pins(d)).map(|d| d.form) else {
+        return;
+    };
+    let path = Path::new(display);
+    if !path.is_file() {
+        return;
+    }
+    let Ok(Some(text)) = crate::filter::changed_lines::file_at(reference, path) else {
+        return;
+    };
+    let file: Arc<str> = Arc::from(display);
+    let base = match form {
+        Form::Bicep => from_template(
+            &file,
+            Form::Bicep,
+            &template_of_bicep(&crate::load::iac::bicep::read(&text).0),
+        ),
+        Form::Terraform => match crate::load::iac::terraform::read(&text) {
+            Ok(tf) => from_terraform(&file, &tf),
+            Err(_) => return,
+        },
+        Form::Arm => load::load_text(&text)
+            .docs
+            .iter()
+            .filter(|doc| doc.root.is_some() && crate::load::iac::arm::is_template(doc))
+            .flat_map(|doc| from_template(&file, Form::Arm, &crate::load::iac::arm::read(doc)))
+            .collect(),
+        _ => return,
+    };
+    crate::k8s::aks_cluster::pin_base_versions(defs, &base, reference);
 }
 
 /// Checks the AKS clusters that the `az aks` commands of a text define.

@@ -358,11 +358,12 @@ fn check_documents(
         if doc.root.is_some() && crate::load::iac::arm::is_template(&doc) {
             if cluster_rules {
                 let t = crate::load::iac::arm::read(&doc);
-                let defs = crate::k8s::aks_cluster::from_template(
+                let mut defs = crate::k8s::aks_cluster::from_template(
                     file,
                     crate::k8s::aks_cluster::Form::Arm,
                     &t,
                 );
+                super::clusters::pin_base_versions(&mut defs, file, cx);
                 check_clusters(&defs, text, cx, out);
             }
             continue;

@@ -65,6 +65,9 @@ pub struct ScanOptions {
     /// Write each finding's output record in the worker and keep the records in a temporary
     /// file until the report (`ScanResult::spilled`), when the report allows it.
     pub stream: Option<StreamSpec>,
+    /// `--diff REF`: the revision a changed cluster definition's versions are compared with
+    /// (a change of version is an upgrade, KH712).
+    pub diff_base: Option<String>,
 }
 
 /// How the workers write the records of a streamed report: its format, and the filter steps
@@ -91,6 +94,7 @@ impl Default for ScanOptions {
             settings: Settings::default(),
             render: crate::load::render::RenderOptions::default(),
             stream: None,
+            diff_base: None,
         }
     }
 }

@@ -358,49 +358,76 @@ pool_rule!(NodePoolVersionSkew, |d, _s, out| {
 });
 
 pool_rule!(UpgradeSkipsMinor, |d, s, out| {
-    let (Some(from_s), Some(to_s)) = (&d.earlier_version, &d.kubernetes_version) else {
-        return;
-    };
-    let (Some(from), Some(to)) = (
-        from_s.known().and_then(|v| parse_version(v)),
-        to_s.known().and_then(|v| parse_version(v)),
-    ) else {
-        return;
-    };
-    let Some(skipped) = upgrade::skipped_minors(from, to) else {
-        return;
-    };
+    if let (Some(from), Some(to)) = (&d.earlier_version, &d.kubernetes_version) {
+        // A definition of one pool (`az aks nodepool upgrade`, a Terraform node pool) writes
+        // the pool's version as its own.
+        let what = match d.node_pools.first() {
+            Some(p) if p.version.as_ref().is_none_or(|v| v.span == to.span) => pool_name(d, p),
+            _ => match &d.name {
+                Some(n) => format!("cluster {n:?}"),
+                None => "this cluster".to_string(),
+            },
+        };
+        out.extend(skips_minor(d, s, &what, from, to));
+    }
+    // Under `--diff`, a node pool of a template whose version changed since the base.
+    for p in &d.node_pools {
+        if let (Some(from), Some(to)) = (&p.earlier_version, &p.version) {
+            out.extend(skips_minor(d, s, &pool_name(d, p), from, to));
+        }
+    }
+});
+
+/// KH712 on one change of version, `from_s` to `to_s`, of `what`: when it skips a minor
+/// that AKS does not let it skip.
+fn skips_minor(
+    d: &ClusterDef,
+    s: &Settings,
+    what: &str,
+    from_s: &Setting<String>,
+    to_s: &Setting<String>,
+) -> Option<Finding> {
+    let from = from_s.known().and_then(|v| parse_version(v))?;
+    let to = to_s.known().and_then(|v| parse_version(v))?;
+    let skipped = upgrade::skipped_minors(from, to)?;
     if skipped.is_empty() || upgrade::may_skip_minors(from, to, s.as_of) {
-        return;
+        return None;
     }
     let steps: Vec<String> = skipped.iter().map(|v| minor_text(*v)).collect();
     let mut way = format!("upgrade to {} first", steps[0]);
     for step in steps.iter().skip(1).chain([&minor_text(to)]) {
         way.push_str(&format!(", then to {step}"));
     }
-    let what = match d.node_pools.first() {
-        Some(p) => pool_name(d, p),
-        None => match &d.name {
-            Some(n) => format!("cluster {n:?}"),
-            None => "this cluster".to_string(),
-        },
+    let (change, since) = match &d.earlier_ref {
+        Some(r) => (
+            "this change",
+            format!(
+                "{} at {r} (line {} there)",
+                minor_text(from),
+                from_s.span.start.line
+            ),
+        ),
+        None => (
+            "this upgrade",
+            format!("{} (line {})", minor_text(from), from_s.span.start.line),
+        ),
     };
     let mut f = at(
         &UPGRADE_SKIPS_MINOR,
         d,
         to_s,
         format!(
-            "this upgrade takes {what} from {} (line {}) to {}, skipping {}: AKS upgrades one minor version at a time and refuses the jump (only an upgrade from an unsupported version into a supported one may skip, and by the AKS calendar at {} this is not one); {way}",
-            minor_text(from),
-            from_s.span.start.line,
+            "{change} takes {what} from {since} to {}, skipping {}: AKS upgrades one minor version at a time and refuses the jump (only an upgrade from an unsupported version into a supported one may skip, and by the AKS calendar at {} this is not one); {way}",
             minor_text(to),
             steps.join(", "),
             s.as_of,
         ),
     );
-    f.related(from_s.span, "the version it upgrades from");
-    out.push(f);
-});
+    if d.earlier_ref.is_none() {
+        f.related(from_s.span, "the version it upgrades from");
+    }
+    Some(f)
+}
 
 #[cfg(test)]
 mod tests {
