@@ -64,6 +64,8 @@ pub struct ClusterDef {
     pub at: Span,
     pub name: Option<String>,
     pub network_policy: Option<Setting<String>>,
+    /// `networkPlugin`: `azure`, `kubenet` or `none`.
+    pub network_plugin: Option<Setting<String>>,
     pub rbac_disabled: Option<Setting<bool>>,
     pub entra: Option<Setting<bool>>,
     pub azure_rbac: Option<Setting<bool>>,
@@ -125,6 +127,10 @@ pub struct NodePool {
     /// Under `--diff`: the version the same pool had at the base revision of its file (the
     /// span is a place in that revision, named by the cluster's `earlier_ref`).
     pub earlier_version: Option<Setting<String>>,
+    /// `osType` (`Linux` when unset) and `osSKU` (`Ubuntu`, `AzureLinux`, `Windows2019`,
+    /// `Windows2022`, ...).
+    pub os_type: Option<Setting<String>>,
+    pub os_sku: Option<Setting<String>>,
     pub upgrade: UpgradeSettings,
 }
 
@@ -158,6 +164,8 @@ impl NodePool {
             version: None,
             cluster_version: None,
             earlier_version: None,
+            os_type: None,
+            os_sku: None,
             upgrade: UpgradeSettings::default(),
         }
     }
@@ -208,6 +216,7 @@ impl ClusterDef {
             at,
             name: None,
             network_policy: None,
+            network_plugin: None,
             rbac_disabled: None,
             entra: None,
             azure_rbac: None,
@@ -433,6 +442,7 @@ pub fn from_cli(file: &Arc<str>, text: &str, commands: &[AzCommand]) -> Vec<Clus
                 "--kubernetes-version" | "-k" => d.kubernetes_version = text_setting(a),
                 _ if op == Op::Version => {}
                 "--network-policy" => d.network_policy = text_setting(a),
+                "--network-plugin" => d.network_plugin = text_setting(a),
                 "--disable-rbac" => d.rbac_disabled = Some(switch(a, true)),
                 "--enable-aad" => d.entra = Some(switch(a, true)),
                 "--enable-azure-rbac" => d.azure_rbac = Some(switch(a, true)),
@@ -610,6 +620,7 @@ pub fn from_template(file: &Arc<str>, form: Form, t: &Template) -> Vec<ClusterDe
             let mut d = ClusterDef::new(form, Op::Create, file.clone(), r.type_span);
             d.name = r.name.clone();
             d.network_policy = text(&["networkProfile", "networkPolicy"]);
+            d.network_plugin = text(&["networkProfile", "networkPlugin"]);
             d.rbac_disabled = flag(&["enableRBAC"]).map(|f| Setting {
                 val: match f.val {
                     Val::Known(b) => Val::Known(!b),
@@ -797,6 +808,7 @@ fn terraform_cluster(
     let mut d = ClusterDef::new(Form::Terraform, Op::Create, file.clone(), r.header_span);
     d.name = Some(r.name.clone());
     d.network_policy = text(&["network_profile", "network_policy"]);
+    d.network_plugin = text(&["network_profile", "network_plugin"]);
     d.rbac_disabled = flag(&["role_based_access_control_enabled"]).map(|f| Setting {
         val: match f.val {
             Val::Known(v) => Val::Known(!v),
@@ -879,7 +891,8 @@ fn terraform_node_pool(
     let v = b.entry("orchestrator_version");
     let at = v.map_or(r.header_span, |v| v.key_span);
     let mut pd = ClusterDef::new(Form::Terraform, Op::Version, file.clone(), at);
-    pd.name = Some(r.name.clone());
+    // The pool's cluster, by its resource label as the cluster's own definition is named.
+    pd.name = node_pool_cluster(b);
     pd.kubernetes_version = v.map(|v| setting_of(&v.value, params, &as_string));
     let mut pool = pools::pool_of_tree(b, &pools::TERRAFORM, params, r.header_span);
     if pool.name.is_none() {
@@ -931,6 +944,7 @@ fn rename_params(d: &mut ClusterDef, f: impl Fn(&str) -> String) {
     }
     let f: &dyn Fn(&str) -> String = &f;
     one(&mut d.network_policy, f);
+    one(&mut d.network_plugin, f);
     one(&mut d.rbac_disabled, f);
     one(&mut d.entra, f);
     one(&mut d.azure_rbac, f);
@@ -952,6 +966,8 @@ fn rename_params(d: &mut ClusterDef, f: impl Fn(&str) -> String) {
         one(&mut p.version, f);
         one(&mut p.cluster_version, f);
         one(&mut p.earlier_version, f);
+        one(&mut p.os_type, f);
+        one(&mut p.os_sku, f);
         let u = &mut p.upgrade;
         one(&mut u.max_surge, f);
         one(&mut u.max_unavailable, f);

@@ -161,6 +161,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &NodePoolVersionSkew,
         &UpgradeSkipsMinor,
         &RetiredAddOn,
+        &RetiredClusterSetting,
     ]
 }
 

@@ -676,19 +676,23 @@ fn drain_timeout_source(d: &DrainTimeout, pools: usize) -> String {
 
 /// The finding's severity and what the add-on's standing means, on the scan's date.
 fn retirement_words(r: &Retirement, standing: Standing) -> (Severity, String) {
+    let deprecated = match r.deprecated {
+        Some(d) => d.to_string(),
+        None => "already".to_string(),
+    };
     match standing {
         Standing::Unsupported => (
             Severity::Error,
             format!(
                 "{}, retired (deprecated on {}, unsupported after {})",
-                r.what, r.deprecated, r.support_ends
+                r.what, deprecated, r.support_ends
             ),
         ),
         Standing::Deprecated => (
             Severity::Warning,
             format!(
                 "{}, deprecated on {} and supported until {}",
-                r.what, r.deprecated, r.support_ends
+                r.what, deprecated, r.support_ends
             ),
         ),
     }

@@ -1,12 +1,14 @@
-//! Upgrade rules for node pools (KH708–KH712): upgrade settings that stall or refuse a node
-//! pool upgrade, version skew between a node pool and its control plane, and upgrades that
-//! skip a minor. They read the node pools of the AKS cluster model, in every form it is read
-//! from; a value written as a computed expression is never judged.
+//! Upgrade rules for node pools and clusters (KH708–KH712, KH714): upgrade settings that stall
+//! or refuse a node pool upgrade, version skew between a node pool and its control plane,
+//! upgrades that skip a minor, and a network plugin or node OS that AKS retires. They read the
+//! AKS cluster model, in every form it is read from; a value written as a computed expression
+//! is never judged.
 
 use super::rule_meta;
 use crate::check::{Rule, Settings};
 use crate::finding::{Finding, RuleMeta};
 use crate::k8s::aks_cluster::{ClusterDef, Form, NodePool, Op, Setting};
+use crate::k8s::aks_retirements::{Retirement, SettingKey, Standing, of_setting};
 use crate::k8s::aks_upgrade::{
     self as upgrade, Amount, BadAmount, DRAIN_TIMEOUT_RANGE, NODE_SOAK_RANGE, Skew, minor_text,
 };
@@ -54,8 +56,19 @@ rule_meta!(
     "KH712",
     "upgrade-skips-minor",
     Error,
-    "An upgrade in a script skips a Kubernetes minor version.",
+    "An upgrade in a script, or a version change under --diff, skips a Kubernetes minor version.",
     scope = ClusterDefinition
+);
+rule_meta!(
+    RetiredClusterSetting,
+    RETIRED_CLUSTER_SETTING,
+    "KH714",
+    "retired-cluster-setting",
+    Error,
+    "A cluster or node pool uses a network plugin or node OS that AKS retires on a published date.",
+    scope = ClusterDefinition,
+    severity_note =
+        "note while the end of support is more than 180 days away, warning within 180 days"
 );
 
 /// The names of one setting in each form: (ARM / Bicep, Terraform, `az aks`).
@@ -429,6 +442,123 @@ fn skips_minor(
     Some(f)
 }
 
+/// How long before a retirement its finding turns from a note into a warning.
+const RETIREMENT_WARNING_DAYS: i64 = 180;
+
+pool_rule!(RetiredClusterSetting, |d, s, out| {
+    if let Some(plugin) = &d.network_plugin
+        && let Some(value) = plugin.known()
+    {
+        let setting = match d.form {
+            Form::Arm | Form::Bicep => "networkProfile.networkPlugin",
+            Form::Terraform => "network_profile.network_plugin",
+            Form::Cli => "--network-plugin",
+        };
+        for r in of_setting(SettingKey::NetworkPlugin, value) {
+            let what = match &d.name {
+                Some(n) => format!("cluster {n:?}"),
+                None => "this cluster".to_string(),
+            };
+            out.extend(retired(
+                d,
+                s,
+                r,
+                plugin,
+                &format!("{what} sets {setting} {value}"),
+                None,
+            ));
+        }
+    }
+    for p in &d.node_pools {
+        let Some(sku) = &p.os_sku else { continue };
+        let Some(value) = sku.known() else { continue };
+        let setting = match d.form {
+            Form::Arm | Form::Bicep => "osSKU",
+            Form::Terraform => "os_sku",
+            Form::Cli => "--os-sku",
+        };
+        // The version the pool runs: its own, else its control plane's.
+        let version = p.version.as_ref().or(p.cluster_version.as_ref());
+        for r in of_setting(SettingKey::OsSku, value) {
+            let what = format!("{} sets {setting} {value}", pool_name(d, p));
+            out.extend(retired(d, s, r, sku, &what, version));
+        }
+    }
+});
+
+/// KH714 on one retiring setting: its severity by the date (`--as-of`), or an error when the
+/// pool is pinned to a Kubernetes minor the setting cannot run on.
+fn retired(
+    d: &ClusterDef,
+    s: &Settings,
+    r: &Retirement,
+    at_setting: &Setting<String>,
+    what: &str,
+    version: Option<&Setting<String>>,
+) -> Option<Finding> {
+    use crate::finding::Severity;
+    let standing = r.standing(s.as_of)?;
+    let pinned = version.and_then(|v| Some((v, parse_version(v.known()?)?)));
+    let too_new = match (pinned, r.last_minor) {
+        (Some((v, (major, minor))), Some(last)) if (major, minor) > last => Some((v, major, minor)),
+        _ => None,
+    };
+    let images = match r.images_removed {
+        Some(day) if day > s.as_of => {
+            format!("; its node images are removed on {day}, and scaling fails from then on")
+        }
+        Some(day) => format!("; its node images were removed on {day}, so scaling fails"),
+        None => String::new(),
+    };
+    let (severity, when) = match standing {
+        Standing::Unsupported => (
+            Severity::Error,
+            format!(
+                "AKS support for {} ended after {}{images}",
+                r.what, r.support_ends
+            ),
+        ),
+        Standing::Deprecated => {
+            let days = s.as_of.days_until(r.support_ends);
+            let severity = if days <= RETIREMENT_WARNING_DAYS {
+                Severity::Warning
+            } else {
+                Severity::Note
+            };
+            (
+                severity,
+                format!(
+                    "AKS supports {} until {} ({days} days from {}){images}",
+                    r.what, r.support_ends, s.as_of
+                ),
+            )
+        }
+    };
+    let mut message = format!("{what}: {when}; move to {}", r.replacement);
+    let mut severity = severity;
+    if let Some((v, major, minor)) = too_new {
+        let (lm, ln) = r.last_minor.unwrap_or_default();
+        severity = Severity::Error;
+        message = format!(
+            "{what}, on Kubernetes {major}.{minor}: {} cannot run any version after {lm}.{ln}, so creating or upgrading the pool fails; {when}; move to {}",
+            r.what, r.replacement
+        );
+        let mut f = at(&RETIRED_CLUSTER_SETTING, d, at_setting, message);
+        f.severity(severity);
+        f.related(v.span, "the Kubernetes version the pool runs");
+        return Some(f);
+    }
+    if let Some(last) = r.last_minor {
+        message.push_str(&format!(
+            " (and an upgrade of the cluster past {}.{} fails while this pool keeps it)",
+            last.0, last.1
+        ));
+    }
+    let mut f = at(&RETIRED_CLUSTER_SETTING, d, at_setting, message);
+    f.severity(severity);
+    Some(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,5 +640,67 @@ mod tests {
             "{}",
             got[0].message
         );
+    }
+
+    /// KH714 findings of a script on `day`: (line, severity).
+    fn retired_on(script: &str, day: &str) -> Vec<(u32, crate::finding::Severity)> {
+        let file: Arc<str> = Arc::from("t.sh");
+        let defs = from_cli(&file, script, &find_commands(script, Dialect::Shell));
+        let settings = Settings {
+            as_of: crate::k8s::aks_versions::Date::parse(day).unwrap(),
+            ..Settings::default()
+        };
+        let mut out = Vec::new();
+        for d in &defs {
+            RetiredClusterSetting.check_cluster(d, &settings, &mut out);
+        }
+        out.iter()
+            .map(|f| (f.span.start.line, f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn a_retiring_setting_is_a_note_then_a_warning_then_an_error() {
+        use crate::finding::Severity::*;
+        let kubenet = "az aks create -g rg -n c --network-plugin Kubenet\n";
+        assert_eq!(retired_on(kubenet, "2026-12-01"), [(1, Note)]);
+        // 180 days before the last day of support, and the day after it.
+        assert_eq!(retired_on(kubenet, "2027-10-02"), [(1, Warning)]);
+        assert_eq!(retired_on(kubenet, "2027-10-01"), [(1, Note)]);
+        assert_eq!(retired_on(kubenet, "2028-03-31"), [(1, Error)]);
+        let azure = "az aks create -g rg -n c --network-plugin azure --os-sku AzureLinux\n";
+        assert_eq!(retired_on(azure, "2030-01-01"), []);
+    }
+
+    #[test]
+    fn an_os_past_its_last_minor_is_an_error_whatever_the_date() {
+        use crate::finding::Severity::*;
+        let add = |v: &str| {
+            format!(
+                "az aks create -g rg -n c -k {v}\naz aks nodepool add -g rg --cluster-name c -n w --os-type Windows --os-sku Windows2022\n"
+            )
+        };
+        // Pinned through the cluster's version: 1.36 may run it, 1.37 may not.
+        assert_eq!(retired_on(&add("1.36"), "2026-12-01"), [(2, Note)]);
+        assert_eq!(retired_on(&add("1.37"), "2026-12-01"), [(2, Error)]);
+        // Before the retirement was announced (2026-06-19), nothing is known of it.
+        assert_eq!(retired_on(&add("1.37"), "2026-06-18"), []);
+        assert_eq!(retired_on(&add("1.37"), "2026-06-19"), [(2, Error)]);
+        let f = {
+            let script = add("1.37");
+            let file: Arc<str> = Arc::from("t.sh");
+            let defs = from_cli(&file, &script, &find_commands(&script, Dialect::Shell));
+            let mut out = Vec::new();
+            for d in &defs {
+                RetiredClusterSetting.check_cluster(d, &Settings::default(), &mut out);
+            }
+            out
+        };
+        assert!(
+            f[0].message.contains("cannot run any version after 1.36"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].related[0].span.start.line, 1);
     }
 }

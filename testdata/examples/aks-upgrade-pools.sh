@@ -43,3 +43,12 @@ az aks nodepool add \
 
 # Straight to 1.37, past 1.36.
 az aks upgrade --resource-group "$RG" --name "$CLUSTER" --kubernetes-version 1.37 --yes
+
+# A Windows Server 2019 pool: out of support since March 2026, and refused on 1.33 and later.
+az aks nodepool add \
+  --resource-group "$RG" \
+  --cluster-name "$CLUSTER" \
+  --name win19 \
+  --os-type Windows \
+  --os-sku Windows2019 \
+  --max-surge 33%

@@ -18,6 +18,8 @@ pub(super) struct Keys {
     min_count: &'static str,
     max_count: &'static str,
     version: &'static str,
+    os_type: &'static str,
+    os_sku: &'static str,
     block: &'static str,
     max_surge: &'static str,
     max_unavailable: &'static str,
@@ -34,6 +36,8 @@ pub(super) const ARM: Keys = Keys {
     min_count: "minCount",
     max_count: "maxCount",
     version: "orchestratorVersion",
+    os_type: "osType",
+    os_sku: "osSKU",
     block: "upgradeSettings",
     max_surge: "maxSurge",
     max_unavailable: "maxUnavailable",
@@ -50,6 +54,8 @@ pub(super) const TERRAFORM: Keys = Keys {
     min_count: "min_count",
     max_count: "max_count",
     version: "orchestrator_version",
+    os_type: "os_type",
+    os_sku: "os_sku",
     block: "upgrade_settings",
     max_surge: "max_surge",
     max_unavailable: "max_unavailable",
@@ -100,6 +106,8 @@ pub(super) fn pool_of_tree(
     p.min_count = count(keys.min_count);
     p.max_count = count(keys.max_count);
     p.version = read(body, keys.version, &as_text);
+    p.os_type = read(body, keys.os_type, &as_text);
+    p.os_sku = read(body, keys.os_sku, &as_text);
     let Some(block) = body.entry(keys.block) else {
         return p;
     };
@@ -172,6 +180,8 @@ pub(super) fn pool_of_command(c: &AzCommand, opaque: bool) -> Option<NodePool> {
             "--min-count" => p.min_count = count_setting(a),
             "--max-count" => p.max_count = count_setting(a),
             "--kubernetes-version" | "-k" => p.version = text_setting(a),
+            "--os-type" => p.os_type = text_setting(a),
+            "--os-sku" => p.os_sku = text_setting(a),
             "--max-surge" => u.max_surge = text_setting(a),
             "--max-unavailable" => u.max_unavailable = text_setting(a),
             "--drain-timeout" | "--drain-time-out" => u.drain_timeout_in_minutes = text_setting(a),
