@@ -1,0 +1,3 @@
+//! Tests of ValidatingAdmissionPolicy reading, matching and params.
+
+use super::*;
