@@ -339,7 +339,8 @@ fn read_policy_spec(rd: &mut Reader<'_>, spec: NodeId, spec_key: NodeId, p: &mut
         Some(mc) => {
             let m = read_match_resources(rd, mc, path);
             if m.resource_rules.is_empty() {
-                let at = rd.doc.entry(mc, "resourceRules").map_or(mc, |e| e.key);
+                let mc_key = rd.doc.entry(spec, "matchConstraints").map_or(mc, |e| e.key);
+                let at = rd.doc.entry(mc, "resourceRules").map_or(mc_key, |e| e.key);
                 rd.problem(
                     at,
                     "`spec.matchConstraints.resourceRules` needs at least one rule",
