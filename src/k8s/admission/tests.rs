@@ -413,8 +413,8 @@ fn pair(policy_spec: &[&str], binding_spec: &[&str]) -> String {
 fn outcome(text: &str, name: &str, kube: Option<u32>) -> Match {
     let d = docs(&format!("{SCENE}{text}"));
     let objs = objects(&d);
-    let policy = objs.iter().find_map(|r| Policy::read(r)).unwrap().0;
-    let binding = objs.iter().find_map(|r| Binding::read(r)).unwrap().0;
+    let policy = objs.iter().find_map(Policy::read).unwrap().0;
+    let binding = objs.iter().find_map(Binding::read).unwrap().0;
     let scanned = Scanned {
         objects: &objs,
         kube: kube.map(version::KubeVersion),
@@ -607,12 +607,8 @@ fn a_binding_names_its_policy() {
     let text = pair(&[&rules(DEPLOYMENTS)], &[]).replace("policyName: p", "policyName: q");
     let d = docs(&text);
     let objs = objects(&d);
-    let policies: Vec<Policy<'_>> = objs
-        .iter()
-        .filter_map(|r| Policy::read(r))
-        .map(|p| p.0)
-        .collect();
-    let (binding, _) = objs.iter().find_map(|r| Binding::read(r)).unwrap();
+    let policies: Vec<Policy<'_>> = objs.iter().filter_map(Policy::read).map(|p| p.0).collect();
+    let (binding, _) = objs.iter().find_map(Binding::read).unwrap();
     let problem = binding.policy_in(&policies).unwrap_err();
     assert_eq!(line(&objs[1], problem.node), 13);
     assert!(
@@ -624,12 +620,8 @@ fn a_binding_names_its_policy() {
     let ok = pair(&[&rules(DEPLOYMENTS)], &[]);
     let d = docs(&ok);
     let objs = objects(&d);
-    let policies: Vec<Policy<'_>> = objs
-        .iter()
-        .filter_map(|r| Policy::read(r))
-        .map(|p| p.0)
-        .collect();
-    let (binding, _) = objs.iter().find_map(|r| Binding::read(r)).unwrap();
+    let policies: Vec<Policy<'_>> = objs.iter().filter_map(Policy::read).map(|p| p.0).collect();
+    let (binding, _) = objs.iter().find_map(Binding::read).unwrap();
     assert_eq!(
         binding.policy_in(&policies).unwrap().resource.name,
         Some("p")
@@ -641,8 +633,8 @@ fn a_binding_names_its_policy() {
 fn params_of(text: &str, name: &str) -> Result<Vec<(String, String)>, String> {
     let d = docs(&format!("{SCENE}{text}"));
     let objs = objects(&d);
-    let policy = objs.iter().find_map(|r| Policy::read(r)).unwrap().0;
-    let binding = objs.iter().find_map(|r| Binding::read(r)).unwrap().0;
+    let policy = objs.iter().find_map(Policy::read).unwrap().0;
+    let binding = objs.iter().find_map(Binding::read).unwrap().0;
     let scanned = Scanned {
         objects: &objs,
         kube: None,
