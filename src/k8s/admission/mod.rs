@@ -14,6 +14,8 @@
 //!   group/versions (`matchPolicy: Equivalent`).
 //! - `matching`: does a policy + binding apply to a CREATE of an object (`Match`).
 //! - `params`: the param objects a binding selects (`Params`).
+//! - `set`: every policy and binding of a scan, paired (`PolicySet`), and those a CREATE
+//!   meets, with their params (`PolicySet::for_create`).
 
 mod read;
 
@@ -21,11 +23,13 @@ pub mod matching;
 pub mod objects;
 pub mod params;
 pub mod resources;
+pub mod set;
 
 pub use matching::{Match, Request, Scanned, applies};
 pub use objects::{Binding, Policy, Severity, ValidationAction};
 pub use params::{Params, params_for};
 pub use read::Text;
+pub use set::{Applicable, PolicySet};
 
 use crate::k8s::api_lifecycle::{self, Status};
 use crate::k8s::version::KubeVersion;

@@ -658,9 +658,12 @@ impl<'d> Binding<'d> {
         if let Some(spec) = spec {
             let anchor = spec_key.unwrap_or(spec);
             b.policy_name = rd.string(spec, "policyName", "spec.policyName");
-            if b.policy_name.as_ref().is_none_or(|n| n.value.is_empty()) {
-                rd.problem(anchor, "`spec.policyName` is required");
+            match &b.policy_name {
+                Some(n) if !n.value.is_empty() => {}
+                Some(n) => rd.problem(n.node, "`spec.policyName` must not be empty"),
+                None => rd.problem(anchor, "`spec.policyName` is required"),
             }
+            b.policy_name = b.policy_name.take().filter(|n| !n.value.is_empty());
             b.param_ref = rd
                 .mapping(spec, "paramRef", "spec.paramRef")
                 .map(|node| read_param_ref(&mut rd, node));

@@ -1,6 +1,6 @@
 //! Tests of ValidatingAdmissionPolicy reading, serving, matching and params.
 
-use super::objects::{FailurePolicy, MatchPolicy, NotFoundAction, RuleScope};
+use super::objects::{self, FailurePolicy, MatchPolicy, NotFoundAction, RuleScope};
 use super::resources::{equivalents, kind_info, plural};
 use super::*;
 use crate::index::{Resource, resources_of};
@@ -740,4 +740,106 @@ fn params_the_binding_cannot_look_for() {
         params_of(&text, "web"),
         Ok(vec![("w".to_string(), "default".to_string())])
     );
+}
+
+/// A second binding, `b2`, with these `spec` entries.
+fn another(binding_spec: &[&str]) -> String {
+    let lines: String = binding_spec.iter().map(|l| format!("  {l}\n")).collect();
+    format!(
+        "---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {{name: b2}}\nspec:\n  validationActions: [Warn]\n{lines}"
+    )
+}
+
+#[test]
+fn a_policy_set_pairs_bindings_and_notes_what_they_miss() {
+    let text = format!(
+        "{}{}{}",
+        pair(&[CONFIGMAP, &rules(DEPLOYMENTS)], &[]),
+        another(&["policyName: gone"]),
+        another(&["policyName: ''"]),
+    );
+    let d = docs(&text);
+    let objs = objects(&d);
+    let set = PolicySet::read(&objs);
+    assert_eq!((set.policies.len(), set.bindings.len()), (1, 3));
+    assert_eq!(set.policy_of, vec![Some(0), None, None]);
+    let lines: Vec<(u32, &str)> = set
+        .problems
+        .iter()
+        .map(|(r, p)| (line(r, p.node), p.message.as_str()))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 13 && m.contains("`params` null")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 22 && m.contains("no ValidatingAdmissionPolicy \"gone\"")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 29 && m.contains("must not be empty")),
+        "{lines:?}"
+    );
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let ignored = pair(&[&rules(DEPLOYMENTS)], &["paramRef: {name: x}"]);
+    let d = docs(&ignored);
+    let objs = objects(&d);
+    let set = PolicySet::read(&objs);
+    assert!(
+        set.problems
+            .iter()
+            .any(|(r, p)| line(r, p.node) == 15 && p.message.contains("is ignored"))
+    );
+}
+
+#[test]
+fn a_create_meets_the_bindings_that_match_it_with_their_params() {
+    let text = format!(
+        "{}{}",
+        pair(
+            &[CONFIGMAP, &rules(DEPLOYMENTS)],
+            &["paramRef: {name: limits}"]
+        ),
+        another(&[
+            "policyName: p",
+            "matchResources: {namespaceSelector: {matchLabels: {env: prod}}}",
+            "paramRef: {name: limits, parameterNotFoundAction: Allow}"
+        ]),
+    );
+    let d = docs(&format!("{SCENE}{text}"));
+    let objs = objects(&d);
+    let set = PolicySet::read(&objs);
+    let scanned = Scanned {
+        objects: &objs,
+        kube: Some(version::KubeVersion(31)),
+    };
+    let at = |name: &str| {
+        let o = objs.iter().find(|o| o.name == Some(name)).unwrap();
+        set.for_create(o, &scanned)
+    };
+    let web = at("web");
+    assert_eq!(web.len(), 2);
+    assert!(
+        web.iter()
+            .all(|a| a.matched == Match::Yes
+                && matches!(&a.params, Params::Found(f) if f.len() == 1))
+    );
+    assert_eq!(web[1].binding.severity(), Some(Severity::Warning));
+    let api = at("api");
+    assert_eq!(api.len(), 2);
+    assert!(matches!(
+        api[0].params,
+        Params::Missing {
+            action: objects::NotFoundAction::Deny,
+            ..
+        }
+    ));
+    assert!(is_unknown(&api[1].matched));
+    assert!(at("admin-ish").is_empty());
 }
