@@ -843,3 +843,51 @@ fn a_create_meets_the_bindings_that_match_it_with_their_params() {
     assert!(is_unknown(&api[1].matched));
     assert!(at("admin-ish").is_empty());
 }
+
+#[test]
+fn matching_and_params_survive_malformed_policies_and_bindings() {
+    let policy_specs: &[&[&str]] = &[
+        &["matchConstraints: {resourceRules: [3, {apiGroups: {a: 1}}]}"],
+        &["matchConstraints: {namespaceSelector: x, objectSelector: [1]}"],
+        &[
+            "matchConstraints: {resourceRules: [{apiGroups: ['*'], apiVersions: ['*'], operations: ['*'], resources: ['*']}], namespaceSelector: {matchExpressions: [{key: a, operator: In}]}}",
+        ],
+        &[
+            "paramKind: {apiVersion: [v1], kind: 3}",
+            "matchConstraints: 7",
+        ],
+        &[
+            "paramKind: {}",
+            "matchConstraints: {resourceRules: [{apiGroups: ['*'], apiVersions: ['*'], operations: ['*'], resources: ['*']}]}",
+        ],
+        &["validations: {expression: x}"],
+    ];
+    let binding_specs: &[&[&str]] = &[
+        &[],
+        &["paramRef: {selector: {matchLabels: 3}}"],
+        &["paramRef: {selector: x, namespace: [a]}"],
+        &[
+            "paramRef: [x]",
+            "matchResources: {resourceRules: x, excludeResourceRules: [[]]}",
+        ],
+        &["matchResources: {namespaceSelector: {matchLabels: {a: [b]}}}"],
+    ];
+    for p in policy_specs {
+        for b in binding_specs {
+            let text = format!("{SCENE}{}", pair(p, b));
+            let d = docs(&text);
+            let objs = objects(&d);
+            let set = PolicySet::read(&objs);
+            assert!(!set.problems.is_empty(), "{p:?} {b:?}");
+            for kube in [None, Some(version::KubeVersion(31))] {
+                let scanned = Scanned {
+                    objects: &objs,
+                    kube,
+                };
+                for o in &objs {
+                    let _ = set.for_create(o, &scanned);
+                }
+            }
+        }
+    }
+}
