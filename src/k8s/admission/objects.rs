@@ -3,10 +3,10 @@
 //!
 //! Defaults applied: `failurePolicy` Fail; `matchPolicy` Equivalent; an absent
 //! `namespaceSelector` / `objectSelector` selects everything; a rule's `scope` is `*`;
-//! `paramRef.parameterNotFoundAction` Deny (upstream defaults it in v1alpha1; the API
-//! reference marks it required in v1beta1 and v1, and an unset one is read as Deny there
-//! too). `validationActions` is required in every version, as the API server validates
-//! bindings today (v1alpha1 as served by 1.26 had no such field).
+//! `paramRef.parameterNotFoundAction` Deny in v1alpha1 only. v1beta1 and v1 do not default
+//! it, and the API server requires it: unset there, it is a Problem (and read as Deny, so
+//! that matching can go on). `validationActions` is required in every version, as the API
+//! server validates bindings today (v1alpha1 as served by 1.26 had no such field).
 
 use super::GROUP;
 use super::Problem;
@@ -325,7 +325,8 @@ fn read_policy_spec(rd: &mut Reader<'_>, spec: NodeId, spec_key: NodeId, p: &mut
             (kind.is_none(), "kind"),
         ] {
             if missing {
-                rd.problem(pk, format!("`spec.paramKind.{what}` is required"));
+                let at = rd.doc.entry(spec, "paramKind").map_or(pk, |e| e.key);
+                rd.problem(at, format!("`spec.paramKind.{what}` is required"));
             }
         }
         p.param_kind = Some(ParamKind {
@@ -664,9 +665,10 @@ impl<'d> Binding<'d> {
                 None => rd.problem(anchor, "`spec.policyName` is required"),
             }
             b.policy_name = b.policy_name.take().filter(|n| !n.value.is_empty());
-            b.param_ref = rd
-                .mapping(spec, "paramRef", "spec.paramRef")
-                .map(|node| read_param_ref(&mut rd, node));
+            b.param_ref = rd.mapping(spec, "paramRef", "spec.paramRef").map(|node| {
+                let key = rd.doc.entry(spec, "paramRef").map_or(node, |e| e.key);
+                read_param_ref(&mut rd, node, key, r.api_version.ends_with("/v1alpha1"))
+            });
             b.match_resources = rd
                 .mapping(spec, "matchResources", "spec.matchResources")
                 .map(|node| read_match_resources(&mut rd, node, "spec.matchResources"));
@@ -677,7 +679,9 @@ impl<'d> Binding<'d> {
     }
 }
 
-fn read_param_ref(rd: &mut Reader<'_>, node: NodeId) -> ParamRef {
+/// `key`: the `paramRef:` key, where problems about a missing field point; `defaulted`:
+/// whether the version defaults `parameterNotFoundAction` (v1alpha1).
+fn read_param_ref(rd: &mut Reader<'_>, node: NodeId, key: NodeId, defaulted: bool) -> ParamRef {
     let name = rd
         .string(node, "name", "spec.paramRef.name")
         .filter(|n| !n.value.is_empty());
@@ -692,7 +696,7 @@ fn read_param_ref(rd: &mut Reader<'_>, node: NodeId) -> ParamRef {
             n.node,
             "`spec.paramRef.name` and `spec.paramRef.selector` are mutually exclusive",
         ),
-        (None, None) => rd.problem(node, "`spec.paramRef` needs one of `name` or `selector`"),
+        (None, None) => rd.problem(key, "`spec.paramRef` needs one of `name` or `selector`"),
         _ => {}
     }
     let action = rd.choice(
@@ -701,6 +705,12 @@ fn read_param_ref(rd: &mut Reader<'_>, node: NodeId) -> ParamRef {
         "spec.paramRef.parameterNotFoundAction",
         &["Allow", "Deny"],
     );
+    if !defaulted && rd.field(node, "parameterNotFoundAction").is_none() {
+        rd.problem(
+            key,
+            "`spec.paramRef.parameterNotFoundAction` is required (Allow or Deny)",
+        );
+    }
     ParamRef {
         node,
         name,

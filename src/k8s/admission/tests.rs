@@ -134,6 +134,15 @@ fn a_policy_the_api_server_refuses_has_problems_on_the_line_to_change() {
     let p = problems(text);
     assert!(has(&p, 5, "must be one of Fail, Ignore"), "{p:?}");
     assert!(has(&p, 6, "paramKind.apiVersion` is required"), "{p:?}");
+    let block = text.replace(
+        "paramKind: {kind: ConfigMap}",
+        "paramKind:\n    kind: ConfigMap",
+    );
+    assert!(has(
+        &problems(&block),
+        6,
+        "paramKind.apiVersion` is required"
+    ));
     assert!(has(&p, 4, "`spec.matchConstraints` is required"), "{p:?}");
     assert!(has(&p, 8, "expression` is required"), "{p:?}");
     assert!(has(&p, 9, "expression` is required"), "{p:?}");
@@ -188,6 +197,12 @@ fn a_binding_the_api_server_refuses_has_problems_on_the_line_to_change() {
     let p = problems(bare);
     assert!(has(&p, 6, "needs one of `name` or `selector`"), "{p:?}");
     assert!(has(&p, 4, "validationActions` needs at least one"), "{p:?}");
+    let v1 = "apiVersion: admissionregistration.k8s.io/v1beta1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {name: b}\nspec:\n  policyName: p\n  validationActions: [Deny]\n  paramRef:\n    name: x\n";
+    let p = problems(v1);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(has(&p, 7, "parameterNotFoundAction` is required"), "{p:?}");
+    let alpha = v1.replace("v1beta1", "v1alpha1");
+    assert_eq!(problems(&alpha), vec![]);
     let no_spec = "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {name: b}\n";
     assert!(has(&problems(no_spec), 2, "without a `spec`"));
 }
