@@ -136,6 +136,23 @@ impl<'d> Request<'d> {
     }
 }
 
+impl<'d> Request<'d> {
+    /// The Namespace of the request among the scanned objects: the object itself when it is
+    /// a Namespace, else the Namespace named by the request's namespace, when scanned. What
+    /// a policy's CEL sees as `namespaceObject` (null for a cluster-scoped object).
+    pub fn namespace_object(&self, scanned: &Scanned<'_, 'd>) -> Option<Resource<'d>> {
+        if is_namespace(&self.object) {
+            return Some(self.object);
+        }
+        let ns = self.namespace?;
+        scanned
+            .objects
+            .iter()
+            .find(|o| is_namespace(o) && o.name == Some(ns))
+            .copied()
+    }
+}
+
 fn is_namespace(r: &Resource<'_>) -> bool {
     r.kind == "Namespace" && r.group().is_empty()
 }
@@ -338,15 +355,7 @@ fn namespace_selector_matches(
             _ => Match::Unknown(unknown_scope(req)),
         };
     };
-    let own = is_namespace(&req.object).then_some(req.object);
-    let namespace = own.or_else(|| {
-        scanned
-            .objects
-            .iter()
-            .find(|o| is_namespace(o) && o.name == Some(ns))
-            .copied()
-    });
-    let Some(namespace) = namespace else {
+    let Some(namespace) = req.namespace_object(scanned) else {
         return name_only(selector, ns);
     };
     match labels_of(namespace.doc, namespace.node) {

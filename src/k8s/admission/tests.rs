@@ -906,3 +906,23 @@ fn matching_and_params_survive_malformed_policies_and_bindings() {
         }
     }
 }
+
+#[test]
+fn the_namespace_object_is_the_scanned_namespace_of_the_request() {
+    let d = docs(SCENE);
+    let objs = objects(&d);
+    let scanned = Scanned {
+        objects: &objs,
+        kube: None,
+    };
+    let ns_of = |name: &str| {
+        let o = objs.iter().find(|o| o.name == Some(name)).unwrap();
+        Request::create(o, &scanned)
+            .namespace_object(&scanned)
+            .and_then(|n| n.name)
+    };
+    assert_eq!(ns_of("web"), Some("prod"));
+    assert_eq!(ns_of("prod"), Some("prod"));
+    assert_eq!(ns_of("api"), None);
+    assert_eq!(ns_of("admin-ish"), None);
+}
