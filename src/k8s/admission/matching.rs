@@ -240,7 +240,9 @@ fn listed(values: &[super::Text], wanted: &str) -> bool {
     values.iter().any(|t| t.value == "*" || t.value == wanted)
 }
 
-/// One rule against the request seen as `group`/`version`/`resource`.
+/// One rule against the request seen as `group`/`version`/`resource`. A guessed resource
+/// (a custom kind whose CRD is not scanned) that a rule of its group does not name is
+/// Unknown; one the rule names is taken to match, custom resources' plurals being regular.
 pub fn rule_matches(
     rule: &ResourceRule,
     group: &str,

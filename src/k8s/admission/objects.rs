@@ -622,6 +622,20 @@ fn read_rules(rd: &mut Reader<'_>, node: NodeId, key: &str, path: &str) -> Vec<R
                 rd.problem(item, format!("`{path}[].{field}` needs at least one item"));
             }
         }
+        for (values, field) in [
+            (&rule.api_groups, "apiGroups"),
+            (&rule.api_versions, "apiVersions"),
+            (&rule.operations, "operations"),
+        ] {
+            if values.len() > 1
+                && let Some(star) = values.iter().find(|t| t.value == "*")
+            {
+                rd.problem(
+                    star.node,
+                    format!("`{path}[].{field}` holding `*` must hold nothing else"),
+                );
+            }
+        }
         for op in &rule.operations {
             if !OPERATIONS.contains(&op.value.as_str()) {
                 rd.problem(

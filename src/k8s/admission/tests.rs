@@ -181,6 +181,12 @@ fn rules_the_api_server_refuses() {
         has(&p, 13, "must be one of Cluster, Namespaced, *"),
         "{p:?}"
     );
+    let star = text.replace("[CREATE, PATCH]", "[CREATE, '*']");
+    assert!(has(
+        &problems(&star),
+        11,
+        "holding `*` must hold nothing else"
+    ));
 }
 
 #[test]
