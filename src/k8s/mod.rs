@@ -1,10 +1,11 @@
 //! Kubernetes and AKS semantics, read from loaded documents: versions, typed views of pod
 //! specs, Pod Security Standards, API lifecycle, NetworkPolicy (with CIDRs and label
-//! selectors), PodDisruptionBudgets, which resources are Secrets and where, the AKS cluster
-//! model, the AKS release calendar and retirements, and upgrade paths one minor at a time. Rules
-//! read these; nothing here words a
-//! finding.
+//! selectors), PodDisruptionBudgets, ValidatingAdmissionPolicies and their bindings (what
+//! they match and which params they take; not their CEL), which resources are Secrets and
+//! where, the AKS cluster model, the AKS release calendar and retirements, and upgrade paths
+//! one minor at a time. Rules read these; nothing here words a finding.
 
+pub mod admission;
 pub mod aks_cluster;
 pub mod aks_retirements;
 pub mod aks_upgrade;
