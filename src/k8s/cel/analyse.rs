@@ -102,6 +102,7 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
         variable_refs: Vec::new(),
     };
     walk.expr(&expr);
+    walk.unsupported.sort_by_key(|u| u.offset);
     let Walk {
         unsupported,
         paths,
@@ -211,11 +212,14 @@ impl<'a> Walk<'a> {
         // The parser places a call at its target or its `.`: point at the name itself.
         let at = self.offset(id);
         let short = name.rsplit('.').next().unwrap_or(&name);
-        let offset = self
+        // The name ends at or before the node's offset (`f(` is placed at the `(`), or,
+        // failing that, follows it.
+        let before = self
             .source
-            .get(at..)
-            .and_then(|rest| rest.find(short))
-            .map_or(at, |i| at + i);
+            .get(..(at + short.len()).min(self.source.len()))
+            .and_then(|head| head.rfind(short));
+        let after = || self.source.get(at..).and_then(|rest| rest.find(short)).map(|i| at + i);
+        let offset = before.or_else(after).unwrap_or(at);
         self.unsupported.push(Unsupported { name, offset });
     }
 

@@ -173,7 +173,9 @@ fn type_value(name: &str) -> Option<Value> {
 /// One expression being evaluated: its comprehension variables, innermost last.
 struct Interp<'p, 's, 'i> {
     program: &'p Program,
-    scopes: Vec<(&'p str, Value)>,
+    /// An accumulator may hold an error: `all` and `exists` absorb it if a later element
+    /// decides the result.
+    scopes: Vec<(&'p str, R)>,
     state: &'s mut State<'i>,
     /// Evaluating a variable: the variables it reads are already computed.
     nested: bool,
@@ -190,7 +192,7 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
                     && v == "variables"
                     && !self.is_bound(v)
                 {
-                    return self.variable(&s.field, e.id);
+                    return self.variable(&s.field, s.operand.id);
                 }
                 let target = self.eval(&s.operand)?;
                 if s.test {
@@ -235,7 +237,7 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
 
     fn ident(&mut self, name: &str, id: u64) -> R {
         if let Some((_, v)) = self.scopes.iter().rev().find(|(n, _)| *n == name) {
-            return Ok(v.clone());
+            return v.clone();
         }
         if let Some((_, v)) = self.state.globals.iter().find(|(n, _)| *n == name) {
             return Ok(v.clone());
@@ -290,27 +292,30 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
         };
         self.state.charge(items.len() as u64)?;
         let accu = self.eval(&c.accu_init)?;
-        self.scopes.push((&c.accu_var, accu));
+        self.scopes.push((&c.accu_var, Ok(accu)));
         let slot = self.scopes.len() - 1;
         for (index_or_key, value) in items {
             self.state.charge(1)?;
             match &c.iter_var2 {
                 // Two variables: index and element, or key and value.
                 Some(second) => {
-                    self.scopes.push((&c.iter_var, index_or_key));
-                    self.scopes.push((second, value));
+                    self.scopes.push((&c.iter_var, Ok(index_or_key)));
+                    self.scopes.push((second, Ok(value)));
                 }
                 None if matches!(range, Value::Map(_)) => {
-                    self.scopes.push((&c.iter_var, index_or_key));
+                    self.scopes.push((&c.iter_var, Ok(index_or_key)));
                 }
-                None => self.scopes.push((&c.iter_var, value)),
+                None => self.scopes.push((&c.iter_var, Ok(value))),
             }
             match self.eval(&c.loop_cond)? {
                 Value::Bool(true) => {}
                 Value::Bool(false) => break,
                 _ => return err("a comprehension's condition must be a bool"),
             }
-            let next = self.eval(&c.loop_step)?;
+            let next = self.eval(&c.loop_step);
+            if let Err(Halt::Cost | Halt::NotEvaluated { .. }) = next {
+                return next;
+            }
             self.scopes.truncate(slot + 1);
             self.scopes[slot].1 = next;
         }
@@ -381,10 +386,10 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
             return None;
         }
         let slot = self.scopes.iter().rposition(|(n, _)| n == name)?;
-        let Value::List(_) = &self.scopes[slot].1 else {
+        let Ok(Value::List(_)) = &self.scopes[slot].1 else {
             return None;
         };
-        let Value::List(mut list) = std::mem::replace(&mut self.scopes[slot].1, Value::Null)
+        let Ok(Value::List(mut list)) = std::mem::replace(&mut self.scopes[slot].1, Ok(Value::Null))
         else {
             return None;
         };

@@ -342,6 +342,12 @@ fn standard(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
         ("matches", [Value::String(s), Value::String(re)]) => {
             library::regex(st, re, s.len()).map(|r| Value::Bool(r.is_match(s)))
         }
+        ("find", [Value::String(s), Value::String(re)]) => library::regex(st, re, s.len())
+            .map(|r| Value::str(r.find(s).map_or("", |m| m.as_str()))),
+        ("findAll", [Value::String(s), Value::String(re)]) => find_all(st, s, re, -1),
+        ("findAll", [Value::String(s), Value::String(re), Value::Int(n)]) => {
+            find_all(st, s, re, *n)
+        }
         ("int", [v]) => int_of(v),
         ("uint", [v]) => uint_of(v),
         ("double", [v]) => double_of(v),
@@ -354,11 +360,24 @@ fn standard(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
         ("type", [v]) => Ok(Value::Type(v.type_name())),
         ("dyn", [v]) => Ok(v.clone()),
         (
-            "size" | "contains" | "startsWith" | "endsWith" | "matches" | "int" | "uint"
+            "size" | "contains" | "startsWith" | "endsWith" | "matches" | "find" | "findAll"
+            | "int" | "uint"
             | "double" | "string" | "bool" | "bytes" | "type" | "dyn",
             _,
         ) => no_overload(name, args),
         _ => return None,
     };
     Some(out)
+}
+
+fn find_all(st: &mut State, s: &str, re: &str, n: i64) -> R {
+    let r = library::regex(st, re, s.len())?;
+    let limit = usize::try_from(n).unwrap_or(usize::MAX);
+    let found: Vec<Value> = r
+        .find_iter(s)
+        .take(limit)
+        .map(|m| Value::str(m.as_str()))
+        .collect();
+    st.charge(found.len() as u64)?;
+    Ok(Value::List(Rc::new(found)))
 }
