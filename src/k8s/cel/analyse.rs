@@ -8,8 +8,8 @@ use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions};
 
 /// How deep the parsed tree may nest. The evaluator and this walk recurse once per level;
-/// ordinary policies stay under 30.
-const MAX_TREE_DEPTH: usize = 200;
+/// ordinary policies stay under 30, and 128 levels fit a small thread stack.
+const MAX_TREE_DEPTH: usize = 128;
 
 /// How deep the parser may nest expressions (parentheses, calls, lists).
 const MAX_PARSE_NESTING: u16 = 100;
@@ -40,8 +40,27 @@ pub(super) const GLOBALS: &[&str] = &[
 
 /// Operators: calls the parser writes, always implemented.
 pub(super) const OPERATORS: &[&str] = &[
-    "_&&_", "_||_", "_?_:_", "!_", "-_", "_+_", "_-_", "_*_", "_/_", "_%_", "_==_", "_!=_",
-    "_<_", "_<=_", "_>_", "_>=_", "_[_]", "_[?_]", "_?._", "@in", "@not_strictly_false",
+    "_&&_",
+    "_||_",
+    "_?_:_",
+    "!_",
+    "-_",
+    "_+_",
+    "_-_",
+    "_*_",
+    "_/_",
+    "_%_",
+    "_==_",
+    "_!=_",
+    "_<_",
+    "_<=_",
+    "_>_",
+    "_>=_",
+    "_[_]",
+    "_[?_]",
+    "_?._",
+    "@in",
+    "@not_strictly_false",
 ];
 
 pub(super) fn compile(expr: &str) -> Result<Compiled, CompileError> {
@@ -133,7 +152,10 @@ fn line_column_offset(source: &str, (line, column): (isize, isize)) -> usize {
 
 /// The byte offset of the `n`th character (the parser counts characters).
 fn char_offset(source: &str, n: usize) -> usize {
-    source.char_indices().nth(n).map_or(source.len(), |(b, _)| b)
+    source
+        .char_indices()
+        .nth(n)
+        .map_or(source.len(), |(b, _)| b)
 }
 
 /// The children of a node, in the order they are written.
@@ -218,7 +240,12 @@ impl<'a> Walk<'a> {
             .source
             .get(..(at + short.len()).min(self.source.len()))
             .and_then(|head| head.rfind(short));
-        let after = || self.source.get(at..).and_then(|rest| rest.find(short)).map(|i| at + i);
+        let after = || {
+            self.source
+                .get(at..)
+                .and_then(|rest| rest.find(short))
+                .map(|i| at + i)
+        };
         let offset = before.or_else(after).unwrap_or(at);
         self.unsupported.push(Unsupported { name, offset });
     }
@@ -252,14 +279,11 @@ impl<'a> Walk<'a> {
                     Some(ns) => format!("{ns}.{}", c.func_name),
                     None => c.func_name.clone(),
                 };
-                if !OPERATORS.contains(&name.as_str()) && !functions::SUPPORTED.contains(&&*name)
-                {
+                if !OPERATORS.contains(&name.as_str()) && !functions::SUPPORTED.contains(&&*name) {
                     self.unsupported(name, e.id);
                 }
-                if namespace.is_none() {
-                    if let Some(t) = &c.target {
-                        self.expr(t);
-                    }
+                if let (None, Some(t)) = (namespace, &c.target) {
+                    self.expr(t);
                 }
                 for a in &c.args {
                     self.expr(a);
@@ -330,9 +354,7 @@ impl<'a> Walk<'a> {
 fn maximal(paths: Vec<Vec<String>>) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = Vec::new();
     for p in &paths {
-        let extended = paths
-            .iter()
-            .any(|q| q.len() > p.len() && q.starts_with(p));
+        let extended = paths.iter().any(|q| q.len() > p.len() && q.starts_with(p));
         if !extended && !out.contains(p) {
             out.push(p.clone());
         }

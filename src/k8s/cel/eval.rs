@@ -162,12 +162,18 @@ fn literal(l: &LiteralValue) -> Value {
 
 fn type_value(name: &str) -> Option<Value> {
     const TYPES: &[&str] = &[
-        "int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type",
+        "int",
+        "uint",
+        "double",
+        "bool",
+        "string",
+        "bytes",
+        "list",
+        "map",
+        "null_type",
+        "type",
     ];
-    TYPES
-        .iter()
-        .find(|t| **t == name)
-        .map(|t| Value::Type(t))
+    TYPES.iter().find(|t| **t == name).map(|t| Value::Type(t))
 }
 
 /// One expression being evaluated: its comprehension variables, innermost last.
@@ -332,7 +338,10 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
                 return match self.eval(&args[0])? {
                     Value::Bool(true) => self.eval(&args[1]),
                     Value::Bool(false) => self.eval(&args[2]),
-                    other => err(format!("a condition must be a bool, not {}", other.type_name())),
+                    other => err(format!(
+                        "a condition must be a bool, not {}",
+                        other.type_name()
+                    )),
                 };
             }
             ("@not_strictly_false", 1) => {
@@ -389,7 +398,8 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
         let Ok(Value::List(_)) = &self.scopes[slot].1 else {
             return None;
         };
-        let Ok(Value::List(mut list)) = std::mem::replace(&mut self.scopes[slot].1, Ok(Value::Null))
+        let Ok(Value::List(mut list)) =
+            std::mem::replace(&mut self.scopes[slot].1, Ok(Value::Null))
         else {
             return None;
         };

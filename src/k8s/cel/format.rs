@@ -74,10 +74,30 @@ fn verb_into(
             let e: i32 = e.parse().unwrap_or(0);
             write!(out, "{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
         }
-        ('x', Value::Int(i)) => write!(out, "{}{:x}", if *i < 0 { "-" } else { "" }, i.unsigned_abs()),
-        ('X', Value::Int(i)) => write!(out, "{}{:X}", if *i < 0 { "-" } else { "" }, i.unsigned_abs()),
-        ('o', Value::Int(i)) => write!(out, "{}{:o}", if *i < 0 { "-" } else { "" }, i.unsigned_abs()),
-        ('b', Value::Int(i)) => write!(out, "{}{:b}", if *i < 0 { "-" } else { "" }, i.unsigned_abs()),
+        ('x', Value::Int(i)) => write!(
+            out,
+            "{}{:x}",
+            if *i < 0 { "-" } else { "" },
+            i.unsigned_abs()
+        ),
+        ('X', Value::Int(i)) => write!(
+            out,
+            "{}{:X}",
+            if *i < 0 { "-" } else { "" },
+            i.unsigned_abs()
+        ),
+        ('o', Value::Int(i)) => write!(
+            out,
+            "{}{:o}",
+            if *i < 0 { "-" } else { "" },
+            i.unsigned_abs()
+        ),
+        ('b', Value::Int(i)) => write!(
+            out,
+            "{}{:b}",
+            if *i < 0 { "-" } else { "" },
+            i.unsigned_abs()
+        ),
         ('x', Value::Uint(u)) => write!(out, "{u:x}"),
         ('X', Value::Uint(u)) => write!(out, "{u:X}"),
         ('o', Value::Uint(u)) => write!(out, "{u:o}"),
@@ -85,7 +105,11 @@ fn verb_into(
         ('x' | 'X', Value::String(s)) => {
             st.charge_bytes(s.len() * 2)?;
             for b in s.bytes() {
-                let _ = if verb == 'x' { write!(out, "{b:02x}") } else { write!(out, "{b:02X}") };
+                let _ = if verb == 'x' {
+                    write!(out, "{b:02x}")
+                } else {
+                    write!(out, "{b:02X}")
+                };
             }
             Ok(())
         }
@@ -139,7 +163,10 @@ fn render(st: &mut State, out: &mut String, v: &Value) -> Result<(), Halt> {
             out.push('}');
         }
         other => {
-            return err(format!("format: %s does not apply to a {}", other.type_name()));
+            return err(format!(
+                "format: %s does not apply to a {}",
+                other.type_name()
+            ));
         }
     }
     Ok(())

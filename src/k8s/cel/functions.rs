@@ -15,29 +15,93 @@ use super::value::{Key, Value};
 /// libraries (a namespaced function as `namespace.name`).
 pub const SUPPORTED: &[&str] = &[
     // macros
-    "has", "all", "exists", "exists_one", "existsOne", "map", "filter",
+    "has",
+    "all",
+    "exists",
+    "exists_one",
+    "existsOne",
+    "map",
+    "filter",
     // standard
-    "size", "contains", "startsWith", "endsWith", "matches", "int", "uint", "double", "string",
-    "bool", "bytes", "type", "dyn",
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bool",
+    "bytes",
+    "type",
+    "dyn",
     // Kubernetes lists
-    "isSorted", "sum", "min", "max", "indexOf", "lastIndexOf",
+    "isSorted",
+    "sum",
+    "min",
+    "max",
+    "indexOf",
+    "lastIndexOf",
     // Kubernetes strings
-    "charAt", "lowerAscii", "upperAscii", "replace", "split", "join", "trim", "substring",
-    "reverse", "format", "strings.quote",
+    "charAt",
+    "lowerAscii",
+    "upperAscii",
+    "replace",
+    "split",
+    "join",
+    "trim",
+    "substring",
+    "reverse",
+    "format",
+    "strings.quote",
     // Kubernetes regex
-    "find", "findAll",
+    "find",
+    "findAll",
     // Kubernetes quantity
-    "quantity", "isQuantity", "compareTo", "isGreaterThan", "isLessThan", "isInteger",
-    "asInteger", "asApproximateFloat", "add", "sub", "sign",
+    "quantity",
+    "isQuantity",
+    "compareTo",
+    "isGreaterThan",
+    "isLessThan",
+    "isInteger",
+    "asInteger",
+    "asApproximateFloat",
+    "add",
+    "sub",
+    "sign",
     // Kubernetes ip and cidr
-    "ip", "isIP", "ip.isCanonical", "family", "isUnspecified", "isLoopback",
-    "isLinkLocalMulticast", "isLinkLocalUnicast", "isGlobalUnicast", "cidr", "isCIDR",
-    "containsIP", "containsCIDR", "prefixLength", "masked",
+    "ip",
+    "isIP",
+    "ip.isCanonical",
+    "family",
+    "isUnspecified",
+    "isLoopback",
+    "isLinkLocalMulticast",
+    "isLinkLocalUnicast",
+    "isGlobalUnicast",
+    "cidr",
+    "isCIDR",
+    "containsIP",
+    "containsCIDR",
+    "prefixLength",
+    "masked",
     // Kubernetes url
-    "url", "isURL", "getScheme", "getHost", "getHostname", "getPort", "getEscapedPath",
+    "url",
+    "isURL",
+    "getScheme",
+    "getHost",
+    "getHostname",
+    "getPort",
+    "getEscapedPath",
     "getQuery",
     // optional values
-    "optional.of", "optional.none", "optional.ofNonZeroValue", "hasValue", "value", "orValue",
+    "optional.of",
+    "optional.none",
+    "optional.ofNonZeroValue",
+    "hasValue",
+    "value",
+    "orValue",
     "or",
 ];
 
@@ -111,7 +175,10 @@ pub(super) fn select(target: &Value, field: &str) -> R {
 pub(super) fn has_field(target: &Value, field: &str) -> R {
     match target {
         Value::Map(m) => Ok(Value::Bool(m.contains_key(&Key::Str(Rc::from(field))))),
-        other => err(format!("has() cannot test a field of a {}", other.type_name())),
+        other => err(format!(
+            "has() cannot test a field of a {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -195,7 +262,9 @@ fn operator(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
             }
             Ok(Value::Bool(found))
         }
-        ("@in", [x, Value::Map(m)]) => Ok(Value::Bool(Key::of(x).is_some_and(|k| m.contains_key(&k)))),
+        ("@in", [x, Value::Map(m)]) => {
+            Ok(Value::Bool(Key::of(x).is_some_and(|k| m.contains_key(&k))))
+        }
         ("!_" | "-_" | "@in" | "_==_" | "_!=_" | "_[_]" | "_[?_]" | "_?._", _) => {
             no_overload(name, args)
         }
@@ -214,7 +283,11 @@ fn arithmetic(st: &mut State, name: &str, a: &Value, b: &Value) -> R {
     let uint = |r: Option<u64>| r.map(Uint).ok_or(overflow());
     match (name, a, b) {
         ("_/_" | "_%_", Int(_), Int(0)) | ("_/_" | "_%_", Uint(_), Uint(0)) => {
-            err(if name == "_/_" { "division by zero" } else { "modulus by zero" })
+            err(if name == "_/_" {
+                "division by zero"
+            } else {
+                "modulus by zero"
+            })
         }
         ("_+_", Int(x), Int(y)) => int(x.checked_add(*y)),
         ("_-_", Int(x), Int(y)) => int(x.checked_sub(*y)),
@@ -240,7 +313,9 @@ fn arithmetic(st: &mut State, name: &str, a: &Value, b: &Value) -> R {
         }
         ("_+_", Value::List(x), Value::List(y)) => {
             st.charge((x.len() + y.len()) as u64)?;
-            Ok(Value::List(Rc::new(x.iter().chain(y.iter()).cloned().collect())))
+            Ok(Value::List(Rc::new(
+                x.iter().chain(y.iter()).cloned().collect(),
+            )))
         }
         _ => no_overload(name, &[a.clone(), b.clone()]),
     }
@@ -269,7 +344,9 @@ fn int_of(v: &Value) -> R {
     match v {
         Value::Int(_) => Ok(v.clone()),
         Value::Uint(u) => i64::try_from(*u).map(Value::Int).map_err(|_| overflow()),
-        Value::Double(d) if d.is_finite() && *d > -9.223_372_036_854_776e18 && *d < 9.223_372_036_854_776e18 => {
+        Value::Double(d)
+            if d.is_finite() && *d > -9.223_372_036_854_776e18 && *d < 9.223_372_036_854_776e18 =>
+        {
             Ok(Value::Int(d.trunc() as i64))
         }
         Value::Double(_) => Err(overflow()),
@@ -324,21 +401,21 @@ fn bool_of(v: &Value) -> R {
 
 fn standard(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
     let out = match (name, args) {
-        ("size", [Value::String(s)]) => {
-            st.charge_bytes(s.len()).map(|_| Value::Int(s.chars().count() as i64))
-        }
+        ("size", [Value::String(s)]) => st
+            .charge_bytes(s.len())
+            .map(|_| Value::Int(s.chars().count() as i64)),
         ("size", [Value::Bytes(b)]) => Ok(Value::Int(b.len() as i64)),
         ("size", [Value::List(l)]) => Ok(Value::Int(l.len() as i64)),
         ("size", [Value::Map(m)]) => Ok(Value::Int(m.len() as i64)),
-        ("contains" | "startsWith" | "endsWith", [Value::String(s), Value::String(x)]) => st
-            .charge_bytes(s.len() + x.len())
-            .map(|_| {
+        ("contains" | "startsWith" | "endsWith", [Value::String(s), Value::String(x)]) => {
+            st.charge_bytes(s.len() + x.len()).map(|_| {
                 Value::Bool(match name {
                     "contains" => s.contains(&**x),
                     "startsWith" => s.starts_with(&**x),
                     _ => s.ends_with(&**x),
                 })
-            }),
+            })
+        }
         ("matches", [Value::String(s), Value::String(re)]) => {
             library::regex(st, re, s.len()).map(|r| Value::Bool(r.is_match(s)))
         }
@@ -353,16 +430,15 @@ fn standard(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
         ("double", [v]) => double_of(v),
         ("string", [v]) => string_of(st, v),
         ("bool", [v]) => bool_of(v),
-        ("bytes", [Value::String(s)]) => {
-            st.charge_bytes(s.len()).map(|_| Value::Bytes(Rc::from(s.as_bytes())))
-        }
+        ("bytes", [Value::String(s)]) => st
+            .charge_bytes(s.len())
+            .map(|_| Value::Bytes(Rc::from(s.as_bytes()))),
         ("bytes", [Value::Bytes(_)]) => Ok(args[0].clone()),
         ("type", [v]) => Ok(Value::Type(v.type_name())),
         ("dyn", [v]) => Ok(v.clone()),
         (
             "size" | "contains" | "startsWith" | "endsWith" | "matches" | "find" | "findAll"
-            | "int" | "uint"
-            | "double" | "string" | "bool" | "bytes" | "type" | "dyn",
+            | "int" | "uint" | "double" | "string" | "bool" | "bytes" | "type" | "dyn",
             _,
         ) => no_overload(name, args),
         _ => return None,

@@ -123,7 +123,9 @@ fn substring(s: &str, start: i64, end: Option<i64>) -> R {
     let count = s.chars().count() as i64;
     let end = end.unwrap_or(count);
     if start < 0 || end > count || start > end {
-        return err(format!("substring({start}, {end}) out of range for a string of {count}"));
+        return err(format!(
+            "substring({start}, {end}) out of range for a string of {count}"
+        ));
     }
     match (byte_at(s, start), byte_at(s, end)) {
         (Some(a), Some(b)) => Ok(Value::str(&s[a..b])),
@@ -134,8 +136,19 @@ fn substring(s: &str, start: i64, end: Option<i64>) -> R {
 pub(super) fn strings(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
     use Value::{Int, List, String as S};
     const NAMES: &[&str] = &[
-        "charAt", "indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "replace", "split",
-        "substring", "trim", "reverse", "strings.quote", "join", "format",
+        "charAt",
+        "indexOf",
+        "lastIndexOf",
+        "lowerAscii",
+        "upperAscii",
+        "replace",
+        "split",
+        "substring",
+        "trim",
+        "reverse",
+        "strings.quote",
+        "join",
+        "format",
     ];
     if !NAMES.contains(&name) || matches!(args.first(), Some(List(_)) if name.contains("ndexOf")) {
         return None;
@@ -207,7 +220,7 @@ fn join(st: &mut State, l: &[Value], sep: &str) -> R {
     let mut out = String::new();
     for (i, v) in l.iter().enumerate() {
         let Value::String(s) = v else {
-            return no_overload("join", &[v.clone()]);
+            return no_overload("join", std::slice::from_ref(v));
         };
         st.charge_bytes(s.len() + sep.len())?;
         if i > 0 {
@@ -222,7 +235,10 @@ pub(super) fn lists(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
     let (Some(Value::List(l)), rest) = (args.first(), args.get(1..).unwrap_or(&[])) else {
         return None;
     };
-    if !matches!(name, "isSorted" | "sum" | "min" | "max" | "indexOf" | "lastIndexOf") {
+    if !matches!(
+        name,
+        "isSorted" | "sum" | "min" | "max" | "indexOf" | "lastIndexOf"
+    ) {
         return None;
     }
     let l = l.clone();
@@ -240,7 +256,11 @@ pub(super) fn lists(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
             let Some(mut best) = l.first().cloned() else {
                 return err(format!("{name}() of an empty list"));
             };
-            let want = if name == "min" { Ordering::Less } else { Ordering::Greater };
+            let want = if name == "min" {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
             for v in l.iter().skip(1) {
                 if order(st, v, &best, name)? == want {
                     best = v.clone();
@@ -328,8 +348,8 @@ fn quantity(name: &str, args: &[Value]) -> Option<R> {
             None => no_overload(name, args),
         },
         (
-            "quantity" | "isQuantity" | "compareTo" | "isGreaterThan" | "isLessThan"
-            | "isInteger" | "asInteger" | "asApproximateFloat" | "sign" | "add" | "sub",
+            "quantity" | "isQuantity" | "compareTo" | "isGreaterThan" | "isLessThan" | "isInteger"
+            | "asInteger" | "asApproximateFloat" | "sign" | "add" | "sub",
             _,
         ) => no_overload(name, args),
         _ => return None,
@@ -372,9 +392,21 @@ fn ip_and_cidr(name: &str, args: &[Value]) -> Option<R> {
         ("prefixLength", [C(c)]) => Ok(Int(i64::from(c.prefix))),
         ("masked", [C(c)]) => Ok(C(c.masked())),
         (
-            "ip" | "isIP" | "ip.isCanonical" | "family" | "isUnspecified" | "isLoopback"
-            | "isLinkLocalMulticast" | "isLinkLocalUnicast" | "isGlobalUnicast" | "cidr"
-            | "isCIDR" | "containsIP" | "containsCIDR" | "prefixLength" | "masked",
+            "ip"
+            | "isIP"
+            | "ip.isCanonical"
+            | "family"
+            | "isUnspecified"
+            | "isLoopback"
+            | "isLinkLocalMulticast"
+            | "isLinkLocalUnicast"
+            | "isGlobalUnicast"
+            | "cidr"
+            | "isCIDR"
+            | "containsIP"
+            | "containsCIDR"
+            | "prefixLength"
+            | "masked",
             _,
         ) => no_overload(name, args),
         _ => return None,
@@ -423,10 +455,10 @@ fn url(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
 
 /// Quantity, ip and cidr, url.
 pub(super) fn kubernetes_types(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
-    if let Some(Value::String(s)) = args.first() {
-        if let Err(h) = st.charge_bytes(s.len()) {
-            return Some(Err(h));
-        }
+    if let Some(Value::String(s)) = args.first()
+        && let Err(h) = st.charge_bytes(s.len())
+    {
+        return Some(Err(h));
     }
     quantity(name, args)
         .or_else(|| ip_and_cidr(name, args))
@@ -461,8 +493,13 @@ pub(super) fn optional(_st: &mut State, name: &str, args: &[Value]) -> Option<R>
         ("or", [O(Some(_)), O(_)]) => Ok(args[0].clone()),
         ("or", [O(None), O(_)]) => Ok(args[1].clone()),
         (
-            "optional.of" | "optional.none" | "optional.ofNonZeroValue" | "hasValue" | "value"
-            | "orValue" | "or",
+            "optional.of"
+            | "optional.none"
+            | "optional.ofNonZeroValue"
+            | "hasValue"
+            | "value"
+            | "orValue"
+            | "or",
             _,
         ) => no_overload(name, args),
         _ => return None,

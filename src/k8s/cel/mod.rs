@@ -197,10 +197,17 @@ pub enum Outcome {
     Value(Value),
     /// The expression uses something not implemented (or a variable that does): it says
     /// nothing about the object.
-    NotEvaluated { name: String, offset: usize },
+    NotEvaluated {
+        name: String,
+        offset: usize,
+    },
     /// A runtime error, as Kubernetes would raise it (a missing field, a bad conversion).
-    Error { message: String },
-    CostExceeded { limit: u64 },
+    Error {
+        message: String,
+    },
+    CostExceeded {
+        limit: u64,
+    },
 }
 
 impl Outcome {

@@ -74,7 +74,11 @@ impl Cidr {
         } else {
             u128::MAX
         };
-        if host >= 128 { 0 } else { all & !((1u128 << host) - 1) & all }
+        if host >= 128 {
+            0
+        } else {
+            all & !((1u128 << host) - 1) & all
+        }
     }
 
     pub fn contains_ip(&self, ip: &IpAddr) -> bool {
