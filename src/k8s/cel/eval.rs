@@ -10,57 +10,14 @@ use std::rc::Rc;
 
 use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
 
+use super::cost::{Halt, R, State, err};
+use super::functions;
 use super::value::{Key, Map, TreeReader, Value};
-use super::{Input, NodeRef, Outcome, Program, Request, Variable, functions};
-
-#[derive(Clone, Debug)]
-pub(super) enum Halt {
-    Error(String),
-    Cost,
-    NotEvaluated { name: String, offset: usize },
-}
-
-pub(super) type R = Result<Value, Halt>;
-
-pub(super) fn err<T>(message: impl Into<String>) -> Result<T, Halt> {
-    Err(Halt::Error(message.into()))
-}
+use super::{Input, NodeRef, Outcome, Program, Request, Variable};
 
 /// How many variables deep a variable may be computed from others before giving up: a bound
 /// on the work of resolving them, never reached by a real policy.
 const MAX_VARIABLES: usize = 1_000;
-
-/// What one evaluation shares between the expression and the variables it reads.
-pub(super) struct State<'i> {
-    steps: u64,
-    limit: u64,
-    globals: Vec<(&'static str, Value)>,
-    variables: &'i [Variable],
-    memo: Vec<Option<Result<Value, Halt>>>,
-    pub(super) regexes: HashMap<String, Rc<regex::Regex>>,
-}
-
-impl State<'_> {
-    /// Counts `n` steps; a halt once the limit is passed.
-    pub(super) fn charge(&mut self, n: u64) -> Result<(), Halt> {
-        self.steps = self.steps.saturating_add(n);
-        if self.steps > self.limit {
-            Err(Halt::Cost)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// What is left of the limit.
-    pub(super) fn remaining(&self) -> u64 {
-        self.limit.saturating_sub(self.steps)
-    }
-
-    /// Counts a string of `len` bytes built or scanned.
-    pub(super) fn charge_bytes(&mut self, len: usize) -> Result<(), Halt> {
-        self.charge(1 + len as u64 / 10)
-    }
-}
 
 pub(super) fn run(p: &Program, input: &Input, limit: u64) -> Outcome {
     if let Some(u) = p.inner.unsupported.first() {

@@ -4,8 +4,7 @@
 use std::fmt::Write;
 use std::rc::Rc;
 
-use super::eval::{Halt, R, State, err};
-use super::library::format_double;
+use super::cost::{Halt, R, State, err};
 use super::value::Value;
 
 pub(super) fn format(st: &mut State, template: &str, args: &[Value]) -> R {
@@ -170,4 +169,23 @@ fn render(st: &mut State, out: &mut String, v: &Value) -> Result<(), Halt> {
         }
     }
     Ok(())
+}
+
+/// A double as Go's `strconv.FormatFloat(d, 'g', -1, 64)` writes it, near enough for
+/// messages: shortest round-trip digits, an exponent for very large or small values.
+pub(super) fn format_double(d: f64) -> String {
+    if d.is_nan() {
+        return "NaN".to_string();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    let abs = d.abs();
+    if abs != 0.0 && !(1e-4..1e21).contains(&abs) {
+        let s = format!("{d:e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let e: i32 = e.parse().unwrap_or(0);
+        return format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
+    format!("{d}")
 }

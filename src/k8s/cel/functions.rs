@@ -7,7 +7,8 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::eval::{Halt, R, State, err};
+use super::cost::{Halt, R, State, equal, err, no_overload, order, regex};
+use super::format::format_double;
 use super::library;
 use super::value::{Key, Value};
 
@@ -105,14 +106,6 @@ pub const SUPPORTED: &[&str] = &[
     "or",
 ];
 
-pub(super) fn no_overload<T>(name: &str, args: &[Value]) -> Result<T, Halt> {
-    let types: Vec<&str> = args.iter().map(Value::type_name).collect();
-    err(format!(
-        "found no matching overload for '{name}' applied to ({})",
-        types.join(", ")
-    ))
-}
-
 pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<Value>) -> R {
     let args: Vec<Value> = target.into_iter().chain(args).collect();
     if let Some(out) = operator(st, name, &args) {
@@ -137,26 +130,6 @@ pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<
         name: name.to_string(),
         offset: 0,
     })
-}
-
-/// Whether two values are equal, the comparison charged.
-pub(super) fn equal(st: &mut State, a: &Value, b: &Value) -> Result<bool, Halt> {
-    let before = st.remaining();
-    let mut budget = before;
-    let out = a.equals(b, &mut budget);
-    st.charge(before - budget)?;
-    out.ok_or(Halt::Cost)
-}
-
-/// An ordering, or the error CEL raises for values that have none.
-pub(super) fn order(st: &mut State, a: &Value, b: &Value, name: &str) -> Result<Ordering, Halt> {
-    if let (Value::String(x), Value::String(y)) = (a, b) {
-        st.charge_bytes(x.len().min(y.len()))?;
-    }
-    match a.compare(b) {
-        Some(o) => Ok(o),
-        None => no_overload(name, &[a.clone(), b.clone()]),
-    }
 }
 
 pub(super) fn select(target: &Value, field: &str) -> R {
@@ -326,7 +299,7 @@ fn string_of(st: &mut State, v: &Value) -> R {
         Value::String(_) => return Ok(v.clone()),
         Value::Int(i) => i.to_string(),
         Value::Uint(u) => u.to_string(),
-        Value::Double(d) => library::format_double(*d),
+        Value::Double(d) => format_double(*d),
         Value::Bool(b) => b.to_string(),
         Value::Bytes(b) => match std::str::from_utf8(b) {
             Ok(s) => s.to_string(),
@@ -417,10 +390,11 @@ fn standard(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
             })
         }
         ("matches", [Value::String(s), Value::String(re)]) => {
-            library::regex(st, re, s.len()).map(|r| Value::Bool(r.is_match(s)))
+            regex(st, re, s.len()).map(|r| Value::Bool(r.is_match(s)))
         }
-        ("find", [Value::String(s), Value::String(re)]) => library::regex(st, re, s.len())
-            .map(|r| Value::str(r.find(s).map_or("", |m| m.as_str()))),
+        ("find", [Value::String(s), Value::String(re)]) => {
+            regex(st, re, s.len()).map(|r| Value::str(r.find(s).map_or("", |m| m.as_str())))
+        }
         ("findAll", [Value::String(s), Value::String(re)]) => find_all(st, s, re, -1),
         ("findAll", [Value::String(s), Value::String(re), Value::Int(n)]) => {
             find_all(st, s, re, *n)
@@ -447,7 +421,7 @@ fn standard(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
 }
 
 fn find_all(st: &mut State, s: &str, re: &str, n: i64) -> R {
-    let r = library::regex(st, re, s.len())?;
+    let r = regex(st, re, s.len())?;
     let limit = usize::try_from(n).unwrap_or(usize::MAX);
     let found: Vec<Value> = r
         .find_iter(s)

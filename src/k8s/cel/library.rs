@@ -4,54 +4,10 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::eval::{Halt, R, State, err};
-use super::functions::{equal, no_overload, order};
+use super::cost::{Halt, R, State, equal, err, no_overload, order};
 use super::net::{self, Cidr, Url};
 use super::quantity::Quantity;
 use super::value::{Key, Map, Value};
-
-/// A cap on a compiled pattern, so a hostile pattern cannot take the memory the step count
-/// does not see.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
-/// The compiled pattern (cached for the evaluation), with the match over `len` bytes charged.
-pub(super) fn regex(st: &mut State, pattern: &str, len: usize) -> Result<Rc<regex::Regex>, Halt> {
-    st.charge((1 + len as u64 / 10) * (1 + pattern.len() as u64 / 10))?;
-    if let Some(r) = st.regexes.get(pattern) {
-        return Ok(r.clone());
-    }
-    let compiled = regex::RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
-        .build();
-    match compiled {
-        Ok(r) => {
-            let r = Rc::new(r);
-            st.regexes.insert(pattern.to_string(), r.clone());
-            Ok(r)
-        }
-        Err(e) => err(format!("invalid regular expression {pattern:?}: {e}")),
-    }
-}
-
-/// A double as Go's `strconv.FormatFloat(d, 'g', -1, 64)` writes it, near enough for
-/// messages: shortest round-trip digits, an exponent for very large or small values.
-pub(super) fn format_double(d: f64) -> String {
-    if d.is_nan() {
-        return "NaN".to_string();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    let abs = d.abs();
-    if abs != 0.0 && !(1e-4..1e21).contains(&abs) {
-        let s = format!("{d:e}");
-        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let e: i32 = e.parse().unwrap_or(0);
-        return format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
-    }
-    format!("{d}")
-}
 
 fn string(s: String) -> Value {
     Value::String(Rc::from(s))

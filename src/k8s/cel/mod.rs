@@ -13,6 +13,7 @@
 //! such, never as passing); reading a missing field is an error, as in Kubernetes.
 
 mod analyse;
+mod cost;
 mod eval;
 mod format;
 mod functions;
