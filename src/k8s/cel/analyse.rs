@@ -63,6 +63,17 @@ pub(super) const OPERATORS: &[&str] = &[
     "@not_strictly_false",
 ];
 
+/// The macros the parser expands into comprehensions (and `has` into a presence test).
+const MACROS: &[&str] = &[
+    "has",
+    "all",
+    "exists",
+    "exists_one",
+    "existsOne",
+    "map",
+    "filter",
+];
+
 pub(super) fn compile(expr: &str) -> Result<Compiled, CompileError> {
     if expr.len() > MAX_EXPRESSION_LEN {
         return Err(CompileError {
@@ -279,7 +290,13 @@ impl<'a> Walk<'a> {
                     Some(ns) => format!("{ns}.{}", c.func_name),
                     None => c.func_name.clone(),
                 };
-                if !OPERATORS.contains(&name.as_str()) && !functions::SUPPORTED.contains(&&*name) {
+                // A macro the parser did not expand (`m.all(k, v, p)`: two variables) is
+                // not implemented either.
+                let unexpanded_macro = MACROS.contains(&name.as_str());
+                if unexpanded_macro
+                    || !OPERATORS.contains(&name.as_str())
+                        && !functions::SUPPORTED.contains(&&*name)
+                {
                     self.unsupported(name, e.id);
                 }
                 if let (None, Some(t)) = (namespace, &c.target) {

@@ -96,6 +96,10 @@ pub const SUPPORTED: &[&str] = &[
     "getPort",
     "getEscapedPath",
     "getQuery",
+    // Kubernetes sets (on lists)
+    "sets.contains",
+    "sets.equivalent",
+    "sets.intersects",
     // optional values
     "optional.of",
     "optional.none",
@@ -115,6 +119,9 @@ pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<
         return out;
     }
     if let Some(out) = library::strings(st, name, &args) {
+        return out;
+    }
+    if let Some(out) = library::sets(st, name, &args) {
         return out;
     }
     if let Some(out) = library::lists(st, name, &args) {

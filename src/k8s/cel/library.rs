@@ -187,6 +187,46 @@ fn join(st: &mut State, l: &[Value], sep: &str) -> R {
     Ok(string(out))
 }
 
+/// Whether every element of `b` is in `a`.
+fn list_contains_all(st: &mut State, a: &[Value], b: &[Value]) -> Result<bool, Halt> {
+    for x in b {
+        let mut found = false;
+        for y in a {
+            if equal(st, x, y)? {
+                found = true;
+                break;
+            }
+        }
+        if !found {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The sets library: lists read as sets.
+pub(super) fn sets(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
+    let out = match (name, args) {
+        ("sets.contains", [Value::List(a), Value::List(b)]) => {
+            list_contains_all(st, a, b).map(Value::Bool)
+        }
+        ("sets.equivalent", [Value::List(a), Value::List(b)]) => list_contains_all(st, a, b)
+            .and_then(|ab| Ok(ab && list_contains_all(st, b, a)?))
+            .map(Value::Bool),
+        ("sets.intersects", [Value::List(a), Value::List(b)]) => (|| {
+            for x in b.iter() {
+                if list_contains_all(st, a, std::slice::from_ref(x))? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(Value::Bool(false))
+        })(),
+        ("sets.contains" | "sets.equivalent" | "sets.intersects", _) => no_overload(name, args),
+        _ => return None,
+    };
+    Some(out)
+}
+
 pub(super) fn lists(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
     let (Some(Value::List(l)), rest) = (args.first(), args.get(1..).unwrap_or(&[])) else {
         return None;
