@@ -171,8 +171,9 @@ fn render(st: &mut State, out: &mut String, v: &Value) -> Result<(), Halt> {
     Ok(())
 }
 
-/// A double as Go's `strconv.FormatFloat(d, 'g', -1, 64)` writes it, near enough for
-/// messages: shortest round-trip digits, an exponent for very large or small values.
+/// A double as Go's `strconv.FormatFloat(d, 'g', -1, 64)` writes it (CEL's `string(d)`):
+/// shortest round-trip digits, with an exponent when it is below -4 or at least 6
+/// (`1e+06`, `1.5e-05`).
 pub(super) fn format_double(d: f64) -> String {
     if d.is_nan() {
         return "NaN".to_string();
@@ -180,11 +181,10 @@ pub(super) fn format_double(d: f64) -> String {
     if d.is_infinite() {
         return if d > 0.0 { "+Inf" } else { "-Inf" }.to_string();
     }
-    let abs = d.abs();
-    if abs != 0.0 && !(1e-4..1e21).contains(&abs) {
-        let s = format!("{d:e}");
-        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let e: i32 = e.parse().unwrap_or(0);
+    let s = format!("{d:e}");
+    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+    let e: i32 = e.parse().unwrap_or(0);
+    if d != 0.0 && !(-4..6).contains(&e) {
         return format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
     }
     format!("{d}")

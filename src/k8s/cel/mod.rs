@@ -98,6 +98,11 @@ impl Program {
         self.inner.object_paths.clone()
     }
 
+    /// The policy variables the expression reads (`variables.<name>`), by name.
+    pub fn variables_read(&self) -> Vec<String> {
+        self.inner.variable_refs.clone()
+    }
+
     fn offset(&self, id: u64) -> usize {
         self.inner.offsets.get(&id).copied().unwrap_or(0)
     }
