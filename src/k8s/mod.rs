@@ -11,6 +11,7 @@ pub mod aks_retirements;
 pub mod aks_upgrade;
 pub mod aks_versions;
 pub mod api_lifecycle;
+pub mod cel;
 pub mod cidr;
 pub mod disruption;
 pub mod network_policy;

@@ -1,0 +1,380 @@
+//! Compiling: parsing within bounds, then one walk over the tree that finds what is not
+//! implemented, the fields of `object` read, and the variables used.
+
+use std::collections::HashMap;
+
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+
+use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions};
+
+/// How deep the parsed tree may nest. The evaluator and this walk recurse once per level;
+/// ordinary policies stay under 30, and 128 levels fit a small thread stack.
+const MAX_TREE_DEPTH: usize = 128;
+
+/// How deep the parser may nest expressions (parentheses, calls, lists).
+const MAX_PARSE_NESTING: u16 = 100;
+
+/// The parser recurses once per operand of a chain (`a + b + c ...`) before any depth check
+/// of ours can run: it gets a stack that holds the longest chain `MAX_EXPRESSION_LEN` allows.
+const PARSE_STACK_BYTES: usize = 256 << 20;
+
+/// The variables Kubernetes declares for an admission policy, and the type names.
+pub(super) const GLOBALS: &[&str] = &[
+    "object",
+    "oldObject",
+    "params",
+    "namespaceObject",
+    "request",
+    "variables",
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+];
+
+/// Operators: calls the parser writes, always implemented.
+pub(super) const OPERATORS: &[&str] = &[
+    "_&&_",
+    "_||_",
+    "_?_:_",
+    "!_",
+    "-_",
+    "_+_",
+    "_-_",
+    "_*_",
+    "_/_",
+    "_%_",
+    "_==_",
+    "_!=_",
+    "_<_",
+    "_<=_",
+    "_>_",
+    "_>=_",
+    "_[_]",
+    "_[?_]",
+    "_?._",
+    "@in",
+    "@not_strictly_false",
+];
+
+/// The macros the parser expands into comprehensions (and `has` into a presence test).
+const MACROS: &[&str] = &[
+    "has",
+    "all",
+    "exists",
+    "exists_one",
+    "existsOne",
+    "map",
+    "filter",
+];
+
+pub(super) fn compile(expr: &str) -> Result<Compiled, CompileError> {
+    if expr.len() > MAX_EXPRESSION_LEN {
+        return Err(CompileError {
+            message: format!("expression longer than {MAX_EXPRESSION_LEN} bytes"),
+            offset: MAX_EXPRESSION_LEN,
+        });
+    }
+    // The tree is also dropped on that thread when it is refused: dropping recurses too.
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(PARSE_STACK_BYTES)
+            .spawn_scoped(s, || compile_on_this_thread(expr))
+            .map_err(|e| CompileError {
+                message: format!("cannot start the parser: {e}"),
+                offset: 0,
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(CompileError {
+                    message: "the CEL parser failed on this expression".to_string(),
+                    offset: 0,
+                })
+            })
+    })
+}
+
+fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
+    let parsed = cel::parser::Parser::new()
+        .enable_optional_syntax(true)
+        .max_recursion_depth(MAX_PARSE_NESTING)
+        .parse_with_source_info(source);
+    let (expr, info) = parsed.map_err(|errors| {
+        let first = errors.errors.first();
+        CompileError {
+            message: first.map_or("syntax error".to_string(), |e| e.msg.clone()),
+            offset: first.map_or(0, |e| line_column_offset(source, e.pos)),
+        }
+    })?;
+    if let Some(id) = too_deep(&expr) {
+        let offset = info
+            .offset_for(id)
+            .map_or(0, |(start, _)| char_offset(source, start as usize));
+        return Err(CompileError {
+            message: format!("expression nests deeper than {MAX_TREE_DEPTH} levels"),
+            offset,
+        });
+    }
+    let mut offsets = HashMap::new();
+    collect_offsets(&expr, &info, source, &mut offsets);
+    let mut walk = Walk {
+        source,
+        offsets: &offsets,
+        bound: Vec::new(),
+        unsupported: Vec::new(),
+        paths: Vec::new(),
+        variable_refs: Vec::new(),
+    };
+    walk.expr(&expr);
+    walk.unsupported.sort_by_key(|u| u.offset);
+    let Walk {
+        unsupported,
+        paths,
+        variable_refs,
+        ..
+    } = walk;
+    Ok(Compiled {
+        expr,
+        object_paths: maximal(paths),
+        unsupported,
+        variable_refs,
+        offsets,
+    })
+}
+
+/// The byte offset of a parser position: 1-based line, 1-based column in characters.
+fn line_column_offset(source: &str, (line, column): (isize, isize)) -> usize {
+    let mut start = 0;
+    for (i, l) in source.split_inclusive('\n').enumerate() {
+        if i as isize + 1 == line {
+            let col = usize::try_from(column - 1).unwrap_or(0);
+            return start + l.char_indices().nth(col).map_or(l.len(), |(b, _)| b);
+        }
+        start += l.len();
+    }
+    source.len()
+}
+
+/// The byte offset of the `n`th character (the parser counts characters).
+fn char_offset(source: &str, n: usize) -> usize {
+    source
+        .char_indices()
+        .nth(n)
+        .map_or(source.len(), |(b, _)| b)
+}
+
+/// The children of a node, in the order they are written.
+fn children(e: &IdedExpr) -> Vec<&IdedExpr> {
+    match &e.expr {
+        Expr::Call(c) => c.target.as_deref().into_iter().chain(&c.args).collect(),
+        Expr::Comprehension(c) => vec![
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_cond,
+            &c.loop_step,
+            &c.result,
+        ],
+        Expr::List(l) => l.elements.iter().collect(),
+        Expr::Map(m) => m.entries.iter().flat_map(entry_children).collect(),
+        Expr::Struct(s) => s.entries.iter().flat_map(entry_children).collect(),
+        Expr::Select(s) => vec![&s.operand],
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
+    }
+}
+
+fn entry_children(e: &cel::common::ast::IdedEntryExpr) -> Vec<&IdedExpr> {
+    match &e.expr {
+        EntryExpr::MapEntry(m) => vec![&m.key, &m.value],
+        EntryExpr::StructField(f) => vec![&f.value],
+    }
+}
+
+/// The id of a node deeper than `MAX_TREE_DEPTH`, found without recursing.
+fn too_deep(root: &IdedExpr) -> Option<u64> {
+    let mut stack = vec![(root, 1usize)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > MAX_TREE_DEPTH {
+            return Some(e.id);
+        }
+        stack.extend(children(e).into_iter().map(|c| (c, depth + 1)));
+    }
+    None
+}
+
+fn collect_offsets(
+    e: &IdedExpr,
+    info: &cel::common::ast::SourceInfo,
+    source: &str,
+    out: &mut HashMap<u64, usize>,
+) {
+    if let Some((start, _)) = info.offset_for(e.id) {
+        out.insert(e.id, char_offset(source, start as usize));
+    }
+    for c in children(e) {
+        collect_offsets(c, info, source, out);
+    }
+}
+
+/// The walk over a parsed expression; `bound` holds the comprehension variables in scope.
+struct Walk<'a> {
+    source: &'a str,
+    offsets: &'a HashMap<u64, usize>,
+    bound: Vec<&'a str>,
+    unsupported: Vec<Unsupported>,
+    paths: Vec<Vec<String>>,
+    variable_refs: Vec<String>,
+}
+
+impl<'a> Walk<'a> {
+    fn offset(&self, id: u64) -> usize {
+        self.offsets.get(&id).copied().unwrap_or(0)
+    }
+
+    /// A name that is neither bound nor declared: a namespace of functions, or unknown.
+    fn is_free(&self, name: &str) -> bool {
+        !self.bound.contains(&name) && !GLOBALS.contains(&name)
+    }
+
+    fn unsupported(&mut self, name: String, id: u64) {
+        // The parser places a call at its target or its `.`: point at the name itself.
+        let at = self.offset(id);
+        let short = name.rsplit('.').next().unwrap_or(&name);
+        // The name ends at or before the node's offset (`f(` is placed at the `(`), or,
+        // failing that, follows it.
+        let before = self
+            .source
+            .get(..(at + short.len()).min(self.source.len()))
+            .and_then(|head| head.rfind(short));
+        let after = || {
+            self.source
+                .get(at..)
+                .and_then(|rest| rest.find(short))
+                .map(|i| at + i)
+        };
+        let offset = before.or_else(after).unwrap_or(at);
+        self.unsupported.push(Unsupported { name, offset });
+    }
+
+    fn expr(&mut self, e: &'a IdedExpr) {
+        if let Some(path) = self.object_path(e) {
+            self.paths.push(path);
+            return;
+        }
+        match &e.expr {
+            Expr::Ident(name) => {
+                if self.is_free(name) {
+                    self.unsupported(name.clone(), e.id);
+                }
+            }
+            Expr::Select(s) => match &s.operand.expr {
+                Expr::Ident(v) if v == "variables" && !self.bound.contains(&"variables") => {
+                    self.variable_refs.push(s.field.clone());
+                }
+                _ => self.expr(&s.operand),
+            },
+            Expr::Call(c) => {
+                let namespace = match c.target.as_deref() {
+                    Some(IdedExpr {
+                        expr: Expr::Ident(ns),
+                        ..
+                    }) if self.is_free(ns) => Some(ns.as_str()),
+                    _ => None,
+                };
+                let name = match namespace {
+                    Some(ns) => format!("{ns}.{}", c.func_name),
+                    None => c.func_name.clone(),
+                };
+                // A macro the parser did not expand (`m.all(k, v, p)`: two variables) is
+                // not implemented either.
+                let unexpanded_macro = MACROS.contains(&name.as_str());
+                if unexpanded_macro
+                    || !OPERATORS.contains(&name.as_str())
+                        && !functions::SUPPORTED.contains(&&*name)
+                {
+                    self.unsupported(name, e.id);
+                }
+                if let (None, Some(t)) = (namespace, &c.target) {
+                    self.expr(t);
+                }
+                for a in &c.args {
+                    self.expr(a);
+                }
+            }
+            Expr::Comprehension(c) => {
+                self.expr(&c.iter_range);
+                self.expr(&c.accu_init);
+                self.bound.push(&c.accu_var);
+                let vars = 1 + usize::from(c.iter_var2.is_some());
+                self.bound.push(&c.iter_var);
+                if let Some(v) = &c.iter_var2 {
+                    self.bound.push(v);
+                }
+                self.expr(&c.loop_cond);
+                self.expr(&c.loop_step);
+                self.bound.truncate(self.bound.len() - vars);
+                self.expr(&c.result);
+                self.bound.pop();
+            }
+            Expr::Struct(s) => {
+                self.unsupported(format!("{} {{...}}", s.type_name), e.id);
+                for c in children(e) {
+                    self.expr(c);
+                }
+            }
+            Expr::List(_) | Expr::Map(_) => {
+                for c in children(e) {
+                    self.expr(c);
+                }
+            }
+            Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+
+    /// The field path of a chain of selections and literal-string indexes on `object`.
+    fn object_path(&self, e: &IdedExpr) -> Option<Vec<String>> {
+        let mut path = Vec::new();
+        let mut at = e;
+        loop {
+            match &at.expr {
+                Expr::Ident(name) if name == "object" && !self.bound.contains(&"object") => {
+                    path.reverse();
+                    return (!path.is_empty()).then_some(path);
+                }
+                Expr::Select(s) => {
+                    path.push(s.field.clone());
+                    at = &s.operand;
+                }
+                Expr::Call(c)
+                    if c.target.is_none()
+                        && c.args.len() == 2
+                        && matches!(c.func_name.as_str(), "_[_]" | "_[?_]" | "_?._") =>
+                {
+                    let Expr::Literal(LiteralValue::String(key)) = &c.args[1].expr else {
+                        return None;
+                    };
+                    path.push(key.inner().to_string());
+                    at = &c.args[0];
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Each path once, in the order first written, without those another path extends.
+fn maximal(paths: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for p in &paths {
+        let extended = paths.iter().any(|q| q.len() > p.len() && q.starts_with(p));
+        if !extended && !out.contains(p) {
+            out.push(p.clone());
+        }
+    }
+    out
+}

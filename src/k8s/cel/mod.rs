@@ -1,0 +1,242 @@
+//! CEL as Kubernetes evaluates it in ValidatingAdmissionPolicies: compiling an expression,
+//! saying what it uses that we do not implement and which fields of `object` it reads, and
+//! evaluating it offline against a loaded document under a cost limit.
+//!
+//! The `cel` crate parses (and expands the standard macros); the evaluator is ours. The
+//! crate's interpreter has no hook to count steps or bytes while it runs, and a bound computed
+//! before running, without the schemas Kubernetes has, must assume every list and string is as
+//! long as the longest in the input: it would refuse ordinary nested policies on any object
+//! carrying one long annotation. Owning the evaluator lets us count the work actually done,
+//! which is both sound and exact.
+//!
+//! An expression that uses anything we do not implement is never evaluated (it is reported as
+//! such, never as passing); reading a missing field is an error, as in Kubernetes.
+
+mod analyse;
+mod cost;
+mod eval;
+mod format;
+mod functions;
+mod library;
+mod net;
+mod quantity;
+mod value;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::load::{Document, NodeId};
+pub use value::Value;
+
+/// Kubernetes' runtime cost limit for one expression against one object (`PerCallLimit`).
+pub const PER_CALL_LIMIT: u64 = 1_000_000;
+
+/// The longest expression we compile, in bytes (cel-go's default limit is 100,000 code
+/// points; an admission policy's expressions are far shorter).
+pub const MAX_EXPRESSION_LEN: usize = 20_000;
+
+/// The function names (and macros) the evaluator implements. Any other call, and any
+/// identifier but the admission variables, makes an expression unsupported.
+pub const SUPPORTED: &[&str] = functions::SUPPORTED;
+
+/// A compiled expression: the parsed tree with each node's byte offset, and what the walk
+/// over it found.
+#[derive(Clone, Debug)]
+pub struct Program {
+    inner: Arc<Compiled>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    expr: cel::IdedExpr,
+    /// Node id → byte offset in the expression.
+    offsets: HashMap<u64, usize>,
+    unsupported: Vec<Unsupported>,
+    object_paths: Vec<Vec<String>>,
+    /// The names this expression reads as `variables.<name>`.
+    variable_refs: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    pub message: String,
+    /// Byte offset in the expression.
+    pub offset: usize,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at byte {})", self.message, self.offset)
+    }
+}
+
+/// A function, macro or identifier the evaluator does not implement, and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    pub name: String,
+    /// Byte offset in the expression.
+    pub offset: usize,
+}
+
+pub fn compile(expr: &str) -> Result<Program, CompileError> {
+    analyse::compile(expr).map(|compiled| Program {
+        inner: Arc::new(compiled),
+    })
+}
+
+impl Program {
+    /// What the expression uses that is not implemented, in the order it is written.
+    pub fn unsupported(&self) -> Vec<Unsupported> {
+        self.inner.unsupported.clone()
+    }
+
+    /// The longest field paths under `object` the expression reads (`object.spec.replicas`
+    /// → `["spec", "replicas"]`), each once, in the order written. A path stops where an
+    /// index is not a literal string (`object.spec.containers[0]` reads
+    /// `["spec", "containers"]`).
+    pub fn object_paths(&self) -> Vec<Vec<String>> {
+        self.inner.object_paths.clone()
+    }
+
+    /// The policy variables the expression reads (`variables.<name>`), by name.
+    pub fn variables_read(&self) -> Vec<String> {
+        self.inner.variable_refs.clone()
+    }
+
+    fn offset(&self, id: u64) -> usize {
+        self.inner.offsets.get(&id).copied().unwrap_or(0)
+    }
+}
+
+/// A node of a loaded document: the root of an object, a parameter resource or a namespace.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeRef<'a> {
+    pub doc: &'a Document,
+    pub node: NodeId,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupVersionKind {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupVersionResource {
+    pub group: String,
+    pub version: String,
+    pub resource: String,
+}
+
+/// The admission request as an offline scan can know it: a create of the object by nobody
+/// in particular (`userInfo` is empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub kind: GroupVersionKind,
+    pub resource: GroupVersionResource,
+    pub namespace: String,
+    pub name: String,
+    pub operation: String,
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Request {
+            kind: GroupVersionKind::default(),
+            resource: GroupVersionResource::default(),
+            namespace: String::new(),
+            name: String::new(),
+            operation: "CREATE".to_string(),
+        }
+    }
+}
+
+/// A policy variable: `variables.<name>` in later variables and in the expressions.
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub program: Program,
+}
+
+/// The variables Kubernetes gives an admission policy's expressions. A missing node is
+/// `null` (`oldObject` is null on a create).
+#[derive(Clone, Debug, Default)]
+pub struct Input<'a> {
+    pub object: Option<NodeRef<'a>>,
+    pub old_object: Option<NodeRef<'a>>,
+    pub params: Option<NodeRef<'a>>,
+    pub namespace_object: Option<NodeRef<'a>>,
+    pub request: Request,
+    /// In policy order: a variable may read only those before it.
+    pub variables: &'a [Variable],
+}
+
+impl<'a> Input<'a> {
+    /// A create of `object`, with nothing else known.
+    pub fn of_object(doc: &'a Document, node: NodeId) -> Input<'a> {
+        Input {
+            object: Some(NodeRef { doc, node }),
+            ..Input::default()
+        }
+    }
+}
+
+/// How much work one evaluation may do, in steps: one per expression node visited, one per
+/// list element or map entry built, copied or compared, one per ten bytes of string built or
+/// scanned. Memory is bounded with it, since nothing is allocated without being counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CostLimit {
+    pub steps: u64,
+}
+
+impl Default for CostLimit {
+    fn default() -> Self {
+        CostLimit {
+            steps: PER_CALL_LIMIT,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Value(Value),
+    /// The expression uses something not implemented (or a variable that does): it says
+    /// nothing about the object.
+    NotEvaluated {
+        name: String,
+        offset: usize,
+    },
+    /// A runtime error, as Kubernetes would raise it (a missing field, a bad conversion).
+    Error {
+        message: String,
+    },
+    CostExceeded {
+        limit: u64,
+    },
+}
+
+impl Outcome {
+    /// The result of a validation: `Some` only for a boolean value.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Outcome::Value(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The result of a message expression: `Some` only for a string value.
+    pub fn as_string(&self) -> Option<&str> {
+        match self {
+            Outcome::Value(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+pub fn eval(p: &Program, input: &Input, limit: &CostLimit) -> Outcome {
+    eval::run(p, input, limit.steps)
+}
+
+#[cfg(test)]
+mod tests;

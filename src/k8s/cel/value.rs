@@ -1,0 +1,246 @@
+//! CEL values, and the span tree read as the API server hands an object to CEL: JSON values
+//! (maps with string keys, lists, strings, int64, doubles, booleans, null) decoded from the
+//! YAML scalar the way Kubernetes' decoder resolves it.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use super::net::{Cidr, Url};
+use super::quantity::Quantity;
+use crate::load::scalar::Value as Scalar;
+use crate::load::{Document, NodeId};
+
+/// A map key: CEL allows strings, integers and booleans. A uint that fits an int is kept
+/// as an int, so that `m[1u]` and `m[1]` find the same entry (heterogeneous equality).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Str(Rc<str>),
+}
+
+impl Key {
+    pub fn of(v: &Value) -> Option<Key> {
+        match v {
+            Value::Bool(b) => Some(Key::Bool(*b)),
+            Value::Int(i) => Some(Key::Int(*i)),
+            Value::Uint(u) => Some(i64::try_from(*u).map_or(Key::Uint(*u), Key::Int)),
+            Value::Double(d) if d.fract() == 0.0 && d.abs() < 9.2e18 => Some(Key::Int(*d as i64)),
+            Value::String(s) => Some(Key::Str(s.clone())),
+            _ => None,
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            Key::Bool(b) => Value::Bool(*b),
+            Key::Int(i) => Value::Int(*i),
+            Key::Uint(u) => Value::Uint(*u),
+            Key::Str(s) => Value::String(s.clone()),
+        }
+    }
+}
+
+pub type Map = BTreeMap<Key, Value>;
+
+/// A CEL value. Collections are shared (`Rc`): handing a list to a comprehension, or the
+/// object to a field selection, copies nothing.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Double(f64),
+    String(Rc<str>),
+    Bytes(Rc<[u8]>),
+    List(Rc<Vec<Value>>),
+    Map(Rc<Map>),
+    /// A type, as `type(x)` returns and `int`, `string`... name.
+    Type(&'static str),
+    Optional(Option<Rc<Value>>),
+    Quantity(Quantity),
+    Ip(std::net::IpAddr),
+    Cidr(Cidr),
+    Url(Rc<Url>),
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::String(Rc::from(s))
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null_type",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Uint(_) => "uint",
+            Value::Double(_) => "double",
+            Value::String(_) => "string",
+            Value::Bytes(_) => "bytes",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+            Value::Type(_) => "type",
+            Value::Optional(_) => "optional_type",
+            Value::Quantity(_) => "kubernetes.Quantity",
+            Value::Ip(_) => "net.IP",
+            Value::Cidr(_) => "net.CIDR",
+            Value::Url(_) => "kubernetes.URL",
+        }
+    }
+
+    /// CEL equality with heterogeneous numbers (`1 == 1u`, `1 == 1.0`): values of unrelated
+    /// types are unequal, never an error. Each element compared (and each ten bytes of
+    /// string) spends one of `budget`; `None` when it runs out.
+    pub fn equals(&self, other: &Value, budget: &mut u64) -> Option<bool> {
+        *budget = budget.checked_sub(1)?;
+        Some(match (self, other) {
+            (Value::List(a), Value::List(b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                for (x, y) in a.iter().zip(b.iter()) {
+                    if !x.equals(y, budget)? {
+                        return Some(false);
+                    }
+                }
+                true
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                for (k, v) in a.iter() {
+                    match b.get(k) {
+                        Some(w) if v.equals(w, budget)? => {}
+                        _ => return Some(false),
+                    }
+                }
+                true
+            }
+            (Value::String(a), Value::String(b)) => {
+                *budget = budget.checked_sub(a.len().min(b.len()) as u64 / 10)?;
+                a == b
+            }
+            (Value::Bytes(a), Value::Bytes(b)) => a == b,
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Type(a), Value::Type(b)) => a == b,
+            (Value::Optional(a), Value::Optional(b)) => match (a, b) {
+                (Some(x), Some(y)) => x.equals(y, budget)?,
+                (None, None) => true,
+                _ => false,
+            },
+            (Value::Quantity(a), Value::Quantity(b)) => a.cmp(b) == Ordering::Equal,
+            (Value::Ip(a), Value::Ip(b)) => a == b,
+            (Value::Cidr(a), Value::Cidr(b)) => a == b,
+            (Value::Url(a), Value::Url(b)) => a.text == b.text,
+            _ => matches!(numeric_cmp(self, other), Some(Ordering::Equal)),
+        })
+    }
+
+    /// CEL ordering: numbers across int, uint and double; strings, bytes and bools within
+    /// their type. `None` when the pair has no ordering (an error in CEL).
+    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+        match (self, other) {
+            (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+            (Value::Bytes(a), Value::Bytes(b)) => Some(a.cmp(b)),
+            (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+            _ => numeric_cmp(self, other),
+        }
+    }
+}
+
+fn numeric_cmp(a: &Value, b: &Value) -> Option<Ordering> {
+    use Value::{Double, Int, Uint};
+    match (a, b) {
+        (Int(x), Int(y)) => Some(x.cmp(y)),
+        (Uint(x), Uint(y)) => Some(x.cmp(y)),
+        (Int(x), Uint(y)) => Some(i128::from(*x).cmp(&i128::from(*y))),
+        (Uint(x), Int(y)) => Some(i128::from(*x).cmp(&i128::from(*y))),
+        (Double(x), Double(y)) => x.partial_cmp(y),
+        (Double(x), Int(y)) => double_int_cmp(*x, i128::from(*y)),
+        (Double(x), Uint(y)) => double_int_cmp(*x, i128::from(*y)),
+        (Int(x), Double(y)) => double_int_cmp(*y, i128::from(*x)).map(Ordering::reverse),
+        (Uint(x), Double(y)) => double_int_cmp(*y, i128::from(*x)).map(Ordering::reverse),
+        _ => None,
+    }
+}
+
+/// A double against an integer, exactly (an i64 does not always fit a double).
+fn double_int_cmp(d: f64, i: i128) -> Option<Ordering> {
+    if d.is_nan() {
+        return None;
+    }
+    if d >= 1.8e19 {
+        return Some(Ordering::Greater);
+    }
+    if d <= -1.8e19 {
+        return Some(Ordering::Less);
+    }
+    let t = d.trunc() as i128;
+    Some(match t.cmp(&i) {
+        Ordering::Equal if d > d.trunc() => Ordering::Greater,
+        Ordering::Equal if d < d.trunc() => Ordering::Less,
+        o => o,
+    })
+}
+
+/// How deep an object may nest: far beyond any manifest, and a bound on the recursion.
+const MAX_TREE_DEPTH: usize = 256;
+
+/// Reads nodes of one document into values. A node reached twice (through an alias) is
+/// read once and shared.
+pub struct TreeReader<'a> {
+    doc: &'a Document,
+    seen: HashMap<NodeId, Value>,
+}
+
+impl<'a> TreeReader<'a> {
+    pub fn new(doc: &'a Document) -> Self {
+        TreeReader {
+            doc,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The value of `node`; `None` when it nests deeper than `MAX_TREE_DEPTH`.
+    pub fn read(&mut self, node: NodeId, depth: usize) -> Option<Value> {
+        if let Some(v) = self.seen.get(&node) {
+            return Some(v.clone());
+        }
+        if depth > MAX_TREE_DEPTH {
+            return None;
+        }
+        let doc = self.doc;
+        let v = if doc.is_mapping(node) {
+            let mut map = Map::new();
+            for e in doc.entries(node) {
+                let key: Rc<str> = Rc::from(doc.scalar(e.key).unwrap_or(""));
+                // A later duplicate replaces an earlier one, as in Kubernetes' decoder.
+                let value = self.read(e.value, depth + 1)?;
+                map.insert(Key::Str(key), value);
+            }
+            Value::Map(Rc::new(map))
+        } else if doc.is_sequence(node) {
+            let items = doc.items(node).iter().map(|&i| self.read(i, depth + 1));
+            let items: Vec<Value> = items.collect::<Option<_>>()?;
+            Value::List(Rc::new(items))
+        } else {
+            match doc.value(node) {
+                Some(Scalar::Bool(b)) => Value::Bool(b),
+                Some(Scalar::Int(i)) => Value::Int(i),
+                Some(Scalar::Float(f)) => Value::Double(f),
+                Some(Scalar::Str(s)) => Value::str(s),
+                Some(Scalar::Null) | None => Value::Null,
+            }
+        };
+        if !matches!(v, Value::Null | Value::Bool(_) | Value::Int(_)) {
+            self.seen.insert(node, v.clone());
+        }
+        Some(v)
+    }
+}
