@@ -110,7 +110,7 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
         let first = errors.errors.first();
         CompileError {
             message: first.map_or("syntax error".to_string(), |e| e.msg.clone()),
-            offset: first.map_or(0, |e| line_column_offset(source, e.pos)),
+            offset: first.map_or(0, |e| error_offset(source, e)),
         }
     })?;
     if let Some(id) = too_deep(&expr) {
@@ -147,6 +147,15 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
         variable_refs,
         offsets,
     })
+}
+
+/// Where a parse error is: the recursion limit gives the nested expression's first
+/// character, every other error a line and column.
+fn error_offset(source: &str, e: &cel::ParseError) -> usize {
+    if e.msg.starts_with("Recursion limit") {
+        return char_offset(source, usize::try_from(e.pos.0).unwrap_or(0));
+    }
+    line_column_offset(source, e.pos)
 }
 
 /// The byte offset of a parser position: 1-based line, 1-based column in characters.
