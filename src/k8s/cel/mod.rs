@@ -39,7 +39,9 @@ use std::sync::Arc;
 use crate::load::{Document, NodeId};
 pub use value::Value;
 
-/// Kubernetes' runtime cost limit for one expression against one object (`PerCallLimit`).
+/// The default limit on one expression against one object: the number Kubernetes uses as its
+/// runtime limit (`PerCallLimit`). Our steps are close to its cost units (one per node, per
+/// element, per ten bytes of string) but not counted identically.
 pub const PER_CALL_LIMIT: u64 = 1_000_000;
 
 /// The longest expression we compile, in bytes (cel-go's default limit is 100,000 code
