@@ -234,15 +234,15 @@ pub(super) fn sets(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
 }
 
 pub(super) fn lists(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
-    let (Some(Value::List(l)), rest) = (args.first(), args.get(1..).unwrap_or(&[])) else {
-        return None;
-    };
     if !matches!(
         name,
         "isSorted" | "sum" | "min" | "max" | "indexOf" | "lastIndexOf"
     ) {
         return None;
     }
+    let (Some(Value::List(l)), rest) = (args.first(), args.get(1..).unwrap_or(&[])) else {
+        return Some(no_overload(name, args));
+    };
     let l = l.clone();
     let out = (|| match (name, rest) {
         ("isSorted", []) => {
