@@ -253,22 +253,23 @@ impl<'a> Walk<'a> {
     }
 
     fn unsupported(&mut self, name: String, id: u64) {
-        // The parser places a call at its target or its `.`: point at the name itself.
+        // The parser places a call at its `(` or its `.`: point at the name itself, the
+        // namespace of a namespaced one (`authorizer.group`) included when written as one.
         let at = self.offset(id);
         let short = name.rsplit('.').next().unwrap_or(&name);
-        // The name ends at or before the node's offset (`f(` is placed at the `(`), or,
-        // failing that, follows it.
-        let before = self
-            .source
-            .get(..(at + short.len()).min(self.source.len()))
-            .and_then(|head| head.rfind(short));
-        let after = || {
-            self.source
-                .get(at..)
-                .and_then(|rest| rest.find(short))
-                .map(|i| at + i)
+        let near = |text: &str| {
+            let before = self
+                .source
+                .get(..(at + text.len()).min(self.source.len()))
+                .and_then(|head| head.rfind(text));
+            before.or_else(|| {
+                self.source
+                    .get(at..)
+                    .and_then(|rest| rest.find(text))
+                    .map(|i| at + i)
+            })
         };
-        let offset = before.or_else(after).unwrap_or(at);
+        let offset = near(&name).or_else(|| near(short)).unwrap_or(at);
         self.unsupported.push(Unsupported { name, offset });
     }
 
