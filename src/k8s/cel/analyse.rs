@@ -8,15 +8,17 @@ use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions};
 
 /// How deep the parsed tree may nest. The evaluator and this walk recurse once per level;
-/// ordinary policies stay under 30, and 128 levels fit a small thread stack.
-const MAX_TREE_DEPTH: usize = 128;
+/// ordinary policies stay under 30, and 100 levels take under 150 KiB of stack in a release
+/// build (a debug build needs several times that).
+const MAX_TREE_DEPTH: usize = 100;
 
 /// How deep the parser may nest expressions (parentheses, calls, lists).
 const MAX_PARSE_NESTING: u16 = 100;
 
 /// The parser recurses once per operand of a chain (`a + b + c ...`) before any depth check
-/// of ours can run: it gets a stack that holds the longest chain `MAX_EXPRESSION_LEN` allows.
-const PARSE_STACK_BYTES: usize = 256 << 20;
+/// of ours can run: it gets a stack that holds the longest chain `MAX_EXPRESSION_LEN` allows
+/// (the worst shapes, tested, fit in an eighth of it).
+const PARSE_STACK_BYTES: usize = 64 << 20;
 
 /// The variables Kubernetes declares for an admission policy, and the type names.
 pub(super) const GLOBALS: &[&str] = &[
@@ -109,7 +111,7 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
         let first = errors.errors.first();
         CompileError {
             message: first.map_or("syntax error".to_string(), |e| e.msg.clone()),
-            offset: first.map_or(0, |e| line_column_offset(source, e.pos)),
+            offset: first.map_or(0, |e| error_offset(source, e)),
         }
     })?;
     if let Some(id) = too_deep(&expr) {
@@ -146,6 +148,15 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
         variable_refs,
         offsets,
     })
+}
+
+/// Where a parse error is: the recursion limit gives the nested expression's first
+/// character, every other error a line and column.
+fn error_offset(source: &str, e: &cel::ParseError) -> usize {
+    if e.msg.starts_with("Recursion limit") {
+        return char_offset(source, usize::try_from(e.pos.0).unwrap_or(0));
+    }
+    line_column_offset(source, e.pos)
 }
 
 /// The byte offset of a parser position: 1-based line, 1-based column in characters.
@@ -242,22 +253,23 @@ impl<'a> Walk<'a> {
     }
 
     fn unsupported(&mut self, name: String, id: u64) {
-        // The parser places a call at its target or its `.`: point at the name itself.
+        // The parser places a call at its `(` or its `.`: point at the name itself, the
+        // namespace of a namespaced one (`authorizer.group`) included when written as one.
         let at = self.offset(id);
         let short = name.rsplit('.').next().unwrap_or(&name);
-        // The name ends at or before the node's offset (`f(` is placed at the `(`), or,
-        // failing that, follows it.
-        let before = self
-            .source
-            .get(..(at + short.len()).min(self.source.len()))
-            .and_then(|head| head.rfind(short));
-        let after = || {
-            self.source
-                .get(at..)
-                .and_then(|rest| rest.find(short))
-                .map(|i| at + i)
+        let near = |text: &str| {
+            let before = self
+                .source
+                .get(..(at + text.len()).min(self.source.len()))
+                .and_then(|head| head.rfind(text));
+            before.or_else(|| {
+                self.source
+                    .get(at..)
+                    .and_then(|rest| rest.find(text))
+                    .map(|i| at + i)
+            })
         };
-        let offset = before.or_else(after).unwrap_or(at);
+        let offset = near(&name).or_else(|| near(short)).unwrap_or(at);
         self.unsupported.push(Unsupported { name, offset });
     }
 

@@ -15,8 +15,8 @@ use super::functions;
 use super::value::{Key, Map, TreeReader, Value};
 use super::{Input, NodeRef, Outcome, Program, Request, Variable};
 
-/// How many variables deep a variable may be computed from others before giving up: a bound
-/// on the work of resolving them, never reached by a real policy.
+/// How many variables a policy may have (later ones cannot be read): a bound on the work of
+/// resolving which are read, never reached by a real policy.
 const MAX_VARIABLES: usize = 1_000;
 
 pub(super) fn run(p: &Program, input: &Input, limit: u64) -> Outcome {
@@ -38,11 +38,11 @@ pub(super) fn run(p: &Program, input: &Input, limit: u64) -> Outcome {
         memo: vec![None; input.variables.len().min(MAX_VARIABLES)],
         regexes: HashMap::new(),
     };
+    compute_variables_read(p, &mut state);
     let mut interp = Interp {
         program: p,
         scopes: Vec::new(),
         state: &mut state,
-        nested: false,
     };
     match interp.eval(&p.inner.expr) {
         Ok(v) => Outcome::Value(v),
@@ -140,8 +140,6 @@ struct Interp<'p, 's, 'i> {
     /// decides the result.
     scopes: Vec<(&'p str, R)>,
     state: &'s mut State<'i>,
-    /// Evaluating a variable: the variables it reads are already computed.
-    nested: bool,
 }
 
 impl<'p, 'i> Interp<'p, '_, 'i> {
@@ -404,24 +402,36 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
         else {
             return err(format!("no such variable: {name}"));
         };
-        if self.state.memo[index].is_none() {
-            if self.nested {
-                return err(format!("variables.{name} is read before it is defined"));
-            }
-            for j in needed(variables, index) {
-                if self.state.memo[j].is_none() {
-                    let out = compute_variable(self.state, &variables[j]);
-                    self.state.memo[j] = Some(out);
-                }
-            }
-        }
         match self.state.memo[index].clone() {
             Some(Err(Halt::NotEvaluated { name: what, .. })) => Err(Halt::NotEvaluated {
                 name: what,
                 offset: self.program.offset(id),
             }),
             Some(out) => out,
-            None => err(format!("variables.{name} could not be computed")),
+            None => err(format!("variables.{name} is read before it is defined")),
+        }
+    }
+}
+
+/// Computes, before the expression runs, the variables it reads and those they read, in
+/// policy order: so no variable is computed in the middle of another expression, and the
+/// stack holds one expression at a time. A result (an error included) is kept until read.
+fn compute_variables_read(p: &Program, state: &mut State) {
+    let variables = state.variables;
+    let known = &variables[..state.memo.len()];
+    let mut wanted: Vec<usize> = p
+        .inner
+        .variable_refs
+        .iter()
+        .filter_map(|name| known.iter().position(|v| &v.name == name))
+        .flat_map(|i| needed(known, i))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for j in wanted {
+        if state.memo[j].is_none() {
+            let out = compute_variable(state, &variables[j]);
+            state.memo[j] = Some(out);
         }
     }
 }
@@ -437,7 +447,6 @@ fn compute_variable<'i>(state: &mut State<'i>, v: &'i Variable) -> R {
         program: &v.program,
         scopes: Vec::new(),
         state,
-        nested: true,
     };
     inner.eval(&v.program.inner.expr)
 }

@@ -45,11 +45,17 @@ fn last_index_of(s: &str, sub: &str, end: Option<i64>) -> R {
         None => s.len(),
         Some(e) => match byte_at(s, e) {
             // The match may start at `e`.
-            Some(b) => (b + sub.len()).min(s.len()),
+            Some(b) => {
+                let mut upto = (b + sub.len()).min(s.len());
+                while !s.is_char_boundary(upto) {
+                    upto += 1;
+                }
+                upto
+            }
             None => return err(format!("index out of range: {e}")),
         },
     };
-    let hay = s.get(..upto).unwrap_or(s);
+    let hay = &s[..upto];
     Ok(Value::Int(
         hay.rfind(sub).map_or(-1, |i| code_points_before(s, i)),
     ))
@@ -228,15 +234,15 @@ pub(super) fn sets(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
 }
 
 pub(super) fn lists(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
-    let (Some(Value::List(l)), rest) = (args.first(), args.get(1..).unwrap_or(&[])) else {
-        return None;
-    };
     if !matches!(
         name,
         "isSorted" | "sum" | "min" | "max" | "indexOf" | "lastIndexOf"
     ) {
         return None;
     }
+    let (Some(Value::List(l)), rest) = (args.first(), args.get(1..).unwrap_or(&[])) else {
+        return Some(no_overload(name, args));
+    };
     let l = l.clone();
     let out = (|| match (name, rest) {
         ("isSorted", []) => {

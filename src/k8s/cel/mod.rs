@@ -11,6 +11,17 @@
 //!
 //! An expression that uses anything we do not implement is never evaluated (it is reported as
 //! such, never as passing); reading a missing field is an error, as in Kubernetes.
+//!
+//! Implemented: the standard macros and functions (no `duration` or `timestamp`), and the
+//! Kubernetes lists, strings, regex, sets, quantity, ip/cidr, url and optional libraries
+//! (`SUPPORTED` names them). Not implemented: `authorizer`, `duration`/`timestamp` and their
+//! accessors, the extended lists and math libraries (`slice`, `flatten`, `sort`, `distinct`,
+//! `math.*`), `base64`, two-variable comprehensions and message construction.
+//!
+//! Equality is heterogeneous across numbers (`1 == 1.0` is true, as in Kubernetes' CEL);
+//! arithmetic is not (`1 + 1.0` is an error). Values come from the document as the loader
+//! resolves its scalars (Kubernetes' YAML 1.1 reading): without the schema the API server
+//! has, an integer stays an int even where the schema says `number`.
 
 mod analyse;
 mod cost;
@@ -28,7 +39,9 @@ use std::sync::Arc;
 use crate::load::{Document, NodeId};
 pub use value::Value;
 
-/// Kubernetes' runtime cost limit for one expression against one object (`PerCallLimit`).
+/// The default limit on one expression against one object: the number Kubernetes uses as its
+/// runtime limit (`PerCallLimit`). Our steps are close to its cost units (one per node, per
+/// element, per ten bytes of string) but not counted identically.
 pub const PER_CALL_LIMIT: u64 = 1_000_000;
 
 /// The longest expression we compile, in bytes (cel-go's default limit is 100,000 code
