@@ -57,6 +57,12 @@ pub trait Rule: Declared + Send + Sync {
     fn reads_clusters(&self) -> bool {
         false
     }
+
+    /// Whether the rule reads `Settings::admission` (the scan then gathers the
+    /// ValidatingAdmissionPolicies of all files, with what they read, first).
+    fn reads_admission_policies(&self) -> bool {
+        false
+    }
 }
 
 /// What every rule may read of the run's configuration, and of the Namespaces of the scanned
@@ -85,6 +91,9 @@ pub struct Settings {
     /// `--from`: the upgrade path from that version to `kube_version`, one minor at a time;
     /// version-gated findings then say at which hop they take effect.
     pub upgrade: Option<crate::k8s::upgrade::UpgradePath>,
+    /// The ValidatingAdmissionPolicies of the scanned files (and of `--policy` files), with
+    /// their bindings and what they read; gathered before the files are checked.
+    pub admission: Option<Arc<crate::k8s::admission::Catalog>>,
 }
 
 impl Default for Settings {
@@ -98,6 +107,7 @@ impl Default for Settings {
             as_of: crate::k8s::aks_versions::Date::today(),
             component_targets: Vec::new(),
             upgrade: None,
+            admission: None,
         }
     }
 }

@@ -165,6 +165,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAMESPACE")]
     pub exempt_namespace: Vec<String>,
 
+    /// A file of ValidatingAdmissionPolicies, their bindings and params kept outside the
+    /// scanned paths: they are evaluated against the scanned objects (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+
     /// Worker threads (default: one per core; at most 512).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,

@@ -86,6 +86,23 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         severities.push((NOT_RENDERED.id, Severity::Error));
     }
     check_combinations(&args)?;
+    for p in &args.policy {
+        if let Err(e) = std::fs::File::open(p)
+            .and_then(|f| f.metadata())
+            .and_then(|m| {
+                if m.is_file() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other("not a file"))
+                }
+            })
+        {
+            return Err(Error::Usage(format!(
+                "--policy {}: cannot read it: {e}",
+                p.display()
+            )));
+        }
+    }
     let (kube_version, component_targets) = versions(&mut args, &config)?;
     let filter = FilterPlan {
         disabled: rules::all()
@@ -149,6 +166,7 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         settings,
         stream: None,
         diff_base: args.diff.clone(),
+        policy_files: std::mem::take(&mut args.policy),
     };
     let mut plan = ScanPlan {
         scan,

@@ -93,6 +93,7 @@ pub const fn default_tags(id: &str) -> &'static [&'static str] {
         b'5' => &["api-lifecycle"],
         b'6' => &["aks"],
         b'7' => &["upgrade"],
+        b'8' => &["admission"],
         _ => panic!("a rule id is KH followed by three digits"),
     }
 }
@@ -124,6 +125,8 @@ pub enum Family {
     Aks,
     /// KH7xx: what makes an upgrade fail or stall (drains, node pools, versions).
     Upgrade,
+    /// KH8xx: what the cluster's own admission policies (ValidatingAdmissionPolicy) reject.
+    Admission,
 }
 
 impl Family {
@@ -137,6 +140,7 @@ impl Family {
         Family::ApiLifecycle,
         Family::Aks,
         Family::Upgrade,
+        Family::Admission,
     ];
 
     /// The family an id belongs to, by its hundreds digit.
@@ -150,6 +154,7 @@ impl Family {
             b'5' => Family::ApiLifecycle,
             b'6' => Family::Aks,
             b'7' => Family::Upgrade,
+            b'8' => Family::Admission,
             _ => panic!("a rule id is KH followed by three digits"),
         }
     }
@@ -165,13 +170,17 @@ impl Family {
             Family::ApiLifecycle => "api-lifecycle",
             Family::Aks => "aks",
             Family::Upgrade => "upgrade",
+            Family::Admission => "admission",
         }
     }
 
     /// Whether the family's rules find security problems (their results then carry a
     /// security severity).
     pub const fn is_security(self) -> bool {
-        !matches!(self, Family::Input | Family::ApiLifecycle | Family::Upgrade)
+        !matches!(
+            self,
+            Family::Input | Family::ApiLifecycle | Family::Upgrade | Family::Admission
+        )
     }
 }
 

@@ -7,10 +7,17 @@
 /// YAML documents, split at `---` lines, with a `kind: Namespace` (`"kind": "Namespace"` in
 /// JSON, which is taken whole).
 pub fn documents_declaring_namespace(text: &str) -> Vec<(u32, &str)> {
-    fn declares(chunk: &str) -> bool {
-        chunk.match_indices("Namespace").any(|(i, _)| {
+    documents_declaring(text, &["Namespace"])
+}
+
+/// The parts of a text (with their first line) that may declare an object of one of `kinds`:
+/// the YAML documents, split at `---` lines, with a `kind: K` (`"kind": "K"` in JSON, which
+/// is taken whole) for a K of `kinds`.
+pub fn documents_declaring<'t>(text: &'t str, kinds: &[&str]) -> Vec<(u32, &'t str)> {
+    fn declares_one(chunk: &str, kind: &str) -> bool {
+        chunk.match_indices(kind).any(|(i, _)| {
             let before = chunk[..i].trim_end_matches(['"', '\'', ' ', '\t']);
-            let after = chunk[i + "Namespace".len()..].trim_start_matches(['"', '\'']);
+            let after = chunk[i + kind.len()..].trim_start_matches(['"', '\'']);
             let ends = after
                 .chars()
                 .next()
@@ -21,7 +28,8 @@ pub fn documents_declaring_namespace(text: &str) -> Vec<(u32, &str)> {
                     .ends_with("kind")
         })
     }
-    if !text.contains("Namespace") {
+    let declares = |chunk: &str| kinds.iter().any(|k| declares_one(chunk, k));
+    if !kinds.iter().any(|k| text.contains(k)) {
         return Vec::new();
     }
     if text.trim_start().starts_with('{') {

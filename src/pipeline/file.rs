@@ -6,33 +6,69 @@ use super::clusters::{check_clusters, scan_clusters, scan_script};
 use super::large;
 use super::*;
 
-/// The Pod Security labels of every Namespace in the inputs, read before the files are
-/// checked. Only files that mention `Namespace` are parsed for it.
-pub(super) fn namespace_policies(
+/// What the inputs hold that every file's check may need, read before the files are checked.
+#[derive(Default)]
+pub(super) struct Gathered {
+    /// The Pod Security labels of every Namespace, by name, every definition in input order.
+    pub namespaces: HashMap<String, Vec<pss::NamespacePolicy>>,
+    /// The documents of admission policies, their bindings, Namespaces and CRDs, each with
+    /// its file (when a rule reads admission policies).
+    pub admission: Vec<(Arc<str>, Document)>,
+}
+
+enum Found {
+    Namespace(String, pss::NamespacePolicy),
+    Doc(Arc<str>, Document),
+}
+
+/// The kinds of the documents the admission policies need from every file.
+pub(super) const ADMISSION_KINDS: &[&str] = &[
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "Namespace",
+    "CustomResourceDefinition",
+];
+
+/// Reads, before the files are checked, the Namespaces' Pod Security labels (`namespaces`:
+/// when a rule reads them) and the documents of `kinds` (when some are asked for). Only
+/// files that name one of them are parsed, and only the documents that declare one.
+pub(super) fn gather(
     inputs: &[Work],
     stdin: Option<&[u8]>,
     opts: &ScanOptions,
-) -> HashMap<String, Vec<pss::NamespacePolicy>> {
-    let found: Vec<(String, pss::NamespacePolicy)> = inputs
+    namespaces: bool,
+    kinds: &[&str],
+) -> Gathered {
+    let found: Vec<Found> = inputs
         .par_iter()
         .flat_map_iter(|input| {
             let mut out = Vec::new();
-            let find = |bytes: &[u8], out: &mut Vec<(String, pss::NamespacePolicy)>| {
-                // Most files name no Namespace at all: a byte search settles them before any
+            let file = || -> Arc<str> {
+                Arc::from(match input {
+                    Work::Input(i) => i.display(),
+                    Work::Rendered(r) => r.display.as_str(),
+                })
+            };
+            let find = |bytes: &[u8], out: &mut Vec<Found>| {
+                // Most files name none of them: a byte search settles them before any
                 // decoding (of UTF-8; UTF-16 and UTF-32 are decoded first).
-                if Encoding::sniff(bytes).0 == Encoding::Utf8
-                    && memchr::memmem::find(bytes, b"Namespace").is_none()
-                {
+                let utf8 = Encoding::sniff(bytes).0 == Encoding::Utf8;
+                let names = |w: &str| !utf8 || memchr::memmem::find(bytes, w.as_bytes()).is_some();
+                let ns = namespaces && names("Namespace");
+                let docs = kinds.iter().any(|k| names(k));
+                if !ns && !docs {
                     return;
                 }
                 let Ok(text) = load::decode(bytes) else {
                     return;
                 };
-                let file: Arc<str> = Arc::from(match input {
-                    Work::Input(i) => i.display(),
-                    Work::Rendered(r) => r.display.as_str(),
-                });
-                namespaces_in(&text, 0, &file, opts, out);
+                let file = file();
+                if ns {
+                    namespaces_in(&text, 0, &file, opts, out);
+                }
+                if docs {
+                    documents_of(&text, 0, &file, kinds, out);
+                }
             };
             match input {
                 Work::Rendered(r) => find(r.text.as_bytes(), &mut out),
@@ -44,13 +80,24 @@ pub(super) fn namespace_policies(
                 Work::Input(i @ Input::File { path, .. }) => {
                     read::with_file_bytes(path, opts.max_file_size, |r| match r {
                         Ok(Contents::Bytes(b)) => find(b, &mut out),
-                        // Read a part at a time, as the scan reads it.
+                        // Read a part at a time, as the scan reads it (the parts that name a
+                        // Namespace).
                         Ok(Contents::OverLimit { file, .. }) => {
                             let name: Arc<str> = Arc::from(i.display());
-                            large::for_each_part_naming_namespace(
+                            let mut words = kinds.to_vec();
+                            if namespaces {
+                                words.push("Namespace");
+                            }
+                            large::for_each_part_naming(
                                 file,
                                 opts.max_file_size,
-                                |text, lines| namespaces_in(text, lines, &name, opts, &mut out),
+                                &words,
+                                |text, lines| {
+                                    if namespaces {
+                                        namespaces_in(text, lines, &name, opts, &mut out);
+                                    }
+                                    documents_of(text, lines, &name, kinds, &mut out);
+                                },
                             )
                         }
                         Err(_) => {}
@@ -62,11 +109,36 @@ pub(super) fn namespace_policies(
         })
         .collect();
     // Every definition, in input order: a workload is judged by the one nearest to it.
-    let mut map: HashMap<String, Vec<pss::NamespacePolicy>> = HashMap::new();
-    for (name, policy) in found {
-        map.entry(name).or_default().push(policy);
+    let mut gathered = Gathered::default();
+    for f in found {
+        match f {
+            Found::Namespace(name, policy) => {
+                gathered.namespaces.entry(name).or_default().push(policy)
+            }
+            Found::Doc(file, doc) => gathered.admission.push((file, doc)),
+        }
     }
-    map
+    gathered
+}
+
+/// Adds the documents of a text that declare an object of one of `kinds`, with their lines
+/// as in the file.
+fn documents_of(
+    text: &str,
+    lines_before: u32,
+    file: &Arc<str>,
+    kinds: &[&str],
+    out: &mut Vec<Found>,
+) {
+    if kinds.is_empty() {
+        return;
+    }
+    for (first_line, chunk) in load::split::documents_declaring(text, kinds) {
+        for mut doc in load::load_text(chunk).docs {
+            doc.shift(lines_before + first_line - 1, 0);
+            out.push(Found::Doc(file.clone(), doc));
+        }
+    }
 }
 
 /// Adds the Namespaces a text declares, with their Pod Security labels. Only the documents
@@ -77,7 +149,7 @@ fn namespaces_in(
     lines_before: u32,
     file: &Arc<str>,
     opts: &ScanOptions,
-    out: &mut Vec<(String, pss::NamespacePolicy)>,
+    out: &mut Vec<Found>,
 ) {
     for (first_line, chunk) in load::split::documents_declaring_namespace(text) {
         for doc in load::load_text(chunk).docs {
@@ -97,7 +169,7 @@ fn namespaces_in(
                     }
                     // A Namespace without labels is kept too: it is a definition (no
                     // Pod Security) that another file's labels may disagree with.
-                    out.push((name.to_string(), policy));
+                    out.push(Found::Namespace(name.to_string(), policy));
                 }
             }
         }

@@ -91,11 +91,12 @@ pub(super) fn scan_large_file(
     out
 }
 
-/// Hands each part of a file over the size limit that names `Namespace` to `f`, with
-/// the number of lines before it (for the Namespaces read before the scan).
-pub(super) fn for_each_part_naming_namespace(
+/// Hands each part of a file over the size limit that names one of `words` to `f`, with the
+/// number of lines before it (for what is read before the scan: Namespaces, policies).
+pub(super) fn for_each_part_naming(
     mut file: std::fs::File,
     max: u64,
+    words: &[&str],
     mut f: impl FnMut(&str, u32),
 ) {
     if !matches!(encoding_of(&mut file), Ok(Encoding::Utf8)) {
@@ -104,7 +105,10 @@ pub(super) fn for_each_part_naming_namespace(
     // A part that cannot be read is the scan's to report.
     let _ = load::split::for_each_part(&file, max, |part| {
         let Some(bytes) = part.bytes else { return };
-        if memchr::memmem::find(bytes, b"Namespace").is_none() {
+        if !words
+            .iter()
+            .any(|w| memchr::memmem::find(bytes, w.as_bytes()).is_some())
+        {
             return;
         }
         if let Ok(text) = load::decode(bytes) {

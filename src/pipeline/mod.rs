@@ -39,7 +39,7 @@ mod conflicts;
 mod file;
 mod large;
 
-use file::{namespace_policies, scan_input, scan_text};
+use file::{ADMISSION_KINDS, gather, scan_input, scan_text};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
@@ -68,6 +68,9 @@ pub struct ScanOptions {
     /// `--diff REF`: the revision a changed cluster definition's versions are compared with
     /// (a change of version is an upgrade, KH712).
     pub diff_base: Option<String>,
+    /// `--policy PATH`: files whose ValidatingAdmissionPolicies, bindings and params apply
+    /// to the scanned objects, read for those only.
+    pub policy_files: Vec<PathBuf>,
 }
 
 /// How the workers write the records of a streamed report: its format, and the filter steps
@@ -95,6 +98,7 @@ impl Default for ScanOptions {
             render: crate::load::render::RenderOptions::default(),
             stream: None,
             diff_base: None,
+            policy_files: Vec::new(),
         }
     }
 }
@@ -146,7 +150,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .as_ref()
         .and_then(|r| r.as_ref().ok())
         .map(Vec::as_slice);
-    let (phase, (outcomes, spilled)) = in_pool(opts.threads, || {
+    let (phase, (outcomes, spilled, admission)) = in_pool(opts.threads, || {
         let phase = render(&inputs, opts);
         let outcomes = check_files(&inputs, &phase, stdin.as_ref(), opts);
         (phase, outcomes)
@@ -154,7 +158,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let mut result = render_result(&phase);
     result.spilled = spilled;
     let (ix, suppressions) = merge(outcomes, &mut result);
-    check_across(&ix, stdin_bytes, opts, &mut result);
+    check_across(&ix, admission, stdin_bytes, opts, &mut result);
     if !suppressions.is_empty() {
         apply_suppressions(&mut result, suppressions, opts, stdin_bytes);
     }
@@ -256,6 +260,71 @@ fn in_pool<T: Send>(
     }
 }
 
+/// The admission policies of a run.
+type Admission = Arc<crate::k8s::admission::Catalog>;
+
+/// The admission policies of the inputs and of the `--policy` files, with their bindings and
+/// what they read: the Namespaces and CRDs gathered with them, and then, when a policy takes
+/// params, the objects of its param kinds. None when no binding is anywhere.
+fn admission_catalog(
+    work: &[Work],
+    stdin: Option<&[u8]>,
+    opts: &ScanOptions,
+    mut docs: Vec<(Arc<str>, Document)>,
+) -> Option<Arc<crate::k8s::admission::Catalog>> {
+    use crate::k8s::admission::Catalog;
+    docs.extend(policy_files(opts, ADMISSION_KINDS));
+    let policies = docs.iter().any(|(_, d)| {
+        d.root
+            .and_then(|r| d.get_str(r, "kind"))
+            .is_some_and(|k| k.starts_with("ValidatingAdmissionPolicy"))
+    });
+    if !policies {
+        return None;
+    }
+    let kube = opts.settings.kube_version;
+    let first = Catalog::build(docs.clone(), &opts.default_namespace, kube);
+    let kinds = first.param_kinds();
+    if kinds.is_empty() {
+        return Some(Arc::new(first));
+    }
+    let names: Vec<&str> = kinds
+        .iter()
+        .map(|(_, k)| k.as_str())
+        .filter(|k| !ADMISSION_KINDS.contains(k))
+        .collect();
+    let params = gather(work, stdin, opts, false, &names).admission;
+    docs.extend(params);
+    docs.extend(policy_files(opts, &names));
+    Some(Arc::new(Catalog::build(
+        docs,
+        &opts.default_namespace,
+        kube,
+    )))
+}
+
+/// The documents of `kinds` in the `--policy` files (policies kept outside the scanned tree);
+/// one that cannot be read is said by the command line before the scan.
+fn policy_files(opts: &ScanOptions, kinds: &[&str]) -> Vec<(Arc<str>, Document)> {
+    let mut out = Vec::new();
+    for path in &opts.policy_files {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let Ok(text) = load::decode(&bytes) else {
+            continue;
+        };
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        for (first_line, chunk) in load::split::documents_declaring(&text, kinds) {
+            for mut doc in load::load_text(chunk).docs {
+                doc.shift(first_line - 1, 0);
+                out.push((file.clone(), doc));
+            }
+        }
+    }
+    out
+}
+
 /// Charts and overlays are rendered first: what a build reads is not scanned again as plain
 /// files, and the Namespaces a chart creates count like any other.
 fn render(inputs: &[Input], opts: &ScanOptions) -> Phase {
@@ -281,7 +350,7 @@ fn check_files(
     phase: &Phase,
     stdin: Option<&std::io::Result<Vec<u8>>>,
     opts: &ScanOptions,
-) -> (Vec<FileOutcome>, Option<Spill>) {
+) -> (Vec<FileOutcome>, Option<Spill>, Option<Admission>) {
     let consumed = |i: &Input| match i {
         Input::File { path, .. } if !phase.consumed.is_empty() => path
             .canonicalize()
@@ -295,9 +364,16 @@ fn check_files(
         .chain(phase.rendered.iter().map(Work::Rendered))
         .collect();
     let mut settings = opts.settings.clone();
-    if opts.rules.iter().any(|r| r.reads_namespace_labels()) {
+    let namespaces = opts.rules.iter().any(|r| r.reads_namespace_labels());
+    let admission = opts.rules.iter().any(|r| r.reads_admission_policies());
+    if namespaces || admission {
         let stdin_bytes = stdin.and_then(|r| r.as_ref().ok()).map(Vec::as_slice);
-        settings.namespaces = Arc::new(namespace_policies(&work, stdin_bytes, opts));
+        let kinds = if admission { ADMISSION_KINDS } else { &[] };
+        let gathered = gather(&work, stdin_bytes, opts, namespaces, kinds);
+        settings.namespaces = Arc::new(gathered.namespaces);
+        if admission {
+            settings.admission = admission_catalog(&work, stdin_bytes, opts, gathered.admission);
+        }
     }
     let stream = opts
         .stream
@@ -318,7 +394,7 @@ fn check_files(
         notices: conflicts::namespaces(&settings.namespaces),
         ..FileOutcome::default()
     });
-    (outcomes, spill)
+    (outcomes, spill, settings.admission)
 }
 
 /// Files a batch at a time, in parallel, in the order of their names (the order of the
@@ -506,12 +582,22 @@ fn merge(
 /// fingerprints taken from the files read again.
 fn check_across(
     ix: &Index,
+    admission: Option<Admission>,
     stdin_bytes: Option<&[u8]>,
     opts: &ScanOptions,
     result: &mut ScanResult,
 ) {
     result.notices.extend(conflicts::service_accounts(ix));
-    let mut cross = check::check_index(&opts.rules, &opts.settings, ix);
+    let mut cross = match admission {
+        None => check::check_index(&opts.rules, &opts.settings, ix),
+        Some(a) => {
+            let settings = Settings {
+                admission: Some(a),
+                ..opts.settings.clone()
+            };
+            check::check_index(&opts.rules, &settings, ix)
+        }
+    };
     if (opts.excerpts || opts.fingerprints) && !cross.is_empty() {
         let stdin_text = stdin_bytes.and_then(|b| load::decode(b).ok());
         source_after_the_fact(&mut cross, stdin_text.as_deref(), opts);

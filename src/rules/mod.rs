@@ -3,6 +3,7 @@
 use crate::check::Rule;
 use crate::finding::RuleMeta;
 
+pub mod admission;
 pub mod aks;
 pub mod api_lifecycle;
 pub mod input;
@@ -67,6 +68,7 @@ pub(crate) use rule_meta;
 
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {
+    use admission::*;
     use aks::*;
     use api_lifecycle::*;
     use input::*;
@@ -162,6 +164,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &UpgradeSkipsMinor,
         &RetiredAddOn,
         &RetiredClusterSetting,
+        &PolicyDenies,
+        &PolicyInvalid,
+        &ExpressionNotEvaluated,
     ]
 }
 

@@ -19,12 +19,15 @@
 
 mod read;
 
+pub mod catalog;
+
 pub mod matching;
 pub mod objects;
 pub mod params;
 pub mod resources;
 pub mod set;
 
+pub use catalog::{Catalog, Verdict};
 pub use matching::{Match, Request, Scanned, applies};
 pub use objects::{Binding, Policy, Severity, ValidationAction};
 pub use params::{Params, params_for};
