@@ -293,3 +293,14 @@ fn every_keelhaul_command_the_docs_show_is_one_the_binary_accepts() {
     assert!(checked > 10, "only {checked} commands found");
     assert!(refused.is_empty(), "{}", refused.join("\n"));
 }
+
+#[test]
+fn the_admission_page_lists_every_cel_function_the_engine_implements() {
+    let page = committed("docs/admission-policies.md");
+    let missing: Vec<&str> = keelhaul::k8s::cel::SUPPORTED
+        .iter()
+        .copied()
+        .filter(|name| !page.contains(&format!("`{name}`")))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/admission-policies.md: {missing:?}");
+}
