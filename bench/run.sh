@@ -10,6 +10,8 @@
 #     c. keelhaul scan --format json --fail-on never --threads 1
 #   real corpus (../shared/corpus from the repo root)
 #     d. bare_parse, and keelhaul scan (default threads)
+#     f. keelhaul scan with the ten ValidatingAdmissionPolicies of bench/policies.yaml (--policy),
+#        three validations each, bound to every namespace
 #   half-size synthetic corpus (SMALL_FILES files; bench/.corpus-SMALL_FILES if present)
 #     e. keelhaul scan (default threads), to see whether memory grows with the number of files
 #        and of findings (half the files, half the findings)
@@ -79,7 +81,7 @@ RENDERERS=$( (command -v kustomize || command -v kubectl) 2> /dev/null | head -n
 
 # label | command (corpus paths substituted below). The corpus runs pass --no-render: they
 # measure the manifest scanner; rendering is measured on its own tree.
-LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif bare_real kh_real kh_real_warm kh_real_cold kh_small kh_quiet kh_quiet_small kh_norender kh_render)
+LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif kh_policies bare_real kh_real kh_real_warm kh_real_cold kh_small kh_quiet kh_quiet_small kh_norender kh_render)
 # The render cache of the warm runs (filled once before the timed runs).
 RCACHE=$WORK/render-cache
 cmd_for() {
@@ -89,6 +91,8 @@ cmd_for() {
         kh_syn_t1) echo "$KH scan $CORPUS --format json --fail-on never --threads 1 --no-render" ;;
         # SARIF: the same findings, with GitHub's line fingerprints and the SARIF model.
         kh_sarif)  echo "$KH scan $CORPUS --format sarif --fail-on never --no-render" ;;
+        # The cluster's own admission policies evaluated against every object.
+        kh_policies) echo "$KH scan $CORPUS --format json --fail-on never --no-render --policy bench/policies.yaml" ;;
         bare_real) echo "$BARE $REAL" ;;
         kh_real)   echo "$KH scan $REAL --format json --fail-on never --no-render" ;;
         # Rendering on: every overlay from a warm render cache, and with no cache at all.
@@ -105,7 +109,7 @@ cmd_for() {
 }
 if [[ ! -d $REAL ]]; then
     echo "== $REAL not found: skipping the real-corpus runs"
-    LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif kh_small kh_quiet kh_quiet_small kh_norender kh_render)
+    LABELS=(bare_syn kh_syn kh_syn_t1 kh_sarif kh_policies kh_small kh_quiet kh_quiet_small kh_norender kh_render)
 fi
 # Their reports are kept (the render notice says what the render phase and the tools took).
 SAVED=" kh_real_warm kh_real_cold "
@@ -215,6 +219,7 @@ names = {
     "kh_syn": "keelhaul    synthetic, default threads",
     "kh_syn_t1": "keelhaul    synthetic, --threads 1",
     "kh_sarif": "keelhaul    synthetic, --format sarif",
+    "kh_policies": "keelhaul    synthetic, 10 admission policies (--policy)",
     "bare_real": "bare_parse  real, 1 thread",
     "kh_real": "keelhaul    real, default threads",
     "kh_real_warm": "keelhaul    real, rendered, warm render cache",
@@ -267,6 +272,7 @@ row("synthetic: keelhaul CPU / bare CPU (default threads)", ratio("kh_syn", "bar
 row("synthetic: keelhaul CPU / bare CPU (--threads 1)", ratio("kh_syn_t1", "bare_syn", "cpu"), "<= 1.5", lambda v: v <= 1.5)
 row("synthetic: keelhaul wall / bare single-thread wall", ratio("kh_syn", "bare_syn", "wall"), "< 1", lambda v: v < 1)
 row("synthetic: SARIF CPU / JSON CPU (the cost of SARIF)", ratio("kh_sarif", "kh_syn", "cpu"), "<= 1.5", lambda v: v <= 1.5)
+row("synthetic: 10 admission policies CPU / without them", ratio("kh_policies", "kh_syn", "cpu"), "<= 1.3", lambda v: v <= 1.3)
 if "kh_real" in labels:
     row("real: keelhaul CPU / bare CPU (default threads)", ratio("kh_real", "bare_real", "cpu"), "<= 1.5", lambda v: v <= 1.5)
     row("real: keelhaul wall / bare single-thread wall", ratio("kh_real", "bare_real", "wall"), "< 1", lambda v: v < 1)

@@ -302,5 +302,8 @@ fn the_admission_page_lists_every_cel_function_the_engine_implements() {
         .copied()
         .filter(|name| !page.contains(&format!("`{name}`")))
         .collect();
-    assert!(missing.is_empty(), "not in docs/admission-policies.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "not in docs/admission-policies.md: {missing:?}"
+    );
 }

@@ -14,7 +14,7 @@ use super::objects::{FailurePolicy, NamedExpression, NotFoundAction, Policy, Sev
 use super::params::Params;
 use super::{Binding, PolicySet};
 use crate::index::{Resource, resources_of};
-use crate::k8s::cel::{self, CostLimit, Input, NodeRef, Outcome, Program, Variable};
+use crate::k8s::cel::{self, CostLimit, NodeRef, Outcome, Program, Variable};
 use crate::k8s::version::KubeVersion;
 use crate::load::{Document, NodeId};
 
@@ -23,7 +23,9 @@ pub struct Catalog {
     docs: Vec<(Arc<str>, &'static Document)>,
     /// The objects the policies may read: the policies and bindings themselves, Namespaces,
     /// CRDs and params.
-    pub objects: Vec<Resource<'static>>,
+    pub objects: &'static [Resource<'static>],
+    /// The same, with their Namespaces by name.
+    scanned: Scanned<'static, 'static>,
     pub set: PolicySet<'static>,
     /// For each policy of `set`, its expressions compiled.
     compiled: Vec<Compiled>,
@@ -146,15 +148,18 @@ impl Catalog {
             .into_iter()
             .map(|(f, d)| (f, &*Box::leak(Box::new(d))))
             .collect();
-        let objects: Vec<Resource<'static>> = docs
-            .iter()
-            .flat_map(|(_, d)| resources_of(d, default_namespace).unwrap_or_default())
-            .collect();
-        let set = PolicySet::read(&objects);
+        let objects: &'static [Resource<'static>] = Vec::leak(
+            docs.iter()
+                .flat_map(|(_, d)| resources_of(d, default_namespace).unwrap_or_default())
+                .collect(),
+        );
+        let set = PolicySet::read(objects);
+        let scanned = Scanned::new(objects, Some(kube));
         let compiled = set.policies.iter().map(Compiled::of).collect();
         Catalog {
             docs,
             objects,
+            scanned,
             set,
             compiled,
             kube,
@@ -219,11 +224,10 @@ impl Catalog {
         if self.is_empty() {
             return out;
         }
-        let scanned = Scanned {
-            objects: &self.objects,
-            kube: Some(self.kube),
-        };
-        for a in self.set.for_create(object, &scanned) {
+        let scanned = &self.scanned;
+        // The object and its Namespace, read into CEL values once for every binding.
+        let mut read: Option<Read> = None;
+        for a in self.set.for_create(object, scanned) {
             if a.matched != Match::Yes {
                 continue;
             }
@@ -247,6 +251,10 @@ impl Catalog {
             if !compiled.works {
                 continue;
             }
+            let read = match &mut read {
+                Some(r) => &*r,
+                None => &*read.insert(Read::of(object, scanned)),
+            };
             let one = One {
                 catalog: self,
                 index: i,
@@ -254,7 +262,7 @@ impl Catalog {
                 binding: &self.set.bindings[j],
                 compiled,
                 object,
-                scanned: &scanned,
+                read,
             };
             match &a.params {
                 Params::None | Params::Null => one.run(None, &mut out),
@@ -283,6 +291,32 @@ impl Catalog {
     }
 }
 
+/// What every binding evaluating one object reads of it: the object and its Namespace as CEL
+/// values, and the request.
+struct Read {
+    object: Result<cel::Value, String>,
+    namespace: Result<cel::Value, String>,
+    request: cel::Value,
+}
+
+impl Read {
+    fn of(object: &Resource<'_>, scanned: &Scanned<'_, '_>) -> Read {
+        let req = Request::create(object, scanned);
+        let ns = req.namespace_object(scanned);
+        Read {
+            object: cel::read_node(Some(NodeRef {
+                doc: object.doc,
+                node: object.node,
+            })),
+            namespace: cel::read_node(ns.map(|n| NodeRef {
+                doc: n.doc,
+                node: n.node,
+            })),
+            request: cel::request_value(&cel_request(&req)),
+        }
+    }
+}
+
 /// One binding of one policy, for one object.
 struct One<'c, 'o> {
     catalog: &'c Catalog,
@@ -291,7 +325,7 @@ struct One<'c, 'o> {
     binding: &'c Binding<'static>,
     compiled: &'c Compiled,
     object: &'o Resource<'o>,
-    scanned: &'o Scanned<'o, 'o>,
+    read: &'o Read,
 }
 
 impl<'c> One<'c, '_> {
@@ -341,28 +375,31 @@ impl<'c> One<'c, '_> {
     }
 
     fn run(&self, param: Option<&Resource<'_>>, out: &mut Vec<Verdict<'c>>) {
-        let object = self.object;
-        let req = Request::create(object, self.scanned);
-        let namespace = req.namespace_object(self.scanned);
-        let input = Input {
-            object: Some(NodeRef {
-                doc: object.doc,
-                node: object.node,
-            }),
-            old_object: None,
-            params: param.map(|p| NodeRef {
-                doc: p.doc,
-                node: p.node,
-            }),
-            namespace_object: namespace.map(|n| NodeRef {
-                doc: n.doc,
-                node: n.node,
-            }),
-            request: cel_request(&req),
-            variables: &self.compiled.variables,
-        };
         let param_name = param.and_then(|p| p.name).map(str::to_string);
         let limit = CostLimit::default();
+        let params = cel::read_node(param.map(|p| NodeRef {
+            doc: p.doc,
+            node: p.node,
+        }));
+        let (object, namespace, params) = match (&self.read.object, &self.read.namespace, params) {
+            (Ok(o), Ok(n), Ok(p)) => (o.clone(), n.clone(), p),
+            (Err(why), _, _) | (_, Err(why), _) => {
+                let why = why.clone();
+                self.error(self.policy.resource.node, why, param_name, out);
+                return;
+            }
+            (_, _, Err(why)) => {
+                self.error(self.policy.resource.node, why, param_name, out);
+                return;
+            }
+        };
+        let input = cel::Bound::of_values(
+            object,
+            params,
+            namespace,
+            self.read.request.clone(),
+            &self.compiled.variables,
+        );
         // Every match condition must hold; an error is the failure policy's.
         for (c, program) in self
             .policy
@@ -372,7 +409,7 @@ impl<'c> One<'c, '_> {
         {
             let Some(program) = program else { return };
             let at = c.expression.as_ref().map_or(c.node, |e| e.node);
-            match cel::eval(program, &input, &limit) {
+            match cel::eval_bound(program, &input, &limit) {
                 o if o.as_bool() == Some(true) => {}
                 o if o.as_bool() == Some(false) => return,
                 Outcome::NotEvaluated { .. } => return,
@@ -392,12 +429,16 @@ impl<'c> One<'c, '_> {
         {
             let Some(program) = program else { continue };
             let at = v.expression.as_ref().map_or(v.node, |e| e.node);
-            match cel::eval(program, &input, &limit) {
+            match cel::eval_bound(program, &input, &limit) {
                 o if o.as_bool() == Some(true) => {}
                 o if o.as_bool() == Some(false) => {
                     let message = message_program
                         .as_ref()
-                        .and_then(|m| cel::eval(m, &input, &limit).as_string().map(str::to_string))
+                        .and_then(|m| {
+                            cel::eval_bound(m, &input, &limit)
+                                .as_string()
+                                .map(str::to_string)
+                        })
                         .filter(|m| !m.trim().is_empty() && !m.contains('\n'))
                         .or_else(|| v.message.as_ref().map(|m| m.value.clone()))
                         .unwrap_or_else(|| {

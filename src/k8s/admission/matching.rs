@@ -79,12 +79,41 @@ impl Match {
 }
 
 /// The scanned objects, standing for the cluster: its Namespaces, CRDs and param objects.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Scanned<'a, 'd> {
     pub objects: &'a [Resource<'d>],
     /// The cluster's version, when known: decides which policy versions are served and which
     /// equivalent group/versions exist.
     pub kube: Option<KubeVersion>,
+    /// The Namespaces among `objects` by name (and their place in `objects`), sorted by name
+    /// and then place: a request finds its Namespace without a walk over every object.
+    namespaces: Vec<(&'d str, usize)>,
+}
+
+impl<'a, 'd> Scanned<'a, 'd> {
+    pub fn new(objects: &'a [Resource<'d>], kube: Option<KubeVersion>) -> Scanned<'a, 'd> {
+        let mut namespaces: Vec<(&'d str, usize)> = objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| is_namespace(o))
+            .filter_map(|(i, o)| Some((o.name?, i)))
+            .collect();
+        namespaces.sort();
+        Scanned {
+            objects,
+            kube,
+            namespaces,
+        }
+    }
+
+    /// The first scanned Namespace named `name`.
+    pub fn namespace(&self, name: &str) -> Option<Resource<'d>> {
+        let at = self.namespaces.partition_point(|(n, _)| *n < name);
+        match self.namespaces.get(at) {
+            Some((n, i)) if *n == name => Some(self.objects[*i]),
+            _ => None,
+        }
+    }
 }
 
 /// A CREATE request for a scanned object, as admission sees it.
@@ -144,12 +173,7 @@ impl<'d> Request<'d> {
         if is_namespace(&self.object) {
             return Some(self.object);
         }
-        let ns = self.namespace?;
-        scanned
-            .objects
-            .iter()
-            .find(|o| is_namespace(o) && o.name == Some(ns))
-            .copied()
+        scanned.namespace(self.namespace?)
     }
 }
 

@@ -436,10 +436,7 @@ fn outcome(text: &str, name: &str, kube: Option<u32>) -> Match {
     let objs = objects(&d);
     let policy = objs.iter().find_map(Policy::read).unwrap().0;
     let binding = objs.iter().find_map(Binding::read).unwrap().0;
-    let scanned = Scanned {
-        objects: &objs,
-        kube: kube.map(version::KubeVersion),
-    };
+    let scanned = Scanned::new(&objs, kube.map(version::KubeVersion));
     let object = objs.iter().find(|o| o.name == Some(name)).unwrap();
     applies(
         &policy,
@@ -656,10 +653,7 @@ fn params_of(text: &str, name: &str) -> Result<Vec<(String, String)>, String> {
     let objs = objects(&d);
     let policy = objs.iter().find_map(Policy::read).unwrap().0;
     let binding = objs.iter().find_map(Binding::read).unwrap().0;
-    let scanned = Scanned {
-        objects: &objs,
-        kube: None,
-    };
+    let scanned = Scanned::new(&objs, None);
     let object = objs.iter().find(|o| o.name == Some(name)).unwrap();
     match params_for(
         &policy,
@@ -836,10 +830,7 @@ fn a_create_meets_the_bindings_that_match_it_with_their_params() {
     let d = docs(&format!("{SCENE}{text}"));
     let objs = objects(&d);
     let set = PolicySet::read(&objs);
-    let scanned = Scanned {
-        objects: &objs,
-        kube: Some(version::KubeVersion(31)),
-    };
+    let scanned = Scanned::new(&objs, Some(version::KubeVersion(31)));
     let at = |name: &str| {
         let o = objs.iter().find(|o| o.name == Some(name)).unwrap();
         set.for_create(o, &scanned)
@@ -901,10 +892,7 @@ fn matching_and_params_survive_malformed_policies_and_bindings() {
             let set = PolicySet::read(&objs);
             assert!(!set.problems.is_empty(), "{p:?} {b:?}");
             for kube in [None, Some(version::KubeVersion(31))] {
-                let scanned = Scanned {
-                    objects: &objs,
-                    kube,
-                };
+                let scanned = Scanned::new(&objs, kube);
                 for o in &objs {
                     let _ = set.for_create(o, &scanned);
                 }
@@ -917,10 +905,7 @@ fn matching_and_params_survive_malformed_policies_and_bindings() {
 fn the_namespace_object_is_the_scanned_namespace_of_the_request() {
     let d = docs(SCENE);
     let objs = objects(&d);
-    let scanned = Scanned {
-        objects: &objs,
-        kube: None,
-    };
+    let scanned = Scanned::new(&objs, None);
     let ns_of = |name: &str| {
         let o = objs.iter().find(|o| o.name == Some(name)).unwrap();
         Request::create(o, &scanned)

@@ -20,22 +20,33 @@ use super::{Input, NodeRef, Outcome, Program, Request, Variable};
 const MAX_VARIABLES: usize = 1_000;
 
 pub(super) fn run(p: &Program, input: &Input, limit: u64) -> Outcome {
+    match bind(input) {
+        Ok(b) => run_bound(p, &b, limit),
+        Err(message) => Outcome::Error { message },
+    }
+}
+
+/// The variables of an input read into values once, for every expression evaluated on it.
+pub(super) fn bind<'a>(input: &Input<'a>) -> Result<super::Bound<'a>, String> {
+    Ok(super::Bound {
+        globals: globals(input)?,
+        variables: input.variables,
+    })
+}
+
+pub(super) fn run_bound(p: &Program, bound: &super::Bound<'_>, limit: u64) -> Outcome {
     if let Some(u) = p.inner.unsupported.first() {
         return Outcome::NotEvaluated {
             name: u.name.clone(),
             offset: u.offset,
         };
     }
-    let globals = match globals(input) {
-        Ok(g) => g,
-        Err(message) => return Outcome::Error { message },
-    };
     let mut state = State {
         steps: 0,
         limit,
-        globals,
-        variables: input.variables,
-        memo: vec![None; input.variables.len().min(MAX_VARIABLES)],
+        globals: bound.globals.clone(),
+        variables: bound.variables,
+        memo: vec![None; bound.variables.len().min(MAX_VARIABLES)],
         regexes: HashMap::new(),
     };
     compute_variables_read(p, &mut state);
@@ -52,7 +63,7 @@ pub(super) fn run(p: &Program, input: &Input, limit: u64) -> Outcome {
     }
 }
 
-fn node_value(node: Option<NodeRef>) -> Result<Value, String> {
+pub(super) fn node_value(node: Option<NodeRef>) -> Result<Value, String> {
     match node {
         None => Ok(Value::Null),
         Some(n) => TreeReader::new(n.doc)
@@ -79,7 +90,7 @@ fn map_of(entries: Vec<(&str, Value)>) -> Value {
     Value::Map(Rc::new(map))
 }
 
-fn request_value(r: &Request) -> Value {
+pub(super) fn request_value(r: &Request) -> Value {
     let kind = map_of(vec![
         ("group", Value::str(&r.kind.group)),
         ("version", Value::str(&r.kind.version)),

@@ -251,5 +251,59 @@ pub fn eval(p: &Program, input: &Input, limit: &CostLimit) -> Outcome {
     eval::run(p, input, limit.steps)
 }
 
+/// An input's variables (`object`, `params`, ...) read into values once: evaluating several
+/// expressions on one object with [`eval_bound`] reads the object once, not once each.
+/// Not `Send`: it lives on the thread that checks the object.
+pub struct Bound<'a> {
+    globals: Vec<(&'static str, Value)>,
+    variables: &'a [Variable],
+}
+
+impl<'a> Input<'a> {
+    /// The input read into values, for [`eval_bound`]; an error when a document nests too
+    /// deeply to evaluate.
+    pub fn bind(&self) -> Result<Bound<'a>, String> {
+        eval::bind(self)
+    }
+}
+
+/// The `request` variable of a request, as a value (for [`Bound::of_values`]).
+pub fn request_value(request: &Request) -> Value {
+    eval::request_value(request)
+}
+
+/// A node read into a value, as the variables of an input are read (null for none): for an
+/// object several inputs share, read once.
+pub fn read_node(node: Option<NodeRef<'_>>) -> Result<Value, String> {
+    eval::node_value(node)
+}
+
+impl<'a> Bound<'a> {
+    /// An input from values already read with [`read_node`] (`oldObject` is null).
+    pub fn of_values(
+        object: Value,
+        params: Value,
+        namespace_object: Value,
+        request: Value,
+        variables: &'a [Variable],
+    ) -> Bound<'a> {
+        Bound {
+            globals: vec![
+                ("object", object),
+                ("oldObject", Value::Null),
+                ("params", params),
+                ("namespaceObject", namespace_object),
+                ("request", request),
+            ],
+            variables,
+        }
+    }
+}
+
+/// [`eval`] on an input read once with [`Input::bind`].
+pub fn eval_bound(p: &Program, bound: &Bound<'_>, limit: &CostLimit) -> Outcome {
+    eval::run_bound(p, bound, limit.steps)
+}
+
 #[cfg(test)]
 mod tests;

@@ -238,7 +238,8 @@ impl<'a> TreeReader<'a> {
                 Some(Scalar::Null) | None => Value::Null,
             }
         };
-        if !matches!(v, Value::Null | Value::Bool(_) | Value::Int(_)) {
+        // Only an alias reaches a node twice: a document without one needs no memo.
+        if self.doc.out_of_order && !matches!(v, Value::Null | Value::Bool(_) | Value::Int(_)) {
             self.seen.insert(node, v.clone());
         }
         Some(v)
