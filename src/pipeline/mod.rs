@@ -293,14 +293,48 @@ fn admission_catalog(
         .map(|(_, k)| k.as_str())
         .filter(|k| !ADMISSION_KINDS.contains(k))
         .collect();
+    // The documents that declare a param kind, but only those whose object is of that kind
+    // (a policy names its param kind as `kind:` too, in `paramKind`).
+    let of_a_param_kind = |(_, d): &(Arc<str>, Document)| {
+        d.root
+            .and_then(|r| d.get_str(r, "kind"))
+            .is_some_and(|k| names.contains(&k))
+    };
     let params = gather(work, stdin, opts, false, &names).admission;
-    docs.extend(params);
-    docs.extend(policy_files(opts, &names));
+    docs.extend(params.into_iter().filter(of_a_param_kind));
+    docs.extend(
+        policy_files(opts, &names)
+            .into_iter()
+            .filter(of_a_param_kind),
+    );
     Some(Arc::new(Catalog::build(
         docs,
         &opts.default_namespace,
         kube,
     )))
+}
+
+/// A word (with --verbose) on the `auditAnnotations` of the policies: not evaluated, since
+/// they change nothing about whether an object is admitted.
+fn audit_annotations(catalog: &crate::k8s::admission::Catalog) -> Vec<Notice> {
+    let mut out = Vec::new();
+    for p in &catalog.set.policies {
+        let (Some(first), Some(file)) =
+            (p.audit_annotations.first(), catalog.file_of(p.resource.doc))
+        else {
+            continue;
+        };
+        out.push(Notice {
+            file: file.to_string(),
+            line: Some(p.resource.doc.span(first.node).start.line),
+            message: format!(
+                "the auditAnnotations of policy {:?} are not evaluated: they add to the audit log and change nothing about whether an object is admitted",
+                p.resource.name.unwrap_or("(unnamed)")
+            ),
+            verbose: true,
+        });
+    }
+    out
 }
 
 /// The documents of `kinds` in the `--policy` files (policies kept outside the scanned tree);
@@ -390,8 +424,12 @@ fn check_files(
         None => (work.par_iter().map(|w| check_work(w, &cx)).collect(), None),
         Some((_, spill)) => check_streamed(&work, &cx, spill),
     };
+    let mut notices = conflicts::namespaces(&settings.namespaces);
+    if let Some(catalog) = &settings.admission {
+        notices.extend(audit_annotations(catalog));
+    }
     outcomes.push(FileOutcome {
-        notices: conflicts::namespaces(&settings.namespaces),
+        notices,
         ..FileOutcome::default()
     });
     (outcomes, spill, settings.admission)

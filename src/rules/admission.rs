@@ -245,6 +245,25 @@ fn report_unsupported(catalog: &Catalog, out: &mut Vec<Finding>) {
             continue;
         };
         let name = p.resource.name.unwrap_or("(unnamed)");
+        if let Some(pk) = &p.param_kind
+            && let (Some(group), Some(kind)) = (pk.group(), pk.kind.as_ref())
+            && !admission::resources::is_built_in(group, &kind.value)
+            && admission::resources::crd_for(catalog.objects, group, &kind.value).is_none()
+            && !catalog
+                .objects
+                .iter()
+                .any(|o| o.kind == kind.value && o.group() == group)
+        {
+            out.push(Finding::new(
+                &EXPRESSION_NOT_EVALUATED,
+                file.clone(),
+                p.resource.doc.span(kind.node),
+                format!(
+                    "policy {name:?} takes params of kind {}, but neither an object of that kind nor its CustomResourceDefinition is scanned: its params cannot be found offline, and the objects it applies to are not judged by it (a typo in paramKind, or scan the params with it)",
+                    kind.value
+                ),
+            ));
+        }
         for (what, e) in expressions(p) {
             let Ok(program) = cel::compile(&e.value) else {
                 continue;

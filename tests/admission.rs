@@ -1,0 +1,173 @@
+//! ValidatingAdmissionPolicies evaluated against the scanned objects, end to end: policies in
+//! another file (`--policy`), the Kubernetes version that serves them, and hostile policies
+//! (broken YAML, an expression that does not compile or nests without end) that are reported
+//! on their lines while the scan goes on.
+
+mod common;
+
+use std::path::Path;
+
+const POLICY: &str = "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: replica-limit
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [\"apps\"]
+      apiVersions: [\"v1\"]
+      operations: [\"CREATE\"]
+      resources: [\"deployments\"]
+  validations:
+  - expression: \"object.spec.replicas <= 5\"
+    message: \"at most 5 replicas\"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: replica-limit
+spec:
+  policyName: replica-limit
+  validationActions: [Deny]
+";
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 9
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: acme.azurecr.io/web:1.0.0
+";
+
+/// (file name, line, rule) of the KH8xx findings of a scan of `dir` with `args`.
+fn admission(dir: &Path, args: &[&str]) -> Vec<(String, u64, String)> {
+    let out = common::keelhaul_in(dir)
+        .args([
+            "scan",
+            "--select",
+            "KH8",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    let mut found: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            let name = Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            (
+                name,
+                f["start"]["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn hit(file: &str, line: u64, rule: &str) -> (String, u64, String) {
+    (file.to_string(), line, rule.to_string())
+}
+
+#[test]
+fn a_policy_kept_elsewhere_judges_the_scanned_objects() {
+    let d = tempfile::tempdir().unwrap();
+    common::write(d.path(), "platform/policies.yaml", POLICY);
+    common::write(d.path(), "apps/web.yaml", DEPLOYMENT);
+    // The policy is not in the scanned path: nothing without --policy.
+    assert_eq!(admission(d.path(), &["apps"]), vec![]);
+    assert_eq!(
+        admission(d.path(), &["apps", "--policy", "platform/policies.yaml"]),
+        vec![hit("web.yaml", 7, "KH801")]
+    );
+    // A --policy file that cannot be read is a usage error, before any scan.
+    common::keelhaul_in(d.path())
+        .args(["scan", "apps", "--policy", "platform/nope.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--policy platform/nope.yaml"));
+}
+
+#[test]
+fn a_policy_is_enforced_only_where_its_api_version_is_served() {
+    let d = tempfile::tempdir().unwrap();
+    common::write(d.path(), "policies.yaml", POLICY);
+    common::write(d.path(), "web.yaml", DEPLOYMENT);
+    assert_eq!(
+        admission(d.path(), &[".", "--kube-version", "1.30"]),
+        vec![hit("web.yaml", 7, "KH801")]
+    );
+    // admissionregistration.k8s.io/v1 policies are served from 1.30 on.
+    assert_eq!(
+        admission(d.path(), &[".", "--kube-version", "1.29"]),
+        vec![]
+    );
+}
+
+#[test]
+fn hostile_policies_are_reported_on_their_lines_and_the_scan_goes_on() {
+    let d = tempfile::tempdir().unwrap();
+    common::write(d.path(), "policies.yaml", POLICY);
+    common::write(d.path(), "web.yaml", DEPLOYMENT);
+    // Not YAML at all: the loader reports it (KH001 is not selected here) and the other
+    // policies still apply.
+    common::write(
+        d.path(),
+        "broken.yaml",
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: [unclosed\n",
+    );
+    // An expression nested past any sensible depth, and one that does not compile.
+    let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
+    let hostile = POLICY
+        .replace("replica-limit", "hostile")
+        .replace("object.spec.replicas <= 5", &deep)
+        + "---\n"
+        + &POLICY
+            .replace("replica-limit", "typo")
+            .replace("object.spec.replicas <= 5", "object.spec.replicas <=");
+    common::write(d.path(), "hostile.yaml", hostile);
+    let found = admission(d.path(), &["."]);
+    assert_eq!(
+        found,
+        vec![
+            hit("hostile.yaml", 13, "KH802"),
+            hit("hostile.yaml", 36, "KH802"),
+            hit("web.yaml", 7, "KH801"),
+        ]
+    );
+    let out = common::keelhaul_in(d.path())
+        .args(["scan", ".", "--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let report = common::json_of(&out);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "KH001" && f["file"].as_str().unwrap().ends_with("broken.yaml")),
+        "{report}"
+    );
+}
