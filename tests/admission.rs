@@ -171,3 +171,52 @@ fn hostile_policies_are_reported_on_their_lines_and_the_scan_goes_on() {
         "{report}"
     );
 }
+
+#[test]
+fn a_policy_never_brings_a_secrets_values_into_the_report() {
+    let d = tempfile::tempdir().unwrap();
+    // A hostile policy: its message would print the value, and which validation fails
+    // would tell the value a character at a time.
+    let policy = POLICY
+        .replace("\"apps\"", "\"\"")
+        .replace("deployments", "secrets")
+        .replace(
+            "  - expression: \"object.spec.replicas <= 5\"\n    message: \"at most 5 replicas\"\n",
+            "  - expression: \"false\"\n    messageExpression: \"'the password: ' + string(object.data.password)\"\n  - expression: \"!object.data.password.startsWith('aHVudGVy')\"\n  - expression: \"object.data.all(k, object.data[k] == '')\"\n  - expression: \"has(object.type)\"\n",
+        );
+    common::write(d.path(), "policies.yaml", policy);
+    common::write(
+        d.path(),
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\ndata:\n  password: aHVudGVyMg==\n",
+    );
+    let out = common::keelhaul_in(d.path())
+        .args([
+            "scan",
+            ".",
+            "--select",
+            "KH8",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("aHVudGVy"), "{text}");
+    let report = common::json_of(&out);
+    let findings = report["findings"].as_array().unwrap();
+    // Only the validation that reads no value is judged (and fails: `type` is unset); the
+    // `false` one gives its static fallback, never the message built from the value.
+    let lines: Vec<u64> = findings
+        .iter()
+        .map(|f| f["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2, 2], "{report}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| !f["message"].as_str().unwrap().contains("password: "))
+    );
+}

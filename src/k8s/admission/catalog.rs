@@ -299,15 +299,43 @@ struct Read {
     request: cel::Value,
 }
 
+/// The fields of a Secret whose values no policy is given: the pull request that brings a
+/// policy may be hostile, and a message (or which validations fail) would carry the values
+/// into the report. A validation that reads them is not evaluated on a Secret.
+const SECRET_FIELDS: &[&str] = &["data", "stringData"];
+
+fn is_secret(r: &Resource<'_>) -> bool {
+    r.kind == "Secret" && r.group().is_empty()
+}
+
+/// A Secret read with its values hidden; any other object as it is.
+fn read_object(r: &Resource<'_>) -> Result<cel::Value, String> {
+    let v = cel::read_node(Some(NodeRef {
+        doc: r.doc,
+        node: r.node,
+    }))?;
+    Ok(if is_secret(r) {
+        v.redacted(SECRET_FIELDS)
+    } else {
+        v
+    })
+}
+
+/// Whether a program may read a Secret's values through `root` (`object` or `params`): a
+/// path into `data` or `stringData`, or one that stops at the root (a computed field name).
+fn reads_secret_values(paths: &[Vec<String>]) -> bool {
+    paths.iter().any(|p| {
+        p.first()
+            .is_none_or(|f| SECRET_FIELDS.contains(&f.as_str()))
+    })
+}
+
 impl Read {
     fn of(object: &Resource<'_>, scanned: &Scanned<'_, '_>) -> Read {
         let req = Request::create(object, scanned);
         let ns = req.namespace_object(scanned);
         Read {
-            object: cel::read_node(Some(NodeRef {
-                doc: object.doc,
-                node: object.node,
-            })),
+            object: read_object(object),
             namespace: cel::read_node(ns.map(|n| NodeRef {
                 doc: n.doc,
                 node: n.node,
@@ -346,6 +374,28 @@ impl<'c> One<'c, '_> {
         }
     }
 
+    /// Whether `p`, or a variable it reads, may read a Secret's values. Variables read only
+    /// those before them; one that reads itself, a later one or an unknown one is taken to.
+    fn reads_secret_values(&self, p: &Program) -> bool {
+        let vars = &self.compiled.variables;
+        let mut touches: Vec<bool> = Vec::with_capacity(vars.len());
+        for v in vars {
+            let via = v.program.variables_read().iter().any(|name| {
+                vars[..touches.len()]
+                    .iter()
+                    .position(|w| &w.name == name)
+                    .is_none_or(|j| touches[j])
+            });
+            touches.push(via || reads_secret_values(&v.program.object_paths()));
+        }
+        reads_secret_values(&p.object_paths())
+            || p.variables_read().iter().any(|name| {
+                vars.iter()
+                    .position(|w| &w.name == name)
+                    .is_none_or(|j| touches[j])
+            })
+    }
+
     fn severity(&self) -> Severity {
         self.binding.severity().unwrap_or(Severity::Error)
     }
@@ -377,10 +427,10 @@ impl<'c> One<'c, '_> {
     fn run(&self, param: Option<&Resource<'_>>, out: &mut Vec<Verdict<'c>>) {
         let param_name = param.and_then(|p| p.name).map(str::to_string);
         let limit = CostLimit::default();
-        let params = cel::read_node(param.map(|p| NodeRef {
-            doc: p.doc,
-            node: p.node,
-        }));
+        let params = match param {
+            Some(p) => read_object(p),
+            None => Ok(cel::Value::Null),
+        };
         let (object, namespace, params) = match (&self.read.object, &self.read.namespace, params) {
             (Ok(o), Ok(n), Ok(p)) => (o.clone(), n.clone(), p),
             (Err(why), _, _) | (_, Err(why), _) => {
@@ -400,6 +450,11 @@ impl<'c> One<'c, '_> {
             self.read.request.clone(),
             &self.compiled.variables,
         );
+        // A Secret's values are hidden from the policy: what reads them is not evaluated.
+        if param.is_some_and(is_secret) {
+            return;
+        }
+        let hidden = |p: &Program| is_secret(self.object) && self.reads_secret_values(p);
         // Every match condition must hold; an error is the failure policy's.
         for (c, program) in self
             .policy
@@ -408,6 +463,9 @@ impl<'c> One<'c, '_> {
             .zip(&self.compiled.conditions)
         {
             let Some(program) = program else { return };
+            if hidden(program) {
+                return;
+            }
             let at = c.expression.as_ref().map_or(c.node, |e| e.node);
             match cel::eval_bound(program, &input, &limit) {
                 o if o.as_bool() == Some(true) => {}
@@ -428,12 +486,16 @@ impl<'c> One<'c, '_> {
             .zip(&self.compiled.validations)
         {
             let Some(program) = program else { continue };
+            if hidden(program) {
+                continue;
+            }
             let at = v.expression.as_ref().map_or(v.node, |e| e.node);
             match cel::eval_bound(program, &input, &limit) {
                 o if o.as_bool() == Some(true) => {}
                 o if o.as_bool() == Some(false) => {
                     let message = message_program
                         .as_ref()
+                        .filter(|m| !hidden(m))
                         .and_then(|m| {
                             cel::eval_bound(m, &input, &limit)
                                 .as_string()

@@ -68,6 +68,26 @@ pub enum Value {
 }
 
 impl Value {
+    /// The same map with the values under each of `fields` (maps) replaced by a placeholder,
+    /// their keys kept: a Secret's `data` and `stringData` as a policy may see them.
+    pub fn redacted(&self, fields: &[&str]) -> Value {
+        let Value::Map(m) = self else {
+            return self.clone();
+        };
+        let mut out = (**m).clone();
+        for f in fields {
+            let key = Key::Str(Rc::from(*f));
+            if let Some(Value::Map(inner)) = out.get(&key) {
+                let hidden: Map = inner
+                    .keys()
+                    .map(|k| (k.clone(), Value::str("(redacted)")))
+                    .collect();
+                out.insert(key, Value::Map(Rc::new(hidden)));
+            }
+        }
+        Value::Map(Rc::new(out))
+    }
+
     pub fn str(s: &str) -> Value {
         Value::String(Rc::from(s))
     }
