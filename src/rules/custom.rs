@@ -1,0 +1,198 @@
+//! Custom rules: a team's own checks, declared in the configuration (`rules.custom`) the way
+//! a ValidatingAdmissionPolicy declares a validation (a CEL expression and its message), so
+//! that they can move into the cluster later. Each is evaluated against every object it
+//! matches, with `object` the object and everything else null.
+//!
+//! The rules are made once, when the configuration is read, and live for the whole run: each
+//! is leaked (`Box::leak`) so that its metadata is `&'static` like a built-in rule's and its
+//! findings, suppressions, selection, baselines and reports treat it the same way. They are
+//! handed to whatever looks rules up by name (`rules::find_in`, `rules::matching_in`); no
+//! global registry holds them.
+
+use crate::check::{Declared, Rule, Sink};
+use crate::finding::{Family, Precision, RuleDoc, RuleMeta, Scope, Severity};
+use crate::index::Resource;
+use crate::k8s::cel::{self, CostLimit, Input, Outcome, Program, Value};
+
+/// What the configuration says of a custom rule, checked (id, severity) but not compiled.
+#[derive(Debug, Clone)]
+pub struct CustomRuleSpec {
+    pub id: String,
+    /// API groups the rule applies to (`""`: the core group, `*`: any); empty: any.
+    pub api_groups: Vec<String>,
+    /// Kinds the rule applies to (`*`: any); empty: any.
+    pub kinds: Vec<String>,
+    pub expression: String,
+    pub message: String,
+    pub severity: Severity,
+}
+
+/// A custom rule, compiled and ready to run.
+pub struct CustomRule {
+    meta: &'static RuleMeta,
+    api_groups: Vec<String>,
+    kinds: Vec<String>,
+    expression: &'static str,
+    program: Program,
+}
+
+impl std::fmt::Debug for CustomRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomRule")
+            .field("id", &self.meta.id)
+            .field("expression", &self.expression)
+            .finish()
+    }
+}
+
+/// Why an id cannot name a custom rule, if it cannot: it is a letter then 1 to 31 letters,
+/// digits, `_` or `-`, and does not start with `KH` (keelhaul's own rules, in any case).
+pub fn id_problem(id: &str) -> Option<String> {
+    let mut chars = id.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !first_ok || !rest_ok || !(2..=32).contains(&id.len()) {
+        return Some(format!(
+            "{id:?} is not a custom rule id: a letter, then 1 to 31 letters, digits, '_' or '-' (e.g. ACME001)"
+        ));
+    }
+    if id.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("KH")) {
+        return Some(format!(
+            "{id:?}: ids starting with KH are keelhaul's own; give custom rules a prefix of your own (e.g. ACME001)"
+        ));
+    }
+    None
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+impl CustomRule {
+    /// Compiles a rule's expression and makes the rule, for the rest of the run.
+    pub fn new(spec: CustomRuleSpec) -> Result<&'static CustomRule, cel::CompileError> {
+        let program = cel::compile(&spec.expression)?;
+        let id = leak(spec.id);
+        let expression = leak(spec.expression);
+        let title = leak(spec.message);
+        let page = leak(format!(
+            "# {id}: custom rule\n\n\
+             A rule of this repository's keelhaul configuration (`rules.custom`), not one of \
+             keelhaul's own.\n\n\
+             ## What it checks\n\n{title}\n\n\
+             Objects for which this CEL expression is false are reported:\n\n\
+             ```cel\n{expression}\n```\n"
+        ));
+        let meta = Box::leak(Box::new(RuleMeta {
+            id,
+            slug: id,
+            title,
+            family: Family::Custom,
+            severity: spec.severity,
+            severity_note: None,
+            precision: Precision::VeryHigh,
+            security_severity: None,
+            scope: Scope::Object,
+            pss_control: None,
+            tags: &["custom"],
+            page,
+        }));
+        let rule = CustomRule {
+            meta,
+            api_groups: spec.api_groups,
+            kinds: spec.kinds,
+            expression,
+            program,
+        };
+        Ok(Box::leak(Box::new(rule)))
+    }
+
+    pub fn expression(&self) -> &'static str {
+        self.expression
+    }
+
+    /// What the expression uses that keelhaul's CEL engine does not implement: such a rule
+    /// judges no object (said once, when the configuration is read).
+    pub fn unsupported(&self) -> Option<cel::Unsupported> {
+        self.program.unsupported().into_iter().next()
+    }
+
+    /// The rule as reports that describe rules show it: its page, and its expression as
+    /// plain-text help.
+    pub fn doc(&self) -> RuleDoc {
+        RuleDoc {
+            meta: self.meta,
+            page: self.meta.page.into(),
+            help_text: Some(self.expression),
+        }
+    }
+
+    /// Whether the rule applies to `r` (its `match`).
+    pub fn matches(&self, r: &Resource<'_>) -> bool {
+        let group = r.group();
+        let any_or = |list: &[String], value: &str| {
+            list.is_empty() || list.iter().any(|x| x == "*" || x == value)
+        };
+        any_or(&self.api_groups, group) && any_or(&self.kinds, r.kind)
+    }
+}
+
+impl Declared for CustomRule {
+    fn meta(&self) -> &'static RuleMeta {
+        self.meta
+    }
+}
+
+impl Rule for CustomRule {
+    fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
+        if !self.matches(r) || self.unsupported().is_some() {
+            return;
+        }
+        let input = Input::of_object(r.doc, r.node);
+        let kind_key = r.doc.entry(r.node, "kind").map(|e| e.key).unwrap_or(r.node);
+        let failed = |why: String| {
+            format!(
+                "the expression of custom rule {} could not be evaluated on this object: {why}; the object is not judged by it",
+                self.meta.id
+            )
+        };
+        let (at, message) = match cel::eval(&self.program, &input, &CostLimit::default()) {
+            Outcome::Value(Value::Bool(true)) | Outcome::NotEvaluated { .. } => return,
+            Outcome::Value(Value::Bool(false)) => {
+                let paths = self.program.object_paths();
+                let at = match paths.as_slice() {
+                    [one] => super::field_key(r.doc, r.node, one).unwrap_or(kind_key),
+                    _ => kind_key,
+                };
+                (at, self.meta.title.to_string())
+            }
+            Outcome::Value(_) => (
+                kind_key,
+                failed("it gave a value that is not a bool".to_string()),
+            ),
+            Outcome::Error { message } => (kind_key, failed(message)),
+            Outcome::CostExceeded { limit } => (
+                kind_key,
+                failed(format!("it exceeds the cost limit ({limit} steps)")),
+            ),
+        };
+        out.report(self.meta, at, message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(id_problem("ACME001").is_none());
+        assert!(id_problem("team-rule_2").is_none());
+        assert!(id_problem("KH901").unwrap().contains("keelhaul's own"));
+        assert!(id_problem("kh-mine").unwrap().contains("keelhaul's own"));
+        assert!(id_problem("1ACME").is_some());
+        assert!(id_problem("A").is_some());
+        assert!(id_problem("ACME 1").is_some());
+        assert!(id_problem(&"A".repeat(33)).is_some());
+    }
+}
