@@ -610,29 +610,18 @@ impl Reader<'_> {
             }
             let expression = spec.expression.clone();
             let rule = CustomRule::new(spec).map_err(|e| {
-                let place = crate::rules::admission::place_in_expression(
-                    self.doc,
-                    nodes.expression,
-                    &expression,
-                    e.offset,
-                );
                 at(
                     self.name,
-                    place.start,
+                    self.in_expression(nodes.expression, &expression, e.offset),
                     Some(&format!("{k}.expression")),
                     &format!("the expression does not compile: {}", e.message),
                 )
             })?;
             if let Some(u) = rule.unsupported() {
-                let at = crate::rules::admission::place_in_expression(
-                    self.doc,
-                    nodes.expression,
-                    &expression,
-                    u.offset,
-                );
+                let at = self.in_expression(nodes.expression, &expression, u.offset);
                 cfg.notices.push(crate::finding::result::Notice {
                     file: self.name.to_string(),
-                    line: Some(at.start.line),
+                    line: Some(at.line),
                     message: format!(
                         "custom rule {} is not evaluated: keelhaul's CEL engine does not implement `{}`; it judges no object (neither passed nor failed)",
                         rule.meta().id,
@@ -644,6 +633,19 @@ impl Reader<'_> {
             cfg.custom.push(rule);
         }
         Ok(())
+    }
+
+    /// Where byte `offset` of the expression written at `node` is: exact in a one-line plain
+    /// or quoted scalar, else the start of the expression.
+    fn in_expression(&self, node: NodeId, expression: &str, offset: usize) -> Pos {
+        let start = self.doc.span(node).start;
+        let place =
+            crate::rules::admission::place_in_expression(self.doc, node, expression, offset);
+        if place.start.line == start.line {
+            place.start
+        } else {
+            start
+        }
     }
 
     /// One custom rule as written, checked but not compiled, with the nodes of its id and
@@ -693,16 +695,11 @@ impl Reader<'_> {
                 }
             }
         }
-        let required = |node: Option<NodeId>, what: &str| {
-            node.filter(|n| !self.doc.is_null(*n)).ok_or_else(|| {
-                self.err(
-                    item,
-                    Some(&format!("{key}[]")),
-                    &format!("{what} is required"),
-                )
-            })
+        let required = |node: Option<NodeId>, k: &str| {
+            node.filter(|n| !self.doc.is_null(*n))
+                .ok_or_else(|| self.err(item, Some(k), "required, and not given"))
         };
-        let id = required(id, "id")?;
+        let id = required(id, &format!("{key}[].id"))?;
         let k = format!("{key}[].id");
         spec.id = self.string(id, &k)?.to_string();
         if let Some(problem) = crate::rules::custom::id_problem(&spec.id) {
@@ -719,11 +716,11 @@ impl Reader<'_> {
             ));
         }
         let k = format!("{key}.{}", spec.id);
-        let expression = required(expression, &format!("{k}: expression"))?;
+        let expression = required(expression, &format!("{k}.expression"))?;
         spec.expression = self
             .string(expression, &format!("{k}.expression"))?
             .to_string();
-        let message = required(message, &format!("{k}: message"))?;
+        let message = required(message, &format!("{k}.message"))?;
         spec.message = self
             .string(message, &format!("{k}.message"))?
             .trim()
