@@ -128,7 +128,9 @@ fn objects_that_pass_or_do_not_match_have_no_finding() {
     let dir = repo(CONFIG, &passing);
     assert_eq!(custom_findings(dir.path(), &[]), []);
     // ACME001 and ACME002 match only the apps group.
-    let core = MANIFEST.replace("apps/v1", "v1").replace("Deployment", "Pod");
+    let core = MANIFEST
+        .replace("apps/v1", "v1")
+        .replace("Deployment", "Pod");
     let dir = repo(CONFIG, &core);
     assert_eq!(rules_of(&custom_findings(dir.path(), &[])), ["ACME003"]);
 }
@@ -153,7 +155,10 @@ fn a_suppression_comment_names_a_custom_rule() {
         .collect();
     assert!(!rules.contains(&"ACME001"), "{rules:?}");
     // Not an unknown rule (KH008), not unused (KH009).
-    assert!(!rules.contains(&"KH008") && !rules.contains(&"KH009"), "{rules:?}");
+    assert!(
+        !rules.contains(&"KH008") && !rules.contains(&"KH009"),
+        "{rules:?}"
+    );
     assert_eq!(report["summary"]["suppressed"], 1);
 }
 

@@ -911,4 +911,88 @@ mod tests {
         assert!(parse("", "c.yaml").unwrap().rules.is_empty());
         assert!(parse("# only comments\n", "c.yaml").is_ok());
     }
+
+    const CUSTOM: &str = "rules:\n  ACME001: note\n  custom:\n    - id: ACME001\n      match: {apiGroups: [\"\", apps], kinds: [Deployment]}\n      expression: \"object.spec.replicas <= 5\"\n      message: at most 5\n      severity: error\n";
+
+    #[test]
+    fn a_custom_rule_is_read_and_compiled() {
+        let cfg = parse(CUSTOM, "c.yaml").unwrap();
+        assert_eq!(cfg.custom.len(), 1);
+        let rule = cfg.custom[0];
+        let m = rule.meta();
+        assert_eq!(
+            (m.id, m.title, m.severity, m.family),
+            (
+                "ACME001",
+                "at most 5",
+                Severity::Error,
+                crate::finding::Family::Custom
+            )
+        );
+        assert_eq!(rule.expression(), "object.spec.replicas <= 5");
+        // The setting written before the rule names it.
+        assert_eq!(
+            cfg.rules,
+            [("ACME001", RuleSetting::Severity(Severity::Note))]
+        );
+        assert!(cfg.notices.is_empty());
+        // Severity defaults to warning.
+        let cfg = parse(&CUSTOM.replace("      severity: error\n", ""), "c.yaml").unwrap();
+        assert_eq!(cfg.custom[0].meta().severity, Severity::Warning);
+    }
+
+    #[test]
+    fn custom_rule_errors_name_the_place() {
+        let e = parse(&CUSTOM.replace("id: ACME001", "id: Kh001"), "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:4:11: rules.custom[].id: \"Kh001\": ids starting with KH"),
+            "{e}"
+        );
+        let twice =
+            format!("{CUSTOM}    - id: acme001\n      expression: \"true\"\n      message: m\n");
+        let e = parse(&twice, "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:9:11: rules.custom.acme001: this id is given to another"),
+            "{e}"
+        );
+        let e = parse(&CUSTOM.replace("      message: at most 5\n", ""), "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:4:7: rules.custom.ACME001.message: required"),
+            "{e}"
+        );
+        // `<= =`: the lone `=` is 24 bytes into the expression, which starts on column 20.
+        let bad = CUSTOM.replace("replicas <= 5", "replicas <= = 5");
+        let e = parse(&bad, "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with(
+                "c.yaml:6:44: rules.custom.ACME001.expression: the expression does not compile"
+            ),
+            "{e}"
+        );
+        // A plain scalar: the column is counted from its first character.
+        let plain = CUSTOM.replace(
+            "\"object.spec.replicas <= 5\"",
+            "object.spec.replicas <= = 5",
+        );
+        let e = parse(&plain, "c.yaml").unwrap_err();
+        assert!(e.starts_with("c.yaml:6:43: "), "{e}");
+        // A block scalar: where the expression starts (its first line of text).
+        let block = CUSTOM.replace(
+            "\"object.spec.replicas <= 5\"",
+            "|\n        object.spec.replicas\n          <= = 5",
+        );
+        let e = parse(&block, "c.yaml").unwrap_err();
+        assert!(e.starts_with("c.yaml:7:9: "), "{e}");
+        let e = parse(
+            &CUSTOM.replace("severity: error", "severity: loud"),
+            "c.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:8:17: rules.custom[].severity: not a severity"),
+            "{e}"
+        );
+        let e = parse(&CUSTOM.replace("kinds:", "kind:"), "c.yaml").unwrap_err();
+        assert!(e.contains("rules.custom[].match.kind: unknown key"), "{e}");
+    }
 }
