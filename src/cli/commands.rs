@@ -135,6 +135,10 @@ fn rules_page() -> String {
          slug, a family (`KH1` or `KH1xx` for KH100–KH199, `KH10` for KH100–KH109), or a tag \
          ({tags}). `keelhaul rules` lists them in the terminal, `keelhaul explain ID` prints a \
          rule's page.\n\n\
+         A repository can add rules of its own, CEL expressions under `rules.custom` in \
+         `.keelhaul.yaml` (see [Custom rules](configuration.md#custom-rules)): they are not in \
+         this table, but `keelhaul rules` lists them after keelhaul's own, with the tag `custom`, \
+         and they are selected, suppressed and reported like the rules below.\n\n\
          | family | select as | ids | rules |\n|---|---|---|---|\n{families}\n{table}",
         tags = crate::finding::TAGS
             .iter()

@@ -814,9 +814,18 @@ pub fn starter() -> String {
 
 # Per rule (by id or slug): off (do not run it, as --ignore), on, or a severity that
 # replaces the rule's own: error, warning or note. Default: every rule on, at its severity.
+# `custom` adds rules of your own: a CEL expression that must be true of every object the
+# rule matches (as a ValidatingAdmissionPolicy validation), with `object` the object; the
+# finding carries the message. Severity: error, warning (default) or note.
 #rules:
 #  KH114: off
 #  privileged: warning
+#  custom:
+#    - id: ACME001
+#      match: {{apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet"]}}
+#      expression: "object.spec.template.spec.containers.all(c, c.image.startsWith('acme.azurecr.io/'))"
+#      message: "images come from the company registry"
+#      severity: error
 
 # Render Helm charts (directories with Chart.yaml) and Kustomize overlays before checking
 # them, and report on the template, base or patch lines (false: as --no-render; required:
@@ -881,6 +890,7 @@ mod tests {
         assert_eq!(cfg.exempt_namespaces, ["kube-system"]);
         assert_eq!(cfg.metadata_endpoints.len(), 2);
         assert_eq!(cfg.targets.len(), 1);
+        assert_eq!(cfg.custom.len(), 1);
         assert_eq!(
             cfg.rules,
             [
