@@ -91,23 +91,7 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         severities.push((NOT_RENDERED.id, Severity::Error));
     }
     check_combinations(&args)?;
-    for p in &args.policy {
-        if let Err(e) = std::fs::File::open(p)
-            .and_then(|f| f.metadata())
-            .and_then(|m| {
-                if m.is_file() {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::other("not a file"))
-                }
-            })
-        {
-            return Err(Error::Usage(format!(
-                "--policy {}: cannot read it: {e}",
-                p.display()
-            )));
-        }
-    }
+    check_policy_files(&args.policy)?;
     let (kube_version, component_targets) = versions(&mut args, &config)?;
     let filter = FilterPlan {
         disabled: rules::all()
@@ -362,6 +346,28 @@ fn select_rules(
         .filter(|r| selected.is_empty() || selected.contains(&r.meta().id))
         .filter(|r| !ignored.contains(&r.meta().id))
         .collect())
+}
+
+/// `--policy` files: each must be a file that can be read.
+fn check_policy_files(files: &[PathBuf]) -> Result<(), Error> {
+    for p in files {
+        if let Err(e) = std::fs::File::open(p)
+            .and_then(|f| f.metadata())
+            .and_then(|m| {
+                if m.is_file() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other("not a file"))
+                }
+            })
+        {
+            return Err(Error::Usage(format!(
+                "--policy {}: cannot read it: {e}",
+                p.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The most worker threads `--threads` may ask for: far more than any machine's cores, and

@@ -201,14 +201,19 @@ pub fn matching(name: &str) -> Result<Vec<&'static dyn Rule>, String> {
 }
 
 /// [`matching`] among the built-in rules and the configuration's custom rules (`custom`):
-/// a custom rule is named by its id, or with the others by the tag `custom` (which names
-/// nothing, without error, when the configuration has none).
+/// a custom rule is named by its id, or with the others by the tag `custom`.
 pub fn matching_in(
     name: &str,
     custom: &[&'static custom::CustomRule],
 ) -> Result<Vec<&'static dyn Rule>, String> {
     let name = name.trim();
     if name.eq_ignore_ascii_case("custom") {
+        if custom.is_empty() {
+            return Err(
+                "the tag \"custom\" names the configuration's own rules (rules.custom), and it has none"
+                    .to_string(),
+            );
+        }
         return Ok(custom.iter().map(|c| *c as &'static dyn Rule).collect());
     }
     let is_tag = crate::finding::TAGS
