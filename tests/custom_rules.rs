@@ -314,3 +314,27 @@ fn an_expression_keelhaul_cannot_evaluate_is_said_once() {
     let rules = report["findings"].to_string();
     assert!(!rules.contains("ACME009"), "{rules}");
 }
+
+#[test]
+fn an_expression_that_blows_up_is_a_finding_on_the_object() {
+    // Ten to the seventh steps: past the cost limit on every object.
+    let mut expression = "true".to_string();
+    for v in ["a", "b", "c", "d", "e", "f", "g"] {
+        expression = format!("[0,1,2,3,4,5,6,7,8,9].all({v}, {expression})");
+    }
+    let config = format!(
+        "rules:\n  custom:\n    - id: ACME010\n      match: {{kinds: [ConfigMap]}}\n      expression: \"{expression}\"\n      message: m\n"
+    );
+    let dir = repo(&config, MANIFEST);
+    let found = custom_findings(dir.path(), &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (rule, line, _, severity, message) = &found[0];
+    assert_eq!(
+        (rule.as_str(), *line, severity.as_str()),
+        ("ACME010", 14, "warning")
+    );
+    assert!(
+        message.contains("could not be evaluated on this object: it exceeds the cost limit"),
+        "{message}"
+    );
+}

@@ -34,6 +34,11 @@ pub struct CustomRule {
     kinds: Vec<String>,
     expression: &'static str,
     program: Program,
+    /// The one field path under `object` the expression reads, when it reads exactly one:
+    /// where a finding is placed.
+    path: Option<Vec<String>>,
+    /// Whether the expression uses what the engine does not implement (it is then never run).
+    unsupported: bool,
 }
 
 impl std::fmt::Debug for CustomRule {
@@ -72,6 +77,11 @@ impl CustomRule {
     /// Compiles a rule's expression and makes the rule, for the rest of the run.
     pub fn new(spec: CustomRuleSpec) -> Result<&'static CustomRule, cel::CompileError> {
         let program = cel::compile(&spec.expression)?;
+        let path = match program.object_paths().as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        };
+        let unsupported = !program.unsupported().is_empty();
         let id = leak(spec.id);
         let expression = leak(spec.expression);
         let title = leak(spec.message);
@@ -103,6 +113,8 @@ impl CustomRule {
             kinds: spec.kinds,
             expression,
             program,
+            path,
+            unsupported,
         };
         Ok(Box::leak(Box::new(rule)))
     }
@@ -145,7 +157,7 @@ impl Declared for CustomRule {
 
 impl Rule for CustomRule {
     fn check_resource(&self, r: &Resource<'_>, out: &mut Sink<'_>) {
-        if !self.matches(r) || self.unsupported().is_some() {
+        if self.unsupported || !self.matches(r) {
             return;
         }
         let input = Input::of_object(r.doc, r.node);
@@ -159,12 +171,11 @@ impl Rule for CustomRule {
         let (at, message) = match cel::eval(&self.program, &input, &CostLimit::default()) {
             Outcome::Value(Value::Bool(true)) | Outcome::NotEvaluated { .. } => return,
             Outcome::Value(Value::Bool(false)) => {
-                let paths = self.program.object_paths();
-                let at = match paths.as_slice() {
-                    [one] => super::field_key(r.doc, r.node, one).unwrap_or(kind_key),
-                    _ => kind_key,
-                };
-                (at, self.meta.title.to_string())
+                let at = self
+                    .path
+                    .as_deref()
+                    .and_then(|p| super::field_key(r.doc, r.node, p));
+                (at.unwrap_or(kind_key), self.meta.title.to_string())
             }
             Outcome::Value(_) => (
                 kind_key,
