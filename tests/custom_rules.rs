@@ -160,6 +160,14 @@ fn a_suppression_comment_names_a_custom_rule() {
         "{rules:?}"
     );
     assert_eq!(report["summary"]["suppressed"], 1);
+    // An annotation on the object, too.
+    let annotated = MANIFEST.replace(
+        "  name: settings\n",
+        "  name: settings\n  annotations:\n    keelhaul.dev/ignore: \"ACME003 -- generated empty\"\n",
+    );
+    let dir = repo(CONFIG, &annotated);
+    let found = custom_findings(dir.path(), &[]);
+    assert_eq!(rules_of(&found), ["ACME002", "ACME001"]);
 }
 
 #[test]

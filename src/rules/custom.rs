@@ -206,4 +206,53 @@ mod tests {
         assert!(id_problem("ACME 1").is_some());
         assert!(id_problem(&"A".repeat(33)).is_some());
     }
+
+    fn rule(id: &str, api_groups: &[&str], kinds: &[&str]) -> &'static CustomRule {
+        CustomRule::new(CustomRuleSpec {
+            id: id.to_string(),
+            api_groups: api_groups.iter().map(|s| s.to_string()).collect(),
+            kinds: kinds.iter().map(|s| s.to_string()).collect(),
+            expression: "object.spec.replicas <= 3".to_string(),
+            message: "m".to_string(),
+            severity: Severity::Note,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn custom_rules_are_found_by_id_and_tag_next_to_built_in_ones() {
+        let custom = [rule("ACME001", &[], &[]), rule("ACME002", &[], &[])];
+        let found = crate::rules::find_in("acme002", &custom).unwrap();
+        assert_eq!(found.meta().id, "ACME002");
+        assert!(crate::rules::find("ACME002").is_none());
+        assert_eq!(
+            crate::rules::find_in("KH101", &custom).unwrap().meta().id,
+            "KH101"
+        );
+        let tagged = crate::rules::matching_in("custom", &custom).unwrap();
+        assert_eq!(tagged.len(), 2);
+        assert!(crate::rules::matching_in("custom", &[]).is_err());
+        assert!(crate::rules::matching_in("ACME003", &custom).is_err());
+        let doc = custom[0].doc();
+        assert_eq!(doc.help_text, Some("object.spec.replicas <= 3"));
+        assert!(doc.page.contains("object.spec.replicas <= 3"));
+    }
+
+    #[test]
+    fn match_takes_groups_and_kinds_with_wildcards() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\n---\napiVersion: v1\nkind: Pod\n";
+        let loaded = crate::load::load_text(text);
+        let resources: Vec<_> = loaded
+            .docs
+            .iter()
+            .flat_map(|d| crate::index::resources_of(d, "default").unwrap())
+            .collect();
+        let (deployment, pod) = (&resources[0], &resources[1]);
+        let any = rule("ACME010", &[], &[]);
+        assert!(any.matches(deployment) && any.matches(pod));
+        let core = rule("ACME011", &[""], &["*"]);
+        assert!(!core.matches(deployment) && core.matches(pod));
+        let apps = rule("ACME012", &["*"], &["Deployment"]);
+        assert!(apps.matches(deployment) && !apps.matches(pod));
+    }
 }
