@@ -34,6 +34,11 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
+        /// Also list the custom rules of this configuration file (default: the .keelhaul.yaml
+        /// found from the current directory upward, as `scan .` finds it). The Markdown table
+        /// lists keelhaul's own rules only.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Print a rule's documentation page (by id or slug, e.g. KH101 or privileged).
     Explain {

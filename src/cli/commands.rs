@@ -2,36 +2,56 @@
 //! `init` (a starter configuration file).
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use super::args::ListFormat;
 use super::scan::print_stdout;
 use super::{Error, Exit};
+use crate::check::{Declared, Rule};
 use crate::rules;
+use crate::rules::custom::CustomRule;
 
-/// `keelhaul rules`: every rule, as a table, JSON or the Markdown table of the README.
-pub fn list_rules(format: ListFormat) -> Result<Exit, Error> {
+/// `keelhaul rules`: every rule, as a table, JSON or the Markdown table of the README. The
+/// table and JSON list the custom rules of the configuration (`config`, else the one found
+/// from the current directory) after keelhaul's own.
+pub fn list_rules(format: ListFormat, config: Option<&Path>) -> Result<Exit, Error> {
     let out = match format {
-        ListFormat::Human => rules_table(),
-        ListFormat::Json => rules_json(),
+        ListFormat::Human => rules_table(&custom_rules(config)?),
+        ListFormat::Json => rules_json(&custom_rules(config)?),
         ListFormat::Markdown => rules_markdown(),
     };
     print_stdout(&out)?;
     Ok(Exit::Clean)
 }
 
-fn rules_table() -> String {
-    let width = rules::all()
-        .iter()
-        .map(|r| r.meta().slug.len())
-        .max()
-        .unwrap_or(0);
-    let tags_width = rules::all()
+/// The custom rules of the configuration file.
+fn custom_rules(config: Option<&Path>) -> Result<Vec<&'static CustomRule>, Error> {
+    let path = match config {
+        Some(p) => Some(p.to_path_buf()),
+        None => super::config::find(&[PathBuf::from(".")]),
+    };
+    Ok(match path {
+        Some(p) => super::config::load_file(&p).map_err(Error::Config)?.custom,
+        None => Vec::new(),
+    })
+}
+
+/// keelhaul's rules, then `custom`.
+fn every_rule(custom: &[&'static CustomRule]) -> Vec<&'static dyn Rule> {
+    let custom = custom.iter().map(|c| *c as &'static dyn Rule);
+    rules::all().iter().copied().chain(custom).collect()
+}
+
+fn rules_table(custom: &[&'static CustomRule]) -> String {
+    let list = every_rule(custom);
+    let width = list.iter().map(|r| r.meta().slug.len()).max().unwrap_or(0);
+    let tags_width = list
         .iter()
         .map(|r| r.meta().tags.join(",").len())
         .max()
         .unwrap_or(0);
     let mut out = String::new();
-    for r in rules::all() {
+    for r in list {
         let m = r.meta();
         out.push_str(&format!(
             "{}  {:<width$} {:<8} {:<tags_width$}  {}\n",
@@ -49,18 +69,22 @@ fn rules_table() -> String {
     out
 }
 
-fn rules_json() -> String {
-    let list: Vec<serde_json::Value> = rules::all()
+fn rules_json(custom: &[&'static CustomRule]) -> String {
+    let list: Vec<serde_json::Value> = every_rule(custom)
         .iter()
         .map(|r| {
             let m = r.meta();
-            serde_json::json!({
+            let mut v = serde_json::json!({
                 "id": m.id, "slug": m.slug, "severity": m.severity,
                 "title": m.title, "podSecurityControl": m.pss_control,
                 "family": m.family.as_str(), "precision": m.precision.as_str(),
                 "securitySeverity": m.security_severity, "scope": m.scope.as_str(),
                 "severityNote": m.severity_note, "tags": m.tags,
-            })
+            });
+            if let Some(c) = custom.iter().find(|c| std::ptr::eq(c.meta(), m)) {
+                v["expression"] = c.expression().into();
+            }
+            v
         })
         .collect();
     let mut out = serde_json::to_string_pretty(&list).unwrap_or_default();
@@ -111,6 +135,10 @@ fn rules_page() -> String {
          slug, a family (`KH1` or `KH1xx` for KH100–KH199, `KH10` for KH100–KH109), or a tag \
          ({tags}). `keelhaul rules` lists them in the terminal, `keelhaul explain ID` prints a \
          rule's page.\n\n\
+         A repository can add rules of its own, CEL expressions under `rules.custom` in \
+         `.keelhaul.yaml` (see [Custom rules](configuration.md#custom-rules)): they are not in \
+         this table, but `keelhaul rules` lists them after keelhaul's own, with the tag `custom`, \
+         and they are selected, suppressed and reported like the rules below.\n\n\
          | family | select as | ids | rules |\n|---|---|---|---|\n{families}\n{table}",
         tags = crate::finding::TAGS
             .iter()
@@ -142,8 +170,13 @@ fn rules_table_linking(pages: &str) -> String {
 }
 
 /// `keelhaul explain RULE`: a rule's page.
+/// A custom rule of the configuration found from the current directory is explained too.
 pub fn explain(rule: &str) -> Result<Exit, Error> {
-    match rules::find(rule) {
+    let custom = match rules::find(rule) {
+        Some(_) => Vec::new(),
+        None => custom_rules(None)?,
+    };
+    match rules::find_in(rule, &custom) {
         Some(r) => {
             print_stdout(&rules::page(r.meta()))?;
             Ok(Exit::Clean)

@@ -4,12 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::check::Declared;
 use crate::cli::args::FailOn;
 use crate::finding::Severity;
 use crate::k8s::api_lifecycle::Version;
 use crate::k8s::pss::Level;
 use crate::k8s::version::KubeVersion;
 use crate::load::{self, Document, LoadProblem, NodeId};
+use crate::rules::custom::{CustomRule, CustomRuleSpec};
 use crate::span::Pos;
 
 /// The names the file is looked for under, in this order.
@@ -30,6 +32,10 @@ pub struct Config {
     pub targets: Vec<(String, Version)>,
     /// Per-rule settings, by rule id.
     pub rules: Vec<(&'static str, RuleSetting)>,
+    /// `rules.custom`: the team's own rules, compiled.
+    pub custom: Vec<&'static CustomRule>,
+    /// What was said while reading the file (a custom rule that cannot be evaluated).
+    pub notices: Vec<crate::finding::result::Notice>,
     /// `render: false` turns rendering of charts and overlays off.
     pub render: Option<bool>,
     /// `render: required`: a chart or overlay that cannot be rendered is an error (KH007).
@@ -334,7 +340,7 @@ impl Reader<'_> {
             "exemptNamespaces" => cfg.exempt_namespaces = self.strings(v, key)?,
             "metadataEndpoints" => self.metadata_endpoints(v, key, &mut cfg.metadata_endpoints)?,
             "targets" => self.targets(v, key, &mut cfg.targets)?,
-            "rules" => self.rules(v, key, &mut cfg.rules)?,
+            "rules" => self.rules(v, key, cfg)?,
             "render" => {
                 if self.string(v, key)? == "required" {
                     cfg.render = Some(true);
@@ -423,22 +429,28 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// `rules`: rule (id or slug, family or tag) → setting.
-    fn rules(
-        &self,
-        v: NodeId,
-        key: &str,
-        out: &mut Vec<(&'static str, RuleSetting)>,
-    ) -> Result<(), String> {
+    /// `rules`: rule (id or slug, family or tag) → setting, and `custom`, the custom rules
+    /// (read first: the settings may name them).
+    fn rules(&self, v: NodeId, key: &str, cfg: &mut Config) -> Result<(), String> {
+        let entries = self.map(v, key)?;
+        let is_custom = |e: &load::Entry| self.doc.scalar(e.key) == Some("custom");
+        for e in entries.iter().filter(|e| is_custom(e)) {
+            if !self.doc.is_null(e.value) {
+                self.custom_rules(e.value, "rules.custom", cfg)?;
+            }
+        }
+        let custom = cfg.custom.clone();
+        let out = &mut cfg.rules;
         let mut specific: Vec<&'static str> = Vec::new();
-        for t in self.map(v, key)? {
+        for t in entries.iter().filter(|e| !is_custom(e)) {
             let rule = self.doc.scalar(t.key).unwrap_or_default();
             let k = format!("{key}.{rule}");
-            let found = crate::rules::matching(rule).map_err(|e| self.err(t.key, Some(&k), &e))?;
+            let found = crate::rules::matching_in(rule, &custom)
+                .map_err(|e| self.err(t.key, Some(&k), &e))?;
             let setting = self.rule_setting(t.value, &k)?;
             // A family or tag sets each of its rules, except those named on their own, which
             // keep their own setting wherever they are written.
-            let alone = found.len() == 1 && crate::rules::find(rule.trim()).is_some();
+            let alone = found.len() == 1 && crate::rules::find_in(rule.trim(), &custom).is_some();
             for r in found {
                 let id = r.meta().id;
                 if alone {
@@ -578,6 +590,185 @@ impl Reader<'_> {
     }
 }
 
+/// `rules.custom`: the team's own rules, in CEL, written like ValidatingAdmissionPolicy
+/// validations.
+impl Reader<'_> {
+    fn custom_rules(&self, v: NodeId, key: &str, cfg: &mut Config) -> Result<(), String> {
+        for item in self.list(v, key)? {
+            let (spec, nodes) = self.custom_rule(item, key)?;
+            let k = format!("{key}.{}", spec.id);
+            if cfg
+                .custom
+                .iter()
+                .any(|c| c.meta().id.eq_ignore_ascii_case(&spec.id))
+            {
+                return Err(self.err(
+                    nodes.id,
+                    Some(&k),
+                    "this id is given to another custom rule above (ids are unique, whatever their letter case)",
+                ));
+            }
+            let expression = spec.expression.clone();
+            let rule = CustomRule::new(spec).map_err(|e| {
+                at(
+                    self.name,
+                    self.in_expression(nodes.expression, &expression, e.offset),
+                    Some(&format!("{k}.expression")),
+                    &format!("the expression does not compile: {}", e.message),
+                )
+            })?;
+            if let Some(u) = rule.unsupported() {
+                let at = self.in_expression(nodes.expression, &expression, u.offset);
+                cfg.notices.push(crate::finding::result::Notice {
+                    file: self.name.to_string(),
+                    line: Some(at.line),
+                    message: format!(
+                        "custom rule {} is not evaluated: keelhaul's CEL engine does not implement `{}`; it judges no object (neither passed nor failed)",
+                        rule.meta().id,
+                        u.name
+                    ),
+                    verbose: false,
+                });
+            }
+            cfg.custom.push(rule);
+        }
+        Ok(())
+    }
+
+    /// Where byte `offset` of the expression written at `node` is: exact in a one-line plain
+    /// or quoted scalar, else the start of the expression.
+    fn in_expression(&self, node: NodeId, expression: &str, offset: usize) -> Pos {
+        let start = self.doc.span(node).start;
+        let place =
+            crate::rules::admission::place_in_expression(self.doc, node, expression, offset);
+        if place.start.line == start.line {
+            place.start
+        } else {
+            start
+        }
+    }
+
+    /// One custom rule as written, checked but not compiled, with the nodes of its id and
+    /// expression.
+    fn custom_rule(
+        &self,
+        item: NodeId,
+        key: &str,
+    ) -> Result<(CustomRuleSpec, CustomNodes), String> {
+        let mut spec = CustomRuleSpec {
+            id: String::new(),
+            api_groups: Vec::new(),
+            kinds: Vec::new(),
+            expression: String::new(),
+            message: String::new(),
+            severity: Severity::Warning,
+        };
+        let (mut id, mut expression, mut message) = (None, None, None);
+        for e in self.map(item, &format!("{key}[]"))? {
+            let sub = self.doc.scalar(e.key).unwrap_or_default();
+            let k = format!("{key}[].{sub}");
+            match sub {
+                "id" => id = Some(e.value),
+                "expression" => expression = Some(e.value),
+                "message" => message = Some(e.value),
+                "match" => self.custom_match(e.value, &k, &mut spec)?,
+                "severity" => {
+                    spec.severity = match self.string(e.value, &k)? {
+                        "error" => Severity::Error,
+                        "warning" => Severity::Warning,
+                        "note" => Severity::Note,
+                        other => {
+                            return Err(self.err(
+                                e.value,
+                                Some(&k),
+                                &format!("not a severity: {other:?} (error, warning, note)"),
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(self.err(
+                        e.key,
+                        Some(&k),
+                        "unknown key (known: id, match, expression, message, severity)",
+                    ));
+                }
+            }
+        }
+        let required = |node: Option<NodeId>, k: &str| {
+            node.filter(|n| !self.doc.is_null(*n))
+                .ok_or_else(|| self.err(item, Some(k), "required, and not given"))
+        };
+        let id = required(id, &format!("{key}[].id"))?;
+        let k = format!("{key}[].id");
+        spec.id = self.string(id, &k)?.to_string();
+        if let Some(problem) = crate::rules::custom::id_problem(&spec.id) {
+            return Err(self.err(id, Some(&k), &problem));
+        }
+        if crate::rules::matching(&spec.id).is_ok() {
+            return Err(self.err(
+                id,
+                Some(&k),
+                &format!(
+                    "{:?} names keelhaul's own rules (a slug, family or tag): choose another id",
+                    spec.id
+                ),
+            ));
+        }
+        let k = format!("{key}.{}", spec.id);
+        let expression = required(expression, &format!("{k}.expression"))?;
+        spec.expression = self
+            .string(expression, &format!("{k}.expression"))?
+            .to_string();
+        let message = required(message, &format!("{k}.message"))?;
+        spec.message = self
+            .string(message, &format!("{k}.message"))?
+            .trim()
+            .to_string();
+        if spec.message.is_empty() {
+            return Err(self.err(
+                message,
+                Some(&format!("{k}.message")),
+                "the message is empty",
+            ));
+        }
+        Ok((spec, CustomNodes { id, expression }))
+    }
+
+    /// A custom rule's `match`: `apiGroups` and `kinds`.
+    fn custom_match(&self, v: NodeId, key: &str, spec: &mut CustomRuleSpec) -> Result<(), String> {
+        for e in self.map(v, key)? {
+            let sub = self.doc.scalar(e.key).unwrap_or_default();
+            let k = format!("{key}.{sub}");
+            match sub {
+                "apiGroups" => spec.api_groups = self.strings_or_empty(e.value, &k)?,
+                "kinds" => spec.kinds = self.strings(e.value, &k)?,
+                _ => {
+                    return Err(self.err(e.key, Some(&k), "unknown key (known: apiGroups, kinds)"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A list of strings where `""` is a value (the core API group).
+    fn strings_or_empty(&self, v: NodeId, key: &str) -> Result<Vec<String>, String> {
+        self.list(v, key)?
+            .into_iter()
+            .map(|n| match self.doc.scalar(n) {
+                Some(s) => Ok(s.to_string()),
+                None => Err(self.err(n, Some(key), "expected a single value")),
+            })
+            .collect()
+    }
+}
+
+/// Where a custom rule's id and expression are written.
+struct CustomNodes {
+    id: NodeId,
+    expression: NodeId,
+}
+
 /// The file `keelhaul init` writes: every setting, commented out, with its meaning and default.
 pub fn starter() -> String {
     format!(
@@ -623,9 +814,18 @@ pub fn starter() -> String {
 
 # Per rule (by id or slug): off (do not run it, as --ignore), on, or a severity that
 # replaces the rule's own: error, warning or note. Default: every rule on, at its severity.
+# `custom` adds rules of your own: a CEL expression that must be true of every object the
+# rule matches (as a ValidatingAdmissionPolicy validation), with `object` the object; the
+# finding carries the message. Severity: error, warning (default) or note.
 #rules:
 #  KH114: off
 #  privileged: warning
+#  custom:
+#    - id: ACME001
+#      match: {{apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet"]}}
+#      expression: "object.spec.template.spec.containers.all(c, c.image.startsWith('acme.azurecr.io/'))"
+#      message: "images come from the company registry"
+#      severity: error
 
 # Render Helm charts (directories with Chart.yaml) and Kustomize overlays before checking
 # them, and report on the template, base or patch lines (false: as --no-render; required:
@@ -690,6 +890,7 @@ mod tests {
         assert_eq!(cfg.exempt_namespaces, ["kube-system"]);
         assert_eq!(cfg.metadata_endpoints.len(), 2);
         assert_eq!(cfg.targets.len(), 1);
+        assert_eq!(cfg.custom.len(), 1);
         assert_eq!(
             cfg.rules,
             [
@@ -719,5 +920,89 @@ mod tests {
         assert!(e.starts_with("c.yaml:1:14: kubeVersion:"), "{e}");
         assert!(parse("", "c.yaml").unwrap().rules.is_empty());
         assert!(parse("# only comments\n", "c.yaml").is_ok());
+    }
+
+    const CUSTOM: &str = "rules:\n  ACME001: note\n  custom:\n    - id: ACME001\n      match: {apiGroups: [\"\", apps], kinds: [Deployment]}\n      expression: \"object.spec.replicas <= 5\"\n      message: at most 5\n      severity: error\n";
+
+    #[test]
+    fn a_custom_rule_is_read_and_compiled() {
+        let cfg = parse(CUSTOM, "c.yaml").unwrap();
+        assert_eq!(cfg.custom.len(), 1);
+        let rule = cfg.custom[0];
+        let m = rule.meta();
+        assert_eq!(
+            (m.id, m.title, m.severity, m.family),
+            (
+                "ACME001",
+                "at most 5",
+                Severity::Error,
+                crate::finding::Family::Custom
+            )
+        );
+        assert_eq!(rule.expression(), "object.spec.replicas <= 5");
+        // The setting written before the rule names it.
+        assert_eq!(
+            cfg.rules,
+            [("ACME001", RuleSetting::Severity(Severity::Note))]
+        );
+        assert!(cfg.notices.is_empty());
+        // Severity defaults to warning.
+        let cfg = parse(&CUSTOM.replace("      severity: error\n", ""), "c.yaml").unwrap();
+        assert_eq!(cfg.custom[0].meta().severity, Severity::Warning);
+    }
+
+    #[test]
+    fn custom_rule_errors_name_the_place() {
+        let e = parse(&CUSTOM.replace("id: ACME001", "id: Kh001"), "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:4:11: rules.custom[].id: \"Kh001\": ids starting with KH"),
+            "{e}"
+        );
+        let twice =
+            format!("{CUSTOM}    - id: acme001\n      expression: \"true\"\n      message: m\n");
+        let e = parse(&twice, "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:9:11: rules.custom.acme001: this id is given to another"),
+            "{e}"
+        );
+        let e = parse(&CUSTOM.replace("      message: at most 5\n", ""), "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:4:7: rules.custom.ACME001.message: required"),
+            "{e}"
+        );
+        // `<= =`: the lone `=` is 24 bytes into the expression, which starts on column 20.
+        let bad = CUSTOM.replace("replicas <= 5", "replicas <= = 5");
+        let e = parse(&bad, "c.yaml").unwrap_err();
+        assert!(
+            e.starts_with(
+                "c.yaml:6:44: rules.custom.ACME001.expression: the expression does not compile"
+            ),
+            "{e}"
+        );
+        // A plain scalar: the column is counted from its first character.
+        let plain = CUSTOM.replace(
+            "\"object.spec.replicas <= 5\"",
+            "object.spec.replicas <= = 5",
+        );
+        let e = parse(&plain, "c.yaml").unwrap_err();
+        assert!(e.starts_with("c.yaml:6:43: "), "{e}");
+        // A block scalar: where the expression starts (its first line of text).
+        let block = CUSTOM.replace(
+            "\"object.spec.replicas <= 5\"",
+            "|\n        object.spec.replicas\n          <= = 5",
+        );
+        let e = parse(&block, "c.yaml").unwrap_err();
+        assert!(e.starts_with("c.yaml:7:9: "), "{e}");
+        let e = parse(
+            &CUSTOM.replace("severity: error", "severity: loud"),
+            "c.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("c.yaml:8:17: rules.custom[].severity: not a severity"),
+            "{e}"
+        );
+        let e = parse(&CUSTOM.replace("kinds:", "kind:"), "c.yaml").unwrap_err();
+        assert!(e.contains("rules.custom[].match.kind: unknown key"), "{e}");
     }
 }

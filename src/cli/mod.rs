@@ -63,7 +63,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Scan(args) => scan::run(*args),
         Command::UpgradePlan(args) => upgrade_plan::run(*args),
         Command::Init { force, path } => commands::init(&path, force),
-        Command::Rules { format } => commands::list_rules(format),
+        Command::Rules { format, config } => commands::list_rules(format, config.as_deref()),
         Command::Explain { rule } => commands::explain(&rule),
         Command::Reference { what } => commands::reference(what),
     };

@@ -21,6 +21,7 @@ use crate::load::render::{DEFAULT_TIMEOUT, KustomizeOptions, RenderOptions};
 use crate::pipeline::ScanOptions;
 use crate::report::RecordFormat;
 use crate::rules;
+use crate::rules::custom::CustomRule;
 use crate::rules::input::NOT_RENDERED;
 
 /// A scan, resolved.
@@ -61,6 +62,8 @@ pub struct Output {
     pub pr_review: Option<crate::github::FilterMode>,
     /// `--min-severity`: findings below it are left out of every report.
     pub min_severity: Option<Severity>,
+    /// The configuration's custom rules, which the SARIF report describes with the others.
+    pub custom_rules: Vec<&'static CustomRule>,
 }
 
 /// Resolves the flags of `keelhaul scan` and the configuration they lead to.
@@ -73,6 +76,8 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         notices.extend(super::trust::restrain(&mut config, &file));
     }
     merge_lists(&mut args, &config);
+    notices.append(&mut config.notices);
+    let custom = config.custom.clone();
     let (rules, mut severities) = rule_selection(&mut args, &config)?;
     if args.require_render || config.require_render {
         if args.no_render {
@@ -86,27 +91,13 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         severities.push((NOT_RENDERED.id, Severity::Error));
     }
     check_combinations(&args)?;
-    for p in &args.policy {
-        if let Err(e) = std::fs::File::open(p)
-            .and_then(|f| f.metadata())
-            .and_then(|m| {
-                if m.is_file() {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::other("not a file"))
-                }
-            })
-        {
-            return Err(Error::Usage(format!(
-                "--policy {}: cannot read it: {e}",
-                p.display()
-            )));
-        }
-    }
+    check_policy_files(&args.policy)?;
     let (kube_version, component_targets) = versions(&mut args, &config)?;
     let filter = FilterPlan {
         disabled: rules::all()
             .iter()
+            .copied()
+            .chain(custom.iter().map(|c| *c as &'static dyn Rule))
             .map(|r| r.meta().id)
             .filter(|id| !rules.iter().any(|r| r.meta().id == *id))
             .collect(),
@@ -167,6 +158,7 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         stream: None,
         diff_base: args.diff.clone(),
         policy_files: std::mem::take(&mut args.policy),
+        custom_rules: custom.clone(),
     };
     let mut plan = ScanPlan {
         scan,
@@ -179,7 +171,7 @@ pub fn resolve(mut args: ScanArgs) -> Result<ScanPlan, Error> {
         }),
         diff_ref: args.diff.take(),
         notices,
-        output: output(args),
+        output: output(args, custom),
     };
     plan.scan.stream = stream_spec(&plan);
     Ok(plan)
@@ -300,7 +292,7 @@ fn rule_selection(args: &mut ScanArgs, config: &Config) -> Result<RuleSelection,
     let selected_on_cli: Vec<&str> = args
         .select
         .iter()
-        .filter_map(|n| rules::matching(n).ok())
+        .filter_map(|n| rules::matching_in(n, &config.custom).ok())
         .flatten()
         .map(|r| r.meta().id)
         .collect();
@@ -322,16 +314,26 @@ fn rule_selection(args: &mut ScanArgs, config: &Config) -> Result<RuleSelection,
             "--select names no rule (it was given an empty value): name ids, slugs, families or tags (`keelhaul rules` lists them), or leave --select out to run every rule".into(),
         ));
     }
-    let rules = select_rules(&args.select, &args.ignore).map_err(Error::Usage)?;
+    let rules = select_rules(&args.select, &args.ignore, &config.custom).map_err(Error::Usage)?;
     Ok((rules, severities))
 }
 
 /// Resolves --select / --ignore (ids, slugs, families, tags) into the enabled rules.
-fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, String> {
+/// The configuration's custom rules (`custom`) run after the built-in ones, and are named
+/// like them.
+fn select_rules(
+    select: &[String],
+    ignore: &[String],
+    custom: &[&'static CustomRule],
+) -> Result<Vec<&'static dyn Rule>, String> {
     let lookup = |names: &[String]| -> Result<Vec<&'static str>, String> {
         let mut ids = Vec::new();
         for n in names.iter().filter(|n| !n.trim().is_empty()) {
-            ids.extend(rules::matching(n)?.into_iter().map(|r| r.meta().id));
+            ids.extend(
+                rules::matching_in(n, custom)?
+                    .into_iter()
+                    .map(|r| r.meta().id),
+            );
         }
         Ok(ids)
     };
@@ -340,9 +342,32 @@ fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn
     Ok(rules::all()
         .iter()
         .copied()
+        .chain(custom.iter().map(|c| *c as &'static dyn Rule))
         .filter(|r| selected.is_empty() || selected.contains(&r.meta().id))
         .filter(|r| !ignored.contains(&r.meta().id))
         .collect())
+}
+
+/// `--policy` files: each must be a file that can be read.
+fn check_policy_files(files: &[PathBuf]) -> Result<(), Error> {
+    for p in files {
+        if let Err(e) = std::fs::File::open(p)
+            .and_then(|f| f.metadata())
+            .and_then(|m| {
+                if m.is_file() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other("not a file"))
+                }
+            })
+        {
+            return Err(Error::Usage(format!(
+                "--policy {}: cannot read it: {e}",
+                p.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The most worker threads `--threads` may ask for: far more than any machine's cores, and
@@ -451,7 +476,7 @@ fn cache_options(args: &ScanArgs) -> Option<CacheOptions> {
     })
 }
 
-fn output(args: ScanArgs) -> Output {
+fn output(args: ScanArgs, custom_rules: Vec<&'static CustomRule>) -> Output {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -469,5 +494,6 @@ fn output(args: ScanArgs) -> Output {
         write_baseline: args.write_baseline,
         pr_review: args.pr_review.then_some(args.filter_mode),
         min_severity: args.min_severity.map(|m| m.severity()),
+        custom_rules,
     }
 }

@@ -201,7 +201,7 @@ fn write_side_outputs(
         let written = write_file(path, |w| {
             write_sarif(
                 result,
-                &sarif_options(&plan.output, root, &rules::docs()),
+                &sarif_options(&plan.output, root, &rules::docs(&plan.output.custom_rules)),
                 w,
             )
         });
@@ -403,7 +403,11 @@ fn write_report(
             let summary = azure_summary(result, root);
             report::azure::write_logging_commands(result, root, summary.as_deref(), &mut w)
         }
-        Format::Sarif => write_sarif(result, &sarif_options(output, root, &rules::docs()), &mut w),
+        Format::Sarif => write_sarif(
+            result,
+            &sarif_options(output, root, &rules::docs(&output.custom_rules)),
+            &mut w,
+        ),
         Format::Github => {
             let mut also = Vec::new();
             if side.job_summary {

@@ -24,6 +24,7 @@ use crate::finding::result::ScanResult;
 use crate::index::{self, workload_of};
 use crate::load::render::Tool;
 use crate::load::{self, Document};
+use crate::rules::custom::CustomRule;
 use crate::rules::input::{SUPPRESSION_INVALID, SUPPRESSION_UNUSED};
 use crate::span::{Pos, Span};
 
@@ -68,12 +69,13 @@ impl Suppression {
     }
 }
 
-/// Rule ids or slugs, separated by commas or spaces; `(known ids, unknown names)`.
-fn parse_rules(list: &str) -> (Vec<&'static str>, Vec<String>) {
+/// Rule ids or slugs, separated by commas or spaces; `(known ids, unknown names)`. The
+/// configuration's custom rules (`custom`) are known too.
+fn parse_rules(list: &str, custom: &[&'static CustomRule]) -> (Vec<&'static str>, Vec<String>) {
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for name in list.split([',', ' ', '\t']).filter(|s| !s.is_empty()) {
-        match crate::rules::find(name) {
+        match crate::rules::find_in(name, custom) {
             Some(r) => known.push(r.meta().id),
             None => unknown.push(name.to_string()),
         }
@@ -124,14 +126,15 @@ pub fn find(
     docs: &[Arc<Document>],
     empty: &[u32],
     default_namespace: &str,
+    custom: &[&'static CustomRule],
 ) -> Vec<Suppression> {
     let mut out = Vec::new();
     if text.contains(COMMENT) {
-        comments(text, docs, empty, false, &mut out);
+        comments(text, docs, empty, false, custom, &mut out);
     }
     if text.contains(ANNOTATION) {
         for doc in docs {
-            annotations(doc, default_namespace, &mut out);
+            annotations(doc, default_namespace, custom, &mut out);
         }
     }
     out
@@ -139,10 +142,14 @@ pub fn find(
 
 /// The suppression comments of a file that is not YAML (a script, Terraform: `#`; Bicep:
 /// `//` as well).
-pub fn find_comments(text: &str, slashes: bool) -> Vec<Suppression> {
+pub fn find_comments(
+    text: &str,
+    slashes: bool,
+    custom: &[&'static CustomRule],
+) -> Vec<Suppression> {
     let mut out = Vec::new();
     if text.contains(COMMENT) {
-        comments(text, &[], &[], slashes, &mut out);
+        comments(text, &[], &[], slashes, custom, &mut out);
     }
     out
 }
@@ -152,6 +159,7 @@ fn comments(
     docs: &[Arc<Document>],
     empty: &[u32],
     slashes: bool,
+    custom: &[&'static CustomRule],
     out: &mut Vec<Suppression>,
 ) {
     let lines: Vec<&str> = text.lines().collect();
@@ -207,7 +215,7 @@ fn comments(
             }
         };
         let (rules, reason) = split_reason(rest);
-        let (rules, unknown) = parse_rules(rules);
+        let (rules, unknown) = parse_rules(rules, custom);
         let width = line.chars().count() as u32;
         out.push(Suppression {
             at: Span {
@@ -279,7 +287,12 @@ impl Surroundings {
     }
 }
 
-fn annotations(doc: &Document, default_namespace: &str, out: &mut Vec<Suppression>) {
+fn annotations(
+    doc: &Document,
+    default_namespace: &str,
+    custom: &[&'static CustomRule],
+    out: &mut Vec<Suppression>,
+) {
     for r in index::resources_of(doc, default_namespace).unwrap_or_default() {
         let object = doc.span(r.node);
         let object_lines = Scope::Lines(object.start.line, object.end.line);
@@ -353,7 +366,7 @@ fn annotations(doc: &Document, default_namespace: &str, out: &mut Vec<Suppressio
                 };
                 let value = doc.scalar(e.value).unwrap_or("");
                 let (rules, reason) = split_reason(value);
-                let (rules, unknown) = parse_rules(rules);
+                let (rules, unknown) = parse_rules(rules, custom);
                 out.push(Suppression {
                     at: doc.span(e.key),
                     scope,
@@ -524,6 +537,7 @@ pub fn apply_all(
 pub fn in_kustomize_sources<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
     default_namespace: &str,
+    custom: &[&'static CustomRule],
 ) -> HashMap<Arc<str>, Vec<Suppression>> {
     let mut sups: HashMap<Arc<str>, Vec<Suppression>> = HashMap::new();
     for f in findings {
@@ -538,7 +552,7 @@ pub fn in_kustomize_sources<'a>(
             .map(|t| {
                 let loaded = load::load_text(&t);
                 let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
-                find(&t, &docs, &loaded.empty, default_namespace)
+                find(&t, &docs, &loaded.empty, default_namespace, custom)
                     .into_iter()
                     .filter(|s| !s.form.starts_with("annotation"))
                     .collect()
@@ -567,10 +581,10 @@ mod tests {
     fn rules_and_reasons() {
         let (rules, reason) = split_reason(" KH101, privileged -- we need it");
         assert_eq!(reason.as_deref(), Some("we need it"));
-        let (known, unknown) = parse_rules(rules);
+        let (known, unknown) = parse_rules(rules, &[]);
         assert_eq!(known, vec!["KH101", "KH101"]);
         assert!(unknown.is_empty());
-        assert_eq!(parse_rules("KH999 nosuch").1, vec!["KH999", "nosuch"]);
+        assert_eq!(parse_rules("KH999 nosuch", &[]).1, vec!["KH999", "nosuch"]);
         assert_eq!(split_reason("KH101").1, None);
         assert_eq!(split_reason("KH101 --  ").1, None);
     }
@@ -578,7 +592,7 @@ mod tests {
     fn scopes(text: &str) -> Vec<Scope> {
         let loaded = load::load_text(text);
         let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
-        find(text, &docs, &loaded.empty, "default")
+        find(text, &docs, &loaded.empty, "default", &[])
             .into_iter()
             .map(|s| s.scope)
             .collect()

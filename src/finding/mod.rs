@@ -74,6 +74,7 @@ pub const TAGS: &[&str] = &[
     "api-lifecycle",
     "aks",
     "upgrade",
+    "custom",
 ];
 
 /// The tags of a rule by its id: its family's; seccomp and AppArmor rules (KH20x, KH21x)
@@ -104,6 +105,8 @@ pub const fn default_tags(id: &str) -> &'static [&'static str] {
 pub struct RuleDoc {
     pub meta: &'static RuleMeta,
     pub page: std::borrow::Cow<'static, str>,
+    /// Plain-text help when it is not the page: a custom rule's CEL expression.
+    pub help_text: Option<&'static str>,
 }
 
 /// A rule family: the hundreds digit of its id (`KH1xx` …).
@@ -127,6 +130,9 @@ pub enum Family {
     Upgrade,
     /// KH8xx: what the cluster's own admission policies (ValidatingAdmissionPolicy) reject.
     Admission,
+    /// A team's own rules, written in CEL in the configuration (`rules.custom`), with ids
+    /// outside `KH`: no id range of their own, so [`Family::of_id`] never returns it.
+    Custom,
 }
 
 impl Family {
@@ -141,6 +147,7 @@ impl Family {
         Family::Aks,
         Family::Upgrade,
         Family::Admission,
+        Family::Custom,
     ];
 
     /// The family an id belongs to, by its hundreds digit.
@@ -171,6 +178,7 @@ impl Family {
             Family::Aks => "aks",
             Family::Upgrade => "upgrade",
             Family::Admission => "admission",
+            Family::Custom => "custom",
         }
     }
 
@@ -179,7 +187,11 @@ impl Family {
     pub const fn is_security(self) -> bool {
         !matches!(
             self,
-            Family::Input | Family::ApiLifecycle | Family::Upgrade | Family::Admission
+            Family::Input
+                | Family::ApiLifecycle
+                | Family::Upgrade
+                | Family::Admission
+                | Family::Custom
         )
     }
 }

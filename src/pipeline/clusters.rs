@@ -97,7 +97,7 @@ fn scan_commands(
 ) {
     let dialect = crate::load::iac::az_command::Dialect::of_path(path);
     if text.contains("keelhaul:ignore") {
-        let sups = suppress::find_comments(text, false);
+        let sups = suppress::find_comments(text, false, &cx.opts.custom_rules);
         if !sups.is_empty() {
             out.suppressions = Some((Arc::from(display), sups));
         }
@@ -202,7 +202,7 @@ fn scan_iac(display: &str, text: &str, ext: &str, cx: &RunContext<'_>, out: &mut
         }
     };
     if text.contains("keelhaul:ignore") {
-        let sups = suppress::find_comments(text, ext == "bicep");
+        let sups = suppress::find_comments(text, ext == "bicep", &cx.opts.custom_rules);
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }

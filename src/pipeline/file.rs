@@ -320,7 +320,13 @@ pub(super) fn scan_text(
     out.stats.documents += loaded.empty.len();
     let docs: Vec<Arc<Document>> = loaded.docs.into_iter().map(Arc::new).collect();
     if has(text, "keelhaul:ignore") || has(text, suppress::ANNOTATION) {
-        let sups = suppress::find(text, &docs, &loaded.empty, &opts.default_namespace);
+        let sups = suppress::find(
+            text,
+            &docs,
+            &loaded.empty,
+            &opts.default_namespace,
+            &opts.custom_rules,
+        );
         if !sups.is_empty() {
             out.suppressions = Some((file.clone(), sups));
         }

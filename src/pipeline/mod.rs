@@ -71,6 +71,9 @@ pub struct ScanOptions {
     /// `--policy PATH`: files whose ValidatingAdmissionPolicies, bindings and params apply
     /// to the scanned objects, read for those only.
     pub policy_files: Vec<PathBuf>,
+    /// The configuration's custom rules (`rules.custom`), whether they run or not: a
+    /// suppression may name them (those that run are in `rules` too).
+    pub custom_rules: Vec<&'static crate::rules::custom::CustomRule>,
 }
 
 /// How the workers write the records of a streamed report: its format, and the filter steps
@@ -99,6 +102,7 @@ impl Default for ScanOptions {
             stream: None,
             diff_base: None,
             policy_files: Vec::new(),
+            custom_rules: Vec::new(),
         }
     }
 }
@@ -697,6 +701,7 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
     let sups = suppress::in_kustomize_sources(
         result.findings.iter().chain(&result.suppressed),
         &opts.default_namespace,
+        &opts.custom_rules,
     );
     if !sups.is_empty() {
         apply_suppressions(result, sups, opts, None);
@@ -715,6 +720,7 @@ fn map_back(result: &mut ScanResult, phase: &Phase, opts: &ScanOptions) {
 fn judge_source(doc: &Document, rule: &'static RuleMeta, opts: &ScanOptions) -> Vec<Span> {
     let Some(r) = crate::rules::all()
         .iter()
+        .chain(&opts.rules)
         .copied()
         .find(|r| std::ptr::eq(r.meta(), rule))
     else {

@@ -14,7 +14,7 @@ use serde_sarif::sarif::{
 };
 
 use crate::finding::result::ScanResult;
-use crate::finding::{Finding, RuleDoc, RuleMeta, Severity};
+use crate::finding::{Family, Finding, RuleDoc, RuleMeta, Severity};
 use crate::span::Span;
 
 /// The key of `originalUriBaseIds` that every relative artifact URI hangs from.
@@ -103,7 +103,7 @@ fn descriptor(doc: &RuleDoc) -> ReportingDescriptor {
         )
         .help(
             MultiformatMessageString::builder()
-                .text(page.clone())
+                .text(doc.help_text.map_or_else(|| page.clone(), str::to_string))
                 .markdown(page)
                 .build(),
         )
@@ -122,7 +122,8 @@ fn descriptor(doc: &RuleDoc) -> ReportingDescriptor {
 /// The rule's page in keelhaul's repository, when the package names one.
 fn help_uri(m: &RuleMeta) -> Option<String> {
     let repo = env!("CARGO_PKG_REPOSITORY");
-    (!repo.is_empty()).then(|| {
+    // A custom rule's page is in the configuration, not in keelhaul's repository.
+    (!repo.is_empty() && m.family != Family::Custom).then(|| {
         format!(
             "{}/blob/main/rules/{}-{}.md",
             repo.trim_end_matches('/'),

@@ -3,7 +3,7 @@
 //! params; policies and bindings the API server refuses or that cannot work; and expressions
 //! keelhaul cannot evaluate, said rather than passed.
 
-use super::rule_meta;
+use super::{field_key, rule_meta};
 use crate::check::{Rule, Settings, Sink};
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, Resource};
@@ -46,21 +46,6 @@ fn severity(s: admission::Severity) -> Severity {
         admission::Severity::Warning => Severity::Warning,
         admission::Severity::Note => Severity::Note,
     }
-}
-
-/// The key of the field at `path` under `node`, when it is written.
-fn field_key(doc: &Document, node: NodeId, path: &[String]) -> Option<NodeId> {
-    let mut at = node;
-    let mut key = None;
-    for k in path {
-        if !doc.is_mapping(at) {
-            return None;
-        }
-        let e = doc.entry(at, k)?;
-        key = Some(e.key);
-        at = e.value;
-    }
-    key
 }
 
 /// KH801.
@@ -115,7 +100,7 @@ impl Rule for PolicyDenies {
 /// Where byte `offset` of the expression written at `node` is in the file: exact in a
 /// one-line plain or quoted scalar without escapes and in a literal block, else the start of
 /// the expression.
-fn place_in_expression(doc: &Document, node: NodeId, expr: &str, offset: usize) -> Span {
+pub fn place_in_expression(doc: &Document, node: NodeId, expr: &str, offset: usize) -> Span {
     let span = doc.span(node);
     let before = expr.get(..offset).unwrap_or(expr);
     let style = match doc.node(node).kind {

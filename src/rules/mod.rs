@@ -6,6 +6,7 @@ use crate::finding::RuleMeta;
 pub mod admission;
 pub mod aks;
 pub mod api_lifecycle;
+pub mod custom;
 pub mod input;
 pub mod namespace;
 pub mod network;
@@ -171,13 +172,16 @@ pub fn all() -> &'static [&'static dyn Rule] {
 }
 
 /// Every rule's metadata and page, in id order, for reports that describe rules.
-pub fn docs() -> Vec<crate::finding::RuleDoc> {
+/// The custom rules of the configuration (`custom`) follow the built-in ones.
+pub fn docs(custom: &[&'static custom::CustomRule]) -> Vec<crate::finding::RuleDoc> {
     all()
         .iter()
         .map(|r| crate::finding::RuleDoc {
             meta: r.meta(),
             page: page(r.meta()),
+            help_text: None,
         })
+        .chain(custom.iter().map(|c| c.doc()))
         .collect()
 }
 
@@ -193,11 +197,29 @@ pub fn page(m: &RuleMeta) -> std::borrow::Cow<'static, str> {
 /// A tag wins over a slug of the same name (`pod-security` is KH120's slug, and the tag of
 /// every KH1xx rule, KH120 among them).
 pub fn matching(name: &str) -> Result<Vec<&'static dyn Rule>, String> {
+    matching_in(name, &[])
+}
+
+/// [`matching`] among the built-in rules and the configuration's custom rules (`custom`):
+/// a custom rule is named by its id, or with the others by the tag `custom`.
+pub fn matching_in(
+    name: &str,
+    custom: &[&'static custom::CustomRule],
+) -> Result<Vec<&'static dyn Rule>, String> {
     let name = name.trim();
+    if name.eq_ignore_ascii_case("custom") {
+        if custom.is_empty() {
+            return Err(
+                "the tag \"custom\" names the configuration's own rules (rules.custom), and it has none"
+                    .to_string(),
+            );
+        }
+        return Ok(custom.iter().map(|c| *c as &'static dyn Rule).collect());
+    }
     let is_tag = crate::finding::TAGS
         .iter()
         .any(|t| t.eq_ignore_ascii_case(name));
-    if !is_tag && let Some(r) = find(name) {
+    if !is_tag && let Some(r) = find_in(name, custom) {
         return Ok(vec![r]);
     }
     let upper = name.to_ascii_uppercase();
@@ -229,8 +251,35 @@ pub fn matching(name: &str) -> Result<Vec<&'static dyn Rule>, String> {
 }
 
 pub fn find(name: &str) -> Option<&'static dyn Rule> {
-    all().iter().copied().find(|r| {
+    find_in(name, &[])
+}
+
+/// [`find`] among the built-in rules and the configuration's custom rules.
+pub fn find_in(name: &str, custom: &[&'static custom::CustomRule]) -> Option<&'static dyn Rule> {
+    let custom = custom.iter().map(|c| *c as &'static dyn Rule);
+    all().iter().copied().chain(custom).find(|r| {
         let m: &RuleMeta = r.meta();
         m.id.eq_ignore_ascii_case(name) || m.slug.eq_ignore_ascii_case(name)
     })
+}
+
+/// The key of the field at `path` under `node`, when it is written: where a finding about
+/// an expression that reads one field of `object` is placed (admission policies, custom
+/// rules).
+pub(crate) fn field_key(
+    doc: &crate::load::Document,
+    node: crate::load::NodeId,
+    path: &[String],
+) -> Option<crate::load::NodeId> {
+    let mut at = node;
+    let mut key = None;
+    for k in path {
+        if !doc.is_mapping(at) {
+            return None;
+        }
+        let e = doc.entry(at, k)?;
+        key = Some(e.key);
+        at = e.value;
+    }
+    key
 }
