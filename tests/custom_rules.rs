@@ -346,3 +346,44 @@ fn an_expression_that_blows_up_is_a_finding_on_the_object() {
         "{message}"
     );
 }
+
+#[test]
+fn a_custom_rule_never_judges_a_secret_by_its_values() {
+    // A configuration the pull request wrote: which rules fail would tell the value.
+    let config = r#"rules:
+  custom:
+    - id: LEAK001
+      match: {apiGroups: [""], kinds: ["Secret"]}
+      expression: "!object.data.password.startsWith('aHVudGVy')"
+      message: "starts with hunter"
+    - id: LEAK002
+      match: {apiGroups: [""], kinds: ["Secret"]}
+      expression: "has(object.type)"
+      message: "a Secret has a type"
+"#;
+    let secret =
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: aHVudGVyMg==\n";
+    let d = repo(config, secret);
+    let out = keelhaul_in(d.path())
+        .args([
+            "scan",
+            "k8s",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--select",
+            "custom",
+        ])
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    // The rule that reads no value judges the Secret (it has no type); the other does not.
+    assert_eq!(rules, ["LEAK002"], "{report}");
+}

@@ -302,9 +302,10 @@ struct Read {
 /// The fields of a Secret whose values no policy is given: the pull request that brings a
 /// policy may be hostile, and a message (or which validations fail) would carry the values
 /// into the report. A validation that reads them is not evaluated on a Secret.
-const SECRET_FIELDS: &[&str] = &["data", "stringData"];
+pub const SECRET_FIELDS: &[&str] = &["data", "stringData"];
 
-fn is_secret(r: &Resource<'_>) -> bool {
+/// Whether an object is a Secret (core group).
+pub fn is_secret(r: &Resource<'_>) -> bool {
     r.kind == "Secret" && r.group().is_empty()
 }
 
@@ -323,7 +324,7 @@ fn read_object(r: &Resource<'_>) -> Result<cel::Value, String> {
 
 /// Whether a program may read a Secret's values through `root` (`object` or `params`): a
 /// path into `data` or `stringData`, or one that stops at the root (a computed field name).
-fn reads_secret_values(paths: &[Vec<String>]) -> bool {
+pub fn reads_secret_values(paths: &[Vec<String>]) -> bool {
     paths.iter().any(|p| {
         p.first()
             .is_none_or(|f| SECRET_FIELDS.contains(&f.as_str()))
