@@ -171,6 +171,8 @@ impl Rule for PolicyInvalid {
                 ));
             }
         }
+        // The evaluations over the cost limit are those KH801 made on the scanned objects
+        // (all done by now): with KH801 off, none are made, and none are reported here.
         for e in catalog.exceeded() {
             let p = &catalog.set.policies[e.policy];
             if let Some(file) = catalog.file_of(p.resource.doc) {
