@@ -123,9 +123,12 @@ pub fn place_in_expression(doc: &Document, node: NodeId, expr: &str, offset: usi
             col(1)
         }
         ScalarStyle::Literal => {
-            // The text starts on the line after the indicator, each line as written.
-            let line = span.start.line + 1 + before.matches('\n').count() as u32;
-            Span::point(Pos { line, col: 1 })
+            // The node's span starts at the text (the line after the indicator), each line
+            // as written at the block's indentation.
+            let line = span.start.line + before.matches('\n').count() as u32;
+            let on_line = before.rsplit('\n').next().unwrap_or("");
+            let col = span.start.col + on_line.chars().count() as u32;
+            Span::point(Pos { line, col })
         }
         _ => span,
     }
@@ -274,5 +277,54 @@ fn report_unsupported(catalog: &Catalog, out: &mut Vec<Finding>) {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (line, column) of byte `offset` of the expression under `validations[0]`.
+    fn place(yaml: &str, offset: usize) -> (u32, u32) {
+        let doc = crate::load::load_text(yaml).docs.remove(0);
+        let root = doc.root.unwrap();
+        let e = doc
+            .path(root, &["validations"])
+            .map(|l| doc.items(l)[0])
+            .and_then(|v| doc.get(v, "expression"))
+            .unwrap();
+        let text = doc.scalar(e).unwrap().to_string();
+        let at = place_in_expression(&doc, e, &text, offset);
+        (at.start.line, at.start.col)
+    }
+
+    #[test]
+    fn a_place_in_an_expression_is_its_line_and_column_in_the_file() {
+        // Columns count from 0 inside (reports print them from 1). Plain and quoted: the
+        // `d` of `duration`, byte 5 of the expression.
+        assert_eq!(
+            place("validations:\n- expression: a && duration('1h')\n", 5),
+            (2, 19)
+        );
+        assert_eq!(
+            place("validations:\n- expression: \"a && duration('1h')\"\n", 5),
+            (2, 20)
+        );
+        // A literal block: byte 10 is `duration`, on the block's second line.
+        assert_eq!(
+            place(
+                "validations:\n- expression: |\n    a &&\n    b || duration('1h')\n",
+                10
+            ),
+            (4, 9)
+        );
+        // Folded (lines joined): the start of the expression.
+        assert_eq!(
+            place(
+                "validations:\n- expression: >-\n    a &&\n    duration('1h')\n",
+                5
+            ),
+            (3, 4)
+        );
     }
 }
