@@ -214,7 +214,7 @@ mod tests {
     use crate::finding::{Family, Precision, Scope};
 
     const META: RuleMeta = RuleMeta {
-        id: "KH901",
+        id: "KH001",
         slug: "a",
         title: "a",
         family: Family::Input,
@@ -281,7 +281,7 @@ mod tests {
             ));
         }
         let want = [
-            ("a.yaml", "KH901", Severity::Error, 1, "m1", "one"),
+            ("a.yaml", "KH001", Severity::Error, 1, "m1", "one"),
             ("a.yaml", "KH902", Severity::Note, 3, "m3", ""),
             ("c.yaml", "KH902", Severity::Warning, 7, "m7", "three"),
         ];

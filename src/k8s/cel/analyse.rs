@@ -20,7 +20,8 @@ const MAX_PARSE_NESTING: u16 = 100;
 /// (the worst shapes, tested, fit in an eighth of it).
 const PARSE_STACK_BYTES: usize = 64 << 20;
 
-/// The variables Kubernetes declares for an admission policy, and the type names.
+/// The variables Kubernetes declares for an admission policy (the type names, in
+/// `eval::TYPE_NAMES`, are known identifiers too).
 pub(super) const GLOBALS: &[&str] = &[
     "object",
     "oldObject",
@@ -28,18 +29,7 @@ pub(super) const GLOBALS: &[&str] = &[
     "namespaceObject",
     "request",
     "variables",
-    "int",
-    "uint",
-    "double",
-    "bool",
-    "string",
-    "bytes",
-    "list",
-    "map",
-    "null_type",
-    "type",
 ];
-
 /// Operators: calls the parser writes, always implemented.
 pub(super) const OPERATORS: &[&str] = &[
     "_&&_",
@@ -249,7 +239,9 @@ impl<'a> Walk<'a> {
 
     /// A name that is neither bound nor declared: a namespace of functions, or unknown.
     fn is_free(&self, name: &str) -> bool {
-        !self.bound.contains(&name) && !GLOBALS.contains(&name)
+        !self.bound.contains(&name)
+            && !GLOBALS.contains(&name)
+            && !super::eval::TYPE_NAMES.contains(&name)
     }
 
     fn unsupported(&mut self, name: String, id: u64) {

@@ -128,20 +128,25 @@ fn literal(l: &LiteralValue) -> Value {
     }
 }
 
+/// The names of CEL's types, as identifiers (`type(x) == int`).
+pub(super) const TYPE_NAMES: &[&str] = &[
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+];
+
 fn type_value(name: &str) -> Option<Value> {
-    const TYPES: &[&str] = &[
-        "int",
-        "uint",
-        "double",
-        "bool",
-        "string",
-        "bytes",
-        "list",
-        "map",
-        "null_type",
-        "type",
-    ];
-    TYPES.iter().find(|t| **t == name).map(|t| Value::Type(t))
+    TYPE_NAMES
+        .iter()
+        .find(|t| **t == name)
+        .map(|t| Value::Type(t))
 }
 
 /// One expression being evaluated: its comprehension variables, innermost last.
