@@ -220,3 +220,90 @@ fn a_policy_never_brings_a_secrets_values_into_the_report() {
             .all(|f| !f["message"].as_str().unwrap().contains("password: "))
     );
 }
+
+/// What a policy reads besides the objects it judges is gathered only when there is a policy:
+/// a CRD in another file still tells the policy the plural of its kind, a param of a kind that
+/// CRD defines is still found, and a CRD where no policy is changes nothing.
+#[test]
+fn a_policy_reads_the_crds_and_params_of_other_files() {
+    let d = tempfile::tempdir().unwrap();
+    common::write(
+        d.path(),
+        "crds/widgets.yaml",
+        "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gizmos.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: gizmos}
+  versions: [{name: v1, served: true, storage: true}]
+",
+    );
+    common::write(
+        d.path(),
+        "apps/widget.yaml",
+        "apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+  namespace: shop
+spec:
+  size: 12
+",
+    );
+    common::write(
+        d.path(),
+        "apps/limits.yaml",
+        "apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: limits
+  namespace: shop
+spec:
+  size: 3
+",
+    );
+    // Nothing to judge by: no finding, whatever the CRD says.
+    assert_eq!(admission(d.path(), &["."]), vec![]);
+    // The resource is the CRD's plural (`gizmos`, not the guessed `widgets`), and the param
+    // (`limits`, a Widget too) is found in its own file.
+    common::write(
+        d.path(),
+        "policies/size.yaml",
+        "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: size
+spec:
+  paramKind: {apiVersion: example.com/v1, kind: Widget}
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [example.com]
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [gizmos]
+  validations:
+  - expression: object.metadata.name == 'limits' || object.spec.size <= params.spec.size
+    message: too big
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: size
+spec:
+  policyName: size
+  paramRef: {name: limits, namespace: shop, parameterNotFoundAction: Deny}
+  validationActions: [Deny]
+",
+    );
+    // It reads two fields of the object: the finding is on `kind:`.
+    assert_eq!(
+        admission(d.path(), &["."]),
+        vec![hit("widget.yaml", 2, "KH801")]
+    );
+    // Without the CRD, the resource is guessed (`widgets`) and the policy does not match.
+    std::fs::remove_file(d.path().join("crds/widgets.yaml")).unwrap();
+    assert_eq!(admission(d.path(), &["."]), vec![]);
+}

@@ -80,9 +80,13 @@ fn refusals_in_text(text: &str) -> (Vec<(Pos, String)>, Parts) {
     let mut content = false;
     // Nearly every text is plain ASCII without control characters: one pass over the bytes.
     let suspect = any_suspect(text.as_bytes());
-    for (i, line) in text.split('\n').enumerate() {
-        let line_no = i as u32 + 1;
-        lines = line_no;
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    loop {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &text[start..end];
+        lines += 1;
+        let line_no = lines;
         if suspect
             && any_suspect(line.as_bytes())
             && let Some((col, c)) = line.chars().enumerate().find(|&(_, c)| !printable(c))
@@ -98,24 +102,15 @@ fn refusals_in_text(text: &str) -> (Vec<(Pos, String)>, Parts) {
                 ),
             ));
         }
-        let body = line.trim();
-        if !content && line.starts_with('%') {
-            out.push((
-                Pos { line: line_no, col: 0 },
-                "Kubernetes splits a stream at its `---` lines before reading it, so a directive (`%YAML`, `%TAG`) is never followed by its `---`: its YAML reader refuses it; remove the directive".into(),
-            ));
-        }
-        let document_end = line
-            .strip_prefix("...")
-            .is_some_and(|r| r.trim().is_empty() || r.trim_start().starts_with('#'));
-        if !content && document_end {
-            out.push((
-                Pos { line: line_no, col: 0 },
-                "a `...` before the first document of a part of the stream: Kubernetes' YAML reader refuses it; remove it".into(),
-            ));
-        }
-        if !body.is_empty() && !body.starts_with('#') {
-            content = true;
+        // What a part holds before its first content: once it has some, only a `---` line
+        // matters (most lines of most texts).
+        if !content {
+            part_start(line, line_no, &mut out);
+            // Blank or a comment: white space is YAML's (space, tab), not Unicode's.
+            let body = line.trim_start_matches([' ', '\t', '\r']);
+            if !body.is_empty() && !body.starts_with('#') {
+                content = true;
+            }
         }
         if let Some(rest) = line.strip_prefix("---") {
             let trimmed = rest.trim();
@@ -130,8 +125,32 @@ fn refusals_in_text(text: &str) -> (Vec<(Pos, String)>, Parts) {
                 ));
             }
         }
+        if end == bytes.len() {
+            break;
+        }
+        start = end + 1;
     }
     (out, Parts { separators, lines })
+}
+
+/// What Kubernetes refuses on a line before the first content of a part: a directive, or a
+/// `...`.
+fn part_start(line: &str, line_no: u32, out: &mut Vec<(Pos, String)>) {
+    if line.starts_with('%') {
+        out.push((
+            Pos { line: line_no, col: 0 },
+            "Kubernetes splits a stream at its `---` lines before reading it, so a directive (`%YAML`, `%TAG`) is never followed by its `---`: its YAML reader refuses it; remove the directive".into(),
+        ));
+    }
+    let document_end = line
+        .strip_prefix("...")
+        .is_some_and(|r| r.trim().is_empty() || r.trim_start().starts_with('#'));
+    if document_end {
+        out.push((
+            Pos { line: line_no, col: 0 },
+            "a `...` before the first document of a part of the stream: Kubernetes' YAML reader refuses it; remove it".into(),
+        ));
+    }
 }
 
 /// Where a plain scalar in a flow collection begins with an indicator YAML 1.1 does not read
@@ -163,7 +182,7 @@ fn flow_indicator_scalars(text: &Lines, loaded: &Loaded) -> Vec<(Pos, String)> {
             };
             let culprit = if matches!(first, '|' | '>' | ':') {
                 format!("begins with `{first}`")
-            } else if t.contains('?') {
+            } else if memchr::memchr(b'?', t.as_bytes()).is_some() {
                 "holds a `?`".to_string()
             } else if colon_before_end && colon_before_flow_end(text.get(), n.span.end) {
                 "has `:` right after it and then `,`, `]` or `}`".to_string()

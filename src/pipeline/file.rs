@@ -21,12 +21,13 @@ enum Found {
     Doc(Arc<str>, Document),
 }
 
-/// The kinds of the documents the admission policies need from every file.
+/// The kinds of the documents the admission policies need from every file, gathered before
+/// the files are checked. What the policies read besides (CRDs, params) is gathered only when
+/// there is a policy: most repositories have none, and a CRD is large.
 pub(super) const ADMISSION_KINDS: &[&str] = &[
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
     "Namespace",
-    "CustomResourceDefinition",
 ];
 
 /// Reads, before the files are checked, the Namespaces' Pod Security labels (`namespaces`:

@@ -268,8 +268,9 @@ fn in_pool<T: Send>(
 type Admission = Arc<crate::k8s::admission::Catalog>;
 
 /// The admission policies of the inputs and of the `--policy` files, with their bindings and
-/// what they read: the Namespaces and CRDs gathered with them, and then, when a policy takes
-/// params, the objects of its param kinds. None when no binding is anywhere.
+/// what they read: the Namespaces gathered with them, and then, when there is a policy, the
+/// CRDs (for the resources they define) and the objects of the policies' param kinds, in a
+/// second pass. None when no policy is anywhere.
 fn admission_catalog(
     work: &[Work],
     stdin: Option<&[u8]>,
@@ -278,43 +279,41 @@ fn admission_catalog(
 ) -> Option<Arc<crate::k8s::admission::Catalog>> {
     use crate::k8s::admission::Catalog;
     docs.extend(policy_files(opts, ADMISSION_KINDS));
-    let policies = docs.iter().any(|(_, d)| {
-        d.root
-            .and_then(|r| d.get_str(r, "kind"))
-            .is_some_and(|k| k.starts_with("ValidatingAdmissionPolicy"))
-    });
-    if !policies {
+    fn kind_of(d: &Document) -> Option<&str> {
+        d.root.and_then(|r| d.get_str(r, "kind"))
+    }
+    if !docs
+        .iter()
+        .any(|(_, d)| kind_of(d).is_some_and(|k| k.starts_with("ValidatingAdmissionPolicy")))
+    {
         return None;
     }
-    let kube = opts.settings.kube_version;
-    let first = Catalog::build(docs.clone(), &opts.default_namespace, kube);
-    let kinds = first.param_kinds();
-    if kinds.is_empty() {
-        return Some(Arc::new(first));
+    // The kinds read besides: CRDs, and the param kinds the policies name (`spec.paramKind`).
+    let mut names: Vec<String> = vec!["CustomResourceDefinition".to_string()];
+    for (_, d) in &docs {
+        let param_kind = d
+            .root
+            .filter(|_| kind_of(d) == Some("ValidatingAdmissionPolicy"))
+            .and_then(|r| d.path(r, &["spec", "paramKind"]))
+            .and_then(|p| d.get_str(p, "kind"));
+        if let Some(k) = param_kind
+            && !ADMISSION_KINDS.contains(&k)
+            && !names.iter().any(|n| n == k)
+        {
+            names.push(k.to_string());
+        }
     }
-    let names: Vec<&str> = kinds
-        .iter()
-        .map(|(_, k)| k.as_str())
-        .filter(|k| !ADMISSION_KINDS.contains(k))
-        .collect();
-    // The documents that declare a param kind, but only those whose object is of that kind
-    // (a policy names its param kind as `kind:` too, in `paramKind`).
-    let of_a_param_kind = |(_, d): &(Arc<str>, Document)| {
-        d.root
-            .and_then(|r| d.get_str(r, "kind"))
-            .is_some_and(|k| names.contains(&k))
-    };
-    let params = gather(work, stdin, opts, false, &names).admission;
-    docs.extend(params.into_iter().filter(of_a_param_kind));
-    docs.extend(
-        policy_files(opts, &names)
-            .into_iter()
-            .filter(of_a_param_kind),
-    );
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    // Only the documents whose object is of one of them (a policy names its param kind as
+    // `kind:` too, in `paramKind`).
+    let wanted = |(_, d): &(Arc<str>, Document)| kind_of(d).is_some_and(|k| names.contains(&k));
+    let more = gather(work, stdin, opts, false, &names).admission;
+    docs.extend(more.into_iter().filter(wanted));
+    docs.extend(policy_files(opts, &names).into_iter().filter(wanted));
     Some(Arc::new(Catalog::build(
         docs,
         &opts.default_namespace,
-        kube,
+        opts.settings.kube_version,
     )))
 }
 

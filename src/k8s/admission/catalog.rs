@@ -198,22 +198,6 @@ impl Catalog {
             .map(|(f, _)| f)
     }
 
-    /// The kinds of the params the policies take: (API group, kind).
-    pub fn param_kinds(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .set
-            .policies
-            .iter()
-            .filter_map(|p| {
-                let pk = p.param_kind.as_ref()?;
-                Some((pk.group()?.to_string(), pk.kind.as_ref()?.value.clone()))
-            })
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
-
     /// What the CREATE of `object` meets: every failed validation, and every error that a
     /// `failurePolicy: Fail` turns into a refusal, of every binding that matches it. A
     /// binding that may or may not match (a Namespace's labels not scanned), an expression
