@@ -246,7 +246,11 @@ fn execute(job: &Job<'_>, cx: &HelmRun<'_>) -> Result<Rendering, Failure> {
                 return Err(Failure::Refused(link_refusal(&link, "helm")));
             }
             helm::render(j.helm, cx, &j.chart.dir, &j.render, &j.info)
-                .map(|text| Rendering { text, base: None })
+                .map(|text| Rendering {
+                    text,
+                    base: None,
+                    reads: None,
+                })
                 .map_err(Failure::Tool)
         }
         Job::Kustomize(j) => {
@@ -255,6 +259,11 @@ fn execute(job: &Job<'_>, cx: &HelmRun<'_>) -> Result<Rendering, Failure> {
             }
             kustomize::build(j.tool, j.dir, cx.sandbox, cx.timeout)
                 .map(|b| Rendering {
+                    // What the build read, while its output is at hand (the cache keeps it).
+                    reads: b
+                        .base
+                        .as_ref()
+                        .map(|base| kustomize::reads_of(&b.text, base)),
                     text: b.text,
                     base: b.base,
                 })
@@ -302,6 +311,7 @@ fn finish_chart(
                 values_files,
                 kustomization: None,
                 origin_base: None,
+                reads: None,
             })
         }
         Err(Failure::Refused(e)) => Err(problem(
@@ -348,6 +358,7 @@ fn finish_overlay(
                 values_files: Vec::new(),
                 kustomization: Some((file.to_path_buf(), display.to_string())),
                 origin_base: r.base,
+                reads: r.reads,
             })
         }
         Err(Failure::Refused(e)) => Err(problem(ProblemKind::Failed, display, first_key(file), e)),

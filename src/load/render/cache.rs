@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::inputs::{Key, State, hex};
+use super::kustomize::BuildReads;
 
 /// The size the cache is kept under unless the command line says otherwise.
 pub const DEFAULT_MAX_BYTES: u64 = 512 << 20;
@@ -35,6 +36,8 @@ pub struct Rendering {
     pub text: String,
     /// Kustomize: the directory the output's origin paths are relative to.
     pub base: Option<PathBuf>,
+    /// Kustomize: what the output says the build read (from its origin annotations).
+    pub reads: Option<BuildReads>,
 }
 
 /// Where the cache is and how large it may grow.
@@ -70,12 +73,14 @@ struct Header {
     key: String,
     inputs: Vec<(String, String)>,
     base: Option<String>,
+    /// What the build read: its resource files and the kustomizations that transformed them.
+    reads: Option<(Vec<String>, Vec<String>)>,
     /// The tool failed with this message (and `text` is empty).
     error: Option<String>,
     text_len: usize,
 }
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// An open cache, shared by the renders of one scan.
 pub struct Cache {
@@ -106,7 +111,7 @@ impl Cache {
     pub fn get(&self, key: &Key) -> Option<Outcome> {
         let path = self.path_of(key);
         let bytes = std::fs::read(&path).ok()?;
-        match decode(&bytes, key) {
+        match decode(bytes, key) {
             Some(r) => {
                 // Used now: the last to go when the cache is trimmed.
                 if let Ok(f) = std::fs::File::options().append(true).open(&path) {
@@ -195,6 +200,7 @@ fn encode(key: &Key, outcome: &Outcome) -> Option<Vec<u8>> {
     let empty = Rendering {
         text: String::new(),
         base: None,
+        reads: None,
     };
     let (r, error) = match outcome {
         Ok(r) => (r, None),
@@ -212,6 +218,10 @@ fn encode(key: &Key, outcome: &Outcome) -> Option<Vec<u8>> {
             Some(b) => Some(b.to_str()?.to_string()),
             None => None,
         },
+        reads: match &r.reads {
+            Some(reads) => Some((strings(&reads.files)?, strings(&reads.kustomizations)?)),
+            None => None,
+        },
         error,
         text_len: r.text.len(),
     };
@@ -225,7 +235,8 @@ fn encode(key: &Key, outcome: &Outcome) -> Option<Vec<u8>> {
 }
 
 /// The output an entry holds, when it is whole and was made from `key`'s inputs.
-fn decode(bytes: &[u8], key: &Key) -> Option<Outcome> {
+/// The entry's bytes become the text (no copy of a render that may be megabytes).
+fn decode(mut bytes: Vec<u8>, key: &Key) -> Option<Outcome> {
     let body_len = bytes.len().checked_sub(65)?;
     let (body, sum) = bytes.split_at(body_len);
     if sum.last() != Some(&b'\n') || hex(&Sha256::digest(body)).as_bytes() != &sum[..64] {
@@ -233,8 +244,9 @@ fn decode(bytes: &[u8], key: &Key) -> Option<Outcome> {
     }
     let nl = memchr::memchr(b'\n', body)?;
     let header: Header = serde_json::from_slice(&body[..nl]).ok()?;
-    let text = &body[nl + 1..];
-    if header.version != VERSION || header.key != hex(&key.digest) || header.text_len != text.len()
+    if header.version != VERSION
+        || header.key != hex(&key.digest)
+        || header.text_len != body_len - nl - 1
     {
         return None;
     }
@@ -250,10 +262,25 @@ fn decode(bytes: &[u8], key: &Key) -> Option<Outcome> {
     if let Some(e) = header.error {
         return Some(Err(e));
     }
+    let paths = |v: Vec<String>| v.into_iter().map(PathBuf::from).collect();
+    bytes.truncate(body_len);
+    bytes.drain(..=nl);
     Some(Ok(Rendering {
-        text: String::from_utf8(text.to_vec()).ok()?,
+        text: String::from_utf8(bytes).ok()?,
         base: header.base.map(PathBuf::from),
+        reads: header.reads.map(|(files, kustomizations)| BuildReads {
+            files: paths(files),
+            kustomizations: paths(kustomizations),
+        }),
     }))
+}
+
+/// Paths as the header writes them (None when one is not UTF-8: the entry is not kept).
+fn strings(paths: &[PathBuf]) -> Option<Vec<String>> {
+    paths
+        .iter()
+        .map(|p| Some(p.to_str()?.to_string()))
+        .collect()
 }
 
 /// A directory only its owner can read (renders may hold what the owner's files hold).
@@ -311,9 +338,14 @@ mod tests {
     #[test]
     fn an_entry_comes_back_only_for_its_own_inputs() {
         let (dir, c) = opened("inputs", DEFAULT_MAX_BYTES);
+        // What the build read comes back with its output.
         let r = Rendering {
             text: "kind: Pod\n".into(),
             base: Some(PathBuf::from("/tmp/w")),
+            reads: Some(BuildReads {
+                files: vec![PathBuf::from("/tmp/w/base/pod.yaml")],
+                kustomizations: vec![PathBuf::from("/tmp/w/kustomization.yaml")],
+            }),
         };
         c.put(&key(1), &Ok(r.clone()));
         assert_eq!(c.get(&key(1)), Some(Ok(r.clone())));
@@ -335,6 +367,7 @@ mod tests {
         let r = Rendering {
             text: "kind: Pod\nmetadata: {name: a}\n".into(),
             base: None,
+            reads: None,
         };
         let path = c.path_of(&key(3));
         for damage in [0usize, 1, 2] {
@@ -361,6 +394,7 @@ mod tests {
         let r = Rendering {
             text: "x".repeat(1000),
             base: None,
+            reads: None,
         };
         for n in 1..=4 {
             c.put(&key(n), &Ok(r.clone()));

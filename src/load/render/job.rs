@@ -39,6 +39,8 @@ pub struct Rendered {
     /// are relative to.
     pub kustomization: Option<(PathBuf, String)>,
     pub origin_base: Option<PathBuf>,
+    /// Kustomize: what the output says the build read, when the render had it at hand.
+    pub reads: Option<super::kustomize::BuildReads>,
 }
 
 #[derive(Default)]

@@ -379,24 +379,37 @@ fn literal_block_offsets(text: &str, line: u32) -> (u32, u32) {
     (first as u32, indent as u32)
 }
 
-/// Every file a build read that keelhaul knows of, from the origins of its resources:
-/// resource files, kustomization files and their patch files (each kustomization read
-/// once, however many resources it transformed).
-pub fn files_read<'a>(
-    origins: impl Iterator<Item = &'a ResourceOrigin>,
-    inside: &Confinement,
-) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut kustomizations: Vec<&PathBuf> = Vec::new();
-    for o in origins {
-        files.extend(o.file.clone());
-        for (k, _) in &o.transformed_in {
-            if !kustomizations.contains(&k) {
-                kustomizations.push(k);
+/// What a build's output says it read: the files of its resources and the kustomizations
+/// whose transformers changed them (each once, in the order first met). A function of the
+/// output alone, so the render cache keeps it with the output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildReads {
+    pub files: Vec<PathBuf>,
+    pub kustomizations: Vec<PathBuf>,
+}
+
+/// What a build read, from the origin annotations of its output (paths resolved against
+/// `base`).
+pub fn reads_of(text: &str, base: &Path) -> BuildReads {
+    let mut reads = BuildReads::default();
+    for doc in &load::load_text(text).docs {
+        let Some(root) = doc.root else { continue };
+        let o = origin_of(doc, root, base);
+        reads.files.extend(o.file);
+        for (k, _) in o.transformed_in {
+            if !reads.kustomizations.contains(&k) {
+                reads.kustomizations.push(k);
             }
         }
     }
-    for k in kustomizations {
+    reads
+}
+
+/// Every file a build read that keelhaul knows of: resource files, kustomization files and
+/// their patch files (each kustomization read once, however many resources it transformed).
+pub fn files_read(reads: &BuildReads, inside: &Confinement) -> Vec<PathBuf> {
+    let mut files = reads.files.clone();
+    for k in &reads.kustomizations {
         files.push(k.clone());
         files.extend(patches_of(k, inside).into_iter().map(|p| p.file));
     }

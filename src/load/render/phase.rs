@@ -332,15 +332,14 @@ fn renders_of(dir: &Path, opts: &RenderOptions) -> Vec<HelmRender> {
     vec![HelmRender::default()]
 }
 
-/// The files a Kustomize build read, from its origin annotations.
+/// The files a Kustomize build read, from its origin annotations (read from the output
+/// when the render ran, kept with it in the render cache).
 fn consumed_files(r: &Rendered, base: &Path, inside: &Confinement) -> Vec<PathBuf> {
-    let loaded = load::load_text(&r.text);
-    let origins: Vec<kustomize::ResourceOrigin> = loaded
-        .docs
-        .iter()
-        .filter_map(|doc| Some(kustomize::origin_of(doc, doc.root?, base)))
-        .collect();
-    let mut files = kustomize::files_read(origins.iter(), inside);
+    let reads = match &r.reads {
+        Some(reads) => std::borrow::Cow::Borrowed(reads),
+        None => std::borrow::Cow::Owned(kustomize::reads_of(&r.text, base)),
+    };
+    let mut files = kustomize::files_read(&reads, inside);
     if let Some((k, _)) = &r.kustomization {
         files.push(k.clone());
     }
