@@ -129,6 +129,8 @@ fn occurrence(doc: &Document, place: &Place, pos: Pos) -> usize {
 
 struct Templates {
     cache: HashMap<PathBuf, Option<(String, Outline)>>,
+    /// Kustomize's source files, read and loaded once per scan: overlays share their bases.
+    sources: Option<super::kustomize::Sources>,
     /// Values files, read once per scan.
     values: HashMap<PathBuf, Option<load::Loaded>>,
     /// Where they may be read: a template's path comes from a `# Source:` line.
@@ -136,6 +138,13 @@ struct Templates {
 }
 
 impl Templates {
+    /// The sources read so far, to be given back (`sources`) once used.
+    fn take_sources(&mut self) -> super::kustomize::Sources {
+        self.sources
+            .take()
+            .unwrap_or_else(|| super::kustomize::Sources::new(self.inside.clone()))
+    }
+
     fn get(&mut self, p: &Path) -> Option<&(String, Outline)> {
         self.cache
             .entry(p.to_path_buf())
@@ -468,6 +477,7 @@ pub fn map_all(
     }
     let mut templates = Templates {
         cache: HashMap::new(),
+        sources: Some(super::kustomize::Sources::new(inside.clone())),
         values: HashMap::new(),
         inside: inside.clone(),
     };
@@ -524,7 +534,7 @@ fn map_file(
     (by_name, templates, roots, judge): MapContext<'_, '_>,
     mapped: &mut usize,
 ) {
-    let mut sources = super::kustomize::Sources::new(templates.inside.clone());
+    let mut sources = templates.take_sources();
     for &i in idx {
         let f = &mut findings[i];
         let Some(from) = rendered_from(f, render, by_name) else {
@@ -549,6 +559,7 @@ fn map_file(
         f.line_hash = None;
         *mapped += 1;
     }
+    templates.sources = Some(sources);
 }
 
 /// Maps the related places that point into a render, as primary places are mapped; one that
@@ -561,7 +572,7 @@ fn map_related<'r>(
     templates: &mut Templates,
     roots: &[(PathBuf, PathBuf)],
 ) {
-    let mut sources = super::kustomize::Sources::new(templates.inside.clone());
+    let mut sources = templates.take_sources();
     let on_render =
         |r: &crate::finding::Related| r.file.as_deref().and_then(|x| by_display.get(x).copied());
     for f in findings.iter_mut() {
