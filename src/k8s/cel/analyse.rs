@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 
+use super::macros::{Binding, binding_call};
 use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions};
 
 /// How deep the parsed tree may nest. The evaluator and this walk recurse once per level;
@@ -276,6 +277,9 @@ impl<'a> Walk<'a> {
                     self.unsupported(name.clone(), e.id);
                 }
             }
+            Expr::Select(_)
+                if super::eval::dotted_type_name(e).is_some_and(|(_, root)| self.is_free(root)) => {
+            }
             Expr::Select(s) => match &s.operand.expr {
                 Expr::Ident(v) if v == "variables" && !self.bound.contains(&"variables") => {
                     self.variable_refs.push(s.field.clone());
@@ -283,6 +287,9 @@ impl<'a> Walk<'a> {
                 _ => self.expr(&s.operand),
             },
             Expr::Call(c) => {
+                if let Some(b) = binding_call(c) {
+                    return self.binding(c, b);
+                }
                 let namespace = match c.target.as_deref() {
                     Some(IdedExpr {
                         expr: Expr::Ident(ns),
@@ -338,6 +345,18 @@ impl<'a> Walk<'a> {
             }
             Expr::Literal(_) | Expr::Unspecified => {}
         }
+    }
+
+    /// A call that binds variables (`m.all(k, v, p)`): its body read with them bound.
+    fn binding(&mut self, c: &'a cel::common::ast::CallExpr, b: Binding<'a>) {
+        if let Some(t) = &c.target {
+            self.expr(t);
+        }
+        self.bound.extend(b.vars.iter().copied());
+        for a in b.body {
+            self.expr(a);
+        }
+        self.bound.truncate(self.bound.len() - b.vars.len());
     }
 
     /// The field path of a chain of selections and literal-string indexes on `object`.
