@@ -30,13 +30,21 @@ pub(super) fn functions(st: &mut State, name: &str, args: &[Value]) -> Option<R>
     Some(out)
 }
 
+/// The longest list `lists.range` makes (cel-go's bound).
+const MAX_RANGE: i64 = 10_000_000;
+
 /// `[0, 1, ..., n - 1]`, charged before it is built.
 fn range(st: &mut State, n: i64) -> R {
-    let n = u64::try_from(n).unwrap_or(0);
-    st.charge(n)?;
-    Ok(Value::List(Rc::new(
-        (0..n as i64).map(Value::Int).collect(),
-    )))
+    if n < 0 {
+        return err(format!("lists.range: size must be non-negative, got {n}"));
+    }
+    if n > MAX_RANGE {
+        return err(format!(
+            "lists.range: size {n} exceeds maximum allowed ({MAX_RANGE})"
+        ));
+    }
+    st.charge(n as u64)?;
+    Ok(Value::List(Rc::new((0..n).map(Value::Int).collect())))
 }
 
 fn slice(st: &mut State, l: &[Value], start: i64, end: i64) -> R {

@@ -42,7 +42,7 @@ pub(super) fn binding_call(c: &CallExpr) -> Option<Binding<'_>> {
     let (form, vars) = match (c.func_name.as_str(), c.args.len()) {
         ("all", 3) => (Form::All, 2),
         ("exists", 3) => (Form::Exists, 2),
-        ("existsOne", 3) => (Form::ExistsOne, 2),
+        ("existsOne" | "exists_one", 3) => (Form::ExistsOne, 2),
         ("transformList", 3 | 4) => (Form::TransformList, 2),
         ("transformMap", 3 | 4) => (Form::TransformMap, 2),
         ("transformMapEntry", 3 | 4) => (Form::TransformMapEntry, 2),

@@ -396,4 +396,23 @@ mod tests {
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_any_text_never_panics(s in "\\PC{0,40}", t in "[-+0-9.:TZ,µsmhnu]{0,32}") {
+            for text in [&s, &t] {
+                let _ = Duration::parse(text);
+                let _ = Timestamp::parse(text);
+                let _ = fixed_offset(text);
+            }
+        }
+
+        #[test]
+        fn the_strings_written_read_back(nanos in proptest::num::i64::ANY, secs in MIN_SECONDS..=MAX_SECONDS, sub in 0u32..1_000_000_000) {
+            let d = Duration { nanos };
+            proptest::prop_assert_eq!(Duration::parse(&d.to_seconds_string()), Some(d));
+            let t = Timestamp { secs, nanos: sub };
+            proptest::prop_assert_eq!(Timestamp::parse(&t.to_rfc3339()), Some(t));
+        }
+    }
 }
