@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 
 use super::macros::{Binding, binding_call};
-use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions};
+use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions, temporal};
 
 /// How deep the parsed tree may nest. The evaluator and this walk recurse once per level;
 /// ordinary policies stay under 30, and 100 levels take under 150 KiB of stack in a release
@@ -246,10 +246,16 @@ impl<'a> Walk<'a> {
     }
 
     fn unsupported(&mut self, name: String, id: u64) {
+        let written = name.clone();
+        self.unsupported_at(name, &written, id);
+    }
+
+    /// `name` reported at `written`, as the expression writes it near node `id`.
+    fn unsupported_at(&mut self, name: String, written: &str, id: u64) {
         // The parser places a call at its `(` or its `.`: point at the name itself, the
         // namespace of a namespaced one (`authorizer.group`) included when written as one.
         let at = self.offset(id);
-        let short = name.rsplit('.').next().unwrap_or(&name);
+        let short = written.rsplit('.').next().unwrap_or(written);
         let near = |text: &str| {
             let before = self
                 .source
@@ -262,7 +268,7 @@ impl<'a> Walk<'a> {
                     .map(|i| at + i)
             })
         };
-        let offset = near(&name).or_else(|| near(short)).unwrap_or(at);
+        let offset = near(written).or_else(|| near(short)).unwrap_or(at);
         self.unsupported.push(Unsupported { name, offset });
     }
 
@@ -309,6 +315,9 @@ impl<'a> Walk<'a> {
                         && !functions::SUPPORTED.contains(&&*name)
                 {
                     self.unsupported(name, e.id);
+                }
+                if let Some(accessor) = zone_name_accessor(c) {
+                    self.unsupported_at(temporal::zone_name_call(accessor), accessor, e.id);
                 }
                 if let (None, Some(t)) = (namespace, &c.target) {
                     self.expr(t);
@@ -387,6 +396,23 @@ impl<'a> Walk<'a> {
                 _ => return None,
             }
         }
+    }
+}
+
+/// The timestamp accessor `c` calls with a time zone the analysis cannot tell is a fixed
+/// offset: a zone name, or anything but a literal (a zone name needs the time zone database).
+fn zone_name_accessor(c: &cel::common::ast::CallExpr) -> Option<&str> {
+    let name = c.func_name.as_str();
+    if c.target.is_none() || c.args.len() != 1 || !temporal::ACCESSORS.contains(&name) {
+        return None;
+    }
+    match &c.args[0].expr {
+        Expr::Literal(LiteralValue::String(tz)) if !temporal::is_known_offset(tz.inner()) => {
+            Some(name)
+        }
+        // Another literal is an error when evaluated.
+        Expr::Literal(_) => None,
+        _ => Some(name),
     }
 }
 

@@ -22,7 +22,8 @@
 //! the evaluator binds their variables itself (`macros`, `comprehensions`).
 //!
 //! Not implemented: `authorizer`, a timestamp accessor given a time zone name
-//! (`'Europe/Paris'`: that needs the time zone database), `cel.bind`, the semver library
+//! (`'Europe/Paris'`: that needs the time zone database) or a zone not written as a literal
+//! (the analysis cannot tell it is a fixed offset), `cel.bind`, the semver library
 //! and message construction. `string(timestamp)` always writes UTC (`...Z`), where cel-go
 //! keeps the offset the timestamp was written with.
 //!

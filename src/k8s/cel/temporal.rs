@@ -6,9 +6,8 @@ use super::cost::{Halt, R, State, err, no_overload};
 use super::time::{Civil, Duration, Timestamp, fixed_offset, is_zone_name};
 use super::value::Value;
 
-const NAMES: &[&str] = &[
-    "duration",
-    "timestamp",
+/// The timestamp accessors, each with an optional time zone argument.
+pub(super) const ACCESSORS: &[&str] = &[
     "getFullYear",
     "getMonth",
     "getDayOfMonth",
@@ -23,7 +22,7 @@ const NAMES: &[&str] = &[
 
 pub(super) fn functions(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
     use Value::{Duration as D, Int, String as S, Timestamp as T};
-    if !NAMES.contains(&name) {
+    if !matches!(name, "duration" | "timestamp") && !ACCESSORS.contains(&name) {
         return None;
     }
     let out = match (name, args) {
@@ -47,7 +46,7 @@ pub(super) fn functions(st: &mut State, name: &str, args: &[Value]) -> Option<R>
             Some(offset) => timestamp_accessor(name, &t.civil(offset), args),
             // A zone name needs the time zone database, which an offline check lacks.
             None if is_zone_name(tz) => Err(Halt::NotEvaluated {
-                name: format!("{name} with a named time zone"),
+                name: zone_name_call(name),
                 offset: 0,
             }),
             None => err(format!("invalid time zone offset: {tz:?}")),
@@ -55,6 +54,17 @@ pub(super) fn functions(st: &mut State, name: &str, args: &[Value]) -> Option<R>
         _ => no_overload(name, args),
     };
     Some(out)
+}
+
+/// How an accessor given a time zone name is reported: not evaluated.
+pub(super) fn zone_name_call(accessor: &str) -> String {
+    format!("{accessor}(<time zone name>)")
+}
+
+/// Whether the analysis can tell that an accessor's time zone argument is a fixed offset
+/// (or malformed, an error when evaluated): only a literal can be judged before running.
+pub(super) fn is_known_offset(tz: &str) -> bool {
+    fixed_offset(tz).is_some() || !is_zone_name(tz)
 }
 
 fn timestamp_out_of_range() -> Halt {
