@@ -18,7 +18,7 @@ enum Built {
         decided: Option<bool>,
         error: Option<Halt>,
     },
-    Count(u32),
+    Count(u64),
     List(Vec<Value>),
     Map(Map),
 }
@@ -89,9 +89,9 @@ impl<'p> Interp<'p, '_, '_> {
             _ => Built::Map(Map::new()),
         };
         let (filter, transform) = match b.body {
+            [t] => (None, t),
             [f, t] => (Some(f), t),
-            [t] | [.., t] => (None, t),
-            [] => return err("a comprehension without a body"),
+            _ => return err("a comprehension takes a body, or a filter and a body"),
         };
         for (k, v) in items {
             self.state.charge(1)?;
@@ -153,7 +153,7 @@ fn step(form: Form, built: &mut Built, key: &Value, out: R) -> Result<bool, Halt
             return Ok(false);
         }
         (Built::Count(n), Ok(Value::Bool(b))) => {
-            *n += u32::from(b);
+            *n += u64::from(b);
             return Ok(false);
         }
         (Built::Count(_), Ok(other)) => {
