@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 
-use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions};
+use super::macros::{Binding, binding_call};
+use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions, temporal};
 
 /// How deep the parsed tree may nest. The evaluator and this walk recurse once per level;
 /// ordinary policies stay under 30, and 100 levels take under 150 KiB of stack in a release
@@ -245,10 +246,16 @@ impl<'a> Walk<'a> {
     }
 
     fn unsupported(&mut self, name: String, id: u64) {
+        let written = name.clone();
+        self.unsupported_at(name, &written, id);
+    }
+
+    /// `name` reported at `written`, as the expression writes it near node `id`.
+    fn unsupported_at(&mut self, name: String, written: &str, id: u64) {
         // The parser places a call at its `(` or its `.`: point at the name itself, the
         // namespace of a namespaced one (`authorizer.group`) included when written as one.
         let at = self.offset(id);
-        let short = name.rsplit('.').next().unwrap_or(&name);
+        let short = written.rsplit('.').next().unwrap_or(written);
         let near = |text: &str| {
             let before = self
                 .source
@@ -261,7 +268,7 @@ impl<'a> Walk<'a> {
                     .map(|i| at + i)
             })
         };
-        let offset = near(&name).or_else(|| near(short)).unwrap_or(at);
+        let offset = near(written).or_else(|| near(short)).unwrap_or(at);
         self.unsupported.push(Unsupported { name, offset });
     }
 
@@ -276,6 +283,9 @@ impl<'a> Walk<'a> {
                     self.unsupported(name.clone(), e.id);
                 }
             }
+            Expr::Select(_)
+                if super::eval::dotted_type_name(e).is_some_and(|(_, root)| self.is_free(root)) => {
+            }
             Expr::Select(s) => match &s.operand.expr {
                 Expr::Ident(v) if v == "variables" && !self.bound.contains(&"variables") => {
                     self.variable_refs.push(s.field.clone());
@@ -283,6 +293,9 @@ impl<'a> Walk<'a> {
                 _ => self.expr(&s.operand),
             },
             Expr::Call(c) => {
+                if let Some(b) = binding_call(c) {
+                    return self.binding(c, b);
+                }
                 let namespace = match c.target.as_deref() {
                     Some(IdedExpr {
                         expr: Expr::Ident(ns),
@@ -302,6 +315,9 @@ impl<'a> Walk<'a> {
                         && !functions::SUPPORTED.contains(&&*name)
                 {
                     self.unsupported(name, e.id);
+                }
+                if let Some(accessor) = zone_name_accessor(c) {
+                    self.unsupported_at(temporal::zone_name_call(accessor), accessor, e.id);
                 }
                 if let (None, Some(t)) = (namespace, &c.target) {
                     self.expr(t);
@@ -340,6 +356,18 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// A call that binds variables (`m.all(k, v, p)`): its body read with them bound.
+    fn binding(&mut self, c: &'a cel::common::ast::CallExpr, b: Binding<'a>) {
+        if let Some(t) = &c.target {
+            self.expr(t);
+        }
+        self.bound.extend(b.vars.iter().copied());
+        for a in b.body {
+            self.expr(a);
+        }
+        self.bound.truncate(self.bound.len() - b.vars.len());
+    }
+
     /// The field path of a chain of selections and literal-string indexes on `object`.
     fn object_path(&self, e: &IdedExpr) -> Option<Vec<String>> {
         let mut path = Vec::new();
@@ -368,6 +396,23 @@ impl<'a> Walk<'a> {
                 _ => return None,
             }
         }
+    }
+}
+
+/// The timestamp accessor `c` calls with a time zone the analysis cannot tell is a fixed
+/// offset: a zone name, or anything but a literal (a zone name needs the time zone database).
+fn zone_name_accessor(c: &cel::common::ast::CallExpr) -> Option<&str> {
+    let name = c.func_name.as_str();
+    if c.target.is_none() || c.args.len() != 1 || !temporal::ACCESSORS.contains(&name) {
+        return None;
+    }
+    match &c.args[0].expr {
+        Expr::Literal(LiteralValue::String(tz)) if !temporal::is_known_offset(tz.inner()) => {
+            Some(name)
+        }
+        // Another literal is an error when evaluated.
+        Expr::Literal(_) => None,
+        _ => Some(name),
     }
 }
 

@@ -12,6 +12,7 @@ use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, L
 
 use super::cost::{Halt, R, State, err};
 use super::functions;
+use super::macros::binding_call;
 use super::value::{Key, Map, TreeReader, Value};
 use super::{Input, NodeRef, Outcome, Program, Request, Variable};
 
@@ -140,6 +141,8 @@ pub(super) const TYPE_NAMES: &[&str] = &[
     "map",
     "null_type",
     "type",
+    "google.protobuf.Duration",
+    "google.protobuf.Timestamp",
 ];
 
 fn type_value(name: &str) -> Option<Value> {
@@ -149,22 +152,60 @@ fn type_value(name: &str) -> Option<Value> {
         .map(|t| Value::Type(t))
 }
 
+/// A dotted type name written as selections (`google.protobuf.Duration`): the name, and the
+/// identifier it starts with (a type name only when that is not a variable).
+pub(super) fn dotted_type_name(e: &IdedExpr) -> Option<(&'static str, &str)> {
+    let Expr::Select(s) = &e.expr else {
+        return None;
+    };
+    // Most selections are fields: only a type's last name is worth looking further at.
+    if !TYPE_NAMES.iter().any(|t| {
+        t.strip_suffix(s.field.as_str())
+            .is_some_and(|p| p.ends_with('.'))
+    }) {
+        return None;
+    }
+    let mut parts = vec![s.field.as_str()];
+    let mut at = &s.operand;
+    let root = loop {
+        match &at.expr {
+            Expr::Select(inner) if !inner.test && parts.len() < 3 => {
+                parts.push(&inner.field);
+                at = &inner.operand;
+            }
+            Expr::Ident(root) => break root.as_str(),
+            _ => return None,
+        }
+    };
+    parts.push(root);
+    parts.reverse();
+    let name = parts.join(".");
+    let found = TYPE_NAMES.iter().find(|t| **t == name)?;
+    Some((found, root))
+}
+
 /// One expression being evaluated: its comprehension variables, innermost last.
-struct Interp<'p, 's, 'i> {
+pub(super) struct Interp<'p, 's, 'i> {
     program: &'p Program,
     /// An accumulator may hold an error: `all` and `exists` absorb it if a later element
     /// decides the result.
-    scopes: Vec<(&'p str, R)>,
-    state: &'s mut State<'i>,
+    pub(super) scopes: Vec<(&'p str, R)>,
+    pub(super) state: &'s mut State<'i>,
 }
 
 impl<'p, 'i> Interp<'p, '_, 'i> {
-    fn eval(&mut self, e: &'p IdedExpr) -> R {
+    pub(super) fn eval(&mut self, e: &'p IdedExpr) -> R {
         self.state.charge(1)?;
         match &e.expr {
             Expr::Literal(l) => Ok(literal(l)),
             Expr::Ident(name) => self.ident(name, e.id),
             Expr::Select(s) => {
+                if let Some((t, root)) = dotted_type_name(e)
+                    && !self.is_bound(root)
+                    && !self.state.globals.iter().any(|(g, _)| *g == root)
+                {
+                    return Ok(Value::Type(t));
+                }
                 if let Expr::Ident(v) = &s.operand.expr
                     && v == "variables"
                     && !self.is_bound(v)
@@ -301,6 +342,9 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
     }
 
     fn call(&mut self, c: &'p CallExpr, id: u64) -> R {
+        if let (Some(b), Some(target)) = (binding_call(c), c.target.as_deref()) {
+            return self.binding(b, target);
+        }
         let args = &c.args;
         match (c.func_name.as_str(), args.len()) {
             ("_&&_", 2) => return self.logic(args, true),

@@ -139,6 +139,8 @@ fn render(st: &mut State, out: &mut String, v: &Value) -> Result<(), Halt> {
         Value::Type(t) => out.push_str(t),
         Value::Ip(ip) => out.push_str(&ip.to_string()),
         Value::Cidr(c) => out.push_str(&c.to_string()),
+        Value::Duration(d) => out.push_str(&d.to_seconds_string()),
+        Value::Timestamp(t) => out.push_str(&t.to_rfc3339()),
         Value::List(l) => {
             out.push('[');
             for (i, x) in l.iter().enumerate() {

@@ -9,8 +9,8 @@ use std::rc::Rc;
 
 use super::cost::{Halt, R, State, equal, err, no_overload, order, regex};
 use super::format::format_double;
-use super::library;
 use super::value::{Key, Value};
+use super::{encoders, library, lists, macros, math, temporal};
 
 /// The names `Program::unsupported` accepts: macros, standard functions, and the Kubernetes
 /// libraries (a namespaced function as `namespace.name`).
@@ -108,6 +108,52 @@ pub const SUPPORTED: &[&str] = &[
     "value",
     "orValue",
     "or",
+    // durations and timestamps
+    "duration",
+    "timestamp",
+    "getFullYear",
+    "getMonth",
+    "getDayOfMonth",
+    "getDate",
+    "getDayOfWeek",
+    "getDayOfYear",
+    "getHours",
+    "getMinutes",
+    "getSeconds",
+    "getMilliseconds",
+    // Kubernetes math
+    "math.greatest",
+    "math.least",
+    "math.ceil",
+    "math.floor",
+    "math.round",
+    "math.trunc",
+    "math.abs",
+    "math.sign",
+    "math.isInf",
+    "math.isNaN",
+    "math.isFinite",
+    "math.bitAnd",
+    "math.bitOr",
+    "math.bitXor",
+    "math.bitNot",
+    "math.bitShiftLeft",
+    "math.bitShiftRight",
+    "math.sqrt",
+    // extended lists (`reverse` is listed with the strings)
+    "slice",
+    "flatten",
+    "sort",
+    "sortBy",
+    "distinct",
+    "lists.range",
+    // encoders
+    "base64.encode",
+    "base64.decode",
+    // two-variable comprehensions (`all`, `exists`, `existsOne` with three arguments)
+    "transformList",
+    "transformMap",
+    "transformMapEntry",
 ];
 
 pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<Value>) -> R {
@@ -116,6 +162,9 @@ pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<
         return out;
     }
     if let Some(out) = standard(st, name, &args) {
+        return out;
+    }
+    if let Some(out) = lists::functions(st, name, &args) {
         return out;
     }
     if let Some(out) = library::strings(st, name, &args) {
@@ -132,6 +181,21 @@ pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<
     }
     if let Some(out) = library::optional(st, name, &args) {
         return out;
+    }
+    if let Some(out) = temporal::functions(st, name, &args) {
+        return out;
+    }
+    if let Some(out) = math::functions(st, name, &args) {
+        return out;
+    }
+    if let Some(out) = encoders::functions(st, name, &args) {
+        return out;
+    }
+    if macros::NAMES.contains(&name) {
+        // The macro written with arguments that are not its variables and body.
+        return err(format!(
+            "{name}() takes variable names and expressions it reads them in"
+        ));
     }
     Err(Halt::NotEvaluated {
         name: name.to_string(),
@@ -219,6 +283,7 @@ fn operator(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
         ("!_", [Value::Bool(b)]) => Ok(Value::Bool(!b)),
         ("-_", [Value::Int(i)]) => i.checked_neg().map(Value::Int).ok_or(overflow()),
         ("-_", [Value::Double(d)]) => Ok(Value::Double(-d)),
+        ("-_", [Value::Duration(d)]) => temporal::negate(*d),
         ("_+_" | "_-_" | "_*_" | "_/_" | "_%_", [a, b]) => arithmetic(st, name, a, b),
         ("_[_]", [c, k]) => index(c, k),
         ("_[?_]", [Value::Optional(None), _]) => Ok(Value::Optional(None)),
@@ -297,7 +362,8 @@ fn arithmetic(st: &mut State, name: &str, a: &Value, b: &Value) -> R {
                 x.iter().chain(y.iter()).cloned().collect(),
             )))
         }
-        _ => no_overload(name, &[a.clone(), b.clone()]),
+        _ => temporal::arithmetic(name, a, b)
+            .unwrap_or_else(|| no_overload(name, &[a.clone(), b.clone()])),
     }
 }
 
@@ -314,6 +380,8 @@ fn string_of(st: &mut State, v: &Value) -> R {
         },
         Value::Ip(ip) => ip.to_string(),
         Value::Cidr(c) => c.to_string(),
+        Value::Duration(d) => d.to_seconds_string(),
+        Value::Timestamp(t) => t.to_rfc3339(),
         other => return no_overload("string", std::slice::from_ref(other)),
     };
     st.charge_bytes(s.len())?;
@@ -330,6 +398,8 @@ fn int_of(v: &Value) -> R {
             Ok(Value::Int(d.trunc() as i64))
         }
         Value::Double(_) => Err(overflow()),
+        Value::Duration(d) => Ok(Value::Int(d.nanos)),
+        Value::Timestamp(t) => Ok(Value::Int(t.unix_seconds())),
         Value::String(s) => s
             .parse::<i64>()
             .map(Value::Int)

@@ -297,6 +297,7 @@ fn sum(st: &mut State, l: &[Value]) -> R {
         None | Some(Value::Int(_)) => Value::Int(0),
         Some(Value::Uint(_)) => Value::Uint(0),
         Some(Value::Double(_)) => Value::Double(0.0),
+        Some(Value::Duration(_)) => Value::Duration(super::time::Duration { nanos: 0 }),
         Some(other) => return no_overload("sum", std::slice::from_ref(other)),
     };
     for v in l {
@@ -310,6 +311,10 @@ fn sum(st: &mut State, l: &[Value]) -> R {
                     .ok_or_else(|| Halt::Error("integer overflow".to_string()))?,
             ),
             (Value::Double(a), Value::Double(b)) => Value::Double(a + b),
+            (Value::Duration(a), Value::Duration(b)) => Value::Duration(
+                a.checked_add(*b)
+                    .ok_or_else(|| Halt::Error("duration out of range".to_string()))?,
+            ),
             _ => return no_overload("sum", &[total.clone(), v.clone()]),
         };
     }
@@ -478,6 +483,8 @@ fn is_zero(v: &Value) -> bool {
         Value::Bytes(b) => b.is_empty(),
         Value::List(l) => l.is_empty(),
         Value::Map(m) => m.is_empty(),
+        Value::Duration(d) => d.nanos == 0,
+        Value::Timestamp(t) => t.is_unix_epoch(),
         _ => false,
     }
 }

@@ -12,11 +12,20 @@
 //! An expression that uses anything we do not implement is never evaluated (it is reported as
 //! such, never as passing); reading a missing field is an error, as in Kubernetes.
 //!
-//! Implemented: the standard macros and functions (no `duration` or `timestamp`), and the
-//! Kubernetes lists, strings, regex, sets, quantity, ip/cidr, url and optional libraries
-//! (`SUPPORTED` names them). Not implemented: `authorizer`, `duration`/`timestamp` and their
-//! accessors, the extended lists and math libraries (`slice`, `flatten`, `sort`, `distinct`,
-//! `math.*`), `base64`, two-variable comprehensions and message construction.
+//! Implemented: the standard macros and functions, `duration` and `timestamp` included (their
+//! accessors in UTC, or at a fixed offset such as `'+02:00'`), and the Kubernetes lists,
+//! strings, regex, sets, quantity, ip/cidr, url, optional, math (`math.*`), extended lists
+//! (`slice`, `flatten`, `sort`, `sortBy`, `distinct`, `reverse`, `lists.range`) and
+//! encoders (`base64`) libraries, and the two-variable comprehensions (`all`, `exists`,
+//! `existsOne` with two variables, `transformList`, `transformMap`, `transformMapEntry`);
+//! `SUPPORTED` names them. The parser leaves `sortBy` and the two-variable forms as calls:
+//! the evaluator binds their variables itself (`macros`, `comprehensions`).
+//!
+//! Not implemented: `authorizer`, a timestamp accessor given a time zone name
+//! (`'Europe/Paris'`: that needs the time zone database) or a zone not written as a literal
+//! (the analysis cannot tell it is a fixed offset), `cel.bind`, the semver library
+//! and message construction. `string(timestamp)` always writes UTC (`...Z`), where cel-go
+//! keeps the offset the timestamp was written with.
 //!
 //! Equality is heterogeneous across numbers (`1 == 1.0` is true, as in Kubernetes' CEL);
 //! arithmetic is not (`1 + 1.0` is an error). Values come from the document as the loader
@@ -24,13 +33,20 @@
 //! has, an integer stays an int even where the schema says `number`.
 
 mod analyse;
+mod comprehensions;
 mod cost;
+mod encoders;
 mod eval;
 mod format;
 mod functions;
 mod library;
+mod lists;
+mod macros;
+mod math;
 mod net;
 mod quantity;
+mod temporal;
+mod time;
 mod value;
 
 use std::collections::HashMap;

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use super::net::{Cidr, Url};
 use super::quantity::Quantity;
+use super::time::{Duration, Timestamp};
 use crate::load::scalar::Value as Scalar;
 use crate::load::{Document, NodeId};
 
@@ -65,6 +66,8 @@ pub enum Value {
     Ip(std::net::IpAddr),
     Cidr(Cidr),
     Url(Rc<Url>),
+    Duration(Duration),
+    Timestamp(Timestamp),
 }
 
 impl Value {
@@ -109,6 +112,8 @@ impl Value {
             Value::Ip(_) => "net.IP",
             Value::Cidr(_) => "net.CIDR",
             Value::Url(_) => "kubernetes.URL",
+            Value::Duration(_) => "google.protobuf.Duration",
+            Value::Timestamp(_) => "google.protobuf.Timestamp",
         }
     }
 
@@ -158,17 +163,21 @@ impl Value {
             (Value::Ip(a), Value::Ip(b)) => a == b,
             (Value::Cidr(a), Value::Cidr(b)) => a == b,
             (Value::Url(a), Value::Url(b)) => a.text == b.text,
+            (Value::Duration(a), Value::Duration(b)) => a == b,
+            (Value::Timestamp(a), Value::Timestamp(b)) => a == b,
             _ => matches!(numeric_cmp(self, other), Some(Ordering::Equal)),
         })
     }
 
-    /// CEL ordering: numbers across int, uint and double; strings, bytes and bools within
-    /// their type. `None` when the pair has no ordering (an error in CEL).
+    /// CEL ordering: numbers across int, uint and double; strings, bytes, bools, durations
+    /// and timestamps within their type. `None` when the pair has no ordering (an error in CEL).
     pub fn compare(&self, other: &Value) -> Option<Ordering> {
         match (self, other) {
             (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
             (Value::Bytes(a), Value::Bytes(b)) => Some(a.cmp(b)),
             (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+            (Value::Duration(a), Value::Duration(b)) => Some(a.cmp(b)),
+            (Value::Timestamp(a), Value::Timestamp(b)) => Some(a.cmp(b)),
             _ => numeric_cmp(self, other),
         }
     }
