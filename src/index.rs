@@ -562,8 +562,11 @@ impl Index {
     }
 
     /// Sorts by file and position, so cross-resource rules see a stable order whatever the
-    /// thread count.
+    /// thread count; the lists, complete by then, give back the room they grew by.
     pub fn sort(&mut self) {
+        self.objects.shrink_to_fit();
+        self.workloads.shrink_to_fit();
+        self.drain_timeouts.shrink_to_fit();
         self.objects
             .sort_by_key(|o| (o.file.clone(), o.doc.index, o.doc.span(o.node).start));
         self.workloads

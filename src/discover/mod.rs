@@ -423,6 +423,8 @@ fn group_renderable(inputs: Vec<Input>) -> Vec<Input> {
         }
         out.push(Input::Kustomization { dir, file, display });
     }
+    // Kept for the whole scan: no room to spare (a repository may have many thousand files).
+    out.shrink_to_fit();
     out
 }
 
