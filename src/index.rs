@@ -349,7 +349,8 @@ pub struct WorkloadSummary {
     pub file: Arc<str>,
     /// The `kind:` entry of the object, where a finding about the workload as a whole points.
     pub span: Span,
-    pub id: ResourceId,
+    /// Shared with the findings about the workload.
+    pub id: Arc<ResourceId>,
     /// The template of a rendered document (`# Source:`).
     pub origin: Option<Arc<str>>,
     pub pod_labels: Vec<(String, String)>,
@@ -500,7 +501,7 @@ impl Index {
             self.workloads.push(WorkloadSummary {
                 file: file.clone(),
                 span,
-                id: r.id(),
+                id: Arc::new(r.id()),
                 origin: doc.origin.clone(),
                 pod_labels: labels,
                 pod_spec_key: doc.span(w.pod_spec_key),

@@ -239,7 +239,7 @@ impl WorkloadSummary {
     /// A finding about this workload (its identity and `# Source:` attached) at `span`.
     pub fn finding(&self, rule: &'static RuleMeta, span: Span, message: String) -> Finding {
         let mut f = Finding::new(rule, self.file.clone(), span, message);
-        f.resource = Some(Arc::new(self.id.clone()));
+        f.resource = Some(self.id.clone());
         f.origin = self.origin.clone();
         f
     }
