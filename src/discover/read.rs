@@ -107,8 +107,9 @@ pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
     Some("not a regular file")
 }
 
-/// Opens a regular file for reading; anything else is refused before it is opened.
-fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+/// Opens a regular file for reading, with its size; anything else is refused before it is
+/// opened.
+fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
     let refuse = |kind: &str| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -120,9 +121,10 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     }
     let file = std::fs::File::open(path)?;
     // Whatever the path named by the time it was opened, this is what will be read.
-    match special_kind(&file.metadata()?) {
+    let meta = file.metadata()?;
+    match special_kind(&meta) {
         Some(kind) => Err(refuse(kind)),
-        None => Ok(file),
+        None => Ok((file, meta.len())),
     }
 }
 
@@ -134,12 +136,8 @@ pub fn with_file_bytes<T>(
     max: u64,
     f: impl FnOnce(std::io::Result<Contents<'_>>) -> T,
 ) -> T {
-    let mut file = match open_regular(path) {
-        Ok(file) => file,
-        Err(e) => return f(Err(e)),
-    };
-    let size = match file.metadata() {
-        Ok(m) => m.len(),
+    let (mut file, size) = match open_regular(path) {
+        Ok(opened) => opened,
         Err(e) => return f(Err(e)),
     };
     if size > max {
