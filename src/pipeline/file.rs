@@ -55,8 +55,21 @@ pub(super) fn gather(
                 // decoding (of UTF-8; UTF-16 and UTF-32 are decoded first).
                 let utf8 = Encoding::sniff(bytes).0 == Encoding::Utf8;
                 let names = |w: &str| !utf8 || memchr::memmem::find(bytes, w.as_bytes()).is_some();
-                let ns = namespaces && names("Namespace");
-                let docs = kinds.iter().any(|k| names(k));
+                // Each word searched once: "Namespace" serves both, and a word that holds
+                // another listed word (a policy binding's kind holds the policy's) is found
+                // only where that one is.
+                let namespace = (namespaces || kinds.contains(&"Namespace")) && names("Namespace");
+                let ns = namespaces && namespace;
+                let docs = kinds
+                    .iter()
+                    .filter(|k| !kinds.iter().any(|o| o != *k && k.contains(o)))
+                    .any(|k| {
+                        if *k == "Namespace" {
+                            namespace
+                        } else {
+                            names(k)
+                        }
+                    });
                 if !ns && !docs {
                     return;
                 }
