@@ -306,6 +306,145 @@ fn broken_custom_rules_stop_the_run_with_their_place() {
 }
 
 #[test]
+fn a_compile_error_in_a_literal_block_is_placed_on_its_line() {
+    // `expression: |` on line 10: the text starts on line 11, column 9; the `)` that does
+    // not belong is on line 12, after `<= ` and two spaces of extra indentation.
+    let block = CONFIG.replace(
+        "expression: \"object.spec.replicas <= 3\"",
+        "expression: |\n        object.spec.replicas\n          <= ) 3",
+    );
+    refused(
+        &block,
+        ".keelhaul.yaml:12:14: rules.custom.ACME002.expression: the expression does not compile",
+    );
+    // On the block's first line: the column is counted from the text's indentation.
+    let first = CONFIG.replace(
+        "expression: \"object.spec.replicas <= 3\"",
+        "expression: |\n        object.spec.replicas <= ) 3\n",
+    );
+    refused(
+        &first,
+        ".keelhaul.yaml:11:33: rules.custom.ACME002.expression: the expression does not compile",
+    );
+    // A folded block joins its lines: the place is where the expression starts.
+    let folded = block.replace("expression: |", "expression: >");
+    refused(
+        &folded,
+        ".keelhaul.yaml:11:9: rules.custom.ACME002.expression: the expression does not compile",
+    );
+}
+
+/// `(id, slug)` of the custom rules `keelhaul rules --format json` lists with `config`.
+fn slugs(config: &str) -> Vec<(String, String)> {
+    let dir = repo(config, MANIFEST);
+    let out = keelhaul_in(dir.path())
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    json_of(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["family"] == "custom")
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["slug"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_custom_rule_has_a_slug_of_its_own() {
+    // Made from the message when no name is given.
+    assert_eq!(
+        slugs(CONFIG),
+        [
+            (
+                "ACME001".to_string(),
+                "images-come-from-the-company-registry".to_string()
+            ),
+            ("ACME002".to_string(), "at-most-3-replicas".to_string()),
+            ("ACME003".to_string(), "config-maps-hold-data".to_string()),
+        ]
+    );
+    // A name wins; a message slug another rule has is numbered.
+    let named = CONFIG
+        .replace(
+            "    - id: ACME001\n",
+            "    - id: ACME001\n      name: registry-images\n",
+        )
+        .replace("config maps hold data", "at most 3 replicas");
+    assert_eq!(
+        slugs(&named),
+        [
+            ("ACME001".to_string(), "registry-images".to_string()),
+            ("ACME002".to_string(), "at-most-3-replicas".to_string()),
+            ("ACME003".to_string(), "at-most-3-replicas-2".to_string()),
+        ]
+    );
+    let dir = repo(&named, MANIFEST);
+    // Text output, `rules`, SARIF and `explain` show the slug, never the id twice.
+    let text = keelhaul_in(dir.path())
+        .args(["scan", "k8s", "--fail-on", "never"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(text.contains("registry-images"), "{text}");
+    assert!(!text.contains("ACME001 ACME001"), "{text}");
+    let listed = keelhaul_in(dir.path()).arg("rules").output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("ACME001") && l.contains("registry-images")),
+        "{listed}"
+    );
+    let out = keelhaul_in(dir.path())
+        .args(["scan", "k8s", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif = json_of(&out);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let acme = rules.iter().find(|r| r["id"] == "ACME001").unwrap();
+    assert_eq!(acme["name"], "registry-images");
+    keelhaul_in(dir.path())
+        .args(["explain", "registry-images"])
+        .assert()
+        .code(0)
+        .stdout(contains("# ACME001 registry-images"));
+    // The slug selects the rule like its id.
+    let found = custom_findings(dir.path(), &["--ignore", "registry-images"]);
+    assert!(!rules_of(&found).contains(&"ACME001"), "{found:?}");
+}
+
+#[test]
+fn a_bad_or_taken_name_stops_the_run_with_its_place() {
+    let with_name = |name: &str| {
+        CONFIG.replace(
+            "    - id: ACME002\n",
+            &format!("    - id: ACME002\n      name: {name}\n"),
+        )
+    };
+    refused(
+        &with_name("At_Most"),
+        ".keelhaul.yaml:9:13: rules.custom.ACME002.name: \"At_Most\" is not a rule name",
+    );
+    refused(
+        &with_name("privileged"),
+        ".keelhaul.yaml:9:13: rules.custom.ACME002.name: \"privileged\" already names a rule",
+    );
+    refused(
+        &with_name("acme003"),
+        ".keelhaul.yaml:9:13: rules.custom.ACME002.name: \"acme003\" already names a rule",
+    );
+}
+
+#[test]
 fn an_expression_keelhaul_cannot_evaluate_is_said_once() {
     let config = "rules:\n  custom:\n    - id: ACME009\n      expression: \"object.metadata.name.size() < semver('1.2.3').major()\"\n      message: m\n";
     let dir = repo(config, MANIFEST);

@@ -7,7 +7,9 @@
 //! expectations in a sidecar `<file>.expect` of `LINE: KH001, ...` lines: JSON cannot hold
 //! comments, and the examples a new user scans first stay free of test markup.
 //!
-//! Rendered charts and overlays (`testdata/render/`) are checked by `tests/render.rs`.
+//! Rendered charts and overlays (`testdata/render/`) are checked by `tests/render.rs`, and
+//! the admission policy conformance cases (`testdata/admission-conformance/`), each on its
+//! own, by `tests/admission_conformance.rs`.
 //!
 //! A fixture whose first line is `# scan: --pss restricted --kube-version 1.30` (`// scan:`
 //! in Bicep, a sidecar `<file>.scan` for JSON; or
@@ -81,8 +83,9 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            // Charts and overlays have their own harness (tests/render.rs).
-            if p == testdata().join("render") {
+            // Charts and overlays have their own harness (tests/render.rs), and so do the
+            // admission conformance cases (tests/admission_conformance.rs).
+            if p == testdata().join("render") || p == testdata().join("admission-conformance") {
                 continue;
             }
             fixture_files(&p, out);
@@ -163,7 +166,7 @@ fn every_fixture_matches_its_expectations() {
     );
     let result = scan(&ScanOptions {
         paths: vec![testdata()],
-        exclude: vec!["/render/".into()],
+        exclude: vec!["/render/".into(), "/admission-conformance/".into()],
         excerpts: false,
         ..ScanOptions::default()
     })

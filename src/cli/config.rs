@@ -594,13 +594,13 @@ impl Reader<'_> {
 /// validations.
 impl Reader<'_> {
     fn custom_rules(&self, v: NodeId, key: &str, cfg: &mut Config) -> Result<(), String> {
+        let mut written = Vec::new();
         for item in self.list(v, key)? {
             let (spec, nodes) = self.custom_rule(item, key)?;
             let k = format!("{key}.{}", spec.id);
-            if cfg
-                .custom
+            if written
                 .iter()
-                .any(|c| c.meta().id.eq_ignore_ascii_case(&spec.id))
+                .any(|(s, _): &(CustomRuleSpec, CustomNodes)| s.id.eq_ignore_ascii_case(&spec.id))
             {
                 return Err(self.err(
                     nodes.id,
@@ -608,6 +608,11 @@ impl Reader<'_> {
                     "this id is given to another custom rule above (ids are unique, whatever their letter case)",
                 ));
             }
+            written.push((spec, nodes));
+        }
+        self.custom_slugs(&mut written, key)?;
+        for (spec, nodes) in written {
+            let k = format!("{key}.{}", spec.id);
             let expression = spec.expression.clone();
             let rule = CustomRule::new(spec).map_err(|e| {
                 at(
@@ -635,17 +640,69 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// Where byte `offset` of the expression written at `node` is: exact in a one-line plain
-    /// or quoted scalar, else the start of the expression.
-    fn in_expression(&self, node: NodeId, expression: &str, offset: usize) -> Pos {
-        let start = self.doc.span(node).start;
-        let place =
-            crate::rules::admission::place_in_expression(self.doc, node, expression, offset);
-        if place.start.line == start.line {
-            place.start
-        } else {
-            start
+    /// The custom rules' slugs: each rule's `name`, which no other rule may have, or one
+    /// made from its message, numbered (`-2`, `-3`, ...) when another rule has it already.
+    /// A slug must not name keelhaul's own rules (an id, slug, family or tag) nor another
+    /// custom rule, since configuration and suppressions name rules by either.
+    fn custom_slugs(
+        &self,
+        written: &mut [(CustomRuleSpec, CustomNodes)],
+        key: &str,
+    ) -> Result<(), String> {
+        let ids: Vec<String> = written
+            .iter()
+            .map(|(s, _)| s.id.to_ascii_lowercase())
+            .collect();
+        let mut slugs: Vec<Option<String>> = written
+            .iter()
+            .map(|(s, n)| n.name.map(|_| s.slug.clone()))
+            .collect();
+        // Whether `slug` names a rule other than the `i`th.
+        let taken = |slugs: &[Option<String>], i: usize, slug: &str| {
+            slug == "custom"
+                || crate::rules::matching(slug).is_ok()
+                || ids.iter().enumerate().any(|(j, id)| j != i && id == slug)
+                || slugs
+                    .iter()
+                    .enumerate()
+                    .any(|(j, s)| j != i && s.as_deref() == Some(slug))
+        };
+        for (i, (spec, nodes)) in written.iter().enumerate() {
+            if let Some(node) = nodes.name
+                && taken(&slugs, i, &spec.slug)
+            {
+                return Err(self.err(
+                    node,
+                    Some(&format!("{key}.{}.name", spec.id)),
+                    &format!(
+                        "{:?} already names a rule (keelhaul's own, or another custom rule): choose another name",
+                        spec.slug
+                    ),
+                ));
+            }
         }
+        for (i, (spec, _)) in written.iter_mut().enumerate() {
+            if let Some(name) = &slugs[i] {
+                spec.slug = name.clone();
+                continue;
+            }
+            let base = crate::rules::custom::slug_of_message(&spec.message);
+            let mut slug = base.clone();
+            let mut n = 2;
+            while taken(&slugs, i, &slug) {
+                slug = format!("{base}-{n}");
+                n += 1;
+            }
+            spec.slug = slug.clone();
+            slugs[i] = Some(slug);
+        }
+        Ok(())
+    }
+
+    /// Where byte `offset` of the expression written at `node` is: exact in a one-line plain
+    /// or quoted scalar and in a literal block, else the start of the expression.
+    fn in_expression(&self, node: NodeId, expression: &str, offset: usize) -> Pos {
+        crate::load::place::place_in_scalar(self.doc, node, expression, offset).start
     }
 
     /// One custom rule as written, checked but not compiled, with the nodes of its id and
@@ -657,18 +714,20 @@ impl Reader<'_> {
     ) -> Result<(CustomRuleSpec, CustomNodes), String> {
         let mut spec = CustomRuleSpec {
             id: String::new(),
+            slug: String::new(),
             api_groups: Vec::new(),
             kinds: Vec::new(),
             expression: String::new(),
             message: String::new(),
             severity: Severity::Warning,
         };
-        let (mut id, mut expression, mut message) = (None, None, None);
+        let (mut id, mut name, mut expression, mut message) = (None, None, None, None);
         for e in self.map(item, &format!("{key}[]"))? {
             let sub = self.doc.scalar(e.key).unwrap_or_default();
             let k = format!("{key}[].{sub}");
             match sub {
                 "id" => id = Some(e.value),
+                "name" => name = Some(e.value),
                 "expression" => expression = Some(e.value),
                 "message" => message = Some(e.value),
                 "match" => self.custom_match(e.value, &k, &mut spec)?,
@@ -690,7 +749,7 @@ impl Reader<'_> {
                     return Err(self.err(
                         e.key,
                         Some(&k),
-                        "unknown key (known: id, match, expression, message, severity)",
+                        "unknown key (known: id, name, match, expression, message, severity)",
                     ));
                 }
             }
@@ -716,6 +775,12 @@ impl Reader<'_> {
             ));
         }
         let k = format!("{key}.{}", spec.id);
+        if let Some(n) = name {
+            spec.slug = self.string(n, &format!("{k}.name"))?.to_string();
+            if let Some(problem) = crate::rules::custom::slug_problem(&spec.slug) {
+                return Err(self.err(n, Some(&format!("{k}.name")), &problem));
+            }
+        }
         let expression = required(expression, &format!("{k}.expression"))?;
         spec.expression = self
             .string(expression, &format!("{k}.expression"))?
@@ -732,7 +797,14 @@ impl Reader<'_> {
                 "the message is empty",
             ));
         }
-        Ok((spec, CustomNodes { id, expression }))
+        Ok((
+            spec,
+            CustomNodes {
+                id,
+                name,
+                expression,
+            },
+        ))
     }
 
     /// A custom rule's `match`: `apiGroups` and `kinds`.
@@ -763,9 +835,10 @@ impl Reader<'_> {
     }
 }
 
-/// Where a custom rule's id and expression are written.
+/// Where a custom rule's id, name and expression are written.
 struct CustomNodes {
     id: NodeId,
+    name: Option<NodeId>,
     expression: NodeId,
 }
 
@@ -986,12 +1059,17 @@ mod tests {
         );
         let e = parse(&plain, "c.yaml").unwrap_err();
         assert!(e.starts_with("c.yaml:6:43: "), "{e}");
-        // A block scalar: where the expression starts (its first line of text).
+        // A literal block: the line and column of the lone `=` (its line keeps the two
+        // spaces it has beyond the block's indentation).
         let block = CUSTOM.replace(
             "\"object.spec.replicas <= 5\"",
             "|\n        object.spec.replicas\n          <= = 5",
         );
         let e = parse(&block, "c.yaml").unwrap_err();
+        assert!(e.starts_with("c.yaml:8:14: "), "{e}");
+        // A folded block joins its lines: where the expression starts.
+        let folded = block.replace("expression: |", "expression: >");
+        let e = parse(&folded, "c.yaml").unwrap_err();
         assert!(e.starts_with("c.yaml:7:9: "), "{e}");
         let e = parse(
             &CUSTOM.replace("severity: error", "severity: loud"),

@@ -9,6 +9,7 @@ mod json;
 mod kube_json;
 mod kube_text;
 mod lenient;
+pub mod place;
 pub mod render;
 pub mod scalar;
 pub mod split;

@@ -9,9 +9,7 @@ use crate::finding::{Finding, Severity};
 use crate::index::{Index, Resource};
 use crate::k8s::admission::{self, Catalog, Policy};
 use crate::k8s::cel;
-use crate::load::scalar::ScalarStyle;
-use crate::load::{Document, NodeId, NodeKind};
-use crate::span::{Pos, Span};
+use crate::load::place::place_in_scalar;
 
 rule_meta!(
     PolicyDenies,
@@ -97,43 +95,6 @@ impl Rule for PolicyDenies {
     }
 }
 
-/// Where byte `offset` of the expression written at `node` is in the file: exact in a
-/// one-line plain or quoted scalar without escapes and in a literal block, else the start of
-/// the expression.
-pub fn place_in_expression(doc: &Document, node: NodeId, expr: &str, offset: usize) -> Span {
-    let span = doc.span(node);
-    let before = expr.get(..offset).unwrap_or(expr);
-    let style = match doc.node(node).kind {
-        NodeKind::Scalar { style, .. } => style,
-        _ => return span,
-    };
-    let one_line = span.start.line == span.end.line;
-    let col = |extra: u32| {
-        let c = span.start.col + extra + before.chars().count() as u32;
-        Span::point(Pos {
-            line: span.start.line,
-            col: c,
-        })
-    };
-    match style {
-        ScalarStyle::Plain if one_line => col(0),
-        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-            if one_line && span.end.col - span.start.col == expr.chars().count() as u32 + 2 =>
-        {
-            col(1)
-        }
-        ScalarStyle::Literal => {
-            // The node's span starts at the text (the line after the indicator), each line
-            // as written at the block's indentation.
-            let line = span.start.line + before.matches('\n').count() as u32;
-            let on_line = before.rsplit('\n').next().unwrap_or("");
-            let col = span.start.col + on_line.chars().count() as u32;
-            Span::point(Pos { line, col })
-        }
-        _ => span,
-    }
-}
-
 /// Every expression of a policy: (what it is, its text and node).
 fn expressions<'p>(p: &'p Policy<'_>) -> Vec<(&'static str, &'p admission::Text)> {
     let mut out = Vec::new();
@@ -199,7 +160,7 @@ impl Rule for PolicyInvalid {
             let name = p.resource.name.unwrap_or("(unnamed)");
             for (what, e) in expressions(p) {
                 if let Err(err) = cel::compile(&e.value) {
-                    let at = place_in_expression(p.resource.doc, e.node, &e.value, err.offset);
+                    let at = place_in_scalar(p.resource.doc, e.node, &e.value, err.offset);
                     out.push(Finding::new(
                         &POLICY_INVALID,
                         file.clone(),
@@ -266,7 +227,7 @@ fn report_unsupported(catalog: &Catalog, out: &mut Vec<Finding>) {
                 } else {
                     format!("keelhaul's CEL engine does not implement `{}`", u.name)
                 };
-                let at = place_in_expression(p.resource.doc, e.node, &e.value, u.offset);
+                let at = place_in_scalar(p.resource.doc, e.node, &e.value, u.offset);
                 out.push(Finding::new(
                     &EXPRESSION_NOT_EVALUATED,
                     file.clone(),
@@ -277,54 +238,5 @@ fn report_unsupported(catalog: &Catalog, out: &mut Vec<Finding>) {
                 ));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// (line, column) of byte `offset` of the expression under `validations[0]`.
-    fn place(yaml: &str, offset: usize) -> (u32, u32) {
-        let doc = crate::load::load_text(yaml).docs.remove(0);
-        let root = doc.root.unwrap();
-        let e = doc
-            .path(root, &["validations"])
-            .map(|l| doc.items(l)[0])
-            .and_then(|v| doc.get(v, "expression"))
-            .unwrap();
-        let text = doc.scalar(e).unwrap().to_string();
-        let at = place_in_expression(&doc, e, &text, offset);
-        (at.start.line, at.start.col)
-    }
-
-    #[test]
-    fn a_place_in_an_expression_is_its_line_and_column_in_the_file() {
-        // Columns count from 0 inside (reports print them from 1). Plain and quoted: the
-        // `d` of `duration`, byte 5 of the expression.
-        assert_eq!(
-            place("validations:\n- expression: a && duration('1h')\n", 5),
-            (2, 19)
-        );
-        assert_eq!(
-            place("validations:\n- expression: \"a && duration('1h')\"\n", 5),
-            (2, 20)
-        );
-        // A literal block: byte 10 is `duration`, on the block's second line.
-        assert_eq!(
-            place(
-                "validations:\n- expression: |\n    a &&\n    b || duration('1h')\n",
-                10
-            ),
-            (4, 9)
-        );
-        // Folded (lines joined): the start of the expression.
-        assert_eq!(
-            place(
-                "validations:\n- expression: >-\n    a &&\n    duration('1h')\n",
-                5
-            ),
-            (3, 4)
-        );
     }
 }

@@ -18,6 +18,8 @@ use crate::k8s::cel::{self, CostLimit, Input, Outcome, Program, Value};
 #[derive(Debug, Clone)]
 pub struct CustomRuleSpec {
     pub id: String,
+    /// The rule's slug: its `name`, else one made from its message ([`slug_of_message`]).
+    pub slug: String,
     /// API groups the rule applies to (`""`: the core group, `*`: any); empty: any.
     pub api_groups: Vec<String>,
     /// Kinds the rule applies to (`*`: any); empty: any.
@@ -69,6 +71,53 @@ pub fn id_problem(id: &str) -> Option<String> {
     None
 }
 
+/// Why a name cannot be a custom rule's slug, if it cannot: lowercase ASCII letters and
+/// digits in words joined by single hyphens (`images-from-our-registry`), at most 64
+/// characters.
+pub fn slug_problem(name: &str) -> Option<String> {
+    let words_ok = name.split('-').all(|w| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    if !words_ok || name.len() > 64 {
+        return Some(format!(
+            "{name:?} is not a rule name: lowercase letters and digits, words joined by single hyphens, at most 64 characters (e.g. images-from-our-registry)"
+        ));
+    }
+    None
+}
+
+/// The longest slug made from a message; a longer one is cut at a word boundary.
+const SLUG_FROM_MESSAGE_MAX: usize = 40;
+
+/// The slug of a custom rule without a `name`: its message in lowercase ASCII, each run of
+/// other characters one hyphen, cut at a word boundary to at most 40 characters;
+/// `custom-rule` when nothing is left.
+pub fn slug_of_message(message: &str) -> String {
+    let mut slug = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug = slug.trim_end_matches('-').to_string();
+    if slug.len() > SLUG_FROM_MESSAGE_MAX {
+        // Cut at the last hyphen that keeps it short enough: whole words only, unless the
+        // first word alone is too long.
+        let cut = slug[..=SLUG_FROM_MESSAGE_MAX]
+            .rfind('-')
+            .unwrap_or(SLUG_FROM_MESSAGE_MAX);
+        slug.truncate(cut);
+    }
+    if slug.is_empty() {
+        slug.push_str("custom-rule");
+    }
+    slug
+}
+
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -83,10 +132,11 @@ impl CustomRule {
         };
         let unsupported = !program.unsupported().is_empty();
         let id = leak(spec.id);
+        let slug = leak(spec.slug);
         let expression = leak(spec.expression);
         let title = leak(spec.message);
         let page = leak(format!(
-            "# {id}: custom rule\n\n\
+            "# {id} {slug}\n\n\
              A rule of this repository's keelhaul configuration (`rules.custom`), not one of \
              keelhaul's own.\n\n\
              ## What it checks\n\n{title}\n\n\
@@ -95,7 +145,7 @@ impl CustomRule {
         ));
         let meta = Box::leak(Box::new(RuleMeta {
             id,
-            slug: id,
+            slug,
             title,
             family: Family::Custom,
             severity: spec.severity,
@@ -214,9 +264,57 @@ mod tests {
         assert!(id_problem(&"A".repeat(33)).is_some());
     }
 
+    #[test]
+    fn names_are_checked() {
+        assert!(slug_problem("images-from-our-registry").is_none());
+        assert!(slug_problem("acme1").is_none());
+        for bad in [
+            "",
+            "Images",
+            "two--hyphens",
+            "-lead",
+            "trail-",
+            "under_score",
+            "é",
+        ] {
+            assert!(slug_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(slug_problem(&"a".repeat(65)).is_some());
+    }
+
+    #[test]
+    fn a_slug_is_made_from_the_message() {
+        assert_eq!(
+            slug_of_message("Images come from the company registry!"),
+            "images-come-from-the-company-registry"
+        );
+        assert_eq!(
+            slug_of_message("  at most 3 replicas  "),
+            "at-most-3-replicas"
+        );
+        assert_eq!(slug_of_message("no :latest -- ever"), "no-latest-ever");
+        assert_eq!(slug_of_message("Größe über 5"), "gr-e-ber-5");
+        // Cut at a word boundary, at most 40 characters.
+        let long = slug_of_message("containers must not run as root in the production namespaces");
+        assert_eq!(long, "containers-must-not-run-as-root-in-the");
+        assert!(long.len() <= 40);
+        // Exactly 40 characters ending a word is kept whole.
+        let forty = format!("{} {}", "a".repeat(19), "b".repeat(20));
+        assert_eq!(
+            slug_of_message(&forty),
+            format!("{}-{}", "a".repeat(19), "b".repeat(20))
+        );
+        // One word longer than the limit is cut inside it.
+        assert_eq!(slug_of_message(&"x".repeat(50)), "x".repeat(40));
+        // Nothing usable: a fixed name.
+        assert_eq!(slug_of_message("!!! ???"), "custom-rule");
+        assert_eq!(slug_of_message("日本語"), "custom-rule");
+    }
+
     fn rule(id: &str, api_groups: &[&str], kinds: &[&str]) -> &'static CustomRule {
         CustomRule::new(CustomRuleSpec {
             id: id.to_string(),
+            slug: format!("{}-rule", id.to_ascii_lowercase()),
             api_groups: api_groups.iter().map(|s| s.to_string()).collect(),
             kinds: kinds.iter().map(|s| s.to_string()).collect(),
             expression: "object.spec.replicas <= 3".to_string(),
@@ -231,6 +329,9 @@ mod tests {
         let custom = [rule("ACME001", &[], &[]), rule("ACME002", &[], &[])];
         let found = crate::rules::find_in("acme002", &custom).unwrap();
         assert_eq!(found.meta().id, "ACME002");
+        let by_slug = crate::rules::find_in("acme002-rule", &custom).unwrap();
+        assert_eq!(by_slug.meta().id, "ACME002");
+        assert!(custom[0].doc().page.starts_with("# ACME001 acme001-rule\n"));
         assert!(crate::rules::find("ACME002").is_none());
         assert_eq!(
             crate::rules::find_in("KH101", &custom).unwrap().meta().id,

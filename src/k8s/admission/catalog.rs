@@ -319,12 +319,22 @@ impl Read {
     fn of(object: &Resource<'_>, scanned: &Scanned<'_, '_>) -> Read {
         let req = Request::create(object, scanned);
         let ns = req.namespace_object(scanned);
+        // The API server labels every Namespace with its name; a policy sees the label
+        // whether or not the manifest writes it.
+        let labelled = |v: cel::Value| match ns.and_then(|n| n.name) {
+            Some(name) => v.with_entry(
+                &["metadata", "labels", super::matching::NAME_LABEL],
+                cel::Value::str(name),
+            ),
+            None => v,
+        };
         Read {
             object: read_object(object),
             namespace: cel::read_node(ns.map(|n| NodeRef {
                 doc: n.doc,
                 node: n.node,
-            })),
+            }))
+            .map(labelled),
             request: cel::request_value(&cel_request(&req)),
         }
     }
@@ -440,7 +450,10 @@ impl<'c> One<'c, '_> {
             return;
         }
         let hidden = |p: &Program| is_secret(self.object) && self.reads_secret_values(p);
-        // Every match condition must hold; an error is the failure policy's.
+        // Every match condition must hold. A false one skips the policy whatever errors the
+        // others raise, so every condition is evaluated before the first error, if any, goes
+        // to the failure policy.
+        let mut first_error = None;
         for (c, program) in self
             .policy
             .match_conditions
@@ -458,11 +471,13 @@ impl<'c> One<'c, '_> {
                 Outcome::NotEvaluated { .. } => return,
                 o => {
                     self.exceeded(&o, at);
-                    let why = failure(&o);
-                    self.error(at, format!("match condition fails: {why}"), param_name, out);
-                    return;
+                    first_error.get_or_insert((at, failure(&o)));
                 }
             }
+        }
+        if let Some((at, why)) = first_error {
+            self.error(at, format!("match condition fails: {why}"), param_name, out);
+            return;
         }
         for (v, (program, message_program)) in self
             .policy

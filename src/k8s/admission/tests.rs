@@ -917,3 +917,79 @@ fn the_namespace_object_is_the_scanned_namespace_of_the_request() {
     assert_eq!(ns_of("api"), None);
     assert_eq!(ns_of("admin-ish"), None);
 }
+
+/// The messages of the verdicts on each non-admission object of `text`, evaluated alone.
+fn verdicts(text: &str) -> Vec<(String, Vec<String>)> {
+    let docs: Vec<(std::sync::Arc<str>, Document)> = docs(text)
+        .into_iter()
+        .map(|d| ("t.yaml".into(), d))
+        .collect();
+    let catalog = Catalog::build(docs, "default", version::KubeVersion(33));
+    let d: Vec<Document> = load_text(text).docs;
+    objects(&d)
+        .iter()
+        .filter(|r| r.kind == "Pod")
+        .map(|r| {
+            let messages = catalog.evaluate(r).into_iter().map(|v| v.message).collect();
+            (r.name.unwrap_or_default().to_string(), messages)
+        })
+        .collect()
+}
+
+const CONDITIONS: &str = "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: p}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+  matchConditions:
+  - {name: web, expression: \"object.metadata.labels['tier'] == 'web'\"}
+  - {name: not-batch, expression: \"!object.metadata.name.startsWith('batch')\"}
+  - {name: not-node, expression: \"!('system:nodes' in request.userInfo.groups)\"}
+  validations:
+  - expression: \"namespaceObject.metadata.labels['kubernetes.io/metadata.name'] == 'shop'\"
+    message: in shop
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: b}
+spec: {policyName: p, validationActions: [Deny]}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: lab}
+";
+
+#[test]
+fn a_false_match_condition_skips_the_policy_whatever_errors_the_others_raise() {
+    let pod = |name: &str, ns: &str, labels: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}{labels}}}\nspec: {{containers: [{{name: c, image: i}}]}}\n"
+        )
+    };
+    let text = format!(
+        "{CONDITIONS}{}{}{}{}",
+        // `web` fails (no labels) but `not-batch` is false: skipped.
+        pod("batch-1", "shop", ""),
+        // `web` fails and no condition is false: the error is the failure policy's.
+        pod("api", "shop", ""),
+        // Every condition holds (nobody applies it, so no group): evaluated, and the
+        // Namespace has the name label the API server gives it.
+        pod("web", "shop", ", labels: {tier: web}"),
+        pod("web", "lab", ", labels: {tier: web}"),
+    );
+    let found = verdicts(&text);
+    let words = |i: usize| found[i].1.join("; ");
+    assert!(found[0].1.is_empty(), "{found:?}");
+    assert!(
+        words(1).starts_with("match condition fails: no such key: labels"),
+        "{found:?}"
+    );
+    assert!(found[2].1.is_empty(), "{found:?}");
+    assert_eq!(found[3].1, ["in shop"]);
+}

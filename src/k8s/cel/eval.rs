@@ -112,7 +112,17 @@ pub(super) fn request_value(r: &Request) -> Value {
         ("namespace", Value::str(&r.namespace)),
         ("operation", Value::str(&r.operation)),
         ("uid", Value::str("")),
-        ("userInfo", map_of(Vec::new())),
+        // Nobody in particular: a typed UserInfo whose fields are all empty (reading one
+        // gives its zero value, as in the API server, not an error).
+        (
+            "userInfo",
+            map_of(vec![
+                ("username", Value::str("")),
+                ("uid", Value::str("")),
+                ("groups", Value::List(Rc::new(Vec::new()))),
+                ("extra", map_of(Vec::new())),
+            ]),
+        ),
         ("dryRun", Value::Bool(false)),
     ])
 }

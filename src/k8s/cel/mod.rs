@@ -159,7 +159,7 @@ pub struct GroupVersionResource {
 }
 
 /// The admission request as an offline scan can know it: a create of the object by nobody
-/// in particular (`userInfo` is empty).
+/// in particular (`userInfo` is empty: its fields read as their zero values).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub kind: GroupVersionKind,

@@ -91,6 +91,26 @@ impl Value {
         Value::Map(Rc::new(out))
     }
 
+    /// The same map with `value` at `path`, the maps on the way made when missing; a value
+    /// that is not a map, or a path through one, is left as it is.
+    pub fn with_entry(&self, path: &[&str], value: Value) -> Value {
+        let (Value::Map(m), Some((first, rest))) = (self, path.split_first()) else {
+            return if path.is_empty() { value } else { self.clone() };
+        };
+        let key = Key::Str(Rc::from(*first));
+        let below = match (m.get(&key), rest.is_empty()) {
+            (_, true) => value,
+            (Some(inner @ Value::Map(_)), false) => inner.with_entry(rest, value),
+            (None | Some(Value::Null), false) => {
+                Value::Map(Rc::new(Map::new())).with_entry(rest, value)
+            }
+            (Some(_), false) => return self.clone(),
+        };
+        let mut out = (**m).clone();
+        out.insert(key, below);
+        Value::Map(Rc::new(out))
+    }
+
     pub fn str(s: &str) -> Value {
         Value::String(Rc::from(s))
     }
