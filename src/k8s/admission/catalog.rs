@@ -29,6 +29,10 @@ pub struct Catalog {
     pub set: PolicySet<'static>,
     /// For each policy of `set`, its expressions compiled.
     compiled: Vec<Compiled>,
+    /// The fields of an object that some expression of `compiled` uses: the rest is not read.
+    fields: cel::Fields,
+    /// Whether some expression of `compiled` reads `request` (otherwise it is not built).
+    reads_request: bool,
     pub kube: KubeVersion,
     /// The expressions whose evaluation exceeded the cost limit, with the first object it
     /// happened on (`kind name`): a finding on the policy, made once the scan is over.
@@ -155,13 +159,17 @@ impl Catalog {
         );
         let set = PolicySet::read(objects);
         let scanned = Scanned::new(objects, Some(kube));
-        let compiled = set.policies.iter().map(Compiled::of).collect();
+        let compiled: Vec<Compiled> = set.policies.iter().map(Compiled::of).collect();
+        let fields = fields_used(&compiled);
+        let reads_request = programs(&compiled).any(|p| p.reads_global("request"));
         Catalog {
             docs,
             objects,
             scanned,
             set,
             compiled,
+            fields,
+            reads_request,
             kube,
             exceeded: std::sync::Mutex::new(Vec::new()),
         }
@@ -237,7 +245,7 @@ impl Catalog {
             }
             let read = match &mut read {
                 Some(r) => &*r,
-                None => &*read.insert(Read::of(object, scanned)),
+                None => &*read.insert(Read::of(object, scanned, self)),
             };
             let one = One {
                 catalog: self,
@@ -293,12 +301,37 @@ pub fn is_secret(r: &Resource<'_>) -> bool {
     r.kind == "Secret" && r.group().is_empty()
 }
 
-/// A Secret read with its values hidden; any other object as it is.
-fn read_object(r: &Resource<'_>) -> Result<cel::Value, String> {
-    let v = cel::read_node(Some(NodeRef {
+/// The fields of an object that the programs of policies that work use (those of a policy
+/// that does not work are never evaluated).
+fn fields_used(compiled: &[Compiled]) -> cel::Fields {
+    let mut fields = cel::Fields::none();
+    for p in programs(compiled) {
+        fields.add(p.read_paths());
+    }
+    fields
+}
+
+/// Every program of the policies that work: match conditions, variables, validations and
+/// their messages.
+fn programs(compiled: &[Compiled]) -> impl Iterator<Item = &Program> {
+    compiled.iter().filter(|c| c.works).flat_map(|c| {
+        let programs = c.conditions.iter().flatten();
+        let programs = programs.chain(c.variables.iter().map(|v| &v.program));
+        programs.chain(c.validations.iter().flat_map(|(v, m)| v.iter().chain(m)))
+    })
+}
+
+/// A Secret read with its values hidden; any other object as it is. Only `fields` of the
+/// object are read (all of it for `None`): the expressions read nothing else.
+fn read_object(r: &Resource<'_>, fields: Option<&cel::Fields>) -> Result<cel::Value, String> {
+    let node = NodeRef {
         doc: r.doc,
         node: r.node,
-    }))?;
+    };
+    let v = match fields {
+        Some(fields) => cel::read_fields(node, fields)?,
+        None => cel::read_node(Some(node))?,
+    };
     Ok(if is_secret(r) {
         v.redacted(SECRET_FIELDS)
     } else {
@@ -316,7 +349,7 @@ pub fn reads_secret_values(paths: &[Vec<String>]) -> bool {
 }
 
 impl Read {
-    fn of(object: &Resource<'_>, scanned: &Scanned<'_, '_>) -> Read {
+    fn of(object: &Resource<'_>, scanned: &Scanned<'_, '_>, catalog: &Catalog) -> Read {
         let req = Request::create(object, scanned);
         let ns = req.namespace_object(scanned);
         // The API server labels every Namespace with its name; a policy sees the label
@@ -329,13 +362,18 @@ impl Read {
             None => v,
         };
         Read {
-            object: read_object(object),
+            object: read_object(object, Some(&catalog.fields)),
             namespace: cel::read_node(ns.map(|n| NodeRef {
                 doc: n.doc,
                 node: n.node,
             }))
             .map(labelled),
-            request: cel::request_value(&cel_request(&req)),
+            // No expression reads it: it is never seen.
+            request: if catalog.reads_request {
+                cel::request_value(&cel_request(&req))
+            } else {
+                cel::Value::Null
+            },
         }
     }
 }
@@ -423,7 +461,7 @@ impl<'c> One<'c, '_> {
         let param_name = param.and_then(|p| p.name).map(str::to_string);
         let limit = CostLimit::default();
         let params = match param {
-            Some(p) => read_object(p),
+            Some(p) => read_object(p, None),
             None => Ok(cel::Value::Null),
         };
         let (object, namespace, params) = match (&self.read.object, &self.read.namespace, params) {

@@ -122,6 +122,8 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
         bound: Vec::new(),
         unsupported: Vec::new(),
         paths: Vec::new(),
+        whole_object: false,
+        globals_read: Vec::new(),
         variable_refs: Vec::new(),
     };
     walk.expr(&expr);
@@ -129,12 +131,17 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
     let Walk {
         unsupported,
         paths,
+        whole_object,
+        globals_read,
         variable_refs,
         ..
     } = walk;
+    let read_paths = (!whole_object).then(|| each_once(&paths));
     Ok(Compiled {
         expr,
         object_paths: maximal(paths),
+        read_paths,
+        globals_read,
         unsupported,
         variable_refs,
         offsets,
@@ -230,6 +237,10 @@ struct Walk<'a> {
     bound: Vec<&'a str>,
     unsupported: Vec<Unsupported>,
     paths: Vec<Vec<String>>,
+    /// `object` is read other than through a path of fields (`size(object)`, `object.all(...)`).
+    whole_object: bool,
+    /// The admission variables read as identifiers (`request`, `params`...), each once.
+    globals_read: Vec<&'static str>,
     variable_refs: Vec<String>,
 }
 
@@ -279,6 +290,15 @@ impl<'a> Walk<'a> {
         }
         match &e.expr {
             Expr::Ident(name) => {
+                if name == "object" && !self.bound.contains(&"object") {
+                    self.whole_object = true;
+                }
+                let global = GLOBALS.iter().find(|g| **g == name.as_str());
+                if let Some(g) = global.filter(|g| !self.bound.contains(g))
+                    && !self.globals_read.contains(g)
+                {
+                    self.globals_read.push(g);
+                }
                 if self.is_free(name) {
                     self.unsupported(name.clone(), e.id);
                 }
@@ -414,6 +434,17 @@ fn zone_name_accessor(c: &cel::common::ast::CallExpr) -> Option<&str> {
         Expr::Literal(_) => None,
         _ => Some(name),
     }
+}
+
+/// Each path once, in the order first written.
+fn each_once(paths: &[Vec<String>]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for p in paths {
+        if !out.contains(p) {
+            out.push(p.clone());
+        }
+    }
+    out
 }
 
 /// Each path once, in the order first written, without those another path extends.

@@ -73,6 +73,12 @@ pub(super) fn node_value(node: Option<NodeRef>) -> Result<Value, String> {
     }
 }
 
+pub(super) fn fields_value(n: NodeRef, fields: &super::Fields) -> Result<Value, String> {
+    TreeReader::new(n.doc)
+        .read_fields(n.node, fields, 0)
+        .ok_or_else(|| "the object nests too deeply to evaluate".to_string())
+}
+
 fn globals(input: &Input) -> Result<Vec<(&'static str, Value)>, String> {
     Ok(vec![
         ("object", node_value(input.object)?),

@@ -53,7 +53,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::load::{Document, NodeId};
-pub use value::Value;
+pub use value::{Fields, Value};
 
 /// The default limit on one expression against one object: the number Kubernetes uses as its
 /// runtime limit (`PerCallLimit`). Our steps are close to its cost units (one per node, per
@@ -82,6 +82,11 @@ struct Compiled {
     offsets: HashMap<u64, usize>,
     unsupported: Vec<Unsupported>,
     object_paths: Vec<Vec<String>>,
+    /// Every field path under `object` whose value the expression uses, prefixes of others
+    /// included; `None` when it uses `object` other than through such paths.
+    read_paths: Option<Vec<Vec<String>>>,
+    /// The admission variables (`request`, `params`...) the expression reads, each once.
+    globals_read: Vec<&'static str>,
     /// The names this expression reads as `variables.<name>`.
     variable_refs: Vec<String>,
 }
@@ -125,6 +130,20 @@ impl Program {
     /// `["spec", "containers"]`).
     pub fn object_paths(&self) -> Vec<Vec<String>> {
         self.inner.object_paths.clone()
+    }
+
+    /// Every field path under `object` whose value the expression uses (a value reached only
+    /// to select a field from it is not used), prefixes of others included; `None` when the
+    /// expression uses `object` itself (`size(object)`, `object.all(...)`). The object read
+    /// with [`Fields`] made of these paths evaluates as the whole object does.
+    pub fn read_paths(&self) -> Option<&[Vec<String>]> {
+        self.inner.read_paths.as_deref()
+    }
+
+    /// Whether the expression reads the admission variable `name` (`request`, `params`...):
+    /// one it does not read may be given any value.
+    pub fn reads_global(&self, name: &str) -> bool {
+        self.inner.globals_read.contains(&name)
     }
 
     /// The policy variables the expression reads (`variables.<name>`), by name.
@@ -292,6 +311,13 @@ pub fn request_value(request: &Request) -> Value {
 /// object several inputs share, read once.
 pub fn read_node(node: Option<NodeRef<'_>>) -> Result<Value, String> {
     eval::node_value(node)
+}
+
+/// The fields of `node` that some expression uses (see [`Program::read_paths`]) read into a
+/// value: mappings on the way to them hold only the keys on the way. An error whenever
+/// [`read_node`] gives one.
+pub fn read_fields(node: NodeRef<'_>, fields: &Fields) -> Result<Value, String> {
+    eval::fields_value(node, fields)
 }
 
 impl<'a> Bound<'a> {

@@ -294,3 +294,88 @@ impl<'a> TreeReader<'a> {
         Some(v)
     }
 }
+
+/// The part of an object that expressions use: whole, or some of its fields, each with the
+/// part of it used (see `Program::read_paths`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    whole: bool,
+    fields: BTreeMap<String, Fields>,
+}
+
+impl Fields {
+    /// Nothing of the object.
+    pub fn none() -> Fields {
+        Fields::default()
+    }
+
+    /// All of the object.
+    pub fn all() -> Fields {
+        Fields {
+            whole: true,
+            fields: BTreeMap::new(),
+        }
+    }
+
+    /// These also: all of the object for `None`, else the value at each path.
+    pub fn add(&mut self, paths: Option<&[Vec<String>]>) {
+        let Some(paths) = paths else {
+            *self = Fields::all();
+            return;
+        };
+        for path in paths {
+            let mut at = &mut *self;
+            for field in path {
+                if at.whole {
+                    break;
+                }
+                at = at.fields.entry(field.clone()).or_default();
+            }
+            if !at.whole {
+                *at = Fields::all();
+            }
+        }
+    }
+}
+
+impl TreeReader<'_> {
+    /// The value of `node` with only `fields` of its mappings; `None` when `node` nests
+    /// deeper than `MAX_TREE_DEPTH`, read or not (as [`TreeReader::read`] says).
+    pub fn read_fields(&mut self, node: NodeId, fields: &Fields, depth: usize) -> Option<Value> {
+        // Through an alias a node may be reached by several paths: read it all.
+        if fields.whole || self.doc.out_of_order || !self.doc.is_mapping(node) {
+            return self.read(node, depth);
+        }
+        if depth > MAX_TREE_DEPTH {
+            return None;
+        }
+        let doc = self.doc;
+        let mut map = Map::new();
+        for e in doc.entries(node) {
+            let key = doc.scalar(e.key).unwrap_or("");
+            match fields.fields.get(key) {
+                Some(sub) => {
+                    let value = self.read_fields(e.value, sub, depth + 1)?;
+                    map.insert(Key::Str(Rc::from(key)), value);
+                }
+                None if too_deep(doc, e.value, depth + 1) => return None,
+                None => {}
+            }
+        }
+        Some(Value::Map(Rc::new(map)))
+    }
+}
+
+/// Whether `node`, at `depth`, nests deeper than `MAX_TREE_DEPTH` (a document without aliases).
+fn too_deep(doc: &Document, node: NodeId, depth: usize) -> bool {
+    if depth > MAX_TREE_DEPTH {
+        return true;
+    }
+    if doc.is_mapping(node) {
+        doc.entries(node).any(|e| too_deep(doc, e.value, depth + 1))
+    } else if doc.is_sequence(node) {
+        doc.items(node).iter().any(|&i| too_deep(doc, i, depth + 1))
+    } else {
+        false
+    }
+}
