@@ -185,8 +185,9 @@ pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<
     if let Some(out) = temporal::functions(st, name, &args) {
         return out;
     }
-    if let Some(out) = math::functions(st, name, &args) {
-        return out;
+    // The math library's names are those listed above under `math.`.
+    if name.starts_with("math.") && SUPPORTED.contains(&name) {
+        return math::functions(st, name, &args);
     }
     if let Some(out) = encoders::functions(st, name, &args) {
         return out;

@@ -5,33 +5,10 @@
 use super::cost::{Halt, R, State, err, no_overload};
 use super::value::Value;
 
-const NAMES: &[&str] = &[
-    "math.greatest",
-    "math.least",
-    "math.ceil",
-    "math.floor",
-    "math.round",
-    "math.trunc",
-    "math.abs",
-    "math.sign",
-    "math.isInf",
-    "math.isNaN",
-    "math.isFinite",
-    "math.bitAnd",
-    "math.bitOr",
-    "math.bitXor",
-    "math.bitNot",
-    "math.bitShiftLeft",
-    "math.bitShiftRight",
-    "math.sqrt",
-];
-
-pub(super) fn functions(st: &mut State, name: &str, args: &[Value]) -> Option<R> {
+/// A function of the library (`name` is one `SUPPORTED` lists under `math.`).
+pub(super) fn functions(st: &mut State, name: &str, args: &[Value]) -> R {
     use Value::{Bool, Double, Int, Uint};
-    if !NAMES.contains(&name) {
-        return None;
-    }
-    let out = match (name, args) {
+    match (name, args) {
         ("math.greatest" | "math.least", _) => extreme(st, name, args),
         ("math.ceil", [Double(d)]) => Ok(Double(d.ceil())),
         ("math.floor", [Double(d)]) => Ok(Double(d.floor())),
@@ -64,8 +41,7 @@ pub(super) fn functions(st: &mut State, name: &str, args: &[Value]) -> Option<R>
         ("math.sqrt", [Uint(u)]) => Ok(Double((*u as f64).sqrt())),
         ("math.sqrt", [Double(d)]) => Ok(Double(d.sqrt())),
         _ => no_overload(name, args),
-    };
-    Some(out)
+    }
 }
 
 fn overflow() -> Halt {
