@@ -307,3 +307,77 @@ spec:
     std::fs::remove_file(d.path().join("crds/widgets.yaml")).unwrap();
     assert_eq!(admission(d.path(), &["."]), vec![]);
 }
+
+/// Without params, the second pass reads only the files the first saw name a CRD: a CRD in a
+/// file of its own, among other documents, or in a file named on the command line is found
+/// all the same.
+#[test]
+fn a_policy_without_params_reads_the_crds_of_other_files() {
+    let d = tempfile::tempdir().unwrap();
+    let crd = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gizmos.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: gizmos}
+  versions: [{name: v1, served: true, storage: true}]
+";
+    common::write(
+        d.path(),
+        "apps/widget.yaml",
+        "apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+  namespace: shop
+spec:
+  size: 12
+",
+    );
+    common::write(
+        d.path(),
+        "policies/size.yaml",
+        "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: size
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [example.com]
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [gizmos]
+  validations:
+  - expression: object.spec.size <= 10
+    message: too big
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: size
+spec:
+  policyName: size
+  validationActions: [Deny]
+",
+    );
+    let denied = vec![hit("widget.yaml", 7, "KH801")];
+    // No CRD: the resource is guessed (`widgets`) and the policy does not match.
+    assert_eq!(admission(d.path(), &["."]), vec![]);
+    common::write(d.path(), "crds/widgets.yaml", crd);
+    assert_eq!(admission(d.path(), &["."]), denied);
+    // Among other documents of a file.
+    std::fs::remove_file(d.path().join("crds/widgets.yaml")).unwrap();
+    common::write(
+        d.path(),
+        "crds/bundle.yaml",
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n---\n{crd}"),
+    );
+    assert_eq!(admission(d.path(), &["."]), denied);
+    assert_eq!(
+        admission(d.path(), &["apps", "policies", "crds/bundle.yaml"]),
+        denied
+    );
+}

@@ -14,11 +14,15 @@ pub(super) struct Gathered {
     /// The documents of admission policies, their bindings, Namespaces and CRDs, each with
     /// its file (when a rule reads admission policies).
     pub admission: Vec<(Arc<str>, Document)>,
+    /// The places, in the inputs, of those that name one of the words noted (or that are
+    /// too large to tell): the only ones a later pass for those words need read.
+    pub noted: Vec<usize>,
 }
 
 enum Found {
     Namespace(String, pss::NamespacePolicy),
     Doc(Arc<str>, Document),
+    Noted(usize),
 }
 
 /// The kinds of the documents the admission policies need from every file, gathered before
@@ -32,17 +36,20 @@ pub(super) const ADMISSION_KINDS: &[&str] = &[
 
 /// Reads, before the files are checked, the Namespaces' Pod Security labels (`namespaces`:
 /// when a rule reads them) and the documents of `kinds` (when some are asked for). Only
-/// files that name one of them are parsed, and only the documents that declare one.
+/// files that name one of them are parsed, and only the documents that declare one. The
+/// inputs that name a word of `note` are noted, unparsed.
 pub(super) fn gather(
     inputs: &[Work],
     stdin: Option<&[u8]>,
     opts: &ScanOptions,
     namespaces: bool,
     kinds: &[&str],
+    note: &[&str],
 ) -> Gathered {
     let found: Vec<Found> = inputs
         .par_iter()
-        .flat_map_iter(|input| {
+        .enumerate()
+        .flat_map_iter(|(at, input)| {
             let mut out = Vec::new();
             let file = || -> Arc<str> {
                 Arc::from(match input {
@@ -55,6 +62,9 @@ pub(super) fn gather(
                 // decoding (of UTF-8; UTF-16 and UTF-32 are decoded first).
                 let utf8 = Encoding::sniff(bytes).0 == Encoding::Utf8;
                 let names = |w: &str| !utf8 || memchr::memmem::find(bytes, w.as_bytes()).is_some();
+                if note.iter().any(|w| names(w)) {
+                    out.push(Found::Noted(at));
+                }
                 // Each word searched once: "Namespace" serves both, and a word that holds
                 // another listed word (a policy binding's kind holds the policy's) is found
                 // only where that one is.
@@ -97,6 +107,9 @@ pub(super) fn gather(
                         // Read a part at a time, as the scan reads it (the parts that name a
                         // Namespace).
                         Ok(Contents::OverLimit { file, .. }) => {
+                            if !note.is_empty() {
+                                out.push(Found::Noted(at));
+                            }
                             let name: Arc<str> = Arc::from(i.display());
                             let mut words = kinds.to_vec();
                             if namespaces {
@@ -130,6 +143,7 @@ pub(super) fn gather(
                 gathered.namespaces.entry(name).or_default().push(policy)
             }
             Found::Doc(file, doc) => gathered.admission.push((file, doc)),
+            Found::Noted(at) => gathered.noted.push(at),
         }
     }
     gathered

@@ -267,17 +267,29 @@ fn in_pool<T: Send>(
 /// The admission policies of a run.
 type Admission = Arc<crate::k8s::admission::Catalog>;
 
+/// The kind of a CRD.
+const CRD: &str = "CustomResourceDefinition";
+
+/// What the pass before the checks found for the admission policies: the documents of
+/// `ADMISSION_KINDS`, and the inputs that may hold a CRD.
+struct FirstPass<'a> {
+    docs: Vec<(Arc<str>, Document)>,
+    crd_files: Vec<Work<'a>>,
+}
+
 /// The admission policies of the inputs and of the `--policy` files, with their bindings and
 /// what they read: the Namespaces gathered with them, and then, when there is a policy, the
-/// CRDs (for the resources they define) and the objects of the policies' param kinds, in a
-/// second pass. None when no policy is anywhere.
+/// CRDs (for the resources they define, from the files the first pass saw name one) and the
+/// objects of the policies' param kinds (from every file), in a second pass. None when no
+/// policy is anywhere.
 fn admission_catalog(
     work: &[Work],
+    first: FirstPass<'_>,
     stdin: Option<&[u8]>,
     opts: &ScanOptions,
-    mut docs: Vec<(Arc<str>, Document)>,
 ) -> Option<Arc<crate::k8s::admission::Catalog>> {
     use crate::k8s::admission::Catalog;
+    let mut docs = first.docs;
     docs.extend(policy_files(opts, ADMISSION_KINDS));
     fn kind_of(d: &Document) -> Option<&str> {
         d.root.and_then(|r| d.get_str(r, "kind"))
@@ -289,7 +301,7 @@ fn admission_catalog(
         return None;
     }
     // The kinds read besides: CRDs, and the param kinds the policies name (`spec.paramKind`).
-    let mut names: Vec<String> = vec!["CustomResourceDefinition".to_string()];
+    let mut names: Vec<String> = vec![CRD.to_string()];
     for (_, d) in &docs {
         let param_kind = d
             .root
@@ -307,7 +319,12 @@ fn admission_catalog(
     // Only the documents whose object is of one of them (a policy names its param kind as
     // `kind:` too, in `paramKind`).
     let wanted = |(_, d): &(Arc<str>, Document)| kind_of(d).is_some_and(|k| names.contains(&k));
-    let more = gather(work, stdin, opts, false, &names).admission;
+    let files = if names.len() == 1 {
+        &first.crd_files[..]
+    } else {
+        work
+    };
+    let more = gather(files, stdin, opts, false, &names, &[]).admission;
     docs.extend(more.into_iter().filter(wanted));
     docs.extend(policy_files(opts, &names).into_iter().filter(wanted));
     Some(Arc::new(Catalog::build(
@@ -406,10 +423,18 @@ fn check_files(
     if namespaces || admission {
         let stdin_bytes = stdin.and_then(|r| r.as_ref().ok()).map(Vec::as_slice);
         let kinds = if admission { ADMISSION_KINDS } else { &[] };
-        let gathered = gather(&work, stdin_bytes, opts, namespaces, kinds);
+        // The files that may hold a CRD are noted on the way: a policy reads them, and only
+        // them need be read again when there is one.
+        let note: &[&str] = if admission { &[CRD] } else { &[] };
+        let gathered = gather(&work, stdin_bytes, opts, namespaces, kinds, note);
         settings.namespaces = Arc::new(gathered.namespaces);
         if admission {
-            settings.admission = admission_catalog(&work, stdin_bytes, opts, gathered.admission);
+            let noted = gathered.noted.iter().map(|&i| work[i]).collect();
+            let found = FirstPass {
+                docs: gathered.admission,
+                crd_files: noted,
+            };
+            settings.admission = admission_catalog(&work, found, stdin_bytes, opts);
         }
     }
     let stream = opts
@@ -822,6 +847,7 @@ fn has(text: &str, needle: &str) -> bool {
 }
 
 /// One unit of the parallel scan: an input from the walk, or a rendered text.
+#[derive(Clone, Copy)]
 enum Work<'a> {
     Input(&'a Input),
     Rendered(&'a Rendered),

@@ -190,12 +190,6 @@ pub fn applies(
     req: &Request<'_>,
     scanned: &Scanned<'_, '_>,
 ) -> Match {
-    if let Some(kube) = scanned.kube
-        && !(served(policy.resource.api_version, kube)
-            && served(binding.resource.api_version, kube))
-    {
-        return Match::No;
-    }
     let names_it = binding
         .policy_name
         .as_ref()
@@ -206,10 +200,21 @@ pub fn applies(
     let Some(constraints) = &policy.match_constraints else {
         return Match::No;
     };
-    matches_resources(constraints, req, scanned).and(|| match &binding.match_resources {
-        Some(m) => matches_resources(m, req, scanned),
-        None => Match::Yes,
-    })
+    let matched =
+        matches_resources(constraints, req, scanned).and(|| match &binding.match_resources {
+            Some(m) => matches_resources(m, req, scanned),
+            None => Match::Yes,
+        });
+    // Last, as it is the same for every request: a policy or binding the cluster does not
+    // serve matches nothing.
+    if matched != Match::No
+        && let Some(kube) = scanned.kube
+        && !(served(policy.resource.api_version, kube)
+            && served(binding.resource.api_version, kube))
+    {
+        return Match::No;
+    }
+    matched
 }
 
 /// One `matchConstraints` / `matchResources` against a request. Rules left empty match every
@@ -219,6 +224,16 @@ pub fn matches_resources(
     req: &Request<'_>,
     scanned: &Scanned<'_, '_>,
 ) -> Match {
+    // The rules first: most requests are not for the resources a policy names, and a
+    // request they do not match is matched by nothing else.
+    let rules = if m.resource_rules.is_empty() {
+        Match::Yes
+    } else {
+        rules_match(&m.resource_rules, m.match_policy, req, scanned)
+    };
+    if rules == Match::No {
+        return Match::No;
+    }
     namespace_selector_matches(&m.namespace_selector, req, scanned)
         .and(|| object_selector_matches(&m.object_selector, req))
         .and(|| {
@@ -228,13 +243,7 @@ pub fn matches_resources(
                 rules_match(&m.exclude_resource_rules, m.match_policy, req, scanned).not()
             }
         })
-        .and(|| {
-            if m.resource_rules.is_empty() {
-                Match::Yes
-            } else {
-                rules_match(&m.resource_rules, m.match_policy, req, scanned)
-            }
-        })
+        .and(|| rules)
 }
 
 /// Whether any rule matches the request, or (Equivalent) the same resource under another

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 
-use super::macros::{Binding, binding_call};
+use super::macros::{Binding, Form, binding_call};
+use super::value::{ReadPath, Step};
 use super::{CompileError, Compiled, MAX_EXPRESSION_LEN, Unsupported, functions, temporal};
 
 /// How deep the parsed tree may nest. The evaluator and this walk recurse once per level;
@@ -122,6 +123,7 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
         bound: Vec::new(),
         unsupported: Vec::new(),
         paths: Vec::new(),
+        read: Vec::new(),
         whole_object: false,
         globals_read: Vec::new(),
         variable_refs: Vec::new(),
@@ -131,12 +133,13 @@ fn compile_on_this_thread(source: &str) -> Result<Compiled, CompileError> {
     let Walk {
         unsupported,
         paths,
+        read,
         whole_object,
         globals_read,
         variable_refs,
         ..
     } = walk;
-    let read_paths = (!whole_object).then(|| each_once(&paths));
+    let read_paths = (!whole_object).then(|| each_once(&read));
     Ok(Compiled {
         expr,
         object_paths: maximal(paths),
@@ -230,13 +233,17 @@ fn collect_offsets(
     }
 }
 
-/// The walk over a parsed expression; `bound` holds the comprehension variables in scope.
+/// The walk over a parsed expression; `bound` holds the comprehension variables in scope,
+/// each with the path under `object` of the elements it stands for, when it has one.
 struct Walk<'a> {
     source: &'a str,
     offsets: &'a HashMap<u64, usize>,
-    bound: Vec<&'a str>,
+    bound: Vec<(&'a str, Option<Vec<Step>>)>,
     unsupported: Vec<Unsupported>,
+    /// The field paths under `object` read (see `Program::object_paths`).
     paths: Vec<Vec<String>>,
+    /// What is used under `object`, through comprehension variables too.
+    read: Vec<ReadPath>,
     /// `object` is read other than through a path of fields (`size(object)`, `object.all(...)`).
     whole_object: bool,
     /// The admission variables read as identifiers (`request`, `params`...), each once.
@@ -249,11 +256,13 @@ impl<'a> Walk<'a> {
         self.offsets.get(&id).copied().unwrap_or(0)
     }
 
+    fn is_bound(&self, name: &str) -> bool {
+        self.bound.iter().any(|(b, _)| *b == name)
+    }
+
     /// A name that is neither bound nor declared: a namespace of functions, or unknown.
     fn is_free(&self, name: &str) -> bool {
-        !self.bound.contains(&name)
-            && !GLOBALS.contains(&name)
-            && !super::eval::TYPE_NAMES.contains(&name)
+        !self.is_bound(name) && !GLOBALS.contains(&name) && !super::eval::TYPE_NAMES.contains(&name)
     }
 
     fn unsupported(&mut self, name: String, id: u64) {
@@ -284,17 +293,18 @@ impl<'a> Walk<'a> {
     }
 
     fn expr(&mut self, e: &'a IdedExpr) {
-        if let Some(path) = self.object_path(e) {
-            self.paths.push(path);
+        if let Some(steps) = self.path(e) {
+            self.paths.extend(field_path(&steps));
+            self.read.push(ReadPath { steps, whole: true });
             return;
         }
         match &e.expr {
             Expr::Ident(name) => {
-                if name == "object" && !self.bound.contains(&"object") {
+                if name == "object" && !self.is_bound("object") {
                     self.whole_object = true;
                 }
                 let global = GLOBALS.iter().find(|g| **g == name.as_str());
-                if let Some(g) = global.filter(|g| !self.bound.contains(g))
+                if let Some(g) = global.filter(|g| !self.is_bound(g))
                     && !self.globals_read.contains(g)
                 {
                     self.globals_read.push(g);
@@ -307,7 +317,7 @@ impl<'a> Walk<'a> {
                 if super::eval::dotted_type_name(e).is_some_and(|(_, root)| self.is_free(root)) => {
             }
             Expr::Select(s) => match &s.operand.expr {
-                Expr::Ident(v) if v == "variables" && !self.bound.contains(&"variables") => {
+                Expr::Ident(v) if v == "variables" && !self.is_bound("variables") => {
                     self.variable_refs.push(s.field.clone());
                 }
                 _ => self.expr(&s.operand),
@@ -347,13 +357,16 @@ impl<'a> Walk<'a> {
                 }
             }
             Expr::Comprehension(c) => {
-                self.expr(&c.iter_range);
+                let elements = self.range(&c.iter_range);
                 self.expr(&c.accu_init);
-                self.bound.push(&c.accu_var);
+                self.bound.push((&c.accu_var, None));
                 let vars = 1 + usize::from(c.iter_var2.is_some());
-                self.bound.push(&c.iter_var);
-                if let Some(v) = &c.iter_var2 {
-                    self.bound.push(v);
+                // With two variables the first is an index or a key.
+                match &c.iter_var2 {
+                    Some(v) => self
+                        .bound
+                        .extend([(c.iter_var.as_str(), None), (v, elements)]),
+                    None => self.bound.push((&c.iter_var, elements)),
                 }
                 self.expr(&c.loop_cond);
                 self.expr(&c.loop_step);
@@ -378,28 +391,62 @@ impl<'a> Walk<'a> {
 
     /// A call that binds variables (`m.all(k, v, p)`): its body read with them bound.
     fn binding(&mut self, c: &'a cel::common::ast::CallExpr, b: Binding<'a>) {
-        if let Some(t) = &c.target {
-            self.expr(t);
+        // `sortBy` gives back the elements themselves: they are read whole.
+        let elements = match &c.target {
+            Some(t) if b.form != Form::SortBy => self.range(t),
+            Some(t) => {
+                self.expr(t);
+                None
+            }
+            None => None,
+        };
+        // With two variables the first is an index or a key.
+        let last = b.vars.len() - 1;
+        for (i, v) in b.vars.iter().enumerate() {
+            let path = if i == last { elements.clone() } else { None };
+            self.bound.push((v, path));
         }
-        self.bound.extend(b.vars.iter().copied());
         for a in b.body {
             self.expr(a);
         }
         self.bound.truncate(self.bound.len() - b.vars.len());
     }
 
-    /// The field path of a chain of selections and literal-string indexes on `object`.
-    fn object_path(&self, e: &IdedExpr) -> Option<Vec<String>> {
-        let mut path = Vec::new();
+    /// The range of a comprehension walked: the path of its elements when it is a path
+    /// under `object` (the range itself is read only as far as its elements are used).
+    fn range(&mut self, e: &'a IdedExpr) -> Option<Vec<Step>> {
+        let Some(mut steps) = self.path(e) else {
+            self.expr(e);
+            return None;
+        };
+        self.paths.extend(field_path(&steps));
+        steps.push(Step::Items);
+        self.read.push(ReadPath {
+            steps: steps.clone(),
+            whole: false,
+        });
+        Some(steps)
+    }
+
+    /// The path under `object` of a chain of selections and literal indexes on `object`, or
+    /// on a comprehension variable that stands for elements under `object`.
+    fn path(&self, e: &IdedExpr) -> Option<Vec<Step>> {
+        let mut steps = Vec::new();
         let mut at = e;
         loop {
             match &at.expr {
-                Expr::Ident(name) if name == "object" && !self.bound.contains(&"object") => {
-                    path.reverse();
-                    return (!path.is_empty()).then_some(path);
+                Expr::Ident(name) => {
+                    let bound = self.bound.iter().rev().find(|(b, _)| b == name);
+                    let mut path = match bound {
+                        None if name == "object" && !steps.is_empty() => Vec::new(),
+                        Some((_, Some(elements))) => elements.clone(),
+                        _ => return None,
+                    };
+                    path.extend(steps.into_iter().rev());
+                    return Some(path);
                 }
                 Expr::Select(s) => {
-                    path.push(s.field.clone());
+                    steps.push(Step::Field(s.field.clone()));
                     at = &s.operand;
                 }
                 Expr::Call(c)
@@ -407,16 +454,36 @@ impl<'a> Walk<'a> {
                         && c.args.len() == 2
                         && matches!(c.func_name.as_str(), "_[_]" | "_[?_]" | "_?._") =>
                 {
-                    let Expr::Literal(LiteralValue::String(key)) = &c.args[1].expr else {
-                        return None;
-                    };
-                    path.push(key.inner().to_string());
+                    steps.push(match &c.args[1].expr {
+                        Expr::Literal(LiteralValue::String(key)) => {
+                            Step::Field(key.inner().to_string())
+                        }
+                        Expr::Literal(LiteralValue::Int(_) | LiteralValue::UInt(_))
+                            if c.func_name != "_?._" =>
+                        {
+                            Step::Items
+                        }
+                        _ => return None,
+                    });
                     at = &c.args[0];
                 }
                 _ => return None,
             }
         }
     }
+}
+
+/// The field path under `object` a path of steps starts with, up to its first index (for a
+/// path through a comprehension variable, the range the variable walks).
+fn field_path(steps: &[Step]) -> Option<Vec<String>> {
+    let fields: Vec<String> = steps
+        .iter()
+        .map_while(|s| match s {
+            Step::Field(f) => Some(f.clone()),
+            Step::Items => None,
+        })
+        .collect();
+    (!fields.is_empty()).then_some(fields)
 }
 
 /// The timestamp accessor `c` calls with a time zone the analysis cannot tell is a fixed
@@ -437,8 +504,8 @@ fn zone_name_accessor(c: &cel::common::ast::CallExpr) -> Option<&str> {
 }
 
 /// Each path once, in the order first written.
-fn each_once(paths: &[Vec<String>]) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = Vec::new();
+fn each_once(paths: &[ReadPath]) -> Vec<ReadPath> {
+    let mut out: Vec<ReadPath> = Vec::new();
     for p in paths {
         if !out.contains(p) {
             out.push(p.clone());

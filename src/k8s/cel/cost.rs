@@ -2,6 +2,7 @@
 //! the variables computed so far, and the comparisons and pattern matches every library
 //! charges the same way.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -29,7 +30,6 @@ pub(super) struct State<'i> {
     pub(super) globals: Vec<(&'static str, Value)>,
     pub(super) variables: &'i [Variable],
     pub(super) memo: Vec<Option<Result<Value, Halt>>>,
-    pub(super) regexes: HashMap<String, Rc<regex::Regex>>,
 }
 
 impl State<'_> {
@@ -86,11 +86,21 @@ pub(super) fn order(st: &mut State, a: &Value, b: &Value, name: &str) -> Result<
 /// does not see.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
-/// The compiled pattern (cached for the evaluation), with the match over `len` bytes charged.
+/// How many compiled patterns a thread keeps.
+const REGEX_CACHE: usize = 64;
+
+thread_local! {
+    /// The patterns compiled on this thread, for every evaluation on it: one policy is
+    /// evaluated on thousands of objects. Emptied when full.
+    static REGEXES: RefCell<HashMap<String, Rc<regex::Regex>>> = RefCell::new(HashMap::new());
+}
+
+/// The compiled pattern, with the match over `len` bytes charged (the same whether or not it
+/// was compiled before: the cost of an evaluation does not depend on what ran before it).
 pub(super) fn regex(st: &mut State, pattern: &str, len: usize) -> Result<Rc<regex::Regex>, Halt> {
     st.charge((1 + len as u64 / 10) * (1 + pattern.len() as u64 / 10))?;
-    if let Some(r) = st.regexes.get(pattern) {
-        return Ok(r.clone());
+    if let Some(r) = REGEXES.with_borrow(|c| c.get(pattern).cloned()) {
+        return Ok(r);
     }
     let compiled = regex::RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
@@ -99,7 +109,12 @@ pub(super) fn regex(st: &mut State, pattern: &str, len: usize) -> Result<Rc<rege
     match compiled {
         Ok(r) => {
             let r = Rc::new(r);
-            st.regexes.insert(pattern.to_string(), r.clone());
+            REGEXES.with_borrow_mut(|c| {
+                if c.len() >= REGEX_CACHE {
+                    c.clear();
+                }
+                c.insert(pattern.to_string(), r.clone());
+            });
             Ok(r)
         }
         Err(e) => err(format!("invalid regular expression {pattern:?}: {e}")),

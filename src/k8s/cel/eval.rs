@@ -5,7 +5,6 @@
 //! result, and `@not_strictly_false` (the loop condition of `all` and `exists`) reads an
 //! error as true. The other halts (cost, not implemented) are never absorbed.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
@@ -48,7 +47,6 @@ pub(super) fn run_bound(p: &Program, bound: &super::Bound<'_>, limit: u64) -> Ou
         globals: bound.globals.clone(),
         variables: bound.variables,
         memo: vec![None; bound.variables.len().min(MAX_VARIABLES)],
-        regexes: HashMap::new(),
     };
     compute_variables_read(p, &mut state);
     let mut interp = Interp {

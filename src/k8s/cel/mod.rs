@@ -53,7 +53,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::load::{Document, NodeId};
-pub use value::{Fields, Value};
+pub use value::{Fields, ReadPath, Step, Value};
 
 /// The default limit on one expression against one object: the number Kubernetes uses as its
 /// runtime limit (`PerCallLimit`). Our steps are close to its cost units (one per node, per
@@ -84,7 +84,7 @@ struct Compiled {
     object_paths: Vec<Vec<String>>,
     /// Every field path under `object` whose value the expression uses, prefixes of others
     /// included; `None` when it uses `object` other than through such paths.
-    read_paths: Option<Vec<Vec<String>>>,
+    read_paths: Option<Vec<ReadPath>>,
     /// The admission variables (`request`, `params`...) the expression reads, each once.
     globals_read: Vec<&'static str>,
     /// The names this expression reads as `variables.<name>`.
@@ -136,7 +136,7 @@ impl Program {
     /// to select a field from it is not used), prefixes of others included; `None` when the
     /// expression uses `object` itself (`size(object)`, `object.all(...)`). The object read
     /// with [`Fields`] made of these paths evaluates as the whole object does.
-    pub fn read_paths(&self) -> Option<&[Vec<String>]> {
+    pub fn read_paths(&self) -> Option<&[ReadPath]> {
         self.inner.read_paths.as_deref()
     }
 

@@ -295,12 +295,31 @@ impl<'a> TreeReader<'a> {
     }
 }
 
+/// One step of a path under `object`: a field, or every element of a list (the element a
+/// comprehension's variable stands for, or a literal index).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Field(String),
+    Items,
+}
+
+/// A path under `object` whose value an expression uses: all of it (`whole`), or only
+/// the shape on the way to it (a list a comprehension walks, whose elements are used
+/// through the comprehension's variable by other paths).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadPath {
+    pub steps: Vec<Step>,
+    pub whole: bool,
+}
+
 /// The part of an object that expressions use: whole, or some of its fields, each with the
-/// part of it used (see `Program::read_paths`).
+/// part of it used, and for a list the part of each element used (see
+/// `Program::read_paths`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fields {
     whole: bool,
     fields: BTreeMap<String, Fields>,
+    items: Option<Box<Fields>>,
 }
 
 impl Fields {
@@ -313,25 +332,28 @@ impl Fields {
     pub fn all() -> Fields {
         Fields {
             whole: true,
-            fields: BTreeMap::new(),
+            ..Fields::default()
         }
     }
 
-    /// These also: all of the object for `None`, else the value at each path.
-    pub fn add(&mut self, paths: Option<&[Vec<String>]>) {
+    /// These also: all of the object for `None`, else what each path uses.
+    pub fn add(&mut self, paths: Option<&[ReadPath]>) {
         let Some(paths) = paths else {
             *self = Fields::all();
             return;
         };
         for path in paths {
             let mut at = &mut *self;
-            for field in path {
+            for step in &path.steps {
                 if at.whole {
                     break;
                 }
-                at = at.fields.entry(field.clone()).or_default();
+                at = match step {
+                    Step::Field(f) => at.fields.entry(f.clone()).or_default(),
+                    Step::Items => at.items.get_or_insert_default(),
+                };
             }
-            if !at.whole {
+            if path.whole && !at.whole {
                 *at = Fields::all();
             }
         }
@@ -339,17 +361,31 @@ impl Fields {
 }
 
 impl TreeReader<'_> {
-    /// The value of `node` with only `fields` of its mappings; `None` when `node` nests
-    /// deeper than `MAX_TREE_DEPTH`, read or not (as [`TreeReader::read`] says).
+    /// The value of `node` with only `fields` of its mappings and of the elements of its
+    /// lists; `None` when `node` nests deeper than `MAX_TREE_DEPTH`, read or not (as
+    /// [`TreeReader::read`] says).
     pub fn read_fields(&mut self, node: NodeId, fields: &Fields, depth: usize) -> Option<Value> {
-        // Through an alias a node may be reached by several paths: read it all.
-        if fields.whole || self.doc.out_of_order || !self.doc.is_mapping(node) {
+        // Through an alias a node may be reached by several paths: read it all. A mapping
+        // iterated (its keys are the elements) is read all too.
+        let doc = self.doc;
+        let pruned = if doc.is_mapping(node) {
+            fields.items.is_none()
+        } else {
+            doc.is_sequence(node) && fields.items.is_some()
+        };
+        if fields.whole || doc.out_of_order || !pruned {
             return self.read(node, depth);
         }
         if depth > MAX_TREE_DEPTH {
             return None;
         }
-        let doc = self.doc;
+        if let Some(items) = &fields.items {
+            let mut out = Vec::with_capacity(doc.items(node).len());
+            for &i in doc.items(node) {
+                out.push(self.read_fields(i, items, depth + 1)?);
+            }
+            return Some(Value::List(Rc::new(out)));
+        }
         let mut map = Map::new();
         for e in doc.entries(node) {
             let key = doc.scalar(e.key).unwrap_or("");
