@@ -33,6 +33,9 @@ pub struct Catalog {
     fields: cel::Fields,
     /// Whether some expression of `compiled` reads `request` (otherwise it is not built).
     reads_request: bool,
+    /// Whether some expression of `compiled` reads `namespaceObject` (otherwise it is not
+    /// read).
+    reads_namespace: bool,
     pub kube: KubeVersion,
     /// The expressions whose evaluation exceeded the cost limit, with the first object it
     /// happened on (`kind name`): a finding on the policy, made once the scan is over.
@@ -162,6 +165,7 @@ impl Catalog {
         let compiled: Vec<Compiled> = set.policies.iter().map(Compiled::of).collect();
         let fields = fields_used(&compiled);
         let reads_request = programs(&compiled).any(|p| p.reads_global("request"));
+        let reads_namespace = programs(&compiled).any(|p| p.reads_global("namespaceObject"));
         Catalog {
             docs,
             objects,
@@ -170,6 +174,7 @@ impl Catalog {
             compiled,
             fields,
             reads_request,
+            reads_namespace,
             kube,
             exceeded: std::sync::Mutex::new(Vec::new()),
         }
@@ -351,7 +356,10 @@ pub fn reads_secret_values(paths: &[Vec<String>]) -> bool {
 impl Read {
     fn of(object: &Resource<'_>, scanned: &Scanned<'_, '_>, catalog: &Catalog) -> Read {
         let req = Request::create(object, scanned);
-        let ns = req.namespace_object(scanned);
+        // No expression reads it: it is never seen.
+        let ns = req
+            .namespace_object(scanned)
+            .filter(|_| catalog.reads_namespace);
         // The API server labels every Namespace with its name; a policy sees the label
         // whether or not the manifest writes it.
         let labelled = |v: cel::Value| match ns.and_then(|n| n.name) {

@@ -27,7 +27,7 @@ pub(super) fn err<T>(message: impl Into<String>) -> Result<T, Halt> {
 pub(super) struct State<'i> {
     pub(super) steps: u64,
     pub(super) limit: u64,
-    pub(super) globals: Vec<(&'static str, Value)>,
+    pub(super) globals: &'i [(&'static str, Value)],
     pub(super) variables: &'i [Variable],
     pub(super) memo: Vec<Option<Result<Value, Halt>>>,
 }

@@ -44,7 +44,7 @@ pub(super) fn run_bound(p: &Program, bound: &super::Bound<'_>, limit: u64) -> Ou
     let mut state = State {
         steps: 0,
         limit,
-        globals: bound.globals.clone(),
+        globals: &bound.globals,
         variables: bound.variables,
         memo: vec![None; bound.variables.len().min(MAX_VARIABLES)],
     };
@@ -387,14 +387,14 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
             }
             _ => {}
         }
-        let name = match c.target.as_deref() {
+        let name: std::borrow::Cow<str> = match c.target.as_deref() {
             Some(IdedExpr {
                 expr: Expr::Ident(ns),
                 ..
             }) if !self.is_bound(ns) && !self.state.globals.iter().any(|(g, _)| g == ns) => {
-                format!("{ns}.{}", c.func_name)
+                format!("{ns}.{}", c.func_name).into()
             }
-            _ => c.func_name.clone(),
+            _ => c.func_name.as_str().into(),
         };
         let target = match (&c.target, name.contains('.')) {
             (Some(t), false) => Some(self.eval(t)?),
