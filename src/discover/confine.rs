@@ -72,6 +72,14 @@ impl Confinement {
         let Ok(real) = p.canonicalize() else {
             return false;
         };
+        self.contains_canonical(&real)
+    }
+
+    /// [`Confinement::contains`] for a path already canonical.
+    pub fn contains_canonical(&self, real: &Path) -> bool {
+        if self.roots.is_empty() {
+            return true;
+        }
         self.roots.iter().any(|r| {
             real.strip_prefix(r).is_ok_and(|rest| {
                 !rest

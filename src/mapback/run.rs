@@ -39,9 +39,9 @@ pub fn roots_of(paths: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
         .collect()
 }
 
-/// A rendered text, loaded again for mapping.
+/// A rendered text, loaded for mapping (again, unless the scan kept its documents).
 struct Text<'a> {
-    docs: Vec<Document>,
+    docs: Vec<Arc<Document>>,
     /// For each document: its index among the documents from the same template.
     ordinals: Vec<usize>,
     /// `# Source:` lines (line, source), for findings outside any document.
@@ -53,10 +53,22 @@ struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
+    /// A render's text, with the documents the scan loaded when it kept them.
+    fn of(r: &'a Rendered) -> Text<'a> {
+        match r.docs.get() {
+            Some(docs) => Text::with(&r.text, docs.clone()),
+            None => Text::new(&r.text),
+        }
+    }
+
     fn new(text: &'a str) -> Text<'a> {
         // Empty documents too: their origins count in the ordinals, and a line after one
         // belongs to it.
         let docs = load::load_text_with(text, load::Empty::Keep).docs;
+        Text::with(text, docs.into_iter().map(Arc::new).collect())
+    }
+
+    fn with(text: &'a str, docs: Vec<Arc<Document>>) -> Text<'a> {
         let mut count: HashMap<Option<Arc<str>>, usize> = HashMap::new();
         let ordinals = docs
             .iter()
@@ -197,7 +209,7 @@ fn map_helm(
 ) -> bool {
     let line = f.span.start.line;
     let di = text.doc_at(line);
-    let doc = di.map(|i| &text.docs[i]);
+    let doc = di.map(|i| &*text.docs[i]);
     let Some(source) = template_source(text, doc, line) else {
         return false;
     };
@@ -491,7 +503,7 @@ pub fn map_all(
         .filter_map(|f| by_display.get(&**f).copied())
         .collect::<Vec<&Rendered>>()
         .into_par_iter()
-        .map(|r| (r.display.as_str(), Text::new(&r.text)))
+        .map(|r| (r.display.as_str(), Text::of(r)))
         .collect();
     for file in &files {
         let idx = &groups[file];
@@ -586,7 +598,7 @@ fn map_related<'r>(
             };
             let text = texts
                 .entry(render.display.as_str())
-                .or_insert_with(|| Text::new(&render.text));
+                .or_insert_with(|| Text::of(render));
             match locate(text, render, rel.span.start, &mut sources, templates, roots) {
                 Some((file, span)) => {
                     rel.file = Some(file);
@@ -632,7 +644,7 @@ fn locate(
     }
     let chart = render.chart.as_ref()?;
     let di = text.doc_at(pos.line);
-    let doc = di.map(|i| &text.docs[i]);
+    let doc = di.map(|i| &*text.docs[i]);
     let source = template_source(text, doc, pos.line)?;
     let template = helm::template_path(&chart.dir, &source)?;
     let (_, rest) = source.split_once('/')?;
@@ -789,4 +801,30 @@ fn dedup(findings: &mut Vec<Finding>) {
         .map(key)
         .collect();
     findings.retain(|f| f.rendered.is_none() || seen.insert(key(f)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documents the scan keeps (loaded without empty documents) stand for the text loaded
+    /// again when it has none; with one, the scan's differ, and the scan does not keep them.
+    #[test]
+    fn the_scans_documents_stand_for_the_text_loaded_again() {
+        let text = "# Source: chart/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n# Source: chart/templates/b.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n";
+        let scanned = load::load_text(text);
+        assert!(scanned.empty.is_empty());
+        let kept = Text::with(text, scanned.docs.into_iter().map(Arc::new).collect());
+        let again = Text::new(text);
+        assert_eq!(format!("{:?}", kept.docs), format!("{:?}", again.docs));
+        assert_eq!(kept.ordinals, again.ordinals);
+        assert_eq!(kept.starts, again.starts);
+        assert_eq!(kept.sources, again.sources);
+        assert_eq!(kept.doc_at(9), Some(1));
+        let with_empty =
+            "apiVersion: v1\nkind: ConfigMap\n---\n---\napiVersion: v1\nkind: Service\n";
+        let scanned = load::load_text(with_empty);
+        assert_eq!(scanned.empty.len(), 1);
+        assert_ne!(scanned.docs.len(), Text::new(with_empty).docs.len());
+    }
 }

@@ -324,6 +324,19 @@ pub(super) fn scan_text(
     cx: &RunContext<'_>,
     out: &mut FileOutcome,
 ) {
+    scan_text_keeping(display, text, lines_before, cx, out, false);
+}
+
+/// [`scan_text`], giving back the documents loaded when `keep` asks for them and they are
+/// all of the text's (no empty document was left out, and the text is whole).
+pub(super) fn scan_text_keeping(
+    display: &str,
+    text: &str,
+    lines_before: u32,
+    cx: &RunContext<'_>,
+    out: &mut FileOutcome,
+    keep: bool,
+) -> Option<Vec<Arc<Document>>> {
     let opts = cx.opts;
     let file: Arc<str> = Arc::from(display);
     out.stats.files = 1;
@@ -340,7 +353,7 @@ pub(super) fn scan_text(
             Span::point(Pos { line, col: 0 }),
             message.into(),
         ));
-        return;
+        return None;
     }
     for p in loaded.problems {
         out.findings.push(problem_finding(&file, p, lines_before));
@@ -360,6 +373,7 @@ pub(super) fn scan_text(
         }
     }
     let trees = opts.fingerprints.then(|| docs.clone());
+    let kept = (keep && loaded.empty.is_empty() && lines_before == 0).then(|| docs.clone());
     let secrets = check_documents(&file, text, docs, cx, out);
     if opts.excerpts && !out.findings.is_empty() {
         attach_excerpts(text, &mask::masks(text, &secrets), &mut out.findings);
@@ -379,6 +393,7 @@ pub(super) fn scan_text(
             out,
         );
     }
+    kept
 }
 
 /// The first template line of a text that is a template, not YAML: it fails to parse where a

@@ -39,7 +39,7 @@ mod conflicts;
 mod file;
 mod large;
 
-use file::{ADMISSION_KINDS, gather, scan_input, scan_text};
+use file::{ADMISSION_KINDS, gather, scan_input, scan_text_keeping};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
@@ -411,9 +411,10 @@ fn check_files(
             .is_ok_and(|c| phase.consumed.contains(&c)),
         _ => false,
     };
-    let work: Vec<Work> = inputs
-        .iter()
-        .filter(|i| !consumed(i))
+    // In parallel: each input is looked up on disk (`canonicalize`).
+    let kept: Vec<&Input> = inputs.par_iter().filter(|i| !consumed(i)).collect();
+    let work: Vec<Work> = kept
+        .into_iter()
         .map(Work::Input)
         .chain(phase.rendered.iter().map(Work::Rendered))
         .collect();
@@ -553,7 +554,10 @@ fn check_work(w: &Work, cx: &RunContext<'_>) -> FileOutcome {
         Work::Input(i) => scan_input(i, cx),
         Work::Rendered(r) => {
             let mut o = FileOutcome::default();
-            scan_text(&r.display, &r.text, 0, cx, &mut o);
+            // Kept for mapping the findings back: the text need not be loaded again.
+            if let Some(docs) = scan_text_keeping(&r.display, &r.text, 0, cx, &mut o, true) {
+                let _ = r.docs.set(docs);
+            }
             o.stats.files = 0;
             o
         }

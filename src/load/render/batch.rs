@@ -312,6 +312,7 @@ fn finish_chart(
                 kustomization: None,
                 origin_base: None,
                 reads: None,
+                docs: Default::default(),
             })
         }
         Err(Failure::Refused(e)) => Err(problem(
@@ -359,6 +360,7 @@ fn finish_overlay(
                 kustomization: Some((file.to_path_buf(), display.to_string())),
                 origin_base: r.base,
                 reads: r.reads,
+                docs: Default::default(),
             })
         }
         Err(Failure::Refused(e)) => Err(problem(ProblemKind::Failed, display, first_key(file), e)),

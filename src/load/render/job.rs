@@ -41,6 +41,9 @@ pub struct Rendered {
     pub origin_base: Option<PathBuf>,
     /// Kustomize: what the output says the build read, when the render had it at hand.
     pub reads: Option<super::kustomize::BuildReads>,
+    /// The documents of `text` as the scan loaded them, kept for mapping its findings back
+    /// (set when the text has no empty document, which the scan does not keep).
+    pub docs: std::sync::OnceLock<Vec<Arc<crate::load::Document>>>,
 }
 
 #[derive(Default)]

@@ -81,13 +81,8 @@ pub fn run(
             Err(p) => phase.problems.push(p),
         }
     }
-    // What each build read, from its output (loaded in parallel).
-    let read: Vec<Vec<PathBuf>> = phase
-        .rendered
-        .par_iter()
-        .filter_map(|r| Some(consumed_files(r, r.origin_base.as_ref()?, inside)))
-        .collect();
-    phase.consumed.extend(read.into_iter().flatten());
+    let consumed = consumed_files(&phase.rendered, inside);
+    phase.consumed.extend(consumed);
     phase
 }
 
@@ -332,20 +327,41 @@ fn renders_of(dir: &Path, opts: &RenderOptions) -> Vec<HelmRender> {
     vec![HelmRender::default()]
 }
 
-/// The files a Kustomize build read, from its origin annotations (read from the output
-/// when the render ran, kept with it in the render cache).
-fn consumed_files(r: &Rendered, base: &Path, inside: &Confinement) -> Vec<PathBuf> {
-    let reads = match &r.reads {
-        Some(reads) => std::borrow::Cow::Borrowed(reads),
-        None => std::borrow::Cow::Owned(kustomize::reads_of(&r.text, base)),
-    };
-    let mut files = kustomize::files_read(&reads, inside);
-    if let Some((k, _)) = &r.kustomization {
-        files.push(k.clone());
-    }
+/// The files the Kustomize builds read, from their origin annotations (read from the output
+/// when the render ran, kept with it in the render cache), canonical and inside the scan.
+/// Each file and each kustomization's patches once: overlays share their bases.
+fn consumed_files(rendered: &[Rendered], inside: &Confinement) -> Vec<PathBuf> {
+    let reads: Vec<std::borrow::Cow<'_, kustomize::BuildReads>> = rendered
+        .par_iter()
+        .filter_map(|r| {
+            let base = r.origin_base.as_ref()?;
+            Some(match &r.reads {
+                Some(reads) => std::borrow::Cow::Borrowed(reads),
+                None => std::borrow::Cow::Owned(kustomize::reads_of(&r.text, base)),
+            })
+        })
+        .collect();
+    let mut kustomizations: Vec<&PathBuf> = reads.iter().flat_map(|r| &r.kustomizations).collect();
+    kustomizations.sort_unstable();
+    kustomizations.dedup();
+    let patches: Vec<PathBuf> = kustomizations
+        .par_iter()
+        .flat_map_iter(|k| kustomize::patches_of(k, inside).into_iter().map(|p| p.file))
+        .collect();
+    let mut files: Vec<&PathBuf> = reads.iter().flat_map(|r| &r.files).collect();
+    files.extend(kustomizations);
+    files.extend(&patches);
+    files.extend(
+        rendered
+            .iter()
+            .filter(|r| r.origin_base.is_some())
+            .filter_map(|r| r.kustomization.as_ref().map(|(k, _)| k)),
+    );
+    files.sort_unstable();
+    files.dedup();
     files
-        .into_iter()
+        .par_iter()
         .filter_map(|f| f.canonicalize().ok())
-        .filter(|c| inside.contains(c))
+        .filter(|c| inside.contains_canonical(c))
         .collect()
 }
