@@ -50,6 +50,9 @@ struct Text<'a> {
     /// order of the text.
     starts: Vec<(u32, usize)>,
     lines: Vec<&'a str>,
+    /// For each document, its Kustomize origin annotations once read (a resource may have
+    /// many findings).
+    origins: Vec<std::cell::OnceCell<kustomize::ResourceOrigin>>,
 }
 
 impl<'a> Text<'a> {
@@ -69,6 +72,7 @@ impl<'a> Text<'a> {
     }
 
     fn with(text: &'a str, docs: Vec<Arc<Document>>) -> Text<'a> {
+        let docs_len = docs.len();
         let mut count: HashMap<Option<Arc<str>>, usize> = HashMap::new();
         let ordinals = docs
             .iter()
@@ -100,6 +104,7 @@ impl<'a> Text<'a> {
             sources,
             starts,
             lines: text.lines().collect(),
+            origins: (0..docs_len).map(|_| std::cell::OnceCell::new()).collect(),
         }
     }
 
@@ -395,17 +400,18 @@ fn locate_kustomize(
     sources: &mut super::kustomize::Sources,
     rule: Option<(&'static RuleMeta, Judge<'_>)>,
 ) -> Option<super::kustomize::Mapped> {
-    let d = &text.docs[text.doc_at(pos.line)?];
+    let i = text.doc_at(pos.line)?;
+    let d = &text.docs[i];
     let root = d.root?;
     let base = r.origin_base.as_deref()?;
-    let origin = kustomize::origin_of(d, root, base);
+    let origin = text.origins[i].get_or_init(|| kustomize::origin_of(d, root, base));
     let kind = d.get_str(root, "kind").unwrap_or("");
     let name = d
         .path(root, &["metadata", "name"])
         .and_then(|n| d.scalar(n))
         .unwrap_or("");
     let place = place_of(d, pos);
-    super::kustomize::map(sources, &origin, kind, name, &place, rule)
+    super::kustomize::map(sources, origin, kind, name, &place, rule)
 }
 
 fn map_kustomize(
