@@ -131,6 +131,9 @@ pub struct Request<'d> {
     /// The request's namespace: the object's for a namespaced kind, the Namespace's own name
     /// for a Namespace, None for any other cluster-scoped kind (or an unknown scope).
     pub namespace: Option<&'d str>,
+    /// The same resource under the other group/versions the cluster serves (see
+    /// `equivalents`), once asked for: every binding's rules are tried against them.
+    equivalents: std::cell::OnceCell<Vec<(&'static str, &'static str, &'static str)>>,
 }
 
 impl<'d> Request<'d> {
@@ -161,6 +164,7 @@ impl<'d> Request<'d> {
             resource_guessed: info.guessed,
             cluster_scoped,
             namespace,
+            equivalents: std::cell::OnceCell::new(),
         }
     }
 }
@@ -262,7 +266,9 @@ pub fn rules_match(
     if direct == Match::Yes || policy == MatchPolicy::Exact {
         return direct;
     }
-    let others = equivalents(req.object.api_version, req.object.kind, scanned.kube);
+    let others = req
+        .equivalents
+        .get_or_init(|| equivalents(req.object.api_version, req.object.kind, scanned.kube));
     let via = others
         .iter()
         .flat_map(|&(g, v, res)| rules.iter().map(move |r| rule_matches(r, g, v, res, req)));

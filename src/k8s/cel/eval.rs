@@ -313,46 +313,68 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
 
     fn comprehension(&mut self, c: &'p ComprehensionExpr) -> R {
         let range = self.eval(&c.iter_range)?;
-        let items: Vec<(Value, Value)> = match &range {
-            Value::List(l) => l
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Int(i as i64), v.clone()))
-                .collect(),
-            Value::Map(m) => m.iter().map(|(k, v)| (k.to_value(), v.clone())).collect(),
+        let len = match &range {
+            Value::List(l) => l.len(),
+            Value::Map(m) => m.len(),
             other => return err(format!("cannot iterate over a {}", other.type_name())),
         };
-        self.state.charge(items.len() as u64)?;
+        self.state.charge(len as u64)?;
         let accu = self.eval(&c.accu_init)?;
         self.scopes.push((&c.accu_var, Ok(accu)));
         let slot = self.scopes.len() - 1;
-        for (index_or_key, value) in items {
-            self.state.charge(1)?;
-            match &c.iter_var2 {
-                // Two variables: index and element, or key and value.
-                Some(second) => {
-                    self.scopes.push((&c.iter_var, Ok(index_or_key)));
-                    self.scopes.push((second, Ok(value)));
+        // The elements are visited where they are: the range is this call's own value.
+        match &range {
+            Value::List(l) => {
+                for (i, v) in l.iter().enumerate() {
+                    if !self.comprehension_step(c, slot, Value::Int(i as i64), v, false)? {
+                        break;
+                    }
                 }
-                None if matches!(range, Value::Map(_)) => {
-                    self.scopes.push((&c.iter_var, Ok(index_or_key)));
+            }
+            Value::Map(m) => {
+                for (k, v) in m.iter() {
+                    if !self.comprehension_step(c, slot, k.to_value(), v, true)? {
+                        break;
+                    }
                 }
-                None => self.scopes.push((&c.iter_var, Ok(value))),
             }
-            match self.eval(&c.loop_cond)? {
-                Value::Bool(true) => {}
-                Value::Bool(false) => break,
-                _ => return err("a comprehension's condition must be a bool"),
-            }
-            let next = self.eval(&c.loop_step);
-            if let Err(Halt::Cost | Halt::NotEvaluated { .. }) = next {
-                return next;
-            }
-            self.scopes.truncate(slot + 1);
-            self.scopes[slot].1 = next;
+            _ => {}
         }
         self.scopes.truncate(slot + 1);
         self.eval(&c.result)
+    }
+
+    /// One element of a comprehension: false once its condition ends the loop.
+    fn comprehension_step(
+        &mut self,
+        c: &'p ComprehensionExpr,
+        slot: usize,
+        index_or_key: Value,
+        value: &Value,
+        over_map: bool,
+    ) -> Result<bool, Halt> {
+        self.state.charge(1)?;
+        match &c.iter_var2 {
+            // Two variables: index and element, or key and value.
+            Some(second) => {
+                self.scopes.push((&c.iter_var, Ok(index_or_key)));
+                self.scopes.push((second, Ok(value.clone())));
+            }
+            None if over_map => self.scopes.push((&c.iter_var, Ok(index_or_key))),
+            None => self.scopes.push((&c.iter_var, Ok(value.clone()))),
+        }
+        match self.eval(&c.loop_cond)? {
+            Value::Bool(true) => {}
+            Value::Bool(false) => return Ok(false),
+            _ => return err("a comprehension's condition must be a bool"),
+        }
+        let next = self.eval(&c.loop_step);
+        if let Err(h @ (Halt::Cost | Halt::NotEvaluated { .. })) = next {
+            return Err(h);
+        }
+        self.scopes.truncate(slot + 1);
+        self.scopes[slot].1 = next;
+        Ok(true)
     }
 
     fn call(&mut self, c: &'p CallExpr, id: u64) -> R {
@@ -396,15 +418,15 @@ impl<'p, 'i> Interp<'p, '_, 'i> {
             }
             _ => c.func_name.as_str().into(),
         };
-        let target = match (&c.target, name.contains('.')) {
-            (Some(t), false) => Some(self.eval(t)?),
-            _ => None,
-        };
-        let mut values = Vec::with_capacity(args.len());
+        // The target first, then the arguments, in one list.
+        let mut values = Vec::with_capacity(args.len() + 1);
+        if let (Some(t), false) = (&c.target, name.contains('.')) {
+            values.push(self.eval(t)?);
+        }
         for a in args {
             values.push(self.eval(a)?);
         }
-        functions::call(self.state, &name, target, values).map_err(|h| match h {
+        functions::call(self.state, &name, None, values).map_err(|h| match h {
             Halt::NotEvaluated { name, .. } => Halt::NotEvaluated {
                 name,
                 offset: self.program.offset(id),

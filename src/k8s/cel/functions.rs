@@ -9,12 +9,36 @@ use std::rc::Rc;
 
 use super::cost::{Halt, R, State, equal, err, no_overload, order, regex};
 use super::format::format_double;
-use super::value::{Key, Value};
+use super::value::{Key, Map, Value};
 use super::{encoders, library, lists, macros, math, temporal};
 
 /// The names `Program::unsupported` accepts: macros, standard functions, and the Kubernetes
-/// libraries (a namespaced function as `namespace.name`).
-pub const SUPPORTED: &[&str] = &[
+/// libraries (a namespaced function as `namespace.name`): those listed here, the timestamp
+/// accessors (`temporal::ACCESSORS`) and the macros left as calls (`macros::NAMES`).
+pub const SUPPORTED: &[&str] = &ALL;
+
+const ALL: [&str; LISTED.len() + temporal::ACCESSORS.len() + macros::NAMES.len()] =
+    concat(&[LISTED, temporal::ACCESSORS, macros::NAMES]);
+
+/// The lists one after the other (`N` is the sum of their lengths).
+const fn concat<const N: usize>(lists: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut at = 0;
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            out[at] = lists[l][i];
+            at += 1;
+            i += 1;
+        }
+        l += 1;
+    }
+    assert!(at == N, "the lengths add up to N");
+    out
+}
+
+const LISTED: &[&str] = &[
     // macros
     "has",
     "all",
@@ -111,16 +135,6 @@ pub const SUPPORTED: &[&str] = &[
     // durations and timestamps
     "duration",
     "timestamp",
-    "getFullYear",
-    "getMonth",
-    "getDayOfMonth",
-    "getDate",
-    "getDayOfWeek",
-    "getDayOfYear",
-    "getHours",
-    "getMinutes",
-    "getSeconds",
-    "getMilliseconds",
     // Kubernetes math
     "math.greatest",
     "math.least",
@@ -144,20 +158,18 @@ pub const SUPPORTED: &[&str] = &[
     "slice",
     "flatten",
     "sort",
-    "sortBy",
     "distinct",
     "lists.range",
     // encoders
     "base64.encode",
     "base64.decode",
-    // two-variable comprehensions (`all`, `exists`, `existsOne` with three arguments)
-    "transformList",
-    "transformMap",
-    "transformMapEntry",
 ];
 
 pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<Value>) -> R {
-    let args: Vec<Value> = target.into_iter().chain(args).collect();
+    let args: Vec<Value> = match target {
+        None => args,
+        Some(t) => std::iter::once(t).chain(args).collect(),
+    };
     if let Some(out) = operator(st, name, &args) {
         return out;
     }
@@ -204,9 +216,21 @@ pub(super) fn call(st: &mut State, name: &str, target: Option<Value>, args: Vec<
     })
 }
 
+/// The value of a string key: found without building a key to look it up with (a selection
+/// runs for every object a policy reads), by a walk over a small map.
+fn field_of<'m>(m: &'m Map, field: &str) -> Option<&'m Value> {
+    if m.len() > 16 {
+        return m.get(&Key::Str(Rc::from(field)));
+    }
+    m.iter().find_map(|(k, v)| match k {
+        Key::Str(s) if **s == *field => Some(v),
+        _ => None,
+    })
+}
+
 pub(super) fn select(target: &Value, field: &str) -> R {
     match target {
-        Value::Map(m) => match m.get(&Key::Str(Rc::from(field))) {
+        Value::Map(m) => match field_of(m, field) {
             Some(v) => Ok(v.clone()),
             None => err(format!("no such key: {field}")),
         },
@@ -219,7 +243,7 @@ pub(super) fn select(target: &Value, field: &str) -> R {
 
 pub(super) fn has_field(target: &Value, field: &str) -> R {
     match target {
-        Value::Map(m) => Ok(Value::Bool(m.contains_key(&Key::Str(Rc::from(field))))),
+        Value::Map(m) => Ok(Value::Bool(field_of(m, field).is_some())),
         other => err(format!(
             "has() cannot test a field of a {}",
             other.type_name()
