@@ -221,16 +221,8 @@ fn a_policy_never_brings_a_secrets_values_into_the_report() {
     );
 }
 
-/// What a policy reads besides the objects it judges is gathered only when there is a policy:
-/// a CRD in another file still tells the policy the plural of its kind, a param of a kind that
-/// CRD defines is still found, and a CRD where no policy is changes nothing.
-#[test]
-fn a_policy_reads_the_crds_and_params_of_other_files() {
-    let d = tempfile::tempdir().unwrap();
-    common::write(
-        d.path(),
-        "crds/widgets.yaml",
-        "apiVersion: apiextensions.k8s.io/v1
+/// A CRD whose plural (`gizmos`) is not the one a guess from its kind would give.
+const GIZMO_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: gizmos.example.com
@@ -239,20 +231,26 @@ spec:
   scope: Namespaced
   names: {kind: Widget, plural: gizmos}
   versions: [{name: v1, served: true, storage: true}]
-",
-    );
-    common::write(
-        d.path(),
-        "apps/widget.yaml",
-        "apiVersion: example.com/v1
+";
+
+/// A Widget (a kind `GIZMO_CRD` defines) of size 12.
+const WIDGET: &str = "apiVersion: example.com/v1
 kind: Widget
 metadata:
   name: w
   namespace: shop
 spec:
   size: 12
-",
-    );
+";
+
+/// What a policy reads besides the objects it judges is gathered only when there is a policy:
+/// a CRD in another file still tells the policy the plural of its kind, a param of a kind that
+/// CRD defines is still found, and a CRD where no policy is changes nothing.
+#[test]
+fn a_policy_reads_the_crds_and_params_of_other_files() {
+    let d = tempfile::tempdir().unwrap();
+    common::write(d.path(), "crds/widgets.yaml", GIZMO_CRD);
+    common::write(d.path(), "apps/widget.yaml", WIDGET);
     common::write(
         d.path(),
         "apps/limits.yaml",
@@ -314,28 +312,8 @@ spec:
 #[test]
 fn a_policy_without_params_reads_the_crds_of_other_files() {
     let d = tempfile::tempdir().unwrap();
-    let crd = "apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: gizmos.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Widget, plural: gizmos}
-  versions: [{name: v1, served: true, storage: true}]
-";
-    common::write(
-        d.path(),
-        "apps/widget.yaml",
-        "apiVersion: example.com/v1
-kind: Widget
-metadata:
-  name: w
-  namespace: shop
-spec:
-  size: 12
-",
-    );
+    let crd = GIZMO_CRD;
+    common::write(d.path(), "apps/widget.yaml", WIDGET);
     common::write(
         d.path(),
         "policies/size.yaml",
