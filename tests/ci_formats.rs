@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{json_of, keelhaul, keelhaul_in};
+use common::{json_of, keelhaul, keelhaul_in, rules_json};
 use serde_json::Value;
 
 const ALL_FILES: &str = "(all files)";
@@ -182,13 +182,7 @@ fn severity_rank(s: &str) -> u8 {
 }
 
 fn all_rule_ids() -> BTreeSet<String> {
-    let out = keelhaul()
-        .args(["rules", "--format", "json"])
-        .output()
-        .unwrap();
-    json_of(&out)
-        .as_array()
-        .unwrap()
+    rules_json(keelhaul())
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect()

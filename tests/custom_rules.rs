@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{json_of, keelhaul_in, write};
+use common::{json_of, keelhaul_in, rules_json, write};
 use predicates::str::contains;
 use tempfile::TempDir;
 
@@ -337,13 +337,7 @@ fn a_compile_error_in_a_literal_block_is_placed_on_its_line() {
 /// `(id, slug)` of the custom rules `keelhaul rules --format json` lists with `config`.
 fn slugs(config: &str) -> Vec<(String, String)> {
     let dir = repo(config, MANIFEST);
-    let out = keelhaul_in(dir.path())
-        .args(["rules", "--format", "json"])
-        .output()
-        .unwrap();
-    json_of(&out)
-        .as_array()
-        .unwrap()
+    rules_json(keelhaul_in(dir.path()))
         .iter()
         .filter(|r| r["family"] == "custom")
         .map(|r| {

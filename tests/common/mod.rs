@@ -160,5 +160,12 @@ pub fn json_of(out: &Output) -> serde_json::Value {
     })
 }
 
+/// The rules `keelhaul rules --format json` lists, run by `cmd` (in its directory, with its
+/// configuration).
+pub fn rules_json(mut cmd: Command) -> Vec<serde_json::Value> {
+    let out = cmd.args(["rules", "--format", "json"]).output().unwrap();
+    json_of(&out).as_array().unwrap().clone()
+}
+
 /// A pod with one privileged container: KH101 at 10:19.
 pub const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n";
