@@ -405,13 +405,3 @@ pub fn reads_of(text: &str, base: &Path) -> BuildReads {
     reads
 }
 
-/// Every file a build read that keelhaul knows of: resource files, kustomization files and
-/// their patch files (each kustomization read once, however many resources it transformed).
-pub fn files_read(reads: &BuildReads, inside: &Confinement) -> Vec<PathBuf> {
-    let mut files = reads.files.clone();
-    for k in &reads.kustomizations {
-        files.push(k.clone());
-        files.extend(patches_of(k, inside).into_iter().map(|p| p.file));
-    }
-    files
-}
