@@ -404,4 +404,3 @@ pub fn reads_of(text: &str, base: &Path) -> BuildReads {
     }
     reads
 }
-
