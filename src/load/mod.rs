@@ -4,6 +4,7 @@
 //! into documents by hand where it must not be parsed whole (`split`).
 
 mod build;
+mod fast;
 pub mod iac;
 mod json;
 mod kube_json;

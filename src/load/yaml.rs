@@ -10,6 +10,7 @@
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
 
 use super::build::Builder;
+use super::fast;
 use super::scalar::{ScalarStyle, Tag};
 use super::tree::{Document, NodeKind};
 use super::{Empty, LoadProblem, Loaded};
@@ -18,6 +19,11 @@ use crate::span::{Pos, Span};
 /// Reads the documents of a YAML stream into `out`; those with nothing in them are kept or
 /// counted as `empty` says.
 pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) {
+    let mut events = Vec::new();
+    if fast::events(text, &mut events) {
+        read_events(text, events, empty, out);
+        return;
+    }
     let mut base_line: u32 = 1;
     let mut rest = text;
     let mut doc_index: u32 = 0;
@@ -42,6 +48,27 @@ pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) {
                 base_line += line - 1;
             }
         }
+    }
+}
+
+/// Documents from the events of the fast reader: a stream without syntax errors, whose
+/// documents all begin at `---` lines or at the start, so reading never stops early.
+fn read_events<'t>(text: &'t str, events: Vec<fast::Placed<'t>>, empty: Empty, out: &mut Loaded) {
+    let mut doc_index = 0;
+    let mut source = Source::new(text);
+    let mut run = Run {
+        text,
+        base_line: 1,
+        doc_index: &mut doc_index,
+        empty,
+        out,
+        builder: None,
+        source: &mut source,
+        ended_at: None,
+    };
+    for (event, sp) in events {
+        let stop = run.event(event, sp);
+        debug_assert!(stop.is_none(), "the fast reader's events stopped reading");
     }
 }
 

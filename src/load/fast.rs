@@ -1,0 +1,554 @@
+//! The plain block YAML most manifests are written in, read without the general parser: block
+//! mappings and sequences of one-line plain and quoted scalars, `[]` and `{}`, comments and
+//! `---` lines. It hands over the events saphyr-parser would, with the same places, so what
+//! is built from them is the same; at the first thing outside that subset (a flow
+//! collection, a block or multi-line scalar, an escape, an anchor, a tag, a tab, a character
+//! outside printable ASCII, `...`, a directive, anything the parser would call an error) it
+//! gives up, and the parser reads the whole stream.
+//!
+//! The parser spends most of a scan's time; this reads the same text several times faster.
+//! Its events are compared with the parser's on every text the tests have, and on mutations
+//! of them (`tests`).
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, ScalarStyle};
+
+use crate::span::{Pos, Span};
+
+/// One event, placed as the parser places it (lines from 1, columns from 0).
+pub type Placed<'t> = (Event<'t>, Span);
+
+/// The events of `text` in `out` (cleared first), or false when the text is not all in the
+/// subset read here.
+pub fn events<'t>(text: &'t str, out: &mut Vec<Placed<'t>>) -> bool {
+    out.clear();
+    let Some(ascii) = readable(text) else {
+        return false;
+    };
+    let mut reader = Reader {
+        ascii,
+        out,
+        stack: Vec::new(),
+        pending: None,
+        doc: Doc::Outside,
+    };
+    reader.read(text).is_some()
+}
+
+/// An open block collection: a mapping whose keys, or a sequence whose `-`, are at `indent`.
+#[derive(Clone, Copy)]
+struct Open {
+    map: bool,
+    indent: u32,
+    /// A sequence whose `-` are at its parent key's column.
+    indentless: bool,
+}
+
+/// A key or `-` with nothing after it on its line: its node is on the lines below, or it
+/// is null.
+#[derive(Clone, Copy)]
+struct Pending {
+    /// Where the null scalar is when nothing follows.
+    at: Pos,
+    /// The column of the key or `-`: the node below must be indented past it.
+    owner: u32,
+    key: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Doc {
+    /// Between documents.
+    Outside,
+    /// After `---`, before any node.
+    Started,
+    /// In a document's root node.
+    Root,
+}
+
+struct Reader<'o, 't> {
+    /// Whether the text is all ASCII, so that a column is its byte.
+    ascii: bool,
+    out: &'o mut Vec<Placed<'t>>,
+    stack: Vec<Open>,
+    pending: Option<Pending>,
+    doc: Doc,
+}
+
+/// Whether the text has only characters the parser reads as they are here: printable ones
+/// and line breaks, no tab, carriage return, byte order mark or Unicode line separator; and
+/// whether they are all ASCII.
+fn readable(text: &str) -> Option<bool> {
+    if text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n')
+    {
+        return Some(true);
+    }
+    let ok = text.chars().all(|ch| match ch {
+        '\n' | ' '..='~' => true,
+        '\u{2028}' | '\u{2029}' | '\u{feff}' => false,
+        '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'.. => true,
+        _ => false,
+    });
+    ok.then_some(false)
+}
+
+fn point(line: u32, col: usize) -> Span {
+    Span::point(Pos {
+        line,
+        col: col as u32,
+    })
+}
+
+fn plain(s: &str) -> Event<'_> {
+    Event::Scalar(Cow::Borrowed(s), ScalarStyle::Plain, 0, None)
+}
+
+/// Whether the line holds nothing from `at` on but spaces and a comment.
+fn rest_empty(line: &[u8], at: usize) -> bool {
+    let mut i = at;
+    while i < line.len() && line[i] == b' ' {
+        i += 1;
+    }
+    i == line.len() || line[i] == b'#' && (i == 0 || line[i - 1] == b' ')
+}
+
+/// Whether a `-` at `at` is a sequence entry (followed by a space or the end of the line).
+fn is_dash(line: &[u8], at: usize) -> bool {
+    line[at] == b'-' && (at + 1 == line.len() || line[at + 1] == b' ')
+}
+
+fn skip_spaces(line: &[u8], mut at: usize) -> usize {
+    while at < line.len() && line[at] == b' ' {
+        at += 1;
+    }
+    at
+}
+
+/// The longest key the parser takes as an implicit one.
+const MAX_KEY: usize = 1024;
+
+impl<'t> Reader<'_, 't> {
+    /// The column (in characters) of byte `at` of a line.
+    fn col(&self, line: &[u8], at: usize) -> u32 {
+        if self.ascii {
+            at as u32
+        } else {
+            line[..at].iter().filter(|&&b| b & 0xc0 != 0x80).count() as u32
+        }
+    }
+
+    fn span(&self, l: u32, line: &[u8], from: usize, to: usize) -> Span {
+        Span {
+            start: Pos {
+                line: l,
+                col: self.col(line, from),
+            },
+            end: Pos {
+                line: l,
+                col: self.col(line, to),
+            },
+        }
+    }
+
+    fn read(&mut self, text: &'t str) -> Option<()> {
+        self.out.push((Event::StreamStart, point(1, 0)));
+        let mut line_no: u32 = 0;
+        let mut start = 0;
+        while start < text.len() {
+            line_no += 1;
+            let end =
+                memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
+            self.line(line_no, &text[start..end])?;
+            start = end + 1;
+        }
+        // The parser's place after the text: the line after the last one, even without a
+        // final line break.
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u32;
+        let last_line = &text[text.rfind('\n').map_or(0, |i| i + 1)..];
+        let last_bytes = last_line.as_bytes();
+        if !last_line.is_empty() && rest_empty(last_bytes, 0) {
+            // A last line of spaces or a comment, without a line break: the parser's place
+            // after it is on that line.
+            return None;
+        }
+        let last = if text.is_empty() || text.ends_with('\n') {
+            newlines + 1
+        } else {
+            newlines + 2
+        };
+        let eof = point(last, 0);
+        self.end_document(eof, eof)?;
+        self.out.push((Event::StreamEnd, eof));
+        Some(())
+    }
+
+    fn line(&mut self, l: u32, text: &'t str) -> Option<()> {
+        let line = text.as_bytes();
+        let indent = skip_spaces(line, 0);
+        if indent == line.len() || line[indent] == b'#' {
+            return Some(());
+        }
+        if indent == 0 && line.starts_with(b"---") && (line.len() == 3 || line[3] == b' ') {
+            if !rest_empty(line, 3) {
+                return None;
+            }
+            let marker = self.span(l, line, 0, 3);
+            self.end_document(Span::point(marker.start), marker)?;
+            self.out.push((Event::DocumentStart(true), marker));
+            self.doc = Doc::Started;
+            return Some(());
+        }
+        if indent == 0 && (line.starts_with(b"...") || line[0] == b'%') {
+            return None;
+        }
+        match self.doc {
+            Doc::Outside => {
+                self.out
+                    .push((Event::DocumentStart(false), point(l, indent)));
+            }
+            Doc::Started => {}
+            Doc::Root => {}
+        }
+        let first = self.doc != Doc::Root;
+        self.doc = Doc::Root;
+        self.content(l, text, indent, first)
+    }
+
+    /// Ends the document being read, if any: its open nodes end at `at`, and the document
+    /// at `marker` (the next `---`, or the end of the text).
+    fn end_document(&mut self, at: Span, marker: Span) -> Option<()> {
+        match self.doc {
+            Doc::Outside => return Some(()),
+            // `---` and nothing: a null document, placed at what ends it.
+            Doc::Started => self.out.push((plain(""), marker)),
+            Doc::Root => {
+                self.settle_pending();
+                while let Some(open) = self.stack.pop() {
+                    self.out.push((end_event(open), at));
+                }
+            }
+        }
+        self.out.push((Event::DocumentEnd, marker));
+        self.doc = Doc::Outside;
+        Some(())
+    }
+
+    /// A pending key or `-` with nothing below: its node is null.
+    fn settle_pending(&mut self) {
+        if let Some(p) = self.pending.take() {
+            self.out.push((plain(""), Span::point(p.at)));
+        }
+    }
+
+    /// A line with a node on it, its first token at column `c`.
+    fn content(&mut self, l: u32, text: &'t str, c: usize, first: bool) -> Option<()> {
+        let line = text.as_bytes();
+        let dash = is_dash(line, c);
+        let col = c as u32;
+        if first {
+            // The root collection.
+            if dash {
+                self.out.push((Event::SequenceStart(0, None), point(l, c)));
+                self.stack.push(Open {
+                    map: false,
+                    indent: col,
+                    indentless: false,
+                });
+            } else {
+                self.out.push((Event::MappingStart(0, None), point(l, c)));
+                self.stack.push(Open {
+                    map: true,
+                    indent: col,
+                    indentless: false,
+                });
+            }
+            return self.node(l, text, c);
+        }
+        if let Some(p) = self.pending {
+            if col > p.owner {
+                self.pending = None;
+                let open = Open {
+                    map: !dash,
+                    indent: col,
+                    indentless: false,
+                };
+                let start = if dash {
+                    Event::SequenceStart(0, None)
+                } else {
+                    Event::MappingStart(0, None)
+                };
+                self.out.push((start, point(l, c)));
+                self.stack.push(open);
+                return self.node(l, text, c);
+            }
+            if col == p.owner && dash && p.key {
+                // A sequence at its key's column: it starts at its first entry's node.
+                let after = skip_spaces(line, c + 1);
+                if rest_empty(line, after) {
+                    return None;
+                }
+                self.pending = None;
+                self.out
+                    .push((Event::SequenceStart(0, None), point(l, after)));
+                self.stack.push(Open {
+                    map: false,
+                    indent: col,
+                    indentless: true,
+                });
+                return self.node(l, text, c);
+            }
+            self.settle_pending();
+        }
+        let here = point(l, c);
+        loop {
+            let top = *self.stack.last()?;
+            if top.indent > col || top.indentless && top.indent == col && !dash {
+                self.stack.pop();
+                self.out.push((end_event(top), here));
+                continue;
+            }
+            if top.indent < col || top.map == dash {
+                // More indented than its collection with nothing pending (a continued
+                // scalar), or a `-` among keys, or a key among `-`.
+                return None;
+            }
+            break;
+        }
+        self.node(l, text, c)
+    }
+
+    /// The node on a line from column `c`, in the collection on top, which holds it: `-`
+    /// entries (compact ones nested: `- - x`, `- key: value`), then a key and its value, or
+    /// a scalar.
+    fn node(&mut self, l: u32, text: &'t str, mut c: usize) -> Option<()> {
+        let line = text.as_bytes();
+        loop {
+            let top = *self.stack.last()?;
+            if top.indent as usize != c && !top.indentless {
+                return None;
+            }
+            if !is_dash(line, c) {
+                if !top.map {
+                    return None;
+                }
+                return self.entry(l, text, c);
+            }
+            if top.map {
+                return None;
+            }
+            let after = skip_spaces(line, c + 1);
+            if rest_empty(line, after) {
+                self.pending = Some(Pending {
+                    at: Pos {
+                        line: l,
+                        col: self.col(line, line.len()),
+                    },
+                    owner: c as u32,
+                    key: false,
+                });
+                return Some(());
+            }
+            if after == c + 1 {
+                return None;
+            }
+            let nested = if is_dash(line, after) {
+                Some(false)
+            } else if key_end(line, after).is_some() {
+                Some(true)
+            } else {
+                None
+            };
+            match nested {
+                Some(map) => {
+                    let start = if map {
+                        Event::MappingStart(0, None)
+                    } else {
+                        Event::SequenceStart(0, None)
+                    };
+                    self.out.push((start, point(l, after)));
+                    self.stack.push(Open {
+                        map,
+                        indent: after as u32,
+                        indentless: false,
+                    });
+                    c = after;
+                }
+                None => return self.value(l, text, after),
+            }
+        }
+    }
+
+    /// `key: value` at column `c` of a mapping.
+    fn entry(&mut self, l: u32, text: &'t str, c: usize) -> Option<()> {
+        let line = text.as_bytes();
+        let (key_to, colon) = key_end(line, c)?;
+        let key = match line[c] {
+            b'"' | b'\'' => {
+                let (inner, style) = quoted(text, c)?;
+                if c + inner.len() + 2 != key_to {
+                    return None;
+                }
+                Event::Scalar(Cow::Borrowed(inner), style, 0, None)
+            }
+            _ => plain(&text[c..key_to]),
+        };
+        // The parser ends a quoted key at its `:`.
+        let key_span = match line[c] {
+            b'"' | b'\'' => self.span(l, line, c, colon),
+            _ => self.span(l, line, c, key_to),
+        };
+        self.out.push((key, key_span));
+        let after = skip_spaces(line, colon + 1);
+        if rest_empty(line, after) {
+            self.pending = Some(Pending {
+                at: Pos {
+                    line: l,
+                    col: self.col(line, colon),
+                },
+                owner: c as u32,
+                key: true,
+            });
+            return Some(());
+        }
+        self.value(l, text, after)
+    }
+
+    /// A scalar, `[]` or `{}` at column `c`, the rest of the line being spaces and a comment.
+    fn value(&mut self, l: u32, text: &'t str, c: usize) -> Option<()> {
+        let line = text.as_bytes();
+        match line[c] {
+            open @ (b'[' | b'{') => {
+                let close = skip_spaces(line, c + 1);
+                let wanted = if open == b'[' { b']' } else { b'}' };
+                if close == line.len() || line[close] != wanted || !rest_empty(line, close + 1) {
+                    return None;
+                }
+                let (start, end) = if open == b'[' {
+                    (Event::SequenceStart(0, None), Event::SequenceEnd)
+                } else {
+                    (Event::MappingStart(0, None), Event::MappingEnd)
+                };
+                let sp = self.span(l, line, c, close);
+                self.out.push((start, sp));
+                // Its end runs on over the spaces and the comment after it.
+                let sp = self.span(l, line, close, line.len());
+                self.out.push((end, sp));
+                Some(())
+            }
+            b'"' | b'\'' => {
+                let (inner, style) = quoted(text, c)?;
+                if !rest_empty(line, c + inner.len() + 2) {
+                    return None;
+                }
+                let sp = self.span(l, line, c, line.len());
+                self.out
+                    .push((Event::Scalar(Cow::Borrowed(inner), style, 0, None), sp));
+                Some(())
+            }
+            b => {
+                if !plain_start(line, c, b) {
+                    return None;
+                }
+                let mut end = c;
+                let mut i = c;
+                while i < line.len() {
+                    match line[i] {
+                        b'#' if line[i - 1] == b' ' => break,
+                        b':' if i + 1 == line.len() || line[i + 1] == b' ' => return None,
+                        b' ' => {}
+                        _ => end = i + 1,
+                    }
+                    i += 1;
+                }
+                let sp = self.span(l, line, c, end);
+                self.out.push((plain(&text[c..end]), sp));
+                Some(())
+            }
+        }
+    }
+}
+
+/// Whether a plain scalar may start with byte `b` at `at`: not an indicator, except `-`,
+/// `?` and `:` before a character that is not a space.
+fn plain_start(line: &[u8], at: usize, b: u8) -> bool {
+    match b {
+        b'-' | b'?' | b':' => at + 1 < line.len() && line[at + 1] != b' ',
+        b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+        | b'"' | b'%' | b'@' | b'`' => false,
+        _ => true,
+    }
+}
+
+/// A key from column `c`: where its text ends and where its `:` is; None when the line does
+/// not hold a simple key there.
+fn key_end(line: &[u8], c: usize) -> Option<(usize, usize)> {
+    let mut i = c;
+    let text_end = match line[c] {
+        q @ (b'"' | b'\'') => {
+            let close = c + 1 + memchr::memchr(q, &line[c + 1..])?;
+            i = close + 1;
+            close + 1
+        }
+        b => {
+            if !plain_start(line, c, b) {
+                return None;
+            }
+            let mut end = c;
+            loop {
+                if i == line.len() {
+                    return None;
+                }
+                match line[i] {
+                    b'#' if line[i - 1] == b' ' => return None,
+                    b':' if i + 1 == line.len() || line[i + 1] == b' ' => break,
+                    b' ' => {}
+                    _ => end = i + 1,
+                }
+                i += 1;
+            }
+            end
+        }
+    };
+    let colon = skip_spaces(line, i);
+    if colon == line.len()
+        || line[colon] != b':'
+        || colon + 1 < line.len() && line[colon + 1] != b' '
+        || colon - c > MAX_KEY
+    {
+        return None;
+    }
+    Some((text_end, colon))
+}
+
+/// A quoted scalar that closes on its line, without escapes: its text and style.
+fn quoted(text: &str, c: usize) -> Option<(&str, ScalarStyle)> {
+    let line = text.as_bytes();
+    let q = line[c];
+    let close = c + 1 + memchr::memchr(q, &line[c + 1..])?;
+    let inner = &text[c + 1..close];
+    if q == b'"' && inner.contains('\\') {
+        return None;
+    }
+    if q == b'\'' && line.get(close + 1) == Some(&b'\'') {
+        return None;
+    }
+    let style = if q == b'"' {
+        ScalarStyle::DoubleQuoted
+    } else {
+        ScalarStyle::SingleQuoted
+    };
+    Some((inner, style))
+}
+
+fn end_event(open: Open) -> Event<'static> {
+    if open.map {
+        Event::MappingEnd
+    } else {
+        Event::SequenceEnd
+    }
+}
+
+#[cfg(test)]
+mod tests;
