@@ -32,6 +32,8 @@ pub fn events<'t>(text: &'t str, out: &mut Vec<Placed<'t>>) -> bool {
         stack: Vec::new(),
         pending: None,
         doc: Doc::Outside,
+        block: None,
+        literal_start: None,
     };
     reader.read(text).is_some()
 }
@@ -73,6 +75,9 @@ struct Reader<'o, 't> {
     stack: Vec<Open>,
     pending: Option<Pending>,
     doc: Doc,
+    /// The literal block scalar being read, and where its first line's content starts.
+    block: Option<Literal>,
+    literal_start: Option<Pos>,
 }
 
 /// Whether the text has only characters the parser reads as they are here: printable ones
@@ -179,12 +184,23 @@ impl<'t> Reader<'_, 't> {
             newlines + 2
         };
         let eof = point(last, 0);
+        if self.block.is_some() {
+            let empty = self.block.as_ref().is_some_and(|b| b.indent.is_none());
+            if empty || !text.ends_with('\n') {
+                // The parser places these otherwise.
+                return None;
+            }
+            self.end_literal(eof);
+        }
         self.end_document(eof, eof)?;
         self.out.push((Event::StreamEnd, eof));
         Some(())
     }
 
     fn line(&mut self, l: u32, text: &'t str) -> Option<()> {
+        if self.block.is_some() {
+            return self.literal_line(l, text);
+        }
         let line = text.as_bytes();
         let indent = skip_spaces(line, 0);
         if indent == line.len() || line[indent] == b'#' {
@@ -375,7 +391,7 @@ impl<'t> Reader<'_, 't> {
                     });
                     c = after;
                 }
-                None => return self.value(l, text, after),
+                None => return self.value(l, text, after, c),
             }
         }
     }
@@ -412,13 +428,33 @@ impl<'t> Reader<'_, 't> {
             });
             return Some(());
         }
-        self.value(l, text, after)
+        self.value(l, text, after, c)
     }
 
     /// A scalar, `[]` or `{}` at column `c`, the rest of the line being spaces and a comment.
-    fn value(&mut self, l: u32, text: &'t str, c: usize) -> Option<()> {
+    fn value(&mut self, l: u32, text: &'t str, c: usize, owner: usize) -> Option<()> {
         let line = text.as_bytes();
         match line[c] {
+            b'|' => {
+                let chomp = match line.get(c + 1) {
+                    Some(b'-') => Chomp::Strip,
+                    Some(b'+') => Chomp::Keep,
+                    _ => Chomp::Clip,
+                };
+                let after = c + 1 + usize::from(chomp != Chomp::Clip);
+                if after < line.len() && line[after] != b' ' || !rest_empty(line, after) {
+                    return None;
+                }
+                self.block = Some(Literal {
+                    owner: owner as u32,
+                    chomp,
+                    indent: None,
+                    value: String::new(),
+                    breaks: 0,
+                });
+                Some(())
+            }
+            b'[' if line.get(skip_spaces(line, c + 1)) != Some(&b']') => self.flow(l, text, c),
             open @ (b'[' | b'{') => {
                 let close = skip_spaces(line, c + 1);
                 let wanted = if open == b'[' { b']' } else { b'}' };
@@ -467,6 +503,158 @@ impl<'t> Reader<'_, 't> {
                 Some(())
             }
         }
+    }
+}
+
+impl<'t> Reader<'_, 't> {
+    /// `[a, "b", 'c']` from column `c`: scalars without `:` or `#`, on one line.
+    fn flow(&mut self, l: u32, text: &'t str, c: usize) -> Option<()> {
+        let line = text.as_bytes();
+        let mut at = skip_spaces(line, c + 1);
+        let sp = self.span(l, line, c, at);
+        self.out.push((Event::SequenceStart(0, None), sp));
+        loop {
+            let (event, end, next) = match *line.get(at)? {
+                b'"' | b'\'' => {
+                    let (inner, style) = quoted(text, at)?;
+                    // Its end runs on over the spaces after it.
+                    let next = skip_spaces(line, at + inner.len() + 2);
+                    let event = Event::Scalar(Cow::Borrowed(inner), style, 0, None);
+                    (event, next, next)
+                }
+                b => {
+                    if !plain_start(line, at, b) || b == b'-' || b == b'?' || b == b':' {
+                        return None;
+                    }
+                    let mut end = at;
+                    let mut i = at;
+                    while i < line.len() && !matches!(line[i], b',' | b']') {
+                        match line[i] {
+                            b'[' | b'{' | b'}' | b':' | b'#' => return None,
+                            b' ' => {}
+                            // One word: the parser reads `-` after a space as an indicator.
+                            _ if end < i => return None,
+                            _ => end = i + 1,
+                        }
+                        i += 1;
+                    }
+                    (plain(&text[at..end]), end, i)
+                }
+            };
+            let sp = self.span(l, line, at, end);
+            self.out.push((event, sp));
+            match line.get(next) {
+                Some(b',') => {
+                    at = skip_spaces(line, next + 1);
+                    if matches!(line.get(at), None | Some(b']' | b',')) {
+                        return None;
+                    }
+                }
+                Some(b']') => {
+                    if !rest_empty(line, next + 1) {
+                        return None;
+                    }
+                    let sp = self.span(l, line, next, line.len());
+                    self.out.push((Event::SequenceEnd, sp));
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A line while a literal block scalar is open: its content, or what ends it (then
+    /// read as any line).
+    fn literal_line(&mut self, l: u32, text: &'t str) -> Option<()> {
+        let line = text.as_bytes();
+        let indent = skip_spaces(line, 0);
+        let b = self.block.as_mut()?;
+        if indent == line.len() {
+            // Spaces only: an empty line, or content when longer than the indentation.
+            match b.indent {
+                None => return None,
+                Some(k) if line.len() > k => b.push(&text[k..]),
+                Some(_) => b.breaks += 1,
+            }
+            return Some(());
+        }
+        let first = b.indent.is_none();
+        let k = *b.indent.get_or_insert(indent);
+        if first && k as u32 > b.owner {
+            self.literal_start = Some(Pos {
+                line: l,
+                col: k as u32,
+            });
+        }
+        let b = self.block.as_mut()?;
+        if k as u32 <= b.owner {
+            // Nothing indented past its key or `-`: an empty scalar.
+            b.indent = None;
+        } else if indent >= k {
+            b.push(&text[k..]);
+            return Some(());
+        }
+        self.end_literal(point(l, indent));
+        self.line(l, text)
+    }
+
+    /// Ends the open literal block scalar, at `end` (the first token of the line that ends
+    /// it).
+    fn end_literal(&mut self, end: Span) {
+        let Some(b) = self.block.take() else {
+            return;
+        };
+        let start = match (b.indent, self.literal_start) {
+            (Some(_), Some(p)) => p,
+            _ => end.start,
+        };
+        let mut value = b.value;
+        match b.chomp {
+            Chomp::Strip => {
+                value.pop();
+            }
+            Chomp::Clip => {}
+            Chomp::Keep => value.extend(std::iter::repeat_n('\n', b.breaks)),
+        }
+        let event = Event::Scalar(Cow::Owned(value), ScalarStyle::Literal, 0, None);
+        self.out.push((
+            event,
+            Span {
+                start,
+                end: end.end,
+            },
+        ));
+    }
+}
+
+/// How a literal block scalar ends: `|-` without its last line break, `|` with one, `|+`
+/// with every one.
+#[derive(Clone, Copy, PartialEq)]
+enum Chomp {
+    Strip,
+    Clip,
+    Keep,
+}
+
+/// A literal block scalar (`|`) being read.
+struct Literal {
+    /// The column of its key or `-`: its lines are indented past it.
+    owner: u32,
+    chomp: Chomp,
+    /// The indentation of its first line, once read.
+    indent: Option<usize>,
+    /// Its lines so far, each with its line break.
+    value: String,
+    /// Empty lines since the last one with content.
+    breaks: usize,
+}
+
+impl Literal {
+    fn push(&mut self, content: &str) {
+        self.value.extend(std::iter::repeat_n('\n', self.breaks));
+        self.breaks = 0;
+        self.value.push_str(content);
+        self.value.push('\n');
     }
 }
 
