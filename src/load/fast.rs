@@ -402,11 +402,11 @@ impl<'t> Reader<'_, 't> {
         let (key_to, colon) = key_end(line, c)?;
         let key = match line[c] {
             b'"' | b'\'' => {
-                let (inner, style) = quoted(text, c)?;
-                if c + inner.len() + 2 != key_to {
+                let (value, style, after) = quoted(text, c)?;
+                if after != key_to {
                     return None;
                 }
-                Event::Scalar(Cow::Borrowed(inner), style, 0, None)
+                Event::Scalar(value, style, 0, None)
             }
             _ => plain(&text[c..key_to]),
         };
@@ -474,13 +474,12 @@ impl<'t> Reader<'_, 't> {
                 Some(())
             }
             b'"' | b'\'' => {
-                let (inner, style) = quoted(text, c)?;
-                if !rest_empty(line, c + inner.len() + 2) {
+                let (value, style, after) = quoted(text, c)?;
+                if !rest_empty(line, after) {
                     return None;
                 }
                 let sp = self.span(l, line, c, line.len());
-                self.out
-                    .push((Event::Scalar(Cow::Borrowed(inner), style, 0, None), sp));
+                self.out.push((Event::Scalar(value, style, 0, None), sp));
                 Some(())
             }
             b => {
@@ -516,10 +515,10 @@ impl<'t> Reader<'_, 't> {
         loop {
             let (event, end, next) = match *line.get(at)? {
                 b'"' | b'\'' => {
-                    let (inner, style) = quoted(text, at)?;
+                    let (value, style, after) = quoted(text, at)?;
                     // Its end runs on over the spaces after it.
-                    let next = skip_spaces(line, at + inner.len() + 2);
-                    let event = Event::Scalar(Cow::Borrowed(inner), style, 0, None);
+                    let next = skip_spaces(line, after);
+                    let event = Event::Scalar(value, style, 0, None);
                     (event, next, next)
                 }
                 b => {
@@ -674,10 +673,9 @@ fn plain_start(line: &[u8], at: usize, b: u8) -> bool {
 fn key_end(line: &[u8], c: usize) -> Option<(usize, usize)> {
     let mut i = c;
     let text_end = match line[c] {
-        q @ (b'"' | b'\'') => {
-            let close = c + 1 + memchr::memchr(q, &line[c + 1..])?;
-            i = close + 1;
-            close + 1
+        b'"' | b'\'' => {
+            i = closing(line, c)?;
+            i
         }
         b => {
             if !plain_start(line, c, b) {
@@ -710,24 +708,73 @@ fn key_end(line: &[u8], c: usize) -> Option<(usize, usize)> {
     Some((text_end, colon))
 }
 
-/// A quoted scalar that closes on its line, without escapes: its text and style.
-fn quoted(text: &str, c: usize) -> Option<(&str, ScalarStyle)> {
-    let line = text.as_bytes();
+/// Where the quoted scalar at `c` closes: the byte after its closing quote; `''` in single
+/// quotes and `\` escapes in double quotes are inside it.
+fn closing(line: &[u8], c: usize) -> Option<usize> {
     let q = line[c];
-    let close = c + 1 + memchr::memchr(q, &line[c + 1..])?;
-    let inner = &text[c + 1..close];
-    if q == b'"' && inner.contains('\\') {
-        return None;
+    let mut i = c + 1;
+    loop {
+        let b = *line.get(i)?;
+        if b == q {
+            if q == b'\'' && line.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += if b == b'\\' && q == b'"' { 2 } else { 1 };
     }
-    if q == b'\'' && line.get(close + 1) == Some(&b'\'') {
-        return None;
+}
+
+/// A quoted scalar that closes on its line: its text, style and the byte after it; None for
+/// an escape not read here.
+fn quoted(text: &str, c: usize) -> Option<(Cow<'_, str>, ScalarStyle, usize)> {
+    let line = text.as_bytes();
+    let after = closing(line, c)?;
+    let inner = &text[c + 1..after - 1];
+    if line[c] == b'\'' {
+        let value = if inner.contains('\'') {
+            Cow::Owned(inner.replace("''", "'"))
+        } else {
+            Cow::Borrowed(inner)
+        };
+        return Some((value, ScalarStyle::SingleQuoted, after));
     }
-    let style = if q == b'"' {
-        ScalarStyle::DoubleQuoted
+    let value = if inner.contains('\\') {
+        Cow::Owned(unescape(inner)?)
     } else {
-        ScalarStyle::SingleQuoted
+        Cow::Borrowed(inner)
     };
-    Some((inner, style))
+    Some((value, ScalarStyle::DoubleQuoted, after))
+}
+
+/// The text of a double-quoted scalar with its escapes read; None for one not read here.
+fn unescape(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(ch) = chars.next() {
+        if ch != '\\' {
+            out.push(ch);
+            continue;
+        }
+        let decoded = match chars.next()? {
+            c @ ('"' | '\\' | '/') => c,
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            '0' => '\0',
+            'u' => {
+                let hex: String = chars.by_ref().take(4).collect();
+                if hex.len() != 4 {
+                    return None;
+                }
+                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
 }
 
 fn end_event(open: Open) -> Event<'static> {

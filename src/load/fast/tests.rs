@@ -82,6 +82,8 @@ const TAKEN: &[&str] = &[
     "a:\n  - x: [\"a\", b, \"c d\"]\n    y: [ 1 ,2 ]  # c\n    z: ['a' , \"b\" ]\n",
     "s: |\n    #!/bin/sh\n    echo \"a: b\" # c\n\n    exit 0\n---\nt: |-\n  x\n",
     "'quoted': 1\n\"double\": 2\n'a b' : c\n",
+    "a: 'it''s' # c\nb: ''''\n'c''d': [ 'e''f' , \"\\\"\" ]\n",
+    "e: \"x\\ny\\t\\\"z\\\\ \\/ \\u00e9\\u0041\\r\\0\"\n\"k\\\"\": 1\n",
     "a: b#c\nd: e # f: g\n",
     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels:\n    a: b\nspec:\n  containers:\n  - name: c\n    image: \"nginx\"\n    args:\n      - a\n      - 'b'\n    ports: []\n  empty:\n  last: z\n",
 ];
@@ -97,8 +99,9 @@ const LEFT: &[&str] = &[
     "a: [x, ]\n",
     "a: [x: 1]\n",
     "a: {x: 1}\n",
-    "a: \"x\\ny\"\n",
-    "a: 'it''s'\n",
+    "a: \"x\\qy\"\n",
+    "a: \"x\\\n  y\"\n",
+    "a: 'x\n  y'\n",
     "a:\tb\n",
     "a: b\r\n",
     "a: \u{feff}\n",
@@ -176,7 +179,8 @@ fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 fn edit() -> impl Strategy<Value = (usize, usize, &'static str)> {
     let pieces = prop::sample::select(vec![
         "", " ", "  ", "-", "- ", ":", ": ", "#", " #", "'", "\"", "\n", "\n-", "\n  ", "[", "]",
-        "{", "}", "[]", "{}", "a", "0", "---\n", "\n---", "key: ", "x:\n",
+        "{", "}", "[]", "{}", "a", "0", "---\n", "\n---", "key: ", "x:\n", "é", "日本", "\u{2028}",
+        "\\", "\\u", "\\n", "''", "|", "|-", "|+", ",", "\n\n",
     ]);
     (any::<usize>(), 0usize..4, pieces)
 }
