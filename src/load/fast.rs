@@ -16,13 +16,9 @@ use saphyr_parser::{Event, ScalarStyle};
 
 use crate::span::{Pos, Span};
 
-/// One event, placed as the parser places it (lines from 1, columns from 0).
-pub type Placed<'t> = (Event<'t>, Span);
-
-/// The events of `text` in `out` (cleared first), or false when the text is not all in the
-/// subset read here.
-pub fn events<'t>(text: &'t str, out: &mut Vec<Placed<'t>>) -> bool {
-    out.clear();
+/// Hands the events of `text` to `out`, one by one, and returns true; or false when the
+/// text is not all in the subset read here (then `out` has had the events up to there).
+pub fn events<'t>(text: &'t str, out: &mut dyn FnMut(Event<'t>, Span)) -> bool {
     let Some(ascii) = readable(text) else {
         return false;
     };
@@ -34,6 +30,7 @@ pub fn events<'t>(text: &'t str, out: &mut Vec<Placed<'t>>) -> bool {
         doc: Doc::Outside,
         block: None,
         literal_start: None,
+        open_plain: None,
     };
     reader.read(text).is_some()
 }
@@ -71,13 +68,15 @@ enum Doc {
 struct Reader<'o, 't> {
     /// Whether the text is all ASCII, so that a column is its byte.
     ascii: bool,
-    out: &'o mut Vec<Placed<'t>>,
+    out: &'o mut dyn FnMut(Event<'t>, Span),
     stack: Vec<Open>,
     pending: Option<Pending>,
     doc: Doc,
     /// The literal block scalar being read, and where its first line's content starts.
     block: Option<Literal>,
     literal_start: Option<Pos>,
+    /// A plain scalar that may go on on the next lines.
+    open_plain: Option<OpenPlain<'t>>,
 }
 
 /// Whether the text has only characters the parser reads as they are here: printable ones
@@ -158,7 +157,7 @@ impl<'t> Reader<'_, 't> {
     }
 
     fn read(&mut self, text: &'t str) -> Option<()> {
-        self.out.push((Event::StreamStart, point(1, 0)));
+        (self.out)(Event::StreamStart, point(1, 0));
         let mut line_no: u32 = 0;
         let mut start = 0;
         while start < text.len() {
@@ -184,6 +183,7 @@ impl<'t> Reader<'_, 't> {
             newlines + 2
         };
         let eof = point(last, 0);
+        self.end_plain();
         if self.block.is_some() {
             let empty = self.block.as_ref().is_some_and(|b| b.indent.is_none());
             if empty || !text.ends_with('\n') {
@@ -193,13 +193,16 @@ impl<'t> Reader<'_, 't> {
             self.end_literal(eof);
         }
         self.end_document(eof, eof)?;
-        self.out.push((Event::StreamEnd, eof));
+        (self.out)(Event::StreamEnd, eof);
         Some(())
     }
 
     fn line(&mut self, l: u32, text: &'t str) -> Option<()> {
         if self.block.is_some() {
             return self.literal_line(l, text);
+        }
+        if self.open_plain.is_some() && self.plain_line(l, text)? {
+            return Some(());
         }
         let line = text.as_bytes();
         let indent = skip_spaces(line, 0);
@@ -212,7 +215,7 @@ impl<'t> Reader<'_, 't> {
             }
             let marker = self.span(l, line, 0, 3);
             self.end_document(Span::point(marker.start), marker)?;
-            self.out.push((Event::DocumentStart(true), marker));
+            (self.out)(Event::DocumentStart(true), marker);
             self.doc = Doc::Started;
             return Some(());
         }
@@ -221,8 +224,7 @@ impl<'t> Reader<'_, 't> {
         }
         match self.doc {
             Doc::Outside => {
-                self.out
-                    .push((Event::DocumentStart(false), point(l, indent)));
+                (self.out)(Event::DocumentStart(false), point(l, indent));
             }
             Doc::Started => {}
             Doc::Root => {}
@@ -238,15 +240,15 @@ impl<'t> Reader<'_, 't> {
         match self.doc {
             Doc::Outside => return Some(()),
             // `---` and nothing: a null document, placed at what ends it.
-            Doc::Started => self.out.push((plain(""), marker)),
+            Doc::Started => (self.out)(plain(""), marker),
             Doc::Root => {
                 self.settle_pending();
                 while let Some(open) = self.stack.pop() {
-                    self.out.push((end_event(open), at));
+                    (self.out)(end_event(open), at);
                 }
             }
         }
-        self.out.push((Event::DocumentEnd, marker));
+        (self.out)(Event::DocumentEnd, marker);
         self.doc = Doc::Outside;
         Some(())
     }
@@ -254,7 +256,7 @@ impl<'t> Reader<'_, 't> {
     /// A pending key or `-` with nothing below: its node is null.
     fn settle_pending(&mut self) {
         if let Some(p) = self.pending.take() {
-            self.out.push((plain(""), Span::point(p.at)));
+            (self.out)(plain(""), Span::point(p.at));
         }
     }
 
@@ -266,14 +268,14 @@ impl<'t> Reader<'_, 't> {
         if first {
             // The root collection.
             if dash {
-                self.out.push((Event::SequenceStart(0, None), point(l, c)));
+                (self.out)(Event::SequenceStart(0, None), point(l, c));
                 self.stack.push(Open {
                     map: false,
                     indent: col,
                     indentless: false,
                 });
             } else {
-                self.out.push((Event::MappingStart(0, None), point(l, c)));
+                (self.out)(Event::MappingStart(0, None), point(l, c));
                 self.stack.push(Open {
                     map: true,
                     indent: col,
@@ -295,7 +297,7 @@ impl<'t> Reader<'_, 't> {
                 } else {
                     Event::MappingStart(0, None)
                 };
-                self.out.push((start, point(l, c)));
+                (self.out)(start, point(l, c));
                 self.stack.push(open);
                 return self.node(l, text, c);
             }
@@ -306,8 +308,7 @@ impl<'t> Reader<'_, 't> {
                     return None;
                 }
                 self.pending = None;
-                self.out
-                    .push((Event::SequenceStart(0, None), point(l, after)));
+                (self.out)(Event::SequenceStart(0, None), point(l, after));
                 self.stack.push(Open {
                     map: false,
                     indent: col,
@@ -322,7 +323,7 @@ impl<'t> Reader<'_, 't> {
             let top = *self.stack.last()?;
             if top.indent > col || top.indentless && top.indent == col && !dash {
                 self.stack.pop();
-                self.out.push((end_event(top), here));
+                (self.out)(end_event(top), here);
                 continue;
             }
             if top.indent < col || top.map == dash {
@@ -383,7 +384,7 @@ impl<'t> Reader<'_, 't> {
                     } else {
                         Event::SequenceStart(0, None)
                     };
-                    self.out.push((start, point(l, after)));
+                    (self.out)(start, point(l, after));
                     self.stack.push(Open {
                         map,
                         indent: after as u32,
@@ -415,7 +416,7 @@ impl<'t> Reader<'_, 't> {
             b'"' | b'\'' => self.span(l, line, c, colon),
             _ => self.span(l, line, c, key_to),
         };
-        self.out.push((key, key_span));
+        (self.out)(key, key_span);
         let after = skip_spaces(line, colon + 1);
         if rest_empty(line, after) {
             self.pending = Some(Pending {
@@ -467,10 +468,10 @@ impl<'t> Reader<'_, 't> {
                     (Event::MappingStart(0, None), Event::MappingEnd)
                 };
                 let sp = self.span(l, line, c, close);
-                self.out.push((start, sp));
+                (self.out)(start, sp);
                 // Its end runs on over the spaces and the comment after it.
                 let sp = self.span(l, line, close, line.len());
-                self.out.push((end, sp));
+                (self.out)(end, sp);
                 Some(())
             }
             b'"' | b'\'' => {
@@ -479,26 +480,26 @@ impl<'t> Reader<'_, 't> {
                     return None;
                 }
                 let sp = self.span(l, line, c, line.len());
-                self.out.push((Event::Scalar(value, style, 0, None), sp));
+                (self.out)(Event::Scalar(value, style, 0, None), sp);
                 Some(())
             }
             b => {
                 if !plain_start(line, c, b) {
                     return None;
                 }
-                let mut end = c;
-                let mut i = c;
-                while i < line.len() {
-                    match line[i] {
-                        b'#' if line[i - 1] == b' ' => break,
-                        b':' if i + 1 == line.len() || line[i + 1] == b' ' => return None,
-                        b' ' => {}
-                        _ => end = i + 1,
-                    }
-                    i += 1;
-                }
+                let (end, comment) = plain_end(line, c)?;
                 let sp = self.span(l, line, c, end);
-                self.out.push((plain(&text[c..end]), sp));
+                if comment {
+                    (self.out)(plain(&text[c..end]), sp);
+                } else {
+                    // It may go on on the lines below.
+                    self.open_plain = Some(OpenPlain {
+                        owner: owner as u32,
+                        value: Cow::Borrowed(&text[c..end]),
+                        span: sp,
+                        breaks: 0,
+                    });
+                }
                 Some(())
             }
         }
@@ -511,7 +512,7 @@ impl<'t> Reader<'_, 't> {
         let line = text.as_bytes();
         let mut at = skip_spaces(line, c + 1);
         let sp = self.span(l, line, c, at);
-        self.out.push((Event::SequenceStart(0, None), sp));
+        (self.out)(Event::SequenceStart(0, None), sp);
         loop {
             let (event, end, next) = match *line.get(at)? {
                 b'"' | b'\'' => {
@@ -541,7 +542,7 @@ impl<'t> Reader<'_, 't> {
                 }
             };
             let sp = self.span(l, line, at, end);
-            self.out.push((event, sp));
+            (self.out)(event, sp);
             match line.get(next) {
                 Some(b',') => {
                     at = skip_spaces(line, next + 1);
@@ -554,7 +555,7 @@ impl<'t> Reader<'_, 't> {
                         return None;
                     }
                     let sp = self.span(l, line, next, line.len());
-                    self.out.push((Event::SequenceEnd, sp));
+                    (self.out)(Event::SequenceEnd, sp);
                     return Some(());
                 }
                 _ => return None,
@@ -616,14 +617,91 @@ impl<'t> Reader<'_, 't> {
             Chomp::Keep => value.extend(std::iter::repeat_n('\n', b.breaks)),
         }
         let event = Event::Scalar(Cow::Owned(value), ScalarStyle::Literal, 0, None);
-        self.out.push((
+        (self.out)(
             event,
             Span {
                 start,
                 end: end.end,
             },
-        ));
+        );
     }
+}
+
+impl<'t> Reader<'_, 't> {
+    /// A line while a plain scalar may go on: true when the line goes on with it (or is
+    /// empty); else the scalar has ended, and the line is to be read as any line.
+    fn plain_line(&mut self, l: u32, text: &'t str) -> Option<bool> {
+        let line = text.as_bytes();
+        let indent = skip_spaces(line, 0);
+        let p = self.open_plain.as_mut()?;
+        if indent == line.len() {
+            p.breaks += 1;
+            return Some(true);
+        }
+        if indent as u32 <= p.owner || line[indent] == b'#' {
+            self.end_plain();
+            return Some(false);
+        }
+        // A line that goes on with it: one that starts as a plain scalar may, without
+        // `: ` (the parser refuses it) and up to a comment (after which it ends).
+        let b = line[indent];
+        if !plain_start(line, indent, b) || matches!(b, b'-' | b'?' | b':') {
+            return None;
+        }
+        let (end, comment) = plain_end(line, indent)?;
+        let value = p.value.to_mut();
+        if p.breaks == 0 {
+            value.push(' ');
+        } else {
+            value.extend(std::iter::repeat_n('\n', p.breaks));
+        }
+        value.push_str(&text[indent..end]);
+        p.breaks = 0;
+        let end = Pos {
+            line: l,
+            col: self.col(line, end),
+        };
+        let p = self.open_plain.as_mut()?;
+        p.span.end = end;
+        if comment {
+            self.end_plain();
+        }
+        Some(true)
+    }
+
+    fn end_plain(&mut self) {
+        if let Some(p) = self.open_plain.take() {
+            let event = Event::Scalar(p.value, ScalarStyle::Plain, 0, None);
+            (self.out)(event, p.span);
+        }
+    }
+}
+
+/// A plain scalar whose lines may go on below.
+struct OpenPlain<'t> {
+    /// The column of its key or `-`: the lines that go on with it are indented past it.
+    owner: u32,
+    value: Cow<'t, str>,
+    span: Span,
+    /// Empty lines since its last one.
+    breaks: usize,
+}
+
+/// Where a plain scalar from `c` ends on its line (without the spaces after it), and whether
+/// a comment follows; None when `: ` or a final `:` makes it a key.
+fn plain_end(line: &[u8], c: usize) -> Option<(usize, bool)> {
+    let mut end = c;
+    let mut i = c;
+    while i < line.len() {
+        match line[i] {
+            b'#' if line[i - 1] == b' ' => return Some((end, true)),
+            b':' if i + 1 == line.len() || line[i + 1] == b' ' => return None,
+            b' ' => {}
+            _ => end = i + 1,
+        }
+        i += 1;
+    }
+    Some((end, false))
 }
 
 /// How a literal block scalar ends: `|-` without its last line break, `|` with one, `|+`

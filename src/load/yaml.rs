@@ -19,9 +19,7 @@ use crate::span::{Pos, Span};
 /// Reads the documents of a YAML stream into `out`; those with nothing in them are kept or
 /// counted as `empty` says.
 pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) {
-    let mut events = Vec::new();
-    if fast::events(text, &mut events) {
-        read_events(text, events, empty, out);
+    if read_plain(text, empty, out) {
         return;
     }
     let mut base_line: u32 = 1;
@@ -51,9 +49,11 @@ pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) {
     }
 }
 
-/// Documents from the events of the fast reader: a stream without syntax errors, whose
-/// documents all begin at `---` lines or at the start, so reading never stops early.
-fn read_events<'t>(text: &'t str, events: Vec<fast::Placed<'t>>, empty: Empty, out: &mut Loaded) {
+/// Reads the stream through the fast reader, when it is all in its subset (then it has no
+/// syntax error, and its documents all begin at `---` lines or at the start, so reading never
+/// stops early); else leaves `out` as it was and returns false.
+fn read_plain(text: &str, empty: Empty, out: &mut Loaded) -> bool {
+    let before = (out.docs.len(), out.problems.len(), out.empty.len());
     let mut doc_index = 0;
     let mut source = Source::new(text);
     let mut run = Run {
@@ -61,15 +61,21 @@ fn read_events<'t>(text: &'t str, events: Vec<fast::Placed<'t>>, empty: Empty, o
         base_line: 1,
         doc_index: &mut doc_index,
         empty,
-        out,
+        out: &mut *out,
         builder: None,
         source: &mut source,
         ended_at: None,
     };
-    for (event, sp) in events {
+    let read = fast::events(text, &mut |event, sp| {
         let stop = run.event(event, sp);
         debug_assert!(stop.is_none(), "the fast reader's events stopped reading");
+    });
+    if !read {
+        out.docs.truncate(before.0);
+        out.problems.truncate(before.1);
+        out.empty.truncate(before.2);
     }
+    read
 }
 
 /// What reading a stream keeps from one run of the parser to the next, and where its

@@ -3,6 +3,9 @@ use saphyr_parser::Parser;
 
 use super::*;
 
+/// One event, placed as the parser places it (lines from 1, columns from 0).
+type Placed<'t> = (Event<'t>, Span);
+
 /// The parser's events, placed the same way; None on a syntax error.
 fn parsed(text: &str) -> Option<Vec<Placed<'_>>> {
     let pos = |m: &saphyr_parser::Marker| Pos {
@@ -27,7 +30,7 @@ fn parsed(text: &str) -> Option<Vec<Placed<'_>>> {
 /// Whether the fast reader takes `text`; when it does, its events must be the parser's.
 fn agrees(text: &str) -> bool {
     let mut fast = Vec::new();
-    if !events(text, &mut fast) {
+    if !events(text, &mut |e, sp| fast.push((e, sp))) {
         return false;
     }
     let Some(slow) = parsed(text) else {
@@ -82,6 +85,10 @@ const TAKEN: &[&str] = &[
     "a:\n  - x: [\"a\", b, \"c d\"]\n    y: [ 1 ,2 ]  # c\n    z: ['a' , \"b\" ]\n",
     "s: |\n    #!/bin/sh\n    echo \"a: b\" # c\n\n    exit 0\n---\nt: |-\n  x\n",
     "'quoted': 1\n\"double\": 2\n'a b' : c\n",
+    "d: a b\n  c\n\n\n   d  \n  e # c\nf: g\n  h\n",
+    "- x\n  y\n-  z\n   w\n\n- v\n",
+    "k:\n- a\n  b\n- - c\n    d\n",
+    "a:\n  b: x\n   y\n# c\n  c: z\n",
     "a: 'it''s' # c\nb: ''''\n'c''d': [ 'e''f' , \"\\\"\" ]\n",
     "e: \"x\\ny\\t\\\"z\\\\ \\/ \\u00e9\\u0041\\r\\0\"\n\"k\\\"\": 1\n",
     "a: b#c\nd: e # f: g\n",
@@ -93,7 +100,9 @@ const LEFT: &[&str] = &[
     "a: >\n  x\n",
     "a: &x 1\nb: *x\n",
     "a: !t 1\n",
-    "a: b\n  c\n",
+    "a: b # c\n  d\n",
+    "a: b\n  - c\n",
+    "a: b\n  c: d\n",
     "a:\n  b\n",
     "a: [x, {y: 1}]\n",
     "a: [x, ]\n",
