@@ -375,9 +375,9 @@ if [[ ${CALLGRIND:-1} == 1 ]] && command -v valgrind > /dev/null; then
     python3 bench/gen_corpus.py "$CG" --files "${CG_FILES:-2000}" --seed "$SEED" > /dev/null 2>&1
     count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
     bare_i=$(count "$BARE" "$CG")
-    kh_i=$(count "$KH" scan "$CG" --format json --fail-on never --threads 1)
+    kh_i=$(count "$KH" scan "$CG" --format json --fail-on never --threads 1 --no-render)
     echo
-    echo "instructions (callgrind, ${CG_FILES:-2000} synthetic files, one thread)"
+    echo "instructions (callgrind, ${CG_FILES:-2000} synthetic files, one thread, --no-render as the synthetic rows)"
     python3 -c "import sys; b, k = int(sys.argv[1]), int(sys.argv[2]); print(f'  bare_parse {b:,}   keelhaul {k:,}   ratio {k / b:.2f}')" "$bare_i" "$kh_i"
 fi
 exit 0
