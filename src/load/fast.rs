@@ -219,7 +219,9 @@ impl<'t> Reader<'_, 't> {
             self.doc = Doc::Started;
             return Some(());
         }
-        if indent == 0 && (line.starts_with(b"...") || line[0] == b'%') {
+        // Kubernetes splits a stream at any line that starts with `---` (`strict`).
+        if indent == 0 && (line.starts_with(b"...") || line.starts_with(b"---") || line[0] == b'%')
+        {
             return None;
         }
         match self.doc {
@@ -530,7 +532,8 @@ impl<'t> Reader<'_, 't> {
                     let mut i = at;
                     while i < line.len() && !matches!(line[i], b',' | b']') {
                         match line[i] {
-                            b'[' | b'{' | b'}' | b':' | b'#' => return None,
+                            // `?` too: YAML 1.1 ends a plain scalar there (`strict`).
+                            b'[' | b'{' | b'}' | b':' | b'#' | b'?' => return None,
                             b' ' => {}
                             // One word: the parser reads `-` after a space as an indicator.
                             _ if end < i => return None,
@@ -836,7 +839,8 @@ fn unescape(inner: &str) -> Option<String> {
             continue;
         }
         let decoded = match chars.next()? {
-            c @ ('"' | '\\' | '/') => c,
+            // Not `\/`: YAML 1.1 does not have it (`strict` refuses it).
+            c @ ('"' | '\\') => c,
             'n' => '\n',
             't' => '\t',
             'r' => '\r',

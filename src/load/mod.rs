@@ -181,11 +181,15 @@ pub fn load_text_with(text: &str, empty: Empty) -> Loaded {
 fn read_yaml(text: &str, empty: Empty, out: &mut Loaded) {
     let prepared = kube_text::prepare(text);
     let t: &str = &prepared.text;
-    yaml::read_stream(t, empty, out);
-    if lenient::applies(&out.problems) {
+    // What the fast reader reads, Kubernetes' reader reads too (`strict` would find nothing).
+    let plain = yaml::read_stream(t, empty, out);
+    let reread = lenient::applies(&out.problems);
+    if reread {
         lenient::reread(t, empty, out);
     }
-    strict::refuse(t, out);
+    if !plain || reread {
+        strict::refuse(t, out);
+    }
     record_origins(t, &mut out.docs, &out.empty);
     prepared.restore(out);
 }

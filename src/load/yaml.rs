@@ -18,9 +18,11 @@ use crate::span::{Pos, Span};
 
 /// Reads the documents of a YAML stream into `out`; those with nothing in them are kept or
 /// counted as `empty` says.
-pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) {
+/// Returns whether the fast reader read it all: then it holds nothing Kubernetes' reader
+/// refuses and the parser reads (`strict`).
+pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) -> bool {
     if read_plain(text, empty, out) {
-        return;
+        return true;
     }
     let mut base_line: u32 = 1;
     let mut rest = text;
@@ -34,13 +36,13 @@ pub fn read_stream(text: &str, empty: Empty, out: &mut Loaded) {
             source: &mut source,
         };
         match read_from(rest, base_line, &mut doc_index, stream) {
-            None => return,
+            None => return false,
             Some(err_line) => {
                 // Resume at the first `---` line from the error on (an unclosed collection is
                 // often only noticed at the next marker), if any.
                 let Some((offset, line)) = next_document_marker(rest, err_line - base_line + 1)
                 else {
-                    return;
+                    return false;
                 };
                 rest = &rest[offset..];
                 base_line += line - 1;
