@@ -31,6 +31,7 @@ pub fn events<'t>(text: &'t str, out: &mut dyn FnMut(Event<'t>, Span)) -> bool {
         block: None,
         literal_start: None,
         open_plain: None,
+        open_quoted: None,
     };
     reader.read(text).is_some()
 }
@@ -77,6 +78,8 @@ struct Reader<'o, 't> {
     literal_start: Option<Pos>,
     /// A plain scalar that may go on on the next lines.
     open_plain: Option<OpenPlain<'t>>,
+    /// A quoted scalar that goes on on the next lines.
+    open_quoted: Option<OpenQuoted>,
 }
 
 /// Whether the text has only characters the parser reads as they are here: printable ones
@@ -183,6 +186,10 @@ impl<'t> Reader<'_, 't> {
             newlines + 2
         };
         let eof = point(last, 0);
+        if self.open_quoted.is_some() {
+            // Never closed: the parser's error.
+            return None;
+        }
         self.end_plain();
         if self.block.is_some() {
             let empty = self.block.as_ref().is_some_and(|b| b.indent.is_none());
@@ -200,6 +207,9 @@ impl<'t> Reader<'_, 't> {
     fn line(&mut self, l: u32, text: &'t str) -> Option<()> {
         if self.block.is_some() {
             return self.literal_line(l, text);
+        }
+        if self.open_quoted.is_some() {
+            return self.quoted_line(l, text);
         }
         if self.open_plain.is_some() && self.plain_line(l, text)? {
             return Some(());
@@ -287,6 +297,11 @@ impl<'t> Reader<'_, 't> {
             return self.node(l, text, c);
         }
         if let Some(p) = self.pending {
+            if col > p.owner && matches!(line[c], b'[' | b'{') {
+                // `[]`, `{}` or `[a, b]` on the line below its key or `-`.
+                self.pending = None;
+                return self.value(l, text, c, p.owner as usize);
+            }
             if col > p.owner {
                 self.pending = None;
                 let open = Open {
@@ -474,6 +489,21 @@ impl<'t> Reader<'_, 't> {
                 // Its end runs on over the spaces and the comment after it.
                 let sp = self.span(l, line, close, line.len());
                 (self.out)(end, sp);
+                Some(())
+            }
+            q @ (b'"' | b'\'') if closing(line, c).is_none() => {
+                // It goes on on the lines below.
+                let first = line_segment(&text[c + 1..], q, false)?;
+                self.open_quoted = Some(OpenQuoted {
+                    quote: q,
+                    owner: owner as u32,
+                    value: first,
+                    start: Pos {
+                        line: l,
+                        col: self.col(line, c),
+                    },
+                    breaks: 0,
+                });
                 Some(())
             }
             b'"' | b'\'' => {
@@ -680,6 +710,83 @@ impl<'t> Reader<'_, 't> {
     }
 }
 
+impl<'t> Reader<'_, 't> {
+    /// A line of a quoted scalar that began on a line above: more of it, or its end.
+    fn quoted_line(&mut self, l: u32, text: &'t str) -> Option<()> {
+        let line = text.as_bytes();
+        let indent = skip_spaces(line, 0);
+        let q = self.open_quoted.as_ref()?;
+        if indent == line.len() {
+            self.open_quoted.as_mut()?.breaks += 1;
+            return Some(());
+        }
+        if indent as u32 <= q.owner {
+            return None;
+        }
+        let close = close_from(line, indent, q.quote);
+        let end = close.map_or(line.len(), |after| after - 1);
+        let segment = line_segment(&text[indent..end], q.quote, close.is_some())?;
+        let q = self.open_quoted.as_mut()?;
+        if q.breaks == 0 {
+            q.value.push(' ');
+        } else {
+            q.value.extend(std::iter::repeat_n('\n', q.breaks));
+        }
+        q.breaks = 0;
+        q.value.push_str(&segment);
+        let Some(after) = close else {
+            return Some(());
+        };
+        if !rest_empty(line, after) {
+            return None;
+        }
+        let q = self.open_quoted.take()?;
+        let style = if q.quote == b'"' {
+            ScalarStyle::DoubleQuoted
+        } else {
+            ScalarStyle::SingleQuoted
+        };
+        let end = Pos {
+            line: l,
+            col: self.col(line, line.len()),
+        };
+        let event = Event::Scalar(Cow::Owned(q.value), style, 0, None);
+        (self.out)(
+            event,
+            Span {
+                start: q.start,
+                end,
+            },
+        );
+        Some(())
+    }
+}
+
+/// A quoted scalar over several lines, being read.
+struct OpenQuoted {
+    quote: u8,
+    /// The column of its key or `-`: its lines are indented past it.
+    owner: u32,
+    value: String,
+    start: Pos,
+    /// Empty lines since its last one.
+    breaks: usize,
+}
+
+/// One line's part of a quoted scalar over several lines, its escapes read: without the
+/// spaces at its end unless it is the last (`last`: the text up to the closing quote). None
+/// for a line that ends in `\` (a line break escaped), or an escape not read here.
+fn line_segment(raw: &str, quote: u8, last: bool) -> Option<String> {
+    let raw = if last { raw } else { raw.trim_end_matches(' ') };
+    if quote == b'\'' {
+        return Some(raw.replace("''", "'"));
+    }
+    if raw.ends_with('\\') {
+        return None;
+    }
+    unescape(raw)
+}
+
 /// A plain scalar whose lines may go on below.
 struct OpenPlain<'t> {
     /// The column of its key or `-`: the lines that go on with it are indented past it.
@@ -792,8 +899,13 @@ fn key_end(line: &[u8], c: usize) -> Option<(usize, usize)> {
 /// Where the quoted scalar at `c` closes: the byte after its closing quote; `''` in single
 /// quotes and `\` escapes in double quotes are inside it.
 fn closing(line: &[u8], c: usize) -> Option<usize> {
-    let q = line[c];
-    let mut i = c + 1;
+    close_from(line, c + 1, line[c])
+}
+
+/// Where a scalar in quotes `q` that goes on at byte `from` closes: the byte after its
+/// closing quote.
+fn close_from(line: &[u8], from: usize, q: u8) -> Option<usize> {
+    let mut i = from;
     loop {
         let b = *line.get(i)?;
         if b == q {
