@@ -265,6 +265,21 @@ impl<'t> Reader<'_, 't> {
         Some(())
     }
 
+    /// Starts a block collection whose keys or `-` are at `indent`, placed at `at`.
+    fn open(&mut self, map: bool, indent: u32, indentless: bool, at: Span) {
+        let start = if map {
+            Event::MappingStart(0, None)
+        } else {
+            Event::SequenceStart(0, None)
+        };
+        (self.out)(start, at);
+        self.stack.push(Open {
+            map,
+            indent,
+            indentless,
+        });
+    }
+
     /// A pending key or `-` with nothing below: its node is null.
     fn settle_pending(&mut self) {
         if let Some(p) = self.pending.take() {
@@ -279,21 +294,7 @@ impl<'t> Reader<'_, 't> {
         let col = c as u32;
         if first {
             // The root collection.
-            if dash {
-                (self.out)(Event::SequenceStart(0, None), point(l, c));
-                self.stack.push(Open {
-                    map: false,
-                    indent: col,
-                    indentless: false,
-                });
-            } else {
-                (self.out)(Event::MappingStart(0, None), point(l, c));
-                self.stack.push(Open {
-                    map: true,
-                    indent: col,
-                    indentless: false,
-                });
-            }
+            self.open(!dash, col, false, point(l, c));
             return self.node(l, text, c);
         }
         if let Some(p) = self.pending {
@@ -304,18 +305,7 @@ impl<'t> Reader<'_, 't> {
             }
             if col > p.owner {
                 self.pending = None;
-                let open = Open {
-                    map: !dash,
-                    indent: col,
-                    indentless: false,
-                };
-                let start = if dash {
-                    Event::SequenceStart(0, None)
-                } else {
-                    Event::MappingStart(0, None)
-                };
-                (self.out)(start, point(l, c));
-                self.stack.push(open);
+                self.open(!dash, col, false, point(l, c));
                 return self.node(l, text, c);
             }
             if col == p.owner && dash && p.key {
@@ -325,12 +315,7 @@ impl<'t> Reader<'_, 't> {
                     return None;
                 }
                 self.pending = None;
-                (self.out)(Event::SequenceStart(0, None), point(l, after));
-                self.stack.push(Open {
-                    map: false,
-                    indent: col,
-                    indentless: true,
-                });
+                self.open(false, col, true, point(l, after));
                 return self.node(l, text, c);
             }
             self.settle_pending();
@@ -396,17 +381,7 @@ impl<'t> Reader<'_, 't> {
             };
             match nested {
                 Some(map) => {
-                    let start = if map {
-                        Event::MappingStart(0, None)
-                    } else {
-                        Event::SequenceStart(0, None)
-                    };
-                    (self.out)(start, point(l, after));
-                    self.stack.push(Open {
-                        map,
-                        indent: after as u32,
-                        indentless: false,
-                    });
+                    self.open(map, after as u32, false, point(l, after));
                     c = after;
                 }
                 None => return self.value(l, text, after, c),
