@@ -24,6 +24,7 @@ pub fn events<'t>(text: &'t str, out: &mut dyn FnMut(Event<'t>, Span)) -> bool {
     };
     let mut reader = Reader {
         ascii,
+        mark: std::cell::Cell::new((0, 0, 0)),
         out,
         stack: Vec::new(),
         pending: None,
@@ -69,6 +70,8 @@ enum Doc {
 struct Reader<'o, 't> {
     /// Whether the text is all ASCII, so that a column is its byte.
     ascii: bool,
+    /// The last place whose column was counted: (its line's address, byte, column).
+    mark: std::cell::Cell<(usize, usize, u32)>,
     out: &'o mut dyn FnMut(Event<'t>, Span),
     stack: Vec<Open>,
     pending: Option<Pending>,
@@ -137,13 +140,22 @@ fn skip_spaces(line: &[u8], mut at: usize) -> usize {
 const MAX_KEY: usize = 1024;
 
 impl<'t> Reader<'_, 't> {
-    /// The column (in characters) of byte `at` of a line.
+    /// The column (in characters) of byte `at` of a line. Places on a line are asked for in
+    /// order, so characters are counted on from the last place asked for on the same line: a
+    /// long line of many scalars is counted once, not once per scalar.
     fn col(&self, line: &[u8], at: usize) -> u32 {
         if self.ascii {
-            at as u32
-        } else {
-            line[..at].iter().filter(|&&b| b & 0xc0 != 0x80).count() as u32
+            return at as u32;
         }
+        let (start, byte, col) = self.mark.get();
+        let (from, base) = if start == line.as_ptr() as usize && byte <= at {
+            (byte, col)
+        } else {
+            (0, 0)
+        };
+        let col = base + line[from..at].iter().filter(|&&b| b & 0xc0 != 0x80).count() as u32;
+        self.mark.set((line.as_ptr() as usize, at, col));
+        col
     }
 
     fn span(&self, l: u32, line: &[u8], from: usize, to: usize) -> Span {
