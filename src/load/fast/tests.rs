@@ -161,13 +161,13 @@ fn what_is_outside_the_subset_is_left_to_the_parser() {
     }
 }
 
-/// Every YAML file of the repository's tests and examples: when the fast reader takes one,
-/// it reads it as the parser does.
+/// Every YAML file of the repository's test data, tests, examples, docs and rules: when the
+/// fast reader takes one, it reads it as the parser does.
 #[test]
 fn the_repositorys_yaml_is_read_as_the_parser_reads_it() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in ["tests", "examples", "docs"] {
+    for dir in ["testdata", "tests", "examples", "docs", "rules"] {
         collect(&root.join(dir), &mut files);
     }
     if let Ok(dir) = std::env::var("KEELHAUL_FAST_DIR") {
