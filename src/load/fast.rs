@@ -30,7 +30,6 @@ pub fn events<'t>(text: &'t str, out: &mut dyn FnMut(Event<'t>, Span)) -> bool {
         pending: None,
         doc: Doc::Outside,
         block: None,
-        literal_start: None,
         open_plain: None,
         open_quoted: None,
     };
@@ -76,9 +75,8 @@ struct Reader<'o, 't> {
     stack: Vec<Open>,
     pending: Option<Pending>,
     doc: Doc,
-    /// The literal block scalar being read, and where its first line's content starts.
+    /// The literal block scalar being read.
     block: Option<Literal>,
-    literal_start: Option<Pos>,
     /// A plain scalar that may go on on the next lines.
     open_plain: Option<OpenPlain<'t>>,
     /// A quoted scalar that goes on on the next lines.
@@ -246,12 +244,8 @@ impl<'t> Reader<'_, 't> {
         {
             return None;
         }
-        match self.doc {
-            Doc::Outside => {
-                (self.out)(Event::DocumentStart(false), point(l, indent));
-            }
-            Doc::Started => {}
-            Doc::Root => {}
+        if self.doc == Doc::Outside {
+            (self.out)(Event::DocumentStart(false), point(l, indent));
         }
         let first = self.doc != Doc::Root;
         self.doc = Doc::Root;
@@ -454,6 +448,7 @@ impl<'t> Reader<'_, 't> {
                     owner: owner as u32,
                     chomp,
                     indent: None,
+                    start: None,
                     value: String::new(),
                     breaks: 0,
                 });
@@ -598,19 +593,15 @@ impl<'t> Reader<'_, 't> {
             }
             return Some(());
         }
-        let first = b.indent.is_none();
         let k = *b.indent.get_or_insert(indent);
-        if first && k as u32 > b.owner {
-            self.literal_start = Some(Pos {
-                line: l,
-                col: k as u32,
-            });
-        }
-        let b = self.block.as_mut()?;
         if k as u32 <= b.owner {
             // Nothing indented past its key or `-`: an empty scalar.
             b.indent = None;
         } else if indent >= k {
+            b.start.get_or_insert(Pos {
+                line: l,
+                col: k as u32,
+            });
             b.push(&text[k..]);
             return Some(());
         }
@@ -624,10 +615,7 @@ impl<'t> Reader<'_, 't> {
         let Some(b) = self.block.take() else {
             return;
         };
-        let start = match (b.indent, self.literal_start) {
-            (Some(_), Some(p)) => p,
-            _ => end.start,
-        };
+        let start = b.start.unwrap_or(end.start);
         let mut value = b.value;
         match b.chomp {
             Chomp::Strip => {
@@ -817,6 +805,8 @@ struct Literal {
     chomp: Chomp,
     /// The indentation of its first line, once read.
     indent: Option<usize>,
+    /// Where its first line's content starts; None while it has none.
+    start: Option<Pos>,
     /// Its lines so far, each with its line break.
     value: String,
     /// Empty lines since the last one with content.
